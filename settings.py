@@ -1,0 +1,60 @@
+"""The one settings object, read from the environment and ``.env`` (prefix ``C360_``).
+
+An empty environment is the embedded demo: a SQLite warehouse under ``var/`` and the demo data set
+under ``var/demo-data``. ``C360_DATABASE_URL`` selects PostgreSQL (``postgresql+psycopg://...``) or
+SQL Server (``mssql+pyodbc://...``). Secrets come only from the environment or a secret store.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Everything the platform can be told; defaults are the embedded demo."""
+
+    model_config = SettingsConfigDict(env_prefix="C360_", env_file=".env", extra="ignore")
+
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""  # empty: SQLite file under var_dir
+    sources_config: Path | None = None  # empty: the demo data's sources.toml
+    demo_customers: int = 5000
+    demo_seed: int = 42
+
+    secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+
+    scheduler_enabled: bool = False
+    pipeline_cron: str = "0 2 * * *"  # nightly at 02:00; crontab syntax
+    log_level: str = "INFO"
+
+    demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
+    session_minutes: int = Field(default=480, ge=5)
+
+    @property
+    def warehouse_url(self) -> str:
+        """The SQLAlchemy URL of the warehouse."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'warehouse.db'}"
+
+    @property
+    def demo_data_dir(self) -> Path:
+        return self.var_dir / "demo-data"
+
+    @property
+    def sources_path(self) -> Path:
+        """The sources config the pipeline runs; the demo's when none is set."""
+        return self.sources_config or self.demo_data_dir / "sources.toml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
