@@ -1,0 +1,49 @@
+"""The sources config (``sources.toml``): which sources the pipeline reads, and how.
+
+Each ``[[sources]]`` table has ``name``, ``type`` (a key of ``pipeline.connectors.CONNECTORS``),
+an optional ``path`` relative to the config file, and any reader options. A source must declare its
+``lawful_basis`` (GDPR Art. 6) and confirm ``terms_of_service``; one that does not refuses to run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.records import SourceConfig
+
+REQUIRED = ("name", "type", "lawful_basis")
+
+
+def load_sources(path: Path) -> list[SourceConfig]:
+    """Read and check the sources config at ``path``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"sources config not found: {path}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"sources config {path} is not valid TOML: {e}") from e
+    entries: list[dict[str, Any]] = data.get("sources", [])
+    if not entries:
+        raise ConfigError(f"sources config {path} lists no [[sources]]")
+    sources = [_source(entry, path.parent, i) for i, entry in enumerate(entries, start=1)]
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"sources config {path}: source names must be unique, got {names}")
+    return sources
+
+
+def _source(entry: dict[str, Any], base: Path, position: int) -> SourceConfig:
+    missing = [k for k in REQUIRED if not entry.get(k)]
+    if missing:
+        raise ConfigError(f"source #{position} ({entry.get('name', '?')}) is missing {', '.join(missing)}")
+    if entry.get("terms_of_service") not in (True, "respected", "accepted"):
+        raise ConfigError(
+            f"source {entry['name']!r} does not confirm terms_of_service; set terms_of_service = true once "
+            "its terms have been checked"
+        )
+    options = {k: v for k, v in entry.items() if k not in ("name", "type", "path")}
+    path = (base / entry["path"]).resolve() if entry.get("path") else None
+    return SourceConfig(name=str(entry["name"]), type=str(entry["type"]), path=path, options=options)

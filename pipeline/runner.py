@@ -1,0 +1,128 @@
+"""Run one batch: land -> stage -> match -> core -> marts, each step recorded in the ops tables.
+
+Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
+finish (a crash, a kill) is resumed by the next run under the same batch id, from its first step that
+had not succeeded, so the end state equals one clean run. When the input is unchanged since the last
+successful batch, the run does nothing at all (``force`` runs the steps anyway; they change nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from pipeline import ops
+from pipeline.errors import StepError
+from pipeline.records import SourceConfig
+from pipeline.steps import build_core, build_marts, land, match, stage
+from warehouse.engine import Warehouse
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Step = Callable[[Connection, int, dt.datetime], ops.StepResult]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    batch_id: int | None
+    status: str  # succeeded, unchanged
+    steps_run: tuple[str, ...]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
+    """The batch's steps, bound to its sources."""
+    return [
+        ("land", lambda conn, batch, now: land(conn, sources, batch, now)),
+        ("stage", lambda conn, batch, now: stage(conn, sources, batch)),
+        ("match", lambda conn, batch, now: match(conn, batch)),
+        ("core", lambda conn, batch, now: build_core(conn, now.date())),
+        ("marts", lambda conn, batch, now: build_marts(conn, now.date())),
+    ]
+
+
+def input_fingerprint(sources: Sequence[SourceConfig]) -> str:
+    """A hash of the sources config and the content of every file the sources read."""
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(repr((source.name, source.type, sorted(source.options.items()))).encode())
+        if source.path is not None:
+            for file in _files(source.path):
+                digest.update(str(file.relative_to(source.path)).encode())
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.exists() else []
+
+
+def run_batch(
+    warehouse: Warehouse,
+    sources: Sequence[SourceConfig],
+    clock: Clock = utc_now,
+    trigger: str = "cli",
+    force: bool = False,
+) -> BatchOutcome:
+    """Run (or resume) a batch over ``sources``; raises StepError when a step fails."""
+    fingerprint = input_fingerprint(sources)
+    with warehouse.begin() as conn:
+        last = ops.last_batch(conn)
+        if last and last["status"] != ops.SUCCEEDED:
+            batch_id = int(last["batch_id"])
+            done = {s for s, status in ops.step_status(conn, batch_id).items() if status == ops.SUCCEEDED}
+            ops.reopen_batch(conn, batch_id, fingerprint)
+            logger.info("resuming batch %d after %s", batch_id, sorted(done) or "no finished step")
+        else:
+            succeeded = ops.last_succeeded_batch(conn)
+            if succeeded and succeeded["input_fingerprint"] == fingerprint and not force:
+                logger.info("input unchanged since batch %d: nothing to do", succeeded["batch_id"])
+                return BatchOutcome(int(succeeded["batch_id"]), "unchanged", ())
+            batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)
+            done = set()
+    ran: list[str] = []
+    for name, step in steps_for(sources):
+        if name in done:
+            continue
+        _run_step(warehouse, batch_id, name, step, clock)
+        ran.append(name)
+    with warehouse.begin() as conn:
+        ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED)
+    logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))
+    return BatchOutcome(batch_id, ops.SUCCEEDED, tuple(ran))
+
+
+def _run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: Clock) -> None:
+    with warehouse.begin() as conn:
+        ops.start_step(conn, batch_id, name, clock())
+    started = clock()
+    try:
+        with warehouse.begin() as conn:
+            result = step(conn, batch_id, started)
+            ops.finish_step(conn, batch_id, name, clock(), ops.SUCCEEDED, result)
+    except Exception as e:
+        logger.exception("batch %d step %s failed", batch_id, name)
+        with warehouse.begin() as conn:
+            ops.finish_step(conn, batch_id, name, clock(), ops.FAILED, ops.StepResult(message=str(e)[:2000]))
+            ops.finish_batch(conn, batch_id, clock(), ops.FAILED, f"step {name} failed: {e}"[:2000])
+        raise StepError(batch_id, name, str(e)) from e
+    logger.info(
+        "batch %d step %s done: %d in, %d out, %d rejected",
+        batch_id,
+        name,
+        result.rows_in,
+        result.rows_out,
+        result.rows_rejected,
+    )

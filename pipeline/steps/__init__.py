@@ -1,0 +1,9 @@
+"""The batch steps, in the order the runner runs them."""
+
+from pipeline.steps.core import build_core
+from pipeline.steps.land import land
+from pipeline.steps.marts import build_marts
+from pipeline.steps.match import match
+from pipeline.steps.stage import stage
+
+__all__ = ["build_core", "build_marts", "land", "match", "stage"]

@@ -1,0 +1,268 @@
+"""Marts: the aggregates the portal and the API read, rebuilt from the core facts and dimensions.
+
+Definitions (also shown to users in the portal):
+    active customer   bought at least once in the 90 days up to and including the day;
+    new customer      first purchase ever on that day;
+    orders            distinct sales documents (invoices and sales receipts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.ops import StepResult
+from warehouse.engine import insert_rows
+from warehouse.frames import read_frame
+from warehouse.schema import (
+    dim_customer,
+    dim_date,
+    dim_product,
+    dim_sales_rep,
+    fact_interaction,
+    fact_sales_line,
+    mart_customer_kpi,
+    mart_kpi_daily,
+    mart_lead_funnel,
+    mart_sales,
+    stg_customer,
+)
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_DAYS = 90
+UNASSIGNED, UNKNOWN = "Unassigned", "Unknown"
+GRAINS = {"day": "day", "week": "week_start", "month": "month_start"}
+FUNNEL = ("new", "contacted", "qualified", "proposal", "won", "lost")
+MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel)
+
+
+def build_marts(conn: Connection, today: dt.date) -> StepResult:
+    """Rebuild every mart in the caller's transaction."""
+    for mart in MARTS:
+        conn.execute(mart.delete())
+    sales = _sales_frame(conn)
+    days = read_frame(conn, sa.select(dim_date.c.day).order_by(dim_date.c.day))["day"]
+    counts = {
+        "mart_sales": insert_rows(conn, mart_sales, _sales_rows(sales)),
+        "mart_kpi_daily": insert_rows(conn, mart_kpi_daily, _kpi_daily(sales, days).to_dicts()),
+        "mart_customer_kpi": insert_rows(conn, mart_customer_kpi, _customer_kpis(conn, sales, today)),
+        "mart_lead_funnel": insert_rows(conn, mart_lead_funnel, _lead_funnel(conn)),
+    }
+    return StepResult(
+        rows_in=sales.height,
+        rows_out=sum(counts.values()),
+        lineage={("fact_sales_line", name): n for name, n in counts.items() if name != "mart_lead_funnel"}
+        | {("stg_customer", "mart_lead_funnel"): counts["mart_lead_funnel"]},
+    )
+
+
+def _sales_frame(conn: Connection) -> pl.DataFrame:
+    """Sales lines with the attributes the marts group by."""
+    f, d, c, p, r = fact_sales_line, dim_date, dim_customer, dim_product, dim_sales_rep
+    query = (
+        sa.select(
+            f.c.source,
+            f.c.doc_type,
+            f.c.doc_key,
+            f.c.customer_key,
+            f.c.quantity,
+            f.c.amount,
+            d.c.day,
+            d.c.week_start,
+            d.c.month_start,
+            sa.func.coalesce(r.c.name, UNASSIGNED).label("rep"),
+            sa.func.coalesce(c.c.region, UNKNOWN).label("region"),
+            sa.func.coalesce(p.c.category, UNKNOWN).label("category"),
+            sa.func.coalesce(c.c.segment, UNASSIGNED).label("segment"),
+        )  # fmt: skip
+        .join(d, d.c.date_key == f.c.date_key)
+        .join(c, c.c.customer_key == f.c.customer_key)
+        .outerjoin(p, p.c.product_key == f.c.product_key)
+        .outerjoin(r, r.c.rep_key == f.c.rep_key)
+    )
+    frame = read_frame(conn, query)
+    return frame.with_columns(
+        pl.concat_str(["source", "doc_type", "doc_key"], separator="|").alias("order_id")
+    )
+
+
+def _sales_rows(sales: pl.DataFrame) -> list[dict[str, Any]]:
+    if sales.height == 0:
+        return []
+    parts = [
+        sales.group_by(pl.col(column).alias("period_start"), "rep", "region", "category", "segment")
+        .agg(
+            pl.col("amount").sum().round(2).alias("revenue"),
+            pl.col("order_id").n_unique().alias("orders"),
+            pl.col("quantity").sum().alias("units"),
+            pl.col("customer_key").n_unique().alias("customers"),
+        )
+        .with_columns(pl.lit(grain).alias("grain"))
+        for grain, column in GRAINS.items()
+    ]
+    return pl.concat(parts).to_dicts()
+
+
+def _kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
+    """Revenue, orders, active and new customers for every day of the calendar."""
+    calendar = pl.DataFrame({"day": days})
+    if sales.height == 0:
+        return calendar.with_columns(
+            pl.lit(0.0).alias("revenue"),
+            *(pl.lit(0).alias(c) for c in ("orders", "active_customers", "new_customers")),
+        )
+    daily = sales.group_by("day").agg(
+        pl.col("amount").sum().round(2).alias("revenue"), pl.col("order_id").n_unique().alias("orders")
+    )
+    first = (
+        sales.group_by("customer_key")
+        .agg(pl.col("day").min())
+        .group_by("day")
+        .agg(pl.len().alias("new_customers"))
+    )
+    return (
+        calendar.join(daily, on="day", how="left")
+        .join(first, on="day", how="left")
+        .join(_active_per_day(sales, calendar), on="day", how="left")
+        .select(
+            "day",
+            pl.col("revenue").fill_null(0.0),
+            pl.col("orders").fill_null(0).cast(pl.Int64),
+            pl.col("active_customers").fill_null(0).cast(pl.Int64),
+            pl.col("new_customers").fill_null(0).cast(pl.Int64),
+        )
+    )
+
+
+def _active_per_day(sales: pl.DataFrame, calendar: pl.DataFrame) -> pl.DataFrame:
+    """Customers active on each day: each purchase covers the day and the next 89; overlaps merge per customer."""
+    window = dt.timedelta(days=ACTIVE_DAYS)
+    buys = sales.select("customer_key", "day").unique().sort("customer_key", "day")
+    spans = (
+        buys.with_columns(
+            (pl.col("day") - pl.col("day").shift(1).over("customer_key") >= window)
+            .fill_null(True)
+            .alias("starts")
+        )
+        .with_columns(pl.col("starts").cum_sum().over("customer_key").alias("span"))
+        .group_by("customer_key", "span")
+        .agg(pl.col("day").min().alias("start"), (pl.col("day").max() + window).alias("end"))
+    )
+    changes = (
+        pl.concat(
+            [
+                spans.select(pl.col("start").alias("day"), pl.lit(1).alias("delta")),
+                spans.select(pl.col("end").alias("day"), pl.lit(-1).alias("delta")),
+            ]
+        )
+        .group_by("day")
+        .agg(pl.col("delta").sum())
+    )
+    return (
+        calendar.join(changes, on="day", how="full", coalesce=True)
+        .sort("day")
+        .with_columns(pl.col("delta").fill_null(0).cum_sum().alias("active_customers"))
+        .select("day", "active_customers")
+    )
+
+
+def _customer_kpis(conn: Connection, sales: pl.DataFrame, today: dt.date) -> list[dict[str, Any]]:
+    c, r = dim_customer, dim_sales_rep
+    customers = read_frame(
+        conn,
+        sa.select(
+            c.c.customer_key,
+            c.c.name,
+            c.c.city,
+            c.c.region,
+            c.c.segment,
+            c.c.is_customer,
+            r.c.name.label("rep"),
+        ).outerjoin(r, r.c.rep_key == c.c.rep_key),
+    )
+    since = today - dt.timedelta(days=ACTIVE_DAYS)
+    touches = read_frame(
+        conn,
+        sa.select(fact_interaction.c.customer_key, sa.func.count().label("interactions_90d"))
+        .where(fact_interaction.c.occurred_at >= dt.datetime.combine(since, dt.time()))
+        .group_by(fact_interaction.c.customer_key),
+    )
+    year_ago = today - dt.timedelta(days=364)
+    per_customer = (
+        sales.group_by("customer_key").agg(
+            pl.col("day").min().alias("first_purchase"),
+            pl.col("day").max().alias("last_purchase"),
+            pl.col("order_id").n_unique().alias("orders"),
+            pl.col("amount").sum().round(2).alias("revenue_total"),
+            pl.col("amount").filter(pl.col("day") >= year_ago).sum().round(2).alias("revenue_365d"),
+        )
+        if sales.height
+        else pl.DataFrame(
+            schema={
+                "customer_key": pl.Int64,
+                "first_purchase": pl.Date,
+                "last_purchase": pl.Date,
+                "orders": pl.UInt32,
+                "revenue_total": pl.Float64,
+                "revenue_365d": pl.Float64,
+            }
+        )
+    )
+    frame = customers.join(per_customer, on="customer_key", how="left")
+    if touches.height:
+        frame = frame.join(touches, on="customer_key", how="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("interactions_90d"))
+    rows = []
+    for row in frame.iter_rows(named=True):
+        orders = int(row["orders"] or 0)
+        total = float(row["revenue_total"] or 0.0)
+        last = row["last_purchase"]
+        rows.append(
+            row
+            | {
+                "orders": orders,
+                "revenue_total": total,
+                "revenue_365d": float(row["revenue_365d"] or 0.0),
+                "avg_order_value": round(total / orders, 2) if orders else 0.0,
+                "recency_days": (today - last).days if last else None,
+                "interactions_90d": int(row["interactions_90d"] or 0),
+                "is_active": bool(last and last > since),
+                "rep": row["rep"] or UNASSIGNED,
+            }
+        )
+    return rows
+
+
+def _lead_funnel(conn: Connection) -> list[dict[str, Any]]:
+    s = stg_customer
+    query = (
+        sa.select(
+            sa.func.coalesce(s.c.sales_rep, UNASSIGNED).label("rep"),
+            s.c.lead_status.label("stage"),
+            sa.func.count().label("leads"),
+            sa.func.coalesce(sa.func.sum(s.c.lead_value), 0).label("value"),
+        )
+        .where(s.c.lead_status.is_not(None))
+        .group_by(sa.func.coalesce(s.c.sales_rep, UNASSIGNED), s.c.lead_status)
+    )
+    rows = []
+    for row in conn.execute(query).mappings():
+        stage = str(row["stage"]).lower()
+        order = FUNNEL.index(stage) + 1 if stage in FUNNEL else len(FUNNEL) + 1
+        rows.append(
+            {
+                "rep": row["rep"],
+                "stage": stage,
+                "stage_order": order,
+                "leads": row["leads"],
+                "value": float(row["value"]),
+            }
+        )
+    return rows

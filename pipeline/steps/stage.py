@@ -1,0 +1,140 @@
+"""Stage: landed records become typed, standardised staging rows, or rejects with their reason.
+
+Each source's stager (``pipeline.connectors``) maps one raw record to rows; the newest landed version
+of a record replaces the rows of older ones. A per-source watermark (the last ``land_id`` staged)
+makes the step incremental and, because it moves in the same transaction, safe to re-run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.connectors import CONNECTORS
+from pipeline.ops import StepResult, get_watermark, set_watermark
+from pipeline.records import RawRecord, Rejected, SourceConfig, StagedRow
+from warehouse.engine import insert_rows
+from warehouse.schema import land_record, metadata, stg_reject
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 20_000  # landed records staged per round trip
+MAX_MESSAGE = 500
+
+# Rows that replace each other when a newer version of a record is staged. Sales lines go by
+# document: a new version of an invoice replaces all its lines, so a removed line disappears too.
+REPLACE_KEY: dict[str, tuple[str, ...]] = {"stg_sales_line": ("source", "doc_type", "doc_key")}
+
+
+def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> StepResult:
+    """Stage every record landed since the last run, source by source."""
+    rows_in = rows_out = rejected = 0
+    lineage: dict[tuple[str, str], int] = defaultdict(int)
+    for source in sources:
+        stager = CONNECTORS[source.type].stage
+        mark = f"stage:{source.name}"
+        after = int(get_watermark(conn, mark, "0"))
+        while True:
+            landed = _landed_after(conn, source.name, after)
+            if not landed:
+                break
+            staged, rejects = _stage_chunk(landed, source.name, stager)
+            _replace(conn, staged)
+            _replace_rejects(conn, source.name, landed, rejects)
+            after = int(landed[-1]["land_id"])
+            set_watermark(conn, mark, str(after), batch_id)
+            rows_in += len(landed)
+            rejected += len(rejects)
+            for table, rows in staged.items():
+                rows_out += len(rows)
+                lineage[("land_record", table)] += len(rows)
+            lineage[("land_record", "stg_reject")] += len(rejects)
+        logger.info("staged %s up to land_id %d", source.name, after)
+    return StepResult(rows_in=rows_in, rows_out=rows_out, rows_rejected=rejected, lineage=dict(lineage))
+
+
+def _landed_after(conn: Connection, source: str, after: int) -> list[dict[str, Any]]:
+    query = (
+        sa.select(land_record)
+        .where((land_record.c.source == source) & (land_record.c.land_id > after))
+        .order_by(land_record.c.land_id)
+        .limit(CHUNK)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _stage_chunk(
+    landed: Sequence[Mapping[str, Any]], source: str, stager: Any
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Run the stager over a chunk; later versions of the same row win."""
+    staged: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(dict)
+    rejects: list[dict[str, Any]] = []
+    for land in landed:
+        record = RawRecord(source, land["entity"], land["source_key"], json.loads(land["payload"]))
+        try:
+            rows: list[StagedRow] = stager(record)
+        except Rejected as r:
+            rejects.append(_reject_row(land, r.rule, r.field, r.message))
+            continue
+        from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        for row in rows:
+            values = {**row.values, "source": source, "land_id": land["land_id"], "batch_id": land["batch_id"]}
+            from_record[row.table][tuple(values[c] for c in _key_columns(row.table))].append(values)
+        for table, groups in from_record.items():
+            staged[table].update(groups)  # a later version replaces an earlier one's rows whole
+    return {table: _unique_rows(table, groups.values()) for table, groups in staged.items()}, rejects
+
+
+def _unique_rows(table: str, groups: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    pk = _key_columns(table, pk=True)
+    unique = {tuple(row[c] for c in pk): row for rows in groups for row in rows}
+    return list(unique.values())
+
+
+def _reject_row(land: Mapping[str, Any], rule: str, field: str | None, message: str) -> dict[str, Any]:
+    return {
+        "source": land["source"],
+        "entity": land["entity"],
+        "record_key": land["source_key"],
+        "rule": rule[:60],
+        "field": field[:60] if field else None,
+        "message": message[:MAX_MESSAGE],
+        "land_id": land["land_id"],
+        "batch_id": land["batch_id"],
+    }
+
+
+def _key_columns(table: str, pk: bool = False) -> tuple[str, ...]:
+    if not pk and table in REPLACE_KEY:
+        return REPLACE_KEY[table]
+    return tuple(c.name for c in metadata.tables[table].primary_key.columns)
+
+
+def _replace(conn: Connection, staged: Mapping[str, list[dict[str, Any]]]) -> None:
+    for name, rows in sorted(staged.items()):
+        table = metadata.tables[name]
+        key = _key_columns(name)
+        _delete_keys(conn, table, key, {tuple(r[c] for c in key) for r in rows})
+        insert_rows(conn, table, rows)
+
+
+def _replace_rejects(
+    conn: Connection, source: str, landed: Sequence[Mapping[str, Any]], rejects: list[dict[str, Any]]
+) -> None:
+    """A record's old rejects go when a newer version of it is staged (cleanly or not)."""
+    keys = {(source, land["entity"], land["source_key"]) for land in landed}
+    _delete_keys(conn, stg_reject, ("source", "entity", "record_key"), keys)
+    insert_rows(conn, stg_reject, rejects)
+
+
+def _delete_keys(conn: Connection, table: sa.Table, columns: tuple[str, ...], keys: set[tuple[Any, ...]]) -> None:
+    if not keys:
+        return
+    condition = sa.and_(*(table.c[c] == sa.bindparam(f"k_{c}") for c in columns))
+    conn.execute(table.delete().where(condition), [{f"k_{c}": v for c, v in zip(columns, k, strict=True)} for k in keys])

@@ -1,0 +1,51 @@
+"""Alembic environment: migrates the warehouse described by ``warehouse.schema.metadata``.
+
+The URL is, in order: a connection handed in by a caller (``config.attributes["connection"]``),
+``sqlalchemy.url`` set on the config, then the platform settings.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from settings import get_settings
+from warehouse.engine import make_engine
+from warehouse.schema import metadata
+
+config = context.config
+
+
+def run_migrations_offline() -> None:
+    url = config.get_main_option("sqlalchemy.url") or get_settings().warehouse_url
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or get_settings().warehouse_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,506 @@
+-- Customer 360 warehouse schema for Microsoft SQL Server.
+-- Generated from warehouse/schema.py by `python -m warehouse.ddl`; do not edit by hand.
+-- Production databases are upgraded with Alembic (`alembic upgrade head`); this file is for review
+-- and for DBAs who create the schema themselves.
+
+CREATE TABLE app_role (
+	name VARCHAR(40) NOT NULL, 
+	description NVARCHAR(200) NOT NULL, 
+	CONSTRAINT pk_app_role PRIMARY KEY (name)
+);
+GO
+
+CREATE TABLE customer_xref (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	match_rule VARCHAR(60) NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_customer_xref PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE INDEX ix_customer_xref_customer_key ON customer_xref (customer_key);
+GO
+
+CREATE TABLE dim_channel (
+	channel_key INTEGER NOT NULL, 
+	name VARCHAR(40) NOT NULL, 
+	CONSTRAINT pk_dim_channel PRIMARY KEY (channel_key), 
+	CONSTRAINT uq_dim_channel_name UNIQUE (name)
+);
+GO
+
+CREATE TABLE dim_date (
+	date_key INTEGER NOT NULL, 
+	day DATETIME NOT NULL, 
+	year INTEGER NOT NULL, 
+	quarter INTEGER NOT NULL, 
+	month INTEGER NOT NULL, 
+	iso_week INTEGER NOT NULL, 
+	day_of_week INTEGER NOT NULL, 
+	week_start DATETIME NOT NULL, 
+	month_start DATETIME NOT NULL, 
+	is_weekend BIT NOT NULL, 
+	CONSTRAINT pk_dim_date PRIMARY KEY (date_key), 
+	CONSTRAINT uq_dim_date_day UNIQUE (day)
+);
+GO
+
+CREATE TABLE dim_geography (
+	geography_key INTEGER NOT NULL, 
+	city NVARCHAR(100) NOT NULL, 
+	region NVARCHAR(100) NOT NULL, 
+	country VARCHAR(2) NOT NULL, 
+	CONSTRAINT pk_dim_geography PRIMARY KEY (geography_key), 
+	CONSTRAINT uq_dim_geography_country_region_city UNIQUE (country, region, city)
+);
+GO
+
+CREATE TABLE dim_product (
+	product_key INTEGER NOT NULL, 
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	sku VARCHAR(60) NULL, 
+	category NVARCHAR(100) NOT NULL, 
+	unit_price NUMERIC(14, 2) NULL, 
+	unit_cost NUMERIC(14, 2) NULL, 
+	CONSTRAINT pk_dim_product PRIMARY KEY (product_key), 
+	CONSTRAINT uq_dim_product_source_source_key UNIQUE (source, source_key)
+);
+GO
+
+CREATE TABLE dim_sales_rep (
+	rep_key INTEGER NOT NULL, 
+	name NVARCHAR(100) NOT NULL, 
+	CONSTRAINT pk_dim_sales_rep PRIMARY KEY (rep_key), 
+	CONSTRAINT uq_dim_sales_rep_name UNIQUE (name)
+);
+GO
+
+CREATE TABLE mart_customer_kpi (
+	customer_key INTEGER NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	city NVARCHAR(100) NULL, 
+	region NVARCHAR(100) NULL, 
+	segment VARCHAR(40) NULL, 
+	rep NVARCHAR(100) NULL, 
+	is_customer BIT NOT NULL, 
+	first_purchase DATETIME NULL, 
+	last_purchase DATETIME NULL, 
+	orders INTEGER NOT NULL, 
+	revenue_total NUMERIC(14, 2) NOT NULL, 
+	revenue_365d NUMERIC(14, 2) NOT NULL, 
+	avg_order_value NUMERIC(14, 2) NOT NULL, 
+	recency_days INTEGER NULL, 
+	interactions_90d INTEGER NOT NULL, 
+	is_active BIT NOT NULL, 
+	CONSTRAINT pk_mart_customer_kpi PRIMARY KEY (customer_key)
+);
+GO
+
+CREATE INDEX ix_mart_customer_kpi_name ON mart_customer_kpi (name);
+GO
+
+CREATE INDEX ix_mart_customer_kpi_rep ON mart_customer_kpi (rep);
+GO
+
+CREATE INDEX ix_mart_customer_kpi_revenue_total ON mart_customer_kpi (revenue_total);
+GO
+
+CREATE TABLE mart_kpi_daily (
+	day DATETIME NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	active_customers INTEGER NOT NULL, 
+	new_customers INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_kpi_daily PRIMARY KEY (day)
+);
+GO
+
+CREATE TABLE mart_lead_funnel (
+	rep NVARCHAR(100) NOT NULL, 
+	stage VARCHAR(30) NOT NULL, 
+	stage_order INTEGER NOT NULL, 
+	leads INTEGER NOT NULL, 
+	value NUMERIC(14, 2) NOT NULL, 
+	CONSTRAINT pk_mart_lead_funnel PRIMARY KEY (rep, stage)
+);
+GO
+
+CREATE TABLE mart_sales (
+	grain VARCHAR(5) NOT NULL, 
+	period_start DATETIME NOT NULL, 
+	rep NVARCHAR(100) NOT NULL, 
+	region NVARCHAR(100) NOT NULL, 
+	category NVARCHAR(100) NOT NULL, 
+	segment VARCHAR(40) NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	units FLOAT NOT NULL, 
+	customers INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_sales PRIMARY KEY (grain, period_start, rep, region, category, segment)
+);
+GO
+
+CREATE TABLE ops_audit_log (
+	id INTEGER NOT NULL IDENTITY, 
+	at DATETIME2 NOT NULL, 
+	actor VARCHAR(80) NOT NULL, 
+	action VARCHAR(80) NOT NULL, 
+	object VARCHAR(200) NULL, 
+	detail NVARCHAR(max) NULL, 
+	CONSTRAINT pk_ops_audit_log PRIMARY KEY (id)
+);
+GO
+
+CREATE INDEX ix_ops_audit_log_at ON ops_audit_log (at);
+GO
+
+CREATE TABLE ops_batch_run (
+	batch_id INTEGER NOT NULL IDENTITY, 
+	started_at DATETIME2 NOT NULL, 
+	finished_at DATETIME2 NULL, 
+	status VARCHAR(20) NOT NULL, 
+	[trigger] VARCHAR(40) NOT NULL, 
+	input_fingerprint VARCHAR(64) NOT NULL, 
+	message NVARCHAR(max) NULL, 
+	CONSTRAINT pk_ops_batch_run PRIMARY KEY (batch_id)
+);
+GO
+
+CREATE TABLE ops_watermark (
+	name VARCHAR(80) NOT NULL, 
+	value VARCHAR(200) NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_ops_watermark PRIMARY KEY (name)
+);
+GO
+
+CREATE TABLE stg_campaign (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	channel VARCHAR(40) NOT NULL, 
+	start_date DATETIME NULL, 
+	end_date DATETIME NULL, 
+	budget NUMERIC(14, 2) NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_campaign PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE TABLE stg_campaign_daily (
+	source VARCHAR(40) NOT NULL, 
+	campaign_source_key VARCHAR(200) NOT NULL, 
+	day DATETIME NOT NULL, 
+	spend NUMERIC(14, 2) NOT NULL, 
+	impressions INTEGER NOT NULL, 
+	clicks INTEGER NOT NULL, 
+	conversions INTEGER NOT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_campaign_daily PRIMARY KEY (source, campaign_source_key, day)
+);
+GO
+
+CREATE TABLE stg_customer (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	display_name NVARCHAR(200) NULL, 
+	company_name NVARCHAR(200) NULL, 
+	given_name NVARCHAR(100) NULL, 
+	family_name NVARCHAR(100) NULL, 
+	email VARCHAR(200) NULL, 
+	phone VARCHAR(20) NULL, 
+	street NVARCHAR(200) NULL, 
+	city NVARCHAR(100) NULL, 
+	region NVARCHAR(100) NULL, 
+	postcode VARCHAR(20) NULL, 
+	country VARCHAR(2) NULL, 
+	website VARCHAR(200) NULL, 
+	instagram_handle VARCHAR(60) NULL, 
+	segment VARCHAR(40) NULL, 
+	sales_rep NVARCHAR(100) NULL, 
+	lead_status VARCHAR(30) NULL, 
+	lead_value NUMERIC(14, 2) NULL, 
+	followers INTEGER NULL, 
+	rating FLOAT NULL, 
+	created_at DATETIME2 NULL, 
+	updated_at DATETIME2 NULL, 
+	is_active BIT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_customer PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE TABLE stg_interaction (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	kind VARCHAR(30) NOT NULL, 
+	occurred_at DATETIME2 NOT NULL, 
+	customer_source VARCHAR(40) NOT NULL, 
+	customer_source_key VARCHAR(200) NOT NULL, 
+	channel VARCHAR(40) NULL, 
+	text NVARCHAR(max) NULL, 
+	likes INTEGER NULL, 
+	comments INTEGER NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_interaction PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE TABLE stg_payment (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	txn_date DATETIME NOT NULL, 
+	customer_source_key VARCHAR(200) NOT NULL, 
+	amount NUMERIC(14, 2) NOT NULL, 
+	method VARCHAR(40) NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_payment PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE TABLE stg_product (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	sku VARCHAR(60) NULL, 
+	category NVARCHAR(100) NULL, 
+	unit_price NUMERIC(14, 2) NULL, 
+	unit_cost NUMERIC(14, 2) NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_product PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE TABLE stg_reject (
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	record_key VARCHAR(200) NOT NULL, 
+	[rule] VARCHAR(60) NOT NULL, 
+	field VARCHAR(60) NULL, 
+	message NVARCHAR(500) NOT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_reject PRIMARY KEY (source, entity, record_key, [rule])
+);
+GO
+
+CREATE INDEX ix_stg_reject_batch_id ON stg_reject (batch_id);
+GO
+
+CREATE TABLE stg_sales_line (
+	source VARCHAR(40) NOT NULL, 
+	doc_type VARCHAR(20) NOT NULL, 
+	doc_key VARCHAR(200) NOT NULL, 
+	line_no INTEGER NOT NULL, 
+	doc_number VARCHAR(40) NULL, 
+	txn_date DATETIME NOT NULL, 
+	customer_source_key VARCHAR(200) NOT NULL, 
+	product_source_key VARCHAR(200) NULL, 
+	sales_rep NVARCHAR(100) NULL, 
+	channel VARCHAR(40) NULL, 
+	quantity FLOAT NOT NULL, 
+	unit_price NUMERIC(14, 2) NOT NULL, 
+	amount NUMERIC(14, 2) NOT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_sales_line PRIMARY KEY (source, doc_type, doc_key, line_no)
+);
+GO
+
+CREATE TABLE app_user (
+	user_id INTEGER NOT NULL IDENTITY, 
+	username VARCHAR(80) NOT NULL, 
+	password_hash VARCHAR(300) NOT NULL, 
+	role VARCHAR(40) NOT NULL, 
+	full_name NVARCHAR(200) NOT NULL, 
+	email VARCHAR(200) NULL, 
+	rep_key INTEGER NULL, 
+	active BIT NOT NULL, 
+	CONSTRAINT pk_app_user PRIMARY KEY (user_id), 
+	CONSTRAINT uq_app_user_username UNIQUE (username), 
+	CONSTRAINT fk_app_user_role_app_role FOREIGN KEY(role) REFERENCES app_role (name)
+);
+GO
+
+CREATE TABLE dim_campaign (
+	campaign_key INTEGER NOT NULL, 
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	channel_key INTEGER NOT NULL, 
+	start_date DATETIME NULL, 
+	end_date DATETIME NULL, 
+	budget NUMERIC(14, 2) NULL, 
+	CONSTRAINT pk_dim_campaign PRIMARY KEY (campaign_key), 
+	CONSTRAINT uq_dim_campaign_source_source_key UNIQUE (source, source_key), 
+	CONSTRAINT fk_dim_campaign_channel_key_dim_channel FOREIGN KEY(channel_key) REFERENCES dim_channel (channel_key)
+);
+GO
+
+CREATE TABLE dim_customer (
+	customer_key INTEGER NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	company_name NVARCHAR(200) NULL, 
+	contact_name NVARCHAR(200) NULL, 
+	email VARCHAR(200) NULL, 
+	phone VARCHAR(20) NULL, 
+	street NVARCHAR(200) NULL, 
+	city NVARCHAR(100) NULL, 
+	region NVARCHAR(100) NULL, 
+	postcode VARCHAR(20) NULL, 
+	country VARCHAR(2) NULL, 
+	website VARCHAR(200) NULL, 
+	instagram_handle VARCHAR(60) NULL, 
+	segment VARCHAR(40) NULL, 
+	geography_key INTEGER NULL, 
+	rep_key INTEGER NULL, 
+	is_customer BIT NOT NULL, 
+	source_count INTEGER NOT NULL, 
+	first_seen DATETIME2 NULL, 
+	CONSTRAINT pk_dim_customer PRIMARY KEY (customer_key), 
+	CONSTRAINT fk_dim_customer_geography_key_dim_geography FOREIGN KEY(geography_key) REFERENCES dim_geography (geography_key), 
+	CONSTRAINT fk_dim_customer_rep_key_dim_sales_rep FOREIGN KEY(rep_key) REFERENCES dim_sales_rep (rep_key)
+);
+GO
+
+CREATE INDEX ix_dim_customer_email ON dim_customer (email);
+GO
+
+CREATE INDEX ix_dim_customer_name ON dim_customer (name);
+GO
+
+CREATE INDEX ix_dim_customer_rep_key ON dim_customer (rep_key);
+GO
+
+CREATE TABLE land_record (
+	land_id BIGINT NOT NULL IDENTITY, 
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	content_hash VARCHAR(64) NOT NULL, 
+	payload NVARCHAR(max) NOT NULL, 
+	received_at DATETIME2 NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_land_record PRIMARY KEY (land_id), 
+	CONSTRAINT uq_land_record_source_entity_source_key_content_hash UNIQUE (source, entity, source_key, content_hash), 
+	CONSTRAINT fk_land_record_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
+);
+GO
+
+CREATE INDEX ix_land_record_batch_id ON land_record (batch_id);
+GO
+
+CREATE TABLE ops_lineage_edge (
+	batch_id INTEGER NOT NULL, 
+	step VARCHAR(40) NOT NULL, 
+	source_node VARCHAR(120) NOT NULL, 
+	target_node VARCHAR(120) NOT NULL, 
+	rows INTEGER NOT NULL, 
+	CONSTRAINT pk_ops_lineage_edge PRIMARY KEY (batch_id, step, source_node, target_node), 
+	CONSTRAINT fk_ops_lineage_edge_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
+);
+GO
+
+CREATE TABLE ops_step_run (
+	batch_id INTEGER NOT NULL, 
+	step VARCHAR(40) NOT NULL, 
+	started_at DATETIME2 NOT NULL, 
+	finished_at DATETIME2 NULL, 
+	status VARCHAR(20) NOT NULL, 
+	rows_in INTEGER NOT NULL, 
+	rows_out INTEGER NOT NULL, 
+	rows_rejected INTEGER NOT NULL, 
+	message NVARCHAR(max) NULL, 
+	CONSTRAINT pk_ops_step_run PRIMARY KEY (batch_id, step), 
+	CONSTRAINT fk_ops_step_run_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
+);
+GO
+
+CREATE TABLE fact_campaign_daily (
+	campaign_key INTEGER NOT NULL, 
+	date_key INTEGER NOT NULL, 
+	spend NUMERIC(14, 2) NOT NULL, 
+	impressions INTEGER NOT NULL, 
+	clicks INTEGER NOT NULL, 
+	conversions INTEGER NOT NULL, 
+	CONSTRAINT pk_fact_campaign_daily PRIMARY KEY (campaign_key, date_key), 
+	CONSTRAINT fk_fact_campaign_daily_campaign_key_dim_campaign FOREIGN KEY(campaign_key) REFERENCES dim_campaign (campaign_key), 
+	CONSTRAINT fk_fact_campaign_daily_date_key_dim_date FOREIGN KEY(date_key) REFERENCES dim_date (date_key)
+);
+GO
+
+CREATE TABLE fact_interaction (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	date_key INTEGER NOT NULL, 
+	occurred_at DATETIME2 NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	kind VARCHAR(30) NOT NULL, 
+	channel_key INTEGER NULL, 
+	text NVARCHAR(max) NULL, 
+	likes INTEGER NULL, 
+	comments INTEGER NULL, 
+	CONSTRAINT pk_fact_interaction PRIMARY KEY (source, source_key), 
+	CONSTRAINT fk_fact_interaction_date_key_dim_date FOREIGN KEY(date_key) REFERENCES dim_date (date_key), 
+	CONSTRAINT fk_fact_interaction_customer_key_dim_customer FOREIGN KEY(customer_key) REFERENCES dim_customer (customer_key), 
+	CONSTRAINT fk_fact_interaction_channel_key_dim_channel FOREIGN KEY(channel_key) REFERENCES dim_channel (channel_key)
+);
+GO
+
+CREATE INDEX ix_fact_interaction_customer_key_occurred_at ON fact_interaction (customer_key, occurred_at);
+GO
+
+CREATE TABLE fact_payment (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	date_key INTEGER NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	amount NUMERIC(14, 2) NOT NULL, 
+	method VARCHAR(40) NULL, 
+	CONSTRAINT pk_fact_payment PRIMARY KEY (source, source_key), 
+	CONSTRAINT fk_fact_payment_date_key_dim_date FOREIGN KEY(date_key) REFERENCES dim_date (date_key), 
+	CONSTRAINT fk_fact_payment_customer_key_dim_customer FOREIGN KEY(customer_key) REFERENCES dim_customer (customer_key)
+);
+GO
+
+CREATE INDEX ix_fact_payment_customer_key ON fact_payment (customer_key);
+GO
+
+CREATE TABLE fact_sales_line (
+	source VARCHAR(40) NOT NULL, 
+	doc_type VARCHAR(20) NOT NULL, 
+	doc_key VARCHAR(200) NOT NULL, 
+	line_no INTEGER NOT NULL, 
+	date_key INTEGER NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	product_key INTEGER NULL, 
+	rep_key INTEGER NULL, 
+	channel_key INTEGER NULL, 
+	quantity FLOAT NOT NULL, 
+	unit_price NUMERIC(14, 2) NOT NULL, 
+	amount NUMERIC(14, 2) NOT NULL, 
+	CONSTRAINT pk_fact_sales_line PRIMARY KEY (source, doc_type, doc_key, line_no), 
+	CONSTRAINT fk_fact_sales_line_date_key_dim_date FOREIGN KEY(date_key) REFERENCES dim_date (date_key), 
+	CONSTRAINT fk_fact_sales_line_customer_key_dim_customer FOREIGN KEY(customer_key) REFERENCES dim_customer (customer_key), 
+	CONSTRAINT fk_fact_sales_line_product_key_dim_product FOREIGN KEY(product_key) REFERENCES dim_product (product_key), 
+	CONSTRAINT fk_fact_sales_line_rep_key_dim_sales_rep FOREIGN KEY(rep_key) REFERENCES dim_sales_rep (rep_key), 
+	CONSTRAINT fk_fact_sales_line_channel_key_dim_channel FOREIGN KEY(channel_key) REFERENCES dim_channel (channel_key)
+);
+GO
+
+CREATE INDEX ix_fact_sales_line_customer_key ON fact_sales_line (customer_key);
+GO
+
+CREATE INDEX ix_fact_sales_line_date_key ON fact_sales_line (date_key);
+GO
