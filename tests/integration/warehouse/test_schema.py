@@ -1,0 +1,37 @@
+"""The schema is the single source of truth: migrations and the T-SQL file must equal it."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from warehouse.ddl import SQLSERVER_DDL, sqlserver_ddl
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+from warehouse.schema import metadata
+
+
+def test_alembic_upgrade_from_empty_gives_exactly_the_schema(warehouse: Warehouse) -> None:
+    upgrade(warehouse)
+    with warehouse.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(warehouse: Warehouse) -> None:
+    upgrade(warehouse)
+    upgrade(warehouse)
+    with warehouse.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() is not None
+
+
+def test_checked_in_tsql_equals_the_schema_compiled_for_sql_server() -> None:
+    assert SQLSERVER_DDL.read_text(encoding="utf-8") == sqlserver_ddl(), (
+        "warehouse/sql/sqlserver/schema.sql is stale: run `python -m warehouse.ddl`"
+    )
+
+
+def test_tsql_uses_sql_server_types() -> None:
+    ddl = sqlserver_ddl()
+    assert "NVARCHAR(max)" in ddl and "DATETIME2" in ddl and "IDENTITY" in ddl
+    assert "NTEXT" not in ddl
