@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo-data":
         from pipeline.demo_data.cli import main as demo_main
 
-        return demo_main(rest)
+        return int(demo_main(rest))
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     try:

@@ -26,7 +26,7 @@ HEADER = """\
 
 def sqlserver_ddl() -> str:
     """Every table and index of the schema as T-SQL, in dependency order."""
-    dialect = mssql.dialect()
+    dialect = mssql.dialect()  # type: ignore[no-untyped-call]
     parts = [HEADER]
     for table in metadata.sorted_tables:
         parts.append(str(sa.schema.CreateTable(table).compile(dialect=dialect)).strip() + ";\nGO\n")

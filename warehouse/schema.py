@@ -37,7 +37,7 @@ def Name(length: int = 200) -> sa.Unicode:  # noqa: N802
 
 # Long text is NVARCHAR(max) and times are DATETIME2 on SQL Server (NTEXT and DATETIME are legacy there).
 LongText = sa.UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")
-Timestamp = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+Timestamp = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite only auto-increments INTEGER keys
 
 SOURCE = sa.String(40)  # source name from the sources config, e.g. "quickbooks"

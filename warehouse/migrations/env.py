@@ -14,6 +14,13 @@ from warehouse.schema import metadata
 
 config = context.config
 
+# Tables other tools keep in the warehouse, which the schema does not describe.
+FOREIGN_TABLES = {"ops_scheduler_job"}
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def run_migrations_offline() -> None:
     url = config.get_main_option("sqlalchemy.url") or get_settings().warehouse_url
@@ -40,6 +47,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

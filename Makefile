@@ -1,0 +1,62 @@
+# Customer 360 — the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_DATA := var/demo-data
+DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
+
+.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean
+
+demo: $(VENV)/.runtime $(DEMO_DATA)/sources.toml  ## install, generate demo data, run the pipeline, start the portal
+	$(PY) -m pipeline run
+	$(PY) app.py
+
+test: $(VENV)/.dev system-deps  ## run the whole test suite
+	$(PY) -m pytest
+
+check: lint typecheck test  ## ruff + mypy + tests
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+tsql: $(VENV)/.runtime  ## regenerate warehouse/sql/sqlserver/schema.sql from the schema
+	$(PY) -m warehouse.ddl
+
+demo-data: $(DEMO_DATA)/sources.toml
+
+$(DEMO_DATA)/sources.toml: | $(VENV)/.runtime
+	$(PY) -m pipeline demo-data --out $(DEMO_DATA)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# Debian packages the tests use: a PostgreSQL server, ODBC for SQL Server, Chromium for browser tests.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages (install as root):$$missing"; fi; \
+	fi
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""APScheduler inside the app process: runs the pipeline on a cron schedule, never two batches at once.
+
+Jobs live in a SQLAlchemy job store in the warehouse, so a restart keeps the schedule; one job, one
+instance at a time (``max_instances=1``), and a missed run is coalesced into one. Run a single
+scheduler replica (the web tier scales out; the scheduler does not).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from pipeline.config import load_sources
+from pipeline.runner import BatchOutcome, run_batch
+from settings import Settings
+from warehouse.engine import Warehouse
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_JOB = "pipeline-batch"
+_batch_lock = threading.Lock()  # one batch at a time in this process, whoever starts it
+
+
+def run_pipeline_job(settings: Settings) -> BatchOutcome | None:
+    """The scheduled job: one batch over the configured sources; skipped while another batch runs."""
+    if not _batch_lock.acquire(blocking=False):
+        logger.warning("a batch is already running; this run is skipped")
+        return None
+    try:
+        warehouse = Warehouse.from_url(settings.warehouse_url)
+        try:
+            return run_batch(warehouse, load_sources(settings.sources_path), trigger="scheduler")
+        finally:
+            warehouse.engine.dispose()
+    finally:
+        _batch_lock.release()
+
+
+def create_scheduler(settings: Settings) -> BackgroundScheduler:
+    """A scheduler with the pipeline job on ``settings.pipeline_cron``; not started."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.warehouse_url, tablename="ops_scheduler_job")},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone="UTC",
+    )
+    scheduler.add_job(
+        run_pipeline_job,
+        CronTrigger.from_crontab(settings.pipeline_cron, timezone="UTC"),
+        args=[settings],
+        id=PIPELINE_JOB,
+        name="Customer 360 pipeline batch",
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def start_scheduler(settings: Settings) -> BackgroundScheduler | None:
+    """Start the scheduler when settings enable it (they do not in tests or by default)."""
+    if not settings.scheduler_enabled:
+        return None
+    scheduler = create_scheduler(settings)
+    scheduler.start()
+    logger.info("scheduler started: pipeline on %r (UTC)", settings.pipeline_cron)
+    return scheduler

@@ -1,0 +1,340 @@
+"""Read queries over the marts for the portal and the API: pure statement builders plus runners.
+
+Builders (``*_query``) return SQLAlchemy Core statements and touch no database, so tests can compile
+them; runners take a :class:`~warehouse.engine.Warehouse` and return plain Python values. Nothing
+here is dialect-specific: case-insensitive matching uses ``ilike`` (``lower() LIKE lower()`` outside
+PostgreSQL), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
+paged query has a total ``ORDER BY``), and NULLs sort last on every dialect via an explicit ``CASE``.
+
+KPI growth definition (shown in the portal): each period is compared with the *same elapsed part* of
+the previous period, so a Wednesday's week-to-date (Mon-Wed) is compared with last week's Mon-Wed and
+the 12th's month-to-date (1st-12th) with the previous month's 1st-12th (clamped to that month's last
+day, so 31 March compares with 1-28/29 February). Growth = (current - previous) / previous, and is
+``None`` when the previous period is zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from warehouse.engine import Warehouse
+from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales
+
+SalesDimension = Literal["region", "rep", "category", "segment"]
+SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
+
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "customer_key",
+    "name",
+    "email",
+    "city",
+    "region",
+    "segment",
+    "rep",
+    "orders",
+    "revenue_total",
+    "revenue_365d",
+    "last_purchase",
+    "recency_days",
+    "is_active",
+)
+MAX_PAGE_SIZE = 500
+
+
+# --- KPI summary -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive date range."""
+
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class KpiWindows:
+    """The current and comparison windows of each KPI period for one ``today``."""
+
+    today: Window
+    yesterday: Window
+    week: Window
+    previous_week: Window
+    month: Window
+    previous_month: Window
+
+    @property
+    def earliest(self) -> dt.date:
+        return min(self.previous_month.start, self.previous_week.start, self.yesterday.start)
+
+
+def kpi_windows(today: dt.date) -> KpiWindows:
+    """Day, ISO week (Monday start) and calendar month to date, each with the same elapsed span before it."""
+    yesterday = today - dt.timedelta(days=1)
+    week_start = today - dt.timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    previous_month_end = month_start - dt.timedelta(days=1)
+    previous_month_start = previous_month_end.replace(day=1)
+    elapsed = today - month_start
+    return KpiWindows(
+        today=Window(today, today),
+        yesterday=Window(yesterday, yesterday),
+        week=Window(week_start, today),
+        previous_week=Window(week_start - dt.timedelta(days=7), today - dt.timedelta(days=7)),
+        month=Window(month_start, today),
+        previous_month=Window(previous_month_start, min(previous_month_start + elapsed, previous_month_end)),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A value for a period and for the same elapsed part of the period before."""
+
+    current: float
+    previous: float
+
+    @property
+    def growth(self) -> float | None:
+        """(current - previous) / previous; ``None`` when there is nothing to compare with."""
+        if self.previous == 0:
+            return None
+        return (self.current - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class KpiSummary:
+    """The overview's headline numbers for one day."""
+
+    today: dt.date
+    revenue_day: Comparison  # today vs yesterday
+    revenue_week: Comparison  # week to date vs last week's same days
+    revenue_month: Comparison  # month to date vs last month's same days
+    new_customers_month: Comparison  # first purchases, month to date vs last month's same days
+    active_customers: int  # bought in the 90 days up to today (latest mart row on or before today)
+    active_customers_previous: int  # the same, a week earlier
+
+
+def _window_sum(column: sa.ColumnElement[Any], window: Window, label: str) -> sa.Label[Any]:
+    day = mart_kpi_daily.c.day
+    return sa.func.coalesce(
+        sa.func.sum(sa.case((day.between(window.start, window.end), column), else_=0)), 0
+    ).label(label)
+
+
+def kpi_summary_query(today: dt.date) -> sa.Select[Any]:
+    """One row of revenue and new-customer sums over every window of :func:`kpi_windows`."""
+    w = kpi_windows(today)
+    revenue, new = mart_kpi_daily.c.revenue, mart_kpi_daily.c.new_customers
+    return sa.select(
+        _window_sum(revenue, w.today, "revenue_today"),
+        _window_sum(revenue, w.yesterday, "revenue_yesterday"),
+        _window_sum(revenue, w.week, "revenue_week"),
+        _window_sum(revenue, w.previous_week, "revenue_previous_week"),
+        _window_sum(revenue, w.month, "revenue_month"),
+        _window_sum(revenue, w.previous_month, "revenue_previous_month"),
+        _window_sum(new, w.month, "new_month"),
+        _window_sum(new, w.previous_month, "new_previous_month"),
+    ).where(mart_kpi_daily.c.day.between(w.earliest, today))
+
+
+def active_customers_query(on_or_before: dt.date) -> sa.Select[Any]:
+    """The active-customer count of the latest mart day on or before a date."""
+    return (
+        sa.select(mart_kpi_daily.c.active_customers)
+        .where(mart_kpi_daily.c.day <= on_or_before)
+        .order_by(mart_kpi_daily.c.day.desc())
+        .limit(1)
+    )
+
+
+def latest_day_query() -> sa.Select[Any]:
+    return sa.select(sa.func.max(mart_kpi_daily.c.day))
+
+
+def latest_day(warehouse: Warehouse) -> dt.date | None:
+    """The latest day in ``mart_kpi_daily`` (the portal's default "today"); ``None`` when the mart is empty."""
+    value = warehouse.scalar(latest_day_query())
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])  # max() over a SQLite DATE comes back as text
+
+
+def kpi_summary(warehouse: Warehouse, today: dt.date) -> KpiSummary:
+    """The overview KPIs for ``today`` (see the module docstring for the growth definition)."""
+    row = warehouse.rows(kpi_summary_query(today))[0]
+    active = warehouse.scalar(active_customers_query(today))
+    active_before = warehouse.scalar(active_customers_query(today - dt.timedelta(days=7)))
+    return KpiSummary(
+        today=today,
+        revenue_day=Comparison(float(row["revenue_today"]), float(row["revenue_yesterday"])),
+        revenue_week=Comparison(float(row["revenue_week"]), float(row["revenue_previous_week"])),
+        revenue_month=Comparison(float(row["revenue_month"]), float(row["revenue_previous_month"])),
+        new_customers_month=Comparison(float(row["new_month"]), float(row["new_previous_month"])),
+        active_customers=int(active or 0),
+        active_customers_previous=int(active_before or 0),
+    )
+
+
+# --- series and breakdowns -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyRevenue:
+    day: dt.date
+    revenue: float
+    orders: int
+
+
+def daily_revenue_query(end: dt.date, days: int) -> sa.Select[Any]:
+    """Revenue and orders per day for the ``days`` days ending on ``end``, oldest first."""
+    start = end - dt.timedelta(days=days - 1)
+    k = mart_kpi_daily.c
+    return sa.select(k.day, k.revenue, k.orders).where(k.day.between(start, end)).order_by(k.day)
+
+
+def daily_revenue(warehouse: Warehouse, end: dt.date, days: int) -> list[DailyRevenue]:
+    return [
+        DailyRevenue(r["day"], float(r["revenue"]), int(r["orders"]))
+        for r in warehouse.rows(daily_revenue_query(end, days))
+    ]
+
+
+@dataclass(frozen=True)
+class SalesBreakdown:
+    label: str
+    revenue: float
+    orders: int
+
+
+def sales_by_query(dimension: SalesDimension, start: dt.date, end: dt.date) -> sa.Select[Any]:
+    """Revenue and orders per region, rep, category or segment over a date range, largest first.
+
+    Reads the ``day`` grain only, so the week and month rows of ``mart_sales`` are not counted twice.
+    """
+    if dimension not in SALES_DIMENSIONS:
+        raise ValueError(f"sales dimension {dimension!r} is not one of {', '.join(SALES_DIMENSIONS)}")
+    s = mart_sales.c
+    label = s[dimension]
+    revenue = sa.func.sum(s.revenue).label("revenue")
+    return (
+        sa.select(label.label("label"), revenue, sa.func.sum(s.orders).label("orders"))
+        .where(s.grain == "day", s.period_start.between(start, end))
+        .group_by(label)
+        .order_by(revenue.desc(), label)
+    )
+
+
+def sales_by(
+    warehouse: Warehouse, dimension: SalesDimension, start: dt.date, end: dt.date
+) -> list[SalesBreakdown]:
+    return [
+        SalesBreakdown(str(r["label"]), float(r["revenue"] or 0), int(r["orders"] or 0))
+        for r in warehouse.rows(sales_by_query(dimension, start, end))
+    ]
+
+
+# --- customers search ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerSort:
+    column: str = "revenue_total"
+    descending: bool = True
+
+
+def _customer_source() -> sa.FromClause:
+    return mart_customer_kpi.outerjoin(
+        dim_customer, dim_customer.c.customer_key == mart_customer_kpi.c.customer_key
+    )
+
+
+def _customer_filter(term: str) -> sa.ColumnElement[bool]:
+    term = term.strip()
+    if not term:
+        return sa.true()
+    return sa.or_(
+        mart_customer_kpi.c.name.icontains(term, autoescape=True),
+        mart_customer_kpi.c.city.icontains(term, autoescape=True),
+        dim_customer.c.email.icontains(term, autoescape=True),
+    )
+
+
+def _customer_column(name: str) -> sa.ColumnElement[Any]:
+    if name not in CUSTOMER_COLUMNS:
+        raise ValueError(f"customer sort column {name!r} is not one of {', '.join(CUSTOMER_COLUMNS)}")
+    return dim_customer.c.email if name == "email" else mart_customer_kpi.c[name]
+
+
+def customer_search_query(term: str, sort: CustomerSort, page: int, page_size: int) -> sa.Select[Any]:
+    """One page of customers whose name, city or email contains ``term`` (any case), sorted, NULLs last.
+
+    ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap.
+    """
+    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}")
+    column = _customer_column(sort.column)
+    nulls_last = sa.case((column.is_(None), 1), else_=0)
+    return (
+        sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
+        .select_from(_customer_source())
+        .where(_customer_filter(term))
+        .order_by(nulls_last, column.desc() if sort.descending else column.asc(), mart_customer_kpi.c.customer_key)
+        .limit(page_size)
+        .offset(page * page_size)
+    )
+
+
+def customer_count_query(term: str) -> sa.Select[Any]:
+    """How many customers :func:`customer_search_query` matches over all pages."""
+    return sa.select(sa.func.count()).select_from(_customer_source()).where(_customer_filter(term))
+
+
+def search_customers(
+    warehouse: Warehouse,
+    term: str = "",
+    sort: CustomerSort | None = None,
+    page: int = 0,
+    page_size: int = 25,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of matching customers and the total number of matches."""
+    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size))
+    total = int(warehouse.scalar(customer_count_query(term)) or 0)
+    return rows, total
+
+
+def page_count(total: int, page_size: int) -> int:
+    """Pages needed for ``total`` rows; at least 1 so an empty result still shows page 1 of 1."""
+    return max(1, -(-total // page_size))
+
+
+__all__: Sequence[str] = (
+    "CUSTOMER_COLUMNS",
+    "Comparison",
+    "CustomerSort",
+    "DailyRevenue",
+    "KpiSummary",
+    "KpiWindows",
+    "SALES_DIMENSIONS",
+    "SalesBreakdown",
+    "SalesDimension",
+    "Window",
+    "active_customers_query",
+    "customer_count_query",
+    "customer_search_query",
+    "daily_revenue",
+    "daily_revenue_query",
+    "kpi_summary",
+    "kpi_summary_query",
+    "kpi_windows",
+    "latest_day",
+    "latest_day_query",
+    "page_count",
+    "sales_by",
+    "sales_by_query",
+    "search_customers",
+)
