@@ -7,6 +7,7 @@ SQL Server (``mssql+pyodbc://...``). Secrets come only from the environment or a
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
+    cookie_secure: bool = True  # False only for a plain-HTTP demo on a LAN (a phone on the office Wi-Fi)
+    portal_today: dt.date | None = None  # "today" for the portal's KPIs; empty: the latest day in the marts
 
     scheduler_enabled: bool = False
     pipeline_cron: str = "0 2 * * *"  # nightly at 02:00; crontab syntax

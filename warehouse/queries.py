@@ -16,7 +16,6 @@ day, so 31 March compares with 1-28/29 February). Growth = (current - previous) 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -276,14 +275,18 @@ def customer_search_query(term: str, sort: CustomerSort, page: int, page_size: i
     ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap.
     """
     if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}")
+        raise ValueError(
+            f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}"
+        )
     column = _customer_column(sort.column)
     nulls_last = sa.case((column.is_(None), 1), else_=0)
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())
         .where(_customer_filter(term))
-        .order_by(nulls_last, column.desc() if sort.descending else column.asc(), mart_customer_kpi.c.customer_key)
+        .order_by(
+            nulls_last, column.desc() if sort.descending else column.asc(), mart_customer_kpi.c.customer_key
+        )
         .limit(page_size)
         .offset(page * page_size)
     )
@@ -310,31 +313,3 @@ def search_customers(
 def page_count(total: int, page_size: int) -> int:
     """Pages needed for ``total`` rows; at least 1 so an empty result still shows page 1 of 1."""
     return max(1, -(-total // page_size))
-
-
-__all__: Sequence[str] = (
-    "CUSTOMER_COLUMNS",
-    "Comparison",
-    "CustomerSort",
-    "DailyRevenue",
-    "KpiSummary",
-    "KpiWindows",
-    "SALES_DIMENSIONS",
-    "SalesBreakdown",
-    "SalesDimension",
-    "Window",
-    "active_customers_query",
-    "customer_count_query",
-    "customer_search_query",
-    "daily_revenue",
-    "daily_revenue_query",
-    "kpi_summary",
-    "kpi_summary_query",
-    "kpi_windows",
-    "latest_day",
-    "latest_day_query",
-    "page_count",
-    "sales_by",
-    "sales_by_query",
-    "search_customers",
-)

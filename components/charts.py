@@ -1,0 +1,100 @@
+"""Figure builders: pure functions from query results to Plotly figures, one house style."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from dash import dcc
+
+from warehouse.queries import DailyRevenue, SalesBreakdown
+
+ACCENT = "#118dff"  # Power BI's default blue
+ACCENT_DARK = "#12239e"
+GRID = "#e6e9ef"
+FONT = "Segoe UI, system-ui, -apple-system, Helvetica Neue, Arial, sans-serif"
+GRAPH_CONFIG: dcc.Graph.Config = {
+    "displaylogo": False,
+    "displayModeBar": False,  # summary charts: no toolbar over the titles (Power BI-like)
+    "responsive": True,
+}
+
+
+def _style(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        margin={"l": 8, "r": 8, "t": 44, "b": 8},
+        font={"family": FONT, "size": 12, "color": "#252423"},
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    fig.update_xaxes(gridcolor=GRID, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, automargin=True, zeroline=False)
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#605e5c"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _style(fig, "")
+
+
+def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) -> go.Figure:
+    """Daily revenue as columns with its trailing ``average_days``-day average as a line."""
+    if not series:
+        return empty_figure("No sales in this period")
+    days = [p.day for p in series]
+    revenue = [p.revenue for p in series]
+    average = [
+        sum(revenue[max(0, i - average_days + 1) : i + 1])
+        / len(revenue[max(0, i - average_days + 1) : i + 1])
+        for i in range(len(revenue))
+    ]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=days,
+                y=revenue,
+                name="Revenue",
+                marker_color=ACCENT,
+                hovertemplate="£%{y:,.0f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=days,
+                y=average,
+                name=f"{average_days}-day average",
+                mode="lines",
+                line={"color": ACCENT_DARK, "width": 2},
+                hovertemplate="£%{y:,.0f}<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_yaxes(tickprefix="£", tickformat=",.0f")
+    return _style(fig, "Revenue per day")
+
+
+def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> go.Figure:
+    """Horizontal bars of revenue per ``dimension`` value, largest on top."""
+    if not rows:
+        return empty_figure("No sales in this period")
+    ordered = list(reversed(rows))
+    fig = go.Figure(
+        go.Bar(
+            x=[r.revenue for r in ordered],
+            y=[r.label for r in ordered],
+            orientation="h",
+            marker_color=ACCENT,
+            customdata=[r.orders for r in ordered],
+            hovertemplate="%{y}: £%{x:,.0f} · %{customdata:,} orders<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickprefix="£", tickformat="~s")
+    fig = _style(fig, f"Revenue by {dimension}")
+    fig.update_layout(hovermode="closest")
+    return fig

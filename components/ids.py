@@ -1,0 +1,43 @@
+"""Component ids shared between layouts, callbacks and browser tests, prefixed by where they live."""
+
+from __future__ import annotations
+
+# shell (app.py)
+NAVBAR = "shell-navbar"
+NAVBAR_TOGGLER = "shell-navbar-toggler"
+NAVBAR_COLLAPSE = "shell-navbar-collapse"
+NAVBAR_USER = "shell-navbar-user"
+USER_STORE = "shell-user-store"  # {"username", "full_name", "role"} of the signed-in user
+LIVE_KPI_STORE = "shell-live-kpi-store"  # live KPI updates pushed by the event listener (empty until then)
+
+# login
+LOGIN_FORM = "login-form"
+LOGIN_USERNAME = "login-username"
+LOGIN_PASSWORD = "login-password"
+LOGIN_SUBMIT = "login-submit"
+LOGIN_ERROR = "login-error"
+
+# overview
+OVERVIEW_PERIOD = "overview-period"
+OVERVIEW_AS_OF = "overview-as-of"
+OVERVIEW_KPI_ROW = "overview-kpi-row"
+OVERVIEW_TREND_GRAPH = "overview-trend-graph"
+OVERVIEW_REGION_GRAPH = "overview-region-graph"
+OVERVIEW_ALERT = "overview-alert"
+
+# customers
+CUSTOMERS_SEARCH = "customers-search"
+CUSTOMERS_TABLE = "customers-table"
+CUSTOMERS_COUNT = "customers-count"
+
+KPI_KEYS = ("revenue-today", "revenue-week", "revenue-month", "active-customers", "new-customers")
+
+
+def kpi_card(key: str) -> str:
+    """The id of a KPI card (``overview-kpi-revenue-today``)."""
+    return f"overview-kpi-{key}"
+
+
+def kpi_value(key: str) -> str:
+    """The id of a KPI card's headline number."""
+    return f"overview-kpi-{key}-value"

@@ -1,0 +1,111 @@
+"""Customers (``/customers``): search by name, city or email over every golden customer, paged and sorted on the server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, ctx, html
+from dash.dash_table.DataTable import DataTable
+
+from components import format as fmt
+from components import ids
+from components.charts import FONT
+from components.context import current_portal
+from components.customers_table import table_columns, table_rows
+from warehouse.engine import WarehouseError
+from warehouse.queries import CustomerSort, page_count, search_customers
+
+logger = logging.getLogger(__name__)
+
+TITLE = "Customers · Miracle Customer 360"
+dash.register_page(__name__, path="/customers", title=TITLE, name="Customers", order=1)  # type: ignore[no-untyped-call]
+
+PAGE_SIZE = 25
+DEFAULT_SORT: list[DataTable.SortBy] = [{"column_id": "revenue_total", "direction": "desc"}]
+SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where they differ
+
+
+def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
+    table = DataTable(
+        id=ids.CUSTOMERS_TABLE,
+        columns=table_columns(),
+        data=[],
+        page_action="custom",
+        page_current=0,
+        page_size=PAGE_SIZE,
+        page_count=1,
+        sort_action="custom",
+        sort_mode="single",
+        sort_by=DEFAULT_SORT,
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f3f2f1", "borderBottom": "2px solid #c8c6c4"},
+        style_cell={"fontFamily": FONT, "fontSize": "0.875rem", "padding": "6px 10px", "textAlign": "left"},
+        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+        style_data_conditional=[
+            {"if": {"filter_query": '{status} = "Lapsed"', "column_id": "status"}, "color": "#a4262c"}
+        ],
+    )
+    return dbc.Container(
+        [
+            html.H1("Customers", className="page-title"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.Input(
+                            id=ids.CUSTOMERS_SEARCH,
+                            type="search",
+                            value=q,
+                            debounce=400,
+                            placeholder="Search name, city or email",
+                            autocomplete="off",
+                        ),
+                        xs=12,
+                        md=6,
+                        lg=4,
+                    ),
+                    dbc.Col(
+                        html.Div(id=ids.CUSTOMERS_COUNT, className="text-muted small"),
+                        className="d-flex align-items-center mt-2 mt-md-0",
+                    ),
+                ],
+                className="mb-3",
+            ),
+            dbc.Card(dbc.CardBody(table), className="table-card"),
+        ],
+        fluid=True,
+    )
+
+
+@callback(
+    Output(ids.CUSTOMERS_TABLE, "data"),
+    Output(ids.CUSTOMERS_TABLE, "page_count"),
+    Output(ids.CUSTOMERS_TABLE, "page_current"),
+    Output(ids.CUSTOMERS_COUNT, "children"),
+    Input(ids.CUSTOMERS_SEARCH, "value"),
+    Input(ids.CUSTOMERS_TABLE, "page_current"),
+    Input(ids.CUSTOMERS_TABLE, "sort_by"),
+)
+def refresh(
+    term: str | None, page: int | None, sort_by: list[dict[str, str]] | None
+) -> tuple[list[dict[str, Any]], int, int, str]:
+    """Fetch the visible page; a new search starts again at page 1."""
+    page = 0 if ctx.triggered_id == ids.CUSTOMERS_SEARCH or page is None else page
+    sort_spec = (sort_by or DEFAULT_SORT)[0]
+    column = SORT_COLUMNS.get(sort_spec["column_id"], sort_spec["column_id"])
+    sort = CustomerSort(column=column, descending=sort_spec.get("direction") == "desc")
+    try:
+        rows, total = search_customers(current_portal().warehouse, term or "", sort, page, PAGE_SIZE)
+    except WarehouseError:
+        logger.exception("customers: search failed")
+        return [], 1, 0, "The warehouse could not be read; try again shortly."
+    except ValueError:  # an unknown sort column sent by a tampered request
+        logger.warning("customers: refused sort %r", sort_spec)
+        rows, total = search_customers(
+            current_portal().warehouse, term or "", CustomerSort(), page, PAGE_SIZE
+        )
+    noun = "customer" if total == 1 else "customers"
+    return table_rows(rows), page_count(total, PAGE_SIZE), page, f"{fmt.count(total)} {noun}"

@@ -1,0 +1,143 @@
+"""Signing in and out of the portal, and what an anonymous visitor can and cannot reach."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from app import _safe_next, secret_key
+from components import ids
+from tests.unit.portal.portal_data import PASSWORD, portal_settings
+from warehouse.engine import Warehouse
+from warehouse.schema import ops_audit_log
+
+
+def overview_callback(client: FlaskClient, period: str = "90") -> Any:
+    """Call the overview page's callback the way the browser does."""
+    outputs = [
+        (ids.OVERVIEW_KPI_ROW, "children"),
+        (ids.OVERVIEW_TREND_GRAPH, "figure"),
+        (ids.OVERVIEW_REGION_GRAPH, "figure"),
+        (ids.OVERVIEW_AS_OF, "children"),
+        (ids.OVERVIEW_ALERT, "children"),
+        (ids.OVERVIEW_ALERT, "is_open"),
+    ]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": ids.OVERVIEW_PERIOD, "property": "value", "value": period}],
+        "changedPropIds": [f"{ids.OVERVIEW_PERIOD}.value"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def component_text(tree: Any, component_id: str) -> Any:
+    """The children of the component with ``component_id`` in a serialised Dash tree."""
+    if isinstance(tree, list):
+        found = [component_text(t, component_id) for t in tree]
+        return next((f for f in found if f is not None), None)
+    if isinstance(tree, dict) and "props" in tree:
+        if tree["props"].get("id") == component_id:
+            return tree["props"].get("children")
+        return component_text(tree["props"].get("children"), component_id)
+    return None
+
+
+def audit_actions(warehouse: Warehouse, actor: str) -> list[str]:
+    rows = warehouse.rows(
+        sa.select(ops_audit_log.c.action).where(ops_audit_log.c.actor == actor).order_by(ops_audit_log.c.id)
+    )
+    return [r["action"] for r in rows]
+
+
+@pytest.mark.parametrize("path", ["/", "/customers", "/anything/else"])
+def test_pages_redirect_anonymous_visitors_to_login(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login"
+
+
+def test_dash_routes_give_anonymous_visitors_only_the_sign_in_form(client: FlaskClient) -> None:
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    assert ids.LOGIN_FORM.encode() in layout.data and ids.NAVBAR.encode() not in layout.data
+    assert client.get("/_dash-dependencies").json == []
+    refused = overview_callback(client)
+    assert refused.status_code == 401
+    assert refused.json == {"error": {"code": 401, "message": "Sign in first."}}
+    assert client.get("/login").status_code == 200
+
+
+def test_wrong_password_is_refused_and_audited(client: FlaskClient, portal_warehouse: Warehouse) -> None:
+    response = client.post("/login", data={"username": "analyst", "password": "guess"})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert b"Wrong username or password." in client.get("/_dash-layout").data
+    assert client.get("/").status_code == 303  # still signed out
+    assert (
+        client.post("/login", data={"username": "nobody", "password": PASSWORD}).headers["Location"]
+        == "/login"
+    )
+    assert audit_actions(portal_warehouse, "analyst")[-1] == "login_failed"
+    assert audit_actions(portal_warehouse, "nobody")[-1] == "login_failed"
+
+
+def test_good_login_reaches_the_overview_with_its_kpis(
+    client: FlaskClient, portal_warehouse: Warehouse
+) -> None:
+    response = client.post("/login", data={"username": "manager", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/").status_code == 200
+    layout = client.get("/_dash-layout").data.decode()
+    assert "Demo Manager" in layout and ids.NAVBAR in layout
+    assert len(client.get("/_dash-dependencies").json) >= 3
+    kpis = overview_callback(client)
+    assert kpis.status_code == 200
+    cards = kpis.json["response"][ids.OVERVIEW_KPI_ROW]["children"]
+    assert component_text(cards, ids.kpi_value("revenue-today")) == "£4,500"
+    assert component_text(cards, ids.kpi_value("active-customers")) == "270"
+    assert audit_actions(portal_warehouse, "manager")[-1] == "login"
+    assert client.get("/login").headers["Location"] == "/"  # signed-in users skip the form
+
+
+def test_login_returns_to_the_page_first_asked_for(client: FlaskClient) -> None:
+    client.get("/customers?q=leeds")
+    response = client.post("/login", data={"username": "analyst", "password": PASSWORD})
+    assert response.headers["Location"] == "/customers?q=leeds"
+
+
+def test_logout_ends_the_session(signed_in: FlaskClient, portal_warehouse: Warehouse) -> None:
+    assert signed_in.get("/").status_code == 200
+    assert signed_in.get("/logout").headers["Location"] == "/login"
+    assert signed_in.get("/").status_code == 303
+    assert overview_callback(signed_in).status_code == 401
+    assert "logout" in audit_actions(portal_warehouse, "manager")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (None, "/"),
+        ("/customers?q=a", "/customers?q=a"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("/logout", "/"),
+    ],
+)
+def test_after_login_only_local_pages_are_followed(target: str | None, expected: str) -> None:
+    assert _safe_next(target) == expected
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    settings = portal_settings(tmp_path)
+    settings.secret_key = type(settings.secret_key)("")
+    first = secret_key(settings)
+    assert len(first) == 64 and secret_key(settings) == first
+    assert (tmp_path / "portal-secret-key").stat().st_mode & 0o077 == 0
