@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Customer 360 batch pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo-data", help="generate the demo data set (see --help of this command)", add_help=False)
+    sub.add_parser(
+        "demo-data", help="generate the demo data set (see --help of this command)", add_help=False
+    )
     run = sub.add_parser("run", help="run one batch: extract, land, stage, match, core, marts")
     run.add_argument("--config", type=Path, help="sources config (default: the demo data's sources.toml)")
     run.add_argument("--force", action="store_true", help="run every step even when the input is unchanged")
@@ -48,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings, warehouse: Warehouse, config: Path | None, force: bool) -> int:
     sources = load_sources(config or settings.sources_path)
-    outcome = run_batch(warehouse, sources, force=force)
+    outcome = run_batch(
+        warehouse,
+        sources,
+        force=force,
+        on_step_done=lambda batch, step: print(f"batch {batch}: {step} done", flush=True),
+    )
     if outcome.status == "unchanged":
         print(f"input unchanged since batch {outcome.batch_id}; nothing to do")
     else:

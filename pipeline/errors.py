@@ -1,9 +1,9 @@
 """The pipeline's exceptions.
 
-    PipelineError
-    ├── ConfigError       the sources config is missing, malformed, or a source may not run
-    ├── SourceError       a source could not be read (the file, server or credentials failed)
-    └── StepError         a pipeline step failed; carries the batch and the step
+PipelineError
+├── ConfigError       the sources config is missing, malformed, or a source may not run
+├── SourceError       a source could not be read (the file, server or credentials failed)
+└── StepError         a pipeline step failed; carries the batch and the step
 """
 
 from __future__ import annotations

@@ -44,7 +44,9 @@ def last_succeeded_batch(conn: Connection) -> dict[str, Any] | None:
 
 def start_batch(conn: Connection, now: dt.datetime, trigger: str, fingerprint: str) -> int:
     result = conn.execute(
-        ops_batch_run.insert().values(started_at=now, status=RUNNING, trigger=trigger, input_fingerprint=fingerprint)
+        ops_batch_run.insert().values(
+            started_at=now, status=RUNNING, trigger=trigger, input_fingerprint=fingerprint
+        )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -57,7 +59,9 @@ def reopen_batch(conn: Connection, batch_id: int, fingerprint: str) -> None:
     )
 
 
-def finish_batch(conn: Connection, batch_id: int, now: dt.datetime, status: str, message: str | None = None) -> None:
+def finish_batch(
+    conn: Connection, batch_id: int, now: dt.datetime, status: str, message: str | None = None
+) -> None:
     conn.execute(
         ops_batch_run.update()
         .where(ops_batch_run.c.batch_id == batch_id)

@@ -75,8 +75,12 @@ def run_batch(
     clock: Clock = utc_now,
     trigger: str = "cli",
     force: bool = False,
+    on_step_done: Callable[[int, str], None] | None = None,
 ) -> BatchOutcome:
-    """Run (or resume) a batch over ``sources``; raises StepError when a step fails."""
+    """Run (or resume) a batch over ``sources``; raises StepError when a step fails.
+
+    ``on_step_done(batch_id, step)`` is called after each step has committed (progress reporting).
+    """
     fingerprint = input_fingerprint(sources)
     with warehouse.begin() as conn:
         last = ops.last_batch(conn)
@@ -98,6 +102,8 @@ def run_batch(
             continue
         _run_step(warehouse, batch_id, name, step, clock)
         ran.append(name)
+        if on_step_done is not None:
+            on_step_done(batch_id, name)
     with warehouse.begin() as conn:
         ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED)
     logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))

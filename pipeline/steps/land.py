@@ -32,7 +32,9 @@ def land(conn: Connection, sources: Iterable[SourceConfig], batch_id: int, now: 
     for source in sources:
         connector = CONNECTORS.get(source.type)
         if connector is None:
-            raise ConfigError(f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}")
+            raise ConfigError(
+                f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}"
+            )
         seen = _landed_versions(conn, source.name)
         counted = _Counter(connector.read(source))
         landed = insert_rows(conn, land_record, _new_rows(counted, seen, source.name, batch_id, now))
@@ -51,7 +53,11 @@ def _landed_versions(conn: Connection, source: str) -> set[tuple[str, str, str]]
 
 
 def _new_rows(
-    records: Iterable[RawRecord], seen: set[tuple[str, str, str]], source: str, batch_id: int, now: dt.datetime
+    records: Iterable[RawRecord],
+    seen: set[tuple[str, str, str]],
+    source: str,
+    batch_id: int,
+    now: dt.datetime,
 ) -> Iterator[Mapping[str, Any]]:
     for record in records:
         content_hash = record.content_hash()

@@ -24,7 +24,9 @@ logger = logging.getLogger(__name__)
 def match(conn: Connection, batch_id: int) -> StepResult:
     """Give every unmatched staged customer a key: an existing one on an exact e-mail/phone match, else a new one."""
     staged = conn.execute(
-        sa.select(stg_customer.c.source, stg_customer.c.source_key, stg_customer.c.email, stg_customer.c.phone)
+        sa.select(
+            stg_customer.c.source, stg_customer.c.source_key, stg_customer.c.email, stg_customer.c.phone
+        )
     ).all()
     known = {(r.source, r.source_key): r.customer_key for r in conn.execute(sa.select(customer_xref))}
     by_email: dict[str, int] = {}
@@ -35,19 +37,34 @@ def match(conn: Connection, batch_id: int) -> StepResult:
             _remember(row, key, by_email, by_phone)
     next_key = max(known.values(), default=0) + 1
     new_rows: list[dict[str, Any]] = []
-    for row in sorted((r for r in staged if (r.source, r.source_key) not in known), key=lambda r: (r.source, r.source_key)):
+    for row in sorted(
+        (r for r in staged if (r.source, r.source_key) not in known), key=lambda r: (r.source, r.source_key)
+    ):
         key, rule = _exact_match(row, by_email, by_phone)
         if key is None:
             key, rule, next_key = next_key, "new", next_key + 1
         _remember(row, key, by_email, by_phone)
         new_rows.append(
-            {"source": row.source, "source_key": row.source_key, "customer_key": key, "match_rule": rule, "batch_id": batch_id}
+            {
+                "source": row.source,
+                "source_key": row.source_key,
+                "customer_key": key,
+                "match_rule": rule,
+                "batch_id": batch_id,
+            }
         )
     insert_rows(conn, customer_xref, new_rows)
     created = sum(1 for r in new_rows if r["match_rule"] == "new")
-    logger.info("matched %d new records: %d new customers, %d joined existing", len(new_rows), created, len(new_rows) - created)
+    logger.info(
+        "matched %d new records: %d new customers, %d joined existing",
+        len(new_rows),
+        created,
+        len(new_rows) - created,
+    )
     return StepResult(
-        rows_in=len(staged), rows_out=len(new_rows), lineage={("stg_customer", "customer_xref"): len(new_rows)}
+        rows_in=len(staged),
+        rows_out=len(new_rows),
+        lineage={("stg_customer", "customer_xref"): len(new_rows)},
     )
 
 

@@ -82,9 +82,16 @@ def _stage_chunk(
         except Rejected as r:
             rejects.append(_reject_row(land, r.rule, r.field, r.message))
             continue
-        from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for row in rows:
-            values = {**row.values, "source": source, "land_id": land["land_id"], "batch_id": land["batch_id"]}
+            values = {
+                **row.values,
+                "source": source,
+                "land_id": land["land_id"],
+                "batch_id": land["batch_id"],
+            }
             from_record[row.table][tuple(values[c] for c in _key_columns(row.table))].append(values)
         for table, groups in from_record.items():
             staged[table].update(groups)  # a later version replaces an earlier one's rows whole
@@ -133,8 +140,13 @@ def _replace_rejects(
     insert_rows(conn, stg_reject, rejects)
 
 
-def _delete_keys(conn: Connection, table: sa.Table, columns: tuple[str, ...], keys: set[tuple[Any, ...]]) -> None:
+def _delete_keys(
+    conn: Connection, table: sa.Table, columns: tuple[str, ...], keys: set[tuple[Any, ...]]
+) -> None:
     if not keys:
         return
     condition = sa.and_(*(table.c[c] == sa.bindparam(f"k_{c}") for c in columns))
-    conn.execute(table.delete().where(condition), [{f"k_{c}": v for c, v in zip(columns, k, strict=True)} for k in keys])
+    conn.execute(
+        table.delete().where(condition),
+        [{f"k_{c}": v for c, v in zip(columns, k, strict=True)} for k in keys],
+    )

@@ -1,0 +1,47 @@
+"""A small demo data set (generated once per session) and helpers to compare warehouse states."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from warehouse.engine import Warehouse
+from warehouse.schema import metadata
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO_END = dt.date(2026, 11, 27)
+FIXED_NOW = dt.datetime(2026, 11, 27, 23, 0, 0)
+DATA_TABLES = [t.name for t in metadata.sorted_tables if not t.name.startswith(("ops_", "app_"))]
+
+
+def fixed_clock() -> dt.datetime:
+    return FIXED_NOW
+
+
+def generate_demo(out: Path, customers: int, *extra: str) -> Path:
+    """Generate a demo data set with the real CLI; returns its sources.toml."""
+    cmd = [sys.executable, "-m", "pipeline", "demo-data", "--customers", str(customers), "--seed", "7"]
+    cmd += ["--end", DEMO_END.isoformat(), "--out", str(out), *extra]
+    subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, timeout=300)
+    return out / "sources.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_demo(tmp_path_factory.mktemp("demo"), 150, "--malformed", "2")
+
+
+def snapshot(warehouse: Warehouse, tables: list[str] = DATA_TABLES) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of ``tables``, sorted, so two warehouse states can be compared."""
+    state = {}
+    with warehouse.engine.connect() as conn:
+        for name in tables:
+            rows = conn.execute(sa.select(metadata.tables[name])).all()
+            state[name] = sorted((tuple(r) for r in rows), key=repr)
+    return state
