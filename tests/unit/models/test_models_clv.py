@@ -1,0 +1,61 @@
+"""CLV: RFM summary arithmetic, the paper's BG/NBD parameters on CDNOW, Gamma-Gamma and CLV sanity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from models.clv import PurchaseModel, SpendModel, customer_lifetime_value, rfm_summary
+from models.datasets import load_cdnow
+
+
+@pytest.fixture(scope="module")
+def cdnow_summary() -> pd.DataFrame:
+    return rfm_summary(load_cdnow("sample"), "1997-09-30", "1998-06-30")
+
+
+def test_rfm_summary_counts_same_day_purchases_once() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2],
+            "date": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-05", "2024-01-08"],
+            "amount": [10.0, 5.0, 20.0, 99.0, 7.0],
+        }
+    )
+    summary = rfm_summary(tx, "2024-01-29", "2024-02-26")
+    assert summary.loc[1, "frequency"] == 1  # Jan 1 (twice) and Jan 15
+    assert summary.loc[1, "recency"] == pytest.approx(2.0)
+    assert summary.loc[1, "T"] == pytest.approx(4.0)
+    assert summary.loc[1, "monetary_value"] == pytest.approx(20.0)
+    assert summary.loc[1, "first_amount"] == pytest.approx(15.0)
+    assert summary.loc[1, "frequency_holdout"] == 1
+    assert summary.loc[2, "frequency"] == 0 and summary.loc[2, "monetary_value"] == 0
+
+
+def test_rfm_summary_names_missing_columns() -> None:
+    with pytest.raises(ValueError, match="amount"):
+        rfm_summary(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"]}), "2024-02-01")
+
+
+def test_bgnbd_reproduces_paper_parameters_on_cdnow_sample(cdnow_summary: pd.DataFrame) -> None:
+    params = PurchaseModel.fit(cdnow_summary, "bgnbd").params
+    assert {k: round(v, 3) for k, v in params.items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+
+
+def test_bgnbd_holdout_prediction_and_clv_are_sane(cdnow_summary: pd.DataFrame) -> None:
+    model = PurchaseModel.fit(cdnow_summary, "bgnbd")
+    predicted = model.predict(cdnow_summary, 39.0)
+    assert predicted.sum() == pytest.approx(1653.4, abs=1.0)
+    assert cdnow_summary["frequency_holdout"].sum() == 1882
+    p_alive = model.p_alive(cdnow_summary)
+    assert p_alive.between(0, 1).all()
+    spend = SpendModel.fit(cdnow_summary)
+    clv = customer_lifetime_value(cdnow_summary, model, spend, months=12)
+    assert (clv >= 0).all() and clv.notna().all()
+    heavy = cdnow_summary["frequency"].idxmax()
+    assert clv[heavy] > clv.median()
+
+
+def test_unknown_purchase_model_is_rejected(cdnow_summary: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="not one of"):
+        PurchaseModel.fit(cdnow_summary, "magic")
