@@ -1,0 +1,37 @@
+"""Identity resolution: standardise identity fields, then match records with Splink (DuckDB).
+
+``dedupe`` clusters the records of one frame, ``link`` matches two frames; both return a
+``Resolution`` (record id -> cluster id, plus scored pairs). ``baseline_dedupe``/``baseline_link``
+run the classic recordlinkage pipeline for comparison; ``evaluate_records`` scores either
+against known truth.
+"""
+
+from __future__ import annotations
+
+from pipeline.identity.baseline import BaselineSettings, baseline_dedupe, baseline_link
+from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
+from pipeline.identity.errors import FieldMapError, IdentityError, InputDataError, MatchingError
+from pipeline.identity.evaluate import Evaluation, Scores, evaluate_febrl, evaluate_records
+from pipeline.identity.fields import IDENTITY_FIELDS, FieldMap
+from pipeline.identity.prepare import standardise_frame
+
+__all__ = [
+    "IDENTITY_FIELDS",
+    "BaselineSettings",
+    "Evaluation",
+    "FieldMap",
+    "FieldMapError",
+    "IdentityError",
+    "InputDataError",
+    "MatchSettings",
+    "MatchingError",
+    "Resolution",
+    "Scores",
+    "baseline_dedupe",
+    "baseline_link",
+    "dedupe",
+    "evaluate_febrl",
+    "evaluate_records",
+    "link",
+    "standardise_frame",
+]

@@ -1,0 +1,273 @@
+"""The matching engine: Splink (DuckDB backend) Fellegi–Sunter scoring plus deterministic rules.
+
+Flow: standardise -> derive key columns -> train without labels (prior from near-certain
+rules, u by random sampling, m by EM on two blocked samples) -> predict blocked pairs ->
+add deterministic pairs (same source id / e-mail / phone) -> connected components.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.exceptions import EMTrainingException
+
+from pipeline.identity.clustering import cluster_ids
+from pipeline.identity.errors import FieldMapError, MatchingError
+from pipeline.identity.fields import RECORD_ID, FieldMap
+from pipeline.identity.model import DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
+from pipeline.identity.prepare import standardise_frame
+
+logger = logging.getLogger(__name__)
+
+UID = "unique_id"
+PAIR_COLUMNS = ["record_id_l", "record_id_r", "match_probability", "match_weight", "match_key"]
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Tuning knobs; the defaults are the ones measured in docs/identity.md."""
+
+    threshold: float = 0.9
+    """Pairs at or above this match probability join clusters."""
+    pair_threshold: float = 0.5
+    """Pairs at or above this probability are returned in ``Resolution.pairs``."""
+    region: str = "AU"
+    """Country assumed for phone numbers written without a country code."""
+    day_first: bool = True
+    """Read ``01/02/1990`` as 1 February."""
+    max_shared: int = 10
+    """E-mail/phone/source-id values held by more records are not identifying (no forced match)."""
+    u_max_pairs: float = 1e6
+    em_max_pairs: float = 1e6
+    prior_recall: float = 0.7
+    seed: int = 42
+    threads: int | None = None
+    """DuckDB threads; ``None`` lets DuckDB use every core."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Result of ``dedupe``/``link``.
+
+    ``clusters`` has one row per input record: ``dataset`` (link only: ``a`` or ``b``),
+    ``record_id`` and ``cluster_id`` (the input position of the cluster's first record,
+    counting dataset A before B). ``pairs`` lists scored pairs at or above
+    ``pair_threshold``; deterministic pairs have probability 1 and ``match_key`` ``rule:<field>``.
+    """
+
+    clusters: pd.DataFrame
+    pairs: pd.DataFrame
+    seconds: float
+
+
+def _with_keys(std: pd.DataFrame, max_shared: int) -> pd.DataFrame:
+    """Add ``*_key`` columns (value if held by <= max_shared records) and a business-name prefix."""
+    for field, key in KEY_COLUMNS.items():
+        if field in std.columns:
+            counts = std[field].map(std[field].value_counts())
+            std[key] = std[field].mask(counts > max_shared)
+            shared = int(std[field].notna().sum() - std[key].notna().sum())
+            if shared:
+                logger.info(
+                    "%d records share a %s with more than %d others: not used as a key",
+                    shared,
+                    field,
+                    max_shared,
+                )
+    if "business_name" in std.columns:
+        std["business_name_prefix"] = std["business_name"].str.slice(0, 4)
+    return std
+
+
+def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool) -> pd.DataFrame:
+    """Pairs sharing an identifying key (one row per pair; first rule in priority order wins)."""
+    parts: list[str] = []
+    columns = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+    for field in DETERMINISTIC_FIELDS:
+        key = KEY_COLUMNS[field]
+        if key not in columns:
+            continue
+        side = "l.side = 'a' and r.side = 'b'" if link else f"l.{UID} < r.{UID}"
+        parts.append(
+            f"select l.{UID} as uid_l, r.{UID} as uid_r, 'rule:{field}' as match_key, {len(parts)} as prio "
+            f"from {table} l join {table} r on l.{key} = r.{key} and {side}"
+        )
+    if not parts:
+        return pd.DataFrame({"uid_l": [], "uid_r": [], "match_key": []})
+    sql = (
+        "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("
+        + " union all ".join(parts)
+        + ") group by uid_l, uid_r"
+    )
+    return con.execute(sql).df()
+
+
+def _train_and_predict(
+    con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], present: frozenset[str], cfg: MatchSettings
+) -> pd.DataFrame:
+    """Train the Fellegi–Sunter model without labels and return blocked pairs above ``pair_threshold``."""
+    spec = model_spec(present)
+    db_api = DuckDBAPI(connection=con)
+    names = ["a", "b"] if len(tables) == 2 else ["records"]
+    sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
+    settings = SettingsCreator(
+        link_type="link_only" if len(tables) == 2 else "dedupe_only",
+        unique_id_column_name=UID,
+        comparisons=list(spec.comparisons),
+        blocking_rules_to_generate_predictions=list(spec.blocking_rules),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(sdfs if len(sdfs) == 2 else sdfs[0], settings, log_level=None)
+    tick = time.perf_counter()
+    default_prior = linker._settings_obj._probability_two_random_records_match
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            list(spec.prior_rules), recall=cfg.prior_recall
+        )
+    except ValueError as e:  # tiny inputs: the rules find more than recall allows
+        logger.info("prior not estimated (%s); keeping Splink's default", e)
+    if not 0 < linker._settings_obj._probability_two_random_records_match < 1:
+        logger.info("no near-certain pair found; keeping Splink's default prior %g", default_prior)
+        linker._settings_obj._probability_two_random_records_match = default_prior
+    tick = _lap("prior", tick)
+    linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+    tick = _lap("u by random sampling", tick)
+    for rule in spec.em_rules:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=cfg.em_max_pairs
+            )
+        except EMTrainingException as e:  # a small input may have no pair under this rule
+            logger.warning("EM session skipped, its m values keep their defaults: %s", str(e).splitlines()[0])
+    tick = _lap("m by EM", tick)
+    predict_at = min(cfg.pair_threshold, cfg.threshold)
+    pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
+    cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
+    scored = con.execute(f"select {cols} from {pred.physical_name}").df()
+    _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)
+    return scored
+
+
+def _lap(step: str, since: float) -> float:
+    now = time.perf_counter()
+    logger.info("%s: %.1f s", step, now - since)
+    return now
+
+
+def _resolve(
+    frames: list[pd.DataFrame], fields: FieldMap, cfg: MatchSettings, present: frozenset[str]
+) -> Resolution:
+    start = time.perf_counter()
+    link = len(frames) == 2
+    names = ["a", "b"] if link else ["input"]
+    std = [
+        standardise_frame(f, fields, region=cfg.region, day_first=cfg.day_first, frame_name=n)
+        for f, n in zip(frames, names, strict=True)
+    ]
+    keep = [RECORD_ID, *[c for c in std[0].columns if c in present]]
+    combined = pd.concat([s[keep].assign(side=n) for s, n in zip(std, names, strict=True)], ignore_index=True)
+    combined.insert(0, UID, np.arange(len(combined), dtype=np.int64))
+    combined = _with_keys(combined, cfg.max_shared)
+    tick = _lap(f"standardised {len(combined):,} records", start)
+    splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side")]
+    con = duckdb.connect()
+    try:
+        if cfg.threads is not None:
+            con.execute(f"set threads = {int(cfg.threads)}")
+        con.register(
+            "prepared_view", combined[[UID, "side", *[k for k in KEY_COLUMNS.values() if k in combined]]]
+        )
+        con.execute("create table prepared as select * from prepared_view")
+        rules = _deterministic_pairs(con, "prepared", link)
+        tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
+        tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
+        scored = _train_and_predict(con, tables, present, cfg)
+    except (duckdb.Error, RuntimeError) as e:
+        raise MatchingError(f"matching failed while training or scoring: {e}") from e
+    finally:
+        con.close()
+    rules = rules.assign(match_probability=1.0, match_weight=np.inf)
+    pairs = pd.concat([rules, scored], ignore_index=True)
+    pairs = pairs.sort_values("match_probability", ascending=False, kind="stable").drop_duplicates(
+        ["uid_l", "uid_r"]
+    )
+    edges = pairs[pairs["match_probability"] >= cfg.threshold]
+    cluster = cluster_ids(len(combined), edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64))
+    clusters = pd.DataFrame({RECORD_ID: combined[RECORD_ID].to_numpy(), "cluster_id": cluster})
+    ids = combined[RECORD_ID].to_numpy()
+    uid_l = pairs["uid_l"].to_numpy(np.int64)
+    uid_r = pairs["uid_r"].to_numpy(np.int64)
+    out_pairs = pd.DataFrame({"record_id_l": ids[uid_l], "record_id_r": ids[uid_r]})
+    if link:
+        clusters.insert(0, "dataset", combined["side"].to_numpy())
+        out_pairs.insert(0, "dataset_l", combined["side"].to_numpy()[uid_l])
+        out_pairs.insert(2, "dataset_r", combined["side"].to_numpy()[uid_r])
+    for col in ("match_probability", "match_weight", "match_key"):
+        out_pairs[col] = pairs[col].to_numpy()
+    seconds = time.perf_counter() - start
+    logger.info(
+        "resolved %d records into %d clusters from %d pairs in %.1f s",
+        len(clusters), clusters["cluster_id"].nunique(), len(edges), seconds,
+    )  # fmt: skip
+    return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds)
+
+
+def dedupe(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | None = None) -> Resolution:
+    """Find records of one frame that describe the same person or business."""
+    return _resolve([df], fields, settings or MatchSettings(), fields.present())
+
+
+def link(
+    df_a: pd.DataFrame,
+    df_b: pd.DataFrame,
+    fields: FieldMap,
+    settings: MatchSettings | None = None,
+    fields_b: FieldMap | None = None,
+) -> Resolution:
+    """Find records of ``df_b`` that describe the same entity as records of ``df_a`` (no dedupe within).
+
+    ``fields_b`` maps B's columns when they differ from A's; only fields both sides have are compared.
+    """
+    fields_b = fields_b or fields
+    present = fields.present() & fields_b.present()
+    if not present:
+        raise FieldMapError("the two field maps share no identity field; nothing to compare")
+    dropped = (fields.present() | fields_b.present()) - present
+    if dropped:
+        logger.warning("fields only one side has are ignored: %s", sorted(dropped))
+    if fields_b is not fields:
+        return _resolve_two(df_a, df_b, fields, fields_b, settings or MatchSettings(), present)
+    return _resolve([df_a, df_b], fields, settings or MatchSettings(), present)
+
+
+def _resolve_two(
+    df_a: pd.DataFrame,
+    df_b: pd.DataFrame,
+    fa: FieldMap,
+    fb: FieldMap,
+    cfg: MatchSettings,
+    present: frozenset[str],
+) -> Resolution:
+    """Rename B's columns onto A's names so one field map describes both, then resolve."""
+    fb_map = fb.mapped()
+    renames = {fb_map[f]: f"__b_{f}" for f in present}
+    fa_map = fa.mapped()
+    a = df_a.rename(columns={fa_map[f]: f"__b_{f}" for f in present})
+    if fa.record_id is not None:
+        a = a.assign(__rid=df_a[fa.record_id].to_numpy())
+    b = df_b.rename(columns=renames)
+    if fb.record_id is not None:
+        b = b.assign(__rid=df_b[fb.record_id].to_numpy())
+    rid = "__rid" if fa.record_id is not None or fb.record_id is not None else None
+    if rid is not None:
+        a = a if "__rid" in a else a.assign(__rid=np.arange(len(a)))
+        b = b if "__rid" in b else b.assign(__rid=np.arange(len(b)))
+    common = FieldMap(record_id=rid, **{f: f"__b_{f}" for f in present})
+    return _resolve([a, b], common, cfg, present)
