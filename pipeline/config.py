@@ -39,10 +39,11 @@ def _source(entry: dict[str, Any], base: Path, position: int) -> SourceConfig:
     missing = [k for k in REQUIRED if not entry.get(k)]
     if missing:
         raise ConfigError(f"source #{position} ({entry.get('name', '?')}) is missing {', '.join(missing)}")
-    if entry.get("terms_of_service") not in (True, "respected", "accepted"):
+    terms = entry.get("terms_of_service")
+    if terms is not True and not (isinstance(terms, str) and terms.strip()):
         raise ConfigError(
-            f"source {entry['name']!r} does not confirm terms_of_service; set terms_of_service = true once "
-            "its terms have been checked"
+            f"source {entry['name']!r} does not confirm terms_of_service; once its terms have been checked, "
+            "set terms_of_service to true or to a note of which terms apply"
         )
     options = {k: v for k, v in entry.items() if k not in ("name", "type", "path")}
     path = (base / entry["path"]).resolve() if entry.get("path") else None

@@ -71,7 +71,7 @@ class Warehouse:
                 yield conn
         except sa.exc.SQLAlchemyError as e:
             sql = getattr(e, "statement", None)
-            raise WarehouseError(f"warehouse statement failed: {e.__class__.__name__}: {e.orig if hasattr(e, 'orig') else e}", sql=sql) from e
+            raise WarehouseError(f"warehouse statement failed: {_first_line(e)}", sql=sql) from e
 
     def create_all(self) -> None:
         """Create every table that is missing (tests and the embedded demo; production uses Alembic)."""
@@ -102,8 +102,16 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Iterable[Mapping[str, A
 
 
 def _insert_chunk(conn: Connection, table: sa.Table, chunk: Sequence[Mapping[str, Any]]) -> int:
+    columns = {c for row in chunk for c in row}  # a value left out of one row is NULL, not an error
+    rows = [{c: row.get(c) for c in columns} for row in chunk]
     try:
-        conn.execute(table.insert(), list(chunk))
+        conn.execute(table.insert(), rows)
     except sa.exc.SQLAlchemyError as e:
-        raise WarehouseError(f"insert failed: {e}", table=table.name, sql=str(table.insert())) from e
+        raise WarehouseError(f"insert failed: {_first_line(e)}", table=table.name, sql=str(table.insert())) from e
     return len(chunk)
+
+
+def _first_line(error: Exception) -> str:
+    """The error without the parameter dump SQLAlchemy appends (it can be megabytes)."""
+    cause = getattr(error, "orig", None) or error
+    return f"{cause.__class__.__name__}: {str(cause).splitlines()[0][:500] if str(cause) else ''}"

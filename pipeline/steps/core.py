@@ -62,8 +62,9 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     conn.execute(dim_customer.delete())
     conn.execute(stg_reject.delete().where(stg_reject.c.rule == "unknown_customer"))
 
-    lines = read_frame(conn, sa.select(stg_sales_line))
-    golden = _golden_customers(conn)
+    rep_names = canonical_reps(conn)
+    lines = _canonical(read_frame(conn, sa.select(stg_sales_line)), rep_names)
+    golden = _canonical(_golden_customers(conn), rep_names)
     reps = _stable_keys(
         conn, dim_sales_rep, "rep_key", ["name"], _names(golden["sales_rep"], lines["sales_rep"])
     )
@@ -111,6 +112,36 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
             ("stg_campaign_daily", "fact_campaign_daily"): spend,
         },
     )
+
+
+def canonical_reps(conn: Connection) -> dict[str, str]:
+    """Rep names as people type them -> the rep's full name.
+
+    Invoices carry reps' full names; the sales sheet often has only a first name. A name that is the
+    first name of exactly one full name maps to it; anything else stays as typed (whitespace tidied).
+    """
+    typed = {
+        n
+        for table in (stg_sales_line, stg_customer)
+        for n in conn.execute(sa.select(table.c.sales_rep).distinct()).scalars()
+        if n
+    }
+    full = {" ".join(n.split()) for n in typed if len(n.split()) > 1}
+    by_first: dict[str, list[str]] = {}
+    for name in sorted(full):
+        by_first.setdefault(name.split()[0].lower(), []).append(name)
+    mapping = {}
+    for name in typed:
+        tidy = " ".join(name.split())
+        candidates = by_first.get(tidy.lower(), []) if tidy not in full else []
+        mapping[name] = candidates[0] if len(candidates) == 1 else tidy
+    return mapping
+
+
+def _canonical(frame: pl.DataFrame, reps: dict[str, str]) -> pl.DataFrame:
+    if frame.height == 0:
+        return frame
+    return frame.with_columns(pl.col("sales_rep").replace(reps))
 
 
 def _names(*columns: pl.Series) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.ops import StepResult
+from pipeline.steps.core import canonical_reps
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
@@ -242,27 +243,21 @@ def _customer_kpis(conn: Connection, sales: pl.DataFrame, today: dt.date) -> lis
 
 def _lead_funnel(conn: Connection) -> list[dict[str, Any]]:
     s = stg_customer
-    query = (
-        sa.select(
-            sa.func.coalesce(s.c.sales_rep, UNASSIGNED).label("rep"),
-            s.c.lead_status.label("stage"),
-            sa.func.count().label("leads"),
-            sa.func.coalesce(sa.func.sum(s.c.lead_value), 0).label("value"),
-        )
-        .where(s.c.lead_status.is_not(None))
-        .group_by(sa.func.coalesce(s.c.sales_rep, UNASSIGNED), s.c.lead_status)
+    leads = read_frame(
+        conn, sa.select(s.c.sales_rep, s.c.lead_status, s.c.lead_value).where(s.c.lead_status.is_not(None))
     )
-    rows = []
-    for row in conn.execute(query).mappings():
-        stage = str(row["stage"]).lower()
-        order = FUNNEL.index(stage) + 1 if stage in FUNNEL else len(FUNNEL) + 1
-        rows.append(
-            {
-                "rep": row["rep"],
-                "stage": stage,
-                "stage_order": order,
-                "leads": row["leads"],
-                "value": float(row["value"]),
-            }
+    if leads.height == 0:
+        return []
+    funnel = (
+        leads.with_columns(
+            pl.col("sales_rep").replace(canonical_reps(conn)).fill_null(UNASSIGNED).alias("rep"),
+            pl.col("lead_status").str.strip_chars().str.to_lowercase().alias("stage"),
         )
-    return rows
+        .group_by("rep", "stage")
+        .agg(pl.len().alias("leads"), pl.col("lead_value").fill_null(0.0).sum().round(2).alias("value"))
+    )
+    order = {stage: i for i, stage in enumerate(FUNNEL, start=1)}
+    return [
+        row | {"stage_order": order.get(row["stage"], len(FUNNEL) + 1), "value": float(row["value"])}
+        for row in funnel.iter_rows(named=True)
+    ]
