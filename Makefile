@@ -13,7 +13,7 @@ demo: $(VENV)/.runtime $(DEMO_DATA)/sources.toml  ## install, generate demo data
 	$(PY) app.py
 
 test: $(VENV)/.dev system-deps  ## run the whole test suite
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 check: lint typecheck test  ## ruff + mypy + tests
 

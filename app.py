@@ -30,9 +30,11 @@ from components import ids
 from components.context import Portal, install
 from components.login_form import login_form
 from components.shell import navbar
+from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import users
 from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -215,15 +217,32 @@ def create_app(settings: Settings | None = None, warehouse: Warehouse | None = N
     return app
 
 
+def create_server() -> Flask:
+    """The Flask server of the portal, for WSGI servers (``gunicorn 'app:create_server()'``)."""
+    server = create_app().server
+    assert isinstance(server, Flask)
+    return server
+
+
 def main() -> None:
-    """Serve the portal with Flask's dev server; the embedded demo also gets its tables and demo users."""
+    """Serve the portal with Flask's dev server (and the scheduler when enabled).
+
+    The embedded demo also brings its warehouse to the newest schema and prints one login per role.
+    """
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     warehouse = Warehouse.from_url(settings.warehouse_url)
+    upgrade(warehouse)
     if not settings.database_url:
-        warehouse.create_all()
-        demo = users.ensure_demo_users(warehouse, settings.demo_password.get_secret_value())
-        logger.info("demo users: %s (password: C360_DEMO_PASSWORD)", ", ".join(u for u, _ in demo))
+        password = settings.demo_password.get_secret_value()
+        demo = users.ensure_demo_users(warehouse, password)
+        print(
+            f"\nCustomer 360 portal: http://{settings.host}:{settings.port}\nDemo logins (password {password!r}):"
+        )
+        for username, role in demo:
+            print(f"  {username:<14} {role}")
+        print(flush=True)
+    start_scheduler(settings)
     create_app(settings, warehouse).run(host=settings.host, port=settings.port, debug=settings.debug)
 
 
