@@ -1,0 +1,224 @@
+"""Helpers every stager shares: typed field getters that raise ``Rejected``, and the staging-row builder.
+
+:func:`row` checks a row against the ``stg_*`` table in ``warehouse.schema`` (column names, required
+columns, text lengths), so a stager cannot drift from the contract. Getters take the source's own
+field name, which is what a rejection reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from pipeline.quality import standardise
+from pipeline.records import Rejected, StagedRow
+from warehouse.schema import metadata
+
+logger = logging.getLogger(__name__)
+
+UNPARSED: Final = "_unparsed"  # payload key of a record its reader could not parse (holds the raw text)
+PARSE_ERROR: Final = "_error"
+_ADDED_BY_PIPELINE: Final = frozenset({"source", "land_id", "batch_id"})
+_INT_RANGE: Final = 2**31 - 1
+_MONEY_LIMIT: Final = 1e12
+_DATE_FORMATS: Final = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
+_DATETIME_FORMATS: Final = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def unparsed(text: str, error: str) -> dict[str, Any]:
+    """The payload a reader yields for something it could not parse: the raw text, kept whole."""
+    return {UNPARSED: text, PARSE_ERROR: error}
+
+
+def check_parsed(payload: Mapping[str, Any]) -> None:
+    """Reject a record its reader could not parse."""
+    if UNPARSED in payload:
+        raise Rejected("parse", f"unreadable record: {payload.get(PARSE_ERROR)}", None)
+
+
+def get(payload: Any, path: str) -> Any:
+    """The value at a dotted path (``BillAddr.City``); ``None`` if any step is missing."""
+    value = payload
+    for part in path.split("."):
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise Rejected(
+                "type", f"{path}: expected an object at {part!r}, got {type(value).__name__}", path
+            )
+        value = value.get(part)
+    return value
+
+
+def text(value: Any, field: str, *, keep_newlines: bool = False, limit: int | None = None) -> str | None:
+    """Tidy text from a string or number; ``None`` for empty; objects and lists are a type error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Rejected("type", f"{field}: expected text, got {type(value).__name__}", field)
+    if isinstance(value, float):
+        value = repr(value) if not value.is_integer() else str(int(value))
+    result = standardise.text(str(value), keep_newlines=keep_newlines)
+    if result is not None and limit is not None and len(result) > limit:
+        raise Rejected("too_long", f"{field}: {len(result)} characters, at most {limit} allowed", field)
+    return result
+
+
+def required(value: Any, field: str) -> str:
+    """Non-empty text, or ``Rejected('required')``."""
+    result = text(value, field)
+    if result is None:
+        raise Rejected("required", f"{field} is required", field)
+    return result
+
+
+def number(value: Any, field: str) -> float | None:
+    """A finite number from a number or text such as ``£1,200.50``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise Rejected("type", f"{field}: expected a number, got a boolean", field)
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        cleaned = re.sub(r"[£,\s]", "", value).removeprefix("GBP")
+        if cleaned == "":
+            return None
+        try:
+            result = float(cleaned)
+        except ValueError:
+            raise Rejected("type", f"{field}: {value[:60]!r} is not a number", field) from None
+    else:
+        raise Rejected("type", f"{field}: expected a number, got {type(value).__name__}", field)
+    if not math.isfinite(result):
+        raise Rejected("type", f"{field}: {value!r} is not a finite number", field)
+    return result
+
+
+def money(value: Any, field: str) -> float | None:
+    """An amount in pounds, rounded to pence."""
+    result = number(value, field)
+    if result is None:
+        return None
+    if abs(result) >= _MONEY_LIMIT:
+        raise Rejected("range", f"{field}: {result} is out of range for money", field)
+    return round(result, 2)
+
+
+def integer(value: Any, field: str) -> int | None:
+    """A whole number (``12``, ``"12"``, ``12.0``); fractions are a type error."""
+    result = number(value, field)
+    if result is None:
+        return None
+    if not result.is_integer():
+        raise Rejected("type", f"{field}: {value!r} is not a whole number", field)
+    if abs(result) > _INT_RANGE:
+        raise Rejected("range", f"{field}: {value!r} is out of range", field)
+    return int(result)
+
+
+def boolean(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "1", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    raise Rejected("type", f"{field}: expected true/false, got {value!r:.60}", field)
+
+
+def date(value: Any, field: str) -> dt.date | None:
+    """A date from ISO or UK day-first text (``2024-05-01``, ``01/05/2024``)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = text(value, field)
+    if raw is None:
+        return None
+    head = raw[:10] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", raw) else raw
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(head, fmt).date()
+        except ValueError:
+            continue
+    raise Rejected("date_format", f"{field}: {raw[:60]!r} is not a date", field)
+
+
+def timestamp(value: Any, field: str) -> dt.datetime | None:
+    """A naive UTC timestamp from ISO 8601 (with or without offset), UK day-first text or epoch seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or not 0 <= value < 253402300800:
+            raise Rejected("date_format", f"{field}: {value!r} is not a valid epoch time", field)
+        return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
+    raw = text(value, field)
+    if raw is None:
+        return None
+    parsed = _parse_timestamp(raw)
+    if parsed is None:
+        day = date(raw, field)  # a bare date is midnight; raises date_format otherwise
+        parsed = dt.datetime.combine(day or dt.date.min, dt.time())
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _parse_timestamp(raw: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in _DATETIME_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def standard(kind: str, value: Any, field: str, **kwargs: Any) -> str | None:
+    """Run a ``pipeline.quality.standardise`` function, reporting failures against ``field``."""
+    raw = text(value, field)
+    try:
+        result: str | None = getattr(standardise, kind)(raw, **kwargs)
+    except standardise.InvalidValue as e:
+        raise Rejected(e.rule, f"{field}: {e}", field) from None
+    return result
+
+
+def _columns(table: sa.Table) -> dict[str, tuple[bool, int | None]]:
+    result = {}
+    for column in table.columns:
+        if column.name in _ADDED_BY_PIPELINE:
+            continue
+        length = getattr(column.type, "length", None)
+        result[column.name] = (not column.nullable, length if isinstance(length, int) else None)
+    return result
+
+
+_TABLES: Final = {name: _columns(t) for name, t in metadata.tables.items() if name.startswith("stg_")}
+
+
+def row(table: str, values: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> StagedRow:
+    """A staging row, checked against the schema; ``fields`` maps columns to source field names for messages."""
+    columns = _TABLES[table]
+    unknown = set(values) - set(columns)
+    if unknown:
+        raise ValueError(f"{table} has no column(s) {sorted(unknown)}")  # a stager bug, not bad data
+    names = fields or {}
+    for column, (needed, length) in columns.items():
+        value = values.get(column)
+        field = names.get(column, column)
+        if value is None:
+            if needed:
+                raise Rejected("required", f"{field} is required", field)
+            continue
+        if length is not None and isinstance(value, str) and len(value) > length:
+            raise Rejected("too_long", f"{field}: {len(value)} characters, at most {length} allowed", field)
+    return StagedRow(table, dict(values))

@@ -1,0 +1,72 @@
+"""Read a spreadsheet export (``.xlsx`` via openpyxl, or ``.csv``): one record per row, a dict of strings.
+
+Options: ``entity`` (default ``Row``), ``sheet`` (xlsx; default the first), ``key_column`` (a column of
+stable ids; otherwise the key is the row's position, ``row-<n>`` for xlsx and ``line-<n>`` for CSV).
+Cells become text as a person would read them: dates ``YYYY-MM-DD`` (with ``HH:MM:SS`` if not midnight),
+whole numbers without ``.0``, empty cells ``""``. A CSV row that does not parse is yielded with its raw text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from openpyxl import load_workbook
+
+from pipeline.connectors.common import unparsed
+from pipeline.connectors.files import read_csv, source_path
+from pipeline.records import RawRecord, SourceConfig
+
+logger = logging.getLogger(__name__)
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the text a person sees."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read(config: SourceConfig) -> Iterator[RawRecord]:
+    path = source_path(config)
+    entity = str(config.options.get("entity", "Row"))
+    key_column = config.options.get("key_column")
+    if path.suffix.lower() == ".csv":
+        for r in read_csv(path):
+            key = f"line-{r.line}"
+            if r.values is None:
+                yield RawRecord(config.name, entity, key, unparsed(r.raw, r.error or "unreadable row"))
+                continue
+            if key_column and r.values.get(str(key_column), "").strip():
+                key = r.values[str(key_column)].strip()
+            yield RawRecord(config.name, entity, key, r.values)
+        return
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[str(config.options["sheet"])] if "sheet" in config.options else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [cell_text(h).strip() for h in next(rows, ())]
+        for n, cells in enumerate(rows, start=2):
+            values = [cell_text(c) for c in cells]
+            if not any(v.strip() for v in values):
+                continue
+            record = {
+                h or f"column_{i + 1}": values[i] if i < len(values) else "" for i, h in enumerate(header)
+            }
+            for i in range(len(header), len(values)):
+                if values[i]:
+                    record[f"column_{i + 1}"] = values[i]
+            key = f"row-{n}"
+            if key_column and record.get(str(key_column), "").strip():
+                key = record[str(key_column)].strip()
+            yield RawRecord(config.name, entity, key, record)
+    finally:
+        book.close()

@@ -1,0 +1,1 @@
+"""Data quality: standardisation of identity fields (and, later, profiling and rules)."""

@@ -1,0 +1,69 @@
+"""Identity fields come out of every source written one way."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.quality import standardise as s
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["020 7946 0123", "+44 20 7946 0123", "02079460123", "+44 (0)20 7946 0123", "(020) 7946 0123", "0044 20 7946 0123",
+     "2079460123", "+442079460123"],
+)  # fmt: skip
+def test_phone_formats_all_become_e164(raw: str) -> None:
+    assert s.phone(raw) == "+442079460123"
+
+
+def test_phone_other_regions_and_failures() -> None:
+    assert s.phone("01 234 5678", region="IE") == "+35312345678"
+    assert s.phone("07912 345678") == "+447912345678"
+    assert s.phone("  ") is None
+    for bad in ("12345", "+44 12", "not a number"):
+        with pytest.raises(s.InvalidValue) as caught:
+            s.phone(bad)
+        assert caught.value.rule == "phone_format"
+
+
+def test_email() -> None:
+    assert s.email(" Jane.Smith@Example.CO.UK ") == "jane.smith@example.co.uk"
+    assert s.email("mailto:info@bluebell.co.uk") == "info@bluebell.co.uk"
+    assert s.email(None) is None
+    for bad in ("accounts@@example.com", "sales at example.co.uk", "orders@"):
+        with pytest.raises(s.InvalidValue, match="e-mail") as caught:
+            s.email(bad)
+        assert caught.value.rule == "email_format"
+
+
+def test_postcode() -> None:
+    assert s.postcode("sw1a1aa") == "SW1A 1AA"
+    assert s.postcode(" ls1  4ab ") == "LS1 4AB"
+    assert s.postcode("EC1A 1BB") == "EC1A 1BB"
+    assert s.postcode("d02 x285", "IE") == "D02 X285"
+    with pytest.raises(s.InvalidValue) as caught:
+        s.postcode("XYZ 123")
+    assert caught.value.rule == "postcode_format"
+
+
+def test_country() -> None:
+    assert s.country("United Kingdom") == "GB"
+    assert s.country("uk") == "GB"
+    assert s.country("England") == "GB"
+    assert s.country("Ireland") == s.country("Éire") == "IE"
+    assert s.country("fr") == "FR"
+    assert s.country("") is None
+    with pytest.raises(s.InvalidValue) as caught:
+        s.country("Narnia")
+    assert caught.value.rule == "country_format"
+
+
+def test_text_and_website() -> None:
+    assert s.text("  Hughes\u00a0 &\tSons\u200b  Ltd ") == "Hughes & Sons Ltd"
+    assert s.text("Cafe\u0301") == "Café"  # NFC
+    assert s.text("line one \n  line two ", keep_newlines=True) == "line one\nline two"
+    assert s.text("   ") is None
+    assert s.website("WWW.Bluebell.co.uk/") == "https://www.bluebell.co.uk"
+    assert s.website("http://shop.example.com/path/?q=1") == "http://shop.example.com/path/?q=1"
+    with pytest.raises(s.InvalidValue):
+        s.website("not a url")
