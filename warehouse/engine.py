@@ -107,7 +107,9 @@ def _insert_chunk(conn: Connection, table: sa.Table, chunk: Sequence[Mapping[str
     try:
         conn.execute(table.insert(), rows)
     except sa.exc.SQLAlchemyError as e:
-        raise WarehouseError(f"insert failed: {_first_line(e)}", table=table.name, sql=str(table.insert())) from e
+        raise WarehouseError(
+            f"insert failed: {_first_line(e)}", table=table.name, sql=str(table.insert())
+        ) from e
     return len(chunk)
 
 

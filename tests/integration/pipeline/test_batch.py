@@ -25,11 +25,20 @@ def _run(warehouse: Warehouse, sources_toml: Path, force: bool = False) -> str:
 def test_a_batch_fills_every_layer(warehouse: Warehouse, demo_sources: Path) -> None:
     assert _run(warehouse, demo_sources) == "succeeded"
     counts = {name: len(rows) for name, rows in snapshot(warehouse).items()}
-    for table in ("land_record", "stg_customer", "stg_sales_line", "dim_customer", "fact_sales_line", "mart_sales"):
+    for table in (
+        "land_record",
+        "stg_customer",
+        "stg_sales_line",
+        "dim_customer",
+        "fact_sales_line",
+        "mart_sales",
+    ):
         assert counts[table] > 0, table
     with warehouse.engine.connect() as conn:
         revenue_lines = conn.execute(sa.text("SELECT SUM(amount) FROM fact_sales_line")).scalar()
-        revenue_mart = conn.execute(sa.text("SELECT SUM(revenue) FROM mart_sales WHERE grain = 'day'")).scalar()
+        revenue_mart = conn.execute(
+            sa.text("SELECT SUM(revenue) FROM mart_sales WHERE grain = 'day'")
+        ).scalar()
         revenue_kpi = conn.execute(sa.text("SELECT SUM(revenue) FROM mart_kpi_daily")).scalar()
     assert round(revenue_mart, 2) == round(revenue_lines, 2) == round(revenue_kpi, 2)
 
@@ -76,7 +85,9 @@ def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
     warehouse = Warehouse.from_url(warehouse_url)
     for step in ("land", "stage", "match", "core"):
         killed = subprocess.run(
-            [sys.executable, "-c", KILLER, warehouse_url, str(demo_sources), step], cwd=ROOT, capture_output=True
+            [sys.executable, "-c", KILLER, warehouse_url, str(demo_sources), step],
+            cwd=ROOT,
+            capture_output=True,
         )
         assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
     with warehouse.engine.connect() as conn:
@@ -87,7 +98,9 @@ def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
     warehouse.engine.dispose()
 
 
-def test_malformed_rows_are_rejected_with_reasons_and_the_rest_loads(warehouse: Warehouse, demo_sources: Path) -> None:
+def test_malformed_rows_are_rejected_with_reasons_and_the_rest_loads(
+    warehouse: Warehouse, demo_sources: Path
+) -> None:
     _run(warehouse, demo_sources)
     truth = demo_sources.parent / "truth" / "malformed.csv"
     planted = [line.split(",") for line in truth.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
