@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_DATA := var/demo-data
+# The demo data ends on the day it is generated, so "today" has sales: it is regenerated once a day.
+DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
 
 .PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean
 
-demo: $(VENV)/.runtime $(DEMO_DATA)/sources.toml  ## install, generate demo data, run the pipeline, start the portal
+demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
 	$(PY) -m pipeline run
 	$(PY) app.py
 
@@ -31,10 +33,12 @@ format: $(VENV)/.dev
 tsql: $(VENV)/.runtime  ## regenerate warehouse/sql/sqlserver/schema.sql from the schema
 	$(PY) -m warehouse.ddl
 
-demo-data: $(DEMO_DATA)/sources.toml
+demo-data: $(DEMO_STAMP)
 
-$(DEMO_DATA)/sources.toml: | $(VENV)/.runtime
+$(DEMO_STAMP): | $(VENV)/.runtime
+	rm -rf $(DEMO_DATA)
 	$(PY) -m pipeline demo-data --out $(DEMO_DATA)
+	touch $@
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
