@@ -121,3 +121,15 @@ def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
         yield wh
     finally:
         wh.engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against the real PostgreSQL server, so a log shows they were not skipped."""
+    stats = terminalreporter.stats
+    counts = {
+        outcome: sum(1 for r in stats.get(outcome, []) if "[postgresql" in getattr(r, "nodeid", ""))
+        for outcome in ("passed", "failed", "skipped")
+    }
+    terminalreporter.write_line(
+        f"PostgreSQL tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+    )

@@ -308,6 +308,7 @@ dim_customer = sa.Table(
     sa.Column("rep_key", sa.Integer, sa.ForeignKey("dim_sales_rep.rep_key")),
     sa.Column("is_customer", sa.Boolean, nullable=False),  # False: a prospect seen only in leads/directories
     sa.Column("source_count", sa.Integer, nullable=False),
+    sa.Column("completeness", sa.Float, nullable=False),  # weighted share of profile fields filled, 0..1
     sa.Column("first_seen", Timestamp),
     sa.Index(None, "name"),
     sa.Index(None, "email"),
@@ -323,6 +324,45 @@ customer_xref = sa.Table(
     sa.Column("match_rule", sa.String(60), nullable=False),  # new, email, phone, source_id ...
     sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Index(None, "customer_key"),
+)
+
+identity_review = sa.Table(
+    "identity_review",
+    metadata,
+    sa.Column("record_l", KEY, primary_key=True),  # source|source_key of the two records
+    sa.Column("record_r", KEY, primary_key=True),
+    sa.Column("match_probability", sa.Float, nullable=False),
+    sa.Column("match_key", sa.String(60)),
+    sa.Column("status", sa.String(20), nullable=False),  # pending, accepted, rejected
+    sa.Column("decided_by", sa.String(80)),
+    sa.Column("decided_at", Timestamp),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Index(None, "status"),
+)
+
+identity_event = sa.Table(
+    "identity_event",
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # new, merge, split
+    sa.Column("customer_key", sa.Integer, nullable=False),  # the key that lives on (new: the new key)
+    sa.Column("other_key", sa.Integer),  # merge: the key retired; split: the key split from
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Unicode(500), nullable=False),
+    sa.Index(None, "customer_key"),
+)
+
+golden_field = sa.Table(
+    "golden_field",
+    metadata,
+    sa.Column("customer_key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("field", sa.String(40), primary_key=True),
+    sa.Column("value", Name(300)),
+    sa.Column("source", SOURCE, nullable=False),
+    sa.Column("source_key", KEY, nullable=False),
+    sa.Column("rule", sa.String(30), nullable=False),  # source_priority, most_recent, most_frequent
+    sa.Column("candidates", sa.Integer, nullable=False),  # how many records offered a value
 )
 
 dim_product = sa.Table(
@@ -479,6 +519,7 @@ mart_customer_kpi = sa.Table(
     sa.Column("recency_days", sa.Integer),
     sa.Column("interactions_90d", sa.Integer, nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("completeness", sa.Float, nullable=False),
     sa.Index(None, "name"),
     sa.Index(None, "rep"),
     sa.Index(None, "revenue_total"),

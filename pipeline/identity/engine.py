@@ -13,15 +13,18 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 
-from pipeline.identity.clustering import cluster_ids
+from pipeline.identity.business import is_business_set
+from pipeline.identity.clustering import cluster_ids, constrained_cluster_ids
 from pipeline.identity.errors import FieldMapError, MatchingError
 from pipeline.identity.fields import RECORD_ID, FieldMap
-from pipeline.identity.model import DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
+from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
 from pipeline.identity.prepare import standardise_frame
+from pipeline.identity.standardise import email_domains
 
 logger = logging.getLogger(__name__)
 
@@ -66,23 +69,55 @@ class Resolution:
     seconds: float
 
 
+def _holder_names(std: pd.DataFrame) -> pd.Series | None:
+    """Who a record says it is (business name, else the person's name), to tell a shared value from a repeated one."""
+    person = None
+    if "family_name" in std.columns:
+        person = std["family_name"]
+        if "given_name" in std.columns:
+            person = std["given_name"].fillna("") + " " + person
+    if "business_name" in std.columns:
+        return std["business_name"] if person is None else std["business_name"].fillna(person)
+    return person
+
+
 def _with_keys(std: pd.DataFrame, max_shared: int) -> pd.DataFrame:
-    """Add ``*_key`` columns (value if held by <= max_shared records) and a business-name prefix."""
+    """Add ``*_key`` columns and a business-name prefix.
+
+    A value is a key unless more than ``max_shared`` different names hold it (a switchboard
+    number, an agency's ``info@``); one customer's 30 activity rows with one e-mail still key.
+    Without any name column, more than ``max_shared`` records holding it is the test.
+    """
+    names = _holder_names(std)
     for field, key in KEY_COLUMNS.items():
         if field in std.columns:
-            counts = std[field].map(std[field].value_counts())
+            if names is None:
+                counts = std[field].map(std[field].value_counts())
+            else:
+                counts = std[field].map(names.groupby(std[field]).nunique())
             std[key] = std[field].mask(counts > max_shared)
             shared = int(std[field].notna().sum() - std[key].notna().sum())
             if shared:
                 logger.info(
-                    "%d records share a %s with more than %d others: not used as a key",
+                    "%d records hold a %s shared by more than %d names: not used as a key",
                     shared,
                     field,
                     max_shared,
                 )
     if "business_name" in std.columns:
         std["business_name_prefix"] = std["business_name"].str.slice(0, 4)
+    if "email" in std.columns:
+        std["email_domain"] = email_domains(std["email"])
     return std
+
+
+def _conflict_keys(combined: pd.DataFrame) -> list[npt.NDArray[np.int64]]:
+    """Codes (``-1`` = missing) of the fields two different businesses never share, for clustering."""
+    return [
+        pd.factorize(combined[col])[0].astype(np.int64)
+        for col in CONFLICT_COLUMNS
+        if col in combined.columns
+    ]
 
 
 def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool) -> pd.DataFrame:
@@ -146,7 +181,17 @@ def _train_and_predict(
             )
         except EMTrainingException as e:  # a small input may have no pair under this rule
             logger.warning("EM session skipped, its m values keep their defaults: %s", str(e).splitlines()[0])
+        except ValueError as e:  # EM drove an m value to underflow: that session's estimates are unusable
+            logger.warning("EM session dropped, its m values keep earlier estimates: %s", str(e).splitlines()[0])
     tick = _lap("m by EM", tick)
+    if logger.isEnabledFor(logging.DEBUG):
+        for comparison in linker._settings_obj.comparisons:
+            for level in comparison.comparison_levels:
+                if not level.is_null_level:
+                    logger.debug(
+                        "%s | %s: m=%s u=%s", comparison.output_column_name, level.label_for_charts,
+                        level.m_probability, level.u_probability,
+                    )  # fmt: skip
     predict_at = min(cfg.pair_threshold, cfg.threshold)
     pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
@@ -199,7 +244,12 @@ def _resolve(
         ["uid_l", "uid_r"]
     )
     edges = pairs[pairs["match_probability"] >= cfg.threshold]
-    cluster = cluster_ids(len(combined), edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64))
+    ends = edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64)
+    if is_business_set(present):
+        weight = edges["match_weight"].to_numpy(np.float64)
+        cluster = constrained_cluster_ids(len(combined), *ends, weight, _conflict_keys(combined))
+    else:
+        cluster = cluster_ids(len(combined), *ends)
     clusters = pd.DataFrame({RECORD_ID: combined[RECORD_ID].to_numpy(), "cluster_id": cluster})
     ids = combined[RECORD_ID].to_numpy()
     uid_l = pairs["uid_l"].to_numpy(np.int64)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.identity.survivorship import completeness, group_records, survive
 from pipeline.ops import StepResult
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
@@ -32,6 +34,7 @@ from warehouse.schema import (
     fact_interaction,
     fact_payment,
     fact_sales_line,
+    golden_field,
     stg_campaign,
     stg_campaign_daily,
     stg_customer,
@@ -45,9 +48,6 @@ from warehouse.schema import (
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "Unknown"
-# Which record's value wins for a golden customer field: a customer's accounting record first, then the
-# sales team's sheet, then public sources; among equals the most recently updated.
-ENTITY_PRIORITY = {"Customer": 0, "Lead": 1, "Listing": 2, "Profile": 3}
 GOLDEN_FIELDS = (
     "company_name", "display_name", "given_name", "family_name", "email", "phone", "street", "city",
     "region", "postcode", "country", "website", "instagram_handle", "segment", "sales_rep",
@@ -60,11 +60,12 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     for fact in FACTS:
         conn.execute(fact.delete())
     conn.execute(dim_customer.delete())
+    conn.execute(golden_field.delete())
     conn.execute(stg_reject.delete().where(stg_reject.c.rule == "unknown_customer"))
 
     rep_names = canonical_reps(conn)
     lines = _canonical(read_frame(conn, sa.select(stg_sales_line)), rep_names)
-    golden = _canonical(_golden_customers(conn), rep_names)
+    golden, provenance = _golden_customers(conn, rep_names)
     reps = _stable_keys(
         conn, dim_sales_rep, "rep_key", ["name"], _names(golden["sales_rep"], lines["sales_rep"])
     )
@@ -92,6 +93,7 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     buyers = set(_with_customer(lines, xref)["customer_key"].to_list())
     customers = _dim_customer_rows(golden, reps, geos, buyers)
     insert_rows(conn, dim_customer, customers)
+    insert_rows(conn, golden_field, provenance)
     staged_payments = read_frame(conn, sa.select(stg_payment))
     daily = read_frame(conn, sa.select(stg_campaign_daily))
     _fill_dates(conn, _dates(lines, interactions, staged_payments, daily, today))
@@ -172,35 +174,53 @@ def _stable_keys(
     return existing
 
 
-def _golden_customers(conn: Connection) -> pl.DataFrame:
-    """One row per golden customer: each field from the highest-priority record that has it."""
+def _golden_customers(
+    conn: Connection, rep_names: dict[str, str]
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """One row per golden customer by the survivorship rules, and where each of its values came from."""
     query = sa.select(customer_xref.c.customer_key, stg_customer).join(
         stg_customer,
         (stg_customer.c.source == customer_xref.c.source)
         & (stg_customer.c.source_key == customer_xref.c.source_key),
     )
-    records = read_frame(conn, query)
-    if records.height == 0:
-        return pl.DataFrame(
-            schema={
-                "customer_key": pl.Int64,
-                **{f: pl.String for f in GOLDEN_FIELDS},
-                "first_seen": pl.Datetime,
-                "source_count": pl.UInt32,
+    rows = (
+        {**r, "sales_rep": rep_names.get(r["sales_rep"], r["sales_rep"])}
+        for r in conn.execute(query).mappings()
+    )
+    golden: list[dict[str, Any]] = []
+    provenance: list[dict[str, Any]] = []
+    for key, records in sorted(group_records(rows).items()):
+        chosen = survive(records)
+        for derived, origin in (
+            ("name", ("company_name", "display_name")),
+            ("contact_name", ("given_name",)),
+        ):
+            picked = next((chosen[f] for f in origin if f in chosen), None)
+            if picked is not None:
+                value = picked.value
+                if derived == "contact_name":
+                    value = " ".join(str(chosen[f].value) for f in ("given_name", "family_name") if f in chosen)
+                chosen[derived] = replace(picked, field=derived, value=value)
+        golden.append(
+            {
+                "customer_key": key,
+                **{f: chosen[f].value if f in chosen else None for f in GOLDEN_FIELDS},
+                "first_seen": min((r["created_at"] for r in records if r["created_at"]), default=None),
+                "source_count": len(records),
             }
         )
-    ranked = records.with_columns(
-        pl.col("entity").replace_strict(ENTITY_PRIORITY, default=9).alias("_priority")
-    ).sort(
-        ["customer_key", "_priority", "updated_at", "source", "source_key"],
-        descending=[False, False, True, False, False],
-        nulls_last=True,
-    )
-    return ranked.group_by("customer_key", maintain_order=True).agg(
-        *(pl.col(f).drop_nulls().first().alias(f) for f in GOLDEN_FIELDS),
-        pl.col("created_at").min().alias("first_seen"),
-        pl.len().alias("source_count"),
-    )
+        provenance.extend(
+            {"customer_key": key, "field": c.field, "value": None if c.value is None else str(c.value)[:300],
+             "source": c.source, "source_key": c.source_key, "rule": c.rule, "candidates": c.candidates}
+            for c in chosen.values()
+        )  # fmt: skip
+    schema = {
+        "customer_key": pl.Int64,
+        **{f: pl.String for f in GOLDEN_FIELDS},
+        "first_seen": pl.Datetime,
+        "source_count": pl.Int64,
+    }
+    return pl.DataFrame(golden, schema=schema), provenance
 
 
 def _dim_customer_rows(
@@ -239,6 +259,7 @@ def _dim_customer_rows(
                 "first_seen": g["first_seen"],
             }
         )
+        rows[-1]["completeness"] = completeness(rows[-1] | {"sales_rep": g["sales_rep"]})
     return rows
 
 

@@ -184,6 +184,7 @@ def _customer_kpis(conn: Connection, sales: pl.DataFrame, today: dt.date) -> lis
             c.c.region,
             c.c.segment,
             c.c.is_customer,
+            c.c.completeness,
             r.c.name.label("rep"),
         ).outerjoin(r, r.c.rep_key == c.c.rep_key),
     )

@@ -1,9 +1,11 @@
-"""Match (exact keys only): every staged customer record gets a golden customer key.
+"""Match: staged customer records -> golden customers, by the identity engine, with stable keys.
 
-This is the interim matcher, named for what it does: records with the same normalised e-mail or
-phone share a golden customer; anything else starts a new one. Keys are never renumbered: a record
-matched once keeps its key, and new keys continue from the highest one. ``pipeline.identity``
-replaces the rules with probabilistic matching.
+Every staged customer record is matched against every other (Splink, Fellegi–Sunter, with
+deterministic rules for the same e-mail or phone). Pairs at or above the engine's threshold join one
+customer, unless a data steward rejected that pair; pairs a steward accepted join whatever their
+score. Pairs in the grey zone below the threshold wait in ``identity_review`` for a steward.
+Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, and every new
+customer, merge and split is written to ``identity_event`` with its reason.
 """
 
 from __future__ import annotations
@@ -11,73 +13,176 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.identity.clustering import cluster_ids
+from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
+from pipeline.identity.engine import dedupe
+from pipeline.identity.golden import assign_keys
 from pipeline.ops import StepResult
 from warehouse.engine import insert_rows
-from warehouse.schema import customer_xref, stg_customer
+from warehouse.schema import customer_xref, identity_event, identity_review, stg_customer
 
 logger = logging.getLogger(__name__)
 
+REVIEW_FROM = 0.5  # pairs from this probability up to the match threshold go to a steward
+ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
+
 
 def match(conn: Connection, batch_id: int) -> StepResult:
-    """Give every unmatched staged customer a key: an existing one on an exact e-mail/phone match, else a new one."""
-    staged = conn.execute(
-        sa.select(
-            stg_customer.c.source, stg_customer.c.source_key, stg_customer.c.email, stg_customer.c.phone
-        )
-    ).all()
-    known = {(r.source, r.source_key): r.customer_key for r in conn.execute(sa.select(customer_xref))}
-    by_email: dict[str, int] = {}
-    by_phone: dict[str, int] = {}
-    for row in staged:
-        key = known.get((row.source, row.source_key))
-        if key is not None:
-            _remember(row, key, by_email, by_phone)
-    next_key = max(known.values(), default=0) + 1
-    new_rows: list[dict[str, Any]] = []
-    for row in sorted(
-        (r for r in staged if (r.source, r.source_key) not in known), key=lambda r: (r.source, r.source_key)
+    """Resolve every staged customer record to a golden customer key."""
+    # Ordered, so the engine sees the same input whatever order the database returns rows in.
+    query = sa.select(stg_customer).order_by(stg_customer.c.source, stg_customer.c.source_key)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    xref = {record_id(r.source, r.source_key): r for r in conn.execute(sa.select(customer_xref))}
+    if not rows:
+        return StepResult()
+    frame = customer_frame(rows)
+    pairs = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS).pairs
+    decisions = _decisions(conn)
+    edges, rule_of = _edges(pairs, decisions, CUSTOMER_SETTINGS.threshold)
+    ids = frame["record_id"].tolist()
+    position = {r: i for i, r in enumerate(ids)}
+    left = np.array([position[a] for a, _ in edges], dtype=np.int64)
+    right = np.array([position[b] for _, b in edges], dtype=np.int64)
+    labels = cluster_ids(len(ids), left, right)
+    assignment = assign_keys(
+        dict(zip(ids, labels.tolist(), strict=True)), {r: x.customer_key for r, x in xref.items()}, rule_of
+    )
+    changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
+    _write_events(conn, assignment.events, batch_id)
+    queued = _queue_reviews(conn, pairs, decisions, batch_id)
+    logger.info(
+        "matched %d records: %d keys changed or new, %d pairs await review", len(ids), changed, queued
+    )
+    return StepResult(
+        rows_in=len(rows),
+        rows_out=changed,
+        lineage={("stg_customer", "customer_xref"): changed, ("stg_customer", "identity_review"): queued},
+        message=f"{len(set(assignment.keys.values()))} customers; events: "
+        + ", ".join(
+            f"{k} {sum(1 for e in assignment.events if e.kind == k)}" for k in ("new", "merge", "split")
+        ),
+    )
+
+
+def _decisions(conn: Connection) -> dict[tuple[str, str], str]:
+    query = sa.select(identity_review.c.record_l, identity_review.c.record_r, identity_review.c.status).where(
+        identity_review.c.status.in_([ACCEPTED, REJECTED])
+    )
+    return {(r.record_l, r.record_r): r.status for r in conn.execute(query)}
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _edges(
+    pairs: pd.DataFrame, decisions: dict[tuple[str, str], str], threshold: float
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
+    """Match edges after steward decisions, and how each edge was decided."""
+    rule_of: dict[tuple[str, str], str] = {}
+    for a, b, p, key in pairs[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
+        index=False
     ):
-        key, rule = _exact_match(row, by_email, by_phone)
-        if key is None:
-            key, rule, next_key = next_key, "new", next_key + 1
-        _remember(row, key, by_email, by_phone)
-        new_rows.append(
+        pair = _pair(a, b)
+        if p >= threshold and decisions.get(pair) != REJECTED:
+            rule_of[pair] = str(key) if str(key).startswith("rule:") else f"probabilistic p={p:.3f}"
+    for pair, status in decisions.items():
+        if status == ACCEPTED:
+            rule_of[pair] = "steward"
+    return sorted(rule_of), rule_of
+
+
+def _write_xref(
+    conn: Connection,
+    rows: list[dict[str, Any]],
+    keys: dict[str, int],
+    rule_of: dict[tuple[str, str], str],
+    xref: dict[str, Any],
+    batch_id: int,
+) -> int:
+    """Insert new records' keys and update changed ones; unchanged rows keep their batch id."""
+    strongest: dict[str, str] = {}
+    for (a, b), rule in sorted(rule_of.items(), key=lambda kv: (not kv[1].startswith("rule:"), kv[0])):
+        strongest.setdefault(a, rule)
+        strongest.setdefault(b, rule)
+    changes = []
+    for row in rows:
+        rid = record_id(row["source"], row["source_key"])
+        key, rule = keys[rid], strongest.get(rid, "single")
+        old = xref.get(rid)
+        if old is not None and old.customer_key == key and old.match_rule == rule:
+            continue
+        changes.append(
             {
-                "source": row.source,
-                "source_key": row.source_key,
+                "source": row["source"],
+                "source_key": row["source_key"],
                 "customer_key": key,
-                "match_rule": rule,
+                "match_rule": rule[:60],
                 "batch_id": batch_id,
             }
         )
-    insert_rows(conn, customer_xref, new_rows)
-    created = sum(1 for r in new_rows if r["match_rule"] == "new")
-    logger.info(
-        "matched %d new records: %d new customers, %d joined existing",
-        len(new_rows),
-        created,
-        len(new_rows) - created,
+    stale = [{"s": c["source"], "k": c["source_key"]} for c in changes]
+    if stale:
+        conn.execute(
+            customer_xref.delete().where(
+                (customer_xref.c.source == sa.bindparam("s"))
+                & (customer_xref.c.source_key == sa.bindparam("k"))
+            ),
+            stale,
+        )
+    insert_rows(conn, customer_xref, changes)
+    return len(changes)
+
+
+def _write_events(conn: Connection, events: list[Any], batch_id: int) -> None:
+    conn.execute(identity_event.delete().where(identity_event.c.batch_id == batch_id))
+    insert_rows(
+        conn,
+        identity_event,
+        (
+            {
+                "batch_id": batch_id,
+                "seq": i,
+                "kind": e.kind,
+                "customer_key": e.customer_key,
+                "other_key": e.other_key,
+                "records": e.records,
+                "reason": e.reason[:500],
+            }
+            for i, e in enumerate(events, start=1)
+        ),  # fmt: skip
     )
-    return StepResult(
-        rows_in=len(staged),
-        rows_out=len(new_rows),
-        lineage={("stg_customer", "customer_xref"): len(new_rows)},
-    )
 
 
-def _exact_match(row: Any, by_email: dict[str, int], by_phone: dict[str, int]) -> tuple[int | None, str]:
-    if row.email and row.email.lower() in by_email:
-        return by_email[row.email.lower()], "exact_email"
-    if row.phone and row.phone in by_phone:
-        return by_phone[row.phone], "exact_phone"
-    return None, "new"
-
-
-def _remember(row: Any, key: int, by_email: dict[str, int], by_phone: dict[str, int]) -> None:
-    if row.email:
-        by_email.setdefault(row.email.lower(), key)
-    if row.phone:
-        by_phone.setdefault(row.phone, key)
+def _queue_reviews(
+    conn: Connection, pairs: pd.DataFrame, decisions: dict[tuple[str, str], str], batch_id: int
+) -> int:
+    """Grey-zone pairs wait for a steward: new ones join the queue, ones out of the grey zone leave it."""
+    r = identity_review
+    waiting = {
+        (w.record_l, w.record_r)
+        for w in conn.execute(sa.select(r.c.record_l, r.c.record_r).where(r.c.status == PENDING))
+    }
+    grey = pairs[
+        (pairs["match_probability"] >= REVIEW_FROM)
+        & (pairs["match_probability"] < CUSTOMER_SETTINGS.threshold)
+    ]
+    queue: dict[tuple[str, str], dict[str, Any]] = {}
+    for a, b, p, key in grey[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
+        index=False
+    ):
+        pair = _pair(a, b)
+        if pair not in decisions:
+            queue[pair] = {"record_l": pair[0], "record_r": pair[1], "match_probability": round(float(p), 6),
+                           "match_key": str(key)[:60], "status": PENDING, "batch_id": batch_id}  # fmt: skip
+    gone = [{"l": a, "r": b} for a, b in waiting - queue.keys()]
+    if gone:
+        conn.execute(
+            r.delete().where((r.c.record_l == sa.bindparam("l")) & (r.c.record_r == sa.bindparam("r"))), gone
+        )
+    return insert_rows(conn, r, (row for pair, row in queue.items() if pair not in waiting))

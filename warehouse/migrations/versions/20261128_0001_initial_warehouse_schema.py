@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 06:00:06.630402
+Create Date: 2026-11-28 06:42:26.595286
 """
 
 from __future__ import annotations
@@ -83,6 +83,43 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('rep_key', name=op.f('pk_dim_sales_rep')),
     sa.UniqueConstraint('name', name=op.f('uq_dim_sales_rep_name'))
     )
+    op.create_table('golden_field',
+    sa.Column('customer_key', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('field', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.Unicode(length=300), nullable=True),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('source_key', sa.String(length=200), nullable=False),
+    sa.Column('rule', sa.String(length=30), nullable=False),
+    sa.Column('candidates', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('customer_key', 'field', name=op.f('pk_golden_field'))
+    )
+    op.create_table('identity_event',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('customer_key', sa.Integer(), nullable=False),
+    sa.Column('other_key', sa.Integer(), nullable=True),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Unicode(length=500), nullable=False),
+    sa.PrimaryKeyConstraint('batch_id', 'seq', name=op.f('pk_identity_event'))
+    )
+    with op.batch_alter_table('identity_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_event_customer_key'), ['customer_key'], unique=False)
+
+    op.create_table('identity_review',
+    sa.Column('record_l', sa.String(length=200), nullable=False),
+    sa.Column('record_r', sa.String(length=200), nullable=False),
+    sa.Column('match_probability', sa.Float(), nullable=False),
+    sa.Column('match_key', sa.String(length=60), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decided_by', sa.String(length=80), nullable=True),
+    sa.Column('decided_at', sa.DateTime().with_variant(mssql.DATETIME2(), 'mssql'), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('record_l', 'record_r', name=op.f('pk_identity_review'))
+    )
+    with op.batch_alter_table('identity_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_review_status'), ['status'], unique=False)
+
     op.create_table('mart_customer_kpi',
     sa.Column('customer_key', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('name', sa.Unicode(length=200), nullable=False),
@@ -100,6 +137,7 @@ def upgrade() -> None:
     sa.Column('recency_days', sa.Integer(), nullable=True),
     sa.Column('interactions_90d', sa.Integer(), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('completeness', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('customer_key', name=op.f('pk_mart_customer_kpi'))
     )
     with op.batch_alter_table('mart_customer_kpi', schema=None) as batch_op:
@@ -333,6 +371,7 @@ def upgrade() -> None:
     sa.Column('rep_key', sa.Integer(), nullable=True),
     sa.Column('is_customer', sa.Boolean(), nullable=False),
     sa.Column('source_count', sa.Integer(), nullable=False),
+    sa.Column('completeness', sa.Float(), nullable=False),
     sa.Column('first_seen', sa.DateTime().with_variant(mssql.DATETIME2(), 'mssql'), nullable=True),
     sa.ForeignKeyConstraint(['geography_key'], ['dim_geography.geography_key'], name=op.f('fk_dim_customer_geography_key_dim_geography')),
     sa.ForeignKeyConstraint(['rep_key'], ['dim_sales_rep.rep_key'], name=op.f('fk_dim_customer_rep_key_dim_sales_rep')),
@@ -508,6 +547,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mart_customer_kpi_name'))
 
     op.drop_table('mart_customer_kpi')
+    with op.batch_alter_table('identity_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_review_status'))
+
+    op.drop_table('identity_review')
+    with op.batch_alter_table('identity_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_event_customer_key'))
+
+    op.drop_table('identity_event')
+    op.drop_table('golden_field')
     op.drop_table('dim_sales_rep')
     op.drop_table('dim_product')
     op.drop_table('dim_geography')

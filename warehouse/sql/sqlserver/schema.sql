@@ -79,6 +79,49 @@ CREATE TABLE dim_sales_rep (
 );
 GO
 
+CREATE TABLE golden_field (
+	customer_key INTEGER NOT NULL, 
+	field VARCHAR(40) NOT NULL, 
+	value NVARCHAR(300) NULL, 
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	[rule] VARCHAR(30) NOT NULL, 
+	candidates INTEGER NOT NULL, 
+	CONSTRAINT pk_golden_field PRIMARY KEY (customer_key, field)
+);
+GO
+
+CREATE TABLE identity_event (
+	batch_id INTEGER NOT NULL, 
+	seq INTEGER NOT NULL, 
+	kind VARCHAR(20) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	other_key INTEGER NULL, 
+	records INTEGER NOT NULL, 
+	reason NVARCHAR(500) NOT NULL, 
+	CONSTRAINT pk_identity_event PRIMARY KEY (batch_id, seq)
+);
+GO
+
+CREATE INDEX ix_identity_event_customer_key ON identity_event (customer_key);
+GO
+
+CREATE TABLE identity_review (
+	record_l VARCHAR(200) NOT NULL, 
+	record_r VARCHAR(200) NOT NULL, 
+	match_probability FLOAT NOT NULL, 
+	match_key VARCHAR(60) NULL, 
+	status VARCHAR(20) NOT NULL, 
+	decided_by VARCHAR(80) NULL, 
+	decided_at DATETIME2 NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_identity_review PRIMARY KEY (record_l, record_r)
+);
+GO
+
+CREATE INDEX ix_identity_review_status ON identity_review (status);
+GO
+
 CREATE TABLE mart_customer_kpi (
 	customer_key INTEGER NOT NULL, 
 	name NVARCHAR(200) NOT NULL, 
@@ -96,6 +139,7 @@ CREATE TABLE mart_customer_kpi (
 	recency_days INTEGER NULL, 
 	interactions_90d INTEGER NOT NULL, 
 	is_active BIT NOT NULL, 
+	completeness FLOAT NOT NULL, 
 	CONSTRAINT pk_mart_customer_kpi PRIMARY KEY (customer_key)
 );
 GO
@@ -367,6 +411,7 @@ CREATE TABLE dim_customer (
 	rep_key INTEGER NULL, 
 	is_customer BIT NOT NULL, 
 	source_count INTEGER NOT NULL, 
+	completeness FLOAT NOT NULL, 
 	first_seen DATETIME2 NULL, 
 	CONSTRAINT pk_dim_customer PRIMARY KEY (customer_key), 
 	CONSTRAINT fk_dim_customer_geography_key_dim_geography FOREIGN KEY(geography_key) REFERENCES dim_geography (geography_key), 

@@ -1,0 +1,85 @@
+"""Staged customer records -> the engine's input, and the demo data's records for evaluation.
+
+Every source's customer-like records (QuickBooks customers, leads, activity contacts, Instagram
+profiles, directory listings) are matched together as one dedupe; a record's id is
+``source|source_key``, the same key the warehouse uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from pipeline.identity.engine import MatchSettings
+from pipeline.identity.fields import FieldMap
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_FIELDS: Final = FieldMap(
+    record_id="record_id",
+    business_name="business_name",
+    given_name="given_name",
+    family_name="family_name",
+    email="email",
+    phone="phone",
+    street="street",
+    city="city",
+    postcode="postcode",
+    state="region",
+)
+#: The firm is in the UK: phone numbers without a country code are British.
+CUSTOMER_SETTINGS: Final = MatchSettings(region="GB")
+COLUMNS: Final = (
+    "record_id", "business_name", "given_name", "family_name", "email", "phone", "street", "city", "postcode", "region",
+)  # fmt: skip
+
+
+def record_id(source: str, source_key: str) -> str:
+    return f"{source}|{source_key}"
+
+
+def customer_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The engine's input from ``stg_customer``-shaped rows (business name: company, else display name)."""
+    records = [
+        {
+            "record_id": record_id(r["source"], r["source_key"]),
+            "business_name": r.get("company_name") or r.get("display_name"),
+            **{c: r.get(c) for c in COLUMNS[2:]},
+        }
+        for r in rows
+    ]
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+
+
+def demo_customer_rows(demo_dir: Path) -> list[dict[str, Any]]:
+    """Read and stage the demo data's sources; the ``stg_customer`` rows they give (rejects skipped)."""
+    from pipeline.config import load_sources
+    from pipeline.connectors import CONNECTORS
+    from pipeline.records import Rejected
+
+    rows: list[dict[str, Any]] = []
+    for source in load_sources(demo_dir / "sources.toml"):
+        connector = CONNECTORS[source.type]
+        for record in connector.read(source):
+            try:
+                staged = connector.stage(record)
+            except Rejected:
+                continue
+            rows.extend({**s.values, "source": source.name} for s in staged if s.table == "stg_customer")
+    return rows
+
+
+def demo_truth(demo_dir: Path) -> pd.DataFrame:
+    """``record_id`` -> ``entity_id`` (the true customer) from the demo data's truth file."""
+    with (demo_dir / "truth" / "records.csv").open(newline="", encoding="utf-8") as f:
+        truth = [
+            {"record_id": record_id(r["source"], r["source_key"]), "entity_id": r["customer_id"]}
+            for r in csv.DictReader(f)
+            if r["customer_id"]
+        ]
+    return pd.DataFrame(truth, columns=["record_id", "entity_id"])
