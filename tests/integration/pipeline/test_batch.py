@@ -14,6 +14,7 @@ from pipeline.runner import run_batch
 from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
+from warehouse.profile import customer_profile
 from warehouse.schema import land_record, ops_batch_run, stg_reject
 
 
@@ -113,3 +114,46 @@ def test_malformed_rows_are_rejected_with_reasons_and_the_rest_loads(
         assert reject["rule"] and reject["message"] and reject["record_key"]
     assert len(rejects) >= len(planted)
     assert landed and landed > len(rejects)
+
+
+PROFILE_FIELDS = (
+    "name",
+    "company_name",
+    "contact_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "website",
+)
+
+
+def test_every_golden_field_names_its_winning_record_and_rule(
+    warehouse: Warehouse, demo_sources: Path
+) -> None:
+    _run(warehouse, demo_sources)
+    with warehouse.engine.connect() as conn:
+        keys = (
+            conn.execute(sa.text("SELECT customer_key FROM dim_customer ORDER BY source_count DESC"))
+            .scalars()
+            .all()
+        )
+    checked = 0
+    for key in keys[:25]:
+        profile = customer_profile(warehouse, key)
+        assert profile is not None
+        records = {(r["source"], r["source_key"]): r for r in profile.records}
+        for field in PROFILE_FIELDS:
+            value = profile.customer[field]
+            if value is None:
+                continue
+            won = profile.provenance[field]
+            assert won["rule"] in ("source_priority", "most_recent", "most_frequent")
+            assert (won["source"], won["source_key"]) in records, (
+                "the winner is one of the customer's records"
+            )
+            assert str(value) == won["value"]
+            checked += 1
+    assert checked > 100

@@ -1,0 +1,83 @@
+"""The pipeline runs the API and web connectors from a sources.toml: every server record lands and stages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pipeline.config import load_sources
+from pipeline.runner import run_batch
+from tests.integration.connectors.directory_server import DirectoryServer, demo_cards
+from tests.integration.connectors.qbo_server import REALM, QboServer
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+
+SOURCES = """
+[[sources]]
+name = "qbo"
+type = "quickbooks_api"
+lawful_basis = "contract"
+terms_of_service = "Intuit developer terms; our own company file"
+realm_id = "{realm}"
+discovery_url = "{qbo}/.well-known/openid_configuration"
+base_url = "{qbo}/v3"
+token_path = "{tmp}/secrets/qbo.qbo-token"
+http = {{ rate = 500.0, burst = 20 }}
+
+[[sources]]
+name = "yp"
+type = "directory_web"
+lawful_basis = "legitimate_interests"
+terms_of_service = "public listings; robots.txt honoured"
+start_url = "{site}/search/page-1.html"
+cache_dir = "{tmp}/http-cache"
+pace_seconds = [0.0, 0.05]
+http = {{ rate = 50.0, burst = 2 }}
+"""
+
+
+@pytest.fixture
+def site(demo_dir: Path) -> Iterator[DirectoryServer]:
+    server = DirectoryServer(demo_cards(demo_dir / "directory")).start()
+    yield server
+    server.stop()
+
+
+def test_a_batch_lands_and_stages_exactly_what_the_servers_hold(
+    qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
+) -> None:
+    toml = tmp_path / "sources.toml"
+    toml.write_text(SOURCES.format(realm=REALM, qbo=qbo.url, site=site.url, tmp=tmp_path), "utf-8")
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    upgrade(warehouse)
+    assert run_batch(warehouse, load_sources(toml)).status == "succeeded"
+    with warehouse.engine.connect() as conn:
+        landed = dict(conn.execute(sa.text(
+            "SELECT entity, COUNT(DISTINCT source_key) FROM land_record WHERE source = 'qbo' GROUP BY entity")).all())  # fmt: skip
+        staged = {
+            "Customer": conn.execute(
+                sa.text("SELECT COUNT(*) FROM stg_customer WHERE source = 'qbo'")
+            ).scalar(),
+            "Payment": conn.execute(
+                sa.text("SELECT COUNT(*) FROM stg_payment WHERE source = 'qbo'")
+            ).scalar(),
+            "Listing": conn.execute(
+                sa.text("SELECT COUNT(*) FROM stg_customer WHERE source = 'yp'")
+            ).scalar(),
+        }
+        docs = dict(conn.execute(sa.text(
+            "SELECT doc_type, COUNT(DISTINCT doc_key) FROM stg_sales_line WHERE source = 'qbo' GROUP BY doc_type")).all())  # fmt: skip
+        rejected = dict(conn.execute(sa.text(
+            "SELECT entity, COUNT(*) FROM stg_reject WHERE source IN ('qbo', 'yp') GROUP BY entity")).all())  # fmt: skip
+        listings = conn.execute(sa.text("SELECT COUNT(*) FROM land_record WHERE source = 'yp'")).scalar()
+    assert landed == {e: qbo.count(e) for e in qbo.company}
+    assert listings == len(site.listing_ids())
+    assert staged["Customer"] + rejected.get("Customer", 0) == qbo.count("Customer")
+    assert staged["Payment"] + rejected.get("Payment", 0) == qbo.count("Payment")
+    assert staged["Listing"] + rejected.get("Listing", 0) == len(site.listing_ids())
+    assert docs["invoice"] + rejected.get("Invoice", 0) == qbo.count("Invoice")
+    assert docs["sales_receipt"] + rejected.get("SalesReceipt", 0) == qbo.count("SalesReceipt")
+    assert docs["credit_memo"] == qbo.count("CreditMemo")

@@ -1,0 +1,77 @@
+"""Golden keys stay put across runs; merges and splits are explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.identity.golden import assign_keys
+from pipeline.identity.survivorship import completeness, survive
+
+
+def test_first_run_numbers_clusters_in_record_order() -> None:
+    result = assign_keys({"a": 0, "b": 0, "c": 2}, {})
+    assert result.keys == {"a": 1, "b": 1, "c": 2}
+    assert [e.kind for e in result.events] == ["new", "new"]
+
+
+def test_same_clusters_again_change_no_key_and_log_nothing() -> None:
+    first = assign_keys({"a": 0, "b": 0, "c": 2, "d": 3}, {})
+    again = assign_keys({"a": 7, "b": 7, "c": 9, "d": 1}, first.keys)  # labels may differ, keys must not
+    assert again.keys == first.keys
+    assert again.events == []
+    assert again.changed(first.keys) == set()
+
+
+def test_new_records_only_move_themselves() -> None:
+    previous = {"a": 1, "b": 1, "c": 2}
+    result = assign_keys({"a": 0, "b": 0, "c": 2, "n1": 0, "n2": 5}, previous)
+    assert result.keys == {"a": 1, "b": 1, "c": 2, "n1": 1, "n2": 3}
+    assert result.changed(previous) == {"n1", "n2"}
+
+
+def test_merge_keeps_the_oldest_key_and_says_why() -> None:
+    previous = {"a": 1, "b": 2}
+    result = assign_keys({"a": 0, "b": 0}, previous, evidence={("a", "b"): "rule:email"})
+    assert result.keys == {"a": 1, "b": 1}
+    (merge,) = result.events
+    assert (merge.kind, merge.customer_key, merge.other_key) == ("merge", 1, 2)
+    assert "rule:email" in merge.reason
+
+
+def test_split_leaves_the_key_with_most_records() -> None:
+    previous = {"a": 1, "b": 1, "c": 1}
+    result = assign_keys({"a": 0, "b": 0, "c": 1}, previous)
+    assert result.keys["a"] == result.keys["b"] == 1
+    assert result.keys["c"] == 2
+    (split,) = result.events
+    assert (split.kind, split.customer_key, split.other_key, split.records) == ("split", 2, 1, 1)
+
+
+def test_survivorship_rules_and_provenance() -> None:
+    old, new = dt.datetime(2025, 1, 1), dt.datetime(2026, 6, 1)
+    records = [
+        {"source": "directory", "source_key": "L1", "entity": "Listing", "updated_at": new,
+         "company_name": "Acme Cleaning", "phone": "+441632960001", "sales_rep": None, "city": "Leeds"},
+        {"source": "quickbooks", "source_key": "7", "entity": "Customer", "updated_at": old,
+         "company_name": "Acme Cleaning Ltd", "phone": "+441632960999", "sales_rep": "Tom Gallagher", "city": None},
+        {"source": "sales_leads", "source_key": "L-1", "entity": "Lead", "updated_at": old,
+         "company_name": "ACME", "phone": None, "sales_rep": "Tom Gallagher", "city": "Leeds"},
+    ]  # fmt: skip
+    chosen = survive(records)
+    assert (chosen["company_name"].value, chosen["company_name"].source) == (
+        "Acme Cleaning Ltd",
+        "quickbooks",
+    )
+    assert chosen["company_name"].rule == "source_priority"
+    assert (chosen["phone"].value, chosen["phone"].rule) == ("+441632960001", "most_recent")
+    assert (chosen["sales_rep"].value, chosen["sales_rep"].candidates) == ("Tom Gallagher", 2)
+    assert (chosen["city"].value, chosen["city"].source_key) == (
+        "Leeds",
+        "L-1",
+    )  # the lead outranks the listing
+    assert "email" not in chosen
+
+
+def test_completeness_weights_fields() -> None:
+    assert completeness({}) == 0
+    assert completeness({"name": "A", "email": "a@b.co", "phone": "+44"}) == 0.45
