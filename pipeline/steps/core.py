@@ -199,7 +199,9 @@ def _golden_customers(
             if picked is not None:
                 value = picked.value
                 if derived == "contact_name":
-                    value = " ".join(str(chosen[f].value) for f in ("given_name", "family_name") if f in chosen)
+                    value = " ".join(
+                        str(chosen[f].value) for f in ("given_name", "family_name") if f in chosen
+                    )
                 chosen[derived] = replace(picked, field=derived, value=value)
         golden.append(
             {
