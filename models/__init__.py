@@ -1,4 +1,5 @@
-"""Machine-learning models of the Customer 360 platform: CLV, churn, sales forecast and sentiment.
+"""Models of the Customer 360 platform: CLV, churn, forecast, sentiment, descriptive and diagnostic analytics,
+marketing budget allocation and next best action.
 
 Every model takes pandas frames (the warehouse marts' shape) and returns frames or series. Importing this
 package is cheap: entry points are resolved lazily, so lifetimes, xgboost, prophet and statsforecast load
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from models.budget import ResponseCurve, allocate, campaign_metrics, fit_channels
     from models.card import ModelCard
     from models.churn import ChurnModel, cross_validate, engagement_features, transaction_features
     from models.clv import (
@@ -23,12 +25,27 @@ if TYPE_CHECKING:
         rfm_summary,
         select_purchase_model,
     )
+    from models.descriptive import cohort_retention, growth, product_affinity, rfm_scores
+    from models.diagnostic import anomaly_flags, drivers, explain_change
     from models.evaluate import evaluate
     from models.forecast import ForecastResult, fit_forecast
+    from models.nba import next_best_actions
     from models.sentiment import get_scorer, score_texts
 
 _EXPORTS: dict[str, str] = {
     "ModelCard": "models.card",
+    "ResponseCurve": "models.budget",
+    "allocate": "models.budget",
+    "campaign_metrics": "models.budget",
+    "fit_channels": "models.budget",
+    "cohort_retention": "models.descriptive",
+    "growth": "models.descriptive",
+    "product_affinity": "models.descriptive",
+    "rfm_scores": "models.descriptive",
+    "anomaly_flags": "models.diagnostic",
+    "drivers": "models.diagnostic",
+    "explain_change": "models.diagnostic",
+    "next_best_actions": "models.nba",
     "ChurnModel": "models.churn",
     "cross_validate": "models.churn",
     "engagement_features": "models.churn",
@@ -50,13 +67,25 @@ __all__ = [
     "ForecastResult",
     "ModelCard",
     "PurchaseModel",
+    "ResponseCurve",
     "SpendModel",
+    "allocate",
+    "anomaly_flags",
+    "campaign_metrics",
+    "cohort_retention",
     "cross_validate",
     "customer_lifetime_value",
+    "drivers",
     "engagement_features",
     "evaluate",
+    "explain_change",
+    "fit_channels",
     "fit_forecast",
     "get_scorer",
+    "growth",
+    "next_best_actions",
+    "product_affinity",
+    "rfm_scores",
     "rfm_summary",
     "score_texts",
     "select_purchase_model",

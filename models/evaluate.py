@@ -205,6 +205,14 @@ def evaluate_sentiment() -> ModelCard:
     return card
 
 
+def _demo(name: str) -> ModelCard:
+    """Evaluations on the demo generator's world live in `models.evaluate_demo` (loaded only when run)."""
+    import models.evaluate_demo as demo
+
+    card: ModelCard = getattr(demo, name)()
+    return card
+
+
 EVALUATIONS: dict[str, Callable[[], ModelCard]] = {
     "cdnow": evaluate_cdnow,
     "cdnow-churn": evaluate_cdnow_churn,
@@ -212,6 +220,8 @@ EVALUATIONS: dict[str, Callable[[], ModelCard]] = {
     "forecast-wine": lambda: _evaluate_forecast("wine"),
     "forecast-airline": lambda: _evaluate_forecast("airline"),
     "sentiment": evaluate_sentiment,
+    "diagnostic": lambda: _demo("evaluate_diagnostic"),
+    "budget": lambda: _demo("evaluate_budget"),
 }
 
 

@@ -308,7 +308,9 @@ dim_customer = sa.Table(
     sa.Column("rep_key", sa.Integer, sa.ForeignKey("dim_sales_rep.rep_key")),
     sa.Column("is_customer", sa.Boolean, nullable=False),  # False: a prospect seen only in leads/directories
     sa.Column("source_count", sa.Integer, nullable=False),
-    sa.Column("completeness", sa.Float, nullable=False),  # weighted share of profile fields filled, 0..1
+    sa.Column(
+        "completeness", sa.Float, nullable=False, default=0.0
+    ),  # weighted share of profile fields filled, 0..1
     sa.Column("first_seen", Timestamp),
     sa.Index(None, "name"),
     sa.Index(None, "email"),
@@ -519,7 +521,7 @@ mart_customer_kpi = sa.Table(
     sa.Column("recency_days", sa.Integer),
     sa.Column("interactions_90d", sa.Integer, nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
-    sa.Column("completeness", sa.Float, nullable=False),
+    sa.Column("completeness", sa.Float, nullable=False, default=0.0),
     sa.Index(None, "name"),
     sa.Index(None, "rep"),
     sa.Index(None, "revenue_total"),

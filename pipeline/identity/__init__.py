@@ -11,7 +11,7 @@ from __future__ import annotations
 from pipeline.identity.baseline import BaselineSettings, baseline_dedupe, baseline_link
 from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
 from pipeline.identity.errors import FieldMapError, IdentityError, InputDataError, MatchingError
-from pipeline.identity.evaluate import Evaluation, Scores, evaluate_febrl, evaluate_records
+from pipeline.identity.evaluate import Evaluation, Scores, evaluate_demo, evaluate_febrl, evaluate_records
 from pipeline.identity.fields import IDENTITY_FIELDS, FieldMap
 from pipeline.identity.prepare import standardise_frame
 
@@ -30,6 +30,7 @@ __all__ = [
     "baseline_dedupe",
     "baseline_link",
     "dedupe",
+    "evaluate_demo",
     "evaluate_febrl",
     "evaluate_records",
     "link",

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
 from pipeline.identity.errors import IdentityError
-from pipeline.identity.evaluate import FEBRL_NAMES, Evaluation, Scores, evaluate_febrl
+from pipeline.identity.evaluate import DATA_SETS, Evaluation, Scores, evaluate_demo, evaluate_febrl
 from pipeline.identity.fields import IDENTITY_FIELDS, RECORD_ID, FieldMap
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input_b", type=Path)
     _add_match_options(p)
     p = sub.add_parser("evaluate", help="precision/recall on a labelled data set")
-    p.add_argument("name", choices=FEBRL_NAMES)
+    p.add_argument("name", choices=DATA_SETS)
     p.add_argument("--no-baseline", action="store_true", help="skip the recordlinkage baseline")
+    p.add_argument("--dir", type=Path, help="demo: existing demo data directory (default: generate one)")
+    p.add_argument("--customers", type=int, default=5000, help="demo: customers to generate (default 5000)")
+    p.add_argument("--seed", type=int, default=42, help="demo: generator seed (default 42)")
     return parser
 
 
@@ -127,7 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("splink").setLevel(logging.WARNING if args.verbose else logging.ERROR)
     try:
         if args.command == "evaluate":
-            print_evaluation(evaluate_febrl(args.name, with_baseline=not args.no_baseline))
+            if args.name == "demo":
+                ev = evaluate_demo(
+                    args.dir, customers=args.customers, seed=args.seed, with_baseline=not args.no_baseline
+                )
+            else:
+                ev = evaluate_febrl(args.name, with_baseline=not args.no_baseline)
+            print_evaluation(ev)
         elif args.command == "dedupe":
             df = _read(args.input)
             _write(dedupe(df, _field_map(args), _settings(args)), [df], args)

@@ -48,3 +48,133 @@ def cluster_pair_count(cluster: IntArray, side: npt.NDArray[np.bool_] | None = N
     size_a = np.bincount(cluster[~side], minlength=len(cluster))
     size_b = np.bincount(cluster[side], minlength=len(cluster))
     return int((size_a * size_b).sum())
+
+
+def constrained_cluster_ids(
+    n_records: int,
+    left: IntArray,
+    right: IntArray,
+    weight: npt.NDArray[np.float64],
+    keys: list[IntArray],
+) -> IntArray:
+    """Cluster ids like ``cluster_ids``, but never merging two clusters whose identifiers conflict.
+
+    ``keys`` holds one code array per identifying field (phone, web domain, postcode; ``-1`` =
+    missing). Two clusters conflict when, for some field, both hold values and share none: two
+    businesses with the same trading name but different phones stay apart. Components without
+    such a conflict are plain connected components. Inside a conflicted component, edges between
+    records that carry identifiers merge greedily by descending ``weight``; then each record
+    without identifiers (a name-only activity row) joins the cluster its edges point to most
+    (sum of weights, so the likelier customer wins), rather than bridging the two.
+    """
+    base = cluster_ids(n_records, left, right)
+    if n_records == 0 or not keys or len(left) == 0:
+        return base
+    key_matrix = np.stack([np.asarray(k, dtype=np.int64) for k in keys], axis=1)
+    conflicted = _conflicted_components(base, key_matrix)
+    if not conflicted.any():
+        return base
+    in_conflict = conflicted[base]
+    mask = in_conflict[left]
+    result = base.copy()
+    _resolve_conflicts(
+        result, left[mask], right[mask], np.asarray(weight, dtype=np.float64)[mask], key_matrix
+    )
+    logger.info("%d component(s) held conflicting identifiers and were split", int(conflicted.sum()))
+    return result
+
+
+def _conflicted_components(base: IntArray, key_matrix: IntArray) -> npt.NDArray[np.bool_]:
+    """Per component root: does some identifying field hold two different values in it?"""
+    conflicted = np.zeros(len(base), dtype=np.bool_)
+    for col in key_matrix.T:
+        have = col >= 0
+        if not have.any():
+            continue
+        pairs = np.unique(np.stack([base[have], col[have]], axis=1), axis=0)
+        roots, counts = np.unique(pairs[:, 0], return_counts=True)
+        conflicted[roots[counts > 1]] = True
+    return conflicted
+
+
+def _resolve_conflicts(
+    result: IntArray,
+    left: IntArray,
+    right: IntArray,
+    weight: npt.NDArray[np.float64],
+    key_matrix: IntArray,
+) -> None:
+    """Greedy constrained merging of the records touched by ``left``/``right``; writes ``result``."""
+    parent: dict[int, int] = {}
+    values: dict[int, list[set[int]]] = {}
+    keyed: npt.NDArray[np.bool_] = np.asarray((key_matrix >= 0).any(axis=1), dtype=np.bool_)
+
+    def find(x: int) -> int:
+        root = parent.setdefault(x, x)
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        return root
+
+    def sets(root: int) -> list[set[int]]:
+        if root not in values:
+            values[root] = [{int(v)} if v >= 0 else set() for v in key_matrix[root]]
+        return values[root]
+
+    def union(a: int, b: int, check: bool) -> None:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return
+        sa, sb = sets(ra), sets(rb)
+        if check and any(x and y and not x & y for x, y in zip(sa, sb, strict=True)):
+            return
+        if sum(map(len, sa)) < sum(map(len, sb)):
+            ra, rb, sa, sb = rb, ra, sb, sa
+        parent[rb] = ra
+        for x, y in zip(sa, sb, strict=True):
+            x |= y
+        values.pop(rb, None)
+
+    order = np.argsort(-weight, kind="stable")
+    both = keyed[left] & keyed[right]
+    for e in order[both[order]]:
+        union(int(left[e]), int(right[e]), check=True)
+    # Records without identifiers: join the cluster with the most (weighted) evidence, repeatedly,
+    # so a chain of name-only rows follows the row that reached a keyed cluster.
+    loose = np.flatnonzero(~both)
+    neighbours: dict[int, list[tuple[int, float]]] = {}
+    for e in loose:
+        a, b, w = int(left[e]), int(right[e]), float(min(weight[e], 50.0))
+        if not keyed[a]:
+            neighbours.setdefault(a, []).append((b, w))
+        if not keyed[b]:
+            neighbours.setdefault(b, []).append((a, w))
+    placed: set[int] = set()
+    for _ in range(4):
+        moved = False
+        for rec, edges in neighbours.items():
+            if rec in placed:
+                continue
+            votes: dict[int, float] = {}
+            for other, w in edges:
+                if keyed[other] or other in placed:
+                    root = find(other)
+                    votes[root] = votes.get(root, 0.0) + w
+            if votes:
+                best = max(votes, key=lambda r: (votes[r], -r))
+                union(rec, best, check=False)
+                placed.add(rec)
+                moved = True
+        if not moved:
+            break
+    for rec, edges in neighbours.items():  # never reached a keyed cluster: the name-only rows group together
+        if rec not in placed:
+            for other, _ in edges:
+                if not keyed[other] and other not in placed:
+                    union(rec, other, check=False)
+    touched = np.fromiter(parent.keys(), dtype=np.int64)
+    roots = np.fromiter((find(int(x)) for x in touched), dtype=np.int64)
+    first: dict[int, int] = {}
+    for rec, root in zip(touched.tolist(), roots.tolist(), strict=True):
+        first[root] = min(first.get(root, rec), rec)
+    result[touched] = np.fromiter((first[r] for r in roots.tolist()), dtype=np.int64)

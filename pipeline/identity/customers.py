@@ -32,8 +32,19 @@ CUSTOMER_FIELDS: Final = FieldMap(
     postcode="postcode",
     state="region",
 )
-#: The firm is in the UK: phone numbers without a country code are British.
-CUSTOMER_SETTINGS: Final = MatchSettings(region="GB")
+#: The firm is in the UK: phone numbers without a country code are British. Business records use
+#: the fixed-m business model (``business.py``), where an exact trading name alone scores ~0.27:
+#: clustering at 0.2 lets a name-only activity row join its business, and the constrained
+#: clustering keeps two businesses with one trading name but different phones/domains/postcodes apart.
+CUSTOMER_SETTINGS: Final = MatchSettings(region="GB", threshold=0.2, pair_threshold=0.2)
+#: The truth file's entity for each source's customer-like records (other entities reuse the same keys).
+CUSTOMER_ENTITIES: Final = {
+    "quickbooks": "Customer",
+    "sales_leads": "Lead",
+    "sales_activities": "Activity",
+    "instagram": "Profile",
+    "directory": "Listing",
+}
 COLUMNS: Final = (
     "record_id", "business_name", "given_name", "family_name", "email", "phone", "street", "city", "postcode", "region",
 )  # fmt: skip
@@ -75,11 +86,15 @@ def demo_customer_rows(demo_dir: Path) -> list[dict[str, Any]]:
 
 
 def demo_truth(demo_dir: Path) -> pd.DataFrame:
-    """``record_id`` -> ``entity_id`` (the true customer) from the demo data's truth file."""
+    """``record_id`` -> ``entity_id`` (the true customer) from the demo data's truth file.
+
+    Only customer-like entities count: a QuickBooks Invoice or Payment reuses Customer ids
+    (``quickbooks|1`` is both Customer 1 and Invoice 1), so keeping them would give a record two truths.
+    """
     with (demo_dir / "truth" / "records.csv").open(newline="", encoding="utf-8") as f:
         truth = [
             {"record_id": record_id(r["source"], r["source_key"]), "entity_id": r["customer_id"]}
             for r in csv.DictReader(f)
-            if r["customer_id"]
+            if r["customer_id"] and CUSTOMER_ENTITIES.get(r["source"]) == r["entity"]
         ]
     return pd.DataFrame(truth, columns=["record_id", "entity_id"])

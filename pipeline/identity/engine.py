@@ -114,9 +114,7 @@ def _with_keys(std: pd.DataFrame, max_shared: int) -> pd.DataFrame:
 def _conflict_keys(combined: pd.DataFrame) -> list[npt.NDArray[np.int64]]:
     """Codes (``-1`` = missing) of the fields two different businesses never share, for clustering."""
     return [
-        pd.factorize(combined[col])[0].astype(np.int64)
-        for col in CONFLICT_COLUMNS
-        if col in combined.columns
+        pd.factorize(combined[col])[0].astype(np.int64) for col in CONFLICT_COLUMNS if col in combined.columns
     ]
 
 
@@ -182,7 +180,9 @@ def _train_and_predict(
         except EMTrainingException as e:  # a small input may have no pair under this rule
             logger.warning("EM session skipped, its m values keep their defaults: %s", str(e).splitlines()[0])
         except ValueError as e:  # EM drove an m value to underflow: that session's estimates are unusable
-            logger.warning("EM session dropped, its m values keep earlier estimates: %s", str(e).splitlines()[0])
+            logger.warning(
+                "EM session dropped, its m values keep earlier estimates: %s", str(e).splitlines()[0]
+            )
     tick = _lap("m by EM", tick)
     if logger.isEnabledFor(logging.DEBUG):
         for comparison in linker._settings_obj.comparisons:

@@ -16,6 +16,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
+from pipeline.identity.business import business_comparisons, is_business_set
 from pipeline.identity.comparisons import PersonNameComparison
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ KEY_COLUMNS: Final[dict[str, str]] = {
 
 #: Identity fields whose equality forces a match (the deterministic rules), in priority order.
 DETERMINISTIC_FIELDS: Final[tuple[str, ...]] = ("source_id", "email", "phone")
+
+#: Fields two different businesses never share: a cluster holding two phones, two web domains
+#: or two postcodes is split rather than merged (business field sets only; see clustering.py).
+CONFLICT_COLUMNS: Final[tuple[str, ...]] = ("phone_key", "email_domain", "postcode")
 
 #: Compound blocking rules, each kept only if all its fields are present. Every rule is an
 #: equi-join on selective columns, so the number of pairs grows roughly linearly with records.
@@ -120,6 +125,8 @@ def _columns_available(present: frozenset[str]) -> frozenset[str]:
     cols.update(KEY_COLUMNS[f] for f in KEY_COLUMNS if f in present)
     if "business_name" in present:
         cols.add("business_name_prefix")
+    if "email" in present:
+        cols.add("email_domain")
     return frozenset(cols)
 
 
@@ -130,11 +137,19 @@ def _rules(candidates: tuple[tuple[str, ...], ...], cols: frozenset[str]) -> lis
 def model_spec(present: frozenset[str]) -> ModelSpec:
     """The model for records carrying the identity fields in ``present``."""
     cols = _columns_available(present)
-    comparisons = comparisons_for(present)
     blocking = _rules(_BLOCKING_RULES, cols)
     if not blocking:
         raise ValueError(f"no blocking rule can be built from fields {sorted(present)}")
     prior = _rules(_PRIOR_RULES, cols) or blocking[:1]
+    if is_business_set(present):  # m fixed, no EM: see business.py
+        return ModelSpec(
+            comparisons=business_comparisons(present),
+            blocking_rules=[block_on(*rule) for rule in blocking],
+            prior_rules=[block_on(*rule) for rule in prior],
+            em_rules=[],
+            blocking_columns=blocking,
+        )
+    comparisons = comparisons_for(present)
     em: list[tuple[str, ...]] = []
     names = _rules(_EM_NAME_RULES, cols)
     others = _rules(_EM_OTHER_RULES, cols)

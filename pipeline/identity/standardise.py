@@ -12,6 +12,7 @@ import unicodedata
 from datetime import date
 from typing import Final
 
+import pandas as pd
 import phonenumbers
 
 logger = logging.getLogger(__name__)
@@ -184,6 +185,24 @@ def normalise_email(text: str | None) -> str | None:
     if not local:
         return None
     return f"{local}@{domain}"
+
+
+#: Mailbox providers whose domain says nothing about which business a person works for.
+FREE_MAIL_DOMAINS: Final = frozenset(
+    {
+        "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com", "live.co.uk",
+        "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com",
+        "aol.co.uk", "btinternet.com", "sky.com", "virginmedia.com", "talktalk.net", "ntlworld.com",
+        "blueyonder.co.uk", "mail.com", "gmx.com", "gmx.co.uk", "protonmail.com", "proton.me", "zoho.com",
+        "bigpond.com", "bigpond.net.au", "optusnet.com.au",
+    }
+)  # fmt: skip
+
+
+def email_domains(emails: pd.Series) -> pd.Series:
+    """The domain of each standardised e-mail, or missing for free-mail providers (a company's web domain)."""
+    domain = emails.str.split("@", n=1).str[1]
+    return domain.mask(domain.isin(FREE_MAIL_DOMAINS)).astype("string")
 
 
 def normalise_postcode(text: str | None) -> str | None:
