@@ -91,7 +91,8 @@ def run_batch(
             logger.info("resuming batch %d after %s", batch_id, sorted(done) or "no finished step")
         else:
             succeeded = ops.last_succeeded_batch(conn)
-            if succeeded and succeeded["input_fingerprint"] == fingerprint and not force:
+            live = any(s.path is None for s in sources)  # a live source can always have news
+            if succeeded and succeeded["input_fingerprint"] == fingerprint and not force and not live:
                 logger.info("input unchanged since batch %d: nothing to do", succeeded["batch_id"])
                 return BatchOutcome(int(succeeded["batch_id"]), "unchanged", ())
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)

@@ -76,7 +76,7 @@ ops_watermark = sa.Table(
     "ops_watermark",
     metadata,
     sa.Column("name", sa.String(80), primary_key=True),
-    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("value", LongText, nullable=False),  # a position, or a live source's JSON sync state
     sa.Column("batch_id", sa.Integer, nullable=False),
 )
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from pipeline.connectors import campaigns, directory, instagram, quickbooks, spreadsheet
 from pipeline.connectors.directory import web as directory_web
@@ -18,21 +18,30 @@ __all__ = ["CONNECTORS", "Connector"]
 
 @dataclass(frozen=True)
 class Connector:
-    """How to read a source type and stage its records."""
+    """How to read a source type and stage its records.
+
+    ``sync`` says how a live reader remembers where it got to, so the land step can keep that in the
+    warehouse, in the same transaction as the records: ``watermark`` readers take ``watermark=`` and
+    ``on_watermark=``; ``state`` readers take a ``store=`` with ``load``/``save`` of a sync state.
+    File readers have none (``None``): they read the whole export each time.
+    """
 
     read: Reader
     stage: Stager
+    sync: Literal["watermark", "state"] | None = None
 
 
 CONNECTORS: Final[dict[str, Connector]] = {
     "quickbooks_export": Connector(quickbooks.read, quickbooks.stage),
-    "quickbooks_api": Connector(quickbooks.read_api, quickbooks.stage_api),
+    "quickbooks_api": Connector(quickbooks.read_api, quickbooks.stage_api, "watermark"),
     "spreadsheet": Connector(spreadsheet.read, spreadsheet.stage),
-    "google_sheet": Connector(spreadsheet.read_google_sheet, spreadsheet.stage_sheet_row),
+    "google_sheet": Connector(spreadsheet.read_google_sheet, spreadsheet.stage_sheet_row, "state"),
     "instagram_export": Connector(instagram.read, instagram.stage),
-    "instagram_web": Connector(instagram_live.read_instagram_web, instagram_live.stage_instagram),
-    "instagram_graph": Connector(instagram_live.read_instagram_graph, instagram_live.stage_instagram),
+    "instagram_web": Connector(instagram_live.read_instagram_web, instagram_live.stage_instagram, "state"),
+    "instagram_graph": Connector(
+        instagram_live.read_instagram_graph, instagram_live.stage_instagram, "state"
+    ),
     "directory_html": Connector(directory.read, directory.stage),
-    "directory_web": Connector(directory_web.read_web, directory.stage),
+    "directory_web": Connector(directory_web.read_web, directory.stage, "watermark"),
     "campaign_csv": Connector(campaigns.read, campaigns.stage),
 }

@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.connectors import CONNECTORS
+from pipeline.connectors import CONNECTORS, Connector
+from pipeline.connectors.spreadsheet import SyncState
 from pipeline.errors import ConfigError
-from pipeline.ops import StepResult
+from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.records import RawRecord, SourceConfig
 from warehouse.engine import insert_rows
 from warehouse.schema import land_record
@@ -36,13 +37,44 @@ def land(conn: Connection, sources: Iterable[SourceConfig], batch_id: int, now: 
                 f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}"
             )
         seen = _landed_versions(conn, source.name)
-        counted = _Counter(connector.read(source))
+        counted = _Counter(_read(conn, connector, source, batch_id))
         landed = insert_rows(conn, land_record, _new_rows(counted, seen, source.name, batch_id, now))
         rows_in += counted.count
         rows_out += landed
         lineage[(f"source:{source.name}", "land_record")] = landed
         logger.info("landed %s: %d read, %d new", source.name, counted.count, landed)
     return StepResult(rows_in=rows_in, rows_out=rows_out, lineage=lineage)
+
+
+def _read(conn: Connection, connector: Connector, source: SourceConfig, batch_id: int) -> Iterator[RawRecord]:
+    """Read a source; a live reader's position is kept in ``ops_watermark``, moving with this transaction."""
+    mark = f"extract:{source.name}"
+    read: Any = connector.read  # live readers take keyword arguments the Reader type does not show
+    if connector.sync == "watermark":
+        return iter(
+            read(
+                source,
+                watermark=get_watermark(conn, mark) or None,
+                on_watermark=lambda value: set_watermark(conn, mark, value, batch_id),
+            )
+        )
+    if connector.sync == "state":
+        return iter(read(source, store=WarehouseStateStore(conn, batch_id)))
+    return iter(read(source))
+
+
+class WarehouseStateStore:
+    """A live reader's sync state (keys and content hashes it has seen) kept in ``ops_watermark``."""
+
+    def __init__(self, conn: Connection, batch_id: int) -> None:
+        self._conn = conn
+        self._batch_id = batch_id
+
+    def load(self, source: str) -> SyncState:
+        return SyncState.from_json(get_watermark(self._conn, f"sync:{source}"))
+
+    def save(self, source: str, state: SyncState) -> None:
+        set_watermark(self._conn, f"sync:{source}", state.to_json(), self._batch_id)
 
 
 def _landed_versions(conn: Connection, source: str) -> set[tuple[str, str, str]]:

@@ -81,3 +81,36 @@ def test_a_batch_lands_and_stages_exactly_what_the_servers_hold(
     assert docs["invoice"] + rejected.get("Invoice", 0) == qbo.count("Invoice")
     assert docs["sales_receipt"] + rejected.get("SalesReceipt", 0) == qbo.count("SalesReceipt")
     assert docs["credit_memo"] == qbo.count("CreditMemo")
+
+
+def test_the_next_batch_moves_exactly_what_changed_on_the_server(
+    qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
+) -> None:
+    toml = tmp_path / "sources.toml"
+    toml.write_text(SOURCES.format(realm=REALM, qbo=qbo.url, site=site.url, tmp=tmp_path), "utf-8")
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    upgrade(warehouse)
+    sources = load_sources(toml)
+
+    def landed() -> int:
+        with warehouse.engine.connect() as conn:
+            return int(
+                conn.execute(sa.text("SELECT COUNT(*) FROM land_record WHERE source = 'qbo'")).scalar() or 0
+            )
+
+    run_batch(warehouse, sources)
+    first = landed()
+    assert run_batch(warehouse, sources).status == "succeeded"  # live sources are read again, not skipped
+    assert landed() == first, "nothing changed on the server, so nothing new lands"
+
+    customers = sorted(qbo.company["Customer"])[:4]
+    for key in customers[:3]:
+        qbo.change("Customer", key, DisplayName=f"Renamed {key}")
+    qbo.delete("Customer", customers[3])
+    run_batch(warehouse, sources)
+    assert landed() == first + 4
+    with warehouse.engine.connect() as conn:
+        watermark = conn.execute(
+            sa.text("SELECT value FROM ops_watermark WHERE name = 'extract:qbo'")
+        ).scalar()
+    assert watermark, "the reader's position is kept in the warehouse"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 06:42:26.595286
+Create Date: 2026-11-28 07:00:52.278291
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def upgrade() -> None:
     )
     op.create_table('ops_watermark',
     sa.Column('name', sa.String(length=80), nullable=False),
-    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('value', sa.UnicodeText().with_variant(sa.NVARCHAR(), 'mssql'), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_ops_watermark'))
     )

@@ -216,7 +216,7 @@ GO
 
 CREATE TABLE ops_watermark (
 	name VARCHAR(80) NOT NULL, 
-	value VARCHAR(200) NOT NULL, 
+	value NVARCHAR(max) NOT NULL, 
 	batch_id INTEGER NOT NULL, 
 	CONSTRAINT pk_ops_watermark PRIMARY KEY (name)
 );
