@@ -536,3 +536,61 @@ mart_lead_funnel = sa.Table(
     sa.Column("leads", sa.Integer, nullable=False),
     sa.Column("value", Money(), nullable=False),
 )
+
+# --- models: registry and scores ------------------------------------------------------------------
+
+model_registry = sa.Table(
+    "model_registry",
+    metadata,
+    sa.Column("model", sa.String(40), primary_key=True),  # churn, clv, forecast, lead_score ...
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(20), nullable=False),  # champion, challenger, retired
+    sa.Column("algorithm", sa.String(80), nullable=False),
+    sa.Column("trained_at", Timestamp, nullable=False),
+    sa.Column("train_start", sa.Date),
+    sa.Column("train_end", sa.Date),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("features", LongText, nullable=False),  # JSON list
+    sa.Column("metrics", LongText, nullable=False),  # JSON object, measured on the holdout
+    sa.Column("holdout", sa.Unicode(200), nullable=False),  # how the holdout was drawn
+    sa.Column("decision", sa.Unicode(500)),  # why it became (or did not become) champion
+    sa.Column("batch_id", sa.Integer),
+)
+
+mart_customer_score = sa.Table(
+    "mart_customer_score",
+    metadata,
+    sa.Column("customer_key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("churn_probability", sa.Float),
+    sa.Column("clv_12m", Money()),
+    sa.Column("expected_orders_12m", sa.Float),
+    sa.Column("lead_score", sa.Float),  # prospects: chance to become a customer, 0..1
+    sa.Column("upsell_propensity", sa.Float),
+    sa.Column("next_best_action", sa.String(40)),
+    sa.Column("action_value", Money()),
+    sa.Column("scored_at", Timestamp, nullable=False),
+    sa.Column("model_versions", sa.String(200), nullable=False),  # e.g. "churn:3,clv:2"
+    sa.Index(None, "churn_probability"),
+)
+
+mart_sales_forecast = sa.Table(
+    "mart_sales_forecast",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("forecast", Money(), nullable=False),
+    sa.Column("lower_80", Money(), nullable=False),
+    sa.Column("upper_80", Money(), nullable=False),
+    sa.Column("model", sa.String(80), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+customer_relationship = sa.Table(
+    "customer_relationship",
+    metadata,
+    sa.Column("customer_key_a", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_key_b", sa.Integer, primary_key=True, autoincrement=False),  # a < b
+    sa.Column("kind", sa.String(30), primary_key=True),  # shared_address, shared_phone, web_domain, ...
+    sa.Column("strength", sa.Float, nullable=False),  # 0..1
+    sa.Column("evidence", sa.Unicode(300), nullable=False),
+    sa.Index(None, "customer_key_b"),
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:00:52.278291
+Create Date: 2026-11-28 07:03:18.478431
 """
 
 from __future__ import annotations
@@ -26,6 +26,17 @@ def upgrade() -> None:
     sa.Column('description', sa.Unicode(length=200), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_app_role'))
     )
+    op.create_table('customer_relationship',
+    sa.Column('customer_key_a', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('customer_key_b', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('strength', sa.Float(), nullable=False),
+    sa.Column('evidence', sa.Unicode(length=300), nullable=False),
+    sa.PrimaryKeyConstraint('customer_key_a', 'customer_key_b', 'kind', name=op.f('pk_customer_relationship'))
+    )
+    with op.batch_alter_table('customer_relationship', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_relationship_customer_key_b'), ['customer_key_b'], unique=False)
+
     op.create_table('customer_xref',
     sa.Column('source', sa.String(length=40), nullable=False),
     sa.Column('source_key', sa.String(length=200), nullable=False),
@@ -145,6 +156,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mart_customer_kpi_rep'), ['rep'], unique=False)
         batch_op.create_index(batch_op.f('ix_mart_customer_kpi_revenue_total'), ['revenue_total'], unique=False)
 
+    op.create_table('mart_customer_score',
+    sa.Column('customer_key', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('churn_probability', sa.Float(), nullable=True),
+    sa.Column('clv_12m', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=True),
+    sa.Column('expected_orders_12m', sa.Float(), nullable=True),
+    sa.Column('lead_score', sa.Float(), nullable=True),
+    sa.Column('upsell_propensity', sa.Float(), nullable=True),
+    sa.Column('next_best_action', sa.String(length=40), nullable=True),
+    sa.Column('action_value', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=True),
+    sa.Column('scored_at', sa.DateTime().with_variant(mssql.DATETIME2(), 'mssql'), nullable=False),
+    sa.Column('model_versions', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('customer_key', name=op.f('pk_mart_customer_score'))
+    )
+    with op.batch_alter_table('mart_customer_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mart_customer_score_churn_probability'), ['churn_probability'], unique=False)
+
     op.create_table('mart_kpi_daily',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('revenue', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
@@ -173,6 +200,31 @@ def upgrade() -> None:
     sa.Column('units', sa.Float(), nullable=False),
     sa.Column('customers', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('grain', 'period_start', 'rep', 'region', 'category', 'segment', name=op.f('pk_mart_sales'))
+    )
+    op.create_table('mart_sales_forecast',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('forecast', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
+    sa.Column('lower_80', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
+    sa.Column('upper_80', sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
+    sa.Column('model', sa.String(length=80), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_mart_sales_forecast'))
+    )
+    op.create_table('model_registry',
+    sa.Column('model', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('algorithm', sa.String(length=80), nullable=False),
+    sa.Column('trained_at', sa.DateTime().with_variant(mssql.DATETIME2(), 'mssql'), nullable=False),
+    sa.Column('train_start', sa.Date(), nullable=True),
+    sa.Column('train_end', sa.Date(), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('features', sa.UnicodeText().with_variant(sa.NVARCHAR(), 'mssql'), nullable=False),
+    sa.Column('metrics', sa.UnicodeText().with_variant(sa.NVARCHAR(), 'mssql'), nullable=False),
+    sa.Column('holdout', sa.Unicode(length=200), nullable=False),
+    sa.Column('decision', sa.Unicode(length=500), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('model', 'version', name=op.f('pk_model_registry'))
     )
     op.create_table('ops_audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -538,9 +590,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ops_audit_log_at'))
 
     op.drop_table('ops_audit_log')
+    op.drop_table('model_registry')
+    op.drop_table('mart_sales_forecast')
     op.drop_table('mart_sales')
     op.drop_table('mart_lead_funnel')
     op.drop_table('mart_kpi_daily')
+    with op.batch_alter_table('mart_customer_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mart_customer_score_churn_probability'))
+
+    op.drop_table('mart_customer_score')
     with op.batch_alter_table('mart_customer_kpi', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mart_customer_kpi_revenue_total'))
         batch_op.drop_index(batch_op.f('ix_mart_customer_kpi_rep'))
@@ -565,5 +623,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_xref_customer_key'))
 
     op.drop_table('customer_xref')
+    with op.batch_alter_table('customer_relationship', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_relationship_customer_key_b'))
+
+    op.drop_table('customer_relationship')
     op.drop_table('app_role')
     # ### end Alembic commands ###

@@ -10,6 +10,19 @@ CREATE TABLE app_role (
 );
 GO
 
+CREATE TABLE customer_relationship (
+	customer_key_a INTEGER NOT NULL, 
+	customer_key_b INTEGER NOT NULL, 
+	kind VARCHAR(30) NOT NULL, 
+	strength FLOAT NOT NULL, 
+	evidence NVARCHAR(300) NOT NULL, 
+	CONSTRAINT pk_customer_relationship PRIMARY KEY (customer_key_a, customer_key_b, kind)
+);
+GO
+
+CREATE INDEX ix_customer_relationship_customer_key_b ON customer_relationship (customer_key_b);
+GO
+
 CREATE TABLE customer_xref (
 	source VARCHAR(40) NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 
@@ -153,6 +166,24 @@ GO
 CREATE INDEX ix_mart_customer_kpi_revenue_total ON mart_customer_kpi (revenue_total);
 GO
 
+CREATE TABLE mart_customer_score (
+	customer_key INTEGER NOT NULL, 
+	churn_probability FLOAT NULL, 
+	clv_12m NUMERIC(14, 2) NULL, 
+	expected_orders_12m FLOAT NULL, 
+	lead_score FLOAT NULL, 
+	upsell_propensity FLOAT NULL, 
+	next_best_action VARCHAR(40) NULL, 
+	action_value NUMERIC(14, 2) NULL, 
+	scored_at DATETIME2 NOT NULL, 
+	model_versions VARCHAR(200) NOT NULL, 
+	CONSTRAINT pk_mart_customer_score PRIMARY KEY (customer_key)
+);
+GO
+
+CREATE INDEX ix_mart_customer_score_churn_probability ON mart_customer_score (churn_probability);
+GO
+
 CREATE TABLE mart_kpi_daily (
 	day DATETIME NOT NULL, 
 	revenue NUMERIC(14, 2) NOT NULL, 
@@ -185,6 +216,35 @@ CREATE TABLE mart_sales (
 	units FLOAT NOT NULL, 
 	customers INTEGER NOT NULL, 
 	CONSTRAINT pk_mart_sales PRIMARY KEY (grain, period_start, rep, region, category, segment)
+);
+GO
+
+CREATE TABLE mart_sales_forecast (
+	day DATETIME NOT NULL, 
+	forecast NUMERIC(14, 2) NOT NULL, 
+	lower_80 NUMERIC(14, 2) NOT NULL, 
+	upper_80 NUMERIC(14, 2) NOT NULL, 
+	model VARCHAR(80) NOT NULL, 
+	version INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_sales_forecast PRIMARY KEY (day)
+);
+GO
+
+CREATE TABLE model_registry (
+	model VARCHAR(40) NOT NULL, 
+	version INTEGER NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	algorithm VARCHAR(80) NOT NULL, 
+	trained_at DATETIME2 NOT NULL, 
+	train_start DATETIME NULL, 
+	train_end DATETIME NULL, 
+	rows INTEGER NOT NULL, 
+	features NVARCHAR(max) NOT NULL, 
+	metrics NVARCHAR(max) NOT NULL, 
+	holdout NVARCHAR(200) NOT NULL, 
+	decision NVARCHAR(500) NULL, 
+	batch_id INTEGER NULL, 
+	CONSTRAINT pk_model_registry PRIMARY KEY (model, version)
 );
 GO
 
