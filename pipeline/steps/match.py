@@ -3,7 +3,8 @@
 Every staged customer record is matched against every other (Splink, Fellegi–Sunter, with
 deterministic rules for the same e-mail or phone). Pairs at or above the engine's threshold join one
 customer, unless a data steward rejected that pair; pairs a steward accepted join whatever their
-score. Pairs in the grey zone below the threshold wait in ``identity_review`` for a steward.
+score. Pairs the engine scored as alike but kept apart (conflicting phone, postcode or company
+domain) wait in ``identity_review`` for a steward.
 Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, and every new
 customer, merge and split is written to ``identity_event`` with its reason.
 """
@@ -28,8 +29,8 @@ from warehouse.schema import customer_xref, identity_event, identity_review, stg
 
 logger = logging.getLogger(__name__)
 
-REVIEW_FROM = 0.5  # pairs from this probability up to the match threshold go to a steward
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
+REVIEW_FROM = 0.9  # pairs kept apart despite scoring this high need a steward's eye
 
 
 def match(conn: Connection, batch_id: int) -> StepResult:
@@ -41,9 +42,13 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     if not rows:
         return StepResult()
     frame = customer_frame(rows)
-    pairs = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS).pairs
+    resolution = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS)
+    pairs = resolution.pairs
     decisions = _decisions(conn)
-    edges, rule_of = _edges(pairs, decisions, CUSTOMER_SETTINGS.threshold)
+    engine_cluster = dict(
+        zip(resolution.clusters["record_id"], resolution.clusters["cluster_id"], strict=True)
+    )
+    edges, rule_of = _edges(pairs, engine_cluster, decisions, CUSTOMER_SETTINGS.threshold)
     ids = frame["record_id"].tolist()
     position = {r: i for i, r in enumerate(ids)}
     left = np.array([position[a] for a, _ in edges], dtype=np.int64)
@@ -54,7 +59,7 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     )
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, assignment.events, batch_id)
-    queued = _queue_reviews(conn, pairs, decisions, batch_id)
+    queued = _queue_reviews(conn, pairs, engine_cluster, decisions, batch_id)
     logger.info(
         "matched %d records: %d keys changed or new, %d pairs await review", len(ids), changed, queued
     )
@@ -81,15 +86,22 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 
 def _edges(
-    pairs: pd.DataFrame, decisions: dict[tuple[str, str], str], threshold: float
+    pairs: pd.DataFrame,
+    engine_cluster: dict[str, Any],
+    decisions: dict[tuple[str, str], str],
+    threshold: float,
 ) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
-    """Match edges after steward decisions, and how each edge was decided."""
+    """Match edges: the engine's (pairs it put in one cluster) less those a steward rejected, plus accepted ones.
+
+    Only pairs inside one engine cluster count, so the engine's conflict rules (two businesses that
+    share a trading name but not a phone or postcode stay apart) hold here too.
+    """
     rule_of: dict[tuple[str, str], str] = {}
     for a, b, p, key in pairs[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
         index=False
     ):
         pair = _pair(a, b)
-        if p >= threshold and decisions.get(pair) != REJECTED:
+        if p >= threshold and engine_cluster[a] == engine_cluster[b] and decisions.get(pair) != REJECTED:
             rule_of[pair] = str(key) if str(key).startswith("rule:") else f"probabilistic p={p:.3f}"
     for pair, status in decisions.items():
         if status == ACCEPTED:
@@ -160,24 +172,27 @@ def _write_events(conn: Connection, events: list[Any], batch_id: int) -> None:
 
 
 def _queue_reviews(
-    conn: Connection, pairs: pd.DataFrame, decisions: dict[tuple[str, str], str], batch_id: int
+    conn: Connection,
+    pairs: pd.DataFrame,
+    engine_cluster: dict[str, Any],
+    decisions: dict[tuple[str, str], str],
+    batch_id: int,
 ) -> int:
-    """Grey-zone pairs wait for a steward: new ones join the queue, ones out of the grey zone leave it."""
+    """Pairs for a steward: alike enough to match, but kept apart by conflicting evidence.
+
+    New ones join the queue, ones that are no longer in doubt leave it; decided pairs stay decided.
+    """
     r = identity_review
     waiting = {
         (w.record_l, w.record_r)
         for w in conn.execute(sa.select(r.c.record_l, r.c.record_r).where(r.c.status == PENDING))
     }
-    grey = pairs[
-        (pairs["match_probability"] >= REVIEW_FROM)
-        & (pairs["match_probability"] < CUSTOMER_SETTINGS.threshold)
-    ]
     queue: dict[tuple[str, str], dict[str, Any]] = {}
-    for a, b, p, key in grey[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
+    for a, b, p, key in pairs[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
         index=False
     ):
         pair = _pair(a, b)
-        if pair not in decisions:
+        if p >= REVIEW_FROM and engine_cluster[a] != engine_cluster[b] and pair not in decisions:
             queue[pair] = {"record_l": pair[0], "record_r": pair[1], "match_probability": round(float(p), 6),
                            "match_key": str(key)[:60], "status": PENDING, "batch_id": batch_id}  # fmt: skip
     gone = [{"l": a, "r": b} for a, b in waiting - queue.keys()]

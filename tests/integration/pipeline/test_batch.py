@@ -15,7 +15,14 @@ from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, fixed_clock, 
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.profile import customer_profile
-from warehouse.schema import land_record, ops_batch_run, stg_reject
+from warehouse.schema import (
+    customer_xref,
+    identity_event,
+    identity_review,
+    land_record,
+    ops_batch_run,
+    stg_reject,
+)
 
 
 def _run(warehouse: Warehouse, sources_toml: Path, force: bool = False) -> str:
@@ -157,3 +164,38 @@ def test_every_golden_field_names_its_winning_record_and_rule(
             assert str(value) == won["value"]
             checked += 1
     assert checked > 100
+
+
+def test_a_stewards_rejection_splits_the_pair_on_the_next_run(
+    warehouse: Warehouse, demo_sources: Path
+) -> None:
+    _run(warehouse, demo_sources)
+    with warehouse.engine.begin() as conn:
+        pair = conn.execute(
+            sa.text(
+                "SELECT MIN(source || '|' || source_key), MAX(source || '|' || source_key), customer_key "
+                "FROM customer_xref GROUP BY customer_key HAVING COUNT(*) = 2 ORDER BY customer_key LIMIT 1"
+            )
+        ).one()
+        conn.execute(
+            identity_review.insert().values(
+                record_l=pair[0],
+                record_r=pair[1],
+                match_probability=1.0,
+                match_key="test",
+                status="rejected",
+                decided_by="data_steward",
+                batch_id=1,
+            )  # fmt: skip
+        )
+    assert _run(warehouse, demo_sources, force=True) == "succeeded"
+    with warehouse.engine.connect() as conn:
+        keys = {
+            f"{r.source}|{r.source_key}": r.customer_key
+            for r in conn.execute(sa.select(customer_xref))
+            if f"{r.source}|{r.source_key}" in pair[:2]
+        }
+        events = conn.execute(sa.select(identity_event).where(identity_event.c.kind == "split")).all()
+    assert keys[pair[0]] == pair[2], "the older key stays with one record"
+    assert keys[pair[1]] != pair[2], "the rejected record now has a customer of its own"
+    assert any(e.other_key == pair[2] for e in events)
