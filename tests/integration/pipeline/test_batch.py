@@ -199,3 +199,25 @@ def test_a_stewards_rejection_splits_the_pair_on_the_next_run(
     assert keys[pair[0]] == pair[2], "the older key stays with one record"
     assert keys[pair[1]] != pair[2], "the rejected record now has a customer of its own"
     assert any(e.other_key == pair[2] for e in events)
+
+
+def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
+    demo_sources: Path, tmp_path: Path
+) -> None:
+    from app import create_app
+    from tests.unit.portal.portal_data import portal_settings
+
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    _run(warehouse, demo_sources)
+    with warehouse.engine.connect() as conn:
+        key, name = conn.execute(
+            sa.text("SELECT customer_key, name FROM dim_customer ORDER BY source_count DESC LIMIT 1")
+        ).one()
+    app = create_app(portal_settings(tmp_path), warehouse)
+    from pages.customer import layout  # pages register with the app, so they are imported after it
+
+    with app.server.app_context():
+        page = str(layout(customer_key=str(key)))
+        missing = str(layout(customer_key="999999"))
+    assert name in page and "most trusted source" in page and "Source records" in page
+    assert "There is no customer 999999" in missing
