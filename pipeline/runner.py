@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from pipeline import ops
 from pipeline.errors import StepError
 from pipeline.records import SourceConfig
-from pipeline.steps import build_core, build_marts, land, match, stage
+from pipeline.steps import build_core, build_marts, land, match, score, stage
 from warehouse.engine import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
         ("match", lambda conn, batch, now: match(conn, batch)),
         ("core", lambda conn, batch, now: build_core(conn, now.date())),
         ("marts", lambda conn, batch, now: build_marts(conn, now.date())),
+        ("score", lambda conn, batch, now: score(conn, batch, now)),
     ]
 
 

@@ -1,5 +1,8 @@
 """APScheduler inside the app process: runs the pipeline on a cron schedule, never two batches at once.
 
+A second daily job retrains the models when due (`pipeline.steps.score.retrain_models`); it takes the
+same lock as the batch, so it never runs while a batch does (the batch's score step trains too).
+
 Jobs live in a SQLAlchemy job store in the warehouse, so a restart keeps the schedule; one job, one
 instance at a time (``max_instances=1``), and a missed run is coalesced into one. Run a single
 scheduler replica (the web tier scales out; the scheduler does not).
@@ -9,19 +12,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import load_sources
-from pipeline.runner import BatchOutcome, run_batch
+from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
+
+if TYPE_CHECKING:
+    from models.registry import Decision
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_JOB = "pipeline-batch"
+RETRAIN_JOB = "models-retrain"
+RETRAIN_CRON = "0 5 * * *"  # daily, after the nightly batch; retrains only what is due
 _batch_lock = threading.Lock()  # one batch at a time in this process, whoever starts it
 
 
@@ -34,6 +43,24 @@ def run_pipeline_job(settings: Settings) -> BatchOutcome | None:
         warehouse = Warehouse.from_url(settings.warehouse_url)
         try:
             return run_batch(warehouse, load_sources(settings.sources_path), trigger="scheduler")
+        finally:
+            warehouse.engine.dispose()
+    finally:
+        _batch_lock.release()
+
+
+def run_retrain_job(settings: Settings, clock: Clock = utc_now, force: bool = False) -> list[Decision] | None:
+    """The daily retrain job: the score step's train-if-due outside a batch; skipped while a batch runs."""
+    from pipeline.steps.score import retrain_models
+
+    if not _batch_lock.acquire(blocking=False):
+        logger.warning("a batch is running; model retraining is skipped this time")
+        return None
+    try:
+        warehouse = Warehouse.from_url(settings.warehouse_url)
+        try:
+            with warehouse.begin() as conn:
+                return retrain_models(conn, settings.var_dir / "models", clock(), force)
         finally:
             warehouse.engine.dispose()
     finally:
@@ -53,6 +80,14 @@ def create_scheduler(settings: Settings) -> BackgroundScheduler:
         args=[settings],
         id=PIPELINE_JOB,
         name="Customer 360 pipeline batch",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        run_retrain_job,
+        CronTrigger.from_crontab(RETRAIN_CRON, timezone="UTC"),
+        args=[settings],
+        id=RETRAIN_JOB,
+        name="Customer 360 model retraining (when due)",
         replace_existing=True,
     )
     return scheduler

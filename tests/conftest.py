@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+# Everything the platform keeps on disk (fitted models, secrets, caches) goes to a throw-away folder, not var/.
+os.environ.setdefault("C360_VAR_DIR", tempfile.mkdtemp(prefix="c360-var-"))
+
 from warehouse.engine import Warehouse
 
 

@@ -1,0 +1,104 @@
+"""The score step on a generated demo: models train, every customer is scored, the registry decides.
+
+One 400-customer demo is generated and run through the whole batch once per module (~25 s); the
+fitted models go to a temporary ``C360_VAR_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from pipeline.config import load_sources
+from pipeline.runner import run_batch
+from pipeline.scheduler import run_retrain_job
+from settings import Settings, get_settings
+from tests.integration.pipeline.conftest import fixed_clock, generate_demo, snapshot
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+
+MODELS = {"churn", "clv", "forecast", "lead_score"}
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Settings, Path]]:
+    root = tmp_path_factory.mktemp("scoring")
+    sources = generate_demo(root / "demo", 400)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("C360_VAR_DIR", str(root / "var"))
+        patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
+        get_settings.cache_clear()
+        settings = get_settings()
+        warehouse = Warehouse.from_url(settings.warehouse_url)
+        upgrade(warehouse)
+        outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
+        assert outcome.steps_run[-2:] == ("marts", "score")
+        yield warehouse, settings, sources
+        warehouse.engine.dispose()
+    get_settings.cache_clear()
+
+
+def _rows(warehouse: Warehouse, sql: str) -> list[dict[str, Any]]:
+    return warehouse.rows(sa.text(sql))
+
+
+def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Warehouse, Settings, Path]) -> None:
+    warehouse, settings, _ = scored
+    champions = _rows(warehouse, "SELECT * FROM model_registry WHERE status = 'champion'")
+    assert {r["model"] for r in champions} == MODELS
+    for row in champions:
+        metrics = json.loads(row["metrics"])
+        assert row["train_end"] is not None and row["rows"] > 0 and row["holdout"], row["model"]
+        assert (settings.var_dir / "models" / row["model"] / f"{row['version']}.pkl").exists()
+        if row["model"] in ("churn", "lead_score"):
+            assert 0.5 < metrics["auc"] <= 1.0, (row["model"], metrics)  # better than a coin on the holdout
+
+    customers = _rows(warehouse, "SELECT customer_key, is_customer FROM dim_customer")
+    scores = {r["customer_key"]: r for r in _rows(warehouse, "SELECT * FROM mart_customer_score")}
+    assert set(scores) == {c["customer_key"] for c in customers}
+    for customer in customers:
+        score = scores[customer["customer_key"]]
+        if customer["is_customer"]:
+            assert 0.0 <= score["churn_probability"] <= 1.0
+            assert score["clv_12m"] >= 0.0 and score["expected_orders_12m"] >= 0.0
+            assert score["lead_score"] is None
+        else:
+            assert 0.0 <= score["lead_score"] <= 1.0 and score["churn_probability"] is None
+        assert score["model_versions"] == "churn:1,clv:1,lead_score:1,forecast:1"
+    actions = {s["next_best_action"] for s in scores.values()}
+    assert {"retention_call", "nurture_lead"} <= actions
+
+    forecast = _rows(warehouse, "SELECT * FROM mart_sales_forecast ORDER BY day")
+    assert len(forecast) == 90 and str(forecast[0]["day"]) == "2026-11-28"
+    assert all(0.0 <= f["lower_80"] <= f["forecast"] <= f["upper_80"] for f in forecast)
+    assert sum(f["forecast"] for f in forecast) > 0
+
+
+def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
+    scored: tuple[Warehouse, Settings, Path],
+) -> None:
+    warehouse, settings, sources = scored
+    tables = ["model_registry", "mart_customer_score", "mart_sales_forecast"]
+    before = snapshot(warehouse, tables)
+    # Same input, forced batch: nothing is due, so no training and the same scores.
+    assert run_batch(warehouse, load_sources(sources), clock=fixed_clock, force=True).status == "succeeded"
+    assert snapshot(warehouse, tables) == before
+
+    decisions = run_retrain_job(settings, clock=fixed_clock, force=True)
+    assert decisions is not None and {d.model for d in decisions} == MODELS
+    for decision in decisions:
+        # Retrained on the same data with the same seeds: not better on the same holdout, so no promotion.
+        assert decision.status == "challenger" and decision.champion_version == 1, decision
+        assert "on the same holdout" in decision.reason
+    registry = _rows(warehouse, "SELECT model, version, status, decision FROM model_registry ORDER BY 1, 2")
+    assert [(r["model"], r["version"], r["status"]) for r in registry] == [
+        (m, v, "champion" if v == 1 else "challenger") for m in sorted(MODELS) for v in (1, 2)
+    ]
+    assert snapshot(warehouse, ["mart_customer_score"]) == {
+        "mart_customer_score": before["mart_customer_score"]
+    }
