@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from pipeline import ops
 from pipeline.errors import StepError
 from pipeline.records import SourceConfig
-from pipeline.steps import build_core, build_marts, land, match, score, stage
+from pipeline.steps import build_core, build_marts, build_relationships, land, match, score, stage
 from warehouse.engine import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
         ("stage", lambda conn, batch, now: stage(conn, sources, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
         ("core", lambda conn, batch, now: build_core(conn, now.date())),
+        ("relationships", lambda conn, batch, now: build_relationships(conn)),
         ("marts", lambda conn, batch, now: build_marts(conn, now.date())),
         ("score", lambda conn, batch, now: score(conn, batch, now)),
     ]

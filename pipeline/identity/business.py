@@ -34,6 +34,11 @@ _M_PHONE: Final = [0.90, 0.10]
 _M_STREET: Final = [0.75, 0.10, 0.05, 0.10]
 _M_CITY: Final = [0.90, 0.03, 0.07]
 _M_POSTCODE: Final = [0.90, 0.05, 0.05]
+#: Account owner (sales rep, by first name): same, else. Compared only when one record holds
+#: nothing but names (``NAME_ONLY``); otherwise its identifiers decide and the rep is ignored.
+_M_OWNER: Final = [0.90, 0.10]
+#: Derived column: the record has no e-mail, phone, street or postcode (an activity row with an account name).
+NAME_ONLY: Final = "name_only"
 
 
 def is_business_set(present: frozenset[str]) -> bool:
@@ -51,6 +56,25 @@ def _email_comparison() -> ComparisonCreator:
                 "email_domain_l = email_domain_r", label_for_charts="same company e-mail domain"
             ).configure(m_probability=_M_EMAIL[1]),
             cll.ElseLevel().configure(m_probability=_M_EMAIL[2]),
+        ],
+    )
+
+
+def _owner_comparison() -> ComparisonCreator:
+    """Same sales rep: supporting evidence between same-named businesses, only for name-only records.
+
+    A rep owns hundreds of accounts, so agreement alone never reaches a match (u ~ 1/reps); it
+    tips a name-only activity row towards the same-named business its rep looks after.
+    """
+    return cl.CustomComparison(
+        output_column_name="account_owner",
+        comparison_levels=[
+            cll.CustomLevel(
+                f"account_owner_l IS NULL OR account_owner_r IS NULL OR NOT ({NAME_ONLY}_l OR {NAME_ONLY}_r)",
+                label_for_charts="owner missing, or both records carry identifiers",
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel("account_owner").configure(m_probability=_M_OWNER[0]),
+            cll.ElseLevel().configure(m_probability=_M_OWNER[1]),
         ],
     )
 
@@ -78,4 +102,6 @@ def business_comparisons(present: frozenset[str]) -> list[ComparisonCreator]:
         out.append(cl.LevenshteinAtThresholds("city", [2]).configure(m_probabilities=_M_CITY))
     if "postcode" in present:
         out.append(cl.LevenshteinAtThresholds("postcode", [1]).configure(m_probabilities=_M_POSTCODE))
+    if "account_owner" in present:
+        out.append(_owner_comparison())
     return out

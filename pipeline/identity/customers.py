@@ -31,6 +31,7 @@ CUSTOMER_FIELDS: Final = FieldMap(
     city="city",
     postcode="postcode",
     state="region",
+    account_owner="sales_rep",
 )
 #: The firm is in the UK: phone numbers without a country code are British. Business records use
 #: the fixed-m business model (``business.py``), where an exact trading name alone scores ~0.27:
@@ -47,6 +48,7 @@ CUSTOMER_ENTITIES: Final = {
 }
 COLUMNS: Final = (
     "record_id", "business_name", "given_name", "family_name", "email", "phone", "street", "city", "postcode", "region",
+    "sales_rep",
 )  # fmt: skip
 
 
@@ -54,17 +56,19 @@ def record_id(source: str, source_key: str) -> str:
     return f"{source}|{source_key}"
 
 
+def customer_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One ``stg_customer``-shaped row as the engine's input record (business name: company, else display name)."""
+    source, key = row.get("source"), row.get("source_key")
+    return {
+        "record_id": record_id(str(source), str(key)) if source is not None and key is not None else None,
+        "business_name": row.get("company_name") or row.get("display_name"),
+        **{c: row.get(c) for c in COLUMNS[2:]},
+    }
+
+
 def customer_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The engine's input from ``stg_customer``-shaped rows (business name: company, else display name)."""
-    records = [
-        {
-            "record_id": record_id(r["source"], r["source_key"]),
-            "business_name": r.get("company_name") or r.get("display_name"),
-            **{c: r.get(c) for c in COLUMNS[2:]},
-        }
-        for r in rows
-    ]
-    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    return pd.DataFrame.from_records([customer_record(r) for r in rows], columns=list(COLUMNS))
 
 
 def demo_customer_rows(demo_dir: Path) -> list[dict[str, Any]]:

@@ -18,11 +18,12 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 
-from pipeline.identity.business import is_business_set
+from pipeline.identity.business import NAME_ONLY, is_business_set
 from pipeline.identity.clustering import cluster_ids, constrained_cluster_ids
 from pipeline.identity.errors import FieldMapError, MatchingError
 from pipeline.identity.fields import RECORD_ID, FieldMap
 from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
+from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import standardise_frame
 from pipeline.identity.standardise import email_domains
 
@@ -67,6 +68,8 @@ class Resolution:
     clusters: pd.DataFrame
     pairs: pd.DataFrame
     seconds: float
+    model: ModelParams | None = None
+    """The trained model (Splink's settings JSON with m/u); ``GoldenIndex`` scores single records with it."""
 
 
 def _holder_names(std: pd.DataFrame) -> pd.Series | None:
@@ -108,6 +111,9 @@ def _with_keys(std: pd.DataFrame, max_shared: int) -> pd.DataFrame:
         std["business_name_prefix"] = std["business_name"].str.slice(0, 4)
     if "email" in std.columns:
         std["email_domain"] = email_domains(std["email"])
+    if "account_owner" in std.columns:
+        ids = [c for c in ("email", "phone", "street", "postcode") if c in std.columns]
+        std[NAME_ONLY] = std[ids].isna().all(axis=1) if ids else True
     return std
 
 
@@ -141,10 +147,10 @@ def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool)
     return con.execute(sql).df()
 
 
-def _train_and_predict(
+def _train(
     con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], present: frozenset[str], cfg: MatchSettings
-) -> pd.DataFrame:
-    """Train the Fellegi–Sunter model without labels and return blocked pairs above ``pair_threshold``."""
+) -> Linker:
+    """Train the Fellegi–Sunter model without labels: prior from near-certain rules, u by sampling, m by EM."""
     spec = model_spec(present)
     db_api = DuckDBAPI(connection=con)
     names = ["a", "b"] if len(tables) == 2 else ["records"]
@@ -183,7 +189,7 @@ def _train_and_predict(
             logger.warning(
                 "EM session dropped, its m values keep earlier estimates: %s", str(e).splitlines()[0]
             )
-    tick = _lap("m by EM", tick)
+    _lap("m by EM", tick)
     if logger.isEnabledFor(logging.DEBUG):
         for comparison in linker._settings_obj.comparisons:
             for level in comparison.comparison_levels:
@@ -192,6 +198,12 @@ def _train_and_predict(
                         "%s | %s: m=%s u=%s", comparison.output_column_name, level.label_for_charts,
                         level.m_probability, level.u_probability,
                     )  # fmt: skip
+    return linker
+
+
+def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings) -> pd.DataFrame:
+    """Blocked pairs at or above ``pair_threshold`` (or ``threshold`` if lower)."""
+    tick = time.perf_counter()
     predict_at = min(cfg.pair_threshold, cfg.threshold)
     pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
@@ -206,12 +218,11 @@ def _lap(step: str, since: float) -> float:
     return now
 
 
-def _resolve(
+def _prepare(
     frames: list[pd.DataFrame], fields: FieldMap, cfg: MatchSettings, present: frozenset[str]
-) -> Resolution:
-    start = time.perf_counter()
-    link = len(frames) == 2
-    names = ["a", "b"] if link else ["input"]
+) -> pd.DataFrame:
+    """Standardised records of every frame in one table, with ``unique_id``, ``side`` and the key columns."""
+    names = ["a", "b"] if len(frames) == 2 else ["input"]
     std = [
         standardise_frame(f, fields, region=cfg.region, day_first=cfg.day_first, frame_name=n)
         for f, n in zip(frames, names, strict=True)
@@ -219,7 +230,33 @@ def _resolve(
     keep = [RECORD_ID, *[c for c in std[0].columns if c in present]]
     combined = pd.concat([s[keep].assign(side=n) for s, n in zip(std, names, strict=True)], ignore_index=True)
     combined.insert(0, UID, np.arange(len(combined), dtype=np.int64))
-    combined = _with_keys(combined, cfg.max_shared)
+    return _with_keys(combined, cfg.max_shared)
+
+
+def train_model(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | None = None) -> ModelParams:
+    """The trained model ``dedupe`` would use on ``df``, without predicting pairs (for ``GoldenIndex``)."""
+    cfg = settings or MatchSettings()
+    combined = _prepare([df], fields, cfg, fields.present())
+    splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side")]
+    con = duckdb.connect()
+    try:
+        if cfg.threads is not None:
+            con.execute(f"set threads = {int(cfg.threads)}")
+        linker = _train(con, [combined[splink_cols]], fields.present(), cfg)
+        return ModelParams.from_splink(linker.misc.save_model_to_json())
+    except (duckdb.Error, RuntimeError) as e:
+        raise MatchingError(f"matching failed while training: {e}") from e
+    finally:
+        con.close()
+
+
+def _resolve(
+    frames: list[pd.DataFrame], fields: FieldMap, cfg: MatchSettings, present: frozenset[str]
+) -> Resolution:
+    start = time.perf_counter()
+    link = len(frames) == 2
+    names = ["a", "b"] if link else ["input"]
+    combined = _prepare(frames, fields, cfg, present)
     tick = _lap(f"standardised {len(combined):,} records", start)
     splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side")]
     con = duckdb.connect()
@@ -233,7 +270,9 @@ def _resolve(
         rules = _deterministic_pairs(con, "prepared", link)
         tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
         tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
-        scored = _train_and_predict(con, tables, present, cfg)
+        linker = _train(con, tables, present, cfg)
+        model = ModelParams.from_splink(linker.misc.save_model_to_json())
+        scored = _predict(con, linker, cfg)
     except (duckdb.Error, RuntimeError) as e:
         raise MatchingError(f"matching failed while training or scoring: {e}") from e
     finally:
@@ -266,7 +305,7 @@ def _resolve(
         "resolved %d records into %d clusters from %d pairs in %.1f s",
         len(clusters), clusters["cluster_id"].nunique(), len(edges), seconds,
     )  # fmt: skip
-    return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds)
+    return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds, model=model)
 
 
 def dedupe(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | None = None) -> Resolution:

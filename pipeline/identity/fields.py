@@ -27,6 +27,7 @@ IDENTITY_FIELDS: Final[tuple[str, ...]] = (
     "date_of_birth",
     "national_id",
     "source_id",
+    "account_owner",
 )
 
 #: Name of the record id column in standardised frames and outputs.
@@ -40,7 +41,8 @@ class FieldMap:
     ``record_id`` names the column holding a unique id per record; when ``None`` the row
     position is used. ``national_id`` is a government/tax id (compared fuzzily, never
     forcing a match); ``source_id`` is a source-system key such as a QuickBooks customer id
-    (equal values force a match).
+    (equal values force a match). ``account_owner`` is the sales rep who owns the account: only
+    supporting evidence for records holding nothing but names (an activity row), never a match alone.
     """
 
     record_id: str | None = None
@@ -57,6 +59,7 @@ class FieldMap:
     date_of_birth: str | None = None
     national_id: str | None = None
     source_id: str | None = None
+    account_owner: str | None = None
 
     def mapped(self) -> dict[str, str]:
         """Identity field -> input column, for the fields present, in ``IDENTITY_FIELDS`` order."""

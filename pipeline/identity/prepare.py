@@ -33,6 +33,7 @@ _FIXED: Final[dict[str, Standardiser]] = {
     "state": std.normalise_state,
     "national_id": std.normalise_token,
     "source_id": std.normalise_token,
+    "account_owner": std.normalise_owner,
 }
 
 #: Characters phonenumbers ignores anyway: stripping them first lets equal numbers share one parse.

@@ -222,6 +222,12 @@ def normalise_street(text: str | None) -> str | None:
     return " ".join(STREET_ABBREVIATIONS.get(w, w) for w in folded.split(" "))
 
 
+def normalise_owner(text: str | None) -> str | None:
+    """An account owner (sales rep) by first name: sheets write ``Hannah`` as often as ``Hannah Okafor``."""
+    folded = fold(text)
+    return folded.split(" ", 1)[0] if folded else None
+
+
 def normalise_city(text: str | None) -> str | None:
     """Fold a city or suburb name."""
     return fold(text)

@@ -23,13 +23,16 @@ from pipeline.identity.clustering import cluster_ids
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
 from pipeline.identity.engine import dedupe
 from pipeline.identity.golden import assign_keys
-from pipeline.ops import StepResult
+from pipeline.identity.incremental import GoldenIndex
+from pipeline.identity.params import ModelParams
+from pipeline.ops import StepResult, get_watermark, set_watermark
 from warehouse.engine import insert_rows
 from warehouse.schema import customer_xref, identity_event, identity_review, stg_customer
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
+MODEL_STATE = "identity:model"  # ops_watermark entry holding the last batch's trained model (JSON)
 REVIEW_FROM = 0.9  # pairs kept apart despite scoring this high need a steward's eye
 
 
@@ -60,6 +63,8 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, assignment.events, batch_id)
     queued = _queue_reviews(conn, pairs, engine_cluster, decisions, batch_id)
+    if resolution.model is not None:  # the trained model, so single records can be matched between batches
+        set_watermark(conn, MODEL_STATE, resolution.model.to_json(), batch_id)
     logger.info(
         "matched %d records: %d keys changed or new, %d pairs await review", len(ids), changed, queued
     )
@@ -72,6 +77,12 @@ def match(conn: Connection, batch_id: int) -> StepResult:
             f"{k} {sum(1 for e in assignment.events if e.kind == k)}" for k in ("new", "merge", "split")
         ),
     )
+
+
+def golden_index(conn: Connection) -> GoldenIndex:
+    """The index single records are matched against, with the last batch's model (trained anew if none)."""
+    saved = get_watermark(conn, MODEL_STATE)
+    return GoldenIndex.from_warehouse(conn, ModelParams.from_json(saved) if saved else None)
 
 
 def _decisions(conn: Connection) -> dict[tuple[str, str], str]:

@@ -221,3 +221,30 @@ def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
         missing = str(layout(customer_key="999999"))
     assert name in page and "most trusted source" in page and "Source records" in page
     assert "There is no customer 999999" in missing
+
+
+def test_a_single_record_matches_between_batches_with_the_batchs_model(
+    warehouse: Warehouse, demo_sources: Path
+) -> None:
+    from pipeline.identity.incremental import match_record
+    from pipeline.steps.match import golden_index
+
+    _run(warehouse, demo_sources)
+    with warehouse.engine.connect() as conn:
+        index = golden_index(conn)
+        known = (
+            conn.execute(
+                sa.text(
+                    "SELECT s.*, x.customer_key FROM stg_customer s JOIN customer_xref x "
+                    "ON x.source = s.source AND x.source_key = s.source_key "
+                    "WHERE s.entity = 'Customer' AND s.email IS NOT NULL ORDER BY s.source_key LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    copy = dict(known) | {"source": "api", "source_key": "new-1", "phone": None}
+    assert match_record(copy, index).customer_key == known["customer_key"]
+    stranger = {"source": "api", "source_key": "new-2", "entity": "Lead", "company_name": "Zyxwvut Quantum Bakery",
+                "email": "hello@zyxwvut-quantum.example", "phone": "+441632960999", "city": "Inverness"}  # fmt: skip
+    assert match_record(stranger, index).customer_key is None

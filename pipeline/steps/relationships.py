@@ -1,0 +1,116 @@
+"""Relationships: connections between golden customers -> ``customer_relationship`` (rebuilt each run).
+
+Reads every staged customer record with its golden key, the customers' Instagram handles, the text
+of their interactions (posts, comments, notes) and any landed record with a referral field or
+note, and writes what ``pipeline.identity.relationships`` finds. The table is replaced in one
+transaction, so a re-run gives the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.identity.relationships import (
+    Relationship,
+    mention_relationships,
+    merge,
+    referral_names,
+    referral_relationships,
+    shared_value_relationships,
+)
+from pipeline.ops import StepResult
+from warehouse.engine import insert_rows
+from warehouse.schema import customer_relationship, customer_xref, fact_interaction, land_record, stg_customer
+
+logger = logging.getLogger(__name__)
+
+#: "Referred By", "referral_source", "ReferrerName" -- but not "PreferredDeliveryMethod".
+_REFERRAL: Final = re.compile(r"(?<![a-z])referr", re.IGNORECASE)
+
+
+def build_relationships(conn: Connection) -> StepResult:
+    """Fill ``customer_relationship`` from the current golden customers."""
+    xref = (customer_xref.c.source == stg_customer.c.source) & (
+        customer_xref.c.source_key == stg_customer.c.source_key
+    )
+    records = [
+        dict(r)
+        for r in conn.execute(
+            sa.select(stg_customer, customer_xref.c.customer_key).join(customer_xref, xref)
+        ).mappings()
+    ]
+    handles = {
+        str(r["instagram_handle"]).lower(): int(r["customer_key"])
+        for r in records
+        if r.get("instagram_handle")
+    }
+    texts = [
+        (int(r.customer_key), str(r.text))
+        for r in conn.execute(
+            sa.select(fact_interaction.c.customer_key, fact_interaction.c.text).where(
+                fact_interaction.c.text.like("%@%")
+            )
+        )
+    ]
+    relationships = merge(
+        shared_value_relationships(records),
+        mention_relationships(handles, texts),
+        referral_relationships(_referrals(conn), referral_names(records)),
+    )
+    conn.execute(customer_relationship.delete())
+    written = insert_rows(conn, customer_relationship, (_row(r) for r in relationships))
+    kinds: dict[str, int] = {}
+    for r in relationships:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    logger.info("%d relationships between customers: %s", written, kinds)
+    return StepResult(
+        rows_in=len(records) + len(texts),
+        rows_out=written,
+        lineage={("stg_customer", "customer_relationship"): written},
+        message=", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "no relationships",
+    )
+
+
+def _row(r: Relationship) -> dict[str, Any]:
+    return {
+        "customer_key_a": r.customer_key_a,
+        "customer_key_b": r.customer_key_b,
+        "kind": r.kind,
+        "strength": r.strength,
+        "evidence": r.evidence,
+    }
+
+
+def _referrals(conn: Connection) -> list[tuple[int, str]]:
+    """(customer, text) for every landed customer record with a referral field (``Referred By``...) or note."""
+    lr = land_record
+    query = (
+        sa.select(lr.c.payload, customer_xref.c.customer_key)
+        .join(
+            customer_xref,
+            (customer_xref.c.source == lr.c.source) & (customer_xref.c.source_key == lr.c.source_key),
+        )
+        .where(sa.func.lower(lr.c.payload).like("%referr%"))
+    )
+    out: list[tuple[int, str]] = []
+    for payload, key in conn.execute(query):
+        try:
+            values = json.loads(payload)
+        except ValueError:
+            continue
+        if not isinstance(values, dict):
+            continue
+        for field, value in values.items():
+            if (
+                isinstance(value, str)
+                and value.strip()
+                and (_REFERRAL.search(str(field)) or _REFERRAL.search(value))
+            ):
+                out.append((int(key), value))
+    return out
