@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.config import load_sources
+from pipeline.records import SourceConfig
 from pipeline.runner import run_batch
 from tests.integration.connectors.directory_server import DirectoryServer, demo_cards
 from tests.integration.connectors.qbo_server import REALM, QboServer
@@ -46,14 +47,20 @@ def site(demo_dir: Path) -> Iterator[DirectoryServer]:
     server.stop()
 
 
-def test_a_batch_lands_and_stages_exactly_what_the_servers_hold(
-    qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
-) -> None:
+def _setup(qbo: QboServer, site: DirectoryServer, tmp_path: Path) -> tuple[Warehouse, list[SourceConfig]]:
+    """A migrated SQLite warehouse and the two live sources pointed at the local servers."""
     toml = tmp_path / "sources.toml"
     toml.write_text(SOURCES.format(realm=REALM, qbo=qbo.url, site=site.url, tmp=tmp_path), "utf-8")
     warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
     upgrade(warehouse)
-    assert run_batch(warehouse, load_sources(toml)).status == "succeeded"
+    return warehouse, load_sources(toml)
+
+
+def test_a_batch_lands_and_stages_exactly_what_the_servers_hold(
+    qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
+) -> None:
+    warehouse, sources = _setup(qbo, site, tmp_path)
+    assert run_batch(warehouse, sources).status == "succeeded"
     with warehouse.engine.connect() as conn:
         landed = dict(conn.execute(sa.text(
             "SELECT entity, COUNT(DISTINCT source_key) FROM land_record WHERE source = 'qbo' GROUP BY entity")).all())  # fmt: skip
@@ -86,11 +93,7 @@ def test_a_batch_lands_and_stages_exactly_what_the_servers_hold(
 def test_the_next_batch_moves_exactly_what_changed_on_the_server(
     qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
 ) -> None:
-    toml = tmp_path / "sources.toml"
-    toml.write_text(SOURCES.format(realm=REALM, qbo=qbo.url, site=site.url, tmp=tmp_path), "utf-8")
-    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
-    upgrade(warehouse)
-    sources = load_sources(toml)
+    warehouse, sources = _setup(qbo, site, tmp_path)
 
     def landed() -> int:
         with warehouse.engine.connect() as conn:

@@ -8,21 +8,7 @@ import pytest
 
 from pipeline.connectors import http
 from pipeline.errors import SourceError
-
-
-class FakeClock:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.integration.connectors.conftest import FakeClock
 
 
 def test_full_jitter_stays_under_the_exponential_cap_and_honours_retry_after() -> None:
