@@ -251,7 +251,11 @@ def train_model(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | No
 
 
 def _resolve(
-    frames: list[pd.DataFrame], fields: FieldMap, cfg: MatchSettings, present: frozenset[str]
+    frames: list[pd.DataFrame],
+    fields: FieldMap,
+    cfg: MatchSettings,
+    present: frozenset[str],
+    trained: ModelParams | None = None,
 ) -> Resolution:
     start = time.perf_counter()
     link = len(frames) == 2
@@ -270,7 +274,9 @@ def _resolve(
         rules = _deterministic_pairs(con, "prepared", link)
         tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
         tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
-        linker = _train(con, tables, present, cfg)
+        linker = (
+            _train(con, tables, present, cfg) if trained is None else _trained_linker(con, tables, trained)
+        )
         model = ModelParams.from_splink(linker.misc.save_model_to_json())
         scored = _predict(con, linker, cfg)
     except (duckdb.Error, RuntimeError) as e:
@@ -308,9 +314,26 @@ def _resolve(
     return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds, model=model)
 
 
-def dedupe(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | None = None) -> Resolution:
-    """Find records of one frame that describe the same person or business."""
-    return _resolve([df], fields, settings or MatchSettings(), fields.present())
+def dedupe(
+    df: pd.DataFrame,
+    fields: FieldMap,
+    settings: MatchSettings | None = None,
+    model: ModelParams | None = None,
+) -> Resolution:
+    """Find records of one frame that describe the same person or business.
+
+    With ``model`` (an earlier ``Resolution.model``) the records are scored by that model instead of
+    training a new one, so the same pairs get the same scores batch after batch.
+    """
+    return _resolve([df], fields, settings or MatchSettings(), fields.present(), model)
+
+
+def _trained_linker(con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], model: ModelParams) -> Linker:
+    """A linker that scores with ``model``'s saved parameters (no training)."""
+    db_api = DuckDBAPI(connection=con)
+    names = ["a", "b"] if len(tables) == 2 else ["records"]
+    sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
+    return Linker(sdfs if len(sdfs) == 2 else sdfs[0], dict(model.splink), log_level=None)
 
 
 def link(

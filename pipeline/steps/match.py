@@ -32,7 +32,9 @@ from warehouse.schema import customer_xref, identity_event, identity_review, stg
 logger = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
-MODEL_STATE = "identity:model"  # ops_watermark entry holding the last batch's trained model (JSON)
+MODEL_STATE = "identity:model"  # ops_watermark entry holding the trained model (JSON)
+MODEL_RECORDS = "identity:model-records"  # how many records it was trained on
+RETRAIN_GROWTH = 0.25  # retrain once the records have grown by this share since the model was trained
 REVIEW_FROM = 0.9  # pairs kept apart despite scoring this high need a steward's eye
 
 
@@ -45,7 +47,8 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     if not rows:
         return StepResult()
     frame = customer_frame(rows)
-    resolution = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS)
+    model = _saved_model(conn, len(frame))
+    resolution = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS, model)
     pairs = resolution.pairs
     decisions = _decisions(conn)
     engine_cluster = dict(
@@ -63,8 +66,9 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, assignment.events, batch_id)
     queued = _queue_reviews(conn, pairs, engine_cluster, decisions, batch_id)
-    if resolution.model is not None:  # the trained model, so single records can be matched between batches
+    if model is None and resolution.model is not None:  # a newly trained model: kept for later batches
         set_watermark(conn, MODEL_STATE, resolution.model.to_json(), batch_id)
+        set_watermark(conn, MODEL_RECORDS, str(len(frame)), batch_id)
     logger.info(
         "matched %d records: %d keys changed or new, %d pairs await review", len(ids), changed, queued
     )
@@ -77,6 +81,18 @@ def match(conn: Connection, batch_id: int) -> StepResult:
             f"{k} {sum(1 for e in assignment.events if e.kind == k)}" for k in ("new", "merge", "split")
         ),
     )
+
+
+def _saved_model(conn: Connection, records: int) -> ModelParams | None:
+    """The model to score with: the saved one while the data has not grown much, else None (train anew).
+
+    Scoring every batch with one model keeps existing customers where they are: a retrained model
+    moves borderline pairs, and with them customers nobody changed.
+    """
+    saved, trained_on = get_watermark(conn, MODEL_STATE), int(get_watermark(conn, MODEL_RECORDS, "0"))
+    if not saved or records > trained_on * (1 + RETRAIN_GROWTH):
+        return None
+    return ModelParams.from_json(saved)
 
 
 def golden_index(conn: Connection) -> GoldenIndex:
