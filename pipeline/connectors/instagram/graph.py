@@ -20,8 +20,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from pipeline.connectors.instagram.parse import ParseError, graph_comment, graph_page, graph_post, obj
-from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, sync
-from pipeline.connectors.spreadsheet import JsonFileStateStore, StateStore, SyncState, emit, retry_policy
+from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
+from pipeline.connectors.spreadsheet import StateStore, emit, retry_policy
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -213,10 +213,7 @@ def read_instagram_graph(
     fetcher: GraphFetcher | None = None,
 ) -> Iterator[RawRecord]:
     """New, changed and deleted profiles, posts and comments since the last sync, from the Graph API."""
-    options = InstagramOptions.from_config(config)
-    store = store or JsonFileStateStore(options.state_dir)
-    previous = SyncState() if options.full_sync else store.load(config.name)
-    now = (clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)))()
+    options, store, previous, now = start_sync(config, store, clock)
     try:
         result = sync(
             config.name, options, fetcher or GraphFetcher.from_config(config, options), previous, now

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
 from pipeline.connectors.instagram.engagement import sentiment
 from pipeline.connectors.instagram.parse import ParseError, profile_payload, reject, sub
-from pipeline.connectors.spreadsheet import Diff, SyncState, diff
+from pipeline.connectors.spreadsheet import Diff, JsonFileStateStore, StateStore, SyncState, diff
 from pipeline.errors import ConfigError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -131,6 +131,17 @@ def _posts(
         posts.extend(more)
         page += 1
     return posts[:limit], cursor is None and len(posts) <= limit
+
+
+def start_sync(
+    config: SourceConfig, store: StateStore | None, clock: Callable[[], dt.datetime] | None
+) -> tuple[InstagramOptions, StateStore, SyncState, dt.datetime]:
+    """What both Instagram readers start from: options, the state store, the last sync's state, and now."""
+    options = InstagramOptions.from_config(config)
+    store = store or JsonFileStateStore(options.state_dir)
+    previous = SyncState() if options.full_sync else store.load(config.name)
+    now = (clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)))()
+    return options, store, previous, now
 
 
 def sync(

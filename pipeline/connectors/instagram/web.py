@@ -34,11 +34,9 @@ from pipeline.connectors.instagram.parse import (
     web_timeline_page,
     web_user,
 )
-from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, sync
+from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
 from pipeline.connectors.spreadsheet import (
-    JsonFileStateStore,
     StateStore,
-    SyncState,
     emit,
     mount,
     retry_policy,
@@ -137,10 +135,7 @@ def read_instagram_web(
     fetcher: WebFetcher | None = None,
 ) -> Iterator[RawRecord]:
     """New, changed and deleted profiles, posts and comments since the last sync."""
-    options = InstagramOptions.from_config(config)
-    store = store or JsonFileStateStore(options.state_dir)
-    previous = SyncState() if options.full_sync else store.load(config.name)
-    now = (clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)))()
+    options, store, previous, now = start_sync(config, store, clock)
     try:
         result = sync(config.name, options, fetcher or WebFetcher.connect(options), previous, now)
     except ParseError as e:

@@ -8,17 +8,18 @@ Faults: 429/503 answers and connections dropped mid-body, popped per request; a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.integration import loopback
 
 PAGE = 12
 TIMELINE = "003056d32c2554def87228bc3fd9668a"
@@ -240,15 +241,6 @@ class Handler(BaseHTTPRequestHandler):
         return {"data": data, "paging": paging}
 
 
-@contextmanager
-def serve(model: Model) -> Iterator[str]:
-    handler = type("BoundHandler", (Handler,), {"model": model})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def serve(model: Model) -> contextlib.AbstractContextManager[str]:
+    """Run the server on a free loopback port; the context yields its base URL."""
+    return loopback.serve(Handler, model=model)

@@ -7,15 +7,16 @@ shapes, issues bearer tokens for a service-account JWT grant, and can be told to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.integration import loopback
 
 _RANGE = re.compile(
     r"^'?(?P<title>(?:[^']|'')+?)'?!(?:(?P<c1>[A-Z]+)?(?P<r1>\d+):(?P<c2>[A-Z]+)?(?P<r2>\d+))$"
@@ -180,16 +181,6 @@ class Handler(BaseHTTPRequestHandler):
         return body
 
 
-@contextmanager
-def serve(state: SheetsState) -> Iterator[str]:
-    """Run the server on a free loopback port; yields its base URL."""
-    handler = type("BoundHandler", (Handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def serve(state: SheetsState) -> contextlib.AbstractContextManager[str]:
+    """Run the server on a free loopback port; the context yields its base URL."""
+    return loopback.serve(Handler, state=state)
