@@ -2,7 +2,9 @@
 
 A connector reads one source and yields :class:`RawRecord` s exactly as the source gave them. A stager
 turns one raw record into typed staging rows, or raises :class:`Rejected` naming the field and the rule
-it broke; the pipeline keeps rejected records, with that reason, in ``stg_reject``.
+it broke; the pipeline keeps rejected records, with that reason, in ``stg_reject``. A record its source
+has deleted comes as a tombstone, and its stager raises :class:`Deleted`: the stage step then removes
+every row the record staged before.
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ class Rejected(Exception):
         self.rule = rule
         self.message = message
         self.field = field
+
+
+class Deleted(Exception):
+    """The record was deleted at its source: every row it staged goes too (not a quarantine)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)

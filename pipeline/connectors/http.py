@@ -210,6 +210,13 @@ BREAKERS: dict[str, CircuitBreaker] = {}
 """The process's breakers by host: every client in a batch sees that a service is down."""
 
 
+def shared_breaker(host: str, threshold: int = 3, cooldown: float = 60.0) -> CircuitBreaker:
+    """The process's breaker for ``host`` (``netloc``), created with these settings on first use."""
+    if host not in BREAKERS:
+        BREAKERS[host] = CircuitBreaker(threshold, cooldown)
+    return BREAKERS[host]
+
+
 class ProxyPool:
     """Rotating proxies; one that fails is benched for ``cooldown`` seconds. ``check`` probes them all."""
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IdentityEvent:
-    kind: str  # new, merge, split
+    kind: str  # new, merge, split, removed
     customer_key: int
     other_key: int | None
     records: int
@@ -40,18 +40,20 @@ def assign_keys(
     clusters: Mapping[str, Hashable],
     previous: Mapping[str, int],
     evidence: Mapping[tuple[str, str], str] | None = None,
+    key_floor: int = 0,
 ) -> KeyAssignment:
     """Golden keys for ``clusters`` (record id -> cluster label), keeping ``previous`` keys where they hold.
 
     ``evidence`` maps a matched record pair to a short description (rule or probability) used in
-    the merge reasons.
+    the merge reasons. New keys start above ``key_floor`` (the highest key ever given), so the key
+    of a customer whose records were all deleted is never handed to another.
     """
     members: dict[Hashable, list[str]] = defaultdict(list)
     for record in sorted(clusters):
         members[clusters[record]].append(record)
     ordered = sorted(members.values(), key=lambda recs: recs[0])  # clusters by their smallest record id
     owner = _key_owners(ordered, previous)
-    next_key = max(previous.values(), default=0) + 1
+    next_key = max(max(previous.values(), default=0), key_floor) + 1
     keys: dict[str, int] = {}
     events: list[IdentityEvent] = []
     for position, records in enumerate(ordered):
@@ -118,3 +120,19 @@ def _merge_reason(
             if why:
                 return f"customer {retired} merged into {kept}: {a} matches {b} ({why})"
     return f"customer {retired} merged into {kept}: their records now resolve to one customer"
+
+
+def removal_events(gone: Mapping[str, int], remaining: set[int]) -> list[IdentityEvent]:
+    """One ``removed`` event per customer that lost records deleted at their source (``gone``: record -> key)."""
+    lost = Counter(gone.values())
+    return [
+        IdentityEvent(
+            "removed",
+            key,
+            None,
+            count,
+            f"{count} record(s) deleted at their source"
+            + ("" if key in remaining else f"; customer {key} has no records left and is retired"),
+        )
+        for key, count in sorted(lost.items())
+    ]

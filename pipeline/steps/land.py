@@ -2,6 +2,10 @@
 
 A record is new when its (source, entity, key, content hash) has not landed before, so landing the
 same input again adds nothing, and a changed record lands as a new version beside the old one.
+
+A file source is a snapshot of everything its system holds (set ``snapshot = false`` for an export
+that only ever adds): a record landed before but absent from the files now was deleted there, and
+lands as a tombstone, which the stage step honours. Live readers report deletions themselves.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.connectors import CONNECTORS, Connector
-from pipeline.connectors.spreadsheet import SyncState
-from pipeline.errors import ConfigError
+from pipeline.connectors.changes import TOMBSTONE, SyncState, tombstone
+from pipeline.errors import ConfigError, SourceError
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.records import RawRecord, SourceConfig
 from warehouse.engine import insert_rows
@@ -36,13 +40,19 @@ def land(conn: Connection, sources: Iterable[SourceConfig], batch_id: int, now: 
             raise ConfigError(
                 f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}"
             )
+        snapshot = connector.sync is None and bool(source.options.get("snapshot", True))
         seen = _landed_versions(conn, source.name)
-        counted = _Counter(_read(conn, connector, source, batch_id))
+        present = _present(conn, source.name) if snapshot else {}
+        counted = _Counter(_read(conn, connector, source, batch_id), keep_keys=snapshot)
         landed = insert_rows(conn, land_record, _new_rows(counted, seen, source.name, batch_id, now))
+        deleted = 0
+        if snapshot:
+            gone = _deleted_since(source.name, present, counted, now)
+            deleted = insert_rows(conn, land_record, _new_rows(gone, seen, source.name, batch_id, now))
         rows_in += counted.count
-        rows_out += landed
-        lineage[(f"source:{source.name}", "land_record")] = landed
-        logger.info("landed %s: %d read, %d new", source.name, counted.count, landed)
+        rows_out += landed + deleted
+        lineage[(f"source:{source.name}", "land_record")] = landed + deleted
+        logger.info("landed %s: %d read, %d new, %d deleted", source.name, counted.count, landed, deleted)
     return StepResult(rows_in=rows_in, rows_out=rows_out, lineage=lineage)
 
 
@@ -75,6 +85,36 @@ class WarehouseStateStore:
 
     def save(self, source: str, state: SyncState) -> None:
         set_watermark(self._conn, f"sync:{source}", state.to_json(), self._batch_id)
+
+
+def _present(conn: Connection, source: str) -> dict[tuple[str, str], str]:
+    """(entity, key) -> content hash of each record whose latest landed version is not a tombstone."""
+    latest = (
+        sa.select(sa.func.max(land_record.c.land_id))
+        .where(land_record.c.source == source)
+        .group_by(land_record.c.entity, land_record.c.source_key)
+    )
+    query = sa.select(land_record.c.entity, land_record.c.source_key, land_record.c.content_hash).where(
+        land_record.c.land_id.in_(latest)
+        & ~land_record.c.payload.contains(f'"{TOMBSTONE}": true', autoescape=True)
+    )
+    return {(r.entity, r.source_key): r.content_hash for r in conn.execute(query)}
+
+
+def _deleted_since(
+    source: str, present: Mapping[tuple[str, str], str], read: _Counter, now: dt.datetime
+) -> list[RawRecord]:
+    """Tombstones for records landed before that the files no longer hold."""
+    gone = sorted(set(present) - read.keys)
+    if gone and not read.keys:
+        raise SourceError(
+            source,
+            f"read no records, so all {len(gone)} landed before would count as deleted; check the path, "
+            "or set snapshot = false if this source's files only ever add records",
+        )
+    if gone:
+        logger.info("%s: %d records no longer in the files: deleted at the source", source, len(gone))
+    return [tombstone(source, entity, key, now, present[(entity, key)], {}) for entity, key in gone]
 
 
 def _landed_versions(conn: Connection, source: str) -> set[tuple[str, str, str]]:
@@ -111,11 +151,15 @@ def _new_rows(
 class _Counter:
     """Counts the records a reader yields while they stream through."""
 
-    def __init__(self, records: Iterator[RawRecord]) -> None:
+    def __init__(self, records: Iterator[RawRecord], keep_keys: bool = False) -> None:
         self._records = records
+        self._keep_keys = keep_keys
         self.count = 0
+        self.keys: set[tuple[str, str]] = set()  # (entity, key) read, when asked to keep them
 
     def __iter__(self) -> Iterator[RawRecord]:
         for record in self._records:
             self.count += 1
+            if self._keep_keys:
+                self.keys.add((record.entity, record.source_key))
             yield record

@@ -5,8 +5,9 @@ deterministic rules for the same e-mail or phone). Pairs at or above the engine'
 customer, unless a data steward rejected that pair; pairs a steward accepted join whatever their
 score. Pairs the engine scored as alike but kept apart (conflicting phone, postcode or company
 domain) wait in ``identity_review`` for a steward.
-Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, and every new
-customer, merge and split is written to ``identity_event`` with its reason.
+Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, a deleted
+customer's key is never reused, and every new customer, merge, split and removal (a record deleted at
+its source) is written to ``identity_event`` with its reason.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection
 from pipeline.identity.clustering import cluster_ids
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
 from pipeline.identity.engine import dedupe
-from pipeline.identity.golden import assign_keys
+from pipeline.identity.golden import assign_keys, removal_events
 from pipeline.identity.incremental import GoldenIndex
 from pipeline.identity.params import ModelParams
 from pipeline.ops import StepResult, get_watermark, set_watermark
@@ -32,6 +33,7 @@ from warehouse.schema import customer_xref, identity_event, identity_review, stg
 logger = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, PENDING = "accepted", "rejected", "pending"
+KEY_FLOOR = "identity:max-key"  # the highest golden key ever given: new keys start above it
 MODEL_STATE = "identity:model"  # ops_watermark entry holding the trained model (JSON)
 MODEL_RECORDS = "identity:model-records"  # how many records it was trained on
 RETRAIN_GROWTH = 0.25  # retrain once the records have grown by this share since the model was trained
@@ -44,8 +46,13 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     query = sa.select(stg_customer).order_by(stg_customer.c.source, stg_customer.c.source_key)
     rows = [dict(r) for r in conn.execute(query).mappings()]
     xref = {record_id(r.source, r.source_key): r for r in conn.execute(sa.select(customer_xref))}
+    staged = {record_id(r["source"], r["source_key"]) for r in rows}
+    gone = {rid: x for rid, x in xref.items() if rid not in staged}  # deleted at their source
+    xref = {rid: x for rid, x in xref.items() if rid in staged}
+    removed = _remove_records(conn, gone, {x.customer_key for x in xref.values()}, batch_id)
     if not rows:
-        return StepResult()
+        _write_events(conn, removed, batch_id)
+        return StepResult(message=f"{len(gone)} deleted records removed" if gone else None)
     frame = customer_frame(rows)
     model = _saved_model(conn, len(frame))
     resolution = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS, model)
@@ -60,11 +67,18 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     left = np.array([position[a] for a, _ in edges], dtype=np.int64)
     right = np.array([position[b] for _, b in edges], dtype=np.int64)
     labels = cluster_ids(len(ids), left, right)
+    floor = max(
+        int(get_watermark(conn, KEY_FLOOR, "0")), max((x.customer_key for x in gone.values()), default=0)
+    )
     assignment = assign_keys(
-        dict(zip(ids, labels.tolist(), strict=True)), {r: x.customer_key for r, x in xref.items()}, rule_of
+        dict(zip(ids, labels.tolist(), strict=True)),
+        {r: x.customer_key for r, x in xref.items()},
+        rule_of,
+        key_floor=floor,
     )
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
-    _write_events(conn, assignment.events, batch_id)
+    _write_events(conn, [*removed, *assignment.events], batch_id)
+    set_watermark(conn, KEY_FLOOR, str(max([floor, *assignment.keys.values()])), batch_id)
     queued = _queue_reviews(conn, pairs, engine_cluster, decisions, batch_id)
     if model is None and resolution.model is not None:  # a newly trained model: kept for later batches
         set_watermark(conn, MODEL_STATE, resolution.model.to_json(), batch_id)
@@ -78,9 +92,23 @@ def match(conn: Connection, batch_id: int) -> StepResult:
         lineage={("stg_customer", "customer_xref"): changed, ("stg_customer", "identity_review"): queued},
         message=f"{len(set(assignment.keys.values()))} customers; events: "
         + ", ".join(
-            f"{k} {sum(1 for e in assignment.events if e.kind == k)}" for k in ("new", "merge", "split")
+            f"{k} {sum(1 for e in [*removed, *assignment.events] if e.kind == k)}"
+            for k in ("new", "merge", "split", "removed")
         ),
     )
+
+
+def _remove_records(conn: Connection, gone: dict[str, Any], remaining: set[int], batch_id: int) -> list[Any]:
+    """Drop the keys of records no longer staged (deleted at their source); returns their ``removed`` events."""
+    if not gone:
+        return []
+    conn.execute(
+        customer_xref.delete().where(
+            (customer_xref.c.source == sa.bindparam("s")) & (customer_xref.c.source_key == sa.bindparam("k"))
+        ),
+        [{"s": x.source, "k": x.source_key} for x in gone.values()],
+    )
+    return removal_events({rid: x.customer_key for rid, x in gone.items()}, remaining)
 
 
 def _saved_model(conn: Connection, records: int) -> ModelParams | None:

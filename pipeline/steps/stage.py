@@ -1,7 +1,8 @@
 """Stage: landed records become typed, standardised staging rows, or rejects with their reason.
 
 Each source's stager (``pipeline.connectors``) maps one raw record to rows; the newest landed version
-of a record replaces the rows of older ones. A per-source watermark (the last ``land_id`` staged)
+of a record replaces the rows of older ones, and a tombstone (the stager raises ``Deleted``) removes
+every row the record's earlier versions staged. A per-source watermark (the last ``land_id`` staged)
 makes the step incremental and, because it moves in the same transaction, safe to re-run.
 """
 
@@ -11,14 +12,16 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.connectors import CONNECTORS
+from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
-from pipeline.records import RawRecord, Rejected, SourceConfig, StagedRow
+from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.engine import insert_rows
 from warehouse.schema import land_record, metadata, stg_reject
 
@@ -31,10 +34,17 @@ MAX_MESSAGE = 500
 # document: a new version of an invoice replaces all its lines, so a removed line disappears too.
 REPLACE_KEY: dict[str, tuple[str, ...]] = {"stg_sales_line": ("source", "doc_type", "doc_key")}
 
+# Every table a stager writes: each row names the source and the landed version it came from.
+STAGING_TABLES: tuple[sa.Table, ...] = tuple(
+    t
+    for name, t in sorted(metadata.tables.items())
+    if name.startswith("stg_") and "land_id" in t.c and name != "stg_reject"
+)
+
 
 def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> StepResult:
     """Stage every record landed since the last run, source by source."""
-    rows_in = rows_out = rejected = 0
+    rows_in = rows_out = rejected = deleted = 0
     lineage: dict[tuple[str, str], int] = defaultdict(int)
     for source in sources:
         stager = CONNECTORS[source.type].stage
@@ -44,7 +54,9 @@ def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> S
             landed = _landed_after(conn, source.name, after)
             if not landed:
                 break
-            staged, rejects = _stage_chunk(landed, source.name, stager)
+            chunk = _stage_chunk(landed, source.name, stager)
+            staged, rejects = chunk.staged, chunk.rejects
+            deleted += _delete_records(conn, source.name, chunk.deletions)
             _replace(conn, staged)
             _replace_rejects(conn, source.name, landed, rejects)
             after = int(landed[-1]["land_id"])
@@ -56,7 +68,13 @@ def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> S
                 lineage[("land_record", table)] += len(rows)
             lineage[("land_record", "stg_reject")] += len(rejects)
         logger.info("staged %s up to land_id %d", source.name, after)
-    return StepResult(rows_in=rows_in, rows_out=rows_out, rows_rejected=rejected, lineage=dict(lineage))
+    return StepResult(
+        rows_in=rows_in,
+        rows_out=rows_out,
+        rows_rejected=rejected,
+        lineage=dict(lineage),
+        message=f"{deleted} staged rows removed for records deleted at their source" if deleted else None,
+    )
 
 
 def _landed_after(conn: Connection, source: str, after: int) -> list[dict[str, Any]]:
@@ -69,18 +87,35 @@ def _landed_after(conn: Connection, source: str, after: int) -> list[dict[str, A
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _stage_chunk(
-    landed: Sequence[Mapping[str, Any]], source: str, stager: Any
-) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Run the stager over a chunk; later versions of the same row win."""
+@dataclass
+class _Chunk:
+    """A staged chunk: rows per table, rejects, and records deleted at their source (with the tombstone's land_id)."""
+
+    staged: dict[str, list[dict[str, Any]]]
+    rejects: list[dict[str, Any]]
+    deletions: list[tuple[str, str, int]]
+
+
+def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) -> _Chunk:
+    """Run the stager over a chunk; later versions of the same row win, and a tombstone drops earlier ones."""
     staged: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(dict)
+    owned: dict[tuple[str, str], list[tuple[str, tuple[Any, ...]]]] = defaultdict(list)
     rejects: list[dict[str, Any]] = []
+    deletions: list[tuple[str, str, int]] = []
     for land in landed:
         record = RawRecord(source, land["entity"], land["source_key"], json.loads(land["payload"]))
         try:
+            if is_tombstone(record.payload):
+                raise Deleted(f"deleted at its source ({record.payload.get('deleted_at')})")
             rows: list[StagedRow] = stager(record)
         except Rejected as r:
             rejects.append(_reject_row(land, r.rule, r.field, r.message))
+            continue
+        except Deleted as d:
+            logger.info("%s %s %s: %s", source, record.entity, record.source_key, d.message)
+            for table, group in owned.pop((record.entity, record.source_key), []):
+                staged[table].pop(group, None)
+            deletions.append((record.entity, record.source_key, int(land["land_id"])))
             continue
         from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(
             lambda: defaultdict(list)
@@ -95,7 +130,30 @@ def _stage_chunk(
             from_record[row.table][tuple(values[c] for c in _key_columns(row.table))].append(values)
         for table, groups in from_record.items():
             staged[table].update(groups)  # a later version replaces an earlier one's rows whole
-    return {table: _unique_rows(table, groups.values()) for table, groups in staged.items()}, rejects
+            owned[(record.entity, record.source_key)].extend((table, group) for group in groups)
+    return _Chunk(
+        {table: _unique_rows(table, groups.values()) for table, groups in staged.items()}, rejects, deletions
+    )
+
+
+def _delete_records(conn: Connection, source: str, deletions: list[tuple[str, str, int]]) -> int:
+    """Remove the rows that earlier versions of deleted records staged; returns how many went."""
+    if not deletions:
+        return 0
+    earlier = sa.select(land_record.c.land_id).where(
+        (land_record.c.source == sa.bindparam("s"))
+        & (land_record.c.entity == sa.bindparam("e"))
+        & (land_record.c.source_key == sa.bindparam("k"))
+        & (land_record.c.land_id < sa.bindparam("tomb"))
+    )
+    params = [{"s": source, "e": e, "k": k, "tomb": tomb} for e, k, tomb in deletions]
+    removed = 0
+    for table in STAGING_TABLES:
+        result = conn.execute(
+            table.delete().where((table.c.source == sa.bindparam("s")) & table.c.land_id.in_(earlier)), params
+        )
+        removed += max(result.rowcount, 0)
+    return removed
 
 
 def _unique_rows(table: str, groups: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:

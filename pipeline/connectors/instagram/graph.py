@@ -4,24 +4,30 @@ Business discovery (``/{ig-user-id}?fields=business_discovery.username(x){...}``
 business's public counts and media; our own media and their comments come from ``/{ig-user-id}/media``
 and ``/{media-id}/comments``. The access token comes from the environment; an expired one (error code
 190) is exchanged once for a fresh long-lived token when the app id and secret are set, otherwise the
-sync stops with what to do. Errors map to exceptions through :data:`ERROR_CODES`.
+sync stops with what to do. An exchanged token is kept encrypted in the secret store
+(``<var_dir>/secrets/<source>.ig-token``, key from ``C360_INSTAGRAM_TOKEN_KEY`` or ``token_key_env``) and
+used by later syncs for as long as the environment still holds the token it was exchanged from.
+Errors map to exceptions through :data:`ERROR_CODES`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from pipeline.connectors.changes import StateStore, emit
 from pipeline.connectors.instagram.parse import ParseError, graph_comment, graph_page, graph_post, obj
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
-from pipeline.connectors.spreadsheet import StateStore, emit, retry_policy
+from pipeline.connectors.secrets import SecretFile, var_dir
+from pipeline.connectors.transport import mount, retry_policy
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -73,7 +79,14 @@ class GraphFetcher:
     """Answers the sync's questions from the Graph API with one retrying session."""
 
     def __init__(
-        self, source: str, base: str, user_id: str, token: str, app: tuple[str, str] | None, retries: int
+        self,
+        source: str,
+        base: str,
+        user_id: str,
+        token: str,
+        app: tuple[str, str] | None,
+        retries: int,
+        store: SecretFile | None = None,
     ) -> None:
         self.source, self.base, self.user_id, self.token, self.app = (
             source,
@@ -84,9 +97,14 @@ class GraphFetcher:
         )
         self.session = requests.Session()
         root = "/".join(self.base.split("/")[:3])  # scheme://host[:port]
-        self.session.mount(root + "/", HTTPAdapter(max_retries=retry_policy(retries)))
+        mount(self.session, source, root, retry=retry_policy(retries))
         self.refreshed = False
         self.retries = retries
+        self.store = store
+        self.seed = _digest(token)  # the environment's token: a stored one exchanged from it is newer
+        stored = store.load() if store is not None else None
+        if stored is not None and stored.get("seed") == self.seed and stored.get("access_token"):
+            self.token = str(stored["access_token"])
 
     @classmethod
     def from_config(cls, config: SourceConfig, options: InstagramOptions) -> GraphFetcher:
@@ -102,6 +120,11 @@ class GraphFetcher:
             for k, d in (("app_id_env", "META_APP_ID"), ("app_secret_env", "META_APP_SECRET"))
         )
         base = f"{str(o.get('base_url', options.endpoint or GRAPH_URL)).rstrip('/')}/{o.get('api_version', VERSION)}"
+        store = None
+        if app_id and secret:  # tokens may be exchanged: they need somewhere safe to live
+            path = Path(str(o.get("token_path") or var_dir() / "secrets" / f"{config.name}.ig-token"))
+            key_env = str(o.get("token_key_env", "C360_INSTAGRAM_TOKEN_KEY"))
+            store = SecretFile.from_env(path, key_env, "Instagram token")
         return cls(
             config.name,
             base,
@@ -109,6 +132,7 @@ class GraphFetcher:
             token,
             (app_id, secret) if app_id and secret else None,
             options.retries,
+            store,
         )
 
     def get(self, path: str, params: Mapping[str, Any]) -> Any:
@@ -152,9 +176,9 @@ class GraphFetcher:
         if not isinstance(token, str) or not token:
             raise GraphError(self.source, "token exchange answered without an access_token")
         self.token, self.refreshed = token, True
-        logger.warning(
-            "%s: access token exchanged for a new long-lived one; store it in the secret store", self.source
-        )
+        if self.store is not None:
+            self.store.save({"access_token": token, "seed": self.seed})
+        logger.info("%s: access token exchanged for a new long-lived one (kept encrypted)", self.source)
 
     def _discovery(self, username: str, media: str) -> Mapping[str, Any]:
         fields = f"business_discovery.username({username}){{{media}}}"
@@ -221,3 +245,7 @@ def read_instagram_graph(
     except ParseError as e:
         raise GraphError(config.name, f"Graph API answered in an unexpected shape at {e}") from e
     yield from emit(config.name, store, result)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -2,8 +2,7 @@
 
 ``Profile`` -> stg_customer (public handle, business name, followers); ``Post`` -> stg_interaction
 ``post`` of that profile; ``Comment`` -> stg_interaction ``comment`` of the commenting profile. A
-tombstone erases: the profile's row becomes an inactive, empty row, and a deleted post or comment
-becomes a ``post_deleted`` / ``comment_deleted`` interaction without text or counts.
+deleted profile, post or comment comes as a tombstone: the stage step removes what it staged.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from typing import Any, Final
 
 from pipeline.connectors.common import get, integer, required, row, text, timestamp
 from pipeline.connectors.instagram.parse import REJECT
-from pipeline.connectors.spreadsheet import is_tombstone
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -82,26 +80,9 @@ def _comment(source: str, p: Mapping[str, Any], key: str) -> list[StagedRow]:
     return [row("stg_interaction", values, {"occurred_at": "created_at", "customer_source_key": "owner.id"})]
 
 
-def _deleted(source: str, record: RawRecord) -> list[StagedRow]:
-    if record.entity == "Profile":
-        values = {"source_key": record.source_key, "entity": "Profile", "is_active": False}
-        return [row("stg_customer", values)]
-    values = {
-        "source_key": record.source_key,
-        "kind": f"{record.entity.lower()}_deleted",
-        "occurred_at": _when(record.payload.get("deleted_at"), "deleted_at"),
-        "customer_source": source,
-        "customer_source_key": required(get(record.payload, "was.o"), "was.o"),
-        "channel": "instagram",
-    }
-    return [row("stg_interaction", values)]
-
-
 def stage_instagram(record: RawRecord) -> list[StagedRow]:
     """Rows for one live Instagram record, or ``Rejected`` with the rule and field."""
     p = record.payload
-    if is_tombstone(p):
-        return _deleted(record.source, record)
     marker = p.get(REJECT)
     if isinstance(marker, Mapping):
         raise Rejected(str(marker.get("rule")), str(marker.get("message")), str(marker.get("field")))

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from pipeline.connectors.changes import Diff, JsonFileStateStore, StateStore, SyncState, diff
 from pipeline.connectors.instagram.engagement import sentiment
 from pipeline.connectors.instagram.parse import ParseError, profile_payload, reject, sub
-from pipeline.connectors.spreadsheet import Diff, JsonFileStateStore, StateStore, SyncState, diff
 from pipeline.errors import ConfigError
 from pipeline.records import RawRecord, SourceConfig
 

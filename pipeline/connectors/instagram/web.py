@@ -25,6 +25,7 @@ from instaloader.exceptions import (
     QueryReturnedNotFoundException,
 )
 
+from pipeline.connectors.changes import StateStore, emit
 from pipeline.connectors.instagram.parse import (
     ParseError,
     web_comment,
@@ -35,12 +36,7 @@ from pipeline.connectors.instagram.parse import (
     web_user,
 )
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
-from pipeline.connectors.spreadsheet import (
-    StateStore,
-    emit,
-    mount,
-    retry_policy,
-)
+from pipeline.connectors.transport import mount, retry_policy
 from pipeline.errors import SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -62,12 +58,20 @@ class WebFetcher:
         self.session = session
 
     @classmethod
-    def connect(cls, options: InstagramOptions, pace: bool = True) -> WebFetcher:
+    def connect(cls, source: str, options: InstagramOptions, pace: bool = True) -> WebFetcher:
         context = instaloader.InstaloaderContext(
             sleep=pace, quiet=True, max_connection_attempts=options.retries + 1, request_timeout=60.0
         )
         session = context.get_anonymous_session()
-        mount(session, WEB_HOST, options.endpoint, retry_policy(0))  # instaloader retries, not urllib3
+        # instaloader retries and paces itself; the adapter adds the host's breaker (and the redirect)
+        mount(
+            session,
+            source,
+            f"https://{WEB_HOST}",
+            options.endpoint,
+            retry_policy(0),
+            attempts_per_call=options.retries + 1,
+        )
         return cls(context, session)
 
     def _json(self, path: str, params: dict[str, Any]) -> Any:
@@ -137,7 +141,9 @@ def read_instagram_web(
     """New, changed and deleted profiles, posts and comments since the last sync."""
     options, store, previous, now = start_sync(config, store, clock)
     try:
-        result = sync(config.name, options, fetcher or WebFetcher.connect(options), previous, now)
+        result = sync(
+            config.name, options, fetcher or WebFetcher.connect(config.name, options), previous, now
+        )
     except ParseError as e:
         raise SourceError(config.name, f"Instagram answered in an unexpected shape at {e}") from e
     except LoginRequiredException as e:

@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from pipeline.connectors.common import unparsed
@@ -26,19 +25,14 @@ from pipeline.connectors.quickbooks.client import QboClient, client_from_config
 from pipeline.connectors.quickbooks.queries import Watermark
 from pipeline.connectors.quickbooks.stager import _sales
 from pipeline.connectors.quickbooks.stager import stage as stage_export
+from pipeline.connectors.secrets import var_dir
 from pipeline.errors import SourceError
-from pipeline.records import RawRecord, Rejected, SourceConfig, StagedRow
+from pipeline.records import Deleted, RawRecord, SourceConfig, StagedRow
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE: Final = 100
 _credit_memo = _sales("credit_memo")
-
-
-def _var_dir() -> Path:
-    from settings import get_settings  # the one settings object; imported late so tests can set C360_VAR_DIR
-
-    return get_settings().var_dir
 
 
 def read_api(
@@ -51,7 +45,7 @@ def read_api(
     sleep: Sleep = time.sleep,
 ) -> Generator[RawRecord, None, str]:
     """Every object changed since ``watermark`` (all of them without one); returns the new watermark."""
-    qbo = client or client_from_config(config, _var_dir(), clock=clock, sleep=sleep)
+    qbo = client or client_from_config(config, var_dir(), clock=clock, sleep=sleep)
     entities = [str(e) for e in config.options.get("entities", queries.API_ENTITIES)]
     size = int(config.options.get("page_size", DEFAULT_PAGE_SIZE))
     mark = Watermark.decode(watermark)
@@ -126,21 +120,14 @@ def _record(source: str, entity: str, where: str, position: int, obj: Any) -> Ra
 def stage_api(record: RawRecord) -> list[StagedRow]:
     """Stage an API record: as the export mode, plus CreditMemo (negative sales lines), Estimate and deletions.
 
-    An Estimate is not a sale: it lands, for lineage, and stages to no rows. A CDC tombstone is rejected
-    with rule ``deleted`` until the stage step removes the deleted object's rows (docs/connectors.md).
+    An Estimate is not a sale: it stages as a ``quote`` interaction. A CDC tombstone raises
+    ``Deleted``: the stage step removes what the object staged before.
     """
     payload = record.payload
     if queries.is_deleted(payload):
-        when = (
-            payload.get("MetaData", {}).get("LastUpdatedTime")
-            if isinstance(payload.get("MetaData"), dict)
-            else None
-        )
-        raise Rejected(
-            "deleted", f"{record.entity} {record.source_key} was deleted in QuickBooks ({when})", "status"
-        )
-    if record.entity == "Estimate":
-        return []
+        meta = payload.get("MetaData")
+        when = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
+        raise Deleted(f"{record.entity} {record.source_key} was deleted in QuickBooks ({when})")
     if record.entity == "CreditMemo":
         rows = _credit_memo(payload)
         return [

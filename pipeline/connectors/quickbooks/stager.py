@@ -7,6 +7,7 @@ channel come from the custom fields "Sales Rep" and "Channel" (or ``SalesRepRef`
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -156,6 +157,28 @@ def _payment(p: Mapping[str, Any]) -> list[StagedRow]:
     return [row("stg_payment", values, {"txn_date": "TxnDate", "amount": "TotalAmt"})]
 
 
+def _estimate(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
+    """A quote is not a sale: it stages as a ``quote`` interaction, a buying signal for lead scoring."""
+    when = date(p.get("TxnDate"), "TxnDate")
+    if when is None:
+        raise Rejected("required", "TxnDate is required", "TxnDate")
+    total = money(p.get("TotalAmt"), "TotalAmt")
+    status = text(p.get("TxnStatus"), "TxnStatus")
+    summary = f"Estimate {text(p.get('DocNumber'), 'DocNumber') or p.get('Id')}"
+    summary += f": {total:.2f}" if total is not None else ""
+    summary += f" ({status})" if status else ""
+    values = {
+        "source_key": required(p.get("Id"), "Id"),
+        "kind": "quote",
+        "occurred_at": dt.datetime.combine(when, dt.time()),
+        "customer_source": source,
+        "customer_source_key": required(get(p, "CustomerRef.value"), "CustomerRef.value"),
+        "channel": "quickbooks",
+        "text": summary,
+    }
+    return [row("stg_interaction", values, {"occurred_at": "TxnDate"})]
+
+
 _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
     "Customer": _customer,
     "Item": _item,
@@ -168,6 +191,8 @@ _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
 def stage(record: RawRecord) -> list[StagedRow]:
     """Rows for one QuickBooks object, or ``Rejected``."""
     check_parsed(record.payload)
+    if record.entity == "Estimate":
+        return _estimate(record.source, record.payload)
     stager = _STAGERS.get(record.entity)
     if stager is None:
         raise Rejected("entity", f"QuickBooks entity {record.entity!r} is not staged", None)

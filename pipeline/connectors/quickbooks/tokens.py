@@ -8,14 +8,12 @@ The first run seeds it from the refresh token in ``C360_QBO_REFRESH_TOKEN`` (or 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-
+from pipeline.connectors.secrets import SecretFile
 from pipeline.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -35,13 +33,7 @@ class TokenStore:
 
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
-        try:
-            self._fernet = Fernet(key)
-        except (ValueError, TypeError) as e:
-            raise ConfigError(
-                "the QuickBooks token key is not a Fernet key; create one with "
-                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
-            ) from e
+        self._file = SecretFile(path, key, "QuickBooks token")
 
     @classmethod
     def from_env(cls, path: Path, key_env: str) -> TokenStore:
@@ -52,22 +44,15 @@ class TokenStore:
 
     def load(self) -> Tokens | None:
         """The stored tokens, or ``None`` when nothing is stored yet."""
-        if not self.path.exists():
+        data = self._file.load()
+        if data is None:
             return None
         try:
-            data = json.loads(self._fernet.decrypt(self.path.read_bytes()))
             return Tokens(str(data["refresh_token"]), data.get("access_token"), float(data["expires_at"]))
-        except (InvalidToken, ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError) as e:
             raise ConfigError(
-                f"cannot decrypt the QuickBooks token file {self.path}: wrong key, or the file is damaged; "
-                "delete it and seed a new refresh token"
+                f"the QuickBooks token file {self.path} is damaged; delete it and seed a new refresh token"
             ) from e
 
     def save(self, tokens: Tokens) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(self._fernet.encrypt(json.dumps(asdict(tokens)).encode("utf-8")))
-        os.replace(tmp, self.path)
-        logger.info("saved QuickBooks tokens to %s (encrypted)", self.path)
+        self._file.save(asdict(tokens))

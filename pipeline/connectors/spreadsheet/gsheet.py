@@ -30,14 +30,13 @@ import requests
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
-from pipeline.connectors.spreadsheet.state import (
+from pipeline.connectors.changes import (
     JsonFileStateStore,
     StateStore,
     SyncState,
     diff,
     emit,
 )
-from pipeline.connectors.spreadsheet.transport import mount, retry_policy
 from pipeline.connectors.spreadsheet.values import (
     MARKER_PREFIXES,
     Row,
@@ -48,6 +47,7 @@ from pipeline.connectors.spreadsheet.values import (
     quote_sheet,
     to_row,
 )
+from pipeline.connectors.transport import mount, retry_policy
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -125,7 +125,7 @@ def connect(source: str, options: SheetOptions) -> gspread.Client:
     info = service_account_info(source, options.credentials_env)
     client = gspread.service_account_from_dict(info, scopes=list(SCOPES))
     session = client.http_client.session
-    mount(session, SHEETS_HOST, options.endpoint, retry_policy(options.retries))
+    mount(session, source, f"https://{SHEETS_HOST}", options.endpoint, retry_policy(options.retries))
     return client
 
 

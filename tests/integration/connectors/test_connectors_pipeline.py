@@ -117,3 +117,42 @@ def test_the_next_batch_moves_exactly_what_changed_on_the_server(
             sa.text("SELECT value FROM ops_watermark WHERE name = 'extract:qbo'")
         ).scalar()
     assert watermark, "the reader's position is kept in the warehouse"
+    gone = customers[3]
+    with warehouse.engine.connect() as conn:
+        names = dict(conn.execute(sa.text(
+            "SELECT source_key, display_name FROM stg_customer WHERE source = 'qbo'")).all())  # fmt: skip
+        xref = conn.execute(
+            sa.text("SELECT COUNT(*) FROM customer_xref WHERE source = 'qbo' AND source_key = :k"),
+            {"k": gone},
+        ).scalar()
+        removed = conn.execute(sa.text("SELECT reason FROM identity_event WHERE kind = 'removed'")).all()
+        deleted_rejects = conn.execute(
+            sa.text("SELECT COUNT(*) FROM stg_reject WHERE rule = 'deleted'")
+        ).scalar()
+    assert gone not in names and xref == 0, "the deleted customer leaves staging and the golden records"
+    assert all(names[k] == f"Renamed {k}" for k in customers[:3] if k in names)
+    assert len(removed) == 1 and "deleted at their source" in removed[0].reason
+    assert deleted_rejects == 0, "a deletion is not a quarantine"
+
+
+def test_a_document_deleted_in_quickbooks_leaves_the_sales_facts(
+    qbo: QboServer, site: DirectoryServer, qbo_env: None, tmp_path: Path
+) -> None:
+    warehouse, sources = _setup(qbo, site, tmp_path)
+    run_batch(warehouse, sources)
+
+    def invoice_lines(doc: str) -> tuple[int, int]:
+        with warehouse.engine.connect() as conn:
+            staged = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM stg_sales_line WHERE source = 'qbo' AND doc_type = 'invoice' AND doc_key = :d"), {"d": doc}).scalar()  # fmt: skip
+            facts = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM fact_sales_line WHERE doc_type = 'invoice' AND doc_key = :d"), {"d": doc}).scalar()  # fmt: skip
+        return int(staged or 0), int(facts or 0)
+
+    with warehouse.engine.connect() as conn:
+        doc = conn.execute(sa.text(
+            "SELECT MIN(doc_key) FROM fact_sales_line WHERE doc_type = 'invoice'")).scalar()  # fmt: skip
+    assert doc is not None and all(invoice_lines(doc))
+    qbo.delete("Invoice", doc)
+    assert run_batch(warehouse, sources).status == "succeeded"
+    assert invoice_lines(doc) == (0, 0), "a deleted invoice no longer counts as revenue"

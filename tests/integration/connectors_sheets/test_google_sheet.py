@@ -11,7 +11,9 @@ import sqlalchemy as sa
 
 from pipeline import ops
 from pipeline.connectors import CONNECTORS
-from pipeline.connectors.spreadsheet import HeaderDriftError, is_tombstone
+from pipeline.connectors.changes import is_tombstone
+from pipeline.connectors.http import CircuitOpen
+from pipeline.connectors.spreadsheet import HeaderDriftError
 from pipeline.errors import SourceError
 from pipeline.records import RawRecord, Rejected, SourceConfig
 from pipeline.steps import land, stage
@@ -68,8 +70,7 @@ def test_change_three_and_delete_one_moves_exactly_four(
     assert {r.source_key for r in records if not is_tombstone(r.payload)} == changed
     gone = [r for r in records if is_tombstone(r.payload)]
     assert [r.source_key for r in gone] == [deleted]
-    staged = CONNECTOR.stage(gone[0])
-    assert staged[0].values == {"source_key": deleted, "entity": "Lead", "is_active": False}
+    assert gone[0].entity == "Lead" and set(gone[0].payload) >= {"deleted_at", "last_hash"}
     assert sync(source) == []
 
 
@@ -158,3 +159,19 @@ def test_malformed_rows_are_quarantined_with_rule_and_field(
             ("enum", "Status"),
         ]
     ), json.dumps(outcomes)
+
+
+def test_a_dead_sheets_service_opens_the_circuit_and_is_not_called_again(
+    sheets: tuple[SheetsState, str], source: SourceConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pipeline.connectors.http.BREAKERS", {})  # this test's breakers only
+    state, _ = sheets
+    state.faults = ["503"] * 1000
+    for _ in range(3):  # each sync retries, then gives up: three failures in a row open the circuit
+        with pytest.raises(SourceError):
+            sync(source)
+    calls = [path for path, _ in state.log if path.startswith("/v4/")]
+    with pytest.raises(CircuitOpen, match="failed repeatedly"):
+        sync(source)
+    after = [path for path, _ in state.log if path.startswith("/v4/")]
+    assert after == calls, "an open circuit sends nothing more to the dead service"

@@ -1,0 +1,78 @@
+"""A record deleted at its source leaves staging, the golden records and the facts; nothing else moves."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from pipeline.config import load_sources
+from pipeline.errors import StepError
+from pipeline.runner import run_batch
+from tests.integration.pipeline.conftest import fixed_clock
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+
+
+def _copy(demo_sources: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    shutil.copytree(demo_sources.parent, root)
+    return root
+
+
+def _run(warehouse: Warehouse, root: Path) -> str:
+    upgrade(warehouse)
+    return run_batch(warehouse, load_sources(root / "sources.toml"), clock=fixed_clock).status
+
+
+def _leads(warehouse: Warehouse) -> dict[str, int]:
+    """Staged lead key -> golden customer key."""
+    query = sa.text(
+        "SELECT s.source_key, x.customer_key FROM stg_customer s JOIN customer_xref x"
+        " ON x.source = s.source AND x.source_key = s.source_key WHERE s.source = 'sales_leads'"
+    )
+    with warehouse.engine.connect() as conn:
+        return {k: int(c) for k, c in conn.execute(query).all()}
+
+
+def test_a_row_deleted_from_the_workbook_is_deleted_in_the_warehouse(
+    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+) -> None:
+    root = _copy(demo_sources, tmp_path)
+    assert _run(warehouse, root) == "succeeded"
+    before = _leads(warehouse)
+    book = load_workbook(root / "sheets" / "leads.xlsx")
+    sheet = book["Leads"]
+    header = [c.value for c in sheet[1]]
+    gone = str(sheet.cell(row=2, column=header.index("Lead ID") + 1).value)
+    sheet.delete_rows(2)
+    book.save(root / "sheets" / "leads.xlsx")
+
+    assert _run(warehouse, root) == "succeeded"
+    after = _leads(warehouse)
+    with warehouse.engine.connect() as conn:
+        landed = conn.execute(sa.text(
+            "SELECT source_key FROM land_record WHERE source = 'sales_leads' AND batch_id = 2")).scalars().all()  # fmt: skip
+        events = conn.execute(sa.text(
+            "SELECT customer_key, reason FROM identity_event WHERE batch_id = 2 AND kind = 'removed'")).all()  # fmt: skip
+    assert landed == [gone], "only the deleted row lands, as its tombstone"
+    assert gone in before and after == {k: v for k, v in before.items() if k != gone}
+    assert [e.customer_key for e in events] == [before[gone]]
+
+
+def test_an_export_that_reads_empty_refuses_to_delete_everything(
+    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+) -> None:
+    root = _copy(demo_sources, tmp_path)
+    _run(warehouse, root)
+    before = _leads(warehouse)
+    book = load_workbook(root / "sheets" / "leads.xlsx")
+    book["Leads"].delete_rows(2, book["Leads"].max_row)
+    book.save(root / "sheets" / "leads.xlsx")
+
+    with pytest.raises(StepError, match="read no records, so all .* would count as deleted"):
+        _run(warehouse, root)
+    assert _leads(warehouse) == before, "nothing was deleted"
