@@ -57,7 +57,10 @@ def cdc_objects(body: Mapping[str, Any], entities: Iterable[str]) -> dict[str, l
     if not isinstance(responses, list):
         raise ValueError("CDC response has no CDCResponse list")
     for block in responses:
-        for query in block.get("QueryResponse", []) if isinstance(block, Mapping) else []:
+        queries = block.get("QueryResponse", []) if isinstance(block, Mapping) else None
+        if not isinstance(queries, list):
+            raise ValueError("a CDCResponse block is not an object with a QueryResponse list")
+        for query in queries:
             if not isinstance(query, Mapping):
                 continue
             for entity in wanted.intersection(query):
