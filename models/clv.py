@@ -25,6 +25,7 @@ CANDIDATES: tuple[str, ...] = (
     "bgnbd_l2=0.01",
     "pareto_nbd",
     "bgnbd_by_first_spend",
+    "bgnbd_core",
 )
 
 
@@ -37,21 +38,32 @@ def rfm_summary(
     date_col: str = "date",
     amount_col: str = "amount",
     unit_days: float = 7.0,
+    period: str = "D",
 ) -> pd.DataFrame:
     """Per-customer frequency/recency/T/monetary_value as of `calibration_end` (time in `unit_days` units).
 
-    Purchases on the same day by the same customer count as one (amounts summed), as in Fader, Hardie
-    and Lee (2005). Only customers whose first purchase is on or before `calibration_end` appear. With
-    `observation_end`, adds `frequency_holdout`, `monetary_holdout` and `duration_holdout`.
+    Purchases by the same customer in the same `period` count as one (amounts summed): `"D"` (same day,
+    as in Fader, Hardie and Lee 2005) or `"W"` (same Monday-Sunday week, times measured between week
+    starts: lifetimes' `calibration_and_holdout_data(freq="W")`). Only customers whose first purchase is on
+    or before `calibration_end` appear. With `observation_end`, adds `frequency_holdout`,
+    `monetary_holdout` and `duration_holdout`.
     """
-    cal_end = pd.Timestamp(calibration_end)
     missing = {customer_col, date_col, amount_col} - set(transactions.columns)
     if missing:
         raise ValueError(f"rfm_summary: transactions lack column(s) {sorted(missing)}")
-    frame = transactions.assign(_day=pd.to_datetime(transactions[date_col]).dt.normalize())
-    daily: pd.DataFrame = frame.groupby([customer_col, "_day"], as_index=False)[[amount_col]].sum()
+    if period not in ("D", "W"):
+        raise ValueError(f"rfm_summary: period={period!r} must be 'D' (day) or 'W' (week)")
+    dates = pd.to_datetime(transactions[date_col])
+    cal_end_date = pd.Timestamp(calibration_end)
+    obs_end_date = pd.Timestamp(observation_end) if observation_end is not None else cal_end_date
+    frame = transactions.assign(
+        _day=_period_start(dates, period),
+        _part=np.where(dates <= cal_end_date, "cal", np.where(dates <= obs_end_date, "hold", "after")),
+    )
+    cal_end = _period_start(pd.Series([cal_end_date]), period).iloc[0]
+    daily: pd.DataFrame = frame.groupby([customer_col, "_part", "_day"], as_index=False)[[amount_col]].sum()
     daily = daily.sort_values([customer_col, "_day"])
-    cal = daily[daily["_day"] <= cal_end]
+    cal = daily[daily["_part"] == "cal"]
     grouped = cal.groupby(customer_col)
     first = grouped["_day"].min()
     last = grouped["_day"].max()
@@ -69,13 +81,22 @@ def rfm_summary(
         }
     )
     if observation_end is not None:
-        obs_end = pd.Timestamp(observation_end)
-        hold = daily[(daily["_day"] > cal_end) & (daily["_day"] <= obs_end)].groupby(customer_col)
+        obs_end = _period_start(pd.Series([obs_end_date]), period).iloc[0]
+        hold = daily[daily["_part"] == "hold"].groupby(customer_col)
         summary["frequency_holdout"] = hold.size().reindex(summary.index).fillna(0.0).astype(float)
         summary["monetary_holdout"] = hold[amount_col].sum().reindex(summary.index).fillna(0.0)
         summary["duration_holdout"] = (obs_end - cal_end).days / unit_days
     summary.index.name = customer_col
     return summary
+
+
+def _period_start(dates: pd.Series, period: str) -> pd.Series:
+    """Midnight of each date (`"D"`) or the Monday starting its week (`"W"`)."""
+    days: pd.Series = dates.dt.normalize()
+    if period == "W":
+        monday: pd.Series = days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+        return monday
+    return days
 
 
 @dataclass
@@ -138,6 +159,12 @@ def _fit_one(name: str, summary: pd.DataFrame) -> Any:
     from lifetimes import BetaGeoFitter, ParetoNBDFitter
 
     grouped = summary.groupby(["frequency", "recency", "T"]).size().rename("weight").reset_index()
+    if name == "bgnbd_core":
+        from models.bgnbd import CoreBGNBD
+
+        return CoreBGNBD().fit(
+            grouped["frequency"], grouped["recency"], grouped["T"], weights=grouped["weight"]
+        )
     if name == "pareto_nbd":
         fitter: Any = ParetoNBDFitter()
     else:
@@ -156,6 +183,7 @@ def backtest_purchase_models(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
+    period: str = "D",
 ) -> pd.DataFrame:
     """Aggregate relative error of each candidate over rolling origins *within* the calibration period.
 
@@ -168,11 +196,18 @@ def backtest_purchase_models(
     for weeks in origins_weeks:
         origin = cal_end - pd.Timedelta(weeks=weeks)
         summary = rfm_summary(
-            transactions, origin, cal_end, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+            transactions,
+            origin,
+            cal_end,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            period=period,
         )
         actual = float(summary["frequency_holdout"].sum())
         for name in candidates:
-            predicted = float(PurchaseModel.fit(summary, name).predict(summary, weeks).sum())
+            horizon = float(summary["duration_holdout"].iloc[0])
+            predicted = float(PurchaseModel.fit(summary, name).predict(summary, horizon).sum())
             rows[name][f"err_{weeks}w"] = predicted / actual - 1.0
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["mean_abs_error"] = table.abs().mean(axis=1)

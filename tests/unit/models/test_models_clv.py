@@ -59,3 +59,34 @@ def test_bgnbd_holdout_prediction_and_clv_are_sane(cdnow_summary: pd.DataFrame) 
 def test_unknown_purchase_model_is_rejected(cdnow_summary: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="not one of"):
         PurchaseModel.fit(cdnow_summary, "magic")
+
+
+def test_rfm_summary_merges_purchases_by_calendar_week() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 1],
+            # Wed and Sun of one week, Mon of the next; Tue (calibration end) and Thu of the week after
+            "date": ["2024-01-03", "2024-01-07", "2024-01-08", "2024-01-16", "2024-01-18"],
+            "amount": [10.0, 5.0, 20.0, 1.0, 2.0],
+        }
+    )
+    summary = rfm_summary(tx, "2024-01-16", "2024-01-31", period="W")
+    assert summary.loc[1, "frequency"] == 2  # weeks of Jan 1, Jan 8, Jan 15
+    assert summary.loc[1, "recency"] == pytest.approx(2.0)
+    assert summary.loc[1, "T"] == pytest.approx(2.0)
+    assert summary.loc[1, "first_amount"] == pytest.approx(15.0)
+    assert summary.loc[1, "frequency_holdout"] == 1  # Jan 18 (its week began in calibration)
+    assert summary.loc[1, "duration_holdout"] == pytest.approx(2.0)
+
+
+def test_rfm_summary_rejects_unknown_period() -> None:
+    tx = pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"], "amount": [1.0]})
+    with pytest.raises(ValueError, match="period"):
+        rfm_summary(tx, "2024-02-01", period="M")
+
+
+def test_weekly_summary_matches_lifetimes_weekly_treatment_on_cdnow_sample() -> None:
+    summary = rfm_summary(load_cdnow("sample"), "1997-09-30", "1998-06-30", period="W")
+    # lifetimes.utils.calibration_and_holdout_data(..., freq="W") gives the same counts
+    assert summary["frequency"].sum() == 2216
+    assert summary["frequency_holdout"].sum() == 1788
