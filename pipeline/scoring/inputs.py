@@ -15,6 +15,7 @@ from warehouse.schema import (
     customer_xref,
     dim_customer,
     dim_date,
+    dim_product,
     fact_interaction,
     fact_sales_line,
     mart_kpi_daily,
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 class Inputs:
     """The warehouse frames the models read (pandas), and the data end they are scored as of."""
 
-    sales: pd.DataFrame  # customer_id, date, amount, quantity
+    sales: pd.DataFrame  # customer_id, date, amount, quantity, product, category
     interactions: pd.DataFrame  # customer_id, date, kind, text
     customers: pd.DataFrame  # customer_id, is_customer, segment, first_seen, firmographic columns
     revenue: pd.Series  # daily revenue to as_of, DatetimeIndex with freq D
@@ -37,13 +38,20 @@ class Inputs:
 
 def read_inputs(conn: Connection) -> Inputs:
     """Sales, interactions, customers (with firmographics) and daily revenue from the core and marts."""
-    f, d = fact_sales_line, dim_date
+    f, d, p = fact_sales_line, dim_date, dim_product
     sales = pandas_frame(
         conn,
         sa.select(
-            f.c.customer_key.label("customer_id"), d.c.day.label("date"), f.c.amount, f.c.quantity
-        ).join(d, d.c.date_key == f.c.date_key),
-        ["customer_id", "date", "amount", "quantity"],
+            f.c.customer_key.label("customer_id"),
+            d.c.day.label("date"),
+            f.c.amount,
+            f.c.quantity,
+            p.c.name.label("product"),
+            p.c.category,
+        )
+        .join(d, d.c.date_key == f.c.date_key)
+        .outerjoin(p, p.c.product_key == f.c.product_key),
+        ["customer_id", "date", "amount", "quantity", "product", "category"],
     )
     sales["date"] = pd.to_datetime(sales["date"])
     i = fact_interaction

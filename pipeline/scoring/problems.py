@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 CHURN_DAYS = 90  # churned = no purchase in this many days after the cut-off
 LEAD_DAYS = 180  # converted = first purchase within this many days after the cut-off
+UPSELL_DAYS = 90  # upsold = bought a category new to the customer within this many days after the cut-off
 MIN_POSITIVES = 10  # fewer positive (or negative) labels than this: the classifier is not trained
 
 METRICS = {
@@ -38,6 +39,7 @@ METRICS = {
     "clv": Metric("mae", higher_is_better=False, drift=0.25),
     "lead_score": Metric("auc", higher_is_better=True, drift=0.05),
     "forecast": Metric("wape", higher_is_better=False, drift=0.25),
+    "upsell": Metric("auc", higher_is_better=True, drift=0.05),
 }
 
 
@@ -156,9 +158,53 @@ def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
     )
 
 
+def upsell_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
+    """(customer, category not yet bought) pairs at data end − 90 days; label: bought it in the 90 days after.
+
+    Held out by customer (the same key hash as the other models); the baseline is the category's uptake
+    among the customer's segment, measured on the same holdout pairs.
+    """
+    from models.churn import ChurnModel, classification_metrics
+    from models.upsell import candidate_pairs, upsell_label
+
+    cutoff = inputs.as_of - pd.Timedelta(days=UPSELL_DAYS)
+    x = candidate_pairs(inputs.sales, inputs.customers, cutoff)
+    if x.empty:
+        return None
+    y = upsell_label(inputs.sales, x.index, cutoff, UPSELL_DAYS)
+    customers = x.index.get_level_values("customer_id")
+    hold = registry.in_holdout(pd.Index(customers)).to_numpy()
+    train, test = ~hold, hold
+    for part, least in ((train, MIN_POSITIVES), (test, 2)):
+        positives = int(y[part].sum())
+        if min(positives, int(part.sum()) - positives) < least:
+            return None
+
+    def rescore(model: Any) -> dict[str, float]:
+        proba = model.predict_proba(x[test])
+        metrics = classification_metrics(y[test], proba)
+        baseline = classification_metrics(y[test], x.loc[test, "segment_uptake"].clip(0.0, 1.0))
+        return metrics | {"baseline_auc": baseline["auc"], "positive_rate": float(y[test].mean())}
+
+    n_test = int(pd.Index(customers[test]).nunique())
+    return Problem(
+        algorithm="xgboost+isotonic",
+        rows=len(x),
+        features=list(x.columns),
+        train_start=inputs.sales["date"].min().date(),
+        holdout=(
+            f"{n_test} of {customers.nunique()} customers (fixed key hash, {registry.HOLDOUT_SHARE}%); "
+            f"pairs at {cutoff.date()}, upsold = new category bought to {inputs.as_of.date()}"
+        ),
+        fit=lambda: ChurnModel().fit(x[train], y[train]),
+        rescore=rescore,
+    )
+
+
 PROBLEMS: dict[str, Callable[[Inputs, pd.DataFrame], Problem | None]] = {
     "churn": churn_problem,
     "clv": clv_problem,
     "lead_score": lead_problem,
     "forecast": forecast_problem,
+    "upsell": upsell_problem,
 }

@@ -58,6 +58,10 @@ def build_scores(
         x = prospect_features(inputs.customers, inputs.interactions, prospects, as_of)
         if len(x):
             frame["lead_score"] = fitted["lead_score"].predict_proba(x)
+    frame["upsell_category"] = None
+    frame["upsell_product"] = None
+    if "upsell" in fitted:
+        frame = _with_upsell(frame, inputs, fitted["upsell"])
     actions = _actions(frame, inputs, rfm_scores, next_best_actions)
     versions = ",".join(f"{n}:{r['version']}" for n, r in champions.items() if r is not None)
     table = frame.assign(action=actions["action"], action_value=actions["expected_value"])
@@ -68,7 +72,9 @@ def build_scores(
             "clv_12m": _num(row["clv_12m"]),
             "expected_orders_12m": _num(row["expected_orders_12m"]),
             "lead_score": _num(row["lead_score"]),
-            "upsell_propensity": None,
+            "upsell_propensity": _num(row["upsell_propensity"]),
+            "upsell_category": row["upsell_category"],
+            "upsell_product": row["upsell_product"],
             "next_best_action": row["action"],
             "action_value": round(float(row["action_value"]), 2),
             "scored_at": now,
@@ -79,7 +85,28 @@ def build_scores(
     return scores, forecast_rows(inputs.revenue, fitted.get("forecast"), champions.get("forecast"))
 
 
-_SCORE_COLUMNS = ("churn_probability", "recency_days", "clv_12m", "expected_orders_12m", "lead_score")
+_SCORE_COLUMNS = (
+    "churn_probability", "recency_days", "clv_12m", "expected_orders_12m", "lead_score", "upsell_propensity",
+)  # fmt: skip
+
+
+def _with_upsell(frame: pd.DataFrame, inputs: Inputs, model: Any) -> pd.DataFrame:
+    """The best new category per customer at the data end, its propensity and the product to lead with."""
+    from models.upsell import best_offer, best_sellers, candidate_pairs
+
+    x = candidate_pairs(inputs.sales, inputs.customers, inputs.as_of)
+    if x.empty:
+        return frame
+    offer = best_offer(model.predict_proba(x)).reindex(frame.index)
+    leads = best_sellers(inputs.sales, inputs.customers)
+    segment = inputs.customers.set_index("customer_id")["segment"].reindex(frame.index).fillna("Unassigned")
+    out = frame.assign(upsell_propensity=offer["upsell_propensity"])
+    out["upsell_category"] = [c if isinstance(c, str) else None for c in offer["upsell_category"]]
+    out["upsell_product"] = [
+        leads.get((str(s), c)) if c is not None else None
+        for s, c in zip(segment, out["upsell_category"], strict=True)
+    ]
+    return out
 
 
 def _actions(frame: pd.DataFrame, inputs: Inputs, rfm_scores: Any, next_best_actions: Any) -> pd.DataFrame:
@@ -91,6 +118,7 @@ def _actions(frame: pd.DataFrame, inputs: Inputs, rfm_scores: Any, next_best_act
     table["clv"] = frame["clv_12m"]
     table["recency_days"] = frame["recency_days"]
     table["lead_conversion_probability"] = frame["lead_score"]
+    table["upsell_propensity"] = frame["upsell_propensity"].fillna(0.0)
     recent = inputs.as_of - pd.Timedelta(days=OPEN_COMPLAINT_DAYS)
     complaints = inputs.interactions[
         (inputs.interactions["kind"] == "complaint")
