@@ -6,8 +6,10 @@ product (each product's own mean removed from both sides, so pack sizes and best
 for price effects). e is the elasticity: a 1% higher price changes quantity by e%.
 
 An estimate is given only when the data support one: at least `min_lines` lines, a spread of relative
-prices (std of the log) of at least `min_variation`, a negative slope, and p < `alpha`. Otherwise the
-row says which test failed. The guidance moves price by `STEP` at most, the way revenue rises:
+prices (std of the log) of at least `min_variation`, a negative slope, and a p-value under `alpha`
+after the Benjamini-Hochberg adjustment over all groups (many groups tested at 5% would otherwise give
+about one false "estimate" in twenty where price has no effect at all). Otherwise the row says which
+test failed. The guidance moves price by `STEP` at most, the way revenue rises:
 revenue changes by (1 + d)^(1 + e) - 1 for a price change d.
 """
 
@@ -78,19 +80,35 @@ def guidance(
 ) -> pd.DataFrame:
     """One row per group: status (estimated / insufficient), reason, elasticity and the price guidance."""
     t = thresholds or Thresholds()
-    rows = []
+    keys, fits = [], []
     for key, group in lines.groupby(list(by), sort=True):
-        keys = key if isinstance(key, tuple) else (key,)
-        fit = elasticity(group)
-        row = dict(zip(by, (str(k) for k in keys), strict=True)) | _verdict(fit, t)
-        rows.append(row)
+        keys.append(key if isinstance(key, tuple) else (key,))
+        fits.append(elasticity(group))
+    adjusted = adjust_p([f["p"] for f in fits])
+    rows = [
+        dict(zip(by, (str(k) for k in key), strict=True)) | _verdict(fit | {"p_adj": q}, t)
+        for key, fit, q in zip(keys, fits, adjusted, strict=True)
+    ]
     columns = [*by, "status", "reason", "observations", "price_variation", "elasticity", "std_error"]
     columns += ["p_value", "recommended_change_pct", "guidance"]
     return pd.DataFrame(rows, columns=columns)
 
 
+def adjust_p(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (NaN stays NaN; the others are adjusted among themselves)."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    if len(valid):
+        order = valid[np.argsort(p[valid])]
+        ranked = p[order] * len(valid) / np.arange(1, len(valid) + 1)
+        out[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    return [float(v) for v in out]
+
+
 def _verdict(fit: dict[str, float], t: Thresholds) -> dict[str, object]:
     n, variation, e, se, p = int(fit["n"]), fit["variation"], fit["e"], fit["se"], fit["p"]
+    q = fit.get("p_adj", p)
     base: dict[str, object] = {
         "observations": n,
         "price_variation": variation,
@@ -108,8 +126,10 @@ def _verdict(fit: dict[str, float], t: Thresholds) -> dict[str, object]:
         reason = "too few lines per product to fit a slope within products"
     elif e >= 0:
         reason = f"slope {e:+.2f} is not negative: quantity does not fall when price rises here (p = {p:.2f})"
-    elif p >= t.alpha:
-        reason = f"slope {e:+.2f} is not significant (p = {p:.2f} >= {t.alpha})"
+    elif q >= t.alpha:
+        reason = (
+            f"slope {e:+.2f} is not significant (p = {p:.3f}, {q:.2f} adjusted for all groups >= {t.alpha})"
+        )
     if reason is not None:
         return base | {
             "status": INSUFFICIENT,
@@ -121,7 +141,7 @@ def _verdict(fit: dict[str, float], t: Thresholds) -> dict[str, object]:
     kind = "elastic" if e < -1.0 else "inelastic"
     return base | {
         "status": ESTIMATED,
-        "reason": f"{n} lines, price spread {variation:.3f}, slope {e:.2f} ± {se:.2f} (p = {p:.3f})",
+        "reason": f"{n} lines, price spread {variation:.3f}, slope {e:.2f} ± {se:.2f} (p = {p:.2g}, adjusted {q:.2g})",
         "elasticity": e,
         "std_error": se,
         "p_value": p,

@@ -15,7 +15,8 @@ from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
 
-RECENT_DAYS = 90  # the current budget is the mean daily spend of this many days up to the data end
+RECENT_DAYS = 365  # the current budget is the mean daily spend of this many days up to the data end
+LIVE_DAYS = 90  # campaigns with spend in this many days up to the data end are reallocated among themselves
 
 
 def attributed(lines: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
@@ -110,9 +111,10 @@ def response_rows(fitted: Mapping[str, Any], current: pd.Series) -> list[dict[st
 def allocation_rows(
     level: str, curves: Mapping[str, ResponseCurve], current: pd.Series, channel_of: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """Today's total daily spend over `curves` split to maximise expected return (nothing with < 2)."""
-    names = [n for n in sorted(curves) if n in current.index]
-    total = float(current.reindex(names).sum())
+    """Today's total daily spend split over `curves` to maximise expected return (nothing with < 2)."""
+    names = sorted(curves)
+    current = current.reindex(names, fill_value=0.0)  # a fitted channel with no spend now may get some
+    total = float(current.sum())
     if len(names) < 2 or total <= 0:
         return []
     plan = allocate({n: curves[n] for n in names}, total).set_index("channel")
@@ -156,7 +158,7 @@ def marketing_rows(
     channel_now = current_spend(days, "channel", as_of)
     out["mart_channel_response"] = response_rows(channels, channel_now)
     allocation = allocation_rows("channel", channels["curves"], channel_now, {})
-    recent = days[days["date"] > as_of - pd.Timedelta(days=RECENT_DAYS)]
+    recent = days[days["date"] > as_of - pd.Timedelta(days=LIVE_DAYS)]
     live = days[days["campaign_id"].isin(set(recent["campaign_id"]))]
     if live["campaign_id"].nunique() >= 2:
         channel_of = dict(zip(live["campaign_id"], live["channel"], strict=True))
