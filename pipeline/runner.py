@@ -1,4 +1,5 @@
-"""Run one batch: land -> stage -> match -> core -> relationships -> marts -> analytics -> score, each step recorded in the ops tables.
+"""Run one batch: land -> stage -> match -> core -> relationships -> marts -> analytics -> score, each
+step recorded in the ops tables.
 
 Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
 finish (a crash, a kill) is resumed by the next run under the same batch id, from its first step that
