@@ -75,7 +75,7 @@ def revenue_change(price_change: float, e: float) -> float:
     return float((1.0 + price_change) ** (1.0 + e) - 1.0)
 
 
-def guidance(
+def price_guidance(
     lines: pd.DataFrame, by: Sequence[str] = ("segment", "category"), thresholds: Thresholds | None = None
 ) -> pd.DataFrame:
     """One row per group: status (estimated / insufficient), reason, elasticity and the price guidance."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.pricing import guidance
+from models.pricing import price_guidance
 from pipeline.analytics.descriptive import (
     affinity_rows,
     cohort_rows,
@@ -47,7 +47,7 @@ def analytics_rows(data: Warehouse) -> dict[str, list[dict[str, Any]]]:
 
 def price_rows(lines: pd.DataFrame) -> list[dict[str, Any]]:
     """Price guidance per customer segment and product category (or the reason there is none)."""
-    table = guidance(lines[lines["list_price"].notna()], by=("segment", "category"))
+    table = price_guidance(lines[lines["list_price"].notna()], by=("segment", "category"))
     rows = table.to_dict("records")
     for row in rows:
         for name in ("elasticity", "std_error", "p_value", "recommended_change_pct"):

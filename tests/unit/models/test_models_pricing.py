@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.pricing import ESTIMATED, INSUFFICIENT, adjust_p, elasticity, guidance, revenue_change
+from models.pricing import ESTIMATED, INSUFFICIENT, adjust_p, elasticity, price_guidance, revenue_change
 
 
 def _lines(n: int, e: float, discounts: tuple[float, ...], seed: int = 0, **keys: str) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def test_guidance_gives_numbers_only_where_the_data_support_them() -> None:
             _lines(800, 0.0, (0.0, 0.1, 0.2, 0.3), 5, segment="school", category="Tea"),  # no effect
         ]
     )
-    table = guidance(lines).set_index(["segment", "category"])
+    table = price_guidance(lines).set_index(["segment", "category"])
     elastic, inelastic = table.loc[("office", "Paper")], table.loc[("retail", "Paper")]
     assert elastic["status"] == ESTIMATED and elastic["recommended_change_pct"] == -5.0
     assert "elastic" in elastic["guidance"] and elastic["elasticity"] == pytest.approx(-2.0, abs=0.25)
