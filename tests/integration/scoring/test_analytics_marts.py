@@ -21,6 +21,7 @@ from pipeline.runner import run_batch
 from pipeline.steps import build_analytics
 from settings import get_settings
 from tests.integration.pipeline.conftest import fixed_clock, generate_demo, snapshot
+from warehouse import analytics_queries
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
@@ -177,3 +178,25 @@ def test_rerunning_the_step_replaces_the_marts(warehouse: Warehouse) -> None:
         result = build_analytics(conn)
     assert result.rows_out == sum(len(rows) for rows in before.values())
     assert snapshot(warehouse, MARTS) == before
+
+
+def test_portal_queries_read_the_marts(warehouse: Warehouse) -> None:
+    top = analytics_queries.kpi_drivers(warehouse, "previous_week", dimension="region", top=1)
+    assert [(str(r["period_start"]), r["member"]) for r in top] == [(str(DROP_WEEK), DROP_REGION)]
+    assert len(analytics_queries.kpi_drivers(warehouse, top=2)) == 12  # 6 dimensions x 2
+    segments = analytics_queries.rfm_segments(warehouse)
+    assert sum(s["customers"] for s in segments) == len(_buyers(warehouse))
+    assert [s["monetary"] for s in segments] == sorted((s["monetary"] for s in segments), reverse=True)
+    assert [g["comparison"] for g in analytics_queries.growth(warehouse)][::4] == ["DoD", "WoW", "MoM", "YoY"]
+    flagged = analytics_queries.anomalies(warehouse, dt.date(2026, 1, 1), dt.date(2026, 11, 27), "revenue")
+    assert flagged and all(r["is_anomaly"] and r["kpi"] == "revenue" for r in flagged)
+    assert all(
+        r["status"] == "insufficient" for r in analytics_queries.price_guidance(warehouse, "insufficient")
+    )
+    plan = analytics_queries.budget_allocation(warehouse)
+    assert plan == sorted(plan, key=lambda r: -r["recommended_spend"])
+    offers = analytics_queries.upsell_candidates(warehouse, limit=20)
+    assert len(offers) == 20 and all(o["upsell_category"] and o["upsell_product"] for o in offers)
+    assert [o["upsell_propensity"] for o in offers] == sorted(
+        (o["upsell_propensity"] for o in offers), reverse=True
+    )
