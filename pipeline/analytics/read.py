@@ -84,6 +84,7 @@ def read_lines(conn: Connection) -> pd.DataFrame:
         .outerjoin(p, p.c.product_key == f.c.product_key)
         .outerjoin(r, r.c.rep_key == f.c.rep_key)
         .outerjoin(ch, ch.c.channel_key == f.c.channel_key)
+        .order_by(f.c.source, f.c.doc_type, f.c.doc_key, f.c.line_no)  # the same sums on every dialect
     )
     columns = [*LINE_COLUMNS, "source", "doc_type", "doc_key"]
     lines = pandas_frame(conn, query, columns)
@@ -91,7 +92,7 @@ def read_lines(conn: Connection) -> pd.DataFrame:
     lines["date"] = pd.to_datetime(lines["date"])
     for name in ("amount", "quantity", "unit_price", "list_price"):
         lines[name] = pd.to_numeric(lines[name], errors="coerce").astype(float)
-    return lines[LINE_COLUMNS].sort_values(["date", "order_id"], ignore_index=True)
+    return lines[LINE_COLUMNS].sort_values(["date", "order_id"], kind="stable", ignore_index=True)
 
 
 def read_campaign_days(conn: Connection) -> pd.DataFrame:
@@ -113,6 +114,7 @@ def read_campaign_days(conn: Connection) -> pd.DataFrame:
         .join(d, d.c.date_key == f.c.date_key)
         .join(k, k.c.campaign_key == f.c.campaign_key)
         .join(ch, ch.c.channel_key == k.c.channel_key)
+        .order_by(k.c.campaign_key, d.c.day)
     )
     days = pandas_frame(conn, query, CAMPAIGN_COLUMNS)
     days["date"] = pd.to_datetime(days["date"])
