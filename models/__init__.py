@@ -1,5 +1,5 @@
 """Models of the Customer 360 platform: CLV, churn, forecast, sentiment, descriptive and diagnostic analytics,
-marketing budget allocation and next best action.
+marketing budget allocation, upsell propensity, price guidance and next best action.
 
 Every model takes pandas frames (the warehouse marts' shape) and returns frames or series. Importing this
 package is cheap: entry points are resolved lazily, so lifetimes, xgboost, prophet and statsforecast load
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from models.evaluate import evaluate
     from models.forecast import ForecastResult, fit_forecast
     from models.nba import next_best_actions
+    from models.pricing import elasticity, price_guidance
     from models.sentiment import get_scorer, score_texts
+    from models.upsell import best_offer, candidate_pairs, upsell_label
 
 _EXPORTS: dict[str, str] = {
     "ModelCard": "models.card",
@@ -46,6 +48,11 @@ _EXPORTS: dict[str, str] = {
     "drivers": "models.diagnostic",
     "explain_change": "models.diagnostic",
     "next_best_actions": "models.nba",
+    "elasticity": "models.pricing",
+    "price_guidance": "models.pricing",
+    "best_offer": "models.upsell",
+    "candidate_pairs": "models.upsell",
+    "upsell_label": "models.upsell",
     "ChurnModel": "models.churn",
     "cross_validate": "models.churn",
     "engagement_features": "models.churn",
@@ -71,11 +78,14 @@ __all__ = [
     "SpendModel",
     "allocate",
     "anomaly_flags",
+    "best_offer",
+    "candidate_pairs",
     "campaign_metrics",
     "cohort_retention",
     "cross_validate",
     "customer_lifetime_value",
     "drivers",
+    "elasticity",
     "engagement_features",
     "evaluate",
     "explain_change",
@@ -84,12 +94,14 @@ __all__ = [
     "get_scorer",
     "growth",
     "next_best_actions",
+    "price_guidance",
     "product_affinity",
     "rfm_scores",
     "rfm_summary",
     "score_texts",
     "select_purchase_model",
     "transaction_features",
+    "upsell_label",
 ]
 
 

@@ -1,6 +1,6 @@
 """Customer feature frames and labels for the warehouse-trained models, as of a cut-off date.
 
-Inputs are the warehouse facts read as pandas frames (see `pipeline/steps/score.py` for the queries):
+Inputs are the warehouse facts read as pandas frames (see `pipeline/scoring/inputs.py` for the queries):
 ``sales`` (customer_id, date, amount, quantity), ``interactions`` (customer_id, date, kind, text) and
 ``customers`` (customer_id, is_customer, segment, first_seen plus firmographic columns). Every function
 only looks at rows dated on or before the cut-off, so a label window after it is never seen by features.

@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "demo-data", help="generate the demo data set (see --help of this command)", add_help=False
     )
-    run = sub.add_parser("run", help="run one batch: extract, land, stage, match, core, marts")
+    run = sub.add_parser(
+        "run", help="run one batch: land, stage, match, core, relationships, marts, analytics, score"
+    )
     run.add_argument("--config", type=Path, help="sources config (default: the demo data's sources.toml)")
     run.add_argument("--force", action="store_true", help="run every step even when the input is unchanged")
     sub.add_parser("migrate", help="upgrade the warehouse schema to the newest revision")

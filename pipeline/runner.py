@@ -1,4 +1,5 @@
-"""Run one batch: land -> stage -> match -> core -> marts, each step recorded in the ops tables.
+"""Run one batch: land -> stage -> match -> core -> relationships -> marts -> analytics -> score, each
+step recorded in the ops tables.
 
 Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
 finish (a crash, a kill) is resumed by the next run under the same batch id, from its first step that
@@ -20,7 +21,16 @@ from sqlalchemy.engine import Connection
 from pipeline import ops
 from pipeline.errors import StepError
 from pipeline.records import SourceConfig
-from pipeline.steps import build_core, build_marts, build_relationships, land, match, score, stage
+from pipeline.steps import (
+    build_analytics,
+    build_core,
+    build_marts,
+    build_relationships,
+    land,
+    match,
+    score,
+    stage,
+)
 from warehouse.engine import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -49,6 +59,7 @@ def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
         ("core", lambda conn, batch, now: build_core(conn, now.date())),
         ("relationships", lambda conn, batch, now: build_relationships(conn)),
         ("marts", lambda conn, batch, now: build_marts(conn, now.date())),
+        ("analytics", lambda conn, batch, now: build_analytics(conn)),
         ("score", lambda conn, batch, now: score(conn, batch, now)),
     ]
 

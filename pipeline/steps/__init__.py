@@ -1,5 +1,6 @@
 """The batch steps, in the order the runner runs them."""
 
+from pipeline.steps.analytics import build_analytics
 from pipeline.steps.core import build_core
 from pipeline.steps.land import land
 from pipeline.steps.marts import build_marts
@@ -8,4 +9,13 @@ from pipeline.steps.relationships import build_relationships
 from pipeline.steps.score import score
 from pipeline.steps.stage import stage
 
-__all__ = ["build_core", "build_marts", "build_relationships", "land", "match", "score", "stage"]
+__all__ = [
+    "build_analytics",
+    "build_core",
+    "build_marts",
+    "build_relationships",
+    "land",
+    "match",
+    "score",
+    "stage",
+]

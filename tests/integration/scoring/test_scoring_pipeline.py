@@ -22,7 +22,7 @@ from tests.integration.pipeline.conftest import fixed_clock, generate_demo, snap
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
-MODELS = {"churn", "clv", "forecast", "lead_score"}
+MODELS = {"churn", "clv", "forecast", "lead_score", "upsell"}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse
         warehouse = Warehouse.from_url(settings.warehouse_url)
         upgrade(warehouse)
         outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
-        assert outcome.steps_run[-2:] == ("marts", "score")
+        assert outcome.steps_run[-3:] == ("marts", "analytics", "score")
         yield warehouse, settings, sources
         warehouse.engine.dispose()
     get_settings.cache_clear()
@@ -57,8 +57,14 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
         assert (settings.var_dir / "models" / row["model"] / f"{row['version']}.pkl").exists()
         if row["model"] in ("churn", "lead_score"):
             assert 0.5 < metrics["auc"] <= 1.0, (row["model"], metrics)  # better than a coin on the holdout
+        if row["model"] == "upsell":
+            assert 0.0 <= metrics["baseline_auc"] <= 1.0 and 0.0 < metrics["positive_rate"] < 1.0, metrics
 
     customers = _rows(warehouse, "SELECT customer_key, is_customer FROM dim_customer")
+    buyers = {
+        r["customer_key"] for r in _rows(warehouse, "SELECT DISTINCT customer_key FROM fact_sales_line")
+    }
+    categories = {r["category"] for r in _rows(warehouse, "SELECT DISTINCT category FROM dim_product")}
     scores = {r["customer_key"]: r for r in _rows(warehouse, "SELECT * FROM mart_customer_score")}
     assert set(scores) == {c["customer_key"] for c in customers}
     for customer in customers:
@@ -69,7 +75,13 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
             assert score["lead_score"] is None
         else:
             assert 0.0 <= score["lead_score"] <= 1.0 and score["churn_probability"] is None
-        assert score["model_versions"] == "churn:1,clv:1,lead_score:1,forecast:1"
+        if score["upsell_category"] is not None:  # the best category the customer has not bought yet
+            assert customer["customer_key"] in buyers and score["upsell_category"] in categories
+            assert 0.0 <= score["upsell_propensity"] <= 1.0 and score["upsell_product"]
+        else:
+            assert score["upsell_propensity"] is None
+        assert score["model_versions"] == "churn:1,clv:1,lead_score:1,forecast:1,upsell:1"
+    assert sum(s["upsell_category"] is not None for s in scores.values()) > 0.8 * len(buyers)
     actions = {s["next_best_action"] for s in scores.values()}
     assert {"retention_call", "nurture_lead"} <= actions
 
@@ -83,7 +95,13 @@ def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
     scored: tuple[Warehouse, Settings, Path],
 ) -> None:
     warehouse, settings, sources = scored
-    tables = ["model_registry", "mart_customer_score", "mart_sales_forecast"]
+    tables = [
+        "model_registry",
+        "mart_customer_score",
+        "mart_sales_forecast",
+        "mart_kpi_drivers",
+        "mart_price_guidance",
+    ]
     before = snapshot(warehouse, tables)
     # Same input, forced batch: nothing is due, so no training and the same scores.
     assert run_batch(warehouse, load_sources(sources), clock=fixed_clock, force=True).status == "succeeded"

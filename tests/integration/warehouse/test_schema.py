@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -35,3 +36,23 @@ def test_tsql_uses_sql_server_types() -> None:
     ddl = sqlserver_ddl()
     assert "NVARCHAR(max)" in ddl and "DATETIME2" in ddl and "IDENTITY" in ddl
     assert "NTEXT" not in ddl
+
+
+def test_upgrade_from_the_shipped_revision_keeps_scores_and_adds_the_analytics_marts(
+    warehouse: Warehouse,
+) -> None:
+    upgrade(warehouse, "0001")
+    with warehouse.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO mart_customer_score (customer_key, churn_probability, scored_at, model_versions) "
+                "VALUES (7, 0.25, '2026-11-27 23:00:00', 'churn:1')"
+            )
+        )
+    upgrade(warehouse)
+    with warehouse.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        row = conn.execute(sa.text("SELECT * FROM mart_customer_score")).mappings().one()
+    assert diff == []
+    assert row["churn_probability"] == 0.25 and row["upsell_category"] is None
+    assert "mart_price_guidance" in sa.inspect(warehouse.engine).get_table_names()

@@ -135,6 +135,70 @@ GO
 CREATE INDEX ix_identity_review_status ON identity_review (status);
 GO
 
+CREATE TABLE mart_budget_allocation (
+	level VARCHAR(10) NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	channel VARCHAR(40) NOT NULL, 
+	daily_budget FLOAT NOT NULL, 
+	current_spend FLOAT NOT NULL, 
+	recommended_spend FLOAT NOT NULL, 
+	share FLOAT NOT NULL, 
+	expected_conversions FLOAT NOT NULL, 
+	expected_return FLOAT NOT NULL, 
+	current_return FLOAT NOT NULL, 
+	marginal_return FLOAT NOT NULL, 
+	roi FLOAT NULL, 
+	CONSTRAINT pk_mart_budget_allocation PRIMARY KEY (level, name)
+);
+GO
+
+CREATE TABLE mart_campaign_performance (
+	campaign_key INTEGER NOT NULL, 
+	name NVARCHAR(200) NOT NULL, 
+	channel VARCHAR(40) NOT NULL, 
+	start_date DATETIME NULL, 
+	end_date DATETIME NULL, 
+	spend NUMERIC(14, 2) NOT NULL, 
+	impressions INTEGER NOT NULL, 
+	clicks INTEGER NOT NULL, 
+	conversions INTEGER NOT NULL, 
+	ctr FLOAT NULL, 
+	conversion_rate FLOAT NULL, 
+	cac FLOAT NULL, 
+	customers INTEGER NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	roi FLOAT NULL, 
+	CONSTRAINT pk_mart_campaign_performance PRIMARY KEY (campaign_key)
+);
+GO
+
+CREATE INDEX ix_mart_campaign_performance_channel ON mart_campaign_performance (channel);
+GO
+
+CREATE TABLE mart_channel_response (
+	channel VARCHAR(40) NOT NULL, 
+	alpha FLOAT NOT NULL, 
+	half_saturation FLOAT NOT NULL, 
+	shape FLOAT NOT NULL, 
+	decay FLOAT NOT NULL, 
+	value_per_conversion FLOAT NOT NULL, 
+	days INTEGER NOT NULL, 
+	current_daily_spend FLOAT NOT NULL, 
+	current_daily_return FLOAT NOT NULL, 
+	CONSTRAINT pk_mart_channel_response PRIMARY KEY (channel)
+);
+GO
+
+CREATE TABLE mart_cohort_retention (
+	cohort_month DATETIME NOT NULL, 
+	months_since_first INTEGER NOT NULL, 
+	cohort_size INTEGER NOT NULL, 
+	active_customers INTEGER NOT NULL, 
+	retention FLOAT NOT NULL, 
+	CONSTRAINT pk_mart_cohort_retention PRIMARY KEY (cohort_month, months_since_first)
+);
+GO
+
 CREATE TABLE mart_customer_kpi (
 	customer_key INTEGER NOT NULL, 
 	name NVARCHAR(200) NOT NULL, 
@@ -166,6 +230,24 @@ GO
 CREATE INDEX ix_mart_customer_kpi_revenue_total ON mart_customer_kpi (revenue_total);
 GO
 
+CREATE TABLE mart_customer_rfm (
+	customer_key INTEGER NOT NULL, 
+	recency_days INTEGER NOT NULL, 
+	frequency INTEGER NOT NULL, 
+	monetary NUMERIC(14, 2) NOT NULL, 
+	r_score INTEGER NOT NULL, 
+	f_score INTEGER NOT NULL, 
+	m_score INTEGER NOT NULL, 
+	rfm VARCHAR(3) NOT NULL, 
+	segment VARCHAR(30) NOT NULL, 
+	as_of DATETIME NOT NULL, 
+	CONSTRAINT pk_mart_customer_rfm PRIMARY KEY (customer_key)
+);
+GO
+
+CREATE INDEX ix_mart_customer_rfm_segment ON mart_customer_rfm (segment);
+GO
+
 CREATE TABLE mart_customer_score (
 	customer_key INTEGER NOT NULL, 
 	churn_probability FLOAT NULL, 
@@ -173,6 +255,8 @@ CREATE TABLE mart_customer_score (
 	expected_orders_12m FLOAT NULL, 
 	lead_score FLOAT NULL, 
 	upsell_propensity FLOAT NULL, 
+	upsell_category NVARCHAR(100) NULL, 
+	upsell_product NVARCHAR(200) NULL, 
 	next_best_action VARCHAR(40) NULL, 
 	action_value NUMERIC(14, 2) NULL, 
 	scored_at DATETIME2 NOT NULL, 
@@ -182,6 +266,38 @@ CREATE TABLE mart_customer_score (
 GO
 
 CREATE INDEX ix_mart_customer_score_churn_probability ON mart_customer_score (churn_probability);
+GO
+
+CREATE INDEX ix_mart_customer_score_upsell_propensity ON mart_customer_score (upsell_propensity);
+GO
+
+CREATE TABLE mart_growth (
+	comparison VARCHAR(3) NOT NULL, 
+	metric VARCHAR(20) NOT NULL, 
+	current_start DATETIME NOT NULL, 
+	current_end DATETIME NOT NULL, 
+	previous_start DATETIME NOT NULL, 
+	previous_end DATETIME NOT NULL, 
+	current_value FLOAT NOT NULL, 
+	previous_value FLOAT NOT NULL, 
+	change FLOAT NOT NULL, 
+	change_pct FLOAT NULL, 
+	CONSTRAINT pk_mart_growth PRIMARY KEY (comparison, metric)
+);
+GO
+
+CREATE TABLE mart_kpi_anomaly (
+	day DATETIME NOT NULL, 
+	kpi VARCHAR(20) NOT NULL, 
+	actual FLOAT NOT NULL, 
+	expected FLOAT NULL, 
+	robust_z FLOAT NULL, 
+	is_anomaly BIT NOT NULL, 
+	CONSTRAINT pk_mart_kpi_anomaly PRIMARY KEY (day, kpi)
+);
+GO
+
+CREATE INDEX ix_mart_kpi_anomaly_is_anomaly_day ON mart_kpi_anomaly (is_anomaly, day);
 GO
 
 CREATE TABLE mart_kpi_daily (
@@ -194,6 +310,33 @@ CREATE TABLE mart_kpi_daily (
 );
 GO
 
+CREATE TABLE mart_kpi_drivers (
+	period_start DATETIME NOT NULL, 
+	baseline VARCHAR(20) NOT NULL, 
+	kpi VARCHAR(20) NOT NULL, 
+	dimension VARCHAR(20) NOT NULL, 
+	member NVARCHAR(200) NOT NULL, 
+	period_end DATETIME NOT NULL, 
+	kpi_before FLOAT NOT NULL, 
+	kpi_after FLOAT NOT NULL, 
+	before_value FLOAT NOT NULL, 
+	after_value FLOAT NOT NULL, 
+	volume_before FLOAT NOT NULL, 
+	volume_after FLOAT NOT NULL, 
+	mix_effect FLOAT NOT NULL, 
+	rate_effect FLOAT NOT NULL, 
+	contribution FLOAT NOT NULL, 
+	share_of_change FLOAT NULL, 
+	change_pct FLOAT NULL, 
+	rank INTEGER NOT NULL, 
+	summary NVARCHAR(500) NOT NULL, 
+	CONSTRAINT pk_mart_kpi_drivers PRIMARY KEY (period_start, baseline, kpi, dimension, member)
+);
+GO
+
+CREATE INDEX ix_mart_kpi_drivers_period_start_baseline_rank ON mart_kpi_drivers (period_start, baseline, rank);
+GO
+
 CREATE TABLE mart_lead_funnel (
 	rep NVARCHAR(100) NOT NULL, 
 	stage VARCHAR(30) NOT NULL, 
@@ -201,6 +344,51 @@ CREATE TABLE mart_lead_funnel (
 	leads INTEGER NOT NULL, 
 	value NUMERIC(14, 2) NOT NULL, 
 	CONSTRAINT pk_mart_lead_funnel PRIMARY KEY (rep, stage)
+);
+GO
+
+CREATE TABLE mart_price_guidance (
+	segment VARCHAR(40) NOT NULL, 
+	category NVARCHAR(100) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	reason NVARCHAR(300) NOT NULL, 
+	observations INTEGER NOT NULL, 
+	price_variation FLOAT NOT NULL, 
+	elasticity FLOAT NULL, 
+	std_error FLOAT NULL, 
+	p_value FLOAT NULL, 
+	recommended_change_pct FLOAT NULL, 
+	guidance NVARCHAR(300) NOT NULL, 
+	CONSTRAINT pk_mart_price_guidance PRIMARY KEY (segment, category)
+);
+GO
+
+CREATE INDEX ix_mart_price_guidance_status ON mart_price_guidance (status);
+GO
+
+CREATE TABLE mart_product_affinity (
+	level VARCHAR(10) NOT NULL, 
+	item_a NVARCHAR(200) NOT NULL, 
+	item_b NVARCHAR(200) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	support FLOAT NOT NULL, 
+	confidence_a_b FLOAT NOT NULL, 
+	confidence_b_a FLOAT NOT NULL, 
+	lift FLOAT NOT NULL, 
+	CONSTRAINT pk_mart_product_affinity PRIMARY KEY (level, item_a, item_b)
+);
+GO
+
+CREATE INDEX ix_mart_product_affinity_item_b ON mart_product_affinity (item_b);
+GO
+
+CREATE TABLE mart_purchase_distribution (
+	measure VARCHAR(20) NOT NULL, 
+	bin_order INTEGER NOT NULL, 
+	bin VARCHAR(20) NOT NULL, 
+	customers INTEGER NOT NULL, 
+	share FLOAT NOT NULL, 
+	CONSTRAINT pk_mart_purchase_distribution PRIMARY KEY (measure, bin_order)
 );
 GO
 

@@ -1,0 +1,97 @@
+"""Diagnostic marts: ranked revenue drivers (mix and rate effects) for each recent week, and
+seasonality-aware anomaly flags on the daily KPIs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from models.diagnostic import anomaly_flags, explain_change
+from pipeline.analytics.read import records
+
+logger = logging.getLogger(__name__)
+
+WEEKS = 4  # 7-day periods explained, the last one ending on the data end
+BASELINES = {"previous_week": 1, "mean_4_weeks": 4}
+KPIS = ("revenue", "orders", "new_customers", "active_customers")
+
+
+def period_starts(as_of: pd.Timestamp, weeks: int = WEEKS) -> list[pd.Timestamp]:
+    """First days of the `weeks` 7-day periods ending on `as_of`, newest first (same weekdays each)."""
+    last = as_of.normalize() - pd.Timedelta(days=6)
+    return [last - pd.Timedelta(days=7 * k) for k in range(weeks)]
+
+
+def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) -> list[dict[str, Any]]:
+    """Per recent week and baseline: every dimension member's contribution to the revenue change.
+
+    `lines` are order lines with `date, amount, order_id` and the dimension columns (region, rep,
+    category, segment, channel, campaign). Periods without a full baseline before them are skipped.
+    """
+    if lines.empty:
+        return []
+    first = lines["date"].min().normalize()
+    rows = []
+    for start in period_starts(as_of, weeks):
+        for baseline, periods in BASELINES.items():
+            if start - pd.Timedelta(days=7 * periods) < first:
+                continue
+            since, until = start - pd.Timedelta(days=7 * periods), start + pd.Timedelta(days=7)
+            window = lines[(lines["date"] >= since) & (lines["date"] < until)]
+            explained = explain_change(window, start, baseline_periods=periods)
+            for r in records(explained.table):
+                rows.append(
+                    {
+                        "period_start": start.date(),
+                        "baseline": baseline,
+                        "kpi": explained.kpi,
+                        "dimension": str(r["dimension"]),
+                        "member": str(r["member"])[:200],
+                        "period_end": (start + pd.Timedelta(days=6)).date(),
+                        "kpi_before": round(explained.before, 2),
+                        "kpi_after": round(explained.after, 2),
+                        "before_value": float(r["before"]),
+                        "after_value": float(r["after"]),
+                        "volume_before": float(r["volume_before"]),
+                        "volume_after": float(r["volume_after"]),
+                        "mix_effect": float(r["mix_effect"]),
+                        "rate_effect": float(r["rate_effect"]),
+                        "contribution": float(r["contribution"]),
+                        "share_of_change": _num(r["share_of_change"]),
+                        "change_pct": _num(r["change_pct"]),
+                        "rank": int(r["rank"]),
+                        "summary": explained.summary[:500],
+                    }
+                )
+    return rows
+
+
+def anomaly_rows(kpi_daily: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per day and KPI: actual, same-weekday expectation, robust z-score and the flag."""
+    if kpi_daily.empty:
+        return []
+    daily = kpi_daily.set_index("day").sort_index()
+    daily = (
+        daily[daily.index >= daily.index[daily["orders"] > 0].min()] if (daily["orders"] > 0).any() else daily
+    )
+    rows = []
+    for kpi in KPIS:
+        flags = anomaly_flags(daily[kpi].astype(float))
+        rows += [
+            {
+                "day": pd.Timestamp(str(day)).date(),
+                "kpi": kpi,
+                "actual": float(r["actual"]),
+                "expected": _num(r["expected"]),
+                "robust_z": _num(r["robust_z"]),
+                "is_anomaly": bool(r["anomaly"]),
+            }
+            for day, r in zip(flags.index, records(flags), strict=True)
+        ]
+    return rows
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

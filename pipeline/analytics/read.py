@@ -1,0 +1,127 @@
+"""The warehouse frames the analytics marts are computed from: order lines with their dimensions,
+campaign days and the daily KPIs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.scoring.inputs import pandas_frame
+from warehouse.schema import (
+    dim_campaign,
+    dim_channel,
+    dim_customer,
+    dim_date,
+    dim_product,
+    dim_sales_rep,
+    fact_campaign_daily,
+    fact_sales_line,
+    mart_kpi_daily,
+)
+
+logger = logging.getLogger(__name__)
+
+UNASSIGNED, UNKNOWN = "Unassigned", "Unknown"
+LINE_COLUMNS = [
+    "customer_id", "date", "order_id", "amount", "quantity", "unit_price", "list_price", "product",
+    "category", "region", "rep", "segment", "channel",
+]  # fmt: skip
+CAMPAIGN_COLUMNS = [
+    "campaign_key", "campaign_id", "channel", "start_date", "end_date", "date", "spend", "impressions",
+    "clicks", "conversions",
+]  # fmt: skip
+KPI_COLUMNS = ["day", "revenue", "orders", "active_customers", "new_customers"]
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """What the analytics read: order lines, campaign days (one row per campaign and day) and daily KPIs."""
+
+    lines: pd.DataFrame
+    campaign_days: pd.DataFrame
+    kpi_daily: pd.DataFrame
+    as_of: pd.Timestamp  # the last day with sales
+
+
+def read_warehouse(conn: Connection) -> Warehouse:
+    """Order lines, campaign days and daily KPIs up to the last day with sales."""
+    lines = read_lines(conn)
+    as_of = pd.Timestamp(lines["date"].max()) if len(lines) else pd.Timestamp("1970-01-01")
+    days = read_campaign_days(conn)
+    kpi = pandas_frame(conn, sa.select(mart_kpi_daily).order_by(mart_kpi_daily.c.day), KPI_COLUMNS)
+    kpi["day"] = pd.to_datetime(kpi["day"])
+    return Warehouse(lines, days, kpi[kpi["day"] <= as_of].reset_index(drop=True), as_of)
+
+
+def read_lines(conn: Connection) -> pd.DataFrame:
+    """One row per sales line with the customer's region, rep and segment, the product and the channel."""
+    f, d, c, p, r, ch = fact_sales_line, dim_date, dim_customer, dim_product, dim_sales_rep, dim_channel
+    query = (
+        sa.select(
+            f.c.customer_key.label("customer_id"),
+            d.c.day.label("date"),
+            f.c.source,
+            f.c.doc_type,
+            f.c.doc_key,
+            f.c.amount,
+            f.c.quantity,
+            f.c.unit_price,
+            p.c.unit_price.label("list_price"),
+            sa.func.coalesce(p.c.name, UNKNOWN).label("product"),
+            sa.func.coalesce(p.c.category, UNKNOWN).label("category"),
+            sa.func.coalesce(c.c.region, UNKNOWN).label("region"),
+            sa.func.coalesce(r.c.name, UNASSIGNED).label("rep"),
+            sa.func.coalesce(c.c.segment, UNASSIGNED).label("segment"),
+            sa.func.coalesce(ch.c.name, UNKNOWN).label("channel"),
+        )  # fmt: skip
+        .join(d, d.c.date_key == f.c.date_key)
+        .join(c, c.c.customer_key == f.c.customer_key)
+        .outerjoin(p, p.c.product_key == f.c.product_key)
+        .outerjoin(r, r.c.rep_key == f.c.rep_key)
+        .outerjoin(ch, ch.c.channel_key == f.c.channel_key)
+        .order_by(f.c.source, f.c.doc_type, f.c.doc_key, f.c.line_no)  # the same sums on every dialect
+    )
+    columns = [*LINE_COLUMNS, "source", "doc_type", "doc_key"]
+    lines = pandas_frame(conn, query, columns)
+    lines["order_id"] = lines["source"] + "|" + lines["doc_type"] + "|" + lines["doc_key"]
+    lines["date"] = pd.to_datetime(lines["date"])
+    for name in ("amount", "quantity", "unit_price", "list_price"):
+        lines[name] = pd.to_numeric(lines[name], errors="coerce").astype(float)
+    return lines[LINE_COLUMNS].sort_values(["date", "order_id"], kind="stable", ignore_index=True)
+
+
+def read_campaign_days(conn: Connection) -> pd.DataFrame:
+    """Spend, impressions, clicks and conversions per campaign and day, with the campaign's channel."""
+    f, d, k, ch = fact_campaign_daily, dim_date, dim_campaign, dim_channel
+    query = (
+        sa.select(
+            k.c.campaign_key,
+            k.c.name.label("campaign_id"),
+            ch.c.name.label("channel"),
+            k.c.start_date,
+            k.c.end_date,
+            d.c.day.label("date"),
+            f.c.spend,
+            f.c.impressions,
+            f.c.clicks,
+            f.c.conversions,
+        )
+        .join(d, d.c.date_key == f.c.date_key)
+        .join(k, k.c.campaign_key == f.c.campaign_key)
+        .join(ch, ch.c.channel_key == k.c.channel_key)
+        .order_by(k.c.campaign_key, d.c.day)
+    )
+    days = pandas_frame(conn, query, CAMPAIGN_COLUMNS)
+    days["date"] = pd.to_datetime(days["date"])
+    days["spend"] = days["spend"].astype(float)
+    return days.sort_values(["campaign_key", "date"], ignore_index=True)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of `frame` as dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]

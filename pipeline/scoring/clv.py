@@ -1,0 +1,50 @@
+"""CLV model fitting: BG/NBD and Gamma-Gamma parameters, and the fitters rebuilt from them to score."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+CLV_PENALTIES = (0.0, 0.001, 0.01, 0.1)
+
+
+def fit_clv(summary: pd.DataFrame) -> dict[str, Any]:
+    """BG/NBD and Gamma-Gamma parameters; on a small base that does not converge unpenalised, the
+    smallest L2 penalty of `CLV_PENALTIES` that converges (recorded with the parameters)."""
+    from models.clv import PurchaseModel, SpendModel
+
+    def purchases(penalty: float) -> dict[str, float]:
+        return PurchaseModel.fit(summary, f"bgnbd_l2={penalty}" if penalty else "bgnbd").params
+
+    def spend(penalty: float) -> dict[str, float]:
+        return SpendModel.fit(summary, penalizer=penalty).params
+
+    out: dict[str, Any] = {}
+    fitters: dict[str, Callable[[float], dict[str, float]]] = {"bgnbd": purchases, "gamma_gamma": spend}
+    for key, fit in fitters.items():
+        for penalty in CLV_PENALTIES:
+            try:
+                out[key], out[f"{key}_penalty"] = fit(penalty), penalty
+                break
+            except Exception as e:  # lifetimes raises ConvergenceError (or a numpy error) when it fails
+                logger.info("clv: %s did not converge at penalty %s: %s", key, penalty, e)
+        else:
+            raise RuntimeError(f"clv: {key} did not converge at any penalty in {CLV_PENALTIES}")
+    return out
+
+
+def clv_models(fitted: Mapping[str, Any]) -> tuple[Any, Any]:
+    """BG/NBD and Gamma-Gamma rebuilt from their fitted parameters (lifetimes' fitters do not pickle)."""
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    from models.clv import PurchaseModel, SpendModel
+
+    purchase, spend = BetaGeoFitter(), GammaGammaFitter()
+    purchase.params_ = pd.Series(dict(fitted["bgnbd"]))
+    spend.params_ = pd.Series(dict(fitted["gamma_gamma"]))
+    return PurchaseModel(name="bgnbd", fitters={0: purchase}), SpendModel(fitter=spend)

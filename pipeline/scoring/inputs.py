@@ -1,0 +1,116 @@
+"""The warehouse frames the score step's models read, and the data end ("as of") they are scored at."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from warehouse.frames import read_frame
+from warehouse.schema import (
+    customer_xref,
+    dim_customer,
+    dim_date,
+    dim_product,
+    fact_interaction,
+    fact_sales_line,
+    mart_kpi_daily,
+    stg_customer,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The warehouse frames the models read (pandas), and the data end they are scored as of."""
+
+    sales: pd.DataFrame  # customer_id, date, amount, quantity, product, category
+    interactions: pd.DataFrame  # customer_id, date, kind, text
+    customers: pd.DataFrame  # customer_id, is_customer, segment, first_seen, firmographic columns
+    revenue: pd.Series  # daily revenue to as_of, DatetimeIndex with freq D
+    as_of: pd.Timestamp
+
+
+def read_inputs(conn: Connection) -> Inputs:
+    """Sales, interactions, customers (with firmographics) and daily revenue from the core and marts."""
+    f, d, p = fact_sales_line, dim_date, dim_product
+    sales = pandas_frame(
+        conn,
+        sa.select(
+            f.c.customer_key.label("customer_id"),
+            d.c.day.label("date"),
+            f.c.amount,
+            f.c.quantity,
+            p.c.name.label("product"),
+            p.c.category,
+        )
+        .join(d, d.c.date_key == f.c.date_key)
+        .outerjoin(p, p.c.product_key == f.c.product_key),
+        ["customer_id", "date", "amount", "quantity", "product", "category"],
+    )
+    sales["date"] = pd.to_datetime(sales["date"])
+    i = fact_interaction
+    interactions = pandas_frame(
+        conn,
+        sa.select(i.c.customer_key.label("customer_id"), i.c.occurred_at.label("date"), i.c.kind, i.c.text),
+        ["customer_id", "date", "kind", "text"],
+    )
+    interactions["date"] = pd.to_datetime(interactions["date"])
+    c = dim_customer
+    customers = pandas_frame(
+        conn,
+        sa.select(c.c.customer_key.label("customer_id"), c.c.is_customer, c.c.segment, c.c.first_seen),
+        ["customer_id", "is_customer", "segment", "first_seen"],
+    )
+    customers = customers.merge(_firmographics(conn), on="customer_id", how="left")
+    as_of = pd.Timestamp(sales["date"].max()) if len(sales) else pd.Timestamp("1970-01-01")
+    kpi = pandas_frame(conn, sa.select(mart_kpi_daily.c.day, mart_kpi_daily.c.revenue), ["day", "revenue"])
+    revenue = kpi.set_index(pd.to_datetime(kpi["day"]))["revenue"].astype(float).sort_index()
+    revenue = revenue[revenue.index <= as_of].asfreq("D", fill_value=0.0).rename("revenue")
+    return Inputs(sales.sort_values(["customer_id", "date"]), interactions, customers, revenue, as_of)
+
+
+def pandas_frame(conn: Connection, query: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
+    """The rows of `query` as pandas; an empty result still has `columns`."""
+    frame = read_frame(conn, query)
+    return frame.to_pandas() if frame.height else pd.DataFrame({c: [] for c in columns})
+
+
+def _firmographics(conn: Connection) -> pd.DataFrame:
+    """Per golden customer, from lead, listing and profile records only (never the sales ledger)."""
+    s, x = stg_customer, customer_xref
+    rows = pandas_frame(
+        conn,
+        sa.select(
+            x.c.customer_key.label("customer_id"),
+            s.c.entity,
+            s.c.lead_value,
+            s.c.rating,
+            s.c.followers,
+            s.c.website,
+            s.c.email,
+            s.c.phone,
+        )  # fmt: skip
+        .join(s, (s.c.source == x.c.source) & (s.c.source_key == x.c.source_key))
+        .where(s.c.entity.in_(["Lead", "Listing", "Profile"])),
+        ["customer_id", "entity", "lead_value", "rating", "followers", "website", "email", "phone"],
+    )
+    flags = rows.assign(
+        has_lead=rows["entity"] == "Lead",
+        has_listing=rows["entity"] == "Listing",
+        has_profile=rows["entity"] == "Profile",
+        has_website=rows["website"].notna(),
+        has_email=rows["email"].notna(),
+        has_phone=rows["phone"].notna(),
+    )
+    columns = ["has_lead", "has_listing", "has_profile", "has_website", "has_email", "has_phone"]
+    grouped = flags.groupby("customer_id")
+    out = grouped[columns].max().astype(float)
+    for name in ("lead_value", "rating", "followers"):
+        out[name] = pd.to_numeric(grouped[name].max(), errors="coerce")
+    return out.reset_index()

@@ -1,0 +1,81 @@
+"""Train and register every model whose retraining is due (champion/challenger in `models.registry`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from models import registry
+from models.features import comment_sentiment
+from models.registry import Candidate, Decision, Metric
+from pipeline.scoring.inputs import Inputs
+from pipeline.scoring.problems import METRICS, PROBLEMS, Problem
+
+logger = logging.getLogger(__name__)
+
+
+def train_if_due(
+    conn: Connection,
+    inputs: Inputs,
+    model_dir: Path,
+    now: dt.datetime,
+    batch_id: int | None = None,
+    force: bool = False,
+) -> list[Decision]:
+    """Train and register every model whose retraining is due (or all, with `force`)."""
+    decisions: list[Decision] = []
+    sentiment = comment_sentiment(inputs.interactions)
+    for name, build in PROBLEMS.items():
+        problem = build(inputs, sentiment)
+        if problem is None:
+            logger.warning("%s: not enough labelled history to train", name)
+            continue
+        metric, current = METRICS[name], registry.champion(conn, name)
+        due, why = _due(current, problem, metric, inputs.as_of.date(), model_dir, name)
+        if not (due or force):
+            logger.info("%s v%s stays champion: %s", name, current and current["version"], why)
+            continue
+        try:
+            fitted = problem.fit()
+        except Exception:
+            logger.exception("%s: training failed; the champion (if any) keeps scoring", name)
+            continue
+        candidate = Candidate(
+            model=name,
+            algorithm=problem.algorithm,
+            fitted=fitted,
+            train_start=problem.train_start,
+            train_end=inputs.as_of.date(),
+            rows=problem.rows,
+            features=problem.features,
+            metrics=problem.rescore(fitted),
+            holdout=problem.holdout,
+        )
+        logger.info("%s: training (%s)", name, "forced" if force and not due else why)
+        decisions.append(
+            registry.register(conn, model_dir, candidate, metric, problem.rescore, now, batch_id)
+        )
+    return decisions
+
+
+def _due(
+    current: dict[str, Any] | None,
+    problem: Problem,
+    metric: Metric,
+    data_end: dt.date,
+    model_dir: Path,
+    name: str,
+) -> tuple[bool, str]:
+    if current is None:
+        return True, "no champion yet"
+    try:
+        fitted = registry.load_fitted(model_dir, name, int(current["version"]), current["metrics"])
+    except FileNotFoundError:
+        return True, f"champion v{current['version']}'s fitted model is missing"
+    unchanged = current["train_end"] == data_end and current["rows"] == problem.rows
+    recent = None if unchanged else float(problem.rescore(fitted)[metric.name])
+    return registry.retrain_due(current, data_end, problem.rows, metric, recent)

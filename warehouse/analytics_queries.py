@@ -1,0 +1,167 @@
+"""Read queries over the analytics marts for the portal and the API: statement builders plus runners.
+
+Builders (``*_query``) return SQLAlchemy Core statements and touch no database; runners take a
+:class:`~warehouse.engine.Warehouse` and return rows as dicts. Every limited query has a total
+``ORDER BY`` (SQL Server pages with ``OFFSET ... FETCH``). What each mart holds is in docs/models.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from warehouse.engine import Warehouse
+from warehouse.schema import (
+    dim_customer,
+    mart_budget_allocation,
+    mart_customer_rfm,
+    mart_customer_score,
+    mart_growth,
+    mart_kpi_anomaly,
+    mart_kpi_drivers,
+    mart_price_guidance,
+)
+
+Baseline = Literal["previous_week", "mean_4_weeks"]
+BASELINES: tuple[Baseline, ...] = ("previous_week", "mean_4_weeks")
+DRIVER_DIMENSIONS = ("region", "rep", "category", "segment", "channel", "campaign")
+MAX_ROWS = 500
+
+
+def kpi_drivers_query(
+    baseline: Baseline = "mean_4_weeks",
+    period_start: dt.date | None = None,
+    dimension: str | None = None,
+    top: int = 5,
+) -> sa.Select[Any]:
+    """The `top` ranked drivers per dimension of the revenue change in a week (default: the latest)."""
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline {baseline!r} is not one of {', '.join(BASELINES)}")
+    if dimension is not None and dimension not in DRIVER_DIMENSIONS:
+        raise ValueError(f"dimension {dimension!r} is not one of {', '.join(DRIVER_DIMENSIONS)}")
+    d = mart_kpi_drivers.c
+    start: Any = (
+        period_start
+        if period_start is not None
+        else sa.select(sa.func.max(d.period_start)).where(d.baseline == baseline).scalar_subquery()
+    )
+    query = sa.select(mart_kpi_drivers).where(
+        d.baseline == baseline, d.period_start == start, d.rank <= max(1, min(top, MAX_ROWS))
+    )
+    if dimension is not None:
+        query = query.where(d.dimension == dimension)
+    return query.order_by(d.dimension, d.rank)
+
+
+def kpi_drivers(
+    warehouse: Warehouse,
+    baseline: Baseline = "mean_4_weeks",
+    period_start: dt.date | None = None,
+    dimension: str | None = None,
+    top: int = 5,
+) -> list[dict[str, Any]]:
+    return warehouse.rows(kpi_drivers_query(baseline, period_start, dimension, top))
+
+
+def growth_query() -> sa.Select[Any]:
+    """DoD, WoW, MoM and YoY of revenue, orders, new and active customers."""
+    g = mart_growth.c
+    order = sa.case({"DoD": 1, "WoW": 2, "MoM": 3, "YoY": 4}, value=g.comparison, else_=5)
+    return sa.select(mart_growth).order_by(order, g.metric)
+
+
+def growth(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.rows(growth_query())
+
+
+def rfm_segments_query() -> sa.Select[Any]:
+    """Customers, mean recency and frequency, and total spend per RFM segment, biggest spend first."""
+    r = mart_customer_rfm.c
+    monetary = sa.func.sum(r.monetary).label("monetary")
+    return (
+        sa.select(
+            r.segment,
+            sa.func.count().label("customers"),
+            sa.func.avg(r.recency_days).label("recency_days"),
+            sa.func.avg(r.frequency).label("frequency"),
+            monetary,
+        )
+        .group_by(r.segment)
+        .order_by(monetary.desc(), r.segment)
+    )
+
+
+def rfm_segments(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.rows(rfm_segments_query())
+
+
+def anomalies_query(start: dt.date, end: dt.date, kpi: str | None = None) -> sa.Select[Any]:
+    """Flagged days between `start` and `end` (inclusive), newest first."""
+    a = mart_kpi_anomaly.c
+    query = sa.select(mart_kpi_anomaly).where(a.is_anomaly.is_(True), a.day.between(start, end))
+    if kpi is not None:
+        query = query.where(a.kpi == kpi)
+    return query.order_by(a.day.desc(), a.kpi)
+
+
+def anomalies(
+    warehouse: Warehouse, start: dt.date, end: dt.date, kpi: str | None = None
+) -> list[dict[str, Any]]:
+    return warehouse.rows(anomalies_query(start, end, kpi))
+
+
+def price_guidance_query(status: str | None = None) -> sa.Select[Any]:
+    """Price guidance per segment and category (estimated first), optionally one status only."""
+    p = mart_price_guidance.c
+    query = sa.select(mart_price_guidance)
+    if status is not None:
+        query = query.where(p.status == status)
+    return query.order_by(p.status, p.segment, p.category)
+
+
+def price_guidance(warehouse: Warehouse, status: str | None = None) -> list[dict[str, Any]]:
+    return warehouse.rows(price_guidance_query(status))
+
+
+def budget_allocation_query(level: Literal["channel", "campaign"] = "channel") -> sa.Select[Any]:
+    """Current and recommended daily spend per channel or campaign, biggest recommendation first."""
+    b = mart_budget_allocation.c
+    return (
+        sa.select(mart_budget_allocation).where(b.level == level).order_by(b.recommended_spend.desc(), b.name)
+    )
+
+
+def budget_allocation(
+    warehouse: Warehouse, level: Literal["channel", "campaign"] = "channel"
+) -> list[dict[str, Any]]:
+    return warehouse.rows(budget_allocation_query(level))
+
+
+def upsell_candidates_query(limit: int = 50, category: str | None = None) -> sa.Select[Any]:
+    """Customers most likely to buy a category new to them, with that category and the lead product."""
+    s, c = mart_customer_score.c, dim_customer.c
+    query = (
+        sa.select(
+            s.customer_key,
+            c.name,
+            c.segment,
+            s.upsell_propensity,
+            s.upsell_category,
+            s.upsell_product,
+            s.clv_12m,
+            s.next_best_action,
+        )
+        .join(dim_customer, c.customer_key == s.customer_key)
+        .where(s.upsell_propensity.is_not(None))
+    )
+    if category is not None:
+        query = query.where(s.upsell_category == category)
+    return query.order_by(s.upsell_propensity.desc(), s.customer_key).limit(max(1, min(limit, MAX_ROWS)))
+
+
+def upsell_candidates(
+    warehouse: Warehouse, limit: int = 50, category: str | None = None
+) -> list[dict[str, Any]]:
+    return warehouse.rows(upsell_candidates_query(limit, category))
