@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo-data", help="generate the demo data set (see --help of this command)", add_help=False
     )
     run = sub.add_parser(
-        "run", help="run one batch: land, stage, match, core, relationships, marts, analytics, score"
+        "run", help="run one batch: land, stage, profile, match, core, relationships, marts, analytics, score"
     )
     run.add_argument("--config", type=Path, help="sources config (default: the demo data's sources.toml)")
     run.add_argument("--force", action="store_true", help="run every step even when the input is unchanged")

@@ -1,4 +1,4 @@
-"""Run one batch: land -> stage -> match -> core -> relationships -> marts -> analytics -> score, each
+"""Run one batch: land -> stage -> profile -> match -> core -> relationships -> marts -> analytics -> score, each
 step recorded in the ops tables.
 
 Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
@@ -28,6 +28,7 @@ from pipeline.steps import (
     build_relationships,
     land,
     match,
+    profile,
     score,
     stage,
 )
@@ -55,6 +56,7 @@ def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
     return [
         ("land", lambda conn, batch, now: land(conn, sources, batch, now)),
         ("stage", lambda conn, batch, now: stage(conn, sources, batch)),
+        ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
         ("core", lambda conn, batch, now: build_core(conn, now.date())),
         ("relationships", lambda conn, batch, now: build_relationships(conn)),

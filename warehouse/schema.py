@@ -102,6 +102,21 @@ ops_audit_log = sa.Table(
     sa.Index(None, "at"),
 )
 
+ops_profile = sa.Table(
+    "ops_profile",  # column profiles of the staging tables per batch and source, for the quality page
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True),
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("table_name", sa.String(60), primary_key=True),
+    sa.Column("column_name", sa.String(60), primary_key=True),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("nulls", sa.Integer, nullable=False),
+    sa.Column("distinct_values", sa.Integer, nullable=False),
+    sa.Column("min_value", sa.Unicode(200)),  # numbers and dates: smallest value; text: shortest length
+    sa.Column("max_value", sa.Unicode(200)),
+    sa.Column("top_patterns", sa.Unicode(1000), nullable=False),  # JSON [[shape, count], ...]
+)
+
 app_role = sa.Table(
     "app_role",
     metadata,

@@ -40,7 +40,7 @@ class ColumnProfile:
     def as_row(self) -> dict[str, Any]:
         return {
             "column_name": self.column,
-            "rows": self.rows,
+            "row_count": self.rows,
             "nulls": self.nulls,
             "distinct_values": self.distinct,
             "min_value": self.minimum,

@@ -5,6 +5,7 @@ from pipeline.steps.core import build_core
 from pipeline.steps.land import land
 from pipeline.steps.marts import build_marts
 from pipeline.steps.match import match
+from pipeline.steps.profile import profile
 from pipeline.steps.relationships import build_relationships
 from pipeline.steps.score import score
 from pipeline.steps.stage import stage
@@ -16,6 +17,7 @@ __all__ = [
     "build_relationships",
     "land",
     "match",
+    "profile",
     "score",
     "stage",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -248,3 +249,22 @@ def test_a_single_record_matches_between_batches_with_the_batchs_model(
     stranger = {"source": "api", "source_key": "new-2", "entity": "Lead", "company_name": "Zyxwvut Quantum Bakery",
                 "email": "hello@zyxwvut-quantum.example", "phone": "+441632960999", "city": "Inverness"}  # fmt: skip
     assert match_record(stranger, index).customer_key is None
+
+
+def test_each_batch_profiles_every_staged_source(warehouse: Warehouse, demo_sources: Path) -> None:
+    _run(warehouse, demo_sources)
+    with warehouse.engine.connect() as conn:
+        staged = {
+            (r.source, table)
+            for table in ("stg_customer", "stg_sales_line", "stg_interaction")
+            for r in conn.execute(sa.text(f"SELECT DISTINCT source FROM {table}"))
+        }
+        profiles = conn.execute(sa.text("SELECT * FROM ops_profile WHERE batch_id = 1")).mappings().all()
+    assert {(p["source"], p["table_name"]) for p in profiles} >= staged
+    assert all(0 <= p["nulls"] <= p["row_count"] for p in profiles)
+    email = next(
+        p for p in profiles
+        if (p["source"], p["table_name"], p["column_name"]) == ("quickbooks", "stg_customer", "email")
+    )  # fmt: skip
+    shapes = json.loads(email["top_patterns"])
+    assert shapes and all("@" in shape for shape, _ in shapes), "e-mails are staged normalised"

@@ -462,6 +462,21 @@ CREATE TABLE ops_batch_run (
 );
 GO
 
+CREATE TABLE ops_profile (
+	batch_id INTEGER NOT NULL, 
+	source VARCHAR(40) NOT NULL, 
+	table_name VARCHAR(60) NOT NULL, 
+	column_name VARCHAR(60) NOT NULL, 
+	row_count INTEGER NOT NULL, 
+	nulls INTEGER NOT NULL, 
+	distinct_values INTEGER NOT NULL, 
+	min_value NVARCHAR(200) NULL, 
+	max_value NVARCHAR(200) NULL, 
+	top_patterns NVARCHAR(1000) NOT NULL, 
+	CONSTRAINT pk_ops_profile PRIMARY KEY (batch_id, source, table_name, column_name)
+);
+GO
+
 CREATE TABLE ops_watermark (
 	name VARCHAR(80) NOT NULL, 
 	value NVARCHAR(max) NOT NULL, 
