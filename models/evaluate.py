@@ -177,9 +177,19 @@ def _evaluate_forecast(name: str) -> ModelCard:
     card = ModelCard(
         name="forecast",
         dataset=f"{name}: {len(train)} training months, last 12 months held out",
-        method="mean of the 3 best candidates by 3-origin rolling 12-month backtest on the training part",
+        method=(
+            "prophet and statsforecast candidates (raw and log) ranked by a 6-origin rolling 12-month backtest on "
+            "the training part; combined by the rule (mean/median of the k best) with the lowest prequential "
+            "backtest MAPE"
+        ),
         baseline="seasonal naive; default prophet",
-        notes=[f"chosen: {', '.join(result.members)}"]
+        notes=[f"rule: {result.rule} of {', '.join(result.members)}"]
+        + [
+            "prequential backtest MAPE per rule: "
+            + ", ".join(
+                f"{n} {v:.2f}%" for n, v in (result.rule_mape if result.rule_mape is not None else {}).items()
+            )
+        ]
         + [
             f"{n}: backtest {result.backtest_mape[n]:.2f}%, holdout {mape(test, result.candidates[n]):.2f}%"
             for n in result.backtest_mape.index
@@ -187,6 +197,7 @@ def _evaluate_forecast(name: str) -> ModelCard:
     )
     card.add(
         series=name,
+        rule=result.rule,
         mape=round(mape(test, yhat), 2),
         seasonal_naive_mape=round(mape(test, result.candidates["SeasonalNaive"]), 2),
         prophet_default_mape=round(mape(test, result.candidates["prophet"]), 2),
