@@ -178,9 +178,9 @@ def _evaluate_forecast(name: str) -> ModelCard:
         name="forecast",
         dataset=f"{name}: {len(train)} training months, last 12 months held out",
         method=(
-            "prophet and statsforecast candidates (raw and log) ranked by a 6-origin rolling 12-month backtest on "
-            "the training part; combined by the rule (mean/median of the k best) with the lowest prequential "
-            "backtest MAPE"
+            "prophet and statsforecast candidates (raw, log, log sales per calendar day) ranked by a 6-origin rolling "
+            "12-month backtest on the training part; combined by the rule (mean/median of the k best) with the "
+            "lowest prequential backtest MAPE"
         ),
         baseline="seasonal naive; default prophet",
         notes=[f"rule: {result.rule} of {', '.join(result.members)}"]

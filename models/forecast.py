@@ -10,6 +10,7 @@ backtest errors (split-conformal style). The holdout is never seen when choosing
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,33 @@ def _freq(y: pd.Series) -> str:
     return str(freq)
 
 
+def days_in_period(index: pd.DatetimeIndex) -> np.ndarray | None:
+    """Calendar days in each period of a monthly index (for sales-per-day adjustment); None otherwise."""
+    freq = index.freqstr or pd.infer_freq(index) or ""
+    if not freq.startswith("M"):
+        return None
+    return np.asarray(index.days_in_month, dtype=float)
+
+
+def series_transforms(
+    y: pd.Series, future: pd.DatetimeIndex
+) -> list[tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
+    """(prefix, values to model, back-transform of a forecast): raw; log and log of sales per calendar day
+    when the series is positive (the per-day form removes month-length and leap-year noise)."""
+    values = y.to_numpy(dtype=float)
+    out: list[tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]] = [("", values, lambda f: f)]
+    if not bool((values > 0).all()):
+        return out
+    out.append(("log_", np.log(values), np.exp))
+    past, ahead = days_in_period(pd.DatetimeIndex(y.index)), days_in_period(future)
+    if past is not None and ahead is not None:
+        days_ahead = ahead
+        out.append(("log_per_day_", np.log(values / past), lambda f: np.exp(f) * days_ahead))
+    return out
+
+
 def statsforecast_candidates(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFrame:
-    """Forecasts of the statsforecast models (`STATS_MODELS`), on the raw series and (if positive) on its log."""
+    """Forecasts of the statsforecast models (`STATS_MODELS`) on the raw series and its transforms."""
     from statsforecast import StatsForecast
     from statsforecast.models import (
         MSTL,
@@ -61,10 +87,9 @@ def statsforecast_candidates(y: pd.Series, horizon: int, season_length: int = 12
         SeasonalWindowAverage,
     )
 
+    index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
     out: dict[str, np.ndarray] = {}
-    transforms = [("", False)] + ([("log_", True)] if bool((y > 0).all()) else [])
-    for prefix, use_log in transforms:
-        values = np.log(y.to_numpy(dtype=float)) if use_log else y.to_numpy(dtype=float)
+    for prefix, values, back in series_transforms(y, index):
         frame = pd.DataFrame({"unique_id": "y", "ds": y.index, "y": values})
         models = [
             AutoETS(season_length=season_length),
@@ -75,16 +100,14 @@ def statsforecast_candidates(y: pd.Series, horizon: int, season_length: int = 12
             MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ZZN"), alias="MSTL"),
             DynamicOptimizedTheta(season_length=season_length),
             SeasonalWindowAverage(season_length=season_length, window_size=3),
-            # multiplicative errors on the raw series; the log series is additive by construction
-            HoltWinters(season_length=season_length, error_type="A" if use_log else "M", alias="HoltWinters"),
+            # multiplicative errors on the raw series; the log series are additive by construction
+            HoltWinters(season_length=season_length, error_type="A" if prefix else "M", alias="HoltWinters"),
         ]
-        if use_log:
+        if prefix == "log_":
             models = [m for m in models if not isinstance(m, SeasonalNaive)]  # same as the raw one
         forecast = StatsForecast(models=models, freq=_freq(y), n_jobs=1).forecast(df=frame, h=horizon)
         for column in [c for c in forecast.columns if c not in ("unique_id", "ds")]:
-            predicted = np.asarray(forecast[column], dtype=float)
-            out[prefix + str(column)] = np.exp(predicted) if use_log else predicted
-    index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
+            out[prefix + str(column)] = back(np.asarray(forecast[column], dtype=float))
     return pd.DataFrame(out, index=index)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,10 +10,12 @@ from models.datasets import load_monthly
 from models.forecast import (
     choose_rule,
     combine,
+    days_in_period,
     fit_forecast,
     mape,
     prequential_rule_errors,
     prophet_candidates,
+    series_transforms,
 )
 
 
@@ -84,3 +87,20 @@ def test_too_few_origins_fall_back_to_the_default_rule() -> None:
     folds = {1: _fold([100.0], a=[100.0])}
     rule, table = choose_rule(folds, min_prior=2)
     assert rule == ("mean", 3) and table.empty
+
+
+def test_days_in_period_only_for_monthly_series() -> None:
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    assert list(days_in_period(months)) == [31.0, 29.0, 31.0]  # 2024 is a leap year
+    assert days_in_period(pd.date_range("2024-01-01", periods=3, freq="D")) is None
+
+
+def test_per_day_transform_round_trips_to_sales() -> None:
+    y = pd.Series([310.0, 290.0], index=pd.date_range("2024-01-01", periods=2, freq="MS"))
+    future = pd.date_range("2024-03-01", periods=2, freq="MS")
+    transforms = {prefix: (values, back) for prefix, values, back in series_transforms(y, future)}
+    assert list(transforms) == ["", "log_", "log_per_day_"]
+    values, back = transforms["log_per_day_"]
+    assert np.exp(values) == pytest.approx([10.0, 10.0])
+    assert back(np.log(np.array([10.0, 10.0]))) == pytest.approx([310.0, 300.0])  # March 31 days, April 30
+    assert list(dict.fromkeys(p for p, _, _ in series_transforms(-y, future))) == [""]
