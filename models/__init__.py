@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from models.budget import ResponseCurve, allocate, campaign_metrics, fit_channels
     from models.card import ModelCard
     from models.churn import ChurnModel, cross_validate, engagement_features, transaction_features
+    from models.churn_blend import BlendedChurnModel
     from models.clv import (
         PurchaseModel,
         SpendModel,
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "drivers": "models.diagnostic",
     "explain_change": "models.diagnostic",
     "next_best_actions": "models.nba",
+    "BlendedChurnModel": "models.churn_blend",
     "ChurnModel": "models.churn",
     "cross_validate": "models.churn",
     "engagement_features": "models.churn",
@@ -63,6 +65,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BlendedChurnModel",
     "ChurnModel",
     "ForecastResult",
     "ModelCard",
