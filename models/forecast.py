@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,39 +73,48 @@ def series_transforms(
     return out
 
 
-def statsforecast_candidates(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFrame:
-    """Forecasts of the statsforecast models (`STATS_MODELS`) on the raw series and its transforms."""
+def stats_model(name: str, season_length: int, additive: bool) -> Any:
+    """The statsforecast model called `name` in `STATS_MODELS` (Holt-Winters errors additive on log series)."""
+    from statsforecast import models as sf
+
+    factories: dict[str, Callable[[], Any]] = {
+        "AutoETS": lambda: sf.AutoETS(season_length=season_length),
+        "AutoARIMA": lambda: sf.AutoARIMA(season_length=season_length),
+        "AutoTheta": lambda: sf.AutoTheta(season_length=season_length),
+        "AutoCES": lambda: sf.AutoCES(season_length=season_length, alias="AutoCES"),
+        "SeasonalNaive": lambda: sf.SeasonalNaive(season_length=season_length),
+        "MSTL": lambda: sf.MSTL(
+            season_length=season_length, trend_forecaster=sf.AutoETS(model="ZZN"), alias="MSTL"
+        ),
+        "DynamicOptimizedTheta": lambda: sf.DynamicOptimizedTheta(season_length=season_length),
+        "SeasWA": lambda: sf.SeasonalWindowAverage(
+            season_length=season_length, window_size=3, alias="SeasWA"
+        ),
+        "HoltWinters": lambda: sf.HoltWinters(
+            season_length=season_length, error_type="A" if additive else "M", alias="HoltWinters"
+        ),
+    }
+    if name not in factories:
+        raise ValueError(f"unknown statsforecast candidate {name!r}; choose from {sorted(factories)}")
+    return factories[name]()
+
+
+def statsforecast_candidates(
+    y: pd.Series, horizon: int, season_length: int = 12, stats_models: tuple[str, ...] = STATS_MODELS
+) -> pd.DataFrame:
+    """Forecasts of the named statsforecast models (`STATS_MODELS`) on the raw series and its transforms."""
     from statsforecast import StatsForecast
-    from statsforecast.models import (
-        MSTL,
-        AutoARIMA,
-        AutoCES,
-        AutoETS,
-        AutoTheta,
-        DynamicOptimizedTheta,
-        HoltWinters,
-        SeasonalNaive,
-        SeasonalWindowAverage,
-    )
 
     index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
     out: dict[str, np.ndarray] = {}
     for prefix, values, back in series_transforms(y, index):
         frame = pd.DataFrame({"unique_id": "y", "ds": y.index, "y": values})
+        skip = {"SeasonalNaive"} if prefix == "log_" else set()  # the log one equals the raw one
         models = [
-            AutoETS(season_length=season_length),
-            AutoARIMA(season_length=season_length),
-            AutoTheta(season_length=season_length),
-            AutoCES(season_length=season_length, alias="AutoCES"),
-            SeasonalNaive(season_length=season_length),
-            MSTL(season_length=season_length, trend_forecaster=AutoETS(model="ZZN"), alias="MSTL"),
-            DynamicOptimizedTheta(season_length=season_length),
-            SeasonalWindowAverage(season_length=season_length, window_size=3),
-            # multiplicative errors on the raw series; the log series are additive by construction
-            HoltWinters(season_length=season_length, error_type="A" if prefix else "M", alias="HoltWinters"),
+            stats_model(name, season_length, additive=bool(prefix))
+            for name in stats_models
+            if name not in skip
         ]
-        if prefix == "log_":
-            models = [m for m in models if not isinstance(m, SeasonalNaive)]  # same as the raw one
         forecast = StatsForecast(models=models, freq=_freq(y), n_jobs=1).forecast(df=frame, h=horizon)
         for column in [c for c in forecast.columns if c not in ("unique_id", "ds")]:
             out[prefix + str(column)] = back(np.asarray(forecast[column], dtype=float))
@@ -138,17 +148,26 @@ def prophet_candidates(y: pd.Series, horizon: int) -> pd.DataFrame:
 
 
 def all_candidates(
-    y: pd.Series, horizon: int, season_length: int = 12, with_prophet: bool = True
+    y: pd.Series,
+    horizon: int,
+    season_length: int = 12,
+    with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
 ) -> pd.DataFrame:
     """Every candidate's point forecast, one column each (prophet's can be left out for speed)."""
-    frames = [statsforecast_candidates(y, horizon, season_length)]
+    frames = [statsforecast_candidates(y, horizon, season_length, stats_models)]
     if with_prophet:
         frames.append(prophet_candidates(y, horizon))
     return pd.concat(frames, axis=1)
 
 
 def backtest(
-    y: pd.Series, horizon: int, origins: int = 3, season_length: int = 12, with_prophet: bool = True
+    y: pd.Series,
+    horizon: int,
+    origins: int = 3,
+    season_length: int = 12,
+    with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
 ) -> dict[int, pd.DataFrame]:
     """Rolling-origin backtest on `y`: for k = origins..1 fit on y[:-k*horizon] and forecast `horizon` steps.
 
@@ -161,7 +180,7 @@ def backtest(
             raise ValueError(
                 f"series {y.name!r}: too short for {origins} backtest origins of {horizon} steps"
             )
-        forecasts = all_candidates(y.iloc[:cut], horizon, season_length, with_prophet)
+        forecasts = all_candidates(y.iloc[:cut], horizon, season_length, with_prophet, stats_models)
         forecasts["actual"] = y.iloc[cut : cut + horizon].to_numpy()
         out[k] = forecasts
     return out
@@ -239,19 +258,20 @@ def fit_forecast(
     origins: int = 6,
     season_length: int = 12,
     with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
     rules: tuple[tuple[str, int], ...] = RULES,
 ) -> ForecastResult:
     """Backtest all candidates on `y`, combine them by the prequentially best rule, forecast with 80/95% PIs."""
     _freq(y)
     origins = max(1, min(origins, (len(y) - 3 * season_length) // horizon))
-    folds = backtest(y, horizon, origins, season_length, with_prophet)
+    folds = backtest(y, horizon, origins, season_length, with_prophet, stats_models)
     scores = backtest_errors(folds).mean(axis=1).sort_values(kind="stable")
     rule, rule_table = choose_rule(folds, rules)
     members = list(scores.index[: rule[1]] if rule[1] > 0 else scores.index)
     ratios = np.concatenate(
         [(f["actual"] / combine(f, scores, rule)).to_numpy() - 1.0 for f in folds.values()]
     )
-    candidates = all_candidates(y, horizon, season_length, with_prophet)
+    candidates = all_candidates(y, horizon, season_length, with_prophet, stats_models)
     point = combine(candidates, scores, rule)
     forecast = pd.DataFrame({"yhat": point}, index=candidates.index)
     for level, (low, high) in {80: (0.10, 0.90), 95: (0.025, 0.975)}.items():

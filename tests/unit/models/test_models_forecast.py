@@ -8,6 +8,7 @@ import pytest
 
 from models.datasets import load_monthly
 from models.forecast import (
+    STATS_MODELS,
     choose_rule,
     combine,
     days_in_period,
@@ -22,7 +23,8 @@ from models.forecast import (
 def test_forecast_beats_seasonal_naive_on_wine_holdout() -> None:
     series = load_monthly("wine")
     train, test = series.iloc[:-12], series.iloc[-12:]
-    result = fit_forecast(train, horizon=12, origins=1, with_prophet=False)  # prophet: see the next test
+    cheap = tuple(m for m in STATS_MODELS if m != "AutoARIMA")  # AutoARIMA is most of the cost
+    result = fit_forecast(train, horizon=12, origins=3, with_prophet=False, stats_models=cheap)
     assert list(result.forecast.index) == list(test.index)
     ours = mape(test, result.forecast["yhat"])
     assert ours < mape(test, result.candidates["SeasonalNaive"])
