@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from models.budget import ResponseCurve, allocate, campaign_metrics, fit_channels
     from models.card import ModelCard
     from models.churn import ChurnModel, cross_validate, engagement_features, transaction_features
+    from models.churn_blend import BlendedChurnModel
     from models.clv import (
         PurchaseModel,
         SpendModel,
@@ -53,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "best_offer": "models.upsell",
     "candidate_pairs": "models.upsell",
     "upsell_label": "models.upsell",
+    "BlendedChurnModel": "models.churn_blend",
     "ChurnModel": "models.churn",
     "cross_validate": "models.churn",
     "engagement_features": "models.churn",
@@ -70,6 +72,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BlendedChurnModel",
     "ChurnModel",
     "ForecastResult",
     "ModelCard",

@@ -129,7 +129,7 @@ def engagement_features(
 
 
 def telco_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Model matrix for Telco-schema subscriber rows: one-hot plan fields plus service count and charge drift."""
+    """Model matrix for Telco-schema rows: one-hot plan fields, service count, charge drift, tenure interactions."""
     services = [
         "phoneservice", "multiplelines", "onlinesecurity", "onlinebackup",
         "deviceprotection", "techsupport", "streamingtv", "streamingmovies",
@@ -141,6 +141,13 @@ def telco_features(frame: pd.DataFrame) -> pd.DataFrame:
     average_charge = frame["totalcharges"] / frame["tenure"].where(frame["tenure"] > 0)
     matrix["average_charge"] = average_charge
     matrix["charge_drift"] = frame["monthlycharges"] - average_charge
+    # Terms a linear model cannot build itself: churn falls with log tenure at a rate that differs by
+    # contract, and fibre customers' monthly charge means something different from DSL customers'.
+    matrix["log_tenure"] = np.log1p(frame["tenure"].astype(float))
+    for column in [c for c in matrix.columns if c.startswith("contract_")]:
+        matrix[f"{column}_x_log_tenure"] = matrix[column] * matrix["log_tenure"]
+    for column in [c for c in matrix.columns if c.startswith("internetservice_")]:
+        matrix[f"{column}_x_monthlycharges"] = matrix[column] * frame["monthlycharges"].astype(float)
     return matrix
 
 

@@ -1,22 +1,36 @@
 """Sales forecasting: prophet (the design card's model) against statsforecast challengers.
 
 `fit_forecast` ranks every candidate by a rolling-origin backtest on the series it is given (the training
-part only), averages the best `top_k`, and derives prediction intervals from that ensemble's own backtest
-errors (split-conformal style), so the holdout is never seen when choosing.
+part only) and combines them by a rule (mean or median of the k best) that is itself chosen on the same
+backtest, prequentially: at each later origin the candidates are ranked on the earlier origins only, so a
+rule is judged the way it will be used. Prediction intervals come from the chosen combination's own
+backtest errors (split-conformal style). The holdout is never seen when choosing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-STATS_MODELS: tuple[str, ...] = ("AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", "SeasonalNaive")
+STATS_MODELS: tuple[str, ...] = (
+    "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", "SeasonalNaive",
+    "MSTL", "DynamicOptimizedTheta", "SeasWA", "HoltWinters",
+)  # fmt: skip
 PROPHET_SCALES: tuple[float, ...] = (0.01, 0.05, 0.5)
+#: Combination rules (how, k): mean or median of the k best by backtest; k=0 means every candidate.
+RULES: tuple[tuple[str, int], ...] = (
+    ("mean", 1), ("mean", 3), ("mean", 5), ("mean", 10), ("mean", 0),
+    ("median", 3), ("median", 5), ("median", 10), ("median", 0),
+)  # fmt: skip
+#: Origins used only to rank candidates before a rule is first scored in the prequential backtest.
+MIN_PRIOR_ORIGINS = 2
 
 
 def mape(actual: pd.Series | np.ndarray, predicted: pd.Series | np.ndarray) -> float:
@@ -34,31 +48,76 @@ def _freq(y: pd.Series) -> str:
     return str(freq)
 
 
-def statsforecast_candidates(y: pd.Series, horizon: int, season_length: int = 12) -> pd.DataFrame:
-    """Forecasts of the statsforecast models, on the raw series and (if positive) on its log."""
-    from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoCES, AutoETS, AutoTheta, SeasonalNaive
+def days_in_period(index: pd.DatetimeIndex) -> np.ndarray | None:
+    """Calendar days in each period of a monthly index (for sales-per-day adjustment); None otherwise."""
+    freq = index.freqstr or pd.infer_freq(index) or ""
+    if not freq.startswith("M"):
+        return None
+    return np.asarray(index.days_in_month, dtype=float)
 
+
+def series_transforms(
+    y: pd.Series, future: pd.DatetimeIndex
+) -> list[tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]]:
+    """(prefix, values to model, back-transform of a forecast): raw; log and log of sales per calendar day
+    when the series is positive (the per-day form removes month-length and leap-year noise)."""
+    values = y.to_numpy(dtype=float)
+    out: list[tuple[str, np.ndarray, Callable[[np.ndarray], np.ndarray]]] = [("", values, lambda f: f)]
+    if not bool((values > 0).all()):
+        return out
+    out.append(("log_", np.log(values), np.exp))
+    past, ahead = days_in_period(pd.DatetimeIndex(y.index)), days_in_period(future)
+    if past is not None and ahead is not None:
+        days_ahead = ahead
+        out.append(("log_per_day_", np.log(values / past), lambda f: np.exp(f) * days_ahead))
+    return out
+
+
+def stats_model(name: str, season_length: int, additive: bool) -> Any:
+    """The statsforecast model called `name` in `STATS_MODELS` (Holt-Winters errors additive on log series)."""
+    from statsforecast import models as sf
+
+    factories: dict[str, Callable[[], Any]] = {
+        "AutoETS": lambda: sf.AutoETS(season_length=season_length),
+        "AutoARIMA": lambda: sf.AutoARIMA(season_length=season_length),
+        "AutoTheta": lambda: sf.AutoTheta(season_length=season_length),
+        "AutoCES": lambda: sf.AutoCES(season_length=season_length, alias="AutoCES"),
+        "SeasonalNaive": lambda: sf.SeasonalNaive(season_length=season_length),
+        "MSTL": lambda: sf.MSTL(
+            season_length=season_length, trend_forecaster=sf.AutoETS(model="ZZN"), alias="MSTL"
+        ),
+        "DynamicOptimizedTheta": lambda: sf.DynamicOptimizedTheta(season_length=season_length),
+        "SeasWA": lambda: sf.SeasonalWindowAverage(
+            season_length=season_length, window_size=3, alias="SeasWA"
+        ),
+        "HoltWinters": lambda: sf.HoltWinters(
+            season_length=season_length, error_type="A" if additive else "M", alias="HoltWinters"
+        ),
+    }
+    if name not in factories:
+        raise ValueError(f"unknown statsforecast candidate {name!r}; choose from {sorted(factories)}")
+    return factories[name]()
+
+
+def statsforecast_candidates(
+    y: pd.Series, horizon: int, season_length: int = 12, stats_models: tuple[str, ...] = STATS_MODELS
+) -> pd.DataFrame:
+    """Forecasts of the named statsforecast models (`STATS_MODELS`) on the raw series and its transforms."""
+    from statsforecast import StatsForecast
+
+    index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
     out: dict[str, np.ndarray] = {}
-    transforms = [("", False)] + ([("log_", True)] if bool((y > 0).all()) else [])
-    for prefix, use_log in transforms:
-        values = np.log(y.to_numpy(dtype=float)) if use_log else y.to_numpy(dtype=float)
+    for prefix, values, back in series_transforms(y, index):
         frame = pd.DataFrame({"unique_id": "y", "ds": y.index, "y": values})
+        skip = {"SeasonalNaive"} if prefix == "log_" else set()  # the log one equals the raw one
         models = [
-            AutoETS(season_length=season_length),
-            AutoARIMA(season_length=season_length),
-            AutoTheta(season_length=season_length),
-            AutoCES(season_length=season_length),
-            SeasonalNaive(season_length=season_length),
+            stats_model(name, season_length, additive=bool(prefix))
+            for name in stats_models
+            if name not in skip
         ]
         forecast = StatsForecast(models=models, freq=_freq(y), n_jobs=1).forecast(df=frame, h=horizon)
         for column in [c for c in forecast.columns if c not in ("unique_id", "ds")]:
-            name = "AutoCES" if column == "CES" else str(column)
-            if use_log and name == "SeasonalNaive":
-                continue
-            predicted = np.asarray(forecast[column], dtype=float)
-            out[prefix + name] = np.exp(predicted) if use_log else predicted
-    index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
+            out[prefix + str(column)] = back(np.asarray(forecast[column], dtype=float))
     return pd.DataFrame(out, index=index)
 
 
@@ -89,17 +148,26 @@ def prophet_candidates(y: pd.Series, horizon: int) -> pd.DataFrame:
 
 
 def all_candidates(
-    y: pd.Series, horizon: int, season_length: int = 12, with_prophet: bool = True
+    y: pd.Series,
+    horizon: int,
+    season_length: int = 12,
+    with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
 ) -> pd.DataFrame:
     """Every candidate's point forecast, one column each (prophet's can be left out for speed)."""
-    frames = [statsforecast_candidates(y, horizon, season_length)]
+    frames = [statsforecast_candidates(y, horizon, season_length, stats_models)]
     if with_prophet:
         frames.append(prophet_candidates(y, horizon))
     return pd.concat(frames, axis=1)
 
 
 def backtest(
-    y: pd.Series, horizon: int, origins: int = 3, season_length: int = 12, with_prophet: bool = True
+    y: pd.Series,
+    horizon: int,
+    origins: int = 3,
+    season_length: int = 12,
+    with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
 ) -> dict[int, pd.DataFrame]:
     """Rolling-origin backtest on `y`: for k = origins..1 fit on y[:-k*horizon] and forecast `horizon` steps.
 
@@ -112,46 +180,109 @@ def backtest(
             raise ValueError(
                 f"series {y.name!r}: too short for {origins} backtest origins of {horizon} steps"
             )
-        forecasts = all_candidates(y.iloc[:cut], horizon, season_length, with_prophet)
+        forecasts = all_candidates(y.iloc[:cut], horizon, season_length, with_prophet, stats_models)
         forecasts["actual"] = y.iloc[cut : cut + horizon].to_numpy()
         out[k] = forecasts
     return out
 
 
+def combine(forecasts: pd.DataFrame, scores: pd.Series, rule: tuple[str, int]) -> pd.Series:
+    """Mean or median of the `k` lowest-scoring columns of `forecasts` (`k=0`: all scored columns)."""
+    how, k = rule
+    ranked = list(scores.sort_values(kind="stable").index)
+    members = ranked[:k] if k > 0 else ranked
+    chosen = forecasts[members]
+    return chosen.mean(axis=1) if how == "mean" else chosen.median(axis=1)
+
+
+def backtest_errors(folds: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """MAPE of every candidate (rows) at every backtest origin (columns, oldest first)."""
+    origins = sorted(folds, reverse=True)
+    names = [c for c in folds[origins[0]].columns if c != "actual"]
+    return pd.DataFrame({k: {n: mape(folds[k]["actual"], folds[k][n]) for n in names} for k in origins})
+
+
+def prequential_rule_errors(
+    folds: dict[int, pd.DataFrame],
+    rules: tuple[tuple[str, int], ...] = RULES,
+    min_prior: int = MIN_PRIOR_ORIGINS,
+) -> pd.Series:
+    """Mean MAPE of each rule over origins after the first `min_prior`, ranking on earlier origins only."""
+    errors = backtest_errors(folds)
+    origins = sorted(folds, reverse=True)
+    table: dict[str, list[float]] = {rule_name(r): [] for r in rules}
+    for i in range(min_prior, len(origins)):
+        scores = errors[origins[:i]].mean(axis=1)
+        fold = folds[origins[i]]
+        for rule in rules:
+            table[rule_name(rule)].append(mape(fold["actual"], combine(fold, scores, rule)))
+    return pd.Series({name: float(np.mean(values)) for name, values in table.items()})
+
+
+def rule_name(rule: tuple[str, int]) -> str:
+    """`mean3`, `median5`, `median_all`: how a combination rule is printed."""
+    how, k = rule
+    return f"{how}{k}" if k > 0 else f"{how}_all"
+
+
+def choose_rule(
+    folds: dict[int, pd.DataFrame],
+    rules: tuple[tuple[str, int], ...] = RULES,
+    min_prior: int = MIN_PRIOR_ORIGINS,
+    default: tuple[str, int] = ("mean", 3),
+) -> tuple[tuple[str, int], pd.Series]:
+    """The rule with the lowest prequential backtest MAPE (first wins ties); `default` with too few origins."""
+    if len(folds) <= min_prior:
+        return default, pd.Series(dtype=float)
+    table = prequential_rule_errors(folds, rules, min_prior)
+    best = min(rules, key=lambda r: table[rule_name(r)])
+    return best, table
+
+
 @dataclass
 class ForecastResult:
-    """The chosen ensemble's forecast with intervals, and how every candidate scored in the backtest."""
+    """The chosen combination's forecast with intervals, and how every candidate and rule scored in the backtest."""
 
     forecast: pd.DataFrame
     members: list[str]
     backtest_mape: pd.Series
     candidates: pd.DataFrame
+    rule: str = "mean3"
+    rule_mape: pd.Series | None = None
 
 
 def fit_forecast(
     y: pd.Series,
     horizon: int = 12,
     *,
-    top_k: int = 3,
-    origins: int = 3,
+    origins: int = 6,
     season_length: int = 12,
     with_prophet: bool = True,
+    stats_models: tuple[str, ...] = STATS_MODELS,
+    rules: tuple[tuple[str, int], ...] = RULES,
 ) -> ForecastResult:
-    """Backtest all candidates on `y`, average the `top_k` best, forecast `horizon` steps with 80/95% PIs."""
+    """Backtest all candidates on `y`, combine them by the prequentially best rule, forecast with 80/95% PIs."""
     _freq(y)
-    folds = backtest(y, horizon, origins, season_length, with_prophet)
-    names = [c for c in next(iter(folds.values())).columns if c != "actual"]
-    scores = pd.Series({n: np.mean([mape(f["actual"], f[n]) for f in folds.values()]) for n in names})
-    scores = scores.sort_values()
-    members = list(scores.index[:top_k])
+    origins = max(1, min(origins, (len(y) - 3 * season_length) // horizon))
+    folds = backtest(y, horizon, origins, season_length, with_prophet, stats_models)
+    scores = backtest_errors(folds).mean(axis=1).sort_values(kind="stable")
+    rule, rule_table = choose_rule(folds, rules)
+    members = list(scores.index[: rule[1]] if rule[1] > 0 else scores.index)
     ratios = np.concatenate(
-        [(f["actual"] / f[members].mean(axis=1)).to_numpy() - 1.0 for f in folds.values()]
+        [(f["actual"] / combine(f, scores, rule)).to_numpy() - 1.0 for f in folds.values()]
     )
-    candidates = all_candidates(y, horizon, season_length, with_prophet)
-    point = candidates[members].mean(axis=1)
+    candidates = all_candidates(y, horizon, season_length, with_prophet, stats_models)
+    point = combine(candidates, scores, rule)
     forecast = pd.DataFrame({"yhat": point}, index=candidates.index)
     for level, (low, high) in {80: (0.10, 0.90), 95: (0.025, 0.975)}.items():
         forecast[f"lo{level}"] = point * (1.0 + np.quantile(ratios, low))
         forecast[f"hi{level}"] = point * (1.0 + np.quantile(ratios, high))
-    logger.info("forecast ensemble %s (backtest MAPE %s)", members, scores[members].round(2).to_dict())
-    return ForecastResult(forecast=forecast, members=members, backtest_mape=scores, candidates=candidates)
+    logger.info("forecast rule %s over %s", rule_name(rule), members)
+    return ForecastResult(
+        forecast=forecast,
+        members=members,
+        backtest_mape=scores,
+        candidates=candidates,
+        rule=rule_name(rule),
+        rule_mape=rule_table,
+    )
