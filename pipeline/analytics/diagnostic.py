@@ -13,7 +13,7 @@ from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
 
-WEEKS = 4  # 7-day periods explained, the last one ending on the data end
+WEEKS = 2  # 7-day periods explained, the last one ending on the data end
 BASELINES = {"previous_week": 1, "mean_4_weeks": 4}
 KPIS = ("revenue", "orders", "new_customers", "active_customers")
 

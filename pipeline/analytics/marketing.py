@@ -15,7 +15,7 @@ from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
 
-RECENT_DAYS = 365  # the current budget is the mean daily spend of this many days up to the data end
+RECENT_DAYS = 365  # channel curves are fitted on, and the budget is the mean daily spend of, this many days
 LIVE_DAYS = 90  # campaigns with spend in this many days up to the data end are reallocated among themselves
 
 
@@ -154,7 +154,8 @@ def marketing_rows(
         return out
     fallback = float(won["revenue"].mean()) if len(won) else 1.0
     channel_values = value_per_conversion(won, "channel")
-    channels = fit_curves(days, "channel", channel_values, fallback)
+    year = days[days["date"] > as_of - pd.Timedelta(days=RECENT_DAYS)]
+    channels = fit_curves(year if len(year) else days, "channel", channel_values, fallback)
     channel_now = current_spend(days, "channel", as_of)
     out["mart_channel_response"] = response_rows(channels, channel_now)
     allocation = allocation_rows("channel", channels["curves"], channel_now, {})

@@ -96,7 +96,10 @@ def read_lines(conn: Connection) -> pd.DataFrame:
 
 
 def read_campaign_days(conn: Connection) -> pd.DataFrame:
-    """Spend, impressions, clicks and conversions per campaign and day, with the campaign's channel."""
+    """Spend, impressions, clicks and conversions per campaign and day, with the campaign's channel.
+
+    `campaign_id` is the campaign's name, made unique with its key where two campaigns share one.
+    """
     f, d, k, ch = fact_campaign_daily, dim_date, dim_campaign, dim_channel
     query = (
         sa.select(
@@ -118,6 +121,9 @@ def read_campaign_days(conn: Connection) -> pd.DataFrame:
     )
     days = pandas_frame(conn, query, CAMPAIGN_COLUMNS)
     days["date"] = pd.to_datetime(days["date"])
+    keys = days.groupby("campaign_id")["campaign_key"].transform("nunique")
+    shared = keys > 1  # two sources' campaigns with one name stay apart: "Spring Sale #12"
+    days.loc[shared, "campaign_id"] = days["campaign_id"] + " #" + days["campaign_key"].astype(str)
     days["spend"] = days["spend"].astype(float)
     return days.sort_values(["campaign_key", "date"], ignore_index=True)
 

@@ -4,6 +4,7 @@
 of data). Weekly revenue at this size swings by ±20% on its own; with this seed the planted drop is what
 moved the week, so the drivers mart must name South East (the diagnostic needs ~20,000 customers to find
 such a drop in 9 seeds out of 10; this seed is one where it holds at a size a test can afford).
+The checks share one test so that parallel workers build the warehouse once (≈ 70-120 s).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _buyers(warehouse: Warehouse) -> set[int]:
     return {r["customer_key"] for r in _rows(warehouse, "SELECT DISTINCT customer_key FROM fact_sales_line")}
 
 
-def test_every_buyer_has_rfm_scores_and_a_named_segment(warehouse: Warehouse) -> None:
+def _every_buyer_has_rfm_scores_and_a_named_segment(warehouse: Warehouse) -> None:
     rfm = _rows(warehouse, "SELECT * FROM mart_customer_rfm")
     assert {r["customer_key"] for r in rfm} == _buyers(warehouse)
     names = {name for _, name in SEGMENT_RULES}
@@ -70,7 +71,7 @@ def test_every_buyer_has_rfm_scores_and_a_named_segment(warehouse: Warehouse) ->
     assert len({r["segment"] for r in rfm}) >= 5
 
 
-def test_distributions_and_cohorts_account_for_every_buyer(warehouse: Warehouse) -> None:
+def _distributions_and_cohorts_account_for_every_buyer(warehouse: Warehouse) -> None:
     buyers = len(_buyers(warehouse))
     for measure in ("frequency", "recency"):
         bins = _rows(warehouse, f"SELECT * FROM mart_purchase_distribution WHERE measure = '{measure}'")
@@ -83,7 +84,7 @@ def test_distributions_and_cohorts_account_for_every_buyer(warehouse: Warehouse)
     assert later and all(0.0 <= c["retention"] < 1.0 for c in later)
 
 
-def test_affinity_has_product_and_category_pairs(warehouse: Warehouse) -> None:
+def _affinity_has_product_and_category_pairs(warehouse: Warehouse) -> None:
     pairs = _rows(warehouse, "SELECT * FROM mart_product_affinity")
     assert {p["level"] for p in pairs} == {"product", "category"}
     for p in pairs:
@@ -92,7 +93,7 @@ def test_affinity_has_product_and_category_pairs(warehouse: Warehouse) -> None:
         )
 
 
-def test_growth_compares_day_week_month_and_year_for_four_kpis(warehouse: Warehouse) -> None:
+def _growth_compares_day_week_month_and_year_for_four_kpis(warehouse: Warehouse) -> None:
     rows = {(r["comparison"], r["metric"]): r for r in _rows(warehouse, "SELECT * FROM mart_growth")}
     metrics = ("revenue", "orders", "new_customers", "active_customers")
     assert set(rows) == {(c, m) for c in ("DoD", "WoW", "MoM", "YoY") for m in metrics}
@@ -106,7 +107,7 @@ def test_growth_compares_day_week_month_and_year_for_four_kpis(warehouse: Wareho
     assert week["change"] == pytest.approx(week["current_value"] - week["previous_value"])
 
 
-def test_drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse) -> None:
+def _drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse) -> None:
     rows = _rows(warehouse, f"SELECT * FROM mart_kpi_drivers WHERE period_start = '{DROP_WEEK}'")
     assert {r["baseline"] for r in rows} == {"previous_week", "mean_4_weeks"}
     assert {r["dimension"] for r in rows} == {"region", "rep", "category", "segment", "channel", "campaign"}
@@ -124,7 +125,7 @@ def test_drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse
     assert "fell" in rows[0]["summary"]
 
 
-def test_anomaly_flags_cover_the_daily_kpis(warehouse: Warehouse) -> None:
+def _anomaly_flags_cover_the_daily_kpis(warehouse: Warehouse) -> None:
     rows = _rows(warehouse, "SELECT * FROM mart_kpi_anomaly")
     assert {r["kpi"] for r in rows} == {"revenue", "orders", "new_customers", "active_customers"}
     assert max(str(r["day"]) for r in rows) == "2026-11-27"
@@ -134,9 +135,7 @@ def test_anomaly_flags_cover_the_daily_kpis(warehouse: Warehouse) -> None:
     assert 0 < sum(r["is_anomaly"] for r in scored) < 0.2 * len(scored)
 
 
-def test_budget_allocation_spends_exactly_the_budget_and_returns_at_least_as_much(
-    warehouse: Warehouse,
-) -> None:
+def _budget_allocation_spends_exactly_the_budget_and_returns_at_least_as_much(warehouse: Warehouse) -> None:
     campaigns = _rows(warehouse, "SELECT * FROM mart_campaign_performance")
     assert len(campaigns) == len(_rows(warehouse, "SELECT campaign_key FROM dim_campaign"))
     assert all(c["spend"] >= 0 and c["customers"] >= 0 for c in campaigns)
@@ -155,7 +154,7 @@ def test_budget_allocation_spends_exactly_the_budget_and_returns_at_least_as_muc
     assert {p["name"] for p in plan if p["level"] == "channel"} == set(curves)
 
 
-def test_price_guidance_gives_a_reason_where_the_data_do_not_support_a_number(warehouse: Warehouse) -> None:
+def _price_guidance_gives_a_reason_where_the_data_do_not_support_a_number(warehouse: Warehouse) -> None:
     rows = _rows(warehouse, "SELECT * FROM mart_price_guidance")
     segments = {r["segment"] for r in _rows(warehouse, "SELECT DISTINCT segment FROM mart_sales")}
     assert {r["segment"] for r in rows} <= segments and len(rows) >= 40
@@ -171,7 +170,7 @@ def test_price_guidance_gives_a_reason_where_the_data_do_not_support_a_number(wa
             assert r["elasticity"] < 0 and r["recommended_change_pct"] in (-5.0, 5.0)
 
 
-def test_rerunning_the_step_replaces_the_marts(warehouse: Warehouse) -> None:
+def _rerunning_the_step_replaces_the_marts(warehouse: Warehouse) -> None:
     before = snapshot(warehouse, MARTS)
     assert all(before[name] for name in MARTS if name != "mart_budget_allocation")
     with warehouse.begin() as conn:
@@ -180,7 +179,7 @@ def test_rerunning_the_step_replaces_the_marts(warehouse: Warehouse) -> None:
     assert snapshot(warehouse, MARTS) == before
 
 
-def test_portal_queries_read_the_marts(warehouse: Warehouse) -> None:
+def _portal_queries_read_the_marts(warehouse: Warehouse) -> None:
     top = analytics_queries.kpi_drivers(warehouse, "previous_week", dimension="region", top=1)
     assert [(str(r["period_start"]), r["member"]) for r in top] == [(str(DROP_WEEK), DROP_REGION)]
     assert len(analytics_queries.kpi_drivers(warehouse, top=2)) == 12  # 6 dimensions x 2
@@ -200,3 +199,23 @@ def test_portal_queries_read_the_marts(warehouse: Warehouse) -> None:
     assert [o["upsell_propensity"] for o in offers] == sorted(
         (o["upsell_propensity"] for o in offers), reverse=True
     )
+
+
+CHECKS = (
+    _every_buyer_has_rfm_scores_and_a_named_segment,
+    _distributions_and_cohorts_account_for_every_buyer,
+    _affinity_has_product_and_category_pairs,
+    _growth_compares_day_week_month_and_year_for_four_kpis,
+    _drivers_rank_the_planted_region_first_for_its_week,
+    _anomaly_flags_cover_the_daily_kpis,
+    _budget_allocation_spends_exactly_the_budget_and_returns_at_least_as_much,
+    _price_guidance_gives_a_reason_where_the_data_do_not_support_a_number,
+    _portal_queries_read_the_marts,
+    _rerunning_the_step_replaces_the_marts,
+)
+
+
+def test_every_analytics_mart_on_the_demo(warehouse: Warehouse) -> None:
+    """One test over the shared warehouse, so parallel workers build it once; each check says what broke."""
+    for check in CHECKS:
+        check(warehouse)
