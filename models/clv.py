@@ -133,8 +133,14 @@ class PurchaseModel:
             part = summary[segments == segment]
             if part.empty:
                 continue
-            values = getattr(fitter, method)(*args, part["frequency"], part["recency"], part["T"])
+            # lifetimes evaluates an alternative hypergeometric form for every customer and keeps it only
+            # where the main one overflows; its log of a negative value elsewhere is harmless noise.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = getattr(fitter, method)(*args, part["frequency"], part["recency"], part["T"])
             out.loc[part.index] = np.asarray(values, dtype=float)
+        bad = int((~np.isfinite(out)).sum())
+        if bad:
+            logger.warning("%s: %d of %d customers have no finite value", method, bad, len(out))
         return out
 
     def predict(self, summary: pd.DataFrame, horizon: float) -> pd.Series:
