@@ -297,6 +297,18 @@ def rfm_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     )
 
 
+def signed_money(value: float) -> str:
+    """``+£300``, ``−£0.71``; ``£0`` when it rounds to nothing."""
+    text = fmt.money(abs(value))
+    if text in ("£0", "£0.00"):
+        return "£0"
+    return ("+" if value > 0 else MINUS) + text
+
+
+def _tone(value: float) -> str:
+    return "flat" if signed_money(value) == "£0" else "up" if value > 0 else "down"
+
+
 def budget_uplift(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     """Total current and expected daily return of the budget split."""
     return sum(float(r["current_return"]) for r in rows), sum(float(r["expected_return"]) for r in rows)
@@ -331,14 +343,14 @@ def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
                     html.Td(fmt.money(r["current_spend"]), className="text-end"),
                     html.Td(fmt.money(r["recommended_spend"]), className="text-end"),
                     html.Td(
-                        ("+" if shift >= 0 else MINUS) + fmt.money(abs(shift)),
-                        className=f"text-end kpi-growth-{'up' if shift >= 0 else 'down'}",
+                        signed_money(shift),
+                        className=f"text-end d-none d-sm-table-cell kpi-growth-{_tone(shift)}",
                     ),
                     html.Td(fmt.money(r["current_return"]), className="text-end d-none d-md-table-cell"),
                     html.Td(fmt.money(r["expected_return"]), className="text-end"),
                     html.Td(
-                        ("+" if uplift >= 0 else MINUS) + fmt.money(abs(uplift)),
-                        className=f"text-end kpi-growth-{'up' if uplift >= 0 else 'down'}",
+                        signed_money(uplift),
+                        className=f"text-end kpi-growth-{_tone(uplift)}",
                     ),
                 ]
             )
@@ -349,11 +361,11 @@ def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
             html.Th("Total"),
             html.Th(fmt.money(sum(float(r["current_spend"]) for r in rows)), className="text-end"),
             html.Th(fmt.money(sum(float(r["recommended_spend"]) for r in rows)), className="text-end"),
-            html.Th(""),
+            html.Th("", className="d-none d-sm-table-cell"),
             html.Th(fmt.money(current), className="text-end d-none d-md-table-cell"),
             html.Th(fmt.money(expected), className="text-end"),
             html.Th(
-                ("+" if expected >= current else MINUS) + fmt.money(abs(expected - current)),
+                signed_money(expected - current),
                 className="text-end",
             ),
         ]
@@ -364,7 +376,7 @@ def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
                 html.Th("Channel"),
                 html.Th("Current £/day", className="text-end"),
                 html.Th("Recommended £/day", className="text-end"),
-                html.Th("Change", className="text-end"),
+                html.Th("Change", className="text-end d-none d-sm-table-cell"),
                 html.Th("Return now", className="text-end d-none d-md-table-cell"),
                 html.Th("Expected return", className="text-end"),
                 html.Th("Uplift", className="text-end"),

@@ -148,6 +148,10 @@ def test_budget_summary_and_table_show_the_shift_and_its_return() -> None:
     assert texts(table)[-7:] == ["Total", "£1,000", "£1,000", "", "£1,600", "£1,900", "+£300"]
 
 
+def test_signed_money_has_a_true_minus_and_no_signed_zero() -> None:
+    assert [view.signed_money(v) for v in (300, -0.71, -0.0004, 0)] == ["+£300", "−£0.71", "£0", "£0"]
+
+
 def test_price_guidance_says_why_there_is_no_estimate() -> None:
     insufficient = {"status": "insufficient", "reason": "slope not negative (p = 0.41)", "elasticity": None}
     assert view.price_text(insufficient) == "Insufficient data: slope not negative (p = 0.41)"
@@ -224,6 +228,26 @@ def test_a_warehouse_without_analytics_says_run_the_pipeline(signed_in: FlaskCli
     assert view.NO_DATA in str(answer[ids.ANALYTICS_BUDGET]["children"])
 
 
+def budget_download(client: FlaskClient) -> Any:
+    body = {
+        "output": f"{ids.ANALYTICS_BUDGET_DOWNLOAD}.data",
+        "outputs": {"id": ids.ANALYTICS_BUDGET_DOWNLOAD, "property": "data"},
+        "inputs": [{"id": ids.ANALYTICS_BUDGET_CSV, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.ANALYTICS_BUDGET_CSV}.n_clicks"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_the_budget_csv_downloads_for_a_manager(signed_in: FlaskClient) -> None:
+    response = budget_download(signed_in)
+    assert response.status_code == 200
+    data = response.get_json()["response"][ids.ANALYTICS_BUDGET_DOWNLOAD]["data"]
+    assert data["filename"] == "budget-allocation.csv"
+    assert data["content"] == ",".join(view.BUDGET_CSV_COLUMNS) + "\n"  # no rows yet: the header only
+
+
 def test_a_sales_rep_gets_no_analytics_from_the_callbacks(client: FlaskClient) -> None:
     assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
     assert sections_callback(client).status_code == 204  # PreventUpdate: nothing sent back
+    assert budget_download(client).status_code == 204
