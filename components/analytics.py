@@ -124,7 +124,7 @@ def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figu
     )
     fig.update_xaxes(tickprefix="£", tickformat="~s", zeroline=True, zerolinecolor="#8a8886")
     label = DIMENSION_LABELS.get(dimension, dimension).lower()
-    fig = _style(fig, f"Contribution to the revenue change by {label}")
+    fig = _style(fig, f"Contribution by {label}")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
 
@@ -329,7 +329,7 @@ def budget_summary(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
-    """Current vs recommended daily spend per channel with the return each is expected to bring."""
+    """Current vs recommended daily spend per channel with the daily return each is expected to bring."""
     if not rows:
         return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
     body = []
@@ -374,11 +374,11 @@ def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
         html.Tr(
             [
                 html.Th("Channel"),
-                html.Th("Current £/day", className="text-end"),
-                html.Th("Recommended £/day", className="text-end"),
+                html.Th("Current", className="text-end"),
+                html.Th("Recommended", className="text-end"),
                 html.Th("Change", className="text-end d-none d-sm-table-cell"),
                 html.Th("Return now", className="text-end d-none d-md-table-cell"),
-                html.Th("Expected return", className="text-end"),
+                html.Th("Expected", className="text-end", title="expected return at the recommended spend"),
                 html.Th("Uplift", className="text-end"),
             ]
         )

@@ -113,7 +113,8 @@ def layout(**_kwargs: Any) -> dbc.Container:
     budget = _section(
         "Budget reallocation",
         [
-            html.P(id=ids.ANALYTICS_BUDGET_SUMMARY, className="mb-2"),
+            html.P(id=ids.ANALYTICS_BUDGET_SUMMARY, className="mb-1"),
+            html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
             html.Div(id=ids.ANALYTICS_BUDGET),
         ],
         actions=_csv_button(ids.ANALYTICS_BUDGET_CSV, ids.ANALYTICS_BUDGET_DOWNLOAD, "Budget CSV"),

@@ -1,9 +1,10 @@
 """The Analytics page in a real browser, on a small demo warehouse built by the pipeline.
 
 150 demo customers (seed 7, North West's orders cut by 30% in the last week) through the whole batch
-(≈ 55 s on 2 shared cores, most of it generating the files and training the scoring models). An analyst reads why revenue
-changed, the growth and budget tables, switches the driver dimension and looks at the page on a
-phone; a sales rep gets neither the navbar entry nor the page.
+(20–60 s on 2 shared cores depending on their load, most of it generating the files and training the
+scoring models; the browser part takes 10–20 s). An analyst reads why revenue changed, the growth and
+budget tables, switches the driver dimension and looks at the page on a phone; a sales rep gets
+neither the navbar entry nor the page.
 """
 
 from __future__ import annotations

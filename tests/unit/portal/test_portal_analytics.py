@@ -92,7 +92,7 @@ def test_drivers_figure_ranks_top_driver_first_and_colours_by_sign() -> None:
     bar = fig.data[0]
     assert list(bar.y) == ["London", "North West"]  # plotly draws the last category on top
     assert list(bar.marker.color) == [view.UP, view.DOWN]
-    assert fig.layout.title.text == "Contribution to the revenue change by region"
+    assert fig.layout.title.text == "Contribution by region"
 
 
 def test_growth_cells_read_percent_changes_with_arrows() -> None:
@@ -245,6 +245,20 @@ def test_the_budget_csv_downloads_for_a_manager(signed_in: FlaskClient) -> None:
     data = response.get_json()["response"][ids.ANALYTICS_BUDGET_DOWNLOAD]["data"]
     assert data["filename"] == "budget-allocation.csv"
     assert data["content"] == ",".join(view.BUDGET_CSV_COLUMNS) + "\n"  # no rows yet: the header only
+
+
+def test_the_drivers_csv_names_the_week_and_baseline(signed_in: FlaskClient) -> None:
+    body = {
+        "output": f"{ids.ANALYTICS_DRIVERS_DOWNLOAD}.data",
+        "outputs": {"id": ids.ANALYTICS_DRIVERS_DOWNLOAD, "property": "data"},
+        "inputs": [{"id": ids.ANALYTICS_DRIVERS_CSV, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{ids.ANALYTICS_DRIVERS_CSV}.n_clicks"],
+        "state": [{"id": ids.ANALYTICS_BASELINE, "property": "value", "value": "mean_4_weeks"}],
+    }
+    data = signed_in.post("/_dash-update-component", json=body).get_json()["response"]
+    download = data[ids.ANALYTICS_DRIVERS_DOWNLOAD]["data"]
+    assert download["filename"] == "revenue-drivers-none-mean_4_weeks.csv"  # no week in the mart yet
+    assert download["content"].startswith("period_start,period_end,baseline,dimension,rank,member,")
 
 
 def test_a_sales_rep_gets_no_analytics_from_the_callbacks(client: FlaskClient) -> None:
