@@ -41,3 +41,24 @@ def kpi_card(key: str) -> str:
 def kpi_value(key: str) -> str:
     """The id of a KPI card's headline number."""
     return f"overview-kpi-{key}-value"
+
+
+# analytics
+ANALYTICS_LOAD = "analytics-load"  # a store whose initial value triggers the page's one-off sections
+ANALYTICS_ALERT = "analytics-alert"
+ANALYTICS_DIMENSION = "analytics-dimension"
+ANALYTICS_BASELINE = "analytics-baseline"
+ANALYTICS_DRIVER_SENTENCE = "analytics-driver-sentence"
+ANALYTICS_DRIVER_GRAPH = "analytics-driver-graph"
+ANALYTICS_GROWTH = "analytics-growth"
+ANALYTICS_ANOMALIES = "analytics-anomalies"
+ANALYTICS_RFM_GRAPH = "analytics-rfm-graph"
+ANALYTICS_RFM = "analytics-rfm"
+ANALYTICS_BUDGET_SUMMARY = "analytics-budget-summary"
+ANALYTICS_BUDGET = "analytics-budget"
+ANALYTICS_PRICE = "analytics-price"
+ANALYTICS_DRIVERS_CSV = "analytics-drivers-csv"
+ANALYTICS_DRIVERS_DOWNLOAD = "analytics-drivers-download"
+ANALYTICS_BUDGET_CSV = "analytics-budget-csv"
+ANALYTICS_BUDGET_DOWNLOAD = "analytics-budget-download"
+ANALYTICS_DENIED = "analytics-denied"

@@ -1,4 +1,5 @@
-"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in."""
+"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in and
+only the pages their role may open."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
+from components.access import may_open
 from warehouse.users import PortalUser
 
 BRAND = "Miracle Customer 360"
-NAV_ITEMS: tuple[tuple[str, str], ...] = (("Overview", "/"), ("Customers", "/customers"))
+NAV_ITEMS: tuple[tuple[str, str], ...] = (
+    ("Overview", "/"),
+    ("Customers", "/customers"),
+    ("Analytics", "/analytics"),
+)
 
 
 def navbar(user: PortalUser) -> dbc.Navbar:
-    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV_ITEMS]
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
+        for label, href in NAV_ITEMS
+        if may_open(user.role, href)
+    ]
     who = html.Div(
         [
             html.Span(user.full_name, className="navbar-user-name"),

@@ -1,0 +1,25 @@
+"""Which roles may open which portal pages: the navbar and the pages themselves ask here.
+
+Pages not listed are open to every signed-in user.
+"""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "/analytics": frozenset({"analyst", "manager", "admin"}),
+}
+
+
+def may_open(role: str | None, path: str) -> bool:
+    """Whether a user with ``role`` may open the page at ``path``."""
+    allowed = PAGE_ROLES.get(path)
+    return allowed is None or role in allowed
+
+
+def current_role() -> str | None:
+    """The signed-in user's role in the current request, ``None`` when nobody is signed in."""
+    if not current_user.is_authenticated:
+        return None
+    return str(current_user.user.role)

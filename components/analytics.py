@@ -1,0 +1,455 @@
+"""Builders for the Analytics page: pure functions from analytics mart rows to sentences, figures, tables and CSV.
+
+Rows are the dicts returned by :mod:`warehouse.analytics_queries`; every builder accepts an empty list
+(a warehouse the pipeline has not filled yet) and says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
+
+from components import format as fmt
+from components.charts import ACCENT, _style, empty_figure
+
+logger = logging.getLogger(__name__)
+
+NO_DATA = "No analytics yet — run the pipeline to build the analytics marts."
+MINUS = "\u2212"
+UP, DOWN = "#107c10", "#a4262c"
+
+BASELINE_LABELS = {"previous_week": "last week", "mean_4_weeks": "the 4-week mean"}
+DIMENSION_LABELS = {
+    "region": "Region",
+    "rep": "Sales rep",
+    "category": "Category",
+    "segment": "Segment",
+    "channel": "Channel",
+    "campaign": "Campaign",
+}
+METRIC_LABELS = {
+    "revenue": "Revenue",
+    "orders": "Orders",
+    "new_customers": "New customers",
+    "active_customers": "Active customers",
+}
+COMPARISONS = ("DoD", "WoW", "MoM", "YoY")
+COMPARISON_TITLES = {
+    "DoD": "Day on day",
+    "WoW": "Week on week",
+    "MoM": "Month on month",
+    "YoY": "Year on year",
+}
+DRIVER_CSV_COLUMNS = (
+    "period_start", "period_end", "baseline", "dimension", "rank", "member", "before_value", "after_value",
+    "mix_effect", "rate_effect", "contribution", "share_of_change", "change_pct",
+)  # fmt: skip
+BUDGET_CSV_COLUMNS = (
+    "level", "name", "channel", "current_spend", "recommended_spend", "share", "expected_conversions",
+    "current_return", "expected_return", "marginal_return", "roi",
+)  # fmt: skip
+
+
+def signed_points(value: float) -> str:
+    """Percentage points with a true minus sign: ``+2.5``, ``−8.1``."""
+    text = f"{value:+.1f}"
+    return text.replace("-", MINUS) if text not in ("+0.0", "-0.0") else "0.0"
+
+
+def _effect(row: Mapping[str, Any]) -> str:
+    """Which effect dominates a driver: fewer/more orders (mix) or a lower/higher order value (rate)."""
+    return "rate effect" if abs(row["rate_effect"]) >= abs(row["mix_effect"]) else "mix effect"
+
+
+def driver_sentence(rows: Sequence[Mapping[str, Any]], baseline: str, top: int = 3) -> str:
+    """The plain-words answer to "why did revenue change?" from one dimension's ranked drivers.
+
+    ``Revenue fell 12.3% in the week 21–27 Nov 2026 vs last week; North West explains −8.1 points
+    (rate effect), London −2.0 points (mix effect).`` Points are a member's contribution as a share of the
+    baseline revenue (every member's points add up to the change); the effect named is the larger of mix
+    (number of orders) and rate (value per order).
+    """
+    if not rows:
+        return NO_DATA
+    ranked = sorted(rows, key=lambda r: r["rank"])
+    first = ranked[0]
+    before, after = float(first["kpi_before"]), float(first["kpi_after"])
+    against = BASELINE_LABELS.get(baseline, baseline)
+    start, end = first["period_start"], first["period_end"]
+    week = f"the week {_span(start, end)}"
+    if before == 0:
+        return f"Revenue was {fmt.money(after)} in {week}, with nothing to compare with in {against}."
+    change = (after - before) / before
+    if round(change, 3) == 0:
+        head = f"Revenue was flat in {week} vs {against}"
+    else:
+        verb = "rose" if change > 0 else "fell"
+        head = f"Revenue {verb} {abs(change):.1%} in {week} vs {against}"
+    parts = [_explains(ranked[0], before, "explains ")]
+    parts += [_explains(r, before) for r in ranked[1:top]]
+    return f"{head}; " + ", ".join(parts) + "."
+
+
+def _explains(row: Mapping[str, Any], before: float, verb: str = "") -> str:
+    points = signed_points(100 * row["contribution"] / before)
+    return f"{row['member']} {verb}{points} points ({_effect(row)})"
+
+
+def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figure:
+    """Horizontal bars of each member's contribution to the change (£), rank 1 on top, mix and rate on hover."""
+    if not rows:
+        return empty_figure("No data yet — run the pipeline")
+    ranked = sorted(rows, key=lambda r: r["rank"], reverse=True)
+    members = [str(r["member"]) for r in ranked]
+    fig = go.Figure(
+        go.Bar(
+            x=[r["contribution"] for r in ranked],
+            y=members,
+            orientation="h",
+            marker_color=[UP if r["contribution"] >= 0 else DOWN for r in ranked],
+            customdata=[[r["mix_effect"], r["rate_effect"]] for r in ranked],
+            hovertemplate=(
+                "%{y}: £%{x:,.0f}<br>mix (orders) £%{customdata[0]:,.0f}"
+                " · rate (order value) £%{customdata[1]:,.0f}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_xaxes(tickprefix="£", tickformat="~s", zeroline=True, zerolinecolor="#8a8886")
+    label = DIMENSION_LABELS.get(dimension, dimension).lower()
+    fig = _style(fig, f"Contribution by {label}")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
+
+
+def growth_cell(change_pct: float | None) -> tuple[str, str]:
+    """The text and tone (up, down, flat) of a ``mart_growth`` change in percent: ``("▲ +4.2%", "up")``."""
+    if change_pct is None:
+        return "—", "flat"
+    share = change_pct / 100
+    if round(share, 3) == 0:
+        return "► 0.0%", "flat"
+    return (f"▲ {fmt.growth(share)}", "up") if share > 0 else (f"▼ {fmt.growth(share)}", "down")
+
+
+def _span(start: dt.date, end: dt.date) -> str:
+    """``27 Nov 2026``, ``21–27 Nov 2026``, ``1 Jan–27 Nov 2026``."""
+    if start == end:
+        return f"{end:%-d %b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%-d}–{end:%-d %b %Y}"
+    if start.year == end.year:
+        return f"{start:%-d %b}–{end:%-d %b %Y}"
+    return f"{start:%-d %b %Y}–{end:%-d %b %Y}"
+
+
+def _value(metric: str, value: float) -> str:
+    return fmt.money(value) if metric == "revenue" else fmt.count(value)
+
+
+def growth_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Metrics down, DoD/WoW/MoM/YoY across: arrow and % change, the two values compared on hover."""
+    if not rows:
+        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    cells = {(r["metric"], r["comparison"]): r for r in rows}
+    metrics = [m for m in METRIC_LABELS if any(k[0] == m for k in cells)]
+    comparisons = [c for c in COMPARISONS if any(k[1] == c for k in cells)]
+    header = html.Thead(
+        html.Tr(
+            [html.Th("")]
+            + [html.Th(c, title=COMPARISON_TITLES[c], className="text-end") for c in comparisons]
+        )
+    )
+    body = []
+    for metric in metrics:
+        tds: list[Any] = [html.Th(METRIC_LABELS[metric], scope="row")]
+        for comparison in comparisons:
+            row = cells.get((metric, comparison))
+            if row is None:
+                tds.append(html.Td("—", className="text-end"))
+                continue
+            text, tone = growth_cell(row["change_pct"])
+            hover = (
+                f"{_value(metric, row['current_value'])} ({_span(row['current_start'], row['current_end'])}) vs "
+                f"{_value(metric, row['previous_value'])} ({_span(row['previous_start'], row['previous_end'])})"
+            )
+            tds.append(
+                html.Td(
+                    [
+                        html.Span(text, className=f"kpi-growth kpi-growth-{tone}"),
+                        html.Div(_value(metric, row["current_value"]), className="growth-value"),
+                    ],
+                    title=hover,
+                    className=f"text-end growth-{metric}-{comparison}",
+                )
+            )
+        body.append(html.Tr(tds))
+    return html.Div(
+        dbc.Table([header, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
+        id=table_id,
+        className="table-responsive",
+    )
+
+
+def anomalies_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Flagged days, newest first: the KPI, what happened and what the same weekday usually gives."""
+    if not rows:
+        return html.Div(
+            html.P("No unusual days in the last 30 days.", className="text-muted mb-0"), id=table_id
+        )
+    body = []
+    for r in rows:
+        metric = str(r["kpi"])
+        expected = r["expected"]
+        above = expected is not None and r["actual"] > expected
+        body.append(
+            html.Tr(
+                [
+                    html.Td(f"{r['day']:%a %-d %b}"),
+                    html.Td(METRIC_LABELS.get(metric, metric)),
+                    html.Td(_value(metric, r["actual"]), className="text-end"),
+                    html.Td("—" if expected is None else _value(metric, expected), className="text-end"),
+                    html.Td(
+                        "—" if r["robust_z"] is None else f"{r['robust_z']:+.1f}".replace("-", MINUS),
+                        className=f"text-end kpi-growth-{'up' if above else 'down'}",
+                    ),
+                ]
+            )
+        )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Day"),
+                html.Th("KPI"),
+                html.Th("Actual", className="text-end"),
+                html.Th("Usual", className="text-end", title="median of the same weekday, 8 weeks before"),
+                html.Th("Score", className="text-end", title="robust z; flagged beyond ±3.5"),
+            ]
+        )
+    )
+    return html.Div(
+        dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
+        id=table_id,
+        className="table-responsive",
+    )
+
+
+def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Revenue per RFM segment as bars, largest on top, customers on hover."""
+    if not rows:
+        return empty_figure("No data yet — run the pipeline")
+    ordered = sorted(rows, key=lambda r: r["monetary"])
+    fig = go.Figure(
+        go.Bar(
+            x=[r["monetary"] for r in ordered],
+            y=[r["segment"] for r in ordered],
+            orientation="h",
+            marker_color=ACCENT,
+            customdata=[r["customers"] for r in ordered],
+            hovertemplate="%{y}: £%{x:,.0f} · %{customdata:,} customers<extra></extra>",
+        )
+    )
+    fig.update_xaxes(tickprefix="£", tickformat="~s")
+    fig = _style(fig, "Revenue by RFM segment")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def rfm_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Customers, revenue and share of revenue per RFM segment."""
+    if not rows:
+        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    total = sum(float(r["monetary"]) for r in rows) or 1.0
+    body = [
+        html.Tr(
+            [
+                html.Td(r["segment"]),
+                html.Td(fmt.count(r["customers"]), className="text-end"),
+                html.Td(fmt.money(r["monetary"]), className="text-end"),
+                html.Td(f"{r['monetary'] / total:.1%}", className="text-end"),
+                html.Td(f"{r['recency_days']:.0f}", className="text-end d-none d-sm-table-cell"),
+            ]
+        )
+        for r in rows
+    ]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Segment"),
+                html.Th("Customers", className="text-end"),
+                html.Th("Revenue", className="text-end"),
+                html.Th("Share", className="text-end"),
+                html.Th("Days since last order", className="text-end d-none d-sm-table-cell"),
+            ]
+        )
+    )
+    return html.Div(
+        dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
+        id=table_id,
+        className="table-responsive",
+    )
+
+
+def signed_money(value: float) -> str:
+    """``+£300``, ``−£0.71``; ``£0`` when it rounds to nothing."""
+    text = fmt.money(abs(value))
+    if text in ("£0", "£0.00"):
+        return "£0"
+    return ("+" if value > 0 else MINUS) + text
+
+
+def _tone(value: float) -> str:
+    return "flat" if signed_money(value) == "£0" else "up" if value > 0 else "down"
+
+
+def budget_uplift(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
+    """Total current and expected daily return of the budget split."""
+    return sum(float(r["current_return"]) for r in rows), sum(float(r["expected_return"]) for r in rows)
+
+
+def budget_summary(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``Moving £1,200 a day of £5,000 between channels is expected to return £9,100 a day instead of £8,400 (+8.3%).``"""
+    if not rows:
+        return NO_DATA
+    budget = float(rows[0]["daily_budget"])
+    moved = sum(max(0.0, float(r["recommended_spend"]) - float(r["current_spend"])) for r in rows)
+    current, expected = budget_uplift(rows)
+    lift = fmt.growth((expected - current) / current if current else None)
+    return (
+        f"Moving {fmt.money(moved)} a day of the {fmt.money(budget)} daily budget between channels is "
+        f"expected to return {fmt.money(expected)} a day instead of {fmt.money(current)} ({lift})."
+    )
+
+
+def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Current vs recommended daily spend per channel with the daily return each is expected to bring."""
+    if not rows:
+        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    body = []
+    for r in rows:
+        shift = float(r["recommended_spend"]) - float(r["current_spend"])
+        uplift = float(r["expected_return"]) - float(r["current_return"])
+        body.append(
+            html.Tr(
+                [
+                    html.Td(r["name"]),
+                    html.Td(fmt.money(r["current_spend"]), className="text-end"),
+                    html.Td(fmt.money(r["recommended_spend"]), className="text-end"),
+                    html.Td(
+                        signed_money(shift),
+                        className=f"text-end d-none d-sm-table-cell kpi-growth-{_tone(shift)}",
+                    ),
+                    html.Td(fmt.money(r["current_return"]), className="text-end d-none d-md-table-cell"),
+                    html.Td(fmt.money(r["expected_return"]), className="text-end"),
+                    html.Td(
+                        signed_money(uplift),
+                        className=f"text-end kpi-growth-{_tone(uplift)}",
+                    ),
+                ]
+            )
+        )
+    current, expected = budget_uplift(rows)
+    total = html.Tr(
+        [
+            html.Th("Total"),
+            html.Th(fmt.money(sum(float(r["current_spend"]) for r in rows)), className="text-end"),
+            html.Th(fmt.money(sum(float(r["recommended_spend"]) for r in rows)), className="text-end"),
+            html.Th("", className="d-none d-sm-table-cell"),
+            html.Th(fmt.money(current), className="text-end d-none d-md-table-cell"),
+            html.Th(fmt.money(expected), className="text-end"),
+            html.Th(
+                signed_money(expected - current),
+                className="text-end",
+            ),
+        ]
+    )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Channel"),
+                html.Th("Current", className="text-end"),
+                html.Th("Recommended", className="text-end"),
+                html.Th("Change", className="text-end d-none d-sm-table-cell"),
+                html.Th("Return now", className="text-end d-none d-md-table-cell"),
+                html.Th("Expected", className="text-end", title="expected return at the recommended spend"),
+                html.Th("Uplift", className="text-end"),
+            ]
+        )
+    )
+    return html.Div(
+        dbc.Table(
+            [head, html.Tbody(body), html.Tfoot(total)],
+            size="sm",
+            hover=True,
+            className="analytics-table mb-0",
+        ),
+        id=table_id,
+        className="table-responsive",
+    )
+
+
+def price_text(row: Mapping[str, Any]) -> str:
+    """What the page says for one segment × category: the elasticity, or why there is none."""
+    if row["status"] != "estimated" or row["elasticity"] is None:
+        return f"Insufficient data: {row['reason']}"
+    text = f"Elasticity {row['elasticity']:.2f}".replace("-", MINUS)
+    if row["std_error"] is not None:
+        text += f" ± {row['std_error']:.2f}"
+    return f"{text} — {row['guidance']}"
+
+
+def price_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Price guidance per segment × category, estimates first."""
+    if not rows:
+        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    body = [
+        html.Tr(
+            [
+                html.Td(r["segment"]),
+                html.Td(r["category"]),
+                html.Td(
+                    price_text(r),
+                    className="price-estimated" if r["status"] == "estimated" else "text-muted",
+                ),
+            ]
+        )
+        for r in rows
+    ]
+    head = html.Thead(html.Tr([html.Th("Segment"), html.Th("Category"), html.Th("Guidance")]))
+    estimated = sum(1 for r in rows if r["status"] == "estimated")
+    note = html.P(
+        f"{estimated} of {len(rows)} segment × category groups have a price elasticity estimate.",
+        className="text-muted small",
+    )
+    return html.Div(
+        [
+            note,
+            html.Div(
+                dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
+                className="table-responsive price-table",
+            ),
+        ],
+        id=table_id,
+    )
+
+
+def csv_download(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], filename: str) -> dict[str, Any]:
+    """What a ``dcc.Download`` needs to save ``rows`` as the CSV file ``filename``."""
+    return {"content": csv_text(rows, columns), "filename": filename, "type": "text/csv", "base64": False}
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """``rows`` as CSV with a header line, in ``columns`` order (dates ISO, missing values empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else str(r[c]) for c in columns])
+    return out.getvalue()

@@ -1,0 +1,263 @@
+"""Analytics (``/analytics``): why revenue changed, growth, unusual days, RFM segments, budget and price guidance.
+
+Reads the analytics marts (filled by the pipeline's ``analytics`` step) through
+:mod:`warehouse.analytics_queries`; open to analysts, managers and administrators (see
+:mod:`components.access`). Managers export the drivers and the budget split as CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from components import analytics as view
+from components import ids
+from components.access import current_role, may_open
+from components.charts import GRAPH_CONFIG, empty_figure
+from components.context import current_portal
+from warehouse import analytics_queries as marts
+from warehouse.engine import WarehouseError
+
+logger = logging.getLogger(__name__)
+
+PATH = "/analytics"
+TITLE = "Analytics · Miracle Customer 360"
+dash.register_page(__name__, path=PATH, title=TITLE, name="Analytics", order=2)  # type: ignore[no-untyped-call]
+
+DEFAULT_DIMENSION = "region"
+DEFAULT_BASELINE: marts.Baseline = "previous_week"
+TOP_DRIVERS = 10
+ANOMALY_DAYS = 30
+UNREADABLE = "The warehouse could not be read; try again shortly."
+
+
+def _section(title: str, body: Any, *, actions: Any = None, class_name: str = "") -> dbc.Card:
+    header = dbc.CardHeader(
+        html.Div(
+            [html.H2(title, className="section-title mb-0"), actions],
+            className="d-flex flex-wrap align-items-center justify-content-between gap-2",
+        )
+    )
+    return dbc.Card([header, dbc.CardBody(body)], className=f"analytics-card mb-3 {class_name}")
+
+
+def _picker(picker_id: str, options: dict[str, str], value: str) -> dbc.RadioItems:
+    return dbc.RadioItems(
+        id=picker_id,
+        options=[{"label": label, "value": key} for key, label in options.items()],
+        value=value,
+        inline=True,
+        class_name="btn-group flex-wrap period-picker",
+        input_class_name="btn-check",
+        label_class_name="btn btn-outline-primary btn-sm",
+        label_checked_class_name="active",
+    )
+
+
+def _csv_button(button_id: str, download_id: str, label: str) -> html.Div:
+    return html.Div(
+        [
+            dbc.Button(label, id=button_id, color="secondary", outline=True, size="sm", n_clicks=0),
+            dcc.Download(id=download_id),
+        ]
+    )
+
+
+def _graph(graph_id: str) -> dcc.Loading:
+    return dcc.Loading(
+        dcc.Graph(id=graph_id, figure=empty_figure(""), config=GRAPH_CONFIG, className="chart"),
+        type="dot",
+        delay_show=300,
+    )
+
+
+def layout(**_kwargs: Any) -> dbc.Container:
+    if not may_open(current_role(), PATH):
+        return dbc.Container(
+            dbc.Alert(
+                "Analytics is open to analysts, managers and administrators.",
+                id=ids.ANALYTICS_DENIED,
+                color="warning",
+            ),
+            fluid=True,
+        )
+    dimensions = _picker(ids.ANALYTICS_DIMENSION, view.DIMENSION_LABELS, DEFAULT_DIMENSION)
+    baselines = {"previous_week": "vs last week", "mean_4_weeks": "vs 4-week mean"}
+    drivers = _section(
+        "Why did revenue change?",
+        [
+            html.P(id=ids.ANALYTICS_DRIVER_SENTENCE, className="driver-sentence"),
+            dbc.Row(
+                [
+                    dbc.Col(dimensions, xs=12, lg=True, className="mb-2"),
+                    dbc.Col(
+                        _picker(ids.ANALYTICS_BASELINE, baselines, DEFAULT_BASELINE),
+                        xs=12,
+                        lg="auto",
+                        className="mb-2",
+                    ),
+                ],
+                className="g-2",
+            ),
+            _graph(ids.ANALYTICS_DRIVER_GRAPH),
+        ],
+        actions=_csv_button(ids.ANALYTICS_DRIVERS_CSV, ids.ANALYTICS_DRIVERS_DOWNLOAD, "Drivers CSV"),
+    )
+    budget = _section(
+        "Budget reallocation",
+        [
+            html.P(id=ids.ANALYTICS_BUDGET_SUMMARY, className="mb-1"),
+            html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
+            html.Div(id=ids.ANALYTICS_BUDGET),
+        ],
+        actions=_csv_button(ids.ANALYTICS_BUDGET_CSV, ids.ANALYTICS_BUDGET_DOWNLOAD, "Budget CSV"),
+    )
+    return dbc.Container(
+        [
+            dcc.Store(id=ids.ANALYTICS_LOAD, data=0),
+            html.H1("Analytics", className="page-title"),
+            html.P(
+                "From the analytics marts the pipeline rebuilds with every batch.",
+                className="text-muted small",
+            ),
+            dbc.Alert(id=ids.ANALYTICS_ALERT, color="warning", is_open=False),
+            drivers,
+            dbc.Row(
+                [
+                    dbc.Col(
+                        _section("Growth", html.Div(id=ids.ANALYTICS_GROWTH)), xs=12, xl=6, className="d-flex"
+                    ),
+                    dbc.Col(
+                        _section(
+                            f"Unusual days (last {ANOMALY_DAYS} days)", html.Div(id=ids.ANALYTICS_ANOMALIES)
+                        ),
+                        xs=12,
+                        xl=6,
+                        className="d-flex",
+                    ),
+                ]
+            ),
+            _section(
+                "RFM segments",
+                dbc.Row(
+                    [
+                        dbc.Col(_graph(ids.ANALYTICS_RFM_GRAPH), xs=12, lg=5),
+                        dbc.Col(html.Div(id=ids.ANALYTICS_RFM), xs=12, lg=7),
+                    ]
+                ),
+            ),
+            budget,
+            _section("Price guidance", html.Div(id=ids.ANALYTICS_PRICE)),
+        ],
+        fluid=True,
+        className="analytics-page",
+    )
+
+
+def _baseline(value: str | None) -> marts.Baseline:
+    return "mean_4_weeks" if value == "mean_4_weeks" else "previous_week"
+
+
+def _dimension(value: str | None) -> str:
+    return value if value in marts.DRIVER_DIMENSIONS else DEFAULT_DIMENSION
+
+
+def _guard() -> None:
+    """Callbacks answer only users the page is open to (a callback can be posted without the page)."""
+    if not may_open(current_role(), PATH):
+        raise PreventUpdate
+
+
+@callback(
+    Output(ids.ANALYTICS_DRIVER_SENTENCE, "children"),
+    Output(ids.ANALYTICS_DRIVER_GRAPH, "figure"),
+    Input(ids.ANALYTICS_DIMENSION, "value"),
+    Input(ids.ANALYTICS_BASELINE, "value"),
+)
+def refresh_drivers(dimension: str | None, baseline: str | None) -> tuple[str, go.Figure]:
+    """The driver sentence and the ranked contributions for the chosen dimension and baseline."""
+    _guard()
+    dim, base = _dimension(dimension), _baseline(baseline)
+    try:
+        rows = marts.kpi_drivers(current_portal().warehouse, base, dimension=dim, top=TOP_DRIVERS)
+    except WarehouseError:
+        logger.exception("analytics: drivers could not be read")
+        return UNREADABLE, empty_figure("Data unavailable")
+    return view.driver_sentence(rows, base), view.drivers_figure(rows, dim)
+
+
+@callback(
+    Output(ids.ANALYTICS_GROWTH, "children"),
+    Output(ids.ANALYTICS_ANOMALIES, "children"),
+    Output(ids.ANALYTICS_RFM_GRAPH, "figure"),
+    Output(ids.ANALYTICS_RFM, "children"),
+    Output(ids.ANALYTICS_BUDGET_SUMMARY, "children"),
+    Output(ids.ANALYTICS_BUDGET, "children"),
+    Output(ids.ANALYTICS_PRICE, "children"),
+    Output(ids.ANALYTICS_ALERT, "children"),
+    Output(ids.ANALYTICS_ALERT, "is_open"),
+    Input(ids.ANALYTICS_LOAD, "data"),
+)
+def refresh_sections(_load: int | None) -> tuple[Any, ...]:
+    """Growth, unusual days, RFM segments, budget and price guidance, read once when the page opens."""
+    _guard()
+    portal = current_portal()
+    try:
+        growth = marts.growth(portal.warehouse)
+        today = portal.today() or dt.date.today()
+        anomalies = marts.anomalies(portal.warehouse, today - dt.timedelta(days=ANOMALY_DAYS - 1), today)
+        rfm = marts.rfm_segments(portal.warehouse)
+        budget = marts.budget_allocation(portal.warehouse, "channel")
+        prices = marts.price_guidance(portal.warehouse)
+    except WarehouseError:
+        logger.exception("analytics: marts could not be read")
+        blank = html.P(UNREADABLE, className="text-muted mb-0")
+        return blank, blank, empty_figure("Data unavailable"), blank, "", blank, blank, UNREADABLE, True
+    empty = not (growth or rfm or budget or prices)
+    return (
+        view.growth_table(growth, "analytics-growth-table"),
+        view.anomalies_table(anomalies, "analytics-anomalies-table"),
+        view.rfm_figure(rfm),
+        view.rfm_table(rfm, "analytics-rfm-table"),
+        "" if not budget else view.budget_summary(budget),
+        view.budget_table(budget, "analytics-budget-table"),
+        view.price_table(prices, "analytics-price-table"),
+        view.NO_DATA if empty else "",
+        empty,
+    )
+
+
+@callback(
+    Output(ids.ANALYTICS_DRIVERS_DOWNLOAD, "data"),
+    Input(ids.ANALYTICS_DRIVERS_CSV, "n_clicks"),
+    State(ids.ANALYTICS_BASELINE, "value"),
+    prevent_initial_call=True,
+)
+def download_drivers(_clicks: int, baseline: str | None) -> dict[str, Any]:
+    """Every dimension's ranked drivers of the latest week against the chosen baseline, as CSV."""
+    _guard()
+    base = _baseline(baseline)
+    rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS)
+    start = rows[0]["period_start"] if rows else None
+    name = f"revenue-drivers-{start or 'none'}-{base}.csv"
+    return view.csv_download(rows, view.DRIVER_CSV_COLUMNS, name)
+
+
+@callback(
+    Output(ids.ANALYTICS_BUDGET_DOWNLOAD, "data"),
+    Input(ids.ANALYTICS_BUDGET_CSV, "n_clicks"),
+    prevent_initial_call=True,
+)
+def download_budget(_clicks: int) -> dict[str, Any]:
+    """The budget split per channel and per campaign, as CSV."""
+    _guard()
+    warehouse = current_portal().warehouse
+    rows = marts.budget_allocation(warehouse, "channel") + marts.budget_allocation(warehouse, "campaign")
+    return view.csv_download(rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv")

@@ -1,0 +1,138 @@
+"""The Analytics page in a real browser, on a small demo warehouse built by the pipeline.
+
+150 demo customers (seed 7, North West's orders cut by 30% in the last week) through the whole batch
+(20–60 s on 2 shared cores depending on their load, most of it generating the files and training the
+scoring models; the browser part takes 10–20 s). An analyst reads why revenue changed, the growth and
+budget tables, switches the driver dimension and looks at the page on a phone; a sales rep gets
+neither the navbar entry nor the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dash.testing.wait import until
+
+from app import create_app
+from components import analytics as view
+from components import ids
+from pipeline.config import load_sources
+from pipeline.runner import run_batch
+from settings import get_settings
+from tests.e2e.test_portal import _screenshot, _viewport
+from tests.integration.pipeline.conftest import fixed_clock, generate_demo
+from tests.unit.portal.portal_data import PASSWORD, portal_settings
+from warehouse import analytics_queries as marts
+from warehouse import users
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+
+CUSTOMERS = 150
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    root = tmp_path_factory.mktemp("analytics-demo")
+    sources = generate_demo(root / "demo", CUSTOMERS, "--plant-drop", "North West:2026-11-21:0.30")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("C360_VAR_DIR", str(root / "var"))
+        patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
+        get_settings.cache_clear()
+        warehouse = Warehouse.from_url(get_settings().warehouse_url)
+        upgrade(warehouse)
+        assert "analytics" in run_batch(warehouse, load_sources(sources), clock=fixed_clock).steps_run
+    get_settings.cache_clear()
+    users.ensure_demo_users(warehouse, PASSWORD)
+    yield warehouse
+    warehouse.engine.dispose()
+
+
+def _sign_in(dash_duo, username: str) -> None:
+    dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}").send_keys(username)
+    dash_duo.find_element(f"#{ids.LOGIN_PASSWORD}").send_keys(PASSWORD)
+    dash_duo.find_element(f"#{ids.LOGIN_SUBMIT}").click()
+    dash_duo.wait_for_element(f"#{ids.NAVBAR_USER}", timeout=15)
+
+
+def _graph_members(dash_duo) -> list[str]:
+    return dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.ANALYTICS_DRIVER_GRAPH} .js-plotly-plot');"
+        " return g && g.data && g.data.length ? Array.from(g.data[0].y) : [];"
+    )
+
+
+@pytest.mark.browser
+def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
+    dash_duo, demo_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("C360_SCREENSHOT_DIR") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    region = marts.kpi_drivers(demo_warehouse, "previous_week", dimension="region", top=10)
+    category = marts.kpi_drivers(demo_warehouse, "previous_week", dimension="category", top=10)
+    growth = {(r["metric"], r["comparison"]): r for r in marts.growth(demo_warehouse)}
+    budget = marts.budget_allocation(demo_warehouse, "channel")
+    assert region and category and growth and budget, "the pipeline filled the marts the page reads"
+
+    dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
+    _viewport(dash_duo, 1440, 900, mobile=False)
+    _sign_in(dash_duo, "analyst")
+    dash_duo.find_element("a.nav-link[href='/analytics']").click()
+
+    # Why did revenue change: the sentence for the region drivers against last week, and its chart.
+    sentence = view.driver_sentence(region, "previous_week")
+    assert re.match(r"Revenue (rose|fell) \d+\.\d% in the week .* vs last week; .+ explains [+−]\d", sentence)
+    dash_duo.wait_for_text_to_equal(f"#{ids.ANALYTICS_DRIVER_SENTENCE}", sentence, timeout=20)
+    ranked = [str(r["member"]) for r in sorted(region, key=lambda r: r["rank"])]
+    dash_duo.wait_for_element(f"#{ids.ANALYTICS_DRIVER_GRAPH} .main-svg")
+    assert _graph_members(dash_duo) == ranked[::-1]  # rank 1 drawn on top
+
+    # Growth: every metric × comparison, with the mart's change and an arrow.
+    wow = growth[("revenue", "WoW")]
+    cell = dash_duo.wait_for_element(f"#{ids.ANALYTICS_GROWTH} .growth-revenue-WoW .kpi-growth", timeout=10)
+    assert cell.text == view.growth_cell(wow["change_pct"])[0]
+    assert re.fullmatch(r"[▲▼►] [+-]?\d+\.\d%", cell.text)
+    assert len(dash_duo.find_elements(f"#{ids.ANALYTICS_GROWTH} tbody tr")) == 4
+    assert len(dash_duo.find_elements(f"#{ids.ANALYTICS_GROWTH} thead th")) == 5
+
+    # Budget: one row per channel, biggest recommendation first, with money in every cell.
+    rows = dash_duo.find_elements(f"#{ids.ANALYTICS_BUDGET} tbody tr")
+    assert [r.find_elements("css selector", "td")[0].text for r in rows] == [b["name"] for b in budget]
+    assert all(re.search(r"£\d", r.text) for r in rows)
+    assert dash_duo.find_element(f"#{ids.ANALYTICS_BUDGET_SUMMARY}").text == view.budget_summary(budget)
+    assert dash_duo.find_element(f"#{ids.ANALYTICS_PRICE}").text.count("Insufficient data:") >= 1
+    assert dash_duo.find_elements(f"#{ids.ANALYTICS_RFM} tbody tr")
+    assert not [a for a in dash_duo.find_elements(f"#{ids.ANALYTICS_ALERT}") if a.is_displayed()]
+    _screenshot(dash_duo, shots, "analytics-desktop.png")
+
+    # Switch the dimension: sentence and chart follow.
+    dash_duo.find_element(f"#{ids.ANALYTICS_DIMENSION} label[for$='_category']").click()
+    dash_duo.wait_for_text_to_equal(
+        f"#{ids.ANALYTICS_DRIVER_SENTENCE}", view.driver_sentence(category, "previous_week"), timeout=10
+    )
+    ranked = [str(r["member"]) for r in sorted(category, key=lambda r: r["rank"])]
+    until(lambda: _graph_members(dash_duo) == ranked[::-1], timeout=10)
+
+    # Phone: nothing wider than the screen (wide tables scroll inside their cards).
+    _viewport(dash_duo, 375, 812, mobile=True)
+    until(
+        lambda: dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 375,
+        timeout=5,
+    )
+    _screenshot(dash_duo, shots, "analytics-phone.png")
+    _viewport(dash_duo, 1440, 900, mobile=False)
+
+    # A sales rep: no navbar entry, and the page itself says who it is for.
+    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    _sign_in(dash_duo, "sales_rep")
+    assert not dash_duo.find_elements("a.nav-link[href='/analytics']")
+    dash_duo.driver.get(dash_duo.server_url + "/analytics")
+    dash_duo.wait_for_text_to_equal(
+        f"#{ids.ANALYTICS_DENIED}", "Analytics is open to analysts, managers and administrators.", timeout=10
+    )
+    assert not dash_duo.find_elements(f"#{ids.ANALYTICS_DRIVER_SENTENCE}")
+
+    assert dash_duo.get_logs() == []
