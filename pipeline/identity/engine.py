@@ -30,6 +30,7 @@ from pipeline.identity.standardise import email_domains
 logger = logging.getLogger(__name__)
 
 UID = "unique_id"
+RULE_RANK = 1e6  # rank weight added to deterministic pairs: they merge before any model pair
 PAIR_COLUMNS = ["record_id_l", "record_id_r", "match_probability", "match_weight", "match_key"]
 
 
@@ -212,6 +213,25 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
     return scored
 
 
+def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Deterministic pairs (probability 1) with a ``rank_weight`` for the constrained clustering.
+
+    Rule pairs merge before model pairs; among them, the pair the model scores higher merges first,
+    so a record holding one customer's e-mail and another customer's phone joins the customer its
+    whole record agrees with, whatever order the rules were found in. Unscored rule pairs rank last.
+    """
+    if rules.empty:
+        return rules.assign(match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK)
+    model = scored[["uid_l", "uid_r", "match_weight"]].rename(columns={"match_weight": "model_weight"})
+    ranked = rules.merge(model, on=["uid_l", "uid_r"], how="left")
+    return ranked.assign(
+        match_probability=1.0,
+        match_weight=np.inf,
+        rank_weight=RULE_RANK
+        + ranked["model_weight"].fillna(-RULE_RANK / 2).clip(-RULE_RANK / 2, RULE_RANK / 2),
+    ).drop(columns="model_weight")
+
+
 def _lap(step: str, since: float) -> float:
     now = time.perf_counter()
     logger.info("%s: %.1f s", step, now - since)
@@ -283,15 +303,15 @@ def _resolve(
         raise MatchingError(f"matching failed while training or scoring: {e}") from e
     finally:
         con.close()
-    rules = rules.assign(match_probability=1.0, match_weight=np.inf)
-    pairs = pd.concat([rules, scored], ignore_index=True)
+    rules = _rank_rules(rules, scored)
+    pairs = pd.concat([rules, scored.assign(rank_weight=scored["match_weight"])], ignore_index=True)
     pairs = pairs.sort_values("match_probability", ascending=False, kind="stable").drop_duplicates(
         ["uid_l", "uid_r"]
     )
     edges = pairs[pairs["match_probability"] >= cfg.threshold]
     ends = edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64)
     if is_business_set(present):
-        weight = edges["match_weight"].to_numpy(np.float64)
+        weight = edges["rank_weight"].to_numpy(np.float64)
         cluster = constrained_cluster_ids(len(combined), *ends, weight, _conflict_keys(combined))
     else:
         cluster = cluster_ids(len(combined), *ends)
