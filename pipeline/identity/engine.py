@@ -73,6 +73,8 @@ class Resolution:
     seconds: float
     model: ModelParams | None = None
     """The trained model (Splink's settings JSON with m/u); ``GoldenIndex`` scores single records with it."""
+    identifiers: pd.DataFrame | None = None
+    """Business sets: per record id (index) the standardised phone key, web domain and postcode (conflict checks)."""
 
 
 def _conflict_keys(combined: pd.DataFrame) -> list[npt.NDArray[np.int64]]:
@@ -307,7 +309,16 @@ def _resolve(
         "resolved %d records into %d clusters from %d pairs in %.1f s",
         len(clusters), clusters["cluster_id"].nunique(), len(edges), seconds,
     )  # fmt: skip
-    return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds, model=model)
+    identifiers = None
+    if is_business_set(present) and not link:
+        identifiers = combined.set_index(RECORD_ID)[[c for c in CONFLICT_COLUMNS if c in combined.columns]]
+    return Resolution(
+        clusters=clusters,
+        pairs=out_pairs.reset_index(drop=True),
+        seconds=seconds,
+        model=model,
+        identifiers=identifiers,
+    )
 
 
 def dedupe(
