@@ -10,10 +10,12 @@ from warehouse.users import PortalUser
 
 BRAND = "Miracle Customer 360"
 NAV_ITEMS: tuple[tuple[str, str], ...] = (("Overview", "/"), ("Customers", "/customers"))
+STEWARD_ITEMS: tuple[tuple[str, str], ...] = (("Review", "/review"),)  # only for users who may steward data
 
 
 def navbar(user: PortalUser) -> dbc.Navbar:
-    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in NAV_ITEMS]
+    items = NAV_ITEMS + (STEWARD_ITEMS if user.can_steward else ())
+    links = [dbc.NavItem(dbc.NavLink(label, href=href, active="exact")) for label, href in items]
     who = html.Div(
         [
             html.Span(user.full_name, className="navbar-user-name"),
