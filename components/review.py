@@ -11,6 +11,9 @@ from components import ids
 from warehouse.identity_review import FIELDS, ReviewPair, ReviewRecord
 
 
+UNMARKED = frozenset({"entity"})  # a lead and a customer record differ in kind by design, not in identity
+
+
 def decide_id(pair: ReviewPair, decision: str) -> dict[str, str]:
     """The pattern-matching id of a pair's accept or reject button."""
     return {
@@ -38,7 +41,12 @@ def comparison_table(pair: ReviewPair) -> dbc.Table:
         a, b = pair.left.values.get(name), pair.right.values.get(name)
         if a is None and b is None:
             continue
-        differs = a is not None and b is not None and str(a).strip().casefold() != str(b).strip().casefold()
+        differs = (
+            name not in UNMARKED
+            and a is not None
+            and b is not None
+            and str(a).strip().casefold() != str(b).strip().casefold()
+        )
         rows.append(html.Tr([html.Th(label, scope="row"), _cell(a, differs), _cell(b, differs)]))
     head = html.Thead(html.Tr([html.Th("Field"), _header(pair.left), _header(pair.right)]))
     return dbc.Table([head, html.Tbody(rows)], bordered=False, size="sm", className="review-table mb-2")
