@@ -205,18 +205,25 @@ def standardise_column(
     if field == "phone":
         clean = _phones(frame, region)
     else:
-        todo = frame.lazy().filter(pl.col("simple") & pl.col("text").is_not_null()).select("text")
-        if field not in MOSTLY_DISTINCT:
-            todo = todo.unique()
         # lazy: the optimiser evaluates sub-expressions used more than once (dates) only once
-        done = todo.with_columns(expression(field, pl.col("text"), day_first=day_first).alias("clean"))
-        clean = (
-            frame.lazy()
-            .join(done.unique("text"), on="text", how="left", maintain_order="left")
-            .select(pl.when(pl.col("simple")).then(pl.col("clean")))
-            .collect()
-            .to_series()
-        )
+        standardised = expression(field, pl.col("text"), day_first=day_first)
+        if field in MOSTLY_DISTINCT:  # row by row: a join back from distinct values would cost more
+            clean = frame.lazy().select(pl.when(pl.col("simple")).then(standardised)).collect().to_series()
+        else:
+            distinct = (
+                frame.lazy()
+                .filter(pl.col("simple") & pl.col("text").is_not_null())
+                .select("text")
+                .unique()
+                .with_columns(standardised.alias("clean"))
+            )
+            clean = (
+                frame.lazy()
+                .join(distinct, on="text", how="left", maintain_order="left")
+                .select(pl.when(pl.col("simple")).then(pl.col("clean")))
+                .collect()
+                .to_series()
+            )
         if stripped:
             mapping = {v: fn(v) for v in set(stripped.values()) if v is not None}
             odd_clean = frame.select(
