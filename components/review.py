@@ -10,7 +10,6 @@ from dash import html
 from components import ids
 from warehouse.identity_review import FIELDS, ReviewPair, ReviewRecord
 
-
 UNMARKED = frozenset({"entity"})  # a lead and a customer record differ in kind by design, not in identity
 
 
