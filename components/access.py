@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from flask_login import current_user
 
+from warehouse.users import STEWARD_ROLES
+
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "/analytics": frozenset({"analyst", "manager", "admin"}),
+    "/review": STEWARD_ROLES,
 }
 
 

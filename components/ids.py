@@ -30,6 +30,13 @@ CUSTOMERS_SEARCH = "customers-search"
 CUSTOMERS_TABLE = "customers-table"
 CUSTOMERS_COUNT = "customers-count"
 
+# review (identity review queue)
+REVIEW_COUNT = "review-count"
+REVIEW_LIST = "review-list"
+REVIEW_STATUS = "review-status"
+REVIEW_DECIDED = "review-decided"  # store: the last decision written, so the list refreshes
+REVIEW_DECIDE = "review-decide"  # pattern-matching type of the buttons: {"type", "left", "right", "decision"}
+
 KPI_KEYS = ("revenue-today", "revenue-week", "revenue-month", "active-customers", "new-customers")
 
 

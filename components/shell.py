@@ -15,6 +15,7 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Overview", "/"),
     ("Customers", "/customers"),
     ("Analytics", "/analytics"),
+    ("Review", "/review"),
 )
 
 

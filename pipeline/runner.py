@@ -4,7 +4,8 @@ step recorded in the ops tables.
 Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
 finish (a crash, a kill) is resumed by the next run under the same batch id, from its first step that
 had not succeeded, so the end state equals one clean run. When the input is unchanged since the last
-successful batch, the run does nothing at all (``force`` runs the steps anyway; they change nothing).
+successful batch and no data steward has decided an identity pair since, the run does nothing at all
+(``force`` runs the steps anyway; they change nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pipeline.steps import (
     build_core,
     build_marts,
     build_relationships,
+    decisions_since,
     land,
     match,
     profile,
@@ -107,7 +109,9 @@ def run_batch(
         else:
             succeeded = ops.last_succeeded_batch(conn)
             live = any(s.path is None for s in sources)  # a live source can always have news
-            if succeeded and succeeded["input_fingerprint"] == fingerprint and not force and not live:
+            # so do a steward's identity decisions since the last batch: the match step applies them
+            news = live or (succeeded is not None and decisions_since(conn, succeeded["finished_at"]) > 0)
+            if succeeded and succeeded["input_fingerprint"] == fingerprint and not force and not news:
                 logger.info("input unchanged since batch %d: nothing to do", succeeded["batch_id"])
                 return BatchOutcome(int(succeeded["batch_id"]), "unchanged", ())
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)

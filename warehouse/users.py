@@ -37,6 +37,9 @@ ROLE_LABELS: dict[str, str] = {
     "data_steward": "Data steward",
 }
 
+#: Roles that may decide whether two records are one customer (the identity review page).
+STEWARD_ROLES: frozenset[str] = frozenset({"data_steward", "admin"})
+
 # Checked when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -55,6 +58,11 @@ class PortalUser:
     @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
+
+    @property
+    def can_steward(self) -> bool:
+        """May decide identity matches (``STEWARD_ROLES``)."""
+        return self.role in STEWARD_ROLES
 
 
 def _utcnow() -> dt.datetime:

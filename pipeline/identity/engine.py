@@ -15,21 +15,24 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 
-from pipeline.identity.business import NAME_ONLY, is_business_set
+from pipeline.identity.business import is_business_set
 from pipeline.identity.clustering import cluster_ids, constrained_cluster_ids
 from pipeline.identity.errors import FieldMapError, MatchingError
 from pipeline.identity.fields import RECORD_ID, FieldMap
+from pipeline.identity.keys import with_keys
 from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
 from pipeline.identity.params import ModelParams
-from pipeline.identity.prepare import standardise_frame
-from pipeline.identity.standardise import email_domains
+from pipeline.identity.prepare import record_ids, standardise_columns
 
 logger = logging.getLogger(__name__)
 
 UID = "unique_id"
+RULE_RANK = 1e6  # rank weight added to deterministic pairs: they merge before any model pair
 PAIR_COLUMNS = ["record_id_l", "record_id_r", "match_probability", "match_weight", "match_key"]
 
 
@@ -70,51 +73,8 @@ class Resolution:
     seconds: float
     model: ModelParams | None = None
     """The trained model (Splink's settings JSON with m/u); ``GoldenIndex`` scores single records with it."""
-
-
-def _holder_names(std: pd.DataFrame) -> pd.Series | None:
-    """Who a record says it is (business name, else the person's name), to tell a shared value from a repeated one."""
-    person = None
-    if "family_name" in std.columns:
-        person = std["family_name"]
-        if "given_name" in std.columns:
-            person = std["given_name"].fillna("") + " " + person
-    if "business_name" in std.columns:
-        return std["business_name"] if person is None else std["business_name"].fillna(person)
-    return person
-
-
-def _with_keys(std: pd.DataFrame, max_shared: int) -> pd.DataFrame:
-    """Add ``*_key`` columns and a business-name prefix.
-
-    A value is a key unless more than ``max_shared`` different names hold it (a switchboard
-    number, an agency's ``info@``); one customer's 30 activity rows with one e-mail still key.
-    Without any name column, more than ``max_shared`` records holding it is the test.
-    """
-    names = _holder_names(std)
-    for field, key in KEY_COLUMNS.items():
-        if field in std.columns:
-            if names is None:
-                counts = std[field].map(std[field].value_counts())
-            else:
-                counts = std[field].map(names.groupby(std[field]).nunique())
-            std[key] = std[field].mask(counts > max_shared)
-            shared = int(std[field].notna().sum() - std[key].notna().sum())
-            if shared:
-                logger.info(
-                    "%d records hold a %s shared by more than %d names: not used as a key",
-                    shared,
-                    field,
-                    max_shared,
-                )
-    if "business_name" in std.columns:
-        std["business_name_prefix"] = std["business_name"].str.slice(0, 4)
-    if "email" in std.columns:
-        std["email_domain"] = email_domains(std["email"])
-    if "account_owner" in std.columns:
-        ids = [c for c in ("email", "phone", "street", "postcode") if c in std.columns]
-        std[NAME_ONLY] = std[ids].isna().all(axis=1) if ids else True
-    return std
+    identifiers: pd.DataFrame | None = None
+    """Business sets: per record id (index) the standardised phone key, web domain and postcode (conflict checks)."""
 
 
 def _conflict_keys(combined: pd.DataFrame) -> list[npt.NDArray[np.int64]]:
@@ -212,6 +172,25 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
     return scored
 
 
+def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Deterministic pairs (probability 1) with a ``rank_weight`` for the constrained clustering.
+
+    Rule pairs merge before model pairs; among them, the pair the model scores higher merges first,
+    so a record holding one customer's e-mail and another customer's phone joins the customer its
+    whole record agrees with, whatever order the rules were found in. Unscored rule pairs rank last.
+    """
+    if rules.empty:
+        return rules.assign(match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK)
+    model = scored[["uid_l", "uid_r", "match_weight"]].rename(columns={"match_weight": "model_weight"})
+    ranked = rules.merge(model, on=["uid_l", "uid_r"], how="left")
+    return ranked.assign(
+        match_probability=1.0,
+        match_weight=np.inf,
+        rank_weight=RULE_RANK
+        + ranked["model_weight"].fillna(-RULE_RANK / 2).clip(-RULE_RANK / 2, RULE_RANK / 2),
+    ).drop(columns="model_weight")
+
+
 def _lap(step: str, since: float) -> float:
     now = time.perf_counter()
     logger.info("%s: %.1f s", step, now - since)
@@ -221,16 +200,35 @@ def _lap(step: str, since: float) -> float:
 def _prepare(
     frames: list[pd.DataFrame], fields: FieldMap, cfg: MatchSettings, present: frozenset[str]
 ) -> pd.DataFrame:
-    """Standardised records of every frame in one table, with ``unique_id``, ``side`` and the key columns."""
+    """Standardised records of every frame in one table, with ``unique_id``, ``side`` and the key columns.
+
+    Strings are Arrow-backed (``string[pyarrow]``): DuckDB reads them without a copy.
+    """
     names = ["a", "b"] if len(frames) == 2 else ["input"]
     std = [
-        standardise_frame(f, fields, region=cfg.region, day_first=cfg.day_first, frame_name=n)
+        standardise_columns(f, fields, region=cfg.region, day_first=cfg.day_first, frame_name=n)
         for f, n in zip(frames, names, strict=True)
     ]
-    keep = [RECORD_ID, *[c for c in std[0].columns if c in present]]
-    combined = pd.concat([s[keep].assign(side=n) for s, n in zip(std, names, strict=True)], ignore_index=True)
-    combined.insert(0, UID, np.arange(len(combined), dtype=np.int64))
-    return _with_keys(combined, cfg.max_shared)
+    keep = [c for c in std[0].columns if c in present]
+    combined = with_keys(pl.concat([s.select(keep) for s in std]), cfg.max_shared)
+    ids = pd.concat([pd.Series(record_ids(f, fields)) for f in frames], ignore_index=True)
+    out = pd.DataFrame(
+        {
+            UID: np.arange(len(ids), dtype=np.int64),
+            RECORD_ID: ids.to_numpy(),
+            **{c: _to_pandas(combined[c]) for c in combined.columns},
+            "side": np.repeat(names, [len(f) for f in frames]),
+        }
+    )
+    return out[[UID, RECORD_ID, *keep, "side", *[c for c in combined.columns if c not in keep]]]
+
+
+def _to_pandas(column: pl.Series) -> pd.Series | npt.NDArray[np.bool_]:
+    """A polars column for the pandas frame Splink reads: strings Arrow-backed, flags as numpy booleans."""
+    if column.dtype == pl.Boolean:
+        return column.to_numpy()
+    arrow = column.to_arrow().cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arrow), copy=False)
 
 
 def train_model(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | None = None) -> ModelParams:
@@ -283,15 +281,15 @@ def _resolve(
         raise MatchingError(f"matching failed while training or scoring: {e}") from e
     finally:
         con.close()
-    rules = rules.assign(match_probability=1.0, match_weight=np.inf)
-    pairs = pd.concat([rules, scored], ignore_index=True)
+    rules = _rank_rules(rules, scored)
+    pairs = pd.concat([rules, scored.assign(rank_weight=scored["match_weight"])], ignore_index=True)
     pairs = pairs.sort_values("match_probability", ascending=False, kind="stable").drop_duplicates(
         ["uid_l", "uid_r"]
     )
     edges = pairs[pairs["match_probability"] >= cfg.threshold]
     ends = edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64)
     if is_business_set(present):
-        weight = edges["match_weight"].to_numpy(np.float64)
+        weight = edges["rank_weight"].to_numpy(np.float64)
         cluster = constrained_cluster_ids(len(combined), *ends, weight, _conflict_keys(combined))
     else:
         cluster = cluster_ids(len(combined), *ends)
@@ -311,7 +309,16 @@ def _resolve(
         "resolved %d records into %d clusters from %d pairs in %.1f s",
         len(clusters), clusters["cluster_id"].nunique(), len(edges), seconds,
     )  # fmt: skip
-    return Resolution(clusters=clusters, pairs=out_pairs.reset_index(drop=True), seconds=seconds, model=model)
+    identifiers = None
+    if is_business_set(present) and not link:
+        identifiers = combined.set_index(RECORD_ID)[[c for c in CONFLICT_COLUMNS if c in combined.columns]]
+    return Resolution(
+        clusters=clusters,
+        pairs=out_pairs.reset_index(drop=True),
+        seconds=seconds,
+        model=model,
+        identifiers=identifiers,
+    )
 
 
 def dedupe(

@@ -270,7 +270,7 @@ def normalise_date(text: str | None, *, day_first: bool = True) -> str | None:
         else:
             return None
         return date(y, m, d).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a day or month too long for a C int
         return None
 
 

@@ -4,7 +4,7 @@ from pipeline.steps.analytics import build_analytics
 from pipeline.steps.core import build_core
 from pipeline.steps.land import land
 from pipeline.steps.marts import build_marts
-from pipeline.steps.match import match
+from pipeline.steps.match import decisions_since, match
 from pipeline.steps.profile import profile
 from pipeline.steps.relationships import build_relationships
 from pipeline.steps.score import score
@@ -15,6 +15,7 @@ __all__ = [
     "build_core",
     "build_marts",
     "build_relationships",
+    "decisions_since",
     "land",
     "match",
     "profile",

@@ -3,8 +3,8 @@
 Every staged customer record is matched against every other (Splink, Fellegi–Sunter, with
 deterministic rules for the same e-mail or phone). Pairs at or above the engine's threshold join one
 customer, unless a data steward rejected that pair; pairs a steward accepted join whatever their
-score. Pairs the engine scored as alike but kept apart (conflicting phone, postcode or company
-domain) wait in ``identity_review`` for a steward.
+score. Pairs the engine scored as alike but kept apart, and genuinely in doubt (``review_pairs``),
+wait in ``identity_review`` for a steward.
 Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, a deleted
 customer's key is never reused, and every new customer, merge, split and removal (a record deleted at
 its source) is written to ``identity_event`` with its reason.
@@ -12,6 +12,7 @@ its source) is written to ``identity_event`` with its reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -26,6 +27,7 @@ from pipeline.identity.engine import dedupe
 from pipeline.identity.golden import assign_keys, removal_events
 from pipeline.identity.incremental import GoldenIndex
 from pipeline.identity.params import ModelParams
+from pipeline.identity.review import review_pairs
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from warehouse.engine import insert_rows
 from warehouse.schema import customer_xref, identity_event, identity_review, stg_customer
@@ -79,7 +81,14 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, [*removed, *assignment.events], batch_id)
     set_watermark(conn, KEY_FLOOR, str(max([floor, *assignment.keys.values()])), batch_id)
-    queued = _queue_reviews(conn, pairs, engine_cluster, decisions, batch_id)
+    review = review_pairs(
+        pairs,
+        engine_cluster,
+        resolution.identifiers,
+        threshold=CUSTOMER_SETTINGS.threshold,
+        review_from=REVIEW_FROM,
+    )
+    queued = _queue_reviews(conn, review, decisions, batch_id)
     if model is None and resolution.model is not None:  # a newly trained model: kept for later batches
         set_watermark(conn, MODEL_STATE, resolution.model.to_json(), batch_id)
         set_watermark(conn, MODEL_RECORDS, str(len(frame)), batch_id)
@@ -109,6 +118,15 @@ def _remove_records(conn: Connection, gone: dict[str, Any], remaining: set[int],
         [{"s": x.source, "k": x.source_key} for x in gone.values()],
     )
     return removal_events({rid: x.customer_key for rid, x in gone.items()}, remaining)
+
+
+def decisions_since(conn: Connection, since: dt.datetime | None) -> int:
+    """Steward decisions made after ``since`` (the last batch's end): news for a batch even if no source changed."""
+    r = identity_review
+    query = sa.select(sa.func.count()).where(r.c.status.in_([ACCEPTED, REJECTED]))
+    if since is not None:
+        query = query.where(r.c.decided_at > since)
+    return int(conn.execute(query).scalar_one())
 
 
 def _saved_model(conn: Connection, records: int) -> ModelParams | None:
@@ -228,12 +246,11 @@ def _write_events(conn: Connection, events: list[Any], batch_id: int) -> None:
 
 def _queue_reviews(
     conn: Connection,
-    pairs: pd.DataFrame,
-    engine_cluster: dict[str, Any],
+    review: pd.DataFrame,
     decisions: dict[tuple[str, str], str],
     batch_id: int,
 ) -> int:
-    """Pairs for a steward: alike enough to match, but kept apart by conflicting evidence.
+    """Pairs for a steward (``review_pairs``: alike, kept apart, genuinely in doubt).
 
     New ones join the queue, ones that are no longer in doubt leave it; decided pairs stay decided.
     """
@@ -243,11 +260,11 @@ def _queue_reviews(
         for w in conn.execute(sa.select(r.c.record_l, r.c.record_r).where(r.c.status == PENDING))
     }
     queue: dict[tuple[str, str], dict[str, Any]] = {}
-    for a, b, p, key in pairs[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
+    for a, b, p, key in review[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
         index=False
     ):
         pair = _pair(a, b)
-        if p >= REVIEW_FROM and engine_cluster[a] != engine_cluster[b] and pair not in decisions:
+        if pair not in decisions:
             queue[pair] = {"record_l": pair[0], "record_r": pair[1], "match_probability": round(float(p), 6),
                            "match_key": str(key)[:60], "status": PENDING, "batch_id": batch_id}  # fmt: skip
     gone = [{"l": a, "r": b} for a, b in waiting - queue.keys()]

@@ -1,6 +1,7 @@
 """The real pipeline on a small demo: a second batch of 100 new and 10 changed leads moves only those
-records (and, for a merge, the customer it absorbs), logs its merges and splits with reasons; the
-single-record matcher agrees with the batch; relationships are rebuilt idempotently."""
+records (and, for a merge, the customer it absorbs), logs its merges and splits with reasons, and sends
+a lead that bridges two customers to a steward instead of merging them; the single-record matcher
+agrees with the batch; relationships are rebuilt idempotently."""
 
 from __future__ import annotations
 
@@ -22,7 +23,13 @@ from pipeline.steps.relationships import build_relationships
 from tests.integration.pipeline.conftest import fixed_clock, generate_demo
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
-from warehouse.schema import customer_relationship, customer_xref, identity_event, stg_customer
+from warehouse.schema import (
+    customer_relationship,
+    customer_xref,
+    identity_event,
+    identity_review,
+    stg_customer,
+)
 
 NEW_SOURCE = """
 [[sources]]
@@ -127,7 +134,7 @@ def test_a_new_batch_moves_only_new_and_changed_records(first_batch: tuple[Wareh
     mover = next(r for r in leads if len(per_key[r["customer_key"]]) >= 3 and r["email"])
     target = next(r for r in qb if r["customer_key"] != mover["customer_key"])
 
-    # A lead keeping its e-mail but given another customer's phone: the two customers merge.
+    # A lead keeping its e-mail but given another customer's phone: see the end of the test.
     def keeps_email(lead: dict[str, Any]) -> bool:  # another record of its customer has the same e-mail
         return any(o is not lead and o["email"] and o["email"].lower() == lead["email"].lower()
                    for o in per_key[lead["customer_key"]])  # fmt: skip
@@ -215,12 +222,22 @@ def test_a_new_batch_moves_only_new_and_changed_records(first_batch: tuple[Wareh
     assert all(e["reason"] for e in events)
     # The single-record matcher, asked before the batch, agreed with it on every new lead.
     assert {rid: (after[rid] if after[rid] in set(before.values()) else None) for rid in new_ids} == predicted
-    # Last, the lead given another customer's phone while keeping its e-mail. Expected: its customer and
-    # that one merge. Seen on this demo: the lead went to a third customer -- open question, see the report.
+    # The lead given another customer's phone while keeping its e-mail: one record's phone is not enough to
+    # merge two customers whose own records disagree (two phones, two companies). The lead stays with the
+    # customer whose e-mail it keeps, both customers keep their keys, and a steward sees the phone pair.
     pair = {bridge["customer_key"], absorbed["customer_key"]}
-    went = after[f"sales_leads|{bridge['source_key']}"]
-    if not any({e["customer_key"], e["other_key"]} == pair for e in merges):
-        pytest.xfail(
-            f"bridge lead {bridge['source_key']} of customer {bridge['customer_key']} given the phone of customer "
-            f"{absorbed['customer_key']} did not merge the two (it went to customer {went}); known open defect"
-        )
+    assert not any({e["customer_key"], e["other_key"]} == pair for e in merges), merges
+    assert after[f"sales_leads|{bridge['source_key']}"] == bridge["customer_key"]
+    assert all(
+        after[rid] == absorbed["customer_key"] for rid in before if before[rid] == absorbed["customer_key"]
+    )
+    lead = f"sales_leads|{bridge['source_key']}"
+    with wh.engine.connect() as conn:
+        waiting = [dict(w) for w in conn.execute(
+            sa.select(identity_review).where(identity_review.c.status == "pending")).mappings()]  # fmt: skip
+    assert any(
+        lead in (w["record_l"], w["record_r"])
+        and after[w["record_r"] if w["record_l"] == lead else w["record_l"]] == absorbed["customer_key"]
+        and w["match_key"] == "rule:phone"
+        for w in waiting
+    ), [w for w in waiting if lead in (w["record_l"], w["record_r"])]
