@@ -1,5 +1,5 @@
 -- Customer 360 warehouse schema for Microsoft SQL Server.
--- Generated from warehouse/schema.py by `python -m warehouse.ddl`; do not edit by hand.
+-- Generated from warehouse/schema/ by `python -m warehouse.ddl`; do not edit by hand.
 -- Production databases are upgraded with Alembic (`alembic upgrade head`); this file is for review
 -- and for DBAs who create the schema themselves.
 

@@ -1,0 +1,141 @@
+"""The warehouse schema: one SQLAlchemy metadata, the single source of truth for every dialect.
+
+Layers, by table-name prefix:
+    land_   every source record as received (raw payload, content hash, batch id);
+    stg_    typed, standardised rows per entity, and the reject table;
+    dim_, fact_, customer_xref   the core star schema and golden customers;
+    mart_   aggregates the portal and the API read;
+    ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles.
+
+Money is ``Numeric(14, 2)`` returned as float; text that people type is ``Unicode`` so SQL Server
+gets ``NVARCHAR``. Facts are keyed by their source's natural key, so a rebuild gives the same rows.
+One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``); import tables from here.
+"""
+
+from __future__ import annotations
+
+from warehouse.schema.analytics import (
+    mart_budget_allocation,
+    mart_campaign_performance,
+    mart_channel_response,
+    mart_cohort_retention,
+    mart_customer_rfm,
+    mart_growth,
+    mart_kpi_anomaly,
+    mart_kpi_drivers,
+    mart_price_guidance,
+    mart_product_affinity,
+    mart_purchase_distribution,
+)
+from warehouse.schema.core import (
+    customer_xref,
+    dim_campaign,
+    dim_channel,
+    dim_customer,
+    dim_date,
+    dim_geography,
+    dim_product,
+    dim_sales_rep,
+    fact_campaign_daily,
+    fact_interaction,
+    fact_payment,
+    fact_sales_line,
+    golden_field,
+    identity_event,
+    identity_review,
+)
+from warehouse.schema.marts import (
+    customer_relationship,
+    mart_customer_kpi,
+    mart_customer_score,
+    mart_kpi_daily,
+    mart_lead_funnel,
+    mart_sales,
+    mart_sales_forecast,
+    model_registry,
+)
+from warehouse.schema.ops import (
+    app_role,
+    app_user,
+    ops_audit_log,
+    ops_batch_run,
+    ops_lineage_edge,
+    ops_profile,
+    ops_step_run,
+    ops_watermark,
+)
+from warehouse.schema.staging import (
+    land_record,
+    stg_campaign,
+    stg_campaign_daily,
+    stg_customer,
+    stg_interaction,
+    stg_payment,
+    stg_product,
+    stg_reject,
+    stg_sales_line,
+)
+from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
+
+__all__ = [
+    "BigId",
+    "ENTITY",
+    "KEY",
+    "LongText",
+    "Money",
+    "Name",
+    "SOURCE",
+    "Timestamp",
+    "app_role",
+    "app_user",
+    "customer_relationship",
+    "customer_xref",
+    "dim_campaign",
+    "dim_channel",
+    "dim_customer",
+    "dim_date",
+    "dim_geography",
+    "dim_product",
+    "dim_sales_rep",
+    "fact_campaign_daily",
+    "fact_interaction",
+    "fact_payment",
+    "fact_sales_line",
+    "golden_field",
+    "identity_event",
+    "identity_review",
+    "land_record",
+    "mart_budget_allocation",
+    "mart_campaign_performance",
+    "mart_channel_response",
+    "mart_cohort_retention",
+    "mart_customer_kpi",
+    "mart_customer_rfm",
+    "mart_customer_score",
+    "mart_growth",
+    "mart_kpi_anomaly",
+    "mart_kpi_daily",
+    "mart_kpi_drivers",
+    "mart_lead_funnel",
+    "mart_price_guidance",
+    "mart_product_affinity",
+    "mart_purchase_distribution",
+    "mart_sales",
+    "mart_sales_forecast",
+    "metadata",
+    "model_registry",
+    "ops_audit_log",
+    "ops_batch_run",
+    "ops_lineage_edge",
+    "ops_profile",
+    "ops_step_run",
+    "ops_watermark",
+    "stg_campaign",
+    "stg_campaign_daily",
+    "stg_customer",
+    "stg_interaction",
+    "stg_payment",
+    "stg_product",
+    "stg_reject",
+    "stg_sales_line",
+]

@@ -1,0 +1,100 @@
+"""Operations: batch and step runs, watermarks, lineage, audit, data profiles, users and roles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from warehouse.schema.types import SOURCE, LongText, Name, Timestamp, metadata
+
+# --- ops: runs, watermarks, lineage, audit ----------------------------------------------------
+
+ops_batch_run = sa.Table(
+    "ops_batch_run",
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("finished_at", Timestamp),
+    sa.Column("status", sa.String(20), nullable=False),  # running, succeeded, failed
+    sa.Column("trigger", sa.String(40), nullable=False),  # cli, scheduler, api
+    sa.Column("input_fingerprint", sa.String(64), nullable=False),
+    sa.Column("message", LongText),
+)
+
+ops_step_run = sa.Table(
+    "ops_step_run",
+    metadata,
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), primary_key=True),
+    sa.Column("step", sa.String(40), primary_key=True),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("finished_at", Timestamp),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("rows_in", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_out", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("message", LongText),
+)
+
+ops_watermark = sa.Table(
+    "ops_watermark",
+    metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("value", LongText, nullable=False),  # a position, or a live source's JSON sync state
+    sa.Column("batch_id", sa.Integer, nullable=False),
+)
+
+ops_lineage_edge = sa.Table(
+    "ops_lineage_edge",
+    metadata,
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), primary_key=True),
+    sa.Column("step", sa.String(40), primary_key=True),
+    sa.Column("source_node", sa.String(120), primary_key=True),
+    sa.Column("target_node", sa.String(120), primary_key=True),
+    sa.Column("rows", sa.Integer, nullable=False),
+)
+
+ops_audit_log = sa.Table(
+    "ops_audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(80), nullable=False),
+    sa.Column("object", sa.String(200)),
+    sa.Column("detail", LongText),
+    sa.Index(None, "at"),
+)
+
+ops_profile = sa.Table(
+    "ops_profile",  # column profiles of the staging tables per batch and source, for the quality page
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True),
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("table_name", sa.String(60), primary_key=True),
+    sa.Column("column_name", sa.String(60), primary_key=True),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("nulls", sa.Integer, nullable=False),
+    sa.Column("distinct_values", sa.Integer, nullable=False),
+    sa.Column("min_value", sa.Unicode(200)),  # numbers and dates: smallest value; text: shortest length
+    sa.Column("max_value", sa.Unicode(200)),
+    sa.Column("top_patterns", sa.Unicode(1000), nullable=False),  # JSON [[shape, count], ...]
+)
+
+app_role = sa.Table(
+    "app_role",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("description", sa.Unicode(200), nullable=False),
+)
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(80), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(300), nullable=False),
+    sa.Column("role", sa.String(40), sa.ForeignKey("app_role.name"), nullable=False),
+    sa.Column("full_name", Name(), nullable=False),
+    sa.Column("email", sa.String(200)),
+    sa.Column("rep_key", sa.Integer),  # the sales rep a sales_rep user is, for "my customers"
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)

@@ -1,0 +1,153 @@
+"""Landing and staging: every record as received, then typed rows per entity and the rejects."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
+
+# --- landing -----------------------------------------------------------------------------------
+
+land_record = sa.Table(
+    "land_record",
+    metadata,
+    sa.Column("land_id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("source", SOURCE, nullable=False),
+    sa.Column("entity", ENTITY, nullable=False),
+    sa.Column("source_key", KEY, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("payload", LongText, nullable=False),
+    sa.Column("received_at", Timestamp, nullable=False),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), nullable=False),
+    sa.UniqueConstraint("source", "entity", "source_key", "content_hash"),
+    sa.Index(None, "batch_id"),
+)
+
+# --- staging -----------------------------------------------------------------------------------
+
+
+def _staged(name: str, *columns: sa.Column[object] | sa.Index | sa.Constraint) -> sa.Table:
+    """A staging table: keyed by (source, source_key), remembering the landed record it came from."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("source", SOURCE, primary_key=True),
+        sa.Column("source_key", KEY, primary_key=True),
+        *columns,
+        sa.Column("land_id", BigId, nullable=False),
+        sa.Column("batch_id", sa.Integer, nullable=False),
+    )
+
+
+stg_customer = _staged(
+    "stg_customer",
+    sa.Column("entity", ENTITY, nullable=False),  # Customer, Lead, Profile, Listing
+    sa.Column("display_name", Name()),
+    sa.Column("company_name", Name()),
+    sa.Column("given_name", Name(100)),
+    sa.Column("family_name", Name(100)),
+    sa.Column("email", sa.String(200)),
+    sa.Column("phone", sa.String(20)),  # E.164
+    sa.Column("street", Name()),
+    sa.Column("city", Name(100)),
+    sa.Column("region", Name(100)),
+    sa.Column("postcode", sa.String(20)),
+    sa.Column("country", sa.String(2)),  # ISO 3166-1 alpha-2
+    sa.Column("website", sa.String(200)),
+    sa.Column("instagram_handle", sa.String(60)),
+    sa.Column("segment", sa.String(40)),
+    sa.Column("sales_rep", Name(100)),
+    sa.Column("lead_status", sa.String(30)),
+    sa.Column("lead_value", Money()),
+    sa.Column("followers", sa.Integer),
+    sa.Column("rating", sa.Float),
+    sa.Column("created_at", Timestamp),
+    sa.Column("updated_at", Timestamp),
+    sa.Column("is_active", sa.Boolean),
+)
+
+stg_product = _staged(
+    "stg_product",
+    sa.Column("name", Name(), nullable=False),
+    sa.Column("sku", sa.String(60)),
+    sa.Column("category", Name(100)),
+    sa.Column("unit_price", Money()),
+    sa.Column("unit_cost", Money()),
+)
+
+stg_sales_line = sa.Table(
+    "stg_sales_line",
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("doc_type", sa.String(20), primary_key=True),  # invoice, sales_receipt
+    sa.Column("doc_key", KEY, primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("doc_number", sa.String(40)),
+    sa.Column("txn_date", sa.Date, nullable=False),
+    sa.Column("customer_source_key", KEY, nullable=False),
+    sa.Column("product_source_key", KEY),
+    sa.Column("sales_rep", Name(100)),
+    sa.Column("channel", sa.String(40)),
+    sa.Column("quantity", sa.Float, nullable=False),
+    sa.Column("unit_price", Money(), nullable=False),
+    sa.Column("amount", Money(), nullable=False),
+    sa.Column("land_id", BigId, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+)
+
+stg_payment = _staged(
+    "stg_payment",
+    sa.Column("txn_date", sa.Date, nullable=False),
+    sa.Column("customer_source_key", KEY, nullable=False),
+    sa.Column("amount", Money(), nullable=False),
+    sa.Column("method", sa.String(40)),
+)
+
+stg_interaction = _staged(
+    "stg_interaction",
+    sa.Column("kind", sa.String(30), nullable=False),  # call, email, visit, complaint, comment, post
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("customer_source", SOURCE, nullable=False),  # where the customer key points
+    sa.Column("customer_source_key", KEY, nullable=False),
+    sa.Column("channel", sa.String(40)),
+    sa.Column("text", LongText),
+    sa.Column("likes", sa.Integer),
+    sa.Column("comments", sa.Integer),
+)
+
+stg_campaign = _staged(
+    "stg_campaign",
+    sa.Column("name", Name(), nullable=False),
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("budget", Money()),
+)
+
+stg_campaign_daily = sa.Table(
+    "stg_campaign_daily",
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("campaign_source_key", KEY, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("spend", Money(), nullable=False),
+    sa.Column("impressions", sa.Integer, nullable=False),
+    sa.Column("clicks", sa.Integer, nullable=False),
+    sa.Column("conversions", sa.Integer, nullable=False),
+    sa.Column("land_id", BigId, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+)
+
+stg_reject = sa.Table(
+    "stg_reject",
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("entity", ENTITY, primary_key=True),
+    sa.Column("record_key", KEY, primary_key=True),
+    sa.Column("rule", sa.String(60), primary_key=True),
+    sa.Column("field", sa.String(60)),
+    sa.Column("message", sa.Unicode(500), nullable=False),
+    sa.Column("land_id", BigId, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Index(None, "batch_id"),
+)
