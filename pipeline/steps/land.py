@@ -104,14 +104,22 @@ def _present(conn: Connection, source: str) -> dict[tuple[str, str], str]:
 def _deleted_since(
     source: str, present: Mapping[tuple[str, str], str], read: _Counter, now: dt.datetime
 ) -> list[RawRecord]:
-    """Tombstones for records landed before that the files no longer hold."""
-    gone = sorted(set(present) - read.keys)
-    if gone and not read.keys:
+    """Tombstones for records landed before that the files no longer hold.
+
+    Only entities the files still hold can lose records: an entity that reads nothing at all (dropped from
+    the config, a missing file) is kept and reported, and a source that reads nothing is an error.
+    """
+    if present and not read.keys:
         raise SourceError(
             source,
-            f"read no records, so all {len(gone)} landed before would count as deleted; check the path, "
+            f"read no records, so all {len(present)} landed before would count as deleted; check the path, "
             "or set snapshot = false if this source's files only ever add records",
         )
+    entities = {entity for entity, _ in read.keys}
+    silent = sorted({entity for entity, _ in present} - entities)
+    if silent:
+        logger.warning("%s: nothing read for %s; their records are kept, not deleted", source, silent)
+    gone = sorted(k for k in set(present) - read.keys if k[0] in entities)
     if gone:
         logger.info("%s: %d records no longer in the files: deleted at the source", source, len(gone))
     return [tombstone(source, entity, key, now, present[(entity, key)], {}) for entity, key in gone]

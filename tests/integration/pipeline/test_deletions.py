@@ -76,3 +76,24 @@ def test_an_export_that_reads_empty_refuses_to_delete_everything(
     with pytest.raises(StepError, match="read no records, so all .* would count as deleted"):
         _run(warehouse, root)
     assert _leads(warehouse) == before, "nothing was deleted"
+
+
+def test_an_entity_dropped_from_the_config_is_kept_not_deleted(
+    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+) -> None:
+    root = _copy(demo_sources, tmp_path)
+    _run(warehouse, root)
+    with warehouse.engine.connect() as conn:
+        products = conn.execute(
+            sa.text("SELECT COUNT(*) FROM stg_product WHERE source = 'quickbooks'")
+        ).scalar()
+    toml = root / "sources.toml"
+    text = toml.read_text("utf-8")
+    toml.write_text(text.replace('"Customer", "Item",', '"Customer",'), "utf-8")
+
+    assert _run(warehouse, root) == "succeeded"
+    with warehouse.engine.connect() as conn:
+        after = conn.execute(sa.text("SELECT COUNT(*) FROM stg_product WHERE source = 'quickbooks'")).scalar()
+        landed = conn.execute(sa.text("SELECT COUNT(*) FROM land_record WHERE batch_id = 2")).scalar()
+    assert products and after == products, "items no longer read are not taken as deleted"
+    assert landed == 0
