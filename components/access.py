@@ -12,6 +12,7 @@ from warehouse.users import STEWARD_ROLES
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "/analytics": frozenset({"analyst", "manager", "admin"}),
     "/review": STEWARD_ROLES,
+    "/quality": STEWARD_ROLES | {"analyst"},
 }
 
 

@@ -69,3 +69,10 @@ ANALYTICS_DRIVERS_DOWNLOAD = "analytics-drivers-download"
 ANALYTICS_BUDGET_CSV = "analytics-budget-csv"
 ANALYTICS_BUDGET_DOWNLOAD = "analytics-budget-download"
 ANALYTICS_DENIED = "analytics-denied"
+
+# quality
+QUALITY_LOAD = "quality-load"  # a store whose initial value triggers the page's one read
+QUALITY_SUMMARY = "quality-summary"
+QUALITY_PROFILES = "quality-profiles"
+QUALITY_REJECTS = "quality-rejects"
+QUALITY_DENIED = "quality-denied"

@@ -16,6 +16,7 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Customers", "/customers"),
     ("Analytics", "/analytics"),
     ("Review", "/review"),
+    ("Quality", "/quality"),
 )
 
 

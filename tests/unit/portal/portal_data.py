@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from settings import Settings
 from warehouse import users
@@ -131,3 +132,16 @@ def build_portal_warehouse(path: Path) -> Warehouse:
 def portal_settings(var_dir: Path) -> Settings:
     """Settings that read nothing from the environment or ``.env``."""
     return Settings(_env_file=None, var_dir=var_dir, secret_key="test-secret")  # type: ignore[call-arg]
+
+
+def post_callback(client: Any, outputs: list[tuple[str, str]], trigger: tuple[str, str, Any]) -> Any:
+    """Call a page callback the way the browser does: ``outputs`` as (id, property), one changed input."""
+    component, prop, value = trigger
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [{"id": component, "property": prop, "value": value}],
+        "changedPropIds": [f"{component}.{prop}"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)

@@ -13,7 +13,7 @@ from components import analytics as view
 from components import ids
 from components.access import may_open
 from components.shell import navbar
-from tests.unit.portal.portal_data import PASSWORD
+from tests.unit.portal.portal_data import PASSWORD, post_callback
 from warehouse.users import PortalUser
 
 WEEK = {"period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 27)}
@@ -210,14 +210,7 @@ def sections_callback(client: FlaskClient) -> Any:
         (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
         (ids.ANALYTICS_PRICE, "children"), (ids.ANALYTICS_ALERT, "children"), (ids.ANALYTICS_ALERT, "is_open"),
     ]  # fmt: skip
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": ids.ANALYTICS_LOAD, "property": "data", "value": 0}],
-        "changedPropIds": [f"{ids.ANALYTICS_LOAD}.data"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return post_callback(client, outputs, (ids.ANALYTICS_LOAD, "data", 0))
 
 
 def test_a_warehouse_without_analytics_says_run_the_pipeline(signed_in: FlaskClient) -> None:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app import _safe_next, secret_key
 from components import ids
-from tests.unit.portal.portal_data import PASSWORD, portal_settings
+from tests.unit.portal.portal_data import PASSWORD, portal_settings, post_callback
 from warehouse.engine import Warehouse
 from warehouse.schema import ops_audit_log
 
@@ -26,14 +26,7 @@ def overview_callback(client: FlaskClient, period: str = "90") -> Any:
         (ids.OVERVIEW_ALERT, "children"),
         (ids.OVERVIEW_ALERT, "is_open"),
     ]
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": ids.OVERVIEW_PERIOD, "property": "value", "value": period}],
-        "changedPropIds": [f"{ids.OVERVIEW_PERIOD}.value"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return post_callback(client, outputs, (ids.OVERVIEW_PERIOD, "value", period))
 
 
 def component_text(tree: Any, component_id: str) -> Any:

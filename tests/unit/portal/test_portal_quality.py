@@ -1,0 +1,119 @@
+"""The data-quality page: profiles with drift against the last batch, quarantined records, and who may see them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from components import ids
+from components import quality as view
+from components.access import may_open
+from components.shell import navbar
+from tests.unit.portal.portal_data import PASSWORD, post_callback
+from warehouse import quality_queries as queries
+from warehouse.engine import Warehouse, insert_rows
+from warehouse.schema import ops_profile, stg_reject
+from warehouse.users import PortalUser
+
+
+def profile(
+    batch: int, column: str, nulls: int, shapes: list[tuple[str, int]], rows: int = 100
+) -> dict[str, Any]:
+    return {
+        "batch_id": batch, "source": "quickbooks", "table_name": "stg_customer", "column_name": column,
+        "row_count": rows, "nulls": nulls, "distinct_values": rows - nulls, "min_value": "5", "max_value": "20",
+        "top_patterns": json.dumps(shapes),
+    }  # fmt: skip
+
+
+def texts(component: Any) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+
+
+@pytest.fixture
+def profiled(tmp_path: Path) -> Warehouse:
+    """Two batches: the phone column changed shape and the e-mail column filled with nulls in the second."""
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    warehouse.create_all()
+    with warehouse.begin() as conn:
+        insert_rows(conn, ops_profile, [
+            profile(1, "phone", 0, [["+99999999999", 90]]), profile(1, "email", 5, [["aaaa@aaaa.aaa", 60]]),
+            profile(1, "city", 0, [["Aaaaaa", 50]]),
+            profile(2, "phone", 0, [["99999 999999", 80]]), profile(2, "email", 40, [["aaaa@aaaa.aaa", 40]]),
+            profile(2, "city", 2, [["Aaaaaa", 51]]), profile(2, "fax", 100, []),
+        ])  # fmt: skip
+        insert_rows(conn, stg_reject, [
+            {"source": "quickbooks", "entity": "Customer", "record_key": str(k), "rule": "email_format",
+             "field": "PrimaryEmailAddr", "message": f"bad e-mail {k}", "land_id": k, "batch_id": 1}
+            for k in range(3)
+        ] + [{"source": "sales_leads", "entity": "Lead", "record_key": "L1", "rule": "required", "field": "Company",
+              "message": "Company is required", "land_id": 9, "batch_id": 1}])  # fmt: skip
+    return warehouse
+
+
+def test_the_latest_batch_is_compared_with_the_one_before(profiled: Warehouse) -> None:
+    rows = queries.latest_profiles(profiled)
+    assert {r["batch_id"] for r in rows} == {2}
+    by_column = {r["column_name"]: r for r in rows}
+    assert view.drift(by_column["phone"]) == "commonest shape '+99999999999' → '99999 999999'"
+    assert view.drift(by_column["email"]) == "nulls 5% → 40%"
+    assert view.drift(by_column["city"]) is None, "two more nulls in a hundred is not drift"
+    assert view.drift_summary(rows) == (
+        "Batch 2: 4 columns profiled across 1 sources. 2 drifted since the batch before."
+    )
+    table = texts(view.profile_table(rows, "t"))
+    assert table.index('"email"') < table.index('"city"') and table.index('"phone"') < table.index('"city"')
+    assert '"fax"' not in table and "1 columns their source never fills are not shown." in table
+
+
+def test_rejects_are_counted_per_source_entity_and_rule(profiled: Warehouse) -> None:
+    rows = queries.reject_counts(profiled)
+    assert [(r["source"], r["rule"], r["records"]) for r in rows] == [
+        ("quickbooks", "email_format", 3),
+        ("sales_leads", "required", 1),
+    ]
+    assert rows[0]["example"] == "bad e-mail 0"
+    assert "Company is required" in texts(view.rejects_table(rows, "t"))
+
+
+def test_an_empty_warehouse_says_run_the_pipeline(tmp_path: Path) -> None:
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    warehouse.create_all()
+    assert queries.latest_profiles(warehouse) == [] and queries.reject_counts(warehouse) == []
+    assert view.drift_summary([]) == view.NO_PROFILES
+    assert view.NO_PROFILES in texts(view.profile_table([], "t"))
+    assert view.NO_REJECTS in texts(view.rejects_table([], "t"))
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("data_steward", True), ("analyst", True), ("admin", True), ("manager", False), ("sales_rep", False)],
+)
+def test_quality_is_open_to_stewards_analysts_and_admins(role: str, sees: bool) -> None:
+    hrefs = str(navbar(PortalUser(1, role, role, f"Demo {role}", None, None)).to_plotly_json())
+    assert ("'/quality'" in hrefs) is sees
+    assert may_open(role, "/quality") is sees
+
+
+def quality_callback(client: FlaskClient) -> Any:
+    outputs = [
+        (ids.QUALITY_SUMMARY, "children"),
+        (ids.QUALITY_PROFILES, "children"),
+        (ids.QUALITY_REJECTS, "children"),
+    ]
+    return post_callback(client, outputs, (ids.QUALITY_LOAD, "data", 0))
+
+
+def test_the_page_answers_an_analyst_and_refuses_a_sales_rep(client: FlaskClient) -> None:
+    assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
+    assert quality_callback(client).status_code == 204
+    client.get("/logout")
+    assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+    answer = quality_callback(client).get_json()["response"]
+    assert (
+        answer[ids.QUALITY_SUMMARY]["children"] == view.NO_PROFILES
+    )  # the fixture warehouse has no batch yet
