@@ -123,9 +123,8 @@ def read_campaign_days(conn: Connection) -> pd.DataFrame:
     days["date"] = pd.to_datetime(days["date"])
     keys = days.groupby("campaign_id")["campaign_key"].transform("nunique")
     shared = keys > 1  # two sources' campaigns with one name stay apart: "Spring Sale #12"
-    if shared.any():
-        named = days["campaign_id"].astype(str) + " #" + days["campaign_key"].astype(str)
-        days.loc[shared, "campaign_id"] = named[shared]
+    named = days["campaign_id"].astype(str) + " #" + days["campaign_key"].astype(str)  # typed even when empty
+    days.loc[shared, "campaign_id"] = named[shared]
     days["spend"] = days["spend"].astype(float)
     return days.sort_values(["campaign_key", "date"], ignore_index=True)
 

@@ -12,6 +12,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -222,3 +223,10 @@ def row(table: str, values: Mapping[str, Any], fields: Mapping[str, str] | None 
         if length is not None and isinstance(value, str) and len(value) > length:
             raise Rejected("too_long", f"{field}: {len(value)} characters, at most {length} allowed", field)
     return StagedRow(table, dict(values))
+
+
+def var_dir() -> Path:
+    """The settings' ``var_dir`` (imported late, so tests can point ``C360_VAR_DIR`` elsewhere)."""
+    from settings import get_settings
+
+    return get_settings().var_dir

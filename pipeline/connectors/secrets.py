@@ -20,13 +20,6 @@ from pipeline.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 
-def var_dir() -> Path:
-    """The settings' ``var_dir`` (imported late, so tests can point ``C360_VAR_DIR`` elsewhere)."""
-    from settings import get_settings
-
-    return get_settings().var_dir
-
-
 class SecretFile:
     """One JSON document, encrypted in one file."""
 

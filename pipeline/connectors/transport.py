@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -24,6 +25,9 @@ from pipeline.connectors.http import CircuitOpen, Sleep, TokenBucket, shared_bre
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
+DROPPED: Final = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+T = TypeVar("T")
 
 
 def retry_policy(attempts: int = 5, backoff: float = 0.5, max_backoff: float = 60.0) -> Retry:
@@ -108,3 +112,20 @@ def mount(
         logger.info("requests for %s go to %s", root, endpoint)
     adapter = GuardedAdapter(source, retry, endpoint, rate, attempts_per_call=attempts_per_call)
     session.mount(root.rstrip("/") + "/", adapter)
+
+
+def again(call: Callable[[], T], attempts: int, what: str, sleep: Sleep = time.sleep) -> T:
+    """``call()``, repeated with backoff when the connection drops mid-body (urllib3 retries the rest).
+
+    The last failure is raised as it came, for the caller to map to its own error.
+    """
+    for attempt in range(attempts + 1):
+        try:
+            return call()
+        except DROPPED as e:
+            if attempt == attempts:
+                raise
+            wait = min(0.5 * 2**attempt, 30.0)
+            logger.warning("%s dropped (%s); retrying in %.1f s", what, e, wait)
+            sleep(wait)
+    raise AssertionError("unreachable")

@@ -24,6 +24,7 @@ from typing import Final
 from urllib import robotparser
 from urllib.parse import urlsplit
 
+from pipeline.connectors.common import var_dir
 from pipeline.connectors.directory.cache import HttpCache
 from pipeline.connectors.directory.sites import Selectors, check_block, parse_page
 from pipeline.connectors.http import (
@@ -48,12 +49,6 @@ Alert = Callable[[str, str, str], None]  # (source, url, reason)
 def log_alert(source: str, url: str, reason: str) -> None:
     """The default steward alert: one WARNING with a stable message a log alert rule can match."""
     logger.warning("%s (source=%s url=%s): %s", STEWARD_ALERT, source, url, reason)
-
-
-def _var_dir() -> Path:
-    from settings import get_settings
-
-    return get_settings().var_dir
 
 
 def resume_from(watermark: str | None) -> str | None:
@@ -109,7 +104,7 @@ def read_web(
     rng = rng or random.Random()
     selectors = Selectors.from_options(o)
     client = http or HttpClient(config.name, HttpConfig.from_options(o), clock=clock, sleep=sleep, rng=rng)
-    cache = HttpCache(Path(o.get("cache_dir") or _var_dir() / "http-cache" / config.name))
+    cache = HttpCache(Path(o.get("cache_dir") or var_dir() / "http-cache" / config.name))
     agent = str(o.get("robots_agent", "Customer360"))
     robots = Robots(client, str(start), agent)
     low, high = (float(x) for x in o.get("pace_seconds", (1.0, 3.0)))

@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -24,10 +23,11 @@ from typing import Any, Final
 import requests
 
 from pipeline.connectors.changes import StateStore, emit
+from pipeline.connectors.common import var_dir
 from pipeline.connectors.instagram.parse import ParseError, graph_comment, graph_page, graph_post, obj
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
-from pipeline.connectors.secrets import SecretFile, var_dir
-from pipeline.connectors.transport import mount, retry_policy
+from pipeline.connectors.secrets import SecretFile
+from pipeline.connectors.transport import DROPPED, again, mount, retry_policy
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -152,16 +152,14 @@ class GraphFetcher:
 
     def _send(self, url: str, params: Mapping[str, Any]) -> requests.Response:
         """One GET; urllib3 retries statuses and refused connections, this retries bodies cut short."""
-        for attempt in range(self.retries + 1):
-            try:
-                return self.session.get(url, params=params, timeout=60)
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
-                if attempt == self.retries:
-                    raise GraphError(self.source, f"Graph API unreachable after retries: {e}") from e
-                time.sleep(min(0.5 * 2**attempt, 30.0))
-            except requests.RequestException as e:
-                raise GraphError(self.source, f"Graph API request failed: {e}") from e
-        raise AssertionError("unreachable")
+        try:
+            return again(
+                lambda: self.session.get(url, params=params, timeout=60), self.retries, "Graph response"
+            )
+        except DROPPED as e:
+            raise GraphError(self.source, f"Graph API unreachable after retries: {e}") from e
+        except requests.RequestException as e:
+            raise GraphError(self.source, f"Graph API request failed: {e}") from e
 
     def _exchange(self) -> None:
         assert self.app is not None

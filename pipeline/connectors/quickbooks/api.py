@@ -18,14 +18,13 @@ import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, Final
 
-from pipeline.connectors.common import unparsed
+from pipeline.connectors.common import unparsed, var_dir
 from pipeline.connectors.http import Sleep
 from pipeline.connectors.quickbooks import queries
 from pipeline.connectors.quickbooks.client import QboClient, client_from_config
 from pipeline.connectors.quickbooks.queries import Watermark
 from pipeline.connectors.quickbooks.stager import _sales
 from pipeline.connectors.quickbooks.stager import stage as stage_export
-from pipeline.connectors.secrets import var_dir
 from pipeline.errors import SourceError
 from pipeline.records import Deleted, RawRecord, SourceConfig, StagedRow
 

@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -47,7 +46,7 @@ from pipeline.connectors.spreadsheet.values import (
     quote_sheet,
     to_row,
 )
-from pipeline.connectors.transport import mount, retry_policy
+from pipeline.connectors.transport import again, mount, retry_policy
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import RawRecord, SourceConfig
 
@@ -153,8 +152,10 @@ def fetch_rows(
     seen: set[str] = set()
     width = max(len(header), 1) if column_count == 0 else min(max(len(header), 1), column_count)
     for first, a1 in page_ranges(title, row_count, width, options.page_rows):
-        page = _again(
-            partial(http.values_get, options.spreadsheet_id, a1, params=dict(VALUE_PARAMS)), options.retries
+        page = again(
+            partial(http.values_get, options.spreadsheet_id, a1, params=dict(VALUE_PARAMS)),
+            options.retries,
+            "Sheets page",
         )
         for offset, cells in enumerate(page.get("values") or []):
             row = to_row(first + offset, header, cells, options.columns or None, options.key_column)
@@ -168,20 +169,6 @@ def fetch_rows(
         "%s: read %d rows from sheet %r (%d rows, %d columns)", source, len(rows), title, row_count, width
     )
     return header, rows
-
-
-def _again(call: Callable[[], Any], attempts: int) -> Any:
-    """``call()``, repeated with backoff when the connection drops mid-body (urllib3 retries the rest)."""
-    for attempt in range(attempts + 1):
-        try:
-            return call()
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
-            if attempt == attempts:
-                raise
-            wait = min(0.5 * 2**attempt, 30.0)
-            logger.warning("Sheets page dropped (%s); retrying in %.1f s", e, wait)
-            time.sleep(wait)
-    raise AssertionError("unreachable")
 
 
 def read_google_sheet(
