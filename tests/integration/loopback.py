@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,3 +23,15 @@ def serve(handler: type[BaseHTTPRequestHandler], **attributes: Any) -> Iterator[
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def send_truncated(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    """Answer ``body`` as JSON with its full length announced, send half of it, then close the connection."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data[: len(data) // 2])
+    handler.wfile.flush()
+    handler.close_connection = True

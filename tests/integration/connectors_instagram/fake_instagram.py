@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.integration import loopback
+from tests.integration.loopback import send_truncated
 
 PAGE = 12
 TIMELINE = "003056d32c2554def87228bc3fd9668a"
@@ -95,14 +96,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         status, body = self._route(parts.path, query)
         if fault == "drop":
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True
+            send_truncated(self, status, body)
             m.log.append((self.path, -1))
             return
         self._send(status, body)

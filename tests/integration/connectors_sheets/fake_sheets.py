@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.integration import loopback
+from tests.integration.loopback import send_truncated
 
 _RANGE = re.compile(
     r"^'?(?P<title>(?:[^']|'')+?)'?!(?:(?P<c1>[A-Z]+)?(?P<r1>\d+):(?P<c2>[A-Z]+)?(?P<r2>\d+))$"
@@ -128,14 +129,7 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "Not found", "NOT_FOUND")
             return
         if fault == "drop":  # headers and half the body, then the connection closes
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True
+            send_truncated(self, 200, body)
             st.log.append((self.path, -1))
             return
         self._send(200, body)
