@@ -21,8 +21,11 @@ logger = logging.getLogger(__name__)
 
 STATS_MODELS: tuple[str, ...] = (
     "AutoETS", "AutoARIMA", "AutoTheta", "AutoCES", "SeasonalNaive",
-    "MSTL", "DynamicOptimizedTheta", "SeasWA", "HoltWinters",
+    "MSTL", "DynamicOptimizedTheta", "SeasWA", "HoltWinters", "RobustSTL",
 )  # fmt: skip
+#: Candidates of our own (`robust_stl_forecast`), fitted on the log series only: additive seasonality there
+#: is multiplicative on the series.
+LOG_ONLY_MODELS: tuple[str, ...] = ("RobustSTL",)
 PROPHET_SCALES: tuple[float, ...] = (0.01, 0.05, 0.5)
 #: Combination rules (how, k): mean or median of the k best by backtest; k=0 means every candidate.
 RULES: tuple[tuple[str, int], ...] = (
@@ -99,10 +102,29 @@ def stats_model(name: str, season_length: int, additive: bool) -> Any:
     return factories[name]()
 
 
+def robust_stl_forecast(values: np.ndarray, horizon: int, season_length: int) -> np.ndarray:
+    """Robust STL with one seasonal line per season position across the whole series, ETS on the rest.
+
+    The seasonal smoother spans the series (each month's seasonal effect moves only along a straight line
+    over the years) and robustness weights play down outlying months, so one odd year does not set next
+    year's seasonal pattern; AutoETS without seasonality forecasts the seasonally adjusted series.
+    """
+    from statsforecast.models import AutoETS
+    from statsmodels.tsa.seasonal import STL
+
+    fit = STL(values, period=season_length, seasonal=2 * len(values) + 1, robust=True).fit()
+    seasonal = np.asarray(fit.seasonal, dtype=float)
+    adjusted = np.asarray(values, dtype=float) - seasonal
+    trend = np.asarray(AutoETS(model="ZZN").forecast(y=adjusted, h=horizon)["mean"], dtype=float)
+    last_season = seasonal[-season_length:]
+    out: np.ndarray = trend + last_season[np.arange(horizon) % season_length]
+    return out
+
+
 def statsforecast_candidates(
     y: pd.Series, horizon: int, season_length: int = 12, stats_models: tuple[str, ...] = STATS_MODELS
 ) -> pd.DataFrame:
-    """Forecasts of the named statsforecast models (`STATS_MODELS`) on the raw series and its transforms."""
+    """Forecasts of the named models (`STATS_MODELS`) on the raw series and its transforms."""
     from statsforecast import StatsForecast
 
     index = pd.date_range(y.index[-1], periods=horizon + 1, freq=_freq(y))[1:]
@@ -113,11 +135,14 @@ def statsforecast_candidates(
         models = [
             stats_model(name, season_length, additive=bool(prefix))
             for name in stats_models
-            if name not in skip
+            if name not in skip and name not in LOG_ONLY_MODELS
         ]
-        forecast = StatsForecast(models=models, freq=_freq(y), n_jobs=1).forecast(df=frame, h=horizon)
-        for column in [c for c in forecast.columns if c not in ("unique_id", "ds")]:
-            out[prefix + str(column)] = back(np.asarray(forecast[column], dtype=float))
+        if models:
+            forecast = StatsForecast(models=models, freq=_freq(y), n_jobs=1).forecast(df=frame, h=horizon)
+            for column in [c for c in forecast.columns if c not in ("unique_id", "ds")]:
+                out[prefix + str(column)] = back(np.asarray(forecast[column], dtype=float))
+        if prefix and "RobustSTL" in stats_models:
+            out[prefix + "RobustSTL"] = back(robust_stl_forecast(values, horizon, season_length))
     return pd.DataFrame(out, index=index)
 
 

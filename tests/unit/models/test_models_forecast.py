@@ -16,6 +16,7 @@ from models.forecast import (
     mape,
     prequential_rule_errors,
     prophet_candidates,
+    robust_stl_forecast,
     series_transforms,
 )
 
@@ -106,3 +107,14 @@ def test_per_day_transform_round_trips_to_sales() -> None:
     assert np.exp(values) == pytest.approx([10.0, 10.0])
     assert back(np.log(np.array([10.0, 10.0]))) == pytest.approx([310.0, 300.0])  # March 31 days, April 30
     assert list(dict.fromkeys(p for p, _, _ in series_transforms(-y, future))) == [""]
+
+
+def test_robust_stl_is_not_led_by_one_outlying_month() -> None:
+    months = np.arange(120)
+    rng = np.random.default_rng(0)
+    log_sales = 10.0 + 0.002 * months + 0.2 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 0.02, 120)
+    log_sales[-12] += 0.3  # one odd month a year ago
+    forecast = robust_stl_forecast(log_sales, 12, 12)
+    expected = 10.0 + 0.002 * 120  # the first month ahead, without noise (its seasonal term is 0)
+    assert abs(forecast[0] - expected) < 0.05  # a seasonal naive forecast would be 0.3 too high
+    assert len(forecast) == 12 and np.isfinite(forecast).all()
