@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1, logit
+from scipy.special import betaln, expit, gammaln, hyp2f1, logit, roots_jacobi
 
 logger = logging.getLogger(__name__)
 
 ArrayLike = np.ndarray | pd.Series
 PARAM_NAMES: tuple[str, ...] = ("r", "alpha", "a", "b", "r_core", "alpha_core", "pi")
 _LOG_BOUND = 9.0
+_QUADRATURE_NODES = 64
 
 
 def bgnbd_log_likelihood(
@@ -51,15 +52,43 @@ def nbd_log_likelihood(r: float, alpha: float, x: ArrayLike, T: ArrayLike) -> np
 def bgnbd_conditional_expected(
     r: float, alpha: float, a: float, b: float, t: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
-    """BG/NBD expected purchases in the next `t` given (x, t_x, T) (Fader, Hardie & Lee 2005, eq. 10)."""
+    """BG/NBD expected purchases in the next `t` given (x, t_x, T) (Fader, Hardie & Lee 2005, eq. 10).
+
+    Where the closed form is not finite (its hypergeometric term fails when a + b + x - 1 <= 0, as with
+    a < 1 and b < 1 for one-time buyers, or a = 1), the same expectation is integrated numerically.
+    """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     z = t / (alpha + T + t)
-    growth = 1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z)
-    numerator = (a + b + x - 1.0) / (a - 1.0) * growth
-    ratio = np.where(
-        x > 0, a / np.maximum(b + x - 1.0, 1e-12) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0
-    )
-    out: np.ndarray = numerator / (1.0 + ratio)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        growth = 1.0 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1.0, z)
+        numerator = (a + b + x - 1.0) / (a - 1.0) * growth
+    out: np.ndarray = numerator * bgnbd_p_alive(r, alpha, a, b, x, t_x, T)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = bgnbd_conditional_expected_quadrature(r, alpha, a, b, t, x[bad], t_x[bad], T[bad])
+    return out
+
+
+def bgnbd_conditional_expected_quadrature(
+    r: float, alpha: float, a: float, b: float, t: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    """`bgnbd_conditional_expected` by Gauss-Jacobi quadrature over the dropout probability (any a, b > 0).
+
+    Alive at T, a customer has lambda ~ gamma(r + x, alpha + T) and p ~ beta(a, b + x) and expects
+    (1 - exp(-lambda p t)) / p purchases; lambda integrates out in closed form, p numerically.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    alive_mean = np.empty_like(x)
+    for count in np.unique(x):
+        rows = x == count
+        # weight (1 - u)^(b + x - 1) (1 + u)^(a - 1) on [-1, 1], with p = (1 + u) / 2
+        nodes, weights = roots_jacobi(_QUADRATURE_NODES, b + count - 1.0, a - 1.0)
+        p = (1.0 + nodes) / 2.0
+        weights = weights * np.exp(-(a + b + count - 1.0) * np.log(2.0) - betaln(a, b + count))
+        scale = (alpha + T[rows])[:, None]
+        per_p = (1.0 - (scale / (scale + p * t)) ** (r + count)) / p
+        alive_mean[rows] = per_p @ weights
+    out: np.ndarray = alive_mean * bgnbd_p_alive(r, alpha, a, b, x, t_x, T)
     return out
 
 

@@ -127,16 +127,30 @@ class PurchaseModel:
         return pd.Series(np.searchsorted(self.spend_edges, summary["first_amount"]), index=summary.index)
 
     def _apply(self, summary: pd.DataFrame, method: str, *args: Any) -> pd.Series:
+        from lifetimes import BetaGeoFitter
+
+        from models.bgnbd import bgnbd_conditional_expected
+
         out = pd.Series(np.nan, index=summary.index, dtype=float)
         segments = self._segments(summary)
         for segment, fitter in self.fitters.items():
             part = summary[segments == segment]
             if part.empty:
                 continue
-            # lifetimes evaluates an alternative hypergeometric form for every customer and keeps it only
-            # where the main one overflows; its log of a negative value elsewhere is harmless noise.
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values = getattr(fitter, method)(*args, part["frequency"], part["recency"], part["T"])
+            columns = (part["frequency"], part["recency"], part["T"])
+            if method == "conditional_expected_number_of_purchases_up_to_time" and isinstance(
+                fitter, BetaGeoFitter
+            ):
+                # lifetimes' closed form is NaN for one-time buyers when a + b < 1 (heavy penalties).
+                p = fitter.params_
+                values = bgnbd_conditional_expected(
+                    p["r"], p["alpha"], p["a"], p["b"], float(args[0]), *columns
+                )
+            else:
+                # lifetimes evaluates an alternative hypergeometric form for every customer and keeps it
+                # only where the main one overflows; its log of a negative value elsewhere is harmless noise.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    values = getattr(fitter, method)(*args, *columns)
             out.loc[part.index] = np.asarray(values, dtype=float)
         bad = int((~np.isfinite(out)).sum())
         if bad:

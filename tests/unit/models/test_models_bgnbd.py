@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.bgnbd import CoreBGNBD, bgnbd_conditional_expected, bgnbd_log_likelihood, bgnbd_p_alive
+from models.bgnbd import (
+    CoreBGNBD,
+    bgnbd_conditional_expected,
+    bgnbd_conditional_expected_quadrature,
+    bgnbd_log_likelihood,
+    bgnbd_p_alive,
+)
 
 X = np.array([0.0, 1.0, 3.0, 7.0])
 T_X = np.array([0.0, 5.0, 20.0, 30.0])
@@ -67,3 +73,21 @@ def test_fit_finds_a_never_lapsing_core_in_simulated_data() -> None:
     model = CoreBGNBD().fit(x, t_x, np.full(n, horizon))
     assert 0.15 < model.params_["pi"] < 0.45
     assert model.core_probability(np.array([15.0]), np.array([39.0]), np.array([40.0]))[0] > 0.9
+
+
+def test_quadrature_matches_the_closed_form_expectation() -> None:
+    closed = bgnbd_conditional_expected(*PAPER.values(), 39.0, X, T_X, BIG_T)
+    quadrature = bgnbd_conditional_expected_quadrature(*PAPER.values(), 39.0, X, T_X, BIG_T)
+    assert quadrature == pytest.approx(closed, rel=1e-9)
+
+
+def test_expectation_is_finite_when_the_closed_form_fails() -> None:
+    # a + b < 1 (a heavily penalised fit): the hypergeometric form is NaN for one-time buyers.
+    params = (0.243, 4.43, 0.29, 0.66)
+    values = bgnbd_conditional_expected(*params, 39.0, X, T_X, BIG_T)
+    assert np.isfinite(values).all() and (values > 0).all()
+    assert values == pytest.approx(bgnbd_conditional_expected_quadrature(*params, 39.0, X, T_X, BIG_T))
+    # a = 1 exactly divides by zero in the closed form; neighbours bracket the quadrature value.
+    at_one = bgnbd_conditional_expected(0.243, 4.414, 1.0, 2.426, 39.0, X, T_X, BIG_T)
+    near = bgnbd_conditional_expected(0.243, 4.414, 1.0 + 1e-6, 2.426, 39.0, X, T_X, BIG_T)
+    assert at_one == pytest.approx(near, rel=1e-4)

@@ -90,3 +90,12 @@ def test_weekly_summary_matches_lifetimes_weekly_treatment_on_cdnow_sample() -> 
     # lifetimes.utils.calibration_and_holdout_data(..., freq="W") gives the same counts
     assert summary["frequency"].sum() == 2216
     assert summary["frequency_holdout"].sum() == 1788
+
+
+def test_penalised_bgnbd_predicts_every_customer(cdnow_summary: pd.DataFrame) -> None:
+    # L2 0.01 drives a + b below 1, where lifetimes' closed form is NaN for one-time buyers.
+    model = PurchaseModel.fit(cdnow_summary, "bgnbd_l2=0.01")
+    assert model.params["a"] + model.params["b"] < 1.0
+    predicted = model.predict(cdnow_summary, 39.0)
+    assert predicted.notna().all()
+    assert predicted[cdnow_summary["frequency"] == 0].gt(0).all()
