@@ -7,7 +7,6 @@ Rows are the dicts returned by :mod:`warehouse.analytics_queries`; every builder
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import logging
 from collections.abc import Mapping, Sequence
@@ -23,18 +22,7 @@ from components.charts import ACCENT, _style, empty_figure
 logger = logging.getLogger(__name__)
 
 NO_DATA = "No analytics yet — run the pipeline to build the analytics marts."
-MINUS = "\u2212"
-UP, DOWN = "#107c10", "#a4262c"
 
-BASELINE_LABELS = {"previous_week": "last week", "mean_4_weeks": "the 4-week mean"}
-DIMENSION_LABELS = {
-    "region": "Region",
-    "rep": "Sales rep",
-    "category": "Category",
-    "segment": "Segment",
-    "channel": "Channel",
-    "campaign": "Campaign",
-}
 METRIC_LABELS = {
     "revenue": "Revenue",
     "orders": "Orders",
@@ -48,85 +36,10 @@ COMPARISON_TITLES = {
     "MoM": "Month on month",
     "YoY": "Year on year",
 }
-DRIVER_CSV_COLUMNS = (
-    "period_start", "period_end", "baseline", "dimension", "rank", "member", "before_value", "after_value",
-    "mix_effect", "rate_effect", "contribution", "share_of_change", "change_pct",
-)  # fmt: skip
 BUDGET_CSV_COLUMNS = (
     "level", "name", "channel", "current_spend", "recommended_spend", "share", "expected_conversions",
     "current_return", "expected_return", "marginal_return", "roi",
 )  # fmt: skip
-
-
-def signed_points(value: float) -> str:
-    """Percentage points with a true minus sign: ``+2.5``, ``−8.1``."""
-    text = f"{value:+.1f}"
-    return text.replace("-", MINUS) if text not in ("+0.0", "-0.0") else "0.0"
-
-
-def _effect(row: Mapping[str, Any]) -> str:
-    """Which effect dominates a driver: fewer/more orders (mix) or a lower/higher order value (rate)."""
-    return "rate effect" if abs(row["rate_effect"]) >= abs(row["mix_effect"]) else "mix effect"
-
-
-def driver_sentence(rows: Sequence[Mapping[str, Any]], baseline: str, top: int = 3) -> str:
-    """The plain-words answer to "why did revenue change?" from one dimension's ranked drivers.
-
-    ``Revenue fell 12.3% in the week 21–27 Nov 2026 vs last week; North West explains −8.1 points
-    (rate effect), London −2.0 points (mix effect).`` Points are a member's contribution as a share of the
-    baseline revenue (every member's points add up to the change); the effect named is the larger of mix
-    (number of orders) and rate (value per order).
-    """
-    if not rows:
-        return NO_DATA
-    ranked = sorted(rows, key=lambda r: r["rank"])
-    first = ranked[0]
-    before, after = float(first["kpi_before"]), float(first["kpi_after"])
-    against = BASELINE_LABELS.get(baseline, baseline)
-    start, end = first["period_start"], first["period_end"]
-    week = f"the week {_span(start, end)}"
-    if before == 0:
-        return f"Revenue was {fmt.money(after)} in {week}, with nothing to compare with in {against}."
-    change = (after - before) / before
-    if round(change, 3) == 0:
-        head = f"Revenue was flat in {week} vs {against}"
-    else:
-        verb = "rose" if change > 0 else "fell"
-        head = f"Revenue {verb} {abs(change):.1%} in {week} vs {against}"
-    parts = [_explains(ranked[0], before, "explains ")]
-    parts += [_explains(r, before) for r in ranked[1:top]]
-    return f"{head}; " + ", ".join(parts) + "."
-
-
-def _explains(row: Mapping[str, Any], before: float, verb: str = "") -> str:
-    points = signed_points(100 * row["contribution"] / before)
-    return f"{row['member']} {verb}{points} points ({_effect(row)})"
-
-
-def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figure:
-    """Horizontal bars of each member's contribution to the change (£), rank 1 on top, mix and rate on hover."""
-    if not rows:
-        return empty_figure("No data yet — run the pipeline")
-    ranked = sorted(rows, key=lambda r: r["rank"], reverse=True)
-    members = [str(r["member"]) for r in ranked]
-    fig = go.Figure(
-        go.Bar(
-            x=[r["contribution"] for r in ranked],
-            y=members,
-            orientation="h",
-            marker_color=[UP if r["contribution"] >= 0 else DOWN for r in ranked],
-            customdata=[[r["mix_effect"], r["rate_effect"]] for r in ranked],
-            hovertemplate=(
-                "%{y}: £%{x:,.0f}<br>mix (orders) £%{customdata[0]:,.0f}"
-                " · rate (order value) £%{customdata[1]:,.0f}<extra></extra>"
-            ),
-        )
-    )
-    fig.update_xaxes(tickprefix="£", tickformat="~s", zeroline=True, zerolinecolor="#8a8886")
-    label = DIMENSION_LABELS.get(dimension, dimension).lower()
-    fig = _style(fig, f"Contribution by {label}")
-    fig.update_layout(hovermode="closest", showlegend=False)
-    return fig
 
 
 def growth_cell(change_pct: float | None) -> tuple[str, str]:
@@ -137,17 +50,6 @@ def growth_cell(change_pct: float | None) -> tuple[str, str]:
     if round(share, 3) == 0:
         return "► 0.0%", "flat"
     return (f"▲ {fmt.growth(share)}", "up") if share > 0 else (f"▼ {fmt.growth(share)}", "down")
-
-
-def _span(start: dt.date, end: dt.date) -> str:
-    """``27 Nov 2026``, ``21–27 Nov 2026``, ``1 Jan–27 Nov 2026``."""
-    if start == end:
-        return f"{end:%-d %b %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start:%-d}–{end:%-d %b %Y}"
-    if start.year == end.year:
-        return f"{start:%-d %b}–{end:%-d %b %Y}"
-    return f"{start:%-d %b %Y}–{end:%-d %b %Y}"
 
 
 def _value(metric: str, value: float) -> str:
@@ -177,8 +79,8 @@ def growth_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
                 continue
             text, tone = growth_cell(row["change_pct"])
             hover = (
-                f"{_value(metric, row['current_value'])} ({_span(row['current_start'], row['current_end'])}) vs "
-                f"{_value(metric, row['previous_value'])} ({_span(row['previous_start'], row['previous_end'])})"
+                f"{_value(metric, row['current_value'])} ({fmt.day_span(row['current_start'], row['current_end'])}) vs "
+                f"{_value(metric, row['previous_value'])} ({fmt.day_span(row['previous_start'], row['previous_end'])})"
             )
             tds.append(
                 html.Td(
@@ -217,7 +119,7 @@ def anomalies_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
                     html.Td(_value(metric, r["actual"]), className="text-end"),
                     html.Td("—" if expected is None else _value(metric, expected), className="text-end"),
                     html.Td(
-                        "—" if r["robust_z"] is None else f"{r['robust_z']:+.1f}".replace("-", MINUS),
+                        "—" if r["robust_z"] is None else f"{r['robust_z']:+.1f}".replace("-", fmt.MINUS),
                         className=f"text-end kpi-growth-{'up' if above else 'down'}",
                     ),
                 ]
@@ -302,7 +204,7 @@ def signed_money(value: float) -> str:
     text = fmt.money(abs(value))
     if text in ("£0", "£0.00"):
         return "£0"
-    return ("+" if value > 0 else MINUS) + text
+    return ("+" if value > 0 else fmt.MINUS) + text
 
 
 def _tone(value: float) -> str:
@@ -399,7 +301,7 @@ def price_text(row: Mapping[str, Any]) -> str:
     """What the page says for one segment × category: the elasticity, or why there is none."""
     if row["status"] != "estimated" or row["elasticity"] is None:
         return f"Insufficient data: {row['reason']}"
-    text = f"Elasticity {row['elasticity']:.2f}".replace("-", MINUS)
+    text = f"Elasticity {row['elasticity']:.2f}".replace("-", fmt.MINUS)
     if row["std_error"] is not None:
         text += f" ± {row['std_error']:.2f}"
     return f"{text} — {row['guidance']}"

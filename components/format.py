@@ -1,6 +1,8 @@
-"""How numbers read in the portal: pounds sterling, counts and signed percentages."""
+"""How numbers read in the portal: pounds sterling, counts, signed percentages and points, day spans."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 
 def money(value: float) -> str:
@@ -21,3 +23,23 @@ def growth(value: float | None) -> str:
     if round(value, 3) == 0:
         return "0.0%"
     return f"{value:+.1%}"
+
+
+MINUS = "\u2212"
+
+
+def signed_points(value: float) -> str:
+    """Percentage points with a true minus sign: ``+2.5``, ``−8.1``."""
+    text = f"{value:+.1f}"
+    return text.replace("-", MINUS) if text not in ("+0.0", "-0.0") else "0.0"
+
+
+def day_span(start: dt.date, end: dt.date) -> str:
+    """``27 Nov 2026``, ``21–27 Nov 2026``, ``1 Jan–27 Nov 2026``."""
+    if start == end:
+        return f"{end:%-d %b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%-d}–{end:%-d %b %Y}"
+    if start.year == end.year:
+        return f"{start:%-d %b}–{end:%-d %b %Y}"
+    return f"{start:%-d %b %Y}–{end:%-d %b %Y}"

@@ -53,6 +53,7 @@ def kpi_value(key: str) -> str:
 # analytics
 ANALYTICS_LOAD = "analytics-load"  # a store whose initial value triggers the page's one-off sections
 ANALYTICS_ALERT = "analytics-alert"
+ANALYTICS_KPI = "analytics-kpi"
 ANALYTICS_DIMENSION = "analytics-dimension"
 ANALYTICS_BASELINE = "analytics-baseline"
 ANALYTICS_DRIVER_SENTENCE = "analytics-driver-sentence"

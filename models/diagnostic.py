@@ -26,8 +26,57 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 DIMENSIONS: tuple[str, ...] = ("region", "rep", "category", "segment", "channel", "campaign")
+#: Dimensions where every order falls in exactly one member (one order's lines can span categories), so
+#: order counts add up across members.
+ORDER_DIMENSIONS: tuple[str, ...] = ("region", "rep", "segment", "channel", "campaign")
 Direction = Literal["auto", "down", "up"]
 MAD_SCALE = 1.4826  # MAD of a normal distribution times this is its standard deviation
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI the drivers explain: per member value = volume x rate (`ratio`: the KPI is Σ value / Σ volume)."""
+
+    name: str
+    label: str
+    value: str  # the cell column the KPI sums: revenue or orders
+    volume: str  # what the value is counted over: orders or customers
+    ratio: bool = False
+    unit: str = ""
+    mix_words: tuple[str, str] = ("less volume", "more volume")  # (pulled down, pushed up)
+    rate_words: tuple[str, str] = ("a lower rate", "a higher rate")
+    dimensions: tuple[str, ...] = DIMENSIONS
+
+
+KPIS: dict[str, Kpi] = {
+    "revenue": Kpi(
+        "revenue", "revenue", "revenue", "orders", unit="£",
+        mix_words=("fewer orders", "more orders"),
+        rate_words=("lower value per order", "higher value per order"),
+    ),
+    "orders": Kpi(
+        "orders", "orders", "orders", "customers",
+        mix_words=("fewer customers ordering", "more customers ordering"),
+        rate_words=("fewer orders per customer", "more orders per customer"),
+        dimensions=ORDER_DIMENSIONS,
+    ),
+    "average_order_value": Kpi(
+        "average_order_value", "average order value", "revenue", "orders", ratio=True, unit="£",
+        mix_words=("the mix of orders", "the mix of orders"),
+        rate_words=("lower value per order", "higher value per order"),
+        dimensions=ORDER_DIMENSIONS,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LineColumns:
+    """Names of the order-line columns the diagnostics read."""
+
+    date: str = "date"
+    amount: str = "amount"
+    order: str = "order_id"
+    customer: str = "customer_id"
 
 
 def decompose(
@@ -153,15 +202,14 @@ def period_frames(
     days: int = 7,
     baseline_periods: int = 4,
     dimensions: Sequence[str] = DIMENSIONS,
-    date_col: str = "date",
-    amount_col: str = "amount",
-    order_col: str = "order_id",
+    columns: LineColumns = LineColumns(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Aggregate order lines into (baseline, current) frames of `revenue` and `orders` per dimension cell.
+    """Aggregate order lines into (baseline, current) frames of `revenue`, `orders` and `customers` per cell.
 
-    `orders` counts distinct orders per cell, so it is additive across cells only when each order falls
-    in one cell (true of region, rep, segment, channel, campaign; not of category): `explain_change`
-    therefore calls this once per dimension.
+    `orders` and `customers` count distinct values per cell, so they add up across cells only when each
+    order (customer) falls in one cell (see `ORDER_DIMENSIONS`): `explain_change` therefore calls this
+    once per dimension, and with no dimension for the whole KPI. `customers` is left out when the lines
+    have no customer column.
 
     Current = [start, start + days); baseline = the mean of the `baseline_periods` equally long periods
     just before it (1 = the previous period). With days=7 every period holds each weekday once, so
@@ -170,32 +218,45 @@ def period_frames(
     """
     start = pd.Timestamp(start)
     dims = [d for d in dimensions if d in lines.columns]
-    dates = pd.to_datetime(lines[date_col]).dt.normalize()
+    dates = pd.to_datetime(lines[columns.date]).dt.normalize()
     offset = (dates - start).dt.days // days  # 0 = current, -1 = the period before, ...
     frame = lines.assign(_period=offset, **{d: lines[d].fillna("unknown") for d in dims})
     frame = frame[(frame["_period"] >= -baseline_periods) & (frame["_period"] <= 0)]
-    cells = frame.groupby(["_period", *dims], dropna=False).agg(
-        revenue=(amount_col, "sum"), orders=(order_col, "nunique")
-    )
-    cells = cells.reset_index()
+    counts = {"revenue": (columns.amount, "sum"), "orders": (columns.order, "nunique")}
+    if columns.customer in lines.columns:
+        counts["customers"] = (columns.customer, "nunique")
+    cells = frame.groupby(["_period", *dims], dropna=False).agg(**counts).reset_index()
     current = cells[cells["_period"] == 0].drop(columns="_period").reset_index(drop=True)
-    base = cells[cells["_period"] < 0].groupby(dims, dropna=False)[["revenue", "orders"]].sum()
-    base = (base / float(baseline_periods)).reset_index()
+    past = cells[cells["_period"] < 0]
+    base = (
+        past.groupby(dims, dropna=False)[list(counts)].sum()
+        if dims
+        else past[list(counts)].sum().to_frame().T
+    )
+    base = (base / float(baseline_periods)).reset_index(drop=not dims)
     return base, current
 
 
-def _money(x: float, unit: str) -> str:
+def _amount(x: float, unit: str) -> str:
     sign = "-" if x < 0 else ""
     return f"{sign}{unit}{abs(x):,.0f}"
 
 
+def kpi_total(frame: pd.DataFrame, kpi: Kpi) -> float:
+    """The whole KPI over one period's cells (a sum, or for a ratio KPI Σ value / Σ volume)."""
+    value = float(frame[kpi.value].sum())
+    if not kpi.ratio:
+        return value
+    volume = float(frame[kpi.volume].sum())
+    return value / volume if volume else 0.0
+
+
 def summarise(
     table: pd.DataFrame,
-    kpi: str,
+    kpi: Kpi,
     before: float,
     after: float,
     when: str,
-    unit: str = "£",
     direction: Direction = "auto",
 ) -> str:
     """One sentence: how much the KPI moved and the member that pushed it furthest in `direction`.
@@ -207,8 +268,8 @@ def summarise(
     pct = 100.0 * change / before if before else float("nan")
     verb = "fell" if change < 0 else "rose"
     head = (
-        f"{kpi.capitalize()} {verb} {abs(pct):.1f}% ({_money(change, unit)}, "
-        f"{_money(before, unit)} to {_money(after, unit)}) {when}"
+        f"{kpi.label.capitalize()} {verb} {abs(pct):.1f}% ({_amount(change, kpi.unit)}, "
+        f"{_amount(before, kpi.unit)} to {_amount(after, kpi.unit)}) {when}"
     )
     sign = _direction_sign(change, direction)
     top = table[(table["rank"] == 1) & (table["contribution"] * sign > 0)]
@@ -217,9 +278,9 @@ def summarise(
     order = {d: i for i, d in enumerate(dict.fromkeys(table["dimension"]))}
     best = top.assign(_key=top["contribution"] * sign, _o=top["dimension"].map(order))
     row = best.sort_values(["_key", "_o"], ascending=[False, True]).iloc[0]
-    effect = "fewer orders" if row["mix_effect"] < 0 else "more orders"
+    effect = kpi.mix_words[int(row["mix_effect"] >= 0)]
     if abs(row["rate_effect"]) > abs(row["mix_effect"]):
-        effect = "lower value per order" if row["rate_effect"] < 0 else "higher value per order"
+        effect = kpi.rate_words[int(row["rate_effect"] >= 0)]
     role = "driver" if sign * change > 0 else ("drag" if sign < 0 else "offset")
     share = (
         f"{100.0 * float(row['share_of_change']):.0f}% of the change"
@@ -228,7 +289,7 @@ def summarise(
     )
     return (
         f"{head}; the biggest {role} is {row['dimension']} {row['member']} "
-        f"({_money(float(row['contribution']), unit)}, {share}, mostly {effect})."
+        f"({_amount(float(row['contribution']), kpi.unit)}, {share}, mostly {effect})."
     )
 
 
@@ -236,41 +297,47 @@ def explain_change(
     lines: pd.DataFrame,
     start: str | pd.Timestamp,
     *,
+    kpi: str = "revenue",
     days: int = 7,
     baseline_periods: int = 4,
-    dimensions: Sequence[str] = DIMENSIONS,
-    date_col: str = "date",
-    amount_col: str = "amount",
-    order_col: str = "order_id",
+    dimensions: Sequence[str] | None = None,
+    columns: LineColumns = LineColumns(),
     direction: Direction = "auto",
 ) -> Explanation:
-    """Answer "why did revenue move in the `days` from `start`" against the mean of the previous periods."""
-    dims = [d for d in dimensions if d in lines.columns]
+    """Answer "why did the KPI move in the `days` from `start`" against the mean of the previous periods.
+
+    `kpi` is a key of `KPIS`; `dimensions` defaults to the KPI's own (orders and average order value
+    leave out category, which does not split orders).
+    """
+    if kpi not in KPIS:
+        raise ValueError(f"unknown KPI {kpi!r}; choose one of {sorted(KPIS)}")
+    spec = KPIS[kpi]
+    if spec.volume == "customers" and columns.customer not in lines.columns:
+        raise ValueError(f"KPI {kpi!r} needs a {columns.customer!r} column in the lines")
+    dims = [d for d in (spec.dimensions if dimensions is None else dimensions) if d in lines.columns]
     if not dims:
-        raise ValueError(f"none of the dimensions {list(dimensions)} is a column of the lines")
+        raise ValueError(
+            f"none of the dimensions {list(dimensions or spec.dimensions)} is a column of the lines"
+        )
     tables = []
     for dim in dims:
         base, current = period_frames(
-            lines,
-            start,
-            days=days,
-            baseline_periods=baseline_periods,
-            dimensions=[dim],
-            date_col=date_col,
-            amount_col=amount_col,
-            order_col=order_col,
+            lines, start, days=days, baseline_periods=baseline_periods, dimensions=[dim], columns=columns
         )
-        tables.append(decompose(base, current, dim))
+        tables.append(decompose(base, current, dim, value=spec.value, volume=spec.volume, ratio=spec.ratio))
     table = rank_drivers(tables, direction)
-    before, after = float(base["revenue"].sum()), float(current["revenue"].sum())
+    whole = period_frames(
+        lines, start, days=days, baseline_periods=baseline_periods, dimensions=(), columns=columns
+    )
+    before, after = kpi_total(whole[0], spec), kpi_total(whole[1], spec)
     label = "week" if days == 7 else f"{days} days"
     versus = (
         "the previous one" if baseline_periods == 1 else f"the average of the previous {baseline_periods}"
     )
     when = f"in the {label} from {pd.Timestamp(start):%d %b %Y} vs {versus}"
-    summary = summarise(table, "revenue", before, after, when, direction=direction)
+    summary = summarise(table, spec, before, after, when, direction=direction)
     logger.info("%s", summary)
-    return Explanation("revenue", before, after, table, summary)
+    return Explanation(kpi, before, after, table, summary)
 
 
 def _mad(values: np.ndarray) -> float:

@@ -1,4 +1,5 @@
-"""Analytics (``/analytics``): why revenue changed, growth, unusual days, RFM segments, budget and price guidance.
+"""Analytics (``/analytics``): why revenue, orders or order value changed, growth, unusual days, RFM segments,
+budget and price guidance.
 
 Reads the analytics marts (filled by the pipeline's ``analytics`` step) through
 :mod:`warehouse.analytics_queries`; open to analysts, managers and administrators (see
@@ -18,6 +19,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import analytics as view
+from components import drivers as why
 from components import ids
 from components.access import current_role, may_open
 from components.charts import GRAPH_CONFIG, empty_figure
@@ -32,6 +34,7 @@ TITLE = "Analytics · Miracle Customer 360"
 dash.register_page(__name__, path=PATH, title=TITLE, name="Analytics", order=2)  # type: ignore[no-untyped-call]
 
 DEFAULT_DIMENSION = "region"
+DEFAULT_KPI = "revenue"
 DEFAULT_BASELINE: marts.Baseline = "previous_week"
 TOP_DRIVERS = 10
 ANOMALY_DAYS = 30
@@ -88,12 +91,13 @@ def layout(**_kwargs: Any) -> dbc.Container:
             ),
             fluid=True,
         )
-    dimensions = _picker(ids.ANALYTICS_DIMENSION, view.DIMENSION_LABELS, DEFAULT_DIMENSION)
+    dimensions = _picker(ids.ANALYTICS_DIMENSION, why.DIMENSION_LABELS, DEFAULT_DIMENSION)
     baselines = {"previous_week": "vs last week", "mean_4_weeks": "vs 4-week mean"}
     drivers = _section(
-        "Why did revenue change?",
+        "Why did it change?",
         [
-            html.P(id=ids.ANALYTICS_DRIVER_SENTENCE, className="driver-sentence"),
+            _picker(ids.ANALYTICS_KPI, why.KPI_LABELS, DEFAULT_KPI),
+            html.P(id=ids.ANALYTICS_DRIVER_SENTENCE, className="driver-sentence mt-2"),
             dbc.Row(
                 [
                     dbc.Col(dimensions, xs=12, lg=True, className="mb-2"),
@@ -169,6 +173,10 @@ def _dimension(value: str | None) -> str:
     return value if value in marts.DRIVER_DIMENSIONS else DEFAULT_DIMENSION
 
 
+def _kpi(value: str | None) -> str:
+    return value if value in marts.DRIVER_KPIS else DEFAULT_KPI
+
+
 def _guard() -> None:
     """Callbacks answer only users the page is open to (a callback can be posted without the page)."""
     if not may_open(current_role(), PATH):
@@ -178,19 +186,28 @@ def _guard() -> None:
 @callback(
     Output(ids.ANALYTICS_DRIVER_SENTENCE, "children"),
     Output(ids.ANALYTICS_DRIVER_GRAPH, "figure"),
+    Input(ids.ANALYTICS_KPI, "value"),
     Input(ids.ANALYTICS_DIMENSION, "value"),
     Input(ids.ANALYTICS_BASELINE, "value"),
 )
-def refresh_drivers(dimension: str | None, baseline: str | None) -> tuple[str, go.Figure]:
-    """The driver sentence and the ranked contributions for the chosen dimension and baseline."""
+def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None) -> tuple[str, go.Figure]:
+    """The driver sentence and the ranked contributions for the chosen KPI, dimension and baseline.
+
+    Orders and average order value have no category drivers (one order can span categories).
+    """
     _guard()
-    dim, base = _dimension(dimension), _baseline(baseline)
+    measure, dim, base = _kpi(kpi), _dimension(dimension), _baseline(baseline)
     try:
-        rows = marts.kpi_drivers(current_portal().warehouse, base, dimension=dim, top=TOP_DRIVERS)
+        rows = marts.kpi_drivers(
+            current_portal().warehouse, base, dimension=dim, top=TOP_DRIVERS, kpi=measure
+        )
     except WarehouseError:
         logger.exception("analytics: drivers could not be read")
         return UNREADABLE, empty_figure("Data unavailable")
-    return view.driver_sentence(rows, base), view.drivers_figure(rows, dim)
+    if not rows and measure != "revenue" and dim == "category":
+        label = why.KPI_LABELS[measure].lower()
+        return f"No category drivers for {label}: one order can hold several categories.", empty_figure("")
+    return why.driver_sentence(rows, base), why.drivers_figure(rows, dim)
 
 
 @callback(
@@ -237,17 +254,18 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
 @callback(
     Output(ids.ANALYTICS_DRIVERS_DOWNLOAD, "data"),
     Input(ids.ANALYTICS_DRIVERS_CSV, "n_clicks"),
+    State(ids.ANALYTICS_KPI, "value"),
     State(ids.ANALYTICS_BASELINE, "value"),
     prevent_initial_call=True,
 )
-def download_drivers(_clicks: int, baseline: str | None) -> dict[str, Any]:
-    """Every dimension's ranked drivers of the latest week against the chosen baseline, as CSV."""
+def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dict[str, Any]:
+    """Every dimension's ranked drivers of the chosen KPI in the latest week against the baseline, as CSV."""
     _guard()
-    base = _baseline(baseline)
-    rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS)
+    measure, base = _kpi(kpi), _baseline(baseline)
+    rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS, kpi=measure)
     start = rows[0]["period_start"] if rows else None
-    name = f"revenue-drivers-{start or 'none'}-{base}.csv"
-    return view.csv_download(rows, view.DRIVER_CSV_COLUMNS, name)
+    name = f"{measure.replace('_', '-')}-drivers-{start or 'none'}-{base}.csv"
+    return view.csv_download(rows, why.DRIVER_CSV_COLUMNS, name)
 
 
 @callback(

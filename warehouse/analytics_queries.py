@@ -27,6 +27,7 @@ from warehouse.schema import (
 Baseline = Literal["previous_week", "mean_4_weeks"]
 BASELINES: tuple[Baseline, ...] = ("previous_week", "mean_4_weeks")
 DRIVER_DIMENSIONS = ("region", "rep", "category", "segment", "channel", "campaign")
+DRIVER_KPIS = ("revenue", "orders", "average_order_value")
 MAX_ROWS = 500
 
 
@@ -35,20 +36,25 @@ def kpi_drivers_query(
     period_start: dt.date | None = None,
     dimension: str | None = None,
     top: int = 5,
+    kpi: str = "revenue",
 ) -> sa.Select[Any]:
-    """The `top` ranked drivers per dimension of the revenue change in a week (default: the latest)."""
+    """The `top` ranked drivers per dimension of a KPI's change in a week (default: the latest)."""
     if baseline not in BASELINES:
         raise ValueError(f"baseline {baseline!r} is not one of {', '.join(BASELINES)}")
     if dimension is not None and dimension not in DRIVER_DIMENSIONS:
         raise ValueError(f"dimension {dimension!r} is not one of {', '.join(DRIVER_DIMENSIONS)}")
+    if kpi not in DRIVER_KPIS:
+        raise ValueError(f"kpi {kpi!r} is not one of {', '.join(DRIVER_KPIS)}")
     d = mart_kpi_drivers.c
     start: Any = (
         period_start
         if period_start is not None
-        else sa.select(sa.func.max(d.period_start)).where(d.baseline == baseline).scalar_subquery()
+        else sa.select(sa.func.max(d.period_start))
+        .where(d.baseline == baseline, d.kpi == kpi)
+        .scalar_subquery()
     )
     query = sa.select(mart_kpi_drivers).where(
-        d.baseline == baseline, d.period_start == start, d.rank <= max(1, min(top, MAX_ROWS))
+        d.baseline == baseline, d.kpi == kpi, d.period_start == start, d.rank <= max(1, min(top, MAX_ROWS))
     )
     if dimension is not None:
         query = query.where(d.dimension == dimension)
@@ -61,8 +67,9 @@ def kpi_drivers(
     period_start: dt.date | None = None,
     dimension: str | None = None,
     top: int = 5,
+    kpi: str = "revenue",
 ) -> list[dict[str, Any]]:
-    return warehouse.rows(kpi_drivers_query(baseline, period_start, dimension, top))
+    return warehouse.rows(kpi_drivers_query(baseline, period_start, dimension, top, kpi))
 
 
 def growth_query() -> sa.Select[Any]:

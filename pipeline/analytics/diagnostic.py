@@ -1,5 +1,5 @@
-"""Diagnostic marts: ranked revenue drivers (mix and rate effects) for each recent week, and
-seasonality-aware anomaly flags on the daily KPIs."""
+"""Diagnostic marts: ranked drivers (mix and rate effects) of revenue, orders and average order value for
+each recent week, and seasonality-aware anomaly flags on the daily KPIs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from models.diagnostic import anomaly_flags, explain_change
+from models.diagnostic import KPIS as DRIVER_KPIS
+from models.diagnostic import Explanation, anomaly_flags, explain_change
 from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
@@ -25,10 +26,10 @@ def period_starts(as_of: pd.Timestamp, weeks: int = WEEKS) -> list[pd.Timestamp]
 
 
 def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) -> list[dict[str, Any]]:
-    """Per recent week and baseline: every dimension member's contribution to the revenue change.
+    """Per recent week, baseline and KPI: every dimension member's contribution to the KPI's change.
 
-    `lines` are order lines with `date, amount, order_id` and the dimension columns (region, rep,
-    category, segment, channel, campaign). Periods without a full baseline before them are skipped.
+    `lines` are order lines with `date, amount, order_id, customer_id` and the dimension columns (region,
+    rep, category, segment, channel, campaign). Periods without a full baseline before them are skipped.
     """
     if lines.empty:
         return []
@@ -40,32 +41,38 @@ def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) ->
                 continue
             since, until = start - pd.Timedelta(days=7 * periods), start + pd.Timedelta(days=7)
             window = lines[(lines["date"] >= since) & (lines["date"] < until)]
-            explained = explain_change(window, start, baseline_periods=periods)
-            for r in records(explained.table):
-                rows.append(
-                    {
-                        "period_start": start.date(),
-                        "baseline": baseline,
-                        "kpi": explained.kpi,
-                        "dimension": str(r["dimension"]),
-                        "member": str(r["member"])[:200],
-                        "period_end": (start + pd.Timedelta(days=6)).date(),
-                        "kpi_before": round(explained.before, 2),
-                        "kpi_after": round(explained.after, 2),
-                        "before_value": float(r["before"]),
-                        "after_value": float(r["after"]),
-                        "volume_before": float(r["volume_before"]),
-                        "volume_after": float(r["volume_after"]),
-                        "mix_effect": float(r["mix_effect"]),
-                        "rate_effect": float(r["rate_effect"]),
-                        "contribution": float(r["contribution"]),
-                        "share_of_change": _num(r["share_of_change"]),
-                        "change_pct": _num(r["change_pct"]),
-                        "rank": int(r["rank"]),
-                        "summary": explained.summary[:500],
-                    }
-                )
+            for kpi in DRIVER_KPIS:
+                explained = explain_change(window, start, kpi=kpi, baseline_periods=periods)
+                rows += _driver_records(explained, start, baseline)
     return rows
+
+
+def _driver_records(explained: Explanation, start: pd.Timestamp, baseline: str) -> list[dict[str, Any]]:
+    """One `mart_kpi_drivers` row per dimension member of an explained week."""
+    return [
+        {
+            "period_start": start.date(),
+            "baseline": baseline,
+            "kpi": explained.kpi,
+            "dimension": str(r["dimension"]),
+            "member": str(r["member"])[:200],
+            "period_end": (start + pd.Timedelta(days=6)).date(),
+            "kpi_before": round(explained.before, 2),
+            "kpi_after": round(explained.after, 2),
+            "before_value": float(r["before"]),
+            "after_value": float(r["after"]),
+            "volume_before": float(r["volume_before"]),
+            "volume_after": float(r["volume_after"]),
+            "mix_effect": float(r["mix_effect"]),
+            "rate_effect": float(r["rate_effect"]),
+            "contribution": float(r["contribution"]),
+            "share_of_change": _num(r["share_of_change"]),
+            "change_pct": _num(r["change_pct"]),
+            "rank": int(r["rank"]),
+            "summary": explained.summary[:500],
+        }
+        for r in records(explained.table)
+    ]
 
 
 def anomaly_rows(kpi_daily: pd.DataFrame) -> list[dict[str, Any]]:

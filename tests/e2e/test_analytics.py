@@ -19,6 +19,7 @@ from dash.testing.wait import until
 
 from app import create_app
 from components import analytics as view
+from components import drivers as why
 from components import ids
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
@@ -83,7 +84,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     dash_duo.find_element("a.nav-link[href='/analytics']").click()
 
     # Why did revenue change: the sentence for the region drivers against last week, and its chart.
-    sentence = view.driver_sentence(region, "previous_week")
+    sentence = why.driver_sentence(region, "previous_week")
     assert re.match(r"Revenue (rose|fell) \d+\.\d% in the week .* vs last week; .+ explains [+−]\d", sentence)
     dash_duo.wait_for_text_to_equal(f"#{ids.ANALYTICS_DRIVER_SENTENCE}", sentence, timeout=20)
     ranked = [str(r["member"]) for r in sorted(region, key=lambda r: r["rank"])]
@@ -111,10 +112,24 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     # Switch the dimension: sentence and chart follow.
     dash_duo.find_element(f"#{ids.ANALYTICS_DIMENSION} label[for$='_category']").click()
     dash_duo.wait_for_text_to_equal(
-        f"#{ids.ANALYTICS_DRIVER_SENTENCE}", view.driver_sentence(category, "previous_week"), timeout=10
+        f"#{ids.ANALYTICS_DRIVER_SENTENCE}", why.driver_sentence(category, "previous_week"), timeout=10
     )
     ranked = [str(r["member"]) for r in sorted(category, key=lambda r: r["rank"])]
     until(lambda: _graph_members(dash_duo) == ranked[::-1], timeout=10)
+
+    # Switch the KPI: orders have no category drivers (an order can span categories), but do by region.
+    dash_duo.find_element(f"#{ids.ANALYTICS_KPI} label[for$='_orders']").click()
+    dash_duo.wait_for_text_to_equal(
+        f"#{ids.ANALYTICS_DRIVER_SENTENCE}",
+        "No category drivers for orders: one order can hold several categories.",
+        timeout=10,
+    )
+    dash_duo.find_element(f"#{ids.ANALYTICS_DIMENSION} label[for$='_region']").click()
+    orders = marts.kpi_drivers(demo_warehouse, "previous_week", dimension="region", top=10, kpi="orders")
+    assert why.driver_sentence(orders, "previous_week").startswith("Orders ")
+    dash_duo.wait_for_text_to_equal(
+        f"#{ids.ANALYTICS_DRIVER_SENTENCE}", why.driver_sentence(orders, "previous_week"), timeout=10
+    )
 
     # Phone: nothing wider than the screen (wide tables scroll inside their cards).
     _viewport(dash_duo, 375, 812, mobile=True)

@@ -78,7 +78,7 @@ mart_kpi_drivers = sa.Table(
     metadata,
     sa.Column("period_start", sa.Date, primary_key=True),  # first day of the 7-day period explained
     sa.Column("baseline", sa.String(20), primary_key=True),  # previous_week, mean_4_weeks
-    sa.Column("kpi", sa.String(20), primary_key=True),  # revenue
+    sa.Column("kpi", sa.String(20), primary_key=True),  # revenue, orders, average_order_value
     sa.Column("dimension", sa.String(20), primary_key=True),  # region, rep, category, segment, channel ...
     sa.Column("member", Name(), primary_key=True),
     sa.Column("period_end", sa.Date, nullable=False),
@@ -86,7 +86,7 @@ mart_kpi_drivers = sa.Table(
     sa.Column("kpi_after", sa.Float, nullable=False),  # ... and in the period
     sa.Column("before_value", sa.Float, nullable=False),  # this member's part
     sa.Column("after_value", sa.Float, nullable=False),
-    sa.Column("volume_before", sa.Float, nullable=False),  # orders
+    sa.Column("volume_before", sa.Float, nullable=False),  # orders (customers for the orders KPI)
     sa.Column("volume_after", sa.Float, nullable=False),
     sa.Column("mix_effect", sa.Float, nullable=False),
     sa.Column("rate_effect", sa.Float, nullable=False),

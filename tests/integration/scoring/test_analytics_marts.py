@@ -108,7 +108,9 @@ def _growth_compares_day_week_month_and_year_for_four_kpis(warehouse: Warehouse)
 
 
 def _drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse) -> None:
-    rows = _rows(warehouse, f"SELECT * FROM mart_kpi_drivers WHERE period_start = '{DROP_WEEK}'")
+    every = _rows(warehouse, f"SELECT * FROM mart_kpi_drivers WHERE period_start = '{DROP_WEEK}'")
+    assert {r["kpi"] for r in every} == {"revenue", "orders", "average_order_value"}
+    rows = [r for r in every if r["kpi"] == "revenue"]
     assert {r["baseline"] for r in rows} == {"previous_week", "mean_4_weeks"}
     assert {r["dimension"] for r in rows} == {"region", "rep", "category", "segment", "channel", "campaign"}
     for baseline in ("previous_week", "mean_4_weeks"):
@@ -123,6 +125,20 @@ def _drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse) ->
             for r in members:
                 assert r["mix_effect"] + r["rate_effect"] == pytest.approx(r["contribution"])
     assert "fell" in rows[0]["summary"]
+    for kpi in ("orders", "average_order_value"):  # no category: one order can span categories
+        mine = [r for r in every if r["kpi"] == kpi and r["baseline"] == "previous_week"]
+        assert {r["dimension"] for r in mine} == {"region", "rep", "segment", "channel", "campaign"}
+        before, after = mine[0]["kpi_before"], mine[0]["kpi_after"]
+        for dimension in {r["dimension"] for r in mine}:
+            members = [r for r in mine if r["dimension"] == dimension]
+            assert sum(r["contribution"] for r in members) == pytest.approx(after - before, abs=0.01)
+    orders = [r for r in every if r["kpi"] == "orders" and r["baseline"] == "previous_week"]
+    week = _rows(
+        warehouse,
+        f"SELECT SUM(orders) AS n FROM mart_kpi_daily WHERE day BETWEEN '{DROP_WEEK}' AND "
+        f"'{DROP_WEEK + dt.timedelta(days=6)}'",
+    )
+    assert orders[0]["kpi_after"] == week[0]["n"]  # the same orders the daily KPIs count
 
 
 def _anomaly_flags_cover_the_daily_kpis(warehouse: Warehouse) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from models.demo import DemoWorld, demo_world
-from models.diagnostic import anomaly_flags, decompose, drivers, explain_change
+from models.diagnostic import ORDER_DIMENSIONS, anomaly_flags, decompose, drivers, explain_change
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +83,36 @@ def test_planted_north_west_drop_is_the_top_driver(planted: DemoWorld) -> None:
     for _, dim in table.groupby("dimension"):
         assert math.fsum(dim["contribution"]) == pytest.approx(result.after - result.before, abs=1e-6)
     assert "the biggest drag is region North West" in result.summary
+
+
+def test_orders_drop_is_explained_by_fewer_customers_ordering_in_the_north_west(planted: DemoWorld) -> None:
+    result = explain_change(planted.lines, "2026-11-16", kpi="orders", baseline_periods=4, direction="down")
+    table = result.table
+    assert set(table["dimension"]) == set(ORDER_DIMENSIONS)  # an order's lines can span categories
+    week = planted.lines[(planted.lines["date"] >= "2026-11-16") & (planted.lines["date"] < "2026-11-23")]
+    assert result.after == week["order_id"].nunique()
+    for _, dim in table.groupby("dimension"):
+        assert math.fsum(dim["contribution"]) == pytest.approx(result.after - result.before, abs=1e-6)
+    region = table[table["dimension"] == "region"].set_index("member")
+    assert region.loc["North West", "rank"] == 1
+    assert region.loc["North West", "mix_effect"] < region.loc["North West", "rate_effect"]
+    assert result.summary.startswith("Orders fell") and "mostly fewer customers ordering" in result.summary
+
+
+def test_average_order_value_drivers_add_up_to_its_change(planted: DemoWorld) -> None:
+    result = explain_change(planted.lines, "2026-11-16", kpi="average_order_value", baseline_periods=1)
+    week = planted.lines[(planted.lines["date"] >= "2026-11-16") & (planted.lines["date"] < "2026-11-23")]
+    assert result.after == pytest.approx(week["amount"].sum() / week["order_id"].nunique())
+    for _, dim in result.table.groupby("dimension"):
+        assert math.fsum(dim["contribution"]) == pytest.approx(result.after - result.before, abs=1e-9)
+    assert result.summary.startswith("Average order value ") and "£" in result.summary
+
+
+def test_unknown_kpi_and_missing_customers_are_refused(planted: DemoWorld) -> None:
+    with pytest.raises(ValueError, match="unknown KPI 'margin'"):
+        explain_change(planted.lines, "2026-11-16", kpi="margin")
+    with pytest.raises(ValueError, match="needs a 'customer_id' column"):
+        explain_change(planted.lines.drop(columns="customer_id"), "2026-11-16", kpi="orders")
 
 
 def test_anomaly_flags_catch_a_spike_but_not_the_weekly_pattern() -> None:

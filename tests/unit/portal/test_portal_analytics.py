@@ -1,4 +1,5 @@
-"""The Analytics page: the driver sentence, growth and budget wording, CSV exports, empty marts and who may see it."""
+"""The Analytics page: the driver sentences of each KPI, growth and budget wording, CSV exports, empty marts and
+who may see it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dash.development.base_component import Component
 from flask.testing import FlaskClient
 
 from components import analytics as view
+from components import drivers as why
 from components import ids
 from components.access import may_open
 from components.shell import navbar
@@ -20,9 +22,16 @@ WEEK = {"period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 2
 
 
 def driver(
-    rank: int, member: str, mix: float, rate: float, before: float = 10_000, after: float = 8_770
+    rank: int,
+    member: str,
+    mix: float,
+    rate: float,
+    before: float = 10_000,
+    after: float = 8_770,
+    kpi: str = "revenue",
 ) -> dict[str, Any]:
     return WEEK | {
+        "kpi": kpi,
         "rank": rank,
         "member": member,
         "dimension": "region",
@@ -65,7 +74,7 @@ def test_driver_sentence_names_the_top_drivers_in_points_of_the_baseline() -> No
         driver(2, "London", -180, -20),
         driver(4, "Wales", 5, 0),
     ]
-    assert view.driver_sentence(rows, "previous_week") == (
+    assert why.driver_sentence(rows, "previous_week") == (
         "Revenue fell 12.3% in the week 21–27 Nov 2026 vs last week; North West explains −8.1 points "
         "(rate effect), London −2.0 points (mix effect), Scotland −0.5 points (mix effect)."
     )
@@ -73,26 +82,41 @@ def test_driver_sentence_names_the_top_drivers_in_points_of_the_baseline() -> No
 
 def test_driver_sentence_rise_flat_and_nothing_to_compare() -> None:
     rise = [driver(1, "Hospitality", 300, 1_200, before=20_000, after=21_500)]
-    assert view.driver_sentence(rise, "mean_4_weeks") == (
+    assert why.driver_sentence(rise, "mean_4_weeks") == (
         "Revenue rose 7.5% in the week 21–27 Nov 2026 vs the 4-week mean; "
         "Hospitality explains +7.5 points (rate effect)."
     )
     flat = [driver(1, "London", 2, 0, before=20_000, after=20_002)]
-    assert view.driver_sentence(flat, "previous_week").startswith(
+    assert why.driver_sentence(flat, "previous_week").startswith(
         "Revenue was flat in the week 21–27 Nov 2026 vs last week; London explains"
     )
     nothing = [driver(1, "London", 900, 0, before=0, after=900)]
-    assert view.driver_sentence(nothing, "previous_week") == (
-        "Revenue was £900 in the week 21–27 Nov 2026, with nothing to compare with in last week."
+    assert why.driver_sentence(nothing, "previous_week") == (
+        "Revenue: £900 in the week 21–27 Nov 2026, with nothing to compare with in last week."
     )
 
 
 def test_drivers_figure_ranks_top_driver_first_and_colours_by_sign() -> None:
-    fig = view.drivers_figure([driver(2, "London", 50, 0), driver(1, "North West", -110, -700)], "region")
+    fig = why.drivers_figure([driver(2, "London", 50, 0), driver(1, "North West", -110, -700)], "region")
     bar = fig.data[0]
     assert list(bar.y) == ["London", "North West"]  # plotly draws the last category on top
-    assert list(bar.marker.color) == [view.UP, view.DOWN]
+    assert list(bar.marker.color) == [why.UP, why.DOWN]
     assert fig.layout.title.text == "Contribution by region"
+
+
+def test_orders_and_order_value_drivers_read_in_their_own_units() -> None:
+    orders = [driver(1, "South East", -14, -2, before=320, after=300, kpi="orders")]
+    assert why.driver_sentence(orders, "previous_week") == (
+        "Orders fell 6.2% in the week 21–27 Nov 2026 vs last week; South East explains −5.0 points (mix effect)."
+    )
+    fig = why.drivers_figure(orders, "region")
+    assert fig.layout.xaxis.tickprefix == ""
+    assert "customers ordering" in fig.data[0].hovertemplate and "£" not in fig.data[0].hovertemplate
+    aov = [driver(1, "Hospitality", 1.5, 9.0, before=300, after=310.5, kpi="average_order_value")]
+    assert why.driver_sentence(aov, "mean_4_weeks").startswith(
+        "Average order value rose 3.5% in the week 21–27 Nov 2026 vs the 4-week mean; Hospitality explains"
+    )
+    assert why.drivers_figure(aov, "segment").layout.xaxis.tickprefix == "£"
 
 
 def test_growth_cells_read_percent_changes_with_arrows() -> None:
@@ -179,12 +203,12 @@ def test_csv_exports_have_a_header_and_iso_dates() -> None:
 
 
 def test_every_builder_says_no_data_yet_on_empty_marts() -> None:
-    assert view.driver_sentence([], "previous_week") == view.NO_DATA
+    assert why.driver_sentence([], "previous_week") == view.NO_DATA
     assert view.budget_summary([]) == view.NO_DATA
     for table in (view.growth_table, view.rfm_table, view.budget_table, view.price_table):
         assert texts(table([], "t")) == [view.NO_DATA]
     assert texts(view.anomalies_table([], "t")) == ["No unusual days in the last 30 days."]
-    for fig in (view.drivers_figure([], "region"), view.rfm_figure([])):
+    for fig in (why.drivers_figure([], "region"), view.rfm_figure([])):
         assert fig.layout.annotations[0].text == "No data yet — run the pipeline"
 
 
@@ -246,15 +270,46 @@ def test_the_drivers_csv_names_the_week_and_baseline(signed_in: FlaskClient) -> 
         "outputs": {"id": ids.ANALYTICS_DRIVERS_DOWNLOAD, "property": "data"},
         "inputs": [{"id": ids.ANALYTICS_DRIVERS_CSV, "property": "n_clicks", "value": 1}],
         "changedPropIds": [f"{ids.ANALYTICS_DRIVERS_CSV}.n_clicks"],
-        "state": [{"id": ids.ANALYTICS_BASELINE, "property": "value", "value": "mean_4_weeks"}],
+        "state": [
+            {"id": ids.ANALYTICS_KPI, "property": "value", "value": "average_order_value"},
+            {"id": ids.ANALYTICS_BASELINE, "property": "value", "value": "mean_4_weeks"},
+        ],
     }
     data = signed_in.post("/_dash-update-component", json=body).get_json()["response"]
     download = data[ids.ANALYTICS_DRIVERS_DOWNLOAD]["data"]
-    assert download["filename"] == "revenue-drivers-none-mean_4_weeks.csv"  # no week in the mart yet
-    assert download["content"].startswith("period_start,period_end,baseline,dimension,rank,member,")
+    assert (
+        download["filename"] == "average-order-value-drivers-none-mean_4_weeks.csv"
+    )  # no week in the mart yet
+    assert download["content"].startswith("period_start,period_end,baseline,kpi,dimension,rank,member,")
+
+
+def drivers_callback(client: FlaskClient, kpi: str, dimension: str) -> Any:
+    outputs = [(ids.ANALYTICS_DRIVER_SENTENCE, "children"), (ids.ANALYTICS_DRIVER_GRAPH, "figure")]
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": [
+            {"id": ids.ANALYTICS_KPI, "property": "value", "value": kpi},
+            {"id": ids.ANALYTICS_DIMENSION, "property": "value", "value": dimension},
+            {"id": ids.ANALYTICS_BASELINE, "property": "value", "value": "previous_week"},
+        ],
+        "changedPropIds": [f"{ids.ANALYTICS_KPI}.value"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_orders_by_category_says_why_there_are_no_drivers(signed_in: FlaskClient) -> None:
+    answer = drivers_callback(signed_in, "orders", "category").get_json()["response"]
+    assert answer[ids.ANALYTICS_DRIVER_SENTENCE]["children"] == (
+        "No category drivers for orders: one order can hold several categories."
+    )
+    revenue = drivers_callback(signed_in, "revenue", "category").get_json()["response"]
+    assert revenue[ids.ANALYTICS_DRIVER_SENTENCE]["children"] == view.NO_DATA  # the marts are empty
 
 
 def test_a_sales_rep_gets_no_analytics_from_the_callbacks(client: FlaskClient) -> None:
     assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
     assert sections_callback(client).status_code == 204  # PreventUpdate: nothing sent back
     assert budget_download(client).status_code == 204
+    assert drivers_callback(client, "orders", "region").status_code == 204
