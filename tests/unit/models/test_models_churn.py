@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.churn import ChurnModel, classification_metrics, engagement_features, transaction_features
+from models.churn import (
+    ChurnModel,
+    bgnbd_p_no_purchase,
+    classification_metrics,
+    engagement_features,
+    transaction_features,
+)
 from models.clv import rfm_summary
 from models.datasets import load_cdnow
 
@@ -59,3 +65,28 @@ def test_churn_model_returns_calibrated_probabilities_on_cdnow_sample() -> None:
 def test_predict_before_fit_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="before fit"):
         ChurnModel().predict_proba(pd.DataFrame({"x": [1.0]}))
+
+
+BGNBD = {"r": 0.8, "alpha": 8.0, "a": 0.7, "b": 2.5}
+
+
+def test_bgnbd_p_no_purchase_closed_form_for_one_time_buyers_and_recency() -> None:
+    T = np.array([10.0, 30.0])
+    none = bgnbd_p_no_purchase(BGNBD, [0, 0], [0, 0], T, 39.0)
+    assert none == pytest.approx(((8.0 + T) / (8.0 + T + 39.0)) ** 0.8)
+    recent, lapsed = bgnbd_p_no_purchase(BGNBD, [3, 3], [29.0, 5.0], [30.0, 30.0], 39.0)
+    assert 0.0 < recent < lapsed < 1.0
+
+
+def test_bgnbd_p_no_purchase_matches_simulated_bgnbd_customers() -> None:
+    rng = np.random.default_rng(0)
+    n, T, horizon = 200_000, rng.uniform(20.0, 40.0, 200_000), 39.0
+    rate = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n)
+    last = rng.geometric(rng.beta(BGNBD["a"], BGNBD["b"], n))  # drops out right after this repeat purchase
+    before, after = rng.poisson(rate * T), rng.poisson(rate * horizon)
+    x = np.minimum(before, last)
+    t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(before - x + 1, 1)), 0.0)
+    none = (last <= before) | (after == 0)
+    p = bgnbd_p_no_purchase(BGNBD, x, t_x, T, horizon)
+    for group in (x == 0, x == 1, (x >= 2) & (T - t_x > 10.0), (x >= 2) & (T - t_x <= 10.0)):
+        assert p[group].mean() == pytest.approx(none[group].mean(), abs=0.01)
