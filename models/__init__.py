@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         rfm_summary,
         select_purchase_model,
     )
+    from models.clv_ml import PurchaseRegressor
     from models.descriptive import cohort_retention, growth, product_affinity, rfm_scores
     from models.diagnostic import anomaly_flags, drivers, explain_change
     from models.evaluate import evaluate
@@ -64,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "customer_lifetime_value": "models.clv",
     "rfm_summary": "models.clv",
     "select_purchase_model": "models.clv",
+    "PurchaseRegressor": "models.clv_ml",
     "evaluate": "models.evaluate",
     "ForecastResult": "models.forecast",
     "fit_forecast": "models.forecast",
@@ -77,6 +79,7 @@ __all__ = [
     "ForecastResult",
     "ModelCard",
     "PurchaseModel",
+    "PurchaseRegressor",
     "ResponseCurve",
     "SpendModel",
     "allocate",

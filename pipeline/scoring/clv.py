@@ -1,4 +1,5 @@
-"""CLV model fitting: BG/NBD and Gamma-Gamma parameters, and the fitters rebuilt from them to score."""
+"""CLV model fitting: BG/NBD and Gamma-Gamma parameters (and, for the ML alternative, a Poisson regression of
+purchases), and the models rebuilt from them to score."""
 
 from __future__ import annotations
 
@@ -38,13 +39,36 @@ def fit_clv(summary: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def clv_models(fitted: Mapping[str, Any]) -> tuple[Any, Any]:
-    """BG/NBD and Gamma-Gamma rebuilt from their fitted parameters (lifetimes' fitters do not pickle)."""
+def fit_clv_ml(
+    summary: pd.DataFrame, features: pd.DataFrame, purchases: pd.Series, horizon_days: int
+) -> dict[str, Any]:
+    """The ML alternative: `fit_clv`'s BG/NBD (the curve over time) and Gamma-Gamma (spend), plus a Poisson
+    regression of the purchases in `horizon_days` on `features` (which sets each customer's level)."""
+    from models.clv_ml import PurchaseRegressor
+
+    out = fit_clv(summary)
+    out["regressor"] = PurchaseRegressor(horizon_days).fit(features, purchases)
+    return out
+
+
+def clv_models(fitted: Mapping[str, Any], features: pd.DataFrame | None = None) -> tuple[Any, Any]:
+    """The purchase and spend models rebuilt from a fitted CLV version (lifetimes' fitters do not pickle).
+
+    For the ML alternative (a `regressor` in `fitted`) each customer's BG/NBD curve is scaled to the
+    regression's prediction from `features` (customers without features keep the BG/NBD curve).
+    """
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     from models.clv import PurchaseModel, SpendModel
+    from models.clv_ml import ScaledPurchaseModel
 
     purchase, spend = BetaGeoFitter(), GammaGammaFitter()
     purchase.params_ = pd.Series(dict(fitted["bgnbd"]))
     spend.params_ = pd.Series(dict(fitted["gamma_gamma"]))
-    return PurchaseModel(name="bgnbd", fitters={0: purchase}), SpendModel(fitter=spend)
+    purchases: Any = PurchaseModel(name="bgnbd", fitters={0: purchase})
+    if "regressor" in fitted:
+        if features is None:
+            raise ValueError("clv: the ML alternative needs the customers' features to score")
+        regressor = fitted["regressor"]
+        purchases = ScaledPurchaseModel(purchases, regressor.predict(features), regressor.horizon_days / 7.0)
+    return purchases, SpendModel(fitter=spend)

@@ -1,7 +1,9 @@
 """Each model's training set-up on the current warehouse data: what to fit and how to measure it.
 
 A `Problem` holds a `fit()` and a `rescore(fitted)` that measures any fitted version on the same
-holdout, which is what the registry compares champion and challenger on.
+holdout, which is what the registry compares champion and challenger on. A problem may carry
+`alternatives`: other algorithms for the same model, on the same holdout, trained and registered after
+it, so the registry keeps whichever scores best (CLV: BG/NBD and a Poisson xgboost regression).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -23,7 +25,7 @@ from models.features import (
     prospects_at,
 )
 from models.registry import Metric
-from pipeline.scoring.clv import clv_models, fit_clv
+from pipeline.scoring.clv import clv_models, fit_clv, fit_clv_ml
 from pipeline.scoring.forecast import FORECAST_DAYS, choose_forecast, daily_candidates, wape
 from pipeline.scoring.inputs import Inputs
 
@@ -54,6 +56,7 @@ class Problem:
     holdout: str
     fit: Callable[[], Any]
     rescore: Callable[[Any], Mapping[str, float]]
+    alternatives: tuple[Problem, ...] = ()
 
 
 def _split(index: pd.Index) -> tuple[pd.Series, str]:
@@ -108,6 +111,8 @@ def lead_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
 
 
 def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
+    """BG/NBD + Gamma-Gamma calibrated to data end − 90 days, judged on the purchases of the 90 days after;
+    the ML alternative (a Poisson regression trained on the 90 days before the cut-off) on the same holdout."""
     from models.clv import rfm_summary
 
     cutoff = inputs.as_of - pd.Timedelta(days=CHURN_DAYS)
@@ -116,9 +121,10 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
     train, test = summary[~hold], summary[hold]
     if (train["frequency"] > 0).sum() < MIN_POSITIVES or test.empty:
         return None
+    at_cutoff = customer_features(inputs.sales, inputs.interactions, inputs.customers, cutoff, sentiment)
 
     def rescore(fitted: Any) -> dict[str, float]:
-        predicted = clv_models(fitted)[0].predict(test, CHURN_DAYS / 7.0)
+        predicted = clv_models(fitted, at_cutoff.reindex(test.index))[0].predict(test, CHURN_DAYS / 7.0)
         actual = test["frequency_holdout"]
         return {
             "mae": float((predicted - actual).abs().mean()),
@@ -126,15 +132,32 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
             "actual_purchases": float(actual.sum()),
         }
 
-    return Problem(
+    holdout = f"{where}; calibrated to {cutoff.date()}, purchases to {inputs.as_of.date()}"
+    problem = Problem(
         algorithm="bgnbd+gamma_gamma",
         rows=len(summary),
         features=["frequency", "recency", "T", "monetary_value"],
         train_start=inputs.sales["date"].min().date(),
-        holdout=f"{where}; calibrated to {cutoff.date()}, purchases to {inputs.as_of.date()}",
+        holdout=holdout,
         fit=lambda: fit_clv(train),
         rescore=rescore,
     )
+    earlier = cutoff - pd.Timedelta(days=CHURN_DAYS)
+    x = customer_features(inputs.sales, inputs.interactions, inputs.customers, earlier, sentiment)
+    x = x[~registry.in_holdout(x.index).to_numpy()]
+    y = rfm_summary(inputs.sales, earlier, cutoff)["frequency_holdout"].reindex(x.index).fillna(0.0)
+    if int((y > 0).sum()) < MIN_POSITIVES:
+        return problem
+    regression = Problem(
+        algorithm="xgboost_poisson+gamma_gamma",
+        rows=len(summary),
+        features=list(x.columns),
+        train_start=problem.train_start,
+        holdout=f"{holdout}; trained on {earlier.date()}..{cutoff.date()}",
+        fit=lambda: fit_clv_ml(train, x, y, CHURN_DAYS),
+        rescore=rescore,
+    )
+    return replace(problem, alternatives=(regression,))
 
 
 def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:

@@ -44,12 +44,12 @@ def build_scores(
     frame = inputs.customers.set_index("customer_id").sort_index()[["is_customer"]].astype(bool)
     for column in _SCORE_COLUMNS:
         frame[column] = np.nan
+    x = customer_features(inputs.sales, inputs.interactions, inputs.customers, as_of)
     if "churn" in fitted:
-        x = customer_features(inputs.sales, inputs.interactions, inputs.customers, as_of)
         frame["churn_probability"] = fitted["churn"].predict_proba(x)
         frame["recency_days"] = x["recency_days"]
     if "clv" in fitted:
-        purchases, spend = clv_models(fitted["clv"])
+        purchases, spend = clv_models(fitted["clv"], x)
         summary = rfm_summary(inputs.sales, as_of)
         frame["clv_12m"] = customer_lifetime_value(summary, purchases, spend, months=12).round(2)
         frame["expected_orders_12m"] = purchases.predict(summary, 365.25 / 7.0)

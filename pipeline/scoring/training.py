@@ -39,27 +39,43 @@ def train_if_due(
         if not (due or force):
             logger.info("%s v%s stays champion: %s", name, current and current["version"], why)
             continue
-        try:
-            fitted = problem.fit()
-        except Exception:
-            logger.exception("%s: training failed; the champion (if any) keeps scoring", name)
-            continue
-        candidate = Candidate(
-            model=name,
-            algorithm=problem.algorithm,
-            fitted=fitted,
-            train_start=problem.train_start,
-            train_end=inputs.as_of.date(),
-            rows=problem.rows,
-            features=problem.features,
-            metrics=problem.rescore(fitted),
-            holdout=problem.holdout,
-        )
         logger.info("%s: training (%s)", name, "forced" if force and not due else why)
-        decisions.append(
-            registry.register(conn, model_dir, candidate, metric, problem.rescore, now, batch_id)
-        )
+        for each in (problem, *problem.alternatives):  # each is judged against the champion of the moment
+            decision = _train(conn, inputs, model_dir, now, batch_id, name, each, metric)
+            if decision is not None:
+                decisions.append(decision)
     return decisions
+
+
+def _train(
+    conn: Connection,
+    inputs: Inputs,
+    model_dir: Path,
+    now: dt.datetime,
+    batch_id: int | None,
+    name: str,
+    problem: Problem,
+    metric: Metric,
+) -> Decision | None:
+    try:
+        fitted = problem.fit()
+    except Exception:
+        logger.exception(
+            "%s (%s): training failed; the champion (if any) keeps scoring", name, problem.algorithm
+        )
+        return None
+    candidate = Candidate(
+        model=name,
+        algorithm=problem.algorithm,
+        fitted=fitted,
+        train_start=problem.train_start,
+        train_end=inputs.as_of.date(),
+        rows=problem.rows,
+        features=problem.features,
+        metrics=problem.rescore(fitted),
+        holdout=problem.holdout,
+    )
+    return registry.register(conn, model_dir, candidate, metric, problem.rescore, now, batch_id)
 
 
 def _due(

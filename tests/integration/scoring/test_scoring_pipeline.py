@@ -51,6 +51,14 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
     warehouse, settings, _ = scored
     champions = _rows(warehouse, "SELECT * FROM model_registry WHERE status = 'champion'")
     assert {r["model"] for r in champions} == MODELS
+    # CLV: BG/NBD (v1) and the Poisson regression (v2) on the same holdout; the lower MAE is champion.
+    clv = {r["algorithm"]: r for r in _rows(warehouse, "SELECT * FROM model_registry WHERE model = 'clv'")}
+    assert set(clv) == {"bgnbd+gamma_gamma", "xgboost_poisson+gamma_gamma"}
+    mae = {a: json.loads(r["metrics"])["mae"] for a, r in clv.items()}
+    best = min(mae, key=lambda a: (mae[a], clv[a]["version"]))
+    clv_version = clv[best]["version"]
+    loser = "retired" if clv_version == 2 else "challenger"  # v1 was champion until v2 beat it, if it did
+    assert sorted(r["status"] for r in clv.values()) == sorted(["champion", loser])
     for row in champions:
         metrics = json.loads(row["metrics"])
         assert row["train_end"] is not None and row["rows"] > 0 and row["holdout"], row["model"]
@@ -80,7 +88,7 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
             assert 0.0 <= score["upsell_propensity"] <= 1.0 and score["upsell_product"]
         else:
             assert score["upsell_propensity"] is None
-        assert score["model_versions"] == "churn:1,clv:1,lead_score:1,forecast:1,upsell:1"
+        assert score["model_versions"] == f"churn:1,clv:{clv_version},lead_score:1,forecast:1,upsell:1"
     assert sum(s["upsell_category"] is not None for s in scores.values()) > 0.8 * len(buyers)
     actions = {s["next_best_action"] for s in scores.values()}
     assert {"retention_call", "nurture_lead"} <= actions
@@ -107,15 +115,23 @@ def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
     assert run_batch(warehouse, load_sources(sources), clock=fixed_clock, force=True).status == "succeeded"
     assert snapshot(warehouse, tables) == before
 
+    champions = {
+        r["model"]: r["version"]
+        for r in _rows(warehouse, "SELECT * FROM model_registry WHERE status = 'champion'")
+    }
     decisions = run_retrain_job(settings, clock=fixed_clock, force=True)
     assert decisions is not None and {d.model for d in decisions} == MODELS
+    assert [d.model for d in decisions].count("clv") == 2  # BG/NBD and the regression, both again
     for decision in decisions:
         # Retrained on the same data with the same seeds: not better on the same holdout, so no promotion.
-        assert decision.status == "challenger" and decision.champion_version == 1, decision
+        assert decision.status == "challenger" and decision.champion_version == champions[decision.model]
         assert "on the same holdout" in decision.reason
     registry = _rows(warehouse, "SELECT model, version, status, decision FROM model_registry ORDER BY 1, 2")
+    versions = {m: (1, 2, 3, 4) if m == "clv" else (1, 2) for m in MODELS}
     assert [(r["model"], r["version"], r["status"]) for r in registry] == [
-        (m, v, "champion" if v == 1 else "challenger") for m in sorted(MODELS) for v in (1, 2)
+        (m, v, "champion" if v == champions[m] else ("retired" if v < champions[m] else "challenger"))
+        for m in sorted(MODELS)
+        for v in versions[m]
     ]
     assert snapshot(warehouse, ["mart_customer_score"]) == {
         "mart_customer_score": before["mart_customer_score"]
