@@ -344,28 +344,72 @@ def _mad(values: np.ndarray) -> float:
     return float(np.median(np.abs(values - np.median(values))))
 
 
+AnomalyKind = Literal["amount", "count", "level"]
+
+
 def anomaly_flags(
-    series: pd.Series, *, season: int = 7, window: int = 8, threshold: float = 3.5
+    series: pd.Series,
+    *,
+    season: int = 7,
+    window: int = 8,
+    threshold: float = 3.5,
+    kind: AnomalyKind = "amount",
 ) -> pd.DataFrame:
     """Flag points far from a seasonal baseline, using only the past (no look-ahead).
 
-    expected_t = median of the same season position over the last `window` seasons (same weekday over
-    the last 8 weeks for daily data). The residual is taken relative to it (weekday effects multiply),
-    with the denominator floored at 10% of the recent mean level so near-zero days (Sundays) stay sane:
-    rel_t = (actual − expected) / max(expected, 0.1 × level). robust_z = (rel_t − median) / (1.4826 × MAD)
-    over the previous `window` × `season` relative residuals; |robust_z| > threshold flags the point.
-    The first 2 × window seasons have no score (NaN).
+    `kind` says what the series is, and so how "far" is measured:
+
+    * ``amount`` (revenue): expected_t = median of the same season position over the last `window`
+      seasons (same weekday over the last 8 weeks for daily data). The residual is taken relative to it
+      (weekday effects multiply), with the denominator floored at 10% of the recent mean level so
+      near-zero days (Sundays) stay sane: rel_t = (actual − expected) / max(expected, 0.1 × level).
+      robust_z = (rel_t − median) / (1.4826 × MAD) over the previous `window` × `season` relative residuals.
+    * ``count`` (orders, new customers): a day's count is Poisson around the mean of the same weekday over
+      the last `window` weeks (plus half a count, so a weekday that has always been 0 can still be
+      surprised); robust_z is the normal score of the Poisson tail probability of the actual count, so one
+      order on a quiet Saturday is not an anomaly while a day's usual 12 orders falling to 0 is.
+    * ``level`` (a rolling count such as customers active in the last 90 days): what is unusual is the
+      day's move, so expected_t = yesterday's value + the median move of the same weekday over the last
+      `window` weeks, and robust_z is the robust z of actual − expected among the previous residuals.
+
+    |robust_z| > threshold flags the point. The first 2 × window seasons have no score (NaN).
     """
     y = series.astype(float)
     span = window * season
-    lagged = pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
-    expected = lagged.median(axis=1, skipna=False)
-    level = y.shift(1).rolling(span).mean()
-    relative = (y - expected) / expected.clip(lower=0.1 * level).where(level > 0)
+    if kind == "count":
+        return _count_flags(y, season, window, threshold)
+    if kind == "level":
+        move = y.diff()
+        lagged = pd.concat([move.shift(season * k) for k in range(1, window + 1)], axis=1)
+        expected = y.shift(1) + lagged.median(axis=1, skipna=False)
+        relative = y - expected
+    else:
+        lagged = pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
+        expected = lagged.median(axis=1, skipna=False)
+        level = y.shift(1).rolling(span).mean()
+        relative = (y - expected) / expected.clip(lower=0.1 * level).where(level > 0)
     past = relative.shift(1).rolling(span)
     centre = past.median()
     scale = past.apply(_mad, raw=True) * MAD_SCALE
     z = (relative - centre) / scale.where(scale > 0)
+    return _flag_frame(series, y, expected, z, threshold)
+
+
+def _count_flags(y: pd.Series, season: int, window: int, threshold: float) -> pd.DataFrame:
+    from scipy.stats import norm, poisson
+
+    lagged = pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
+    rate = (lagged.sum(axis=1, min_count=window) + 0.5) / window
+    above = norm.isf(np.clip(poisson.sf(y - 1.0, rate), 1e-300, 1.0))  # from P(X >= actual)
+    below = -norm.isf(np.clip(poisson.cdf(y, rate), 1e-300, 1.0))  # from P(X <= actual)
+    z = pd.Series(np.where(y >= rate, np.maximum(above, 0.0), np.minimum(below, 0.0)), index=y.index)
+    z.iloc[: 2 * season * window] = np.nan  # the same warm-up as the other kinds
+    return _flag_frame(y, y, lagged.median(axis=1, skipna=False), z, threshold)
+
+
+def _flag_frame(
+    series: pd.Series, y: pd.Series, expected: pd.Series, z: pd.Series, threshold: float
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "actual": y,

@@ -9,14 +9,20 @@ from typing import Any
 import pandas as pd
 
 from models.diagnostic import KPIS as DRIVER_KPIS
-from models.diagnostic import Explanation, anomaly_flags, explain_change
+from models.diagnostic import AnomalyKind, Explanation, anomaly_flags, explain_change
 from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
 
 WEEKS = 2  # 7-day periods explained, the last one ending on the data end
 BASELINES = {"previous_week": 1, "mean_4_weeks": 4}
-KPIS = ("revenue", "orders", "new_customers", "active_customers")
+#: The daily KPIs flagged for unusual days, and what each is (`models.diagnostic.anomaly_flags`'s `kind`).
+KPIS: dict[str, AnomalyKind] = {
+    "revenue": "amount",
+    "orders": "count",
+    "new_customers": "count",
+    "active_customers": "level",  # bought in the 90 days to the day: its daily move is what can be unusual
+}
 
 
 def period_starts(as_of: pd.Timestamp, weeks: int = WEEKS) -> list[pd.Timestamp]:
@@ -84,8 +90,8 @@ def anomaly_rows(kpi_daily: pd.DataFrame) -> list[dict[str, Any]]:
         daily[daily.index >= daily.index[daily["orders"] > 0].min()] if (daily["orders"] > 0).any() else daily
     )
     rows = []
-    for kpi in KPIS:
-        flags = anomaly_flags(daily[kpi].astype(float))
+    for kpi, kind in KPIS.items():
+        flags = anomaly_flags(daily[kpi].astype(float), kind=kind)
         rows += [
             {
                 "day": pd.Timestamp(str(day)).date(),

@@ -124,3 +124,27 @@ def test_anomaly_flags_catch_a_spike_but_not_the_weekly_pattern() -> None:
     flags = anomaly_flags(series)
     assert flags["robust_z"].iloc[:112].isna().all()  # 2 x 8 weeks of warm-up
     assert flags.index[flags["anomaly"]].tolist() == [days[120]]
+
+
+def test_count_flags_ignore_one_order_on_a_quiet_day_but_catch_a_missing_monday() -> None:
+    days = pd.date_range("2026-01-05", periods=140, freq="D")
+    rng = np.random.default_rng(1)
+    usual = np.array([12, 11, 12, 10, 9, 0.1, 0.05])[days.dayofweek]
+    orders = pd.Series(rng.poisson(usual), index=days).astype(float)
+    saturday, monday = days[117], days[119]
+    assert (saturday.dayofweek, monday.dayofweek) == (5, 0)
+    orders[saturday], orders[monday] = 1.0, 0.0
+    flags = anomaly_flags(orders, kind="count")
+    assert flags["robust_z"].iloc[:112].isna().all() and flags["robust_z"].iloc[112:].notna().all()
+    assert flags.index[flags["anomaly"]].tolist() == [monday]
+    assert flags.loc[monday, "robust_z"] < -3.5 and 0 < flags.loc[saturday, "robust_z"] < 3.5
+
+
+def test_level_flags_look_at_the_day_s_move_of_a_rolling_count() -> None:
+    days = pd.date_range("2026-01-05", periods=140, freq="D")
+    rng = np.random.default_rng(2)
+    active = pd.Series(1_000 + np.cumsum(rng.normal(1.0, 2.0, len(days))), index=days)
+    active.iloc[125:] -= 40  # forty customers drop out of the window on one day
+    flags = anomaly_flags(active, kind="level")
+    assert flags.index[flags["anomaly"]].tolist() == [days[125]]
+    assert flags["robust_z"].iloc[:112].isna().all()
