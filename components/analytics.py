@@ -29,9 +29,11 @@ METRIC_LABELS = {
     "new_customers": "New customers",
     "active_customers": "Active customers",
 }
-COMPARISONS = ("DoD", "WoW", "MoM", "YoY")
+COMPARISONS = ("DoD", "DLW", "WoW", "MoM", "YoY")
+COMPARISON_HEADERS = {"DLW": "Day vs LW"}  # the others read as their codes
 COMPARISON_TITLES = {
     "DoD": "Day on day",
+    "DLW": "The day vs the same weekday last week",
     "WoW": "Week on week",
     "MoM": "Month on month",
     "YoY": "Year on year",
@@ -57,7 +59,7 @@ def _value(metric: str, value: float) -> str:
 
 
 def growth_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
-    """Metrics down, DoD/WoW/MoM/YoY across: arrow and % change, the two values compared on hover."""
+    """Metrics down, DoD/DLW/WoW/MoM/YoY across: arrow and % change, the two values compared on hover."""
     if not rows:
         return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
     cells = {(r["metric"], r["comparison"]): r for r in rows}
@@ -66,7 +68,10 @@ def growth_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     header = html.Thead(
         html.Tr(
             [html.Th("")]
-            + [html.Th(c, title=COMPARISON_TITLES[c], className="text-end") for c in comparisons]
+            + [
+                html.Th(COMPARISON_HEADERS.get(c, c), title=COMPARISON_TITLES[c], className="text-end")
+                for c in comparisons
+            ]
         )
     )
     body = []

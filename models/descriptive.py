@@ -197,6 +197,7 @@ def _windows(as_of: pd.Timestamp) -> dict[str, tuple[pd.Timestamp, pd.Timestamp,
     prev_year_end = as_of - pd.DateOffset(years=1)  # 29 Feb maps to 28 Feb
     return {
         "DoD": (as_of, as_of, as_of - day, as_of - day),
+        "DLW": (as_of, as_of, as_of - 7 * day, as_of - 7 * day),  # the same weekday a week earlier
         "WoW": (week_start, as_of, week_start - 7 * day, as_of - 7 * day),
         "MoM": (month_start, as_of, prev_month_start, prev_month_end),
         "YoY": (year_start, as_of, year_start - pd.DateOffset(years=1), prev_year_end),
@@ -214,7 +215,8 @@ def growth(
 ) -> pd.DataFrame:
     """Day-, week-, month- and year-over-year growth of revenue, orders, new and active customers.
 
-    Same elapsed period: each current period runs to `as_of` inclusive (the day; the week from Monday;
+    `DLW` compares the day with the same weekday a week earlier, which a weekly pattern does not distort
+    (a Saturday against a Friday, in DoD, mostly measures the weekend). Same elapsed period: each current period runs to `as_of` inclusive (the day; the week from Monday;
     the month from the 1st; the year from 1 January) and is compared with the previous period cut at the
     same point — Monday..Wednesday vs last Monday..Wednesday; 1-15 Nov vs 1-15 Oct; 1 Jan-15 Nov vs the same
     dates a year earlier. A previous month shorter than the elapsed days is taken whole (31 Mar vs all of

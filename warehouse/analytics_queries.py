@@ -73,9 +73,9 @@ def kpi_drivers(
 
 
 def growth_query() -> sa.Select[Any]:
-    """DoD, WoW, MoM and YoY of revenue, orders, new and active customers."""
+    """DoD, DLW (the same weekday last week), WoW, MoM and YoY of revenue, orders, new and active customers."""
     g = mart_growth.c
-    order = sa.case({"DoD": 1, "WoW": 2, "MoM": 3, "YoY": 4}, value=g.comparison, else_=5)
+    order = sa.case({"DoD": 1, "DLW": 2, "WoW": 3, "MoM": 4, "YoY": 5}, value=g.comparison, else_=6)
     return sa.select(mart_growth).order_by(order, g.metric)
 
 

@@ -1,5 +1,5 @@
 """Descriptive marts: RFM per customer, frequency/recency distributions, cohort retention, product and
-category affinity, and DoD/WoW/MoM/YoY growth, as rows of their mart tables."""
+category affinity, and DoD/DLW/WoW/MoM/YoY growth, as rows of their mart tables."""
 
 from __future__ import annotations
 

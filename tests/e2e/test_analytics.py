@@ -97,7 +97,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     assert cell.text == view.growth_cell(wow["change_pct"])[0]
     assert re.fullmatch(r"[▲▼►] [+-]?\d+\.\d%", cell.text)
     assert len(dash_duo.find_elements(f"#{ids.ANALYTICS_GROWTH} tbody tr")) == 4
-    assert len(dash_duo.find_elements(f"#{ids.ANALYTICS_GROWTH} thead th")) == 5
+    assert len(dash_duo.find_elements(f"#{ids.ANALYTICS_GROWTH} thead th")) == 6
 
     # Budget: one row per channel, biggest recommendation first, with money in every cell.
     rows = dash_duo.find_elements(f"#{ids.ANALYTICS_BUDGET} tbody tr")

@@ -61,7 +61,9 @@ mart_product_affinity = sa.Table(
 mart_growth = sa.Table(
     "mart_growth",
     metadata,
-    sa.Column("comparison", sa.String(3), primary_key=True),  # DoD, WoW, MoM, YoY
+    sa.Column(
+        "comparison", sa.String(3), primary_key=True
+    ),  # DoD, DLW (same weekday last week), WoW, MoM, YoY
     sa.Column("metric", sa.String(20), primary_key=True),  # revenue, orders, new_customers, active_customers
     sa.Column("current_start", sa.Date, nullable=False),
     sa.Column("current_end", sa.Date, nullable=False),

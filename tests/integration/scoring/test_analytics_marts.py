@@ -96,7 +96,7 @@ def _affinity_has_product_and_category_pairs(warehouse: Warehouse) -> None:
 def _growth_compares_day_week_month_and_year_for_four_kpis(warehouse: Warehouse) -> None:
     rows = {(r["comparison"], r["metric"]): r for r in _rows(warehouse, "SELECT * FROM mart_growth")}
     metrics = ("revenue", "orders", "new_customers", "active_customers")
-    assert set(rows) == {(c, m) for c in ("DoD", "WoW", "MoM", "YoY") for m in metrics}
+    assert set(rows) == {(c, m) for c in ("DoD", "DLW", "WoW", "MoM", "YoY") for m in metrics}
     week = rows[("WoW", "revenue")]  # Monday 23 Nov to Friday 27 Nov vs the same days a week earlier
     assert (str(week["current_start"]), str(week["previous_end"])) == ("2026-11-23", "2026-11-20")
     daily = _rows(
@@ -202,7 +202,8 @@ def _portal_queries_read_the_marts(warehouse: Warehouse) -> None:
     segments = analytics_queries.rfm_segments(warehouse)
     assert sum(s["customers"] for s in segments) == len(_buyers(warehouse))
     assert [s["monetary"] for s in segments] == sorted((s["monetary"] for s in segments), reverse=True)
-    assert [g["comparison"] for g in analytics_queries.growth(warehouse)][::4] == ["DoD", "WoW", "MoM", "YoY"]
+    comparisons = [g["comparison"] for g in analytics_queries.growth(warehouse)][::4]
+    assert comparisons == ["DoD", "DLW", "WoW", "MoM", "YoY"]
     flagged = analytics_queries.anomalies(warehouse, dt.date(2026, 1, 1), dt.date(2026, 11, 27), "revenue")
     assert flagged and all(r["is_anomaly"] and r["kpi"] == "revenue" for r in flagged)
     assert all(

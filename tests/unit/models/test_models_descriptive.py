@@ -96,4 +96,9 @@ def test_growth_compares_same_elapsed_period() -> None:
     yoy = g.loc[("YoY", "revenue")]
     assert yoy["previous_end"] == pd.Timestamp("2025-03-31") and yoy["change_pct"] == 0.0
     assert g.loc[("DoD", "active_customers"), "current"] == 1
+    same_day = g.loc[("DLW", "revenue")]  # Tuesday 31 March vs Tuesday 24 March
+    assert (same_day["current_start"], same_day["previous_start"]) == (
+        pd.Timestamp("2026-03-31"),
+        pd.Timestamp("2026-03-24"),
+    )
     assert g.loc[("YoY", "new_customers"), "current"] == 0  # every c1..c31 first bought in January 2025

@@ -133,14 +133,16 @@ def test_growth_table_puts_metrics_down_and_comparisons_across() -> None:
          "previous_end": prev, "current_value": cur, "previous_value": pre, "change_pct": pct}
         for c, m, cur, pre, pct in [
             ("DoD", "revenue", 166.42, 0.0, None),
+            ("DLW", "revenue", 166.42, 150.0, 10.9467),
             ("WoW", "revenue", 3543.62, 4237.19, -16.3686),
             ("WoW", "orders", 8, 9, -11.111),
             ("YoY", "active_customers", 86, 79, 8.8608),
         ]
     ]  # fmt: skip
     table = view.growth_table(rows, "growth")
-    head = by_class(table, "text-end")[:3]
-    assert [h.children for h in head] == ["DoD", "WoW", "YoY"]
+    head = by_class(table, "text-end")[:4]
+    assert [h.children for h in head] == ["DoD", "Day vs LW", "WoW", "YoY"]
+    assert head[1].title == "The day vs the same weekday last week"
     wow = by_class(table, "growth-revenue-WoW")[0]
     assert texts(wow) == ["▼ -16.4%", "£3,544"]
     assert by_class(wow, "kpi-growth-down") and "vs £4,237" in wow.title
