@@ -21,8 +21,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-# Everything the platform keeps on disk (fitted models, secrets, caches) goes to a throw-away folder, not var/.
-os.environ.setdefault("C360_VAR_DIR", tempfile.mkdtemp(prefix="c360-var-"))
+# Everything the platform keeps on disk (fitted models, secrets, caches) goes to a throw-away folder, not var/,
+# one per test process: xdist workers inherit the controller's environment, and two workers' batches must not
+# overwrite each other's fitted models. A C360_VAR_DIR set by the caller is kept.
+if "C360_VAR_DIR" not in os.environ or os.environ["C360_VAR_DIR"] == os.environ.get("C360_TEST_VAR_DIR"):
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    os.environ["C360_VAR_DIR"] = os.environ["C360_TEST_VAR_DIR"] = tempfile.mkdtemp(
+        prefix=f"c360-var-{_worker}-"
+    )
 
 from warehouse.engine import Warehouse
 
