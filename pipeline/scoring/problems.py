@@ -3,7 +3,8 @@
 A `Problem` holds a `fit()` and a `rescore(fitted)` that measures any fitted version on the same
 holdout, which is what the registry compares champion and challenger on. A problem may carry
 `alternatives`: other algorithms for the same model, on the same holdout, trained and registered after
-it, so the registry keeps whichever scores best (CLV: BG/NBD and a Poisson xgboost regression).
+it, so the registry keeps whichever scores best (churn and lead score: calibrated xgboost and a logistic +
+xgboost blend; CLV: BG/NBD and a Poisson xgboost regression).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ CHURN_DAYS = 90  # churned = no purchase in this many days after the cut-off
 LEAD_DAYS = 180  # converted = first purchase within this many days after the cut-off
 UPSELL_DAYS = 90  # upsold = bought a category new to the customer within this many days after the cut-off
 MIN_POSITIVES = 10  # fewer positive (or negative) labels than this: the classifier is not trained
+#: The alternative to calibrated xgboost for churn and lead scores (`models.churn_blend`), kept where it wins.
+BLEND_ALGORITHM = "logistic+xgboost blend+platt"
 
 METRICS = {
     "churn": Metric("auc", higher_is_better=True, drift=0.05),
@@ -68,6 +71,7 @@ def _classifier_problem(
     x: pd.DataFrame, y: pd.Series, algorithm: str, holdout: str, train_start: dt.date
 ) -> Problem | None:
     from models.churn import ChurnModel, classification_metrics
+    from models.churn_blend import BlendedChurnModel
 
     hold, where = _split(x.index)
     train, test = ~hold, hold
@@ -82,7 +86,7 @@ def _classifier_problem(
         rate = float(y[test].mean())
         return metrics | {"positive_rate": rate, "majority_accuracy": max(rate, 1.0 - rate)}
 
-    return Problem(
+    problem = Problem(
         algorithm=algorithm,
         rows=len(x),
         features=list(x.columns),
@@ -91,6 +95,10 @@ def _classifier_problem(
         fit=lambda: ChurnModel().fit(x[train], y[train]),
         rescore=rescore,
     )
+    blend = replace(
+        problem, algorithm=BLEND_ALGORITHM, fit=lambda: BlendedChurnModel().fit(x[train], y[train])
+    )
+    return replace(problem, alternatives=(blend,))
 
 
 def churn_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:

@@ -23,6 +23,9 @@ from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
 MODELS = {"churn", "clv", "forecast", "lead_score", "upsell"}
+ORDER = ("churn", "clv", "lead_score", "forecast", "upsell")  # as scores name their versions
+#: Algorithms trained per model each time it is due (the first, then its alternatives on the same holdout).
+ALGORITHMS = {"churn": 2, "clv": 2, "lead_score": 2, "forecast": 1, "upsell": 1}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,13 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
     warehouse, settings, _ = scored
     champions = _rows(warehouse, "SELECT * FROM model_registry WHERE status = 'champion'")
     assert {r["model"] for r in champions} == MODELS
+    versions = {r["model"]: r["version"] for r in champions}
+    assert all(1 <= versions[m] <= n for m, n in ALGORITHMS.items())
+    for model in ("churn", "lead_score"):  # calibrated xgboost (v1) or the blend (v2): the higher AUC
+        rows = _rows(warehouse, f"SELECT * FROM model_registry WHERE model = '{model}' ORDER BY version")
+        assert [r["algorithm"] for r in rows] == ["xgboost+isotonic", "logistic+xgboost blend+platt"]
+        auc = [json.loads(r["metrics"])["auc"] for r in rows]
+        assert versions[model] == (2 if auc[1] > auc[0] else 1)
     # CLV: BG/NBD (v1) and the Poisson regression (v2) on the same holdout; the lower MAE is champion.
     clv = {r["algorithm"]: r for r in _rows(warehouse, "SELECT * FROM model_registry WHERE model = 'clv'")}
     assert set(clv) == {"bgnbd+gamma_gamma", "xgboost_poisson+gamma_gamma"}
@@ -88,7 +98,7 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
             assert 0.0 <= score["upsell_propensity"] <= 1.0 and score["upsell_product"]
         else:
             assert score["upsell_propensity"] is None
-        assert score["model_versions"] == f"churn:1,clv:{clv_version},lead_score:1,forecast:1,upsell:1"
+        assert score["model_versions"] == ",".join(f"{m}:{versions[m]}" for m in ORDER)
     assert sum(s["upsell_category"] is not None for s in scores.values()) > 0.8 * len(buyers)
     actions = {s["next_best_action"] for s in scores.values()}
     assert {"retention_call", "nurture_lead"} <= actions
@@ -121,13 +131,13 @@ def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
     }
     decisions = run_retrain_job(settings, clock=fixed_clock, force=True)
     assert decisions is not None and {d.model for d in decisions} == MODELS
-    assert [d.model for d in decisions].count("clv") == 2  # BG/NBD and the regression, both again
+    assert all([d.model for d in decisions].count(m) == n for m, n in ALGORITHMS.items())  # all again
     for decision in decisions:
         # Retrained on the same data with the same seeds: not better on the same holdout, so no promotion.
         assert decision.status == "challenger" and decision.champion_version == champions[decision.model]
         assert "on the same holdout" in decision.reason
     registry = _rows(warehouse, "SELECT model, version, status, decision FROM model_registry ORDER BY 1, 2")
-    versions = {m: (1, 2, 3, 4) if m == "clv" else (1, 2) for m in MODELS}
+    versions = {m: tuple(range(1, 2 * n + 1)) for m, n in ALGORITHMS.items()}
     assert [(r["model"], r["version"], r["status"]) for r in registry] == [
         (m, v, "champion" if v == champions[m] else ("retired" if v < champions[m] else "challenger"))
         for m in sorted(MODELS)
