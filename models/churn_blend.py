@@ -66,8 +66,12 @@ def _logistic(c: float) -> Any:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    # A feature never observed in the training rows (interactions on a new warehouse) is kept as a constant 0
+    # rather than dropped, so the logistic model sees the same columns whatever the data hold.
     return make_pipeline(
-        SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(C=c, max_iter=2000)
+        SimpleImputer(strategy="median", keep_empty_features=True),
+        StandardScaler(),
+        LogisticRegression(C=c, max_iter=2000),
     )
 
 
