@@ -1,7 +1,8 @@
 """Builders for the Analytics page's "why did it change?" card: the driver sentence and chart of a KPI.
 
 Rows are ``mart_kpi_drivers`` rows from :func:`warehouse.analytics_queries.kpi_drivers`, one dimension's
-members of one KPI (revenue, orders or average order value) in one week against one baseline; every
+members of one KPI (revenue, orders or average order value) in one period (a week, or the last 4 weeks)
+against one baseline; every
 builder accepts an empty list and says so instead of failing.
 """
 
@@ -22,7 +23,11 @@ logger = logging.getLogger(__name__)
 
 UP, DOWN = "#107c10", "#a4262c"
 
-BASELINE_LABELS = {"previous_week": "last week", "mean_4_weeks": "the 4-week mean"}
+BASELINE_LABELS = {
+    "previous_week": "last week",
+    "mean_4_weeks": "the 4-week mean",
+    "previous_4_weeks": "the 4 weeks before",
+}
 DIMENSION_LABELS = {
     "region": "Region",
     "rep": "Sales rep",
@@ -85,7 +90,11 @@ def driver_sentence(rows: Sequence[Mapping[str, Any]], baseline: str, top: int =
     first = ranked[0]
     before, after = float(first["kpi_before"]), float(first["kpi_after"])
     against = BASELINE_LABELS.get(baseline, baseline)
-    week = f"the week {fmt.day_span(first['period_start'], first['period_end'])}"
+    length = (first["period_end"] - first["period_start"]).days + 1
+    label = (
+        "the week" if length == 7 else f"the {length // 7} weeks" if length % 7 == 0 else f"the {length} days"
+    )
+    week = f"{label} {fmt.day_span(first['period_start'], first['period_end'])}"
     if before == 0:
         return f"{view.label}: {view.amount(after)} in {week}, with nothing to compare with in {against}."
     change = (after - before) / before

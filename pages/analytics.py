@@ -92,7 +92,11 @@ def layout(**_kwargs: Any) -> dbc.Container:
             fluid=True,
         )
     dimensions = _picker(ids.ANALYTICS_DIMENSION, why.DIMENSION_LABELS, DEFAULT_DIMENSION)
-    baselines = {"previous_week": "vs last week", "mean_4_weeks": "vs 4-week mean"}
+    baselines = {
+        "previous_week": "Week vs last week",
+        "mean_4_weeks": "Week vs 4-week mean",
+        "previous_4_weeks": "4 weeks vs the 4 before",
+    }
     drivers = _section(
         "Why did it change?",
         [
@@ -166,7 +170,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
 
 
 def _baseline(value: str | None) -> marts.Baseline:
-    return "mean_4_weeks" if value == "mean_4_weeks" else "previous_week"
+    return next((b for b in marts.BASELINES if b == value), DEFAULT_BASELINE)
 
 
 def _dimension(value: str | None) -> str:
@@ -259,7 +263,7 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     prevent_initial_call=True,
 )
 def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dict[str, Any]:
-    """Every dimension's ranked drivers of the chosen KPI in the latest week against the baseline, as CSV."""
+    """Every dimension's ranked drivers of the chosen KPI in the latest period against the baseline, as CSV."""
     _guard()
     measure, base = _kpi(kpi), _baseline(baseline)
     rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS, kpi=measure)

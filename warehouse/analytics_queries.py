@@ -24,8 +24,8 @@ from warehouse.schema import (
     mart_price_guidance,
 )
 
-Baseline = Literal["previous_week", "mean_4_weeks"]
-BASELINES: tuple[Baseline, ...] = ("previous_week", "mean_4_weeks")
+Baseline = Literal["previous_week", "mean_4_weeks", "previous_4_weeks"]
+BASELINES: tuple[Baseline, ...] = ("previous_week", "mean_4_weeks", "previous_4_weeks")
 DRIVER_DIMENSIONS = ("region", "rep", "category", "segment", "channel", "campaign")
 DRIVER_KPIS = ("revenue", "orders", "average_order_value")
 MAX_ROWS = 500
@@ -38,7 +38,9 @@ def kpi_drivers_query(
     top: int = 5,
     kpi: str = "revenue",
 ) -> sa.Select[Any]:
-    """The `top` ranked drivers per dimension of a KPI's change in a week (default: the latest)."""
+    """The `top` ranked drivers per dimension of a KPI's change in a period (default: the latest).
+
+    `previous_4_weeks` explains the last 28 days against the 28 before; the other baselines a week."""
     if baseline not in BASELINES:
         raise ValueError(f"baseline {baseline!r} is not one of {', '.join(BASELINES)}")
     if dimension is not None and dimension not in DRIVER_DIMENSIONS:

@@ -14,8 +14,10 @@ from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
 
-WEEKS = 2  # 7-day periods explained, the last one ending on the data end
-BASELINES = {"previous_week": 1, "mean_4_weeks": 4}
+WEEKS = 2  # periods explained per baseline, the last one ending on the data end
+#: baseline -> (days per period, periods averaged before it): the week vs the week before or the mean of the
+#: 4 before, and the last 4 weeks vs the 4 weeks before (28 days hold each weekday four times).
+BASELINES = {"previous_week": (7, 1), "mean_4_weeks": (7, 4), "previous_4_weeks": (28, 1)}
 #: The daily KPIs flagged for unusual days, and what each is (`models.diagnostic.anomaly_flags`'s `kind`).
 KPIS: dict[str, AnomalyKind] = {
     "revenue": "amount",
@@ -25,14 +27,14 @@ KPIS: dict[str, AnomalyKind] = {
 }
 
 
-def period_starts(as_of: pd.Timestamp, weeks: int = WEEKS) -> list[pd.Timestamp]:
-    """First days of the `weeks` 7-day periods ending on `as_of`, newest first (same weekdays each)."""
-    last = as_of.normalize() - pd.Timedelta(days=6)
-    return [last - pd.Timedelta(days=7 * k) for k in range(weeks)]
+def period_starts(as_of: pd.Timestamp, weeks: int = WEEKS, days: int = 7) -> list[pd.Timestamp]:
+    """First days of the `weeks` periods of `days` ending on `as_of`, newest first (same weekdays each)."""
+    last = as_of.normalize() - pd.Timedelta(days=days - 1)
+    return [last - pd.Timedelta(days=days * k) for k in range(weeks)]
 
 
 def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) -> list[dict[str, Any]]:
-    """Per recent week, baseline and KPI: every dimension member's contribution to the KPI's change.
+    """Per recent period, baseline and KPI: every dimension member's contribution to the KPI's change.
 
     `lines` are order lines with `date, amount, order_id, customer_id` and the dimension columns (region,
     rep, category, segment, channel, campaign). Periods without a full baseline before them are skipped.
@@ -41,20 +43,22 @@ def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) ->
         return []
     first = lines["date"].min().normalize()
     rows = []
-    for start in period_starts(as_of, weeks):
-        for baseline, periods in BASELINES.items():
-            if start - pd.Timedelta(days=7 * periods) < first:
+    for baseline, (days, periods) in BASELINES.items():
+        for start in period_starts(as_of, weeks, days):
+            since, until = start - pd.Timedelta(days=days * periods), start + pd.Timedelta(days=days)
+            if since < first:
                 continue
-            since, until = start - pd.Timedelta(days=7 * periods), start + pd.Timedelta(days=7)
             window = lines[(lines["date"] >= since) & (lines["date"] < until)]
             for kpi in DRIVER_KPIS:
-                explained = explain_change(window, start, kpi=kpi, baseline_periods=periods)
-                rows += _driver_records(explained, start, baseline)
+                explained = explain_change(window, start, kpi=kpi, days=days, baseline_periods=periods)
+                rows += _driver_records(explained, start, baseline, days)
     return rows
 
 
-def _driver_records(explained: Explanation, start: pd.Timestamp, baseline: str) -> list[dict[str, Any]]:
-    """One `mart_kpi_drivers` row per dimension member of an explained week."""
+def _driver_records(
+    explained: Explanation, start: pd.Timestamp, baseline: str, days: int
+) -> list[dict[str, Any]]:
+    """One `mart_kpi_drivers` row per dimension member of an explained period."""
     return [
         {
             "period_start": start.date(),
@@ -62,7 +66,7 @@ def _driver_records(explained: Explanation, start: pd.Timestamp, baseline: str) 
             "kpi": explained.kpi,
             "dimension": str(r["dimension"]),
             "member": str(r["member"])[:200],
-            "period_end": (start + pd.Timedelta(days=6)).date(),
+            "period_end": (start + pd.Timedelta(days=days - 1)).date(),
             "kpi_before": round(explained.before, 2),
             "kpi_after": round(explained.after, 2),
             "before_value": float(r["before"]),

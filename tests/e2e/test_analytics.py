@@ -131,6 +131,14 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
         f"#{ids.ANALYTICS_DRIVER_SENTENCE}", why.driver_sentence(orders, "previous_week"), timeout=10
     )
 
+    # Switch the periods: the last 4 weeks against the 4 before.
+    dash_duo.find_element(f"#{ids.ANALYTICS_BASELINE} label[for$='_previous_4_weeks']").click()
+    month = marts.kpi_drivers(demo_warehouse, "previous_4_weeks", dimension="region", top=10, kpi="orders")
+    assert why.driver_sentence(month, "previous_4_weeks").startswith("Orders ")
+    dash_duo.wait_for_text_to_equal(
+        f"#{ids.ANALYTICS_DRIVER_SENTENCE}", why.driver_sentence(month, "previous_4_weeks"), timeout=10
+    )
+
     # Phone: nothing wider than the screen (wide tables scroll inside their cards).
     _viewport(dash_duo, 375, 812, mobile=True)
     until(

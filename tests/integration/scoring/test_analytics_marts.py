@@ -139,6 +139,22 @@ def _drivers_rank_the_planted_region_first_for_its_week(warehouse: Warehouse) ->
         f"'{DROP_WEEK + dt.timedelta(days=6)}'",
     )
     assert orders[0]["kpi_after"] == week[0]["n"]  # the same orders the daily KPIs count
+    # The last 4 weeks against the 4 before: 28-day periods ending on the data end, revenue exact per dimension.
+    month = _rows(warehouse, "SELECT * FROM mart_kpi_drivers WHERE baseline = 'previous_4_weeks'")
+    assert {(str(r["period_start"]), str(r["period_end"])) for r in month} == {
+        ("2026-10-31", "2026-11-27"),
+        ("2026-10-03", "2026-10-30"),
+    }
+    latest = [r for r in month if str(r["period_end"]) == "2026-11-27" and r["kpi"] == "revenue"]
+    daily = _rows(
+        warehouse,
+        "SELECT SUM(revenue) AS r FROM mart_kpi_daily WHERE day BETWEEN '2026-10-31' AND '2026-11-27'",
+    )
+    assert latest[0]["kpi_after"] == pytest.approx(daily[0]["r"], abs=0.01)
+    for dimension in {r["dimension"] for r in latest}:
+        members = [r for r in latest if r["dimension"] == dimension]
+        change = latest[0]["kpi_after"] - latest[0]["kpi_before"]
+        assert sum(r["contribution"] for r in members) == pytest.approx(change, abs=0.05)
 
 
 def _anomaly_flags_cover_the_daily_kpis(warehouse: Warehouse) -> None:

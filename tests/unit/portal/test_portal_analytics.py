@@ -104,6 +104,17 @@ def test_drivers_figure_ranks_top_driver_first_and_colours_by_sign() -> None:
     assert fig.layout.title.text == "Contribution by region"
 
 
+def test_a_four_week_period_reads_as_four_weeks() -> None:
+    month = driver(1, "London", -400, -100, before=40_000, after=39_500) | {
+        "period_start": dt.date(2026, 10, 31),
+        "period_end": dt.date(2026, 11, 27),
+    }
+    assert why.driver_sentence([month], "previous_4_weeks") == (
+        "Revenue fell 1.2% in the 4 weeks 31 Oct–27 Nov 2026 vs the 4 weeks before; "
+        "London explains −1.2 points (mix effect)."
+    )
+
+
 def test_orders_and_order_value_drivers_read_in_their_own_units() -> None:
     orders = [driver(1, "South East", -14, -2, before=320, after=300, kpi="orders")]
     assert why.driver_sentence(orders, "previous_week") == (
