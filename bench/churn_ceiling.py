@@ -28,30 +28,18 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, logsumexp
+from scipy.special import logsumexp
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.churn import XGB_PARAMS, bgnbd_p_no_purchase  # noqa: E402
+from models.bgnbd import bgnbd_log_likelihood, bgnbd_p_no_purchase  # noqa: E402
+from models.churn import XGB_PARAMS  # noqa: E402
 from models.clv import rfm_summary  # noqa: E402
 from models.datasets import load_cdnow  # noqa: E402
 
 CAL_END, OBS_END, TAU = "1997-09-30", "1998-06-30", 39.0
-
-
-def segment_log_likelihood(theta: np.ndarray, x: np.ndarray, t: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """BG/NBD log-likelihood of (x, t_x, T) for one segment with theta = (r, alpha, a, b)."""
-    r, alpha, a, b = theta
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    alive = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
-    dropped = np.where(
-        x > 0,
-        betaln(a + 1, b + np.maximum(x, 1) - 1) - betaln(a, b) - (r + x) * np.log(alpha + t),
-        -np.inf,
-    )
-    return common + np.logaddexp(alive, dropped)
 
 
 def unpack(vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +52,7 @@ def unpack(vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def joint(vector: np.ndarray, k: int, x: np.ndarray, t: np.ndarray, T: np.ndarray) -> np.ndarray:
     """log(weight_k) + segment log-likelihood, one row per segment."""
     params, weights = unpack(vector, k)
-    return np.stack([np.log(weights[j]) + segment_log_likelihood(params[j], x, t, T) for j in range(k)])
+    return np.stack([np.log(weights[j]) + bgnbd_log_likelihood(*params[j], x, t, T) for j in range(k)])
 
 
 def fit_mixture(k: int, x: np.ndarray, t: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:

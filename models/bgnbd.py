@@ -104,6 +104,21 @@ def bgnbd_p_alive(
     return out
 
 
+def bgnbd_p_no_purchase(
+    params: dict[str, float], frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, horizon: float
+) -> np.ndarray:
+    """BG/NBD posterior probability of no purchase in the next `horizon` given (frequency, recency, T).
+
+    A customer alive at T can only drop out right after a purchase, so "none in the horizon" means no event
+    of the Poisson process, whose rate given the history is Gamma(r + x, alpha + T).
+    """
+    r, alpha, a, b = (float(params[k]) for k in ("r", "alpha", "a", "b"))
+    x, big_t = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
+    none_if_alive = ((alpha + big_t) / (alpha + big_t + horizon)) ** (r + x)
+    out: np.ndarray = 1.0 - bgnbd_p_alive(r, alpha, a, b, frequency, recency, T) * (1.0 - none_if_alive)
+    return out
+
+
 def _unpack(theta: np.ndarray) -> dict[str, float]:
     values = np.exp(np.clip(theta[:6], -_LOG_BOUND, _LOG_BOUND))
     return {

@@ -3,7 +3,6 @@
 `transaction_features` turns raw purchases into per-customer RFM, inter-purchase-time and trend features
 as of a date; `engagement_features` adds interaction, sentiment and complaint aggregates when those frames
 exist. `ChurnModel` wraps xgboost in isotonic calibration so `predict_proba` is a usable probability.
-`bgnbd_p_no_purchase` is BG/NBD's closed-form probability of no purchase in a horizon (a churn baseline).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
 logger = logging.getLogger(__name__)
 
@@ -95,26 +93,6 @@ def transaction_features(
     feats["trend"] = 2.0 * late.reindex(feats.index).astype(float) - n_days
     feats.index.name = customer_col
     return feats
-
-
-def bgnbd_p_no_purchase(
-    params: dict[str, float],
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
-    horizon: float,
-) -> np.ndarray:
-    """BG/NBD posterior probability of no purchase in the next `horizon` given (frequency, recency, T)."""
-    r, alpha, a, b = (float(params[k]) for k in ("r", "alpha", "a", "b"))
-    x, t_x, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-    odds_dropped = np.where(
-        x > 0, a / (b + np.maximum(x, 1.0) - 1.0) * ((alpha + t) / (alpha + t_x)) ** (r + x), 0.0
-    )
-    p_alive = 1.0 / (1.0 + odds_dropped)
-    # A BG/NBD customer alive at T can only drop out right after a purchase, so "none in the horizon" means
-    # no event of its Poisson process, whose rate given the history is Gamma(r + x, alpha + T).
-    none_if_alive = ((alpha + t) / (alpha + t + horizon)) ** (r + x)
-    return np.asarray(1.0 - p_alive * (1.0 - none_if_alive))
 
 
 def engagement_features(

@@ -96,13 +96,8 @@ def evaluate_cdnow() -> ModelCard:
 
 def evaluate_cdnow_churn() -> ModelCard:
     """Churn = no purchase in the 39-week holdout, from calibration-period features; 5-fold CV on CDNOW master."""
-    from models.churn import (
-        ChurnModel,
-        bgnbd_p_no_purchase,
-        classification_metrics,
-        cross_validate,
-        transaction_features,
-    )
+    from models.bgnbd import bgnbd_p_no_purchase
+    from models.churn import ChurnModel, classification_metrics, cross_validate, transaction_features
     from models.churn_blend import BlendedChurnModel
     from models.clv import PurchaseModel, rfm_summary
     from models.datasets import load_cdnow

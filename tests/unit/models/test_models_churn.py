@@ -6,13 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.churn import (
-    ChurnModel,
-    bgnbd_p_no_purchase,
-    classification_metrics,
-    engagement_features,
-    transaction_features,
-)
+from models.bgnbd import bgnbd_p_no_purchase
+from models.churn import ChurnModel, classification_metrics, engagement_features, transaction_features
 from models.clv import rfm_summary
 from models.datasets import load_cdnow
 
