@@ -49,16 +49,20 @@ class KpiView:
 
     label: str
     amount: Callable[[float], str]
-    money: bool
     mix: str
     rate: str
 
+    @property
+    def unit(self) -> str:
+        """The prefix of an axis or hover value: pounds for money KPIs."""
+        return "£" if self.amount is fmt.money else ""
+
 
 KPI_VIEWS: dict[str, KpiView] = {
-    "revenue": KpiView("Revenue", fmt.money, True, "number of orders", "value per order"),
-    "orders": KpiView("Orders", fmt.count, False, "customers ordering", "orders per customer"),
+    "revenue": KpiView("Revenue", fmt.money, "number of orders", "value per order"),
+    "orders": KpiView("Orders", fmt.count, "customers ordering", "orders per customer"),
     "average_order_value": KpiView(
-        "Average order value", fmt.money, True, "share of orders", "the member's own order value"
+        "Average order value", fmt.money, "share of orders", "the member's own order value"
     ),
 }
 KPI_LABELS = {kpi: view.label for kpi, view in KPI_VIEWS.items()}
@@ -120,7 +124,8 @@ def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figu
     view = kpi_view(rows)
     ranked = sorted(rows, key=lambda r: r["rank"], reverse=True)
     members = [str(r["member"]) for r in ranked]
-    unit, digits = ("£", ",.0f") if view.money else ("", ",.1f")
+    unit = view.unit
+    digits = ",.0f" if unit else ",.1f"
     fig = go.Figure(
         go.Bar(
             x=[r["contribution"] for r in ranked],

@@ -37,31 +37,30 @@ MAD_SCALE = 1.4826  # MAD of a normal distribution times this is its standard de
 class Kpi:
     """A KPI the drivers explain: per member value = volume x rate (`ratio`: the KPI is Σ value / Σ volume)."""
 
-    name: str
     label: str
     value: str  # the cell column the KPI sums: revenue or orders
     volume: str  # what the value is counted over: orders or customers
+    mix_words: tuple[str, str]  # (pulled down, pushed up)
+    rate_words: tuple[str, str]
     ratio: bool = False
     unit: str = ""
-    mix_words: tuple[str, str] = ("less volume", "more volume")  # (pulled down, pushed up)
-    rate_words: tuple[str, str] = ("a lower rate", "a higher rate")
     dimensions: tuple[str, ...] = DIMENSIONS
 
 
 KPIS: dict[str, Kpi] = {
     "revenue": Kpi(
-        "revenue", "revenue", "revenue", "orders", unit="£",
+        "revenue", "revenue", "orders", unit="£",
         mix_words=("fewer orders", "more orders"),
         rate_words=("lower value per order", "higher value per order"),
     ),
     "orders": Kpi(
-        "orders", "orders", "orders", "customers",
+        "orders", "orders", "customers",
         mix_words=("fewer customers ordering", "more customers ordering"),
         rate_words=("fewer orders per customer", "more orders per customer"),
         dimensions=ORDER_DIMENSIONS,
     ),
     "average_order_value": Kpi(
-        "average_order_value", "average order value", "revenue", "orders", ratio=True, unit="£",
+        "average order value", "revenue", "orders", ratio=True, unit="£",
         mix_words=("the mix of orders", "the mix of orders"),
         rate_words=("lower value per order", "higher value per order"),
         dimensions=ORDER_DIMENSIONS,
@@ -379,37 +378,37 @@ def anomaly_flags(
     if kind == "count":
         return _count_flags(y, season, window, threshold)
     if kind == "level":
-        move = y.diff()
-        lagged = pd.concat([move.shift(season * k) for k in range(1, window + 1)], axis=1)
-        expected = y.shift(1) + lagged.median(axis=1, skipna=False)
+        expected = y.shift(1) + _same_season(y.diff(), season, window).median(axis=1, skipna=False)
         relative = y - expected
     else:
-        lagged = pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
-        expected = lagged.median(axis=1, skipna=False)
+        expected = _same_season(y, season, window).median(axis=1, skipna=False)
         level = y.shift(1).rolling(span).mean()
         relative = (y - expected) / expected.clip(lower=0.1 * level).where(level > 0)
     past = relative.shift(1).rolling(span)
     centre = past.median()
     scale = past.apply(_mad, raw=True) * MAD_SCALE
     z = (relative - centre) / scale.where(scale > 0)
-    return _flag_frame(series, y, expected, z, threshold)
+    return _flag_frame(y, expected, z, threshold)
+
+
+def _same_season(y: pd.Series, season: int, window: int) -> pd.DataFrame:
+    """The same season position in each of the last `window` seasons, one column per season back."""
+    return pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
 
 
 def _count_flags(y: pd.Series, season: int, window: int, threshold: float) -> pd.DataFrame:
     from scipy.stats import norm, poisson
 
-    lagged = pd.concat([y.shift(season * k) for k in range(1, window + 1)], axis=1)
+    lagged = _same_season(y, season, window)
     rate = (lagged.sum(axis=1, min_count=window) + 0.5) / window
     above = norm.isf(np.clip(poisson.sf(y - 1.0, rate), 1e-300, 1.0))  # from P(X >= actual)
     below = -norm.isf(np.clip(poisson.cdf(y, rate), 1e-300, 1.0))  # from P(X <= actual)
     z = pd.Series(np.where(y >= rate, np.maximum(above, 0.0), np.minimum(below, 0.0)), index=y.index)
     z.iloc[: 2 * season * window] = np.nan  # the same warm-up as the other kinds
-    return _flag_frame(y, y, lagged.median(axis=1, skipna=False), z, threshold)
+    return _flag_frame(y, lagged.median(axis=1, skipna=False), z, threshold)
 
 
-def _flag_frame(
-    series: pd.Series, y: pd.Series, expected: pd.Series, z: pd.Series, threshold: float
-) -> pd.DataFrame:
+def _flag_frame(y: pd.Series, expected: pd.Series, z: pd.Series, threshold: float) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "actual": y,
@@ -418,5 +417,5 @@ def _flag_frame(
             "robust_z": z,
             "anomaly": z.abs() > threshold,
         },
-        index=series.index,
+        index=y.index,
     )
