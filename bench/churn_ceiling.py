@@ -52,7 +52,11 @@ def unpack(vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def joint(vector: np.ndarray, k: int, x: np.ndarray, t: np.ndarray, T: np.ndarray) -> np.ndarray:
     """log(weight_k) + segment log-likelihood, one row per segment."""
     params, weights = unpack(vector, k)
-    return np.stack([np.log(weights[j]) + bgnbd_log_likelihood(*params[j], x, t, T) for j in range(k)])
+    rows = [
+        np.log(w) + bgnbd_log_likelihood(float(r), float(alpha), float(a), float(b), x, t, T)
+        for w, (r, alpha, a, b) in zip(weights, params, strict=True)
+    ]
+    return np.stack(rows)
 
 
 def fit_mixture(k: int, x: np.ndarray, t: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, float]:
@@ -105,7 +109,8 @@ def simulate(
 
 def learner_features(x: np.ndarray, t: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Frequency, recency time, T, time since last purchase and rate: the timing summary a learner sees."""
-    return np.c_[x, t, T, T - t, x / T]
+    out: np.ndarray = np.c_[x, t, T, T - t, x / T]
+    return out
 
 
 def xgboost_oof(features: np.ndarray, churned: np.ndarray) -> np.ndarray:
