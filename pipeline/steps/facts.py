@@ -1,0 +1,237 @@
+"""Facts: sales lines, payments, interactions and campaign days, keyed to golden customers and dimensions.
+
+Facts are keyed by their source's natural key, so rebuilding them from the same staging gives the same
+rows. Facts whose customer record was rejected are kept in ``stg_reject`` (rule ``unknown_customer``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.steps.keys import date_key, stable_keys
+from warehouse.engine import insert_rows
+from warehouse.frames import read_frame
+from warehouse.schema import (
+    dim_campaign,
+    dim_date,
+    fact_campaign_daily,
+    fact_interaction,
+    fact_payment,
+    fact_sales_line,
+    stg_campaign_daily,
+    stg_payment,
+    stg_reject,
+)
+
+#: Every fact table, in an order they can be emptied in.
+FACTS = (fact_sales_line, fact_payment, fact_interaction, fact_campaign_daily)
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """Surrogate keys the facts point at, by natural key."""
+
+    products: dict[tuple[Any, ...], int]
+    reps: dict[tuple[Any, ...], int]
+    channels: dict[tuple[Any, ...], int]
+    customer_rep: dict[int, int | None]
+
+
+def build_facts(
+    conn: Connection,
+    lines: pl.DataFrame,
+    interactions: pl.DataFrame,
+    campaigns: pl.DataFrame,
+    xref: pl.DataFrame,
+    dims: Dimensions,
+    today: dt.date,
+) -> dict[tuple[str, str], int]:
+    """Fill the fact tables (emptied first by the caller, before the dimensions they point at); returns
+    the rows written per (staging table, fact table)."""
+    conn.execute(stg_reject.delete().where(stg_reject.c.rule == "unknown_customer"))
+    payments = read_frame(conn, sa.select(stg_payment))
+    daily = read_frame(conn, sa.select(stg_campaign_daily))
+    _fill_dates(conn, _dates(lines, interactions, payments, daily, today))
+    return {
+        ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims),
+        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref),
+        ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
+        ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, campaigns, daily, dims.channels),
+    }
+
+
+def with_customer(frame: pl.DataFrame, xref: pl.DataFrame, source_col: str = "source") -> pl.DataFrame:
+    """``frame`` with the golden ``customer_key`` of its customer record (null when that record is unknown)."""
+    keys = xref.rename({"source": source_col, "source_key": "customer_source_key"})
+    if frame.height == 0:
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("customer_key"))
+    return frame.join(keys, on=[source_col, "customer_source_key"], how="left")
+
+
+def _dates(
+    lines: pl.DataFrame,
+    interactions: pl.DataFrame,
+    payments: pl.DataFrame,
+    daily: pl.DataFrame,
+    today: dt.date,
+) -> list[dt.date]:
+    """Every day from the earliest fact to the latest (or today), so period sums have no gaps."""
+    seen: list[dt.date] = [today]
+    for col in (lines["txn_date"], payments["txn_date"], daily["day"]):
+        seen.extend(d for d in (col.min(), col.max()) if isinstance(d, dt.date))
+    for value in (interactions["occurred_at"].min(), interactions["occurred_at"].max()):
+        if isinstance(value, dt.datetime):
+            seen.append(value.date())
+    first, last = min(seen), max(seen)
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _fill_dates(conn: Connection, days: list[dt.date]) -> None:
+    existing = set(conn.execute(sa.select(dim_date.c.day)).scalars())
+    insert_rows(
+        conn,
+        dim_date,
+        (
+            {
+                "date_key": date_key(d),
+                "day": d,
+                "year": d.year,
+                "quarter": (d.month - 1) // 3 + 1,
+                "month": d.month,
+                "iso_week": d.isocalendar().week,
+                "day_of_week": d.isoweekday(),
+                "week_start": d - dt.timedelta(days=d.weekday()),
+                "month_start": d.replace(day=1),
+                "is_weekend": d.weekday() >= 5,
+            }
+            for d in days
+            if d not in existing
+        ),
+    )
+
+
+def _reject_orphans(conn: Connection, orphans: pl.DataFrame, entity: str, key_cols: Sequence[str]) -> None:
+    insert_rows(
+        conn,
+        stg_reject,
+        (
+            {
+                "source": o["source"],
+                "entity": entity,
+                "record_key": "/".join(str(o[c]) for c in key_cols),
+                "rule": "unknown_customer",
+                "field": "customer_source_key",
+                "message": f"customer record {o['customer_source_key']!r} is not a staged customer (missing or rejected)",
+                "land_id": o["land_id"],
+                "batch_id": o["batch_id"],
+            }
+            for o in orphans.unique(subset=["source", *key_cols]).iter_rows(named=True)
+        ),
+    )
+
+
+def _sales_facts(conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims: Dimensions) -> int:
+    joined = with_customer(lines, xref)
+    _reject_orphans(
+        conn, joined.filter(pl.col("customer_key").is_null()), "SalesLine", ["doc_type", "doc_key", "line_no"]
+    )
+    rows = (
+        {
+            "source": r["source"],
+            "doc_type": r["doc_type"],
+            "doc_key": r["doc_key"],
+            "line_no": r["line_no"],
+            "date_key": date_key(r["txn_date"]),
+            "customer_key": r["customer_key"],
+            "product_key": dims.products.get((r["source"], r["product_source_key"])),
+            "rep_key": dims.reps.get((r["sales_rep"],)) or dims.customer_rep.get(r["customer_key"]),
+            "channel_key": dims.channels.get((r["channel"],)),
+            "quantity": r["quantity"],
+            "unit_price": r["unit_price"],
+            "amount": r["amount"],
+        }
+        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+    )
+    return insert_rows(conn, fact_sales_line, rows)
+
+
+def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -> int:
+    joined = with_customer(staged, xref)
+    _reject_orphans(conn, joined.filter(pl.col("customer_key").is_null()), "Payment", ["source_key"])
+    rows = (
+        {
+            "source": r["source"],
+            "source_key": r["source_key"],
+            "date_key": date_key(r["txn_date"]),
+            "customer_key": r["customer_key"],
+            "amount": r["amount"],
+            "method": r["method"],
+        }
+        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+    )
+    return insert_rows(conn, fact_payment, rows)
+
+
+def _interaction_facts(
+    conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame, channels: dict[tuple[Any, ...], int]
+) -> int:
+    joined = with_customer(staged, xref, source_col="customer_source")
+    _reject_orphans(conn, joined.filter(pl.col("customer_key").is_null()), "Interaction", ["source_key"])
+    rows = (
+        {
+            "source": r["source"],
+            "source_key": r["source_key"],
+            "date_key": date_key(r["occurred_at"].date()),
+            "occurred_at": r["occurred_at"],
+            "customer_key": r["customer_key"],
+            "kind": r["kind"],
+            "channel_key": channels.get((r["channel"],)),
+            "text": r["text"],
+            "likes": r["likes"],
+            "comments": r["comments"],
+        }
+        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+    )
+    return insert_rows(conn, fact_interaction, rows)
+
+
+def _campaign_facts(
+    conn: Connection, campaigns: pl.DataFrame, daily: pl.DataFrame, channels: dict[tuple[Any, ...], int]
+) -> int:
+    rows = [
+        {
+            "source": c["source"],
+            "source_key": c["source_key"],
+            "name": c["name"],
+            "channel_key": channels[(c["channel"],)],
+            "start_date": c["start_date"],
+            "end_date": c["end_date"],
+            "budget": c["budget"],
+        }
+        for c in campaigns.iter_rows(named=True)
+    ]
+    keys = stable_keys(conn, dim_campaign, "campaign_key", ["source", "source_key"], rows, insert_new=False)
+    conn.execute(dim_campaign.delete())
+    insert_rows(
+        conn, dim_campaign, ({**r, "campaign_key": keys[(r["source"], r["source_key"])]} for r in rows)
+    )
+    facts = (
+        {
+            "campaign_key": keys[(d["source"], d["campaign_source_key"])],
+            "date_key": date_key(d["day"]),
+            "spend": d["spend"],
+            "impressions": d["impressions"],
+            "clicks": d["clicks"],
+            "conversions": d["conversions"],
+        }
+        for d in daily.iter_rows(named=True)
+        if (d["source"], d["campaign_source_key"]) in keys
+    )
+    return insert_rows(conn, fact_campaign_daily, facts)
