@@ -27,6 +27,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 import api
 from components import ids
+from components.access import current_portal_user
 from components.context import Portal, install
 from components.login_form import login_form
 from components.shell import navbar
@@ -82,13 +83,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _current() -> users.PortalUser | None:
-    return current_user.user if current_user.is_authenticated else None
-
-
 def _serve_layout() -> Any:
     """The shell for a signed-in user; just the sign-in form for anyone else."""
-    user = _current()
+    user = current_portal_user()
     if user is None:
         errors = get_flashed_messages(category_filter=[LOGIN_ERROR])
         return login_form(str(errors[0]) if errors else None)
@@ -146,7 +143,7 @@ def _add_login(server: Flask, warehouse: Warehouse) -> None:
 
     @server.get("/logout")
     def logout() -> ResponseReturnValue:
-        user = _current()
+        user = current_portal_user()
         if user is not None:
             users.record_audit(warehouse, user.username, "logout", "app_user")
         logout_user()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from warehouse.users import STEWARD_ROLES
+from warehouse.users import STEWARD_ROLES, PortalUser
 
 PAGE_ROLES: dict[str, frozenset[str]] = {
+    "/actions": frozenset({"sales_rep", "manager", "marketing", "analyst", "admin"}),
     "/analytics": frozenset({"analyst", "manager", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},
@@ -24,6 +25,13 @@ def may_open(role: str | None, path: str) -> bool:
 
 def current_role() -> str | None:
     """The signed-in user's role in the current request, ``None`` when nobody is signed in."""
+    user = current_portal_user()
+    return None if user is None else user.role
+
+
+def current_portal_user() -> PortalUser | None:
+    """The signed-in user of the current request, ``None`` when nobody is signed in."""
     if not current_user.is_authenticated:
         return None
-    return str(current_user.user.role)
+    user: PortalUser = current_user.user
+    return user

@@ -6,8 +6,6 @@ Rows are the dicts returned by :mod:`warehouse.analytics_queries`; every builder
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -345,18 +343,3 @@ def price_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
         ],
         id=table_id,
     )
-
-
-def csv_download(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], filename: str) -> dict[str, Any]:
-    """What a ``dcc.Download`` needs to save ``rows`` as the CSV file ``filename``."""
-    return {"content": csv_text(rows, columns), "filename": filename, "type": "text/csv", "base64": False}
-
-
-def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """``rows`` as CSV with a header line, in ``columns`` order (dates ISO, missing values empty)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else str(r[c]) for c in columns])
-    return out.getvalue()

@@ -57,12 +57,12 @@ def table_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         item["last_purchase"] = last.isoformat() if isinstance(last, dt.date) else last
         item["status"] = "Active" if row.get("is_active") else "Lapsed"
         item["id"] = row.get("customer_key")
-        item["name"] = _profile_link(str(item.get("name") or ""), row.get("customer_key"))
+        item["name"] = profile_link(str(item.get("name") or ""), row.get("customer_key"))
         out.append(item)
     return out
 
 
-def _profile_link(name: str, customer_key: Any) -> str:
+def profile_link(name: str, customer_key: Any) -> str:
     """Markdown link to ``/customer/<key>``, with the name's markdown characters escaped."""
     text = "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|<>" else c for c in name)
     return f"[{text}](/customer/{customer_key})" if customer_key is not None else text

@@ -77,3 +77,21 @@ QUALITY_SUMMARY = "quality-summary"
 QUALITY_PROFILES = "quality-profiles"
 QUALITY_REJECTS = "quality-rejects"
 QUALITY_DENIED = "quality-denied"
+
+# actions (next best actions and prospects)
+ACTIONS_DENIED = "actions-denied"
+ACTIONS_SCOPE = "actions-scope"  # who the page is for: "Your customers" or the rep picker
+ACTIONS_REP = "actions-rep"
+ACTIONS_FILTER = "actions-filter"
+ACTIONS_SUMMARY = "actions-summary"
+ACTIONS_TABLE = "actions-table"
+ACTIONS_COUNT = "actions-count"
+ACTIONS_LIST = "actions-list"  # the phone layout of the table
+ACTIONS_PREVIOUS = "actions-previous"  # the list's pager
+ACTIONS_NEXT = "actions-next"
+ACTIONS_CSV = "actions-csv"
+ACTIONS_DOWNLOAD = "actions-download"
+ACTIONS_PROSPECTS = "actions-prospects"
+
+# customer 360
+CUSTOMER_OUTLOOK = "customer-outlook"

@@ -14,6 +14,7 @@ BRAND = "Miracle Customer 360"
 NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Overview", "/"),
     ("Customers", "/customers"),
+    ("Actions", "/actions"),
     ("Analytics", "/analytics"),
     ("Review", "/review"),
     ("Quality", "/quality"),

@@ -24,6 +24,7 @@ from components import ids
 from components.access import current_role, may_open
 from components.charts import GRAPH_CONFIG, empty_figure
 from components.context import current_portal
+from components.controls import csv_button, csv_download, picker, section
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
 
@@ -39,38 +40,6 @@ DEFAULT_BASELINE: marts.Baseline = "previous_week"
 TOP_DRIVERS = 10
 ANOMALY_DAYS = 30
 UNREADABLE = "The warehouse could not be read; try again shortly."
-
-
-def _section(title: str, body: Any, *, actions: Any = None, class_name: str = "") -> dbc.Card:
-    header = dbc.CardHeader(
-        html.Div(
-            [html.H2(title, className="section-title mb-0"), actions],
-            className="d-flex flex-wrap align-items-center justify-content-between gap-2",
-        )
-    )
-    return dbc.Card([header, dbc.CardBody(body)], className=f"analytics-card mb-3 {class_name}")
-
-
-def _picker(picker_id: str, options: dict[str, str], value: str) -> dbc.RadioItems:
-    return dbc.RadioItems(
-        id=picker_id,
-        options=[{"label": label, "value": key} for key, label in options.items()],
-        value=value,
-        inline=True,
-        class_name="btn-group flex-wrap period-picker",
-        input_class_name="btn-check",
-        label_class_name="btn btn-outline-primary btn-sm",
-        label_checked_class_name="active",
-    )
-
-
-def _csv_button(button_id: str, download_id: str, label: str) -> html.Div:
-    return html.Div(
-        [
-            dbc.Button(label, id=button_id, color="secondary", outline=True, size="sm", n_clicks=0),
-            dcc.Download(id=download_id),
-        ]
-    )
 
 
 def _graph(graph_id: str) -> dcc.Loading:
@@ -91,22 +60,22 @@ def layout(**_kwargs: Any) -> dbc.Container:
             ),
             fluid=True,
         )
-    dimensions = _picker(ids.ANALYTICS_DIMENSION, why.DIMENSION_LABELS, DEFAULT_DIMENSION)
+    dimensions = picker(ids.ANALYTICS_DIMENSION, why.DIMENSION_LABELS, DEFAULT_DIMENSION)
     baselines = {
         "previous_week": "Week vs last week",
         "mean_4_weeks": "Week vs 4-week mean",
         "previous_4_weeks": "4 weeks vs the 4 before",
     }
-    drivers = _section(
+    drivers = section(
         "Why did it change?",
         [
-            _picker(ids.ANALYTICS_KPI, why.KPI_LABELS, DEFAULT_KPI),
+            picker(ids.ANALYTICS_KPI, why.KPI_LABELS, DEFAULT_KPI),
             html.P(id=ids.ANALYTICS_DRIVER_SENTENCE, className="driver-sentence mt-2"),
             dbc.Row(
                 [
                     dbc.Col(dimensions, xs=12, lg=True, className="mb-2"),
                     dbc.Col(
-                        _picker(ids.ANALYTICS_BASELINE, baselines, DEFAULT_BASELINE),
+                        picker(ids.ANALYTICS_BASELINE, baselines, DEFAULT_BASELINE),
                         xs=12,
                         lg="auto",
                         className="mb-2",
@@ -116,16 +85,16 @@ def layout(**_kwargs: Any) -> dbc.Container:
             ),
             _graph(ids.ANALYTICS_DRIVER_GRAPH),
         ],
-        actions=_csv_button(ids.ANALYTICS_DRIVERS_CSV, ids.ANALYTICS_DRIVERS_DOWNLOAD, "Drivers CSV"),
+        actions=csv_button(ids.ANALYTICS_DRIVERS_CSV, ids.ANALYTICS_DRIVERS_DOWNLOAD, "Drivers CSV"),
     )
-    budget = _section(
+    budget = section(
         "Budget reallocation",
         [
             html.P(id=ids.ANALYTICS_BUDGET_SUMMARY, className="mb-1"),
             html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
             html.Div(id=ids.ANALYTICS_BUDGET),
         ],
-        actions=_csv_button(ids.ANALYTICS_BUDGET_CSV, ids.ANALYTICS_BUDGET_DOWNLOAD, "Budget CSV"),
+        actions=csv_button(ids.ANALYTICS_BUDGET_CSV, ids.ANALYTICS_BUDGET_DOWNLOAD, "Budget CSV"),
     )
     return dbc.Container(
         [
@@ -140,10 +109,10 @@ def layout(**_kwargs: Any) -> dbc.Container:
             dbc.Row(
                 [
                     dbc.Col(
-                        _section("Growth", html.Div(id=ids.ANALYTICS_GROWTH)), xs=12, xl=6, className="d-flex"
+                        section("Growth", html.Div(id=ids.ANALYTICS_GROWTH)), xs=12, xl=6, className="d-flex"
                     ),
                     dbc.Col(
-                        _section(
+                        section(
                             f"Unusual days (last {ANOMALY_DAYS} days)", html.Div(id=ids.ANALYTICS_ANOMALIES)
                         ),
                         xs=12,
@@ -152,7 +121,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                     ),
                 ]
             ),
-            _section(
+            section(
                 "RFM segments",
                 dbc.Row(
                     [
@@ -162,7 +131,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                 ),
             ),
             budget,
-            _section("Price guidance", html.Div(id=ids.ANALYTICS_PRICE)),
+            section("Price guidance", html.Div(id=ids.ANALYTICS_PRICE)),
         ],
         fluid=True,
         className="analytics-page",
@@ -269,7 +238,7 @@ def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dic
     rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS, kpi=measure)
     start = rows[0]["period_start"] if rows else None
     name = f"{measure.replace('_', '-')}-drivers-{start or 'none'}-{base}.csv"
-    return view.csv_download(rows, why.DRIVER_CSV_COLUMNS, name)
+    return csv_download(rows, why.DRIVER_CSV_COLUMNS, name)
 
 
 @callback(
@@ -282,4 +251,4 @@ def download_budget(_clicks: int) -> dict[str, Any]:
     _guard()
     warehouse = current_portal().warehouse
     rows = marts.budget_allocation(warehouse, "channel") + marts.budget_allocation(warehouse, "campaign")
-    return view.csv_download(rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv")
+    return csv_download(rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv")

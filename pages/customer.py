@@ -1,5 +1,5 @@
 """Customer 360 (``/customer/<key>``): the golden record with each value's source and rule, the source
-records behind it, its identity history and headline figures."""
+records behind it, its identity history, headline figures, and its scores with the next best action."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import dash_bootstrap_components as dbc
 import sqlalchemy as sa
 from dash import html
 
+from components.actions import outlook_card
 from components.context import current_portal
 from components.profile import golden_record_table, history_list, source_records_table, summary_cards
+from warehouse.action_queries import customer_score
 from warehouse.engine import WarehouseError
 from warehouse.profile import customer_profile
 from warehouse.schema import mart_customer_kpi
@@ -40,6 +42,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
         kpis = warehouse.rows(
             sa.select(mart_customer_kpi).where(mart_customer_kpi.c.customer_key == int(customer_key))
         )
+        score = customer_score(warehouse, int(customer_key))
     except WarehouseError:
         logger.exception("customer %s: profile could not be read", customer_key)
         return dbc.Container(
@@ -58,6 +61,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
                 className="text-muted",
             ),
             summary_cards(customer, kpis[0] if kpis else None),
+            outlook_card(score),
             _card(
                 "Golden record", golden_record_table(customer | {"sales_rep": sales_rep}, profile.provenance)
             ),

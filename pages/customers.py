@@ -12,8 +12,8 @@ from dash.dash_table.DataTable import DataTable
 
 from components import format as fmt
 from components import ids
-from components.charts import FONT
 from components.context import current_portal
+from components.controls import paged_table
 from components.customers_table import table_columns, table_rows
 from warehouse.engine import WarehouseError
 from warehouse.queries import CustomerSort, page_count, search_customers
@@ -29,22 +29,13 @@ SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where th
 
 
 def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
-    table = DataTable(
-        id=ids.CUSTOMERS_TABLE,
-        columns=table_columns(),
-        data=[],
-        page_action="custom",
-        page_current=0,
-        page_size=PAGE_SIZE,
-        page_count=1,
+    table = paged_table(
+        ids.CUSTOMERS_TABLE,
+        table_columns(),
+        PAGE_SIZE,
         sort_action="custom",
         sort_mode="single",
         sort_by=DEFAULT_SORT,
-        style_as_list_view=True,
-        style_table={"overflowX": "auto"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f3f2f1", "borderBottom": "2px solid #c8c6c4"},
-        style_cell={"fontFamily": FONT, "fontSize": "0.875rem", "padding": "6px 10px", "textAlign": "left"},
-        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
         style_data_conditional=[
             {"if": {"filter_query": '{status} = "Lapsed"', "column_id": "status"}, "color": "#a4262c"}
         ],

@@ -18,6 +18,7 @@ from dash import Input, Output, callback, dcc, html
 from components import ids
 from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, revenue_trend_figure
 from components.context import current_portal
+from components.controls import picker
 from components.kpi_cards import kpi_columns
 from warehouse.engine import WarehouseError
 from warehouse.queries import daily_revenue, kpi_summary, sales_by
@@ -32,16 +33,7 @@ DEFAULT_PERIOD = "90"
 
 
 def layout(**_kwargs: Any) -> dbc.Container:
-    period = dbc.RadioItems(
-        id=ids.OVERVIEW_PERIOD,
-        options=[{"label": label, "value": value} for value, label in PERIODS.items()],
-        value=DEFAULT_PERIOD,
-        inline=True,
-        class_name="btn-group period-picker",
-        input_class_name="btn-check",
-        label_class_name="btn btn-outline-primary btn-sm",
-        label_checked_class_name="active",
-    )
+    period = picker(ids.OVERVIEW_PERIOD, PERIODS, DEFAULT_PERIOD)
     return dbc.Container(
         [
             dbc.Row(

@@ -9,9 +9,14 @@ timeout on ``RemoteConnection`` avoids it. selenium 4.2 (the newest dash[testing
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 
+import pytest
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.remote.remote_connection import RemoteConnection
+
+from tests.e2e.browser import build_demo_warehouse
+from warehouse.engine import Warehouse
 
 CHROME_FLAGS = (
     "--headless=new",
@@ -36,3 +41,11 @@ def pytest_setup_options() -> Options:
     if shutil.which(REAL_CHROMIUM):
         options.binary_location = REAL_CHROMIUM
     return options
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """The small demo warehouse of `tests.e2e.browser`, built once per test process."""
+    warehouse = build_demo_warehouse(tmp_path_factory.mktemp("browser-demo"))
+    yield warehouse
+    warehouse.engine.dispose()

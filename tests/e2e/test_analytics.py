@@ -1,8 +1,5 @@
-"""The Analytics page in a real browser, on a small demo warehouse built by the pipeline.
-
-150 demo customers (seed 7, North West's orders cut by 30% in the last week) through the whole batch
-(20–60 s on 2 shared cores depending on their load, most of it generating the files and training the
-scoring models; the browser part takes 10–20 s). An analyst reads why revenue changed, the growth and
+"""The Analytics page in a real browser, on the small demo warehouse of `tests.e2e.browser` (built by the
+pipeline; the browser part takes 10–20 s). An analyst reads why revenue changed, the growth and
 budget tables, switches the driver dimension and looks at the page on a phone; a sales rep gets
 neither the navbar entry nor the page.
 """
@@ -11,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,42 +17,11 @@ from app import create_app
 from components import analytics as view
 from components import drivers as why
 from components import ids
-from pipeline.config import load_sources
-from pipeline.runner import run_batch
-from settings import get_settings
+from tests.e2e.browser import sign_in
 from tests.e2e.test_portal import _screenshot, _viewport
-from tests.integration.pipeline.conftest import fixed_clock, generate_demo
-from tests.unit.portal.portal_data import PASSWORD, portal_settings
+from tests.unit.portal.portal_data import portal_settings
 from warehouse import analytics_queries as marts
-from warehouse import users
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
-
-CUSTOMERS = 150
-
-
-@pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    root = tmp_path_factory.mktemp("analytics-demo")
-    sources = generate_demo(root / "demo", CUSTOMERS, "--plant-drop", "North West:2026-11-21:0.30")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("C360_VAR_DIR", str(root / "var"))
-        patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
-        get_settings.cache_clear()
-        warehouse = Warehouse.from_url(get_settings().warehouse_url)
-        upgrade(warehouse)
-        assert "analytics" in run_batch(warehouse, load_sources(sources), clock=fixed_clock).steps_run
-    get_settings.cache_clear()
-    users.ensure_demo_users(warehouse, PASSWORD)
-    yield warehouse
-    warehouse.engine.dispose()
-
-
-def _sign_in(dash_duo, username: str) -> None:
-    dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}").send_keys(username)
-    dash_duo.find_element(f"#{ids.LOGIN_PASSWORD}").send_keys(PASSWORD)
-    dash_duo.find_element(f"#{ids.LOGIN_SUBMIT}").click()
-    dash_duo.wait_for_element(f"#{ids.NAVBAR_USER}", timeout=15)
 
 
 def _graph_members(dash_duo) -> list[str]:
@@ -80,7 +45,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
 
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
     _viewport(dash_duo, 1440, 900, mobile=False)
-    _sign_in(dash_duo, "analyst")
+    sign_in(dash_duo, "analyst")
     dash_duo.find_element("a.nav-link[href='/analytics']").click()
 
     # Why did revenue change: the sentence for the region drivers against last week, and its chart.
@@ -150,7 +115,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
 
     # A sales rep: no navbar entry, and the page itself says who it is for.
     dash_duo.driver.get(dash_duo.server_url + "/logout")
-    _sign_in(dash_duo, "sales_rep")
+    sign_in(dash_duo, "sales_rep")
     assert not dash_duo.find_elements("a.nav-link[href='/analytics']")
     dash_duo.driver.get(dash_duo.server_url + "/analytics")
     dash_duo.wait_for_text_to_equal(

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from components import ids
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, portal_settings
+from tests.e2e.browser import sign_in
+from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import customer_xref, identity_review, stg_customer
 
@@ -62,13 +63,6 @@ def _seed(warehouse: Warehouse) -> None:
         )
 
 
-def _sign_in(dash_duo, username: str) -> None:
-    dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}").send_keys(username)
-    dash_duo.find_element(f"#{ids.LOGIN_PASSWORD}").send_keys(PASSWORD)
-    dash_duo.find_element(f"#{ids.LOGIN_SUBMIT}").click()
-    dash_duo.wait_for_element(f"#{ids.NAVBAR_USER}", timeout=15)
-
-
 @pytest.mark.browser
 def test_a_steward_accepts_a_pair_and_a_manager_cannot_review(dash_duo, tmp_path: Path) -> None:
     warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
@@ -76,7 +70,7 @@ def test_a_steward_accepts_a_pair_and_a_manager_cannot_review(dash_duo, tmp_path
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), warehouse))
     dash_duo.driver.set_window_size(1440, 1000)
 
-    _sign_in(dash_duo, "data_steward")
+    sign_in(dash_duo, "data_steward")
     dash_duo.find_element("a.nav-link[href='/review']").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.REVIEW_COUNT}", "2 pairs wait for review", timeout=15)
     cards = dash_duo.find_elements(".review-card")
@@ -103,7 +97,7 @@ def test_a_steward_accepts_a_pair_and_a_manager_cannot_review(dash_duo, tmp_path
 
     # A manager: no Review link, and the page itself refuses.
     dash_duo.driver.get(dash_duo.server_url + "/logout")
-    _sign_in(dash_duo, "manager")
+    sign_in(dash_duo, "manager")
     assert not dash_duo.driver.find_elements_by_css_selector("a.nav-link[href='/review']")
     dash_duo.driver.get(dash_duo.server_url + "/review")
     dash_duo.wait_for_contains_text(".portal-main", "Only data stewards", timeout=15)

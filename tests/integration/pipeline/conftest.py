@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from settings import get_settings
 from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
 from warehouse.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,6 +34,27 @@ def generate_demo(out: Path, customers: int, *extra: str) -> Path:
     cmd += ["--end", DEMO_END.isoformat(), "--out", str(out), *extra]
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, timeout=300)
     return out / "sources.toml"
+
+
+@contextmanager
+def demo_settings(root: Path) -> Iterator[Warehouse]:
+    """While open, settings point at a migrated SQLite warehouse and a model folder under ``root``.
+
+    The warehouse stays usable after the block (its pooled connections are closed on the way out).
+    """
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("C360_VAR_DIR", str(root / "var"))
+            patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
+            get_settings.cache_clear()
+            warehouse = Warehouse.from_url(get_settings().warehouse_url)
+            upgrade(warehouse)
+            try:
+                yield warehouse
+            finally:
+                warehouse.engine.dispose()
+    finally:
+        get_settings.cache_clear()  # the next caller reads the restored environment
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,9 @@ from models.descriptive import SEGMENT_RULES
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.steps import build_analytics
-from settings import get_settings
-from tests.integration.pipeline.conftest import fixed_clock, generate_demo, snapshot
+from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo, snapshot
 from warehouse import analytics_queries
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 
 DROP_REGION, DROP_WEEK = "South East", dt.date(2026, 11, 21)
 MARTS = [
@@ -39,16 +37,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     root = tmp_path_factory.mktemp("analytics")
     drop = f"{DROP_REGION}:{DROP_WEEK}:0.30"
     sources = generate_demo(root / "demo", 1000, "--seed", "10", "--plant-drop", drop)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("C360_VAR_DIR", str(root / "var"))
-        patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
-        get_settings.cache_clear()
-        wh = Warehouse.from_url(get_settings().warehouse_url)
-        upgrade(wh)
+    with demo_settings(root) as wh:
         assert "analytics" in run_batch(wh, load_sources(sources), clock=fixed_clock).steps_run
         yield wh
-        wh.engine.dispose()
-    get_settings.cache_clear()
 
 
 def _rows(warehouse: Warehouse, sql: str) -> list[dict[str, Any]]:

@@ -18,9 +18,8 @@ from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.scheduler import run_retrain_job
 from settings import Settings, get_settings
-from tests.integration.pipeline.conftest import fixed_clock, generate_demo, snapshot
+from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo, snapshot
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 
 MODELS = {"churn", "clv", "forecast", "lead_score", "upsell"}
 ORDER = ("churn", "clv", "lead_score", "forecast", "upsell")  # as scores name their versions
@@ -32,18 +31,10 @@ ALGORITHMS = {"churn": 2, "clv": 2, "lead_score": 2, "forecast": 1, "upsell": 1}
 def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Settings, Path]]:
     root = tmp_path_factory.mktemp("scoring")
     sources = generate_demo(root / "demo", 400)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("C360_VAR_DIR", str(root / "var"))
-        patch.setenv("C360_DATABASE_URL", f"sqlite:///{root / 'warehouse.db'}")
-        get_settings.cache_clear()
-        settings = get_settings()
-        warehouse = Warehouse.from_url(settings.warehouse_url)
-        upgrade(warehouse)
+    with demo_settings(root) as warehouse:
         outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
         assert outcome.steps_run[-3:] == ("marts", "analytics", "score")
-        yield warehouse, settings, sources
-        warehouse.engine.dispose()
-    get_settings.cache_clear()
+        yield warehouse, get_settings(), sources
 
 
 def _rows(warehouse: Warehouse, sql: str) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
-"""A small, hand-checkable warehouse for portal tests: 70 days of KPIs, sales marts and 30 customers.
+"""A small, hand-checkable warehouse for portal tests: 70 days of KPIs, sales marts, 30 customers with
+scores and 2 prospects.
 
 Revenue on day i (0 = 2025-01-01) is 1000 + 50 * i, so every KPI can be worked out by hand; "today"
-is 2025-03-12, a Wednesday (i = 70).
+is 2025-03-12, a Wednesday (i = 70). Customer n belongs to rep ``n % 2 + 1`` (Alice Brown for even n);
+its next best action is ``ACTIONS[n % 4]`` worth £10·n, except customer 30, who has none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from typing import Any
 from settings import Settings
 from warehouse import users
 from warehouse.engine import Warehouse, insert_rows
-from warehouse.schema import dim_customer, dim_sales_rep, mart_customer_kpi, mart_kpi_daily, mart_sales
+from warehouse.schema import (
+    dim_customer,
+    dim_sales_rep,
+    mart_customer_kpi,
+    mart_customer_score,
+    mart_kpi_daily,
+    mart_sales,
+)
 
 FIRST_DAY = dt.date(2025, 1, 1)
 TODAY = dt.date(2025, 3, 12)
@@ -21,6 +30,8 @@ PASSWORD = "correct horse battery"
 REGIONS = ("London", "North West", "Scotland")
 CITIES = ("Bristol", "Leeds", "London")
 REPS = ("Alice Brown", "Bob Singh")
+ACTIONS = ("retention_call", "upsell_offer", "re_engagement", "thank_you")
+SCORED_AT = dt.datetime(2025, 3, 12, 6, 30)
 
 
 def kpi_rows() -> list[dict[str, object]]:
@@ -107,16 +118,62 @@ def customer_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
                 "name": name,
                 "email": f"buyer{n:02d}@{'bristolbikes' if n == 29 else 'shop'}.example",
                 "city": city,
+                "rep_key": n % 2 + 1,
                 "is_customer": True,
+                "source_count": 1,
+            }
+        )
+    for n, (name, rep_key) in enumerate((("Prospect Plumbing", 1), ("Unowned Upholstery", None)), start=31):
+        dims.append(
+            {
+                "customer_key": n,
+                "name": name,
+                "city": "Leeds",
+                "rep_key": rep_key,
+                "is_customer": False,
                 "source_count": 1,
             }
         )
     return marts, dims
 
 
-def build_portal_warehouse(path: Path) -> Warehouse:
-    """Create the fixture warehouse in a SQLite file at ``path``, with the demo users (password PASSWORD)."""
-    warehouse = Warehouse.from_url(f"sqlite:///{path}")
+def score_rows() -> list[dict[str, object]]:
+    """Scores of every customer and prospect (see the module docstring)."""
+    rows: list[dict[str, object]] = []
+    for n in range(1, 31):
+        rows.append(
+            {
+                "customer_key": n,
+                "churn_probability": n / 40,
+                "clv_12m": 100.0 * n,
+                "expected_orders_12m": n / 10,
+                "upsell_propensity": 0.3,
+                "upsell_category": "Packaging",
+                "upsell_product": "Parcel Tape",
+                "next_best_action": ACTIONS[n % 4] if n < 30 else None,
+                "action_value": 10.0 * n if n < 30 else 0.0,
+                "scored_at": SCORED_AT,
+                "model_versions": "churn:2,clv:1",
+            }
+        )
+    for n, lead in ((31, 0.7), (32, 0.2)):
+        rows.append(
+            {
+                "customer_key": n,
+                "lead_score": lead,
+                "next_best_action": "nurture_lead",
+                "action_value": 1000.0 * lead,
+                "scored_at": SCORED_AT,
+                "model_versions": "lead_score:1",
+            }
+        )
+    return rows
+
+
+def build_portal_warehouse(where: Path | str) -> Warehouse:
+    """Create the fixture warehouse, with the demo users (password PASSWORD), in a SQLite file at a path
+    or in the empty database at a URL."""
+    warehouse = Warehouse.from_url(f"sqlite:///{where}" if isinstance(where, Path) else where)
     warehouse.create_all()
     marts, dims = customer_rows()
     with warehouse.begin() as conn:
@@ -125,6 +182,7 @@ def build_portal_warehouse(path: Path) -> Warehouse:
         insert_rows(conn, mart_sales, sales_rows())
         insert_rows(conn, dim_customer, dims)
         insert_rows(conn, mart_customer_kpi, marts)
+        insert_rows(conn, mart_customer_score, score_rows())
     users.ensure_demo_users(warehouse, PASSWORD)
     return warehouse
 
@@ -136,12 +194,32 @@ def portal_settings(var_dir: Path) -> Settings:
 
 def post_callback(client: Any, outputs: list[tuple[str, str]], trigger: tuple[str, str, Any]) -> Any:
     """Call a page callback the way the browser does: ``outputs`` as (id, property), one changed input."""
-    component, prop, value = trigger
+    return call_callback(client, outputs, [trigger])
+
+
+def call_callback(
+    client: Any,
+    outputs: list[tuple[str, str]],
+    inputs: list[tuple[str, str, Any]],
+    state: list[tuple[str, str, Any]] | None = None,
+    changed: str | None = None,
+) -> Any:
+    """Call a callback with every input (id, property, value) in the callback's order; ``changed`` is the
+    id of the input that changed (the first by default).
+
+    A single output is sent the way Dash sends it (not wrapped in a list).
+    """
+    component, prop, _value = next((i for i in inputs if i[0] == changed), inputs[0])
+    many = len(outputs) > 1
     body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": component, "property": prop, "value": value}],
+        "output": (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
+        if many
+        else f"{outputs[0][0]}.{outputs[0][1]}",
+        "outputs": [{"id": i, "property": p} for i, p in outputs]
+        if many
+        else {"id": outputs[0][0], "property": outputs[0][1]},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "changedPropIds": [f"{component}.{prop}"],
-        "state": [],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state or []],
     }
     return client.post("/_dash-update-component", json=body)

@@ -14,6 +14,7 @@ from components import analytics as view
 from components import drivers as why
 from components import ids
 from components.access import may_open
+from components.controls import csv_download, csv_text
 from components.shell import navbar
 from tests.unit.portal.portal_data import PASSWORD, post_callback
 from warehouse.users import PortalUser
@@ -201,7 +202,7 @@ def test_price_guidance_says_why_there_is_no_estimate() -> None:
 
 def test_csv_exports_have_a_header_and_iso_dates() -> None:
     rows = [driver(1, "North West", -110.5, -700)]
-    download = view.csv_download(rows, ("period_start", "member", "contribution", "share_of_change"), "d.csv")
+    download = csv_download(rows, ("period_start", "member", "contribution", "share_of_change"), "d.csv")
     assert download == {
         "content": "period_start,member,contribution,share_of_change\n2026-11-21,North West,-810.5,\n",
         "filename": "d.csv",
@@ -209,7 +210,7 @@ def test_csv_exports_have_a_header_and_iso_dates() -> None:
         "base64": False,
     }
     assert (
-        view.csv_text(budget_rows(), view.BUDGET_CSV_COLUMNS)
+        csv_text(budget_rows(), view.BUDGET_CSV_COLUMNS)
         .splitlines()[0]
         .startswith("level,name,channel,current_spend,recommended_spend")
     )
