@@ -32,7 +32,8 @@ NOT_SCORED = "Not scored yet — scores appear after the next pipeline run."
 _MONEY: DataTable.ColumnsFormat = {"locale": {"symbol": ["£", ""]}, "specifier": "$,.0f"}
 _PERCENT: DataTable.ColumnsFormat = {"specifier": ".0%"}
 CSV_COLUMNS = (
-    "customer_key", "name", "city", "segment", "rep", "next_best_action", "action_value", "reason",
+    "customer_key", "name", "city", "region", "segment", "rfm_segment", "m_score", "rep", "next_best_action",
+    "action_value", "reason",
     "churn_probability", "clv_12m", "expected_orders_12m", "lead_score", "upsell_propensity",
     "upsell_category", "upsell_product", "recency_days", "last_purchase", "scored_at",
 )  # fmt: skip

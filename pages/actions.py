@@ -1,9 +1,10 @@
-"""Actions (``/actions``): each customer's next best action ranked by expected value, and prospects by
-lead score.
+"""Actions (``/actions``): each customer's next best action ranked by expected value, prospects by lead
+score, and target lists by region, RFM segment and spend band.
 
 A sales rep sees the customers and prospects whose golden record names them; managers, marketing,
 analysts and administrators see everyone's and can pick one rep. Reads ``mart_customer_score`` (the
-pipeline's ``score`` step) through :mod:`warehouse.action_queries`. The current list exports as CSV.
+pipeline's ``score`` step) through :mod:`warehouse.action_queries`. The current list exports as CSV, so
+marketing can hand a target list to a campaign.
 """
 
 from __future__ import annotations
@@ -39,12 +40,21 @@ UNREADABLE = "The warehouse could not be read; try again shortly."
 UNLINKED = (
     "Your sign-in is not linked to a sales rep yet, so there are no customers to show; ask an administrator."
 )
+SPEND_LABELS = {
+    ALL: "Any spend",
+    "high": "High spend (top 40%)",
+    "middle": "Middle spend",
+    "low": "Low spend (bottom 40%)",
+}
+#: The pickers that narrow every list on the page, in the order callbacks receive them.
+SCOPE_INPUTS = (ids.ACTIONS_REP, ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND)
 
 
 class Scope:
-    """Whose customers the request may read: a rep's own, or (for other roles) the rep they picked."""
+    """What the request may read: a rep's own customers, or (for other roles) the rep they picked; and
+    the target segment picked (region, RFM segment, spend band). Anything unknown reads as "all"."""
 
-    def __init__(self, rep_value: str | None) -> None:
+    def __init__(self, rep: str | None, region: str | None, segment: str | None, spend: str | None) -> None:
         user = current_portal_user()
         if user is None or not may_open(user.role, PATH):
             raise PreventUpdate  # a callback can be posted without the page
@@ -53,32 +63,67 @@ class Scope:
         if self.own:
             self.rep_key = user.rep_key
         else:
-            self.rep_key = int(rep_value) if rep_value and rep_value.isdigit() else None
+            self.rep_key = int(rep) if rep and rep.isdigit() else None
+        self.region = region if region and region != ALL else None
+        self.segment = segment if segment and segment != ALL else None
+        self.spend = spend if spend in queries.SPEND_BANDS else None
 
-    def actions(self, action: str | None) -> queries.ActionScope:
-        return queries.ActionScope(self.rep_key, action if action in view.ACTION_LABELS else None)
-
-
-def _rep_control(own: bool) -> Any:
-    """A rep picker for roles that see every rep; a rep sees only their own (the picker stays, hidden,
-    because the callbacks read it)."""
-    if own:
-        return html.Div(
-            [
-                html.P("Your customers and prospects.", className="text-muted mb-2"),
-                html.Div(dbc.Select(id=ids.ACTIONS_REP, options=[], value=ALL), hidden=True),
-            ],
-            id=ids.ACTIONS_SCOPE,
+    def actions(self, action: str | None = None) -> queries.ActionScope:
+        return queries.ActionScope(
+            self.rep_key,
+            action if action in view.ACTION_LABELS else None,
+            self.region,
+            self.segment,
+            self.spend,
         )
-    reps = queries.sales_reps(current_portal().warehouse)
-    options = [{"label": "All sales reps", "value": ALL}] + [
-        {"label": r["name"], "value": str(r["rep_key"])} for r in reps
-    ]
-    return dbc.Row(
-        dbc.Col(dbc.Select(id=ids.ACTIONS_REP, options=options, value=ALL), xs=12, md=6, lg=4),
-        className="mb-3",
-        id=ids.ACTIONS_SCOPE,
+
+    def file_name(self, action: str | None) -> str:
+        """``next-best-actions-<who>[-<region>-<segment>-<spend>]-<action>.csv``."""
+        who = "mine" if self.own else (f"rep-{self.rep_key}" if self.rep_key is not None else "all-reps")
+        parts = [who, self.region, self.segment, self.spend, action if action in view.ACTION_LABELS else ALL]
+        slug = "-".join(str(p) for p in parts if p).lower()
+        return "next-best-actions-" + "".join(c if c.isalnum() else "-" for c in slug) + ".csv"
+
+
+def _select(select_id: str, options: dict[str, str]) -> dbc.Select:
+    return dbc.Select(
+        id=select_id, options=[{"label": v, "value": k} for k, v in options.items()], value=ALL, size="sm"
     )
+
+
+def _scope_controls(own: bool) -> Any:
+    """The rep picker (hidden for a rep, who sees only their own; the callbacks still read it) and the
+    target pickers."""
+    warehouse = current_portal().warehouse
+    reps = {ALL: "All sales reps"} | {
+        str(r["rep_key"]): str(r["name"]) for r in queries.sales_reps(warehouse)
+    }
+    regions = {ALL: "Every region"} | {r: r for r in queries.target_options(warehouse, "region")}
+    segments = {ALL: "Every RFM segment"} | {s: s for s in queries.target_options(warehouse, "rfm_segment")}
+    rep = _select(ids.ACTIONS_REP, {ALL: ""} if own else reps)
+    columns = [
+        dbc.Col(rep, xs=12, md=3, className="d-none" if own else ""),
+        dbc.Col(_select(ids.ACTIONS_REGION, regions), xs=12, sm=4, md=3),
+        dbc.Col(_select(ids.ACTIONS_RFM, segments), xs=12, sm=4, md=3),
+        dbc.Col(_select(ids.ACTIONS_SPEND, SPEND_LABELS), xs=12, sm=4, md=3),
+    ]
+    intro = html.P(
+        "Your customers and prospects." if own else "Every rep's customers and prospects, or one rep's.",
+        className="text-muted mb-2",
+    )
+    return html.Div([intro, dbc.Row(columns, className="g-2 mb-3")], id=ids.ACTIONS_SCOPE)
+
+
+def _phone_list() -> html.Div:
+    """The table's rows as a list, with its own pager, shown instead of the table on phones."""
+    pager = html.Div(
+        [
+            dbc.Button("Previous", id=ids.ACTIONS_PREVIOUS, size="sm", outline=True, n_clicks=0),
+            dbc.Button("Next", id=ids.ACTIONS_NEXT, size="sm", outline=True, n_clicks=0),
+        ],
+        className="d-flex justify-content-between mt-2",
+    )
+    return html.Div([html.Div(id=ids.ACTIONS_LIST), pager], className="d-md-none")
 
 
 def layout(**_kwargs: Any) -> dbc.Container:
@@ -94,10 +139,10 @@ def layout(**_kwargs: Any) -> dbc.Container:
         )
     own = user.role == "sales_rep"
     try:
-        scope = _rep_control(own)
+        controls = _scope_controls(own)
     except WarehouseError:
-        logger.exception("actions: sales reps could not be read")
-        scope = dbc.Alert(UNREADABLE, color="danger")
+        logger.exception("actions: the pickers could not be read")
+        return dbc.Container(dbc.Alert(UNREADABLE, color="danger"), fluid=True)
     table = paged_table(
         ids.ACTIONS_TABLE,
         view.table_columns(with_rep=not own),
@@ -107,39 +152,18 @@ def layout(**_kwargs: Any) -> dbc.Container:
             {"if": {"column_id": "reason"}, "whiteSpace": "normal", "minWidth": "220px"},
         ],
     )
-    filters = {ALL: "All"} | view.ACTION_LABELS
     return dbc.Container(
         [
             html.H1("Actions", className="page-title"),
-            scope,
+            controls,
             html.Div(id=ids.ACTIONS_SUMMARY, className="mb-3"),
             section(
                 "Next best actions",
                 [
-                    picker(ids.ACTIONS_FILTER, filters, ALL),
+                    picker(ids.ACTIONS_FILTER, {ALL: "All"} | view.ACTION_LABELS, ALL),
                     html.P(id=ids.ACTIONS_COUNT, className="text-muted small mt-2 mb-2"),
                     html.Div(table, className="d-none d-md-block"),
-                    html.Div(
-                        [
-                            html.Div(id=ids.ACTIONS_LIST),
-                            html.Div(
-                                [
-                                    dbc.Button(
-                                        "Previous",
-                                        id=ids.ACTIONS_PREVIOUS,
-                                        size="sm",
-                                        outline=True,
-                                        n_clicks=0,
-                                    ),
-                                    dbc.Button(
-                                        "Next", id=ids.ACTIONS_NEXT, size="sm", outline=True, n_clicks=0
-                                    ),
-                                ],
-                                className="d-flex justify-content-between mt-2",
-                            ),
-                        ],
-                        className="d-md-none",
-                    ),
+                    _phone_list(),
                 ],
                 actions=csv_button(ids.ACTIONS_CSV, ids.ACTIONS_DOWNLOAD, "Actions CSV"),
             ),
@@ -155,18 +179,25 @@ def layout(**_kwargs: Any) -> dbc.Container:
     Output(ids.ACTIONS_TABLE, "page_current"),
     Output(ids.ACTIONS_COUNT, "children"),
     Output(ids.ACTIONS_LIST, "children"),
-    Input(ids.ACTIONS_REP, "value"),
+    *(Input(i, "value") for i in SCOPE_INPUTS),
     Input(ids.ACTIONS_FILTER, "value"),
     Input(ids.ACTIONS_TABLE, "page_current"),
     Input(ids.ACTIONS_PREVIOUS, "n_clicks"),
     Input(ids.ACTIONS_NEXT, "n_clicks"),
 )
 def refresh_actions(
-    rep: str | None, action: str | None, page: int | None, _previous: int | None, _next: int | None
+    rep: str | None,
+    region: str | None,
+    segment: str | None,
+    spend: str | None,
+    action: str | None,
+    page: int | None,
+    _previous: int | None,
+    _next: int | None,
 ) -> tuple[list[dict[str, Any]], int, int, str, Any]:
     """The visible page of actions, highest expected value first, as a table and as a list for phones
-    (paged by the table's pager or the list's buttons); a new rep or filter starts at page 1."""
-    scope = Scope(rep)
+    (paged by the table's pager or the list's buttons); any new picker value starts again at page 1."""
+    scope = Scope(rep, region, segment, spend)
     if not scope.linked:
         return [], 1, 0, UNLINKED, ""
     page = page or 0
@@ -193,17 +224,20 @@ def refresh_actions(
 @callback(
     Output(ids.ACTIONS_SUMMARY, "children"),
     Output(ids.ACTIONS_PROSPECTS, "children"),
-    Input(ids.ACTIONS_REP, "value"),
+    *(Input(i, "value") for i in SCOPE_INPUTS),
 )
-def refresh_summary(rep: str | None) -> tuple[Any, Any]:
-    """Actions per kind with their total expected value, and the prospects most likely to convert."""
-    scope = Scope(rep)
+def refresh_summary(
+    rep: str | None, region: str | None, segment: str | None, spend: str | None
+) -> tuple[Any, Any]:
+    """Actions per kind with their total expected value, and the prospects most likely to convert
+    (prospects have no purchases, so only the region narrows them)."""
+    scope = Scope(rep, region, segment, spend)
     if not scope.linked:
         return html.P(UNLINKED, className="text-muted mb-0"), ""
     warehouse = current_portal().warehouse
     try:
-        summary = queries.action_summary(warehouse, scope.rep_key)
-        prospects = queries.prospects(warehouse, scope.rep_key, PROSPECTS)
+        summary = queries.action_summary(warehouse, scope.actions())
+        prospects = queries.prospects(warehouse, scope.rep_key, PROSPECTS, scope.region)
     except WarehouseError:
         logger.exception("actions: summary could not be read")
         return html.P(UNREADABLE, className="text-muted mb-0"), ""
@@ -213,18 +247,21 @@ def refresh_summary(rep: str | None) -> tuple[Any, Any]:
 @callback(
     Output(ids.ACTIONS_DOWNLOAD, "data"),
     Input(ids.ACTIONS_CSV, "n_clicks"),
-    State(ids.ACTIONS_REP, "value"),
+    *(State(i, "value") for i in SCOPE_INPUTS),
     State(ids.ACTIONS_FILTER, "value"),
     prevent_initial_call=True,
 )
-def download_actions(_clicks: int, rep: str | None, action: str | None) -> dict[str, Any]:
-    """Every action in the current scope and filter, as CSV."""
-    scope = Scope(rep)
+def download_actions(
+    _clicks: int,
+    rep: str | None,
+    region: str | None,
+    segment: str | None,
+    spend: str | None,
+    action: str | None,
+) -> dict[str, Any]:
+    """Every action in the current scope, target and filter (not just the visible page), as CSV."""
+    scope = Scope(rep, region, segment, spend)
     if not scope.linked:
         raise PreventUpdate
-    rows, _total = queries.actions(
-        current_portal().warehouse, scope.actions(action), 0, queries.MAX_PAGE_SIZE
-    )
-    who = "mine" if scope.own else (f"rep-{scope.rep_key}" if scope.rep_key is not None else "all-reps")
-    what = (action if action in view.ACTION_LABELS else ALL).replace("_", "-")
-    return csv_download(view.csv_rows(rows), view.CSV_COLUMNS, f"next-best-actions-{who}-{what}.csv")
+    rows = queries.all_actions(current_portal().warehouse, scope.actions(action))
+    return csv_download(view.csv_rows(rows), view.CSV_COLUMNS, scope.file_name(action))

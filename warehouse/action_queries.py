@@ -8,8 +8,8 @@ whose golden record names them (``dim_customer.rep_key``). Every paged query has
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -25,12 +25,40 @@ from warehouse.schema import (
 MAX_PAGE_SIZE = 500
 
 
+#: Spend bands from the RFM monetary quintile (1..5 by total spend among buyers): purchasing power.
+SPEND_BANDS: dict[str, tuple[int, int]] = {"high": (4, 5), "middle": (3, 3), "low": (1, 2)}
+
+
 @dataclass(frozen=True)
 class ActionScope:
-    """Whose actions to read: one rep's customers (``rep_key``) or everyone's, one action or all."""
+    """Whose actions to read: one rep's customers (``rep_key``) or everyone's, one action or all, and
+    optionally a target segment: a region, an RFM segment and a spend band (``SPEND_BANDS``)."""
 
     rep_key: int | None = None
     action: str | None = None
+    region: str | None = None
+    rfm_segment: str | None = None
+    spend: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.spend is not None and self.spend not in SPEND_BANDS:
+            raise ValueError(f"spend band {self.spend!r} is not one of {', '.join(SPEND_BANDS)}")
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """The WHERE terms of this scope (over dim_customer, mart_customer_rfm and mart_customer_score)."""
+        terms: list[sa.ColumnElement[bool]] = [mart_customer_score.c.next_best_action.is_not(None)]
+        if self.rep_key is not None:
+            terms.append(dim_customer.c.rep_key == self.rep_key)
+        if self.action is not None:
+            terms.append(mart_customer_score.c.next_best_action == self.action)
+        if self.region is not None:
+            terms.append(dim_customer.c.region == self.region)
+        if self.rfm_segment is not None:
+            terms.append(mart_customer_rfm.c.segment == self.rfm_segment)
+        if self.spend is not None:
+            low, high = SPEND_BANDS[self.spend]
+            terms.append(mart_customer_rfm.c.m_score.between(low, high))
+        return terms
 
 
 def _scored() -> sa.Select[Any]:
@@ -42,6 +70,7 @@ def _scored() -> sa.Select[Any]:
             c.name,
             c.city,
             c.segment,
+            c.region,
             c.is_customer,
             dim_sales_rep.c.name.label("rep"),
             s.next_best_action,
@@ -56,24 +85,21 @@ def _scored() -> sa.Select[Any]:
             mart_customer_kpi.c.recency_days,
             mart_customer_kpi.c.last_purchase,
             mart_customer_rfm.c.segment.label("rfm_segment"),
+            mart_customer_rfm.c.m_score,
             s.scored_at,
             s.model_versions,
         )
-        .select_from(mart_customer_score)
-        .join(dim_customer, c.customer_key == s.customer_key)
+        .select_from(_customers())
         .outerjoin(dim_sales_rep, dim_sales_rep.c.rep_key == c.rep_key)
         .outerjoin(mart_customer_kpi, mart_customer_kpi.c.customer_key == s.customer_key)
-        .outerjoin(mart_customer_rfm, mart_customer_rfm.c.customer_key == s.customer_key)
     )
 
 
-def _in_scope(query: sa.Select[Any], scope: ActionScope) -> sa.Select[Any]:
-    query = query.where(mart_customer_score.c.next_best_action.is_not(None))
-    if scope.rep_key is not None:
-        query = query.where(dim_customer.c.rep_key == scope.rep_key)
-    if scope.action is not None:
-        query = query.where(mart_customer_score.c.next_best_action == scope.action)
-    return query
+def _customers() -> sa.FromClause:
+    """Scores joined to what a scope filters on: the golden customer and its RFM row (prospects have none)."""
+    return mart_customer_score.join(
+        dim_customer, dim_customer.c.customer_key == mart_customer_score.c.customer_key
+    ).outerjoin(mart_customer_rfm, mart_customer_rfm.c.customer_key == mart_customer_score.c.customer_key)
 
 
 def _check_page(page: int, page_size: int) -> None:
@@ -88,7 +114,8 @@ def actions_query(scope: ActionScope, page: int = 0, page_size: int = 25) -> sa.
     _check_page(page, page_size)
     s = mart_customer_score.c
     return (
-        _in_scope(_scored(), scope)
+        _scored()
+        .where(*scope.conditions())
         .order_by(s.action_value.desc(), s.customer_key)
         .limit(page_size)
         .offset(page * page_size)
@@ -98,14 +125,12 @@ def actions_query(scope: ActionScope, page: int = 0, page_size: int = 25) -> sa.
 def actions_export_query(scope: ActionScope) -> sa.Select[Any]:
     """Every customer in ``scope`` with a recommended action, in :func:`actions_query`'s order (no paging)."""
     s = mart_customer_score.c
-    return _in_scope(_scored(), scope).order_by(s.action_value.desc(), s.customer_key)
+    return _scored().where(*scope.conditions()).order_by(s.action_value.desc(), s.customer_key)
 
 
 def action_count_query(scope: ActionScope) -> sa.Select[Any]:
     """How many customers :func:`actions_query` lists over all pages."""
-    inner = _in_scope(sa.select(mart_customer_score.c.customer_key).select_from(mart_customer_score), scope)
-    inner = inner.join(dim_customer, dim_customer.c.customer_key == mart_customer_score.c.customer_key)
-    return sa.select(sa.func.count()).select_from(inner.subquery())
+    return sa.select(sa.func.count()).select_from(_customers()).where(*scope.conditions())
 
 
 def actions(
@@ -120,29 +145,28 @@ def all_actions(warehouse: Warehouse, scope: ActionScope) -> list[dict[str, Any]
     return warehouse.rows(actions_export_query(scope))
 
 
-def action_summary_query(rep_key: int | None = None) -> sa.Select[Any]:
-    """Per action: how many customers it is recommended for and their total expected value."""
+def action_summary_query(scope: ActionScope | None = None) -> sa.Select[Any]:
+    """Per action in ``scope`` (its action filter aside): how many customers it is recommended for and
+    their total expected value."""
+    scope = replace(scope or ActionScope(), action=None)
     s = mart_customer_score.c
     value = sa.func.sum(s.action_value).label("value")
-    query = (
+    return (
         sa.select(s.next_best_action.label("action"), sa.func.count().label("customers"), value)
-        .join(dim_customer, dim_customer.c.customer_key == s.customer_key)
-        .where(s.next_best_action.is_not(None))
+        .select_from(_customers())
+        .where(*scope.conditions())
         .group_by(s.next_best_action)
         .order_by(value.desc(), s.next_best_action)
     )
-    if rep_key is not None:
-        query = query.where(dim_customer.c.rep_key == rep_key)
-    return query
 
 
-def action_summary(warehouse: Warehouse, rep_key: int | None = None) -> list[dict[str, Any]]:
-    return warehouse.rows(action_summary_query(rep_key))
+def action_summary(warehouse: Warehouse, scope: ActionScope | None = None) -> list[dict[str, Any]]:
+    return warehouse.rows(action_summary_query(scope))
 
 
-def prospects_query(rep_key: int | None = None, limit: int = 50) -> sa.Select[Any]:
-    """Prospects (not yet customers) by lead score, highest first and unscored ones last; ``rep_key``
-    limits them to one rep's."""
+def prospects_query(rep_key: int | None = None, limit: int = 50, region: str | None = None) -> sa.Select[Any]:
+    """Prospects (not yet customers) by lead score, highest first and unscored ones last; ``rep_key`` and
+    ``region`` limit them to one rep's or one region's."""
     s = mart_customer_score.c
     query = (
         _scored()
@@ -152,11 +176,15 @@ def prospects_query(rep_key: int | None = None, limit: int = 50) -> sa.Select[An
     )
     if rep_key is not None:
         query = query.where(dim_customer.c.rep_key == rep_key)
+    if region is not None:
+        query = query.where(dim_customer.c.region == region)
     return query
 
 
-def prospects(warehouse: Warehouse, rep_key: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    return warehouse.rows(prospects_query(rep_key, limit))
+def prospects(
+    warehouse: Warehouse, rep_key: int | None = None, limit: int = 50, region: str | None = None
+) -> list[dict[str, Any]]:
+    return warehouse.rows(prospects_query(rep_key, limit, region))
 
 
 def customer_score_query(customer_key: int) -> sa.Select[Any]:
@@ -178,3 +206,19 @@ def sales_reps_query() -> sa.Select[Any]:
 
 def sales_reps(warehouse: Warehouse) -> list[dict[str, Any]]:
     return warehouse.rows(sales_reps_query())
+
+
+def target_options_query(column: Literal["region", "rfm_segment"]) -> sa.Select[Any]:
+    """The regions of scored customers, or the RFM segments in the mart, for the target pickers."""
+    value = dim_customer.c.region if column == "region" else mart_customer_rfm.c.segment
+    return (
+        sa.select(value.label("value"))
+        .select_from(_customers())
+        .where(value.is_not(None))
+        .group_by(value)
+        .order_by(value)
+    )
+
+
+def target_options(warehouse: Warehouse, column: Literal["region", "rfm_segment"]) -> list[str]:
+    return [str(r["value"]) for r in warehouse.rows(target_options_query(column))]

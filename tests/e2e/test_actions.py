@@ -3,7 +3,8 @@
 
 A sales rep opens their actions: the counts, the order and the prospects are what the marts hold for
 their customers; they filter one kind of action, open the top customer's profile and read its next best
-action. A manager sees every rep's actions, pages through them on a phone and picks one rep.
+action. A manager sees every rep's actions, pages through them on a phone, picks one rep, and narrows
+the list to a target segment (a region and a spend band).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     assert rep_key is not None, "the demo sales rep is linked to a rep"
     mine = queries.ActionScope(rep_key=int(rep_key))
     rows, total = queries.actions(demo_warehouse, mine, page_size=25)
-    summary = queries.action_summary(demo_warehouse, int(rep_key))
+    summary = queries.action_summary(demo_warehouse, mine)
     assert total > 0 and summary, "the demo rep has actions"
     kind = str(summary[0]["action"])  # the kind worth most to this rep
     picked, picked_total = queries.actions(demo_warehouse, queries.ActionScope(int(rep_key), kind))
@@ -120,5 +121,16 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     )
     reps = set(_table_column(dash_duo, "rep"))
     assert len(reps) == 1 and reps != {"Unassigned"}
+
+    # A target segment: every rep's customers in the region of the top action, with high spend.
+    dash_duo.find_element(f"#{ids.ACTIONS_REP} option[value='all']").click()
+    region = next(str(r["region"]) for r in queries.all_actions(demo_warehouse, everyone) if r["region"])
+    target = queries.ActionScope(region=region, spend="high")
+    targeted = queries.all_actions(demo_warehouse, target)
+    assert targeted, "the demo has high spenders in that region"
+    dash_duo.find_element(f"#{ids.ACTIONS_REGION} option[value='{region}']").click()
+    dash_duo.find_element(f"#{ids.ACTIONS_SPEND} option[value='high']").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.ACTIONS_COUNT}", _count_text(len(targeted)), timeout=10)
+    until(lambda: _table_column(dash_duo, "name") == [str(r["name"]) for r in targeted[:25]], timeout=10)
 
     assert dash_duo.get_logs() == []

@@ -3,7 +3,8 @@ scores and 2 prospects.
 
 Revenue on day i (0 = 2025-01-01) is 1000 + 50 * i, so every KPI can be worked out by hand; "today"
 is 2025-03-12, a Wednesday (i = 70). Customer n belongs to rep ``n % 2 + 1`` (Alice Brown for even n);
-its next best action is ``ACTIONS[n % 4]`` worth £10·n, except customer 30, who has none.
+its next best action is ``ACTIONS[n % 4]`` worth £10·n, except customer 30, who has none. Its RFM
+segment is ``RFM_SEGMENTS[n % 3]`` with monetary score ``n % 5 + 1``; its region ``REGIONS[n % 3]``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from warehouse.schema import (
     dim_customer,
     dim_sales_rep,
     mart_customer_kpi,
+    mart_customer_rfm,
     mart_customer_score,
     mart_kpi_daily,
     mart_sales,
@@ -31,6 +33,7 @@ REGIONS = ("London", "North West", "Scotland")
 CITIES = ("Bristol", "Leeds", "London")
 REPS = ("Alice Brown", "Bob Singh")
 ACTIONS = ("retention_call", "upsell_offer", "re_engagement", "thank_you")
+RFM_SEGMENTS = ("Champions", "At risk", "Hibernating")
 SCORED_AT = dt.datetime(2025, 3, 12, 6, 30)
 
 
@@ -118,6 +121,7 @@ def customer_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
                 "name": name,
                 "email": f"buyer{n:02d}@{'bristolbikes' if n == 29 else 'shop'}.example",
                 "city": city,
+                "region": REGIONS[n % 3],
                 "rep_key": n % 2 + 1,
                 "is_customer": True,
                 "source_count": 1,
@@ -135,6 +139,25 @@ def customer_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
             }
         )
     return marts, dims
+
+
+def rfm_rows() -> list[dict[str, object]]:
+    """RFM rows of the 30 customers (prospects have none)."""
+    return [
+        {
+            "customer_key": n,
+            "recency_days": n,
+            "frequency": n,
+            "monetary": 1000.0 * n,
+            "r_score": 3,
+            "f_score": 3,
+            "m_score": n % 5 + 1,
+            "rfm": f"33{n % 5 + 1}",
+            "segment": RFM_SEGMENTS[n % 3],
+            "as_of": TODAY,
+        }
+        for n in range(1, 31)
+    ]
 
 
 def score_rows() -> list[dict[str, object]]:
@@ -170,9 +193,9 @@ def score_rows() -> list[dict[str, object]]:
     return rows
 
 
-def build_portal_warehouse(where: Path | str) -> Warehouse:
+def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
     """Create the fixture warehouse, with the demo users (password PASSWORD), in a SQLite file at a path
-    or in the empty database at a URL."""
+    or in the empty database at a URL; ``rfm=False`` leaves every analytics mart empty."""
     warehouse = Warehouse.from_url(f"sqlite:///{where}" if isinstance(where, Path) else where)
     warehouse.create_all()
     marts, dims = customer_rows()
@@ -183,6 +206,7 @@ def build_portal_warehouse(where: Path | str) -> Warehouse:
         insert_rows(conn, dim_customer, dims)
         insert_rows(conn, mart_customer_kpi, marts)
         insert_rows(conn, mart_customer_score, score_rows())
+        insert_rows(conn, mart_customer_rfm, rfm_rows() if rfm else [])
     users.ensure_demo_users(warehouse, PASSWORD)
     return warehouse
 

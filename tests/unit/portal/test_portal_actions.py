@@ -54,11 +54,31 @@ def test_pages_follow_on_without_overlap_and_the_count_covers_them_all(portal_wa
 def test_one_action_is_filtered_and_summed(portal_warehouse: Warehouse) -> None:
     rows, total = queries.actions(portal_warehouse, queries.ActionScope(action="thank_you"))
     assert keys(rows) == [27, 23, 19, 15, 11, 7, 3] and total == 7
-    summary = {r["action"]: r for r in queries.action_summary(portal_warehouse, rep_key=BOB)}
-    # Bob owns the odd customers: thank-you goes to n % 4 == 3, retention calls to none of his.
+    summary = {
+        r["action"]: r
+        for r in queries.action_summary(portal_warehouse, queries.ActionScope(BOB, "upsell_offer"))
+    }
+    # Bob owns the odd customers: thank-you goes to n % 4 == 3, retention calls to none of his. The
+    # summary counts every action whatever the action filter.
     assert summary["thank_you"]["customers"] == 7
     assert float(summary["thank_you"]["value"]) == pytest.approx(10.0 * sum(range(3, 30, 4)))
     assert "retention_call" not in summary and "nurture_lead" not in summary
+
+
+def test_a_target_segment_narrows_by_region_rfm_segment_and_spend(portal_warehouse: Warehouse) -> None:
+    london = queries.ActionScope(region="London")  # customers with n % 3 == 0
+    assert sorted(keys(queries.all_actions(portal_warehouse, london))) == list(range(3, 30, 3))
+    at_risk_high = queries.ActionScope(rfm_segment="At risk", spend="high")  # n % 3 == 1, n % 5 in (3, 4)
+    expected = [n for n in range(29, 0, -1) if n % 3 == 1 and n % 5 in (3, 4)]
+    assert keys(queries.all_actions(portal_warehouse, at_risk_high)) == expected == [28, 19, 13, 4]
+    assert {r["rfm_segment"] for r in queries.all_actions(portal_warehouse, at_risk_high)} == {"At risk"}
+    assert queries.actions(portal_warehouse, queries.ActionScope(rep_key=ALICE, spend="low"))[1] == len(
+        [n for n in range(2, 30, 2) if n % 5 in (0, 1)]
+    )
+    assert queries.target_options(portal_warehouse, "rfm_segment") == ["At risk", "Champions", "Hibernating"]
+    assert queries.target_options(portal_warehouse, "region") == ["London", "North West", "Scotland"]
+    with pytest.raises(ValueError, match="spend band 'huge'"):
+        queries.ActionScope(spend="huge")
 
 
 def test_prospects_are_non_customers_by_lead_score(portal_warehouse: Warehouse) -> None:
@@ -167,10 +187,19 @@ TABLE_OUTPUTS = [
 
 
 def refresh(
-    client: FlaskClient, rep: str, action: str = "all", page: int = 0, changed: str = ids.ACTIONS_REP
+    client: FlaskClient,
+    rep: str,
+    action: str = "all",
+    page: int = 0,
+    changed: str = ids.ACTIONS_REP,
+    target: tuple[str, str, str] = ("all", "all", "all"),
 ) -> Any:
     inputs = [
         (ids.ACTIONS_REP, "value", rep),
+        *(
+            (i, "value", v)
+            for i, v in zip((ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND), target, strict=True)
+        ),
         (ids.ACTIONS_FILTER, "value", action),
         (ids.ACTIONS_TABLE, "page_current", page),
         (ids.ACTIONS_PREVIOUS, "n_clicks", 1),
@@ -211,12 +240,21 @@ def test_the_phone_pager_moves_a_page_and_stops_at_the_last(client: FlaskClient)
     assert back[ids.ACTIONS_TABLE]["page_current"] == 0
 
 
-def download(client: FlaskClient, rep: str, action: str) -> Any:
+def download(
+    client: FlaskClient, rep: str, action: str, target: tuple[str, str, str] = ("all", "all", "all")
+) -> Any:
     return call_callback(
         client,
         [(ids.ACTIONS_DOWNLOAD, "data")],
         [(ids.ACTIONS_CSV, "n_clicks", 1)],
-        state=[(ids.ACTIONS_REP, "value", rep), (ids.ACTIONS_FILTER, "value", action)],
+        state=[
+            (ids.ACTIONS_REP, "value", rep),
+            *(
+                (i, "value", v)
+                for i, v in zip((ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND), target, strict=True)
+            ),
+            (ids.ACTIONS_FILTER, "value", action),
+        ],
     )
 
 
@@ -233,6 +271,19 @@ def test_the_csv_holds_every_action_in_scope_with_its_reason(client: FlaskClient
     assert [r["customer_key"] for r in csv.DictReader(io.StringIO(one["content"]))] == [
         str(n) for n in range(28, 0, -4)
     ]
+    target = download(client, "all", "all", ("North West", "all", "high")).get_json()["response"]
+    listed = target[ids.ACTIONS_DOWNLOAD]["data"]
+    assert listed["filename"] == "next-best-actions-all-reps-north-west-high-all.csv"
+    rows = list(csv.DictReader(io.StringIO(listed["content"])))
+    assert [r["customer_key"] for r in rows] == ["28", "19", "13", "4"]  # n % 3 == 1, n % 5 in (3, 4)
+    assert {(r["region"], r["m_score"]) for r in rows} == {("North West", "4"), ("North West", "5")}
+
+
+def test_a_target_picked_on_the_page_narrows_the_table(client: FlaskClient) -> None:
+    sign_in(client, "manager")
+    answer = refresh(client, rep="all", target=("Scotland", "all", "low"), changed=ids.ACTIONS_SPEND)
+    shown = [row["id"] for row in answer.get_json()["response"][ids.ACTIONS_TABLE]["data"]]
+    assert shown == [26, 20, 11, 5]  # Scotland: n % 3 == 2; low spend: monetary score n % 5 + 1 <= 2
 
 
 def test_a_data_steward_gets_nothing_from_the_callbacks(client: FlaskClient) -> None:

@@ -4,19 +4,21 @@ who may see it."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dash.development.base_component import Component
 from flask.testing import FlaskClient
 
+from app import create_app
 from components import analytics as view
 from components import drivers as why
 from components import ids
 from components.access import may_open
 from components.controls import csv_download, csv_text
 from components.shell import navbar
-from tests.unit.portal.portal_data import PASSWORD, post_callback
+from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, portal_settings, post_callback
 from warehouse.users import PortalUser
 
 WEEK = {"period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 27)}
@@ -251,8 +253,11 @@ def sections_callback(client: FlaskClient) -> Any:
     return post_callback(client, outputs, (ids.ANALYTICS_LOAD, "data", 0))
 
 
-def test_a_warehouse_without_analytics_says_run_the_pipeline(signed_in: FlaskClient) -> None:
-    response = sections_callback(signed_in)
+def test_a_warehouse_without_analytics_says_run_the_pipeline(tmp_path: Path) -> None:
+    app = create_app(portal_settings(tmp_path), build_portal_warehouse(tmp_path / "bare.db", rfm=False))
+    client = app.server.test_client()
+    assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+    response = sections_callback(client)
     assert response.status_code == 200
     answer = response.get_json()["response"]
     assert answer[ids.ANALYTICS_ALERT] == {"children": view.NO_DATA, "is_open": True}
