@@ -5,6 +5,7 @@ Pages not listed are open to every signed-in user.
 
 from __future__ import annotations
 
+from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from warehouse.users import STEWARD_ROLES, PortalUser
@@ -12,6 +13,7 @@ from warehouse.users import STEWARD_ROLES, PortalUser
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "/actions": frozenset({"sales_rep", "manager", "marketing", "analyst", "admin"}),
     "/analytics": frozenset({"analyst", "manager", "admin"}),
+    "/campaigns": frozenset({"marketing", "manager", "analyst", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},
 }
@@ -35,3 +37,10 @@ def current_portal_user() -> PortalUser | None:
         return None
     user: PortalUser = current_user.user
     return user
+
+
+def require(path: str) -> None:
+    """Stop a callback for anyone the page at ``path`` is not open to (a callback can be posted without
+    opening its page); Dash then answers 204 and changes nothing."""
+    if not may_open(current_role(), path):
+        raise PreventUpdate

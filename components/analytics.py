@@ -244,7 +244,7 @@ def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
         body.append(
             html.Tr(
                 [
-                    html.Td(r["name"]),
+                    html.Td(fmt.channel(str(r["name"])) if r.get("level") != "campaign" else r["name"]),
                     html.Td(fmt.money(r["current_spend"]), className="text-end"),
                     html.Td(fmt.money(r["recommended_spend"]), className="text-end"),
                     html.Td(

@@ -1,4 +1,5 @@
-"""How numbers read in the portal: pounds sterling, counts, signed percentages and points, day spans."""
+"""How values read in the portal: pounds sterling, counts, signed percentages and points, day spans,
+marketing channels."""
 
 from __future__ import annotations
 
@@ -43,3 +44,17 @@ def day_span(start: dt.date, end: dt.date) -> str:
     if start.year == end.year:
         return f"{start:%-d %b}–{end:%-d %b %Y}"
     return f"{start:%-d %b %Y}–{end:%-d %b %Y}"
+
+
+CHANNEL_LABELS = {
+    "google_ads": "Google Ads",
+    "meta": "Meta ads",
+    "instagram": "Instagram",
+    "email": "E-mail",
+    "trade_show": "Trade shows",
+}
+
+
+def channel(name: str) -> str:
+    """A marketing channel's name as people say it (``google_ads`` -> ``Google Ads``)."""
+    return CHANNEL_LABELS.get(name, name.replace("_", " ").capitalize())

@@ -98,3 +98,14 @@ ACTIONS_PROSPECTS = "actions-prospects"
 
 # customer 360
 CUSTOMER_OUTLOOK = "customer-outlook"
+
+# campaigns
+CAMPAIGNS_DENIED = "campaigns-denied"
+CAMPAIGNS_LOAD = "campaigns-load"  # a store whose initial value triggers the page's sections
+CAMPAIGNS_SUMMARY = "campaigns-summary"
+CAMPAIGNS_CHANNELS = "campaigns-channels"
+CAMPAIGNS_BUDGET_SUMMARY = "campaigns-budget-summary"
+CAMPAIGNS_BUDGET = "campaigns-budget"
+CAMPAIGNS_TABLE = "campaigns-table"
+CAMPAIGNS_CSV = "campaigns-csv"
+CAMPAIGNS_DOWNLOAD = "campaigns-download"

@@ -15,6 +15,7 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Overview", "/"),
     ("Customers", "/customers"),
     ("Actions", "/actions"),
+    ("Campaigns", "/campaigns"),
     ("Analytics", "/analytics"),
     ("Review", "/review"),
     ("Quality", "/quality"),

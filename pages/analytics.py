@@ -16,12 +16,11 @@ import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
-from dash.exceptions import PreventUpdate
 
 from components import analytics as view
 from components import drivers as why
 from components import ids
-from components.access import current_role, may_open
+from components.access import current_role, may_open, require
 from components.charts import GRAPH_CONFIG, empty_figure
 from components.context import current_portal
 from components.controls import csv_button, csv_download, picker, section
@@ -150,12 +149,6 @@ def _kpi(value: str | None) -> str:
     return value if value in marts.DRIVER_KPIS else DEFAULT_KPI
 
 
-def _guard() -> None:
-    """Callbacks answer only users the page is open to (a callback can be posted without the page)."""
-    if not may_open(current_role(), PATH):
-        raise PreventUpdate
-
-
 @callback(
     Output(ids.ANALYTICS_DRIVER_SENTENCE, "children"),
     Output(ids.ANALYTICS_DRIVER_GRAPH, "figure"),
@@ -168,7 +161,7 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
 
     Orders and average order value have no category drivers (one order can span categories).
     """
-    _guard()
+    require(PATH)
     measure, dim, base = _kpi(kpi), _dimension(dimension), _baseline(baseline)
     try:
         rows = marts.kpi_drivers(
@@ -197,7 +190,7 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
 )
 def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     """Growth, unusual days, RFM segments, budget and price guidance, read once when the page opens."""
-    _guard()
+    require(PATH)
     portal = current_portal()
     try:
         growth = marts.growth(portal.warehouse)
@@ -233,7 +226,7 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
 )
 def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dict[str, Any]:
     """Every dimension's ranked drivers of the chosen KPI in the latest period against the baseline, as CSV."""
-    _guard()
+    require(PATH)
     measure, base = _kpi(kpi), _baseline(baseline)
     rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS, kpi=measure)
     start = rows[0]["period_start"] if rows else None
@@ -248,7 +241,7 @@ def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dic
 )
 def download_budget(_clicks: int) -> dict[str, Any]:
     """The budget split per channel and per campaign, as CSV."""
-    _guard()
+    require(PATH)
     warehouse = current_portal().warehouse
     rows = marts.budget_allocation(warehouse, "channel") + marts.budget_allocation(warehouse, "campaign")
     return csv_download(rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv")

@@ -16,6 +16,7 @@ from warehouse.engine import Warehouse
 from warehouse.schema import (
     dim_customer,
     mart_budget_allocation,
+    mart_campaign_performance,
     mart_customer_rfm,
     mart_customer_score,
     mart_growth,
@@ -146,6 +147,19 @@ def budget_allocation(
     warehouse: Warehouse, level: Literal["channel", "campaign"] = "channel"
 ) -> list[dict[str, Any]]:
     return warehouse.rows(budget_allocation_query(level))
+
+
+def campaign_performance_query() -> sa.Select[Any]:
+    """Every campaign's spend, reach, conversions, CAC, attributed revenue and ROI, best ROI first (a
+    campaign without spend, whose ROI is undefined, last)."""
+    c = mart_campaign_performance.c
+    return sa.select(mart_campaign_performance).order_by(
+        sa.case((c.roi.is_(None), 1), else_=0), c.roi.desc(), c.campaign_key
+    )
+
+
+def campaign_performance(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.rows(campaign_performance_query())
 
 
 def upsell_candidates_query(limit: int = 50, category: str | None = None) -> sa.Select[Any]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dash.testing.wait import until
+
 from components import ids
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
+from tests.e2e.test_portal import _screenshot, _viewport
 from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo
 from tests.unit.portal.portal_data import PASSWORD
 from warehouse import users
@@ -34,3 +37,24 @@ def sign_in(dash_duo, username: str) -> None:
     dash_duo.find_element(f"#{ids.LOGIN_PASSWORD}").send_keys(PASSWORD)
     dash_duo.find_element(f"#{ids.LOGIN_SUBMIT}").click()
     dash_duo.wait_for_element(f"#{ids.NAVBAR_USER}", timeout=15)
+
+
+def fits_a_phone(dash_duo, shots: Path, name: str) -> None:
+    """On a 375 px phone nothing is wider than the screen (wide tables scroll inside their cards); a
+    screenshot is saved as ``name`` and the desktop viewport comes back."""
+    _viewport(dash_duo, 375, 812, mobile=True)
+    until(
+        lambda: dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 375,
+        timeout=5,
+    )
+    _screenshot(dash_duo, shots, name)
+    _viewport(dash_duo, 1440, 900, mobile=False)
+
+
+def refused(dash_duo, username: str, path: str, denied_id: str, message: str) -> None:
+    """``username`` signs in, has no navbar entry for ``path``, and the page itself says who it is for."""
+    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    sign_in(dash_duo, username)
+    assert not dash_duo.find_elements(f"a.nav-link[href='{path}']")
+    dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_text_to_equal(f"#{denied_id}", message, timeout=10)

@@ -28,9 +28,15 @@ from warehouse.engine import Warehouse
 from warehouse.schema import app_user
 
 
+def _texts(dash_duo, selector: str) -> list[str]:
+    """The text of every element matching ``selector``, read in one script (no stale elements while the
+    page re-renders)."""
+    script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim());"
+    return list(dash_duo.driver.execute_script(script, selector))
+
+
 def _table_column(dash_duo, column: str) -> list[str]:
-    cells = dash_duo.find_elements(f"#{ids.ACTIONS_TABLE} td[data-dash-column='{column}']")
-    return [c.text for c in cells]
+    return _texts(dash_duo, f"#{ids.ACTIONS_TABLE} td[data-dash-column='{column}']")
 
 
 def _count_text(total: int) -> str:
@@ -63,13 +69,12 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     assert _table_column(dash_duo, "name") == [str(r["name"]) for r in rows]
     assert _table_column(dash_duo, "action_value")[0] == fmt.money(float(rows[0]["action_value"]))
     assert not dash_duo.find_elements(f"#{ids.ACTIONS_TABLE} td[data-dash-column='rep']")  # all theirs
-    cards = dash_duo.find_elements(f"#{ids.ACTIONS_SUMMARY} .kpi-card")
-    assert [c.find_element("css selector", ".kpi-label").text for c in cards] == [
-        view.action_label(s["action"]) for s in summary
-    ]
-    prospects = queries.prospects(demo_warehouse, int(rep_key), 25)
-    listed = dash_duo.find_elements("#actions-prospects-table tbody tr")
-    assert [r.find_element("css selector", "td").text for r in listed] == [str(p["name"]) for p in prospects]
+    labels = [view.action_label(s["action"]) for s in summary]  # the summary is a callback of its own
+    until(lambda: _texts(dash_duo, f"#{ids.ACTIONS_SUMMARY} .kpi-card .kpi-label") == labels, timeout=10)
+    prospects = [str(p["name"]) for p in queries.prospects(demo_warehouse, int(rep_key), 25)]
+    until(
+        lambda: _texts(dash_duo, "#actions-prospects-table tbody tr td:first-child") == prospects, timeout=10
+    )
     _screenshot(dash_duo, shots, "actions-desktop.png")
 
     # One kind of action only.
@@ -99,19 +104,16 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
         lambda: dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 375,
         timeout=5,
     )
-    first = dash_duo.find_element(f"#{ids.ACTIONS_LIST} .list-group-item a").text
-    assert first == str(rows[0]["name"])
+    assert _texts(dash_duo, f"#{ids.ACTIONS_LIST} .list-group-item a")[0] == str(rows[0]["name"])
     _screenshot(dash_duo, shots, "actions-phone.png")
     # (a DOM click: under device emulation selenium's pointer lands outside the emulated viewport)
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.ACTIONS_NEXT}"))
     second, _ = queries.actions(demo_warehouse, everyone, page=1, page_size=25)
     until(
-        lambda: (
-            dash_duo.find_element(f"#{ids.ACTIONS_LIST} .list-group-item a").text == str(second[0]["name"])
-        ),
+        lambda: _texts(dash_duo, f"#{ids.ACTIONS_LIST} .list-group-item a")[:1] == [str(second[0]["name"])],
         timeout=10,
     )
-    assert "Page 2 of" in dash_duo.find_element(f"#{ids.ACTIONS_LIST}").text
+    assert "Page 2 of" in _texts(dash_duo, f"#{ids.ACTIONS_LIST}")[0]
     _viewport(dash_duo, 1440, 900, mobile=False)
 
     # The manager picks the demo rep: that rep's actions, now with the rep column.

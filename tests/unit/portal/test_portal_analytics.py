@@ -183,8 +183,8 @@ def test_budget_summary_and_table_show_the_shift_and_its_return() -> None:
         "£1,900 a day instead of £1,600 (+18.8%)."
     )
     table = view.budget_table(rows, "budget")
-    assert texts(table)[7:14] == ["google_ads", "£400", "£700", "+£300", "£900", "£1,500", "+£600"]
-    assert texts(table)[14:21] == ["meta", "£600", "£300", "−£300", "£700", "£400", "−£300"]
+    assert texts(table)[7:14] == ["Google Ads", "£400", "£700", "+£300", "£900", "£1,500", "+£600"]
+    assert texts(table)[14:21] == ["Meta ads", "£600", "£300", "−£300", "£700", "£400", "−£300"]
     assert texts(table)[-7:] == ["Total", "£1,000", "£1,000", "", "£1,600", "£1,900", "+£300"]
 
 

@@ -21,6 +21,7 @@ BUILDERS = [
     q.price_guidance_query("insufficient"),
     q.budget_allocation_query("campaign"),
     q.upsell_candidates_query(10, "Breakroom"),
+    q.campaign_performance_query(),
 ]
 
 
