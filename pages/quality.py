@@ -13,11 +13,10 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
-from dash.exceptions import PreventUpdate
 
 from components import ids
 from components import quality as view
-from components.access import current_role, may_open
+from components.access import current_role, may_open, require
 from components.context import current_portal
 from warehouse import quality_queries as queries
 from warehouse.engine import WarehouseError
@@ -70,8 +69,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
 )
 def refresh(_load: int | None) -> tuple[Any, Any, Any]:
     """The profiles and rejects, read once when the page opens."""
-    if not may_open(current_role(), PATH):  # a callback can be posted without the page
-        raise PreventUpdate
+    require(PATH)
     warehouse = current_portal().warehouse
     try:
         profiles = queries.latest_profiles(warehouse)
