@@ -250,3 +250,60 @@ def outlook_card(score: Mapping[str, Any] | None) -> dbc.Card:
         className="mb-3",
         id=ids.CUSTOMER_OUTLOOK,
     )
+
+
+STAGE_LABELS = {
+    "new": "New", "contacted": "Contacted", "qualified": "Qualified", "proposal": "Proposal",
+    "won": "Won", "lost": "Lost",
+}  # fmt: skip
+
+
+def win_rate(stages: Sequence[Mapping[str, Any]]) -> float | None:
+    """Won / (won + lost): the share of closed leads that became customers; None before any closed."""
+    closed = {str(r["stage"]): int(r["leads"]) for r in stages if r["stage"] in ("won", "lost")}
+    total = sum(closed.values())
+    return closed.get("won", 0) / total if total else None
+
+
+def funnel_summary(stages: Sequence[Mapping[str, Any]]) -> str:
+    """``212 open leads worth £1,346,400; 911 of 1,080 closed leads won (84%).``"""
+    if not stages:
+        return "No leads yet."
+    open_stages = [r for r in stages if r["stage"] not in ("won", "lost")]
+    leads = sum(int(r["leads"]) for r in open_stages)
+    value = sum(float(r["value"] or 0) for r in open_stages)
+    won = sum(int(r["leads"]) for r in stages if r["stage"] == "won")
+    closed = sum(int(r["leads"]) for r in stages if r["stage"] in ("won", "lost"))
+    rate = win_rate(stages)
+    closing = (
+        f"{fmt.count(won)} of {fmt.count(closed)} closed leads won ({rate:.0%})"
+        if rate is not None
+        else "none closed yet"
+    )
+    return f"{fmt.count(leads)} open leads worth {fmt.money(value)}; {closing}."
+
+
+def funnel_table(stages: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Leads and value per stage, in stage order."""
+    if not stages:
+        return html.Div(html.P("No leads yet.", className="text-muted mb-0"), id=table_id)
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Stage"), html.Th("Leads", className="text-end"), html.Th("Value", className="text-end")]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(STAGE_LABELS.get(str(r["stage"]), str(r["stage"]).capitalize())),
+                    html.Td(fmt.count(int(r["leads"])), className="text-end"),
+                    html.Td(fmt.money(float(r["value"] or 0)), className="text-end"),
+                ]
+            )
+            for r in stages
+        ]
+    )
+    return html.Div(
+        dbc.Table([head, body], size="sm", hover=True, className="analytics-table mb-0"), id=table_id
+    )

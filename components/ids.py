@@ -95,6 +95,7 @@ ACTIONS_NEXT = "actions-next"
 ACTIONS_CSV = "actions-csv"
 ACTIONS_DOWNLOAD = "actions-download"
 ACTIONS_PROSPECTS = "actions-prospects"
+ACTIONS_FUNNEL = "actions-funnel"  # the lead pipeline per stage
 
 # customer 360
 CUSTOMER_OUTLOOK = "customer-outlook"

@@ -167,7 +167,15 @@ def layout(**_kwargs: Any) -> dbc.Container:
                 ],
                 actions=csv_button(ids.ACTIONS_CSV, ids.ACTIONS_DOWNLOAD, "Actions CSV"),
             ),
-            section("Prospects by lead score", html.Div(id=ids.ACTIONS_PROSPECTS)),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        section("Prospects by lead score", html.Div(id=ids.ACTIONS_PROSPECTS)), xs=12, lg=7
+                    ),
+                    dbc.Col(section("Lead pipeline", html.Div(id=ids.ACTIONS_FUNNEL)), xs=12, lg=5),
+                ],
+                className="g-3",
+            ),
         ],
         fluid=True,
     )
@@ -224,24 +232,30 @@ def refresh_actions(
 @callback(
     Output(ids.ACTIONS_SUMMARY, "children"),
     Output(ids.ACTIONS_PROSPECTS, "children"),
+    Output(ids.ACTIONS_FUNNEL, "children"),
     *(Input(i, "value") for i in SCOPE_INPUTS),
 )
 def refresh_summary(
     rep: str | None, region: str | None, segment: str | None, spend: str | None
-) -> tuple[Any, Any]:
-    """Actions per kind with their total expected value, and the prospects most likely to convert
-    (prospects have no purchases, so only the region narrows them)."""
+) -> tuple[Any, Any, Any]:
+    """Actions per kind with their total expected value, the prospects most likely to convert
+    (prospects have no purchases, so only the region narrows them) and the rep's lead pipeline."""
     scope = Scope(rep, region, segment, spend)
     if not scope.linked:
-        return html.P(UNLINKED, className="text-muted mb-0"), ""
+        return html.P(UNLINKED, className="text-muted mb-0"), "", ""
     warehouse = current_portal().warehouse
     try:
         summary = queries.action_summary(warehouse, scope.actions())
         prospects = queries.prospects(warehouse, scope.rep_key, PROSPECTS, scope.region)
+        funnel = queries.lead_funnel(warehouse, scope.rep_key)
     except WarehouseError:
         logger.exception("actions: summary could not be read")
-        return html.P(UNREADABLE, className="text-muted mb-0"), ""
-    return view.summary_cards(summary), view.prospects_table(prospects, "actions-prospects-table")
+        return html.P(UNREADABLE, className="text-muted mb-0"), "", ""
+    pipeline = [
+        html.P(view.funnel_summary(funnel), className="mb-2", id="actions-funnel-summary"),
+        view.funnel_table(funnel, "actions-funnel-table"),
+    ]
+    return view.summary_cards(summary), view.prospects_table(prospects, "actions-prospects-table"), pipeline
 
 
 @callback(

@@ -20,6 +20,7 @@ from warehouse.schema import (
     mart_customer_kpi,
     mart_customer_rfm,
     mart_customer_score,
+    mart_lead_funnel,
 )
 
 MAX_PAGE_SIZE = 500
@@ -222,3 +223,26 @@ def target_options_query(column: Literal["region", "rfm_segment"]) -> sa.Select[
 
 def target_options(warehouse: Warehouse, column: Literal["region", "rfm_segment"]) -> list[str]:
     return [str(r["value"]) for r in warehouse.rows(target_options_query(column))]
+
+
+def lead_funnel_query(rep_key: int | None = None) -> sa.Select[Any]:
+    """Leads and their value per stage (new ... won, lost) in stage order, for one rep or all of them."""
+    f = mart_lead_funnel.c
+    query = (
+        sa.select(
+            f.stage,
+            f.stage_order,
+            sa.func.sum(f.leads).label("leads"),
+            sa.func.sum(f.value).label("value"),
+        )
+        .group_by(f.stage, f.stage_order)
+        .order_by(f.stage_order, f.stage)
+    )
+    if rep_key is not None:
+        name = sa.select(dim_sales_rep.c.name).where(dim_sales_rep.c.rep_key == rep_key).scalar_subquery()
+        query = query.where(f.rep == name)
+    return query
+
+
+def lead_funnel(warehouse: Warehouse, rep_key: int | None = None) -> list[dict[str, Any]]:
+    return warehouse.rows(lead_funnel_query(rep_key))

@@ -23,6 +23,7 @@ from warehouse.schema import (
     mart_customer_rfm,
     mart_customer_score,
     mart_kpi_daily,
+    mart_lead_funnel,
     mart_sales,
 )
 
@@ -160,6 +161,20 @@ def rfm_rows() -> list[dict[str, object]]:
     ]
 
 
+def funnel_rows() -> list[dict[str, object]]:
+    """Alice: 4 new, 2 qualified, 3 won, 1 lost; Bob: 1 new, 1 won, 3 lost (each lead worth £1,000)."""
+    counts = {
+        REPS[0]: {"new": 4, "qualified": 2, "won": 3, "lost": 1},
+        REPS[1]: {"new": 1, "won": 1, "lost": 3},
+    }
+    order = {"new": 1, "contacted": 2, "qualified": 3, "proposal": 4, "won": 5, "lost": 6}
+    return [
+        {"rep": rep, "stage": stage, "stage_order": order[stage], "leads": n, "value": 1000.0 * n}
+        for rep, stages in counts.items()
+        for stage, n in stages.items()
+    ]
+
+
 def score_rows() -> list[dict[str, object]]:
     """Scores of every customer and prospect (see the module docstring)."""
     rows: list[dict[str, object]] = []
@@ -207,6 +222,7 @@ def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
         insert_rows(conn, mart_customer_kpi, marts)
         insert_rows(conn, mart_customer_score, score_rows())
         insert_rows(conn, mart_customer_rfm, rfm_rows() if rfm else [])
+        insert_rows(conn, mart_lead_funnel, funnel_rows())
     users.ensure_demo_users(warehouse, PASSWORD)
     return warehouse
 

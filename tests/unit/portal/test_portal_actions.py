@@ -87,6 +87,24 @@ def test_prospects_are_non_customers_by_lead_score(portal_warehouse: Warehouse) 
     assert queries.prospects(portal_warehouse, rep_key=BOB) == []
 
 
+def test_the_lead_pipeline_is_the_reps_own_with_its_win_rate(portal_warehouse: Warehouse) -> None:
+    alice = queries.lead_funnel(portal_warehouse, ALICE)
+    assert [(r["stage"], int(r["leads"])) for r in alice] == [
+        ("new", 4),
+        ("qualified", 2),
+        ("won", 3),
+        ("lost", 1),
+    ]
+    assert view.win_rate(alice) == pytest.approx(0.75)
+    assert view.funnel_summary(alice) == "6 open leads worth £6,000; 3 of 4 closed leads won (75%)."
+    everyone = queries.lead_funnel(portal_warehouse)
+    assert view.funnel_summary(everyone) == "7 open leads worth £7,000; 4 of 8 closed leads won (50%)."
+    assert (
+        view.funnel_summary([]) == "No leads yet." and view.win_rate([{"stage": "new", "leads": 2}]) is None
+    )
+    assert texts(view.funnel_table(alice, "f"))[3:6] == ["New", "4", "£4,000"]
+
+
 def test_one_customers_score_and_an_unscored_customer(portal_warehouse: Warehouse) -> None:
     score = queries.customer_score(portal_warehouse, 31)
     assert score is not None and score["lead_score"] == pytest.approx(0.7) and score["is_customer"] is False
@@ -216,6 +234,26 @@ def test_a_sales_rep_sees_only_their_own_customers_whatever_rep_the_request_name
     shown = [row["id"] for row in answer[ids.ACTIONS_TABLE]["data"]]
     assert shown == [31, *range(28, 0, -2)][:25]
     assert answer[ids.ACTIONS_COUNT]["children"] == "15 customers, highest expected value first"
+
+
+def test_a_sales_reps_summary_prospects_and_pipeline_are_their_own(client: FlaskClient) -> None:
+    sign_in(client, "sales_rep")
+    outputs = [
+        (ids.ACTIONS_SUMMARY, "children"),
+        (ids.ACTIONS_PROSPECTS, "children"),
+        (ids.ACTIONS_FUNNEL, "children"),
+    ]
+    inputs = [
+        (i, "value", str(BOB) if i == ids.ACTIONS_REP else "all")
+        for i in (ids.ACTIONS_REP, ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND)
+    ]
+    answer = call_callback(client, outputs, inputs).get_json()["response"]
+    assert "Prospect Plumbing" in str(answer[ids.ACTIONS_PROSPECTS]) and "Unowned" not in str(
+        answer[ids.ACTIONS_PROSPECTS]
+    )
+    assert "3 of 4 closed leads won (75%)" in str(
+        answer[ids.ACTIONS_FUNNEL]
+    )  # Alice's, whatever rep was asked for
 
 
 def test_a_manager_picks_a_rep_and_an_action(client: FlaskClient) -> None:

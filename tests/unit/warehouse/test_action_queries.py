@@ -22,6 +22,8 @@ BUILDERS = [
     q.prospects_query(rep_key=1, limit=5),
     q.customer_score_query(7),
     q.sales_reps_query(),
+    q.lead_funnel_query(),
+    q.lead_funnel_query(rep_key=2),
 ]
 
 
