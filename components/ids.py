@@ -70,6 +70,11 @@ ANALYTICS_DRIVERS_DOWNLOAD = "analytics-drivers-download"
 ANALYTICS_BUDGET_CSV = "analytics-budget-csv"
 ANALYTICS_BUDGET_DOWNLOAD = "analytics-budget-download"
 ANALYTICS_DENIED = "analytics-denied"
+ANALYTICS_COHORT_GRAPH = "analytics-cohort-graph"
+ANALYTICS_FREQUENCY_GRAPH = "analytics-frequency-graph"
+ANALYTICS_RECENCY_GRAPH = "analytics-recency-graph"
+ANALYTICS_AFFINITY_LEVEL = "analytics-affinity-level"
+ANALYTICS_AFFINITY = "analytics-affinity"
 
 # quality
 QUALITY_LOAD = "quality-load"  # a store whose initial value triggers the page's one read

@@ -1,5 +1,5 @@
 """Analytics (``/analytics``): why revenue, orders or order value changed, growth, unusual days, RFM segments,
-budget and price guidance.
+cohort retention, purchase frequency and recency, products bought together, budget and price guidance.
 
 Reads the analytics marts (filled by the pipeline's ``analytics`` step) through
 :mod:`warehouse.analytics_queries`; open to analysts, managers and administrators (see
@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from components import analytics as view
+from components import behaviour, ids
 from components import drivers as why
-from components import ids
 from components.access import current_role, may_open, require
 from components.charts import GRAPH_CONFIG, empty_figure
 from components.context import current_portal
@@ -39,6 +39,8 @@ DEFAULT_BASELINE: marts.Baseline = "previous_week"
 TOP_DRIVERS = 10
 ANOMALY_DAYS = 30
 UNREADABLE = "The warehouse could not be read; try again shortly."
+AFFINITY_LEVELS = {"category": "Categories", "product": "Products"}
+TOP_PAIRS = 15
 
 
 def _graph(graph_id: str) -> dcc.Loading:
@@ -129,6 +131,34 @@ def layout(**_kwargs: Any) -> dbc.Container:
                     ]
                 ),
             ),
+            section(
+                "Customer behaviour",
+                [
+                    html.P(
+                        "Each row is the customers whose first order fell in that month (how many in brackets); "
+                        "the last cell of a row is the month so far.",
+                        className="text-muted small mb-0",
+                    ),
+                    _graph(ids.ANALYTICS_COHORT_GRAPH),
+                    dbc.Row(
+                        [
+                            dbc.Col(_graph(ids.ANALYTICS_FREQUENCY_GRAPH), xs=12, lg=6),
+                            dbc.Col(_graph(ids.ANALYTICS_RECENCY_GRAPH), xs=12, lg=6),
+                        ]
+                    ),
+                ],
+            ),
+            section(
+                "Bought together",
+                [
+                    picker(ids.ANALYTICS_AFFINITY_LEVEL, AFFINITY_LEVELS, "category"),
+                    html.P(
+                        "Lift: how many times more often a pair shares an order than if each were bought on its own.",
+                        className="text-muted small mt-2 mb-2",
+                    ),
+                    html.Div(id=ids.ANALYTICS_AFFINITY),
+                ],
+            ),
             budget,
             section("Price guidance", html.Div(id=ids.ANALYTICS_PRICE)),
         ],
@@ -215,6 +245,45 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
         view.NO_DATA if empty else "",
         empty,
     )
+
+
+@callback(
+    Output(ids.ANALYTICS_COHORT_GRAPH, "figure"),
+    Output(ids.ANALYTICS_FREQUENCY_GRAPH, "figure"),
+    Output(ids.ANALYTICS_RECENCY_GRAPH, "figure"),
+    Input(ids.ANALYTICS_LOAD, "data"),
+)
+def refresh_behaviour(_load: int | None) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """Cohort retention of the last 12 first-purchase months, and the order-count and recency spreads."""
+    require(PATH)
+    try:
+        cohorts = marts.cohort_retention(current_portal().warehouse)
+        spread = marts.purchase_distribution(current_portal().warehouse)
+    except WarehouseError:
+        logger.exception("analytics: behaviour marts could not be read")
+        return (
+            empty_figure("Data unavailable"),
+            empty_figure("Data unavailable"),
+            empty_figure("Data unavailable"),
+        )
+    return (
+        behaviour.cohort_figure(cohorts),
+        behaviour.distribution_figure(spread, "frequency"),
+        behaviour.distribution_figure(spread, "recency"),
+    )
+
+
+@callback(Output(ids.ANALYTICS_AFFINITY, "children"), Input(ids.ANALYTICS_AFFINITY_LEVEL, "value"))
+def refresh_affinity(level: str | None) -> Any:
+    """The category or product pairs bought together most beyond chance."""
+    require(PATH)
+    picked: marts.AffinityLevel = "product" if level == "product" else "category"
+    try:
+        pairs = marts.product_affinity(current_portal().warehouse, picked, TOP_PAIRS)
+    except WarehouseError:
+        logger.exception("analytics: affinity could not be read")
+        return html.P(UNREADABLE, className="text-muted mb-0")
+    return behaviour.affinity_table(pairs, "analytics-affinity-table")
 
 
 @callback(

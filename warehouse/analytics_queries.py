@@ -17,12 +17,15 @@ from warehouse.schema import (
     dim_customer,
     mart_budget_allocation,
     mart_campaign_performance,
+    mart_cohort_retention,
     mart_customer_rfm,
     mart_customer_score,
     mart_growth,
     mart_kpi_anomaly,
     mart_kpi_drivers,
     mart_price_guidance,
+    mart_product_affinity,
+    mart_purchase_distribution,
 )
 
 Baseline = Literal["previous_week", "mean_4_weeks", "previous_4_weeks"]
@@ -147,6 +150,59 @@ def budget_allocation(
     warehouse: Warehouse, level: Literal["channel", "campaign"] = "channel"
 ) -> list[dict[str, Any]]:
     return warehouse.rows(budget_allocation_query(level))
+
+
+def cohort_retention_query(cohorts: int = 12) -> sa.Select[Any]:
+    """Retention by months since the first purchase for the ``cohorts`` latest first-purchase months."""
+    c = mart_cohort_retention.c
+    latest = (
+        sa.select(c.cohort_month)
+        .group_by(c.cohort_month)
+        .order_by(c.cohort_month.desc())
+        .limit(cohorts)
+        .subquery()
+    )
+    return (
+        sa.select(mart_cohort_retention)
+        .where(c.cohort_month.in_(sa.select(latest.c.cohort_month)))
+        .order_by(c.cohort_month, c.months_since_first)
+    )
+
+
+def cohort_retention(warehouse: Warehouse, cohorts: int = 12) -> list[dict[str, Any]]:
+    return warehouse.rows(cohort_retention_query(cohorts))
+
+
+AffinityLevel = Literal["category", "product"]
+
+
+def product_affinity_query(level: AffinityLevel = "category", top: int = 15) -> sa.Select[Any]:
+    """The pairs bought together most beyond chance (lift), then by how often, at category or product level."""
+    if level not in ("category", "product"):
+        raise ValueError(f"affinity level {level!r} is not one of category, product")
+    a = mart_product_affinity.c
+    return (
+        sa.select(mart_product_affinity)
+        .where(a.level == level)
+        .order_by(a.lift.desc(), a.orders.desc(), a.item_a, a.item_b)
+        .limit(max(1, min(top, MAX_ROWS)))
+    )
+
+
+def product_affinity(
+    warehouse: Warehouse, level: AffinityLevel = "category", top: int = 15
+) -> list[dict[str, Any]]:
+    return warehouse.rows(product_affinity_query(level, top))
+
+
+def purchase_distribution_query() -> sa.Select[Any]:
+    """Customers per number of orders and per days since the last purchase, in bin order."""
+    d = mart_purchase_distribution.c
+    return sa.select(mart_purchase_distribution).order_by(d.measure, d.bin_order)
+
+
+def purchase_distribution(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.rows(purchase_distribution_query())
 
 
 def campaign_performance_query() -> sa.Select[Any]:

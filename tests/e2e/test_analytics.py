@@ -25,6 +25,21 @@ from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse
 
 
+def _heatmap_rows(dash_duo) -> list[str]:
+    return dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.ANALYTICS_COHORT_GRAPH} .js-plotly-plot');"
+        " return g && g.data && g.data.length ? Array.from(g.data[0].y) : [];"
+    )
+
+
+def _first_cells(dash_duo, table: str) -> list[str]:
+    return dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' tbody tr td:first-child'))"
+        ".map(e => e.innerText.trim());",
+        table,
+    )
+
+
 def _graph_members(dash_duo) -> list[str]:
     return dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{ids.ANALYTICS_DRIVER_GRAPH} .js-plotly-plot');"
@@ -75,6 +90,13 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     assert dash_duo.find_element(f"#{ids.ANALYTICS_PRICE}").text.count("Insufficient data:") >= 1
     assert dash_duo.find_elements(f"#{ids.ANALYTICS_RFM} tbody tr")
     assert not [a for a in dash_duo.find_elements(f"#{ids.ANALYTICS_ALERT}") if a.is_displayed()]
+
+    # Customer behaviour: one heatmap row per recent first-purchase month; pairs bought together.
+    cohorts = {r["cohort_month"] for r in marts.cohort_retention(demo_warehouse)}
+    until(lambda: len(_heatmap_rows(dash_duo)) == len(cohorts) > 0, timeout=10)
+    pairs = [str(p["item_a"]) for p in marts.product_affinity(demo_warehouse, "category", 15)]
+    assert pairs, "the demo has category pairs"
+    until(lambda: _first_cells(dash_duo, "#analytics-affinity-table") == pairs, timeout=10)
     _screenshot(dash_duo, shots, "analytics-desktop.png")
 
     # Switch the dimension: sentence and chart follow.
@@ -106,6 +128,13 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     dash_duo.wait_for_text_to_equal(
         f"#{ids.ANALYTICS_DRIVER_SENTENCE}", why.driver_sentence(month, "previous_4_weeks"), timeout=10
     )
+
+    # Products bought together instead of categories.
+    products_button = dash_duo.find_element(f"#{ids.ANALYTICS_AFFINITY_LEVEL} label[for$='_product']")
+    # a DOM click: under viewport emulation selenium's pointer cannot reach below the first screen
+    dash_duo.driver.execute_script("arguments[0].click();", products_button)
+    products = [str(p["item_a"]) for p in marts.product_affinity(demo_warehouse, "product", 15)]
+    until(lambda: _first_cells(dash_duo, "#analytics-affinity-table") == products, timeout=10)
 
     fits_a_phone(dash_duo, shots, "analytics-phone.png")
     refused(

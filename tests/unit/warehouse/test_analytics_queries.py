@@ -22,6 +22,9 @@ BUILDERS = [
     q.budget_allocation_query("campaign"),
     q.upsell_candidates_query(10, "Breakroom"),
     q.campaign_performance_query(),
+    q.cohort_retention_query(6),
+    q.product_affinity_query("product", 10),
+    q.purchase_distribution_query(),
 ]
 
 
@@ -49,3 +52,5 @@ def test_unknown_baseline_dimension_or_kpi_is_refused() -> None:
         q.kpi_drivers_query(dimension="colour")
     with pytest.raises(ValueError, match="kpi 'margin'"):
         q.kpi_drivers_query(kpi="margin")
+    with pytest.raises(ValueError, match="affinity level 'brand'"):
+        q.product_affinity_query("brand")  # type: ignore[arg-type]

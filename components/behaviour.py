@@ -1,0 +1,115 @@
+"""Builders for the Analytics page's customer-behaviour sections: cohort retention, how often and how
+recently customers buy, and what is bought together. Pure functions from the descriptive marts' rows
+(``warehouse.analytics_queries``); each says so when the marts are empty."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
+
+from components import format as fmt
+from components.analytics import NO_DATA
+from components.charts import ACCENT, _style, empty_figure
+
+DISTRIBUTION_TITLES = {
+    "frequency": "Customers by number of orders",
+    "recency": "Customers by days since their last order",
+}
+
+
+def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Retention heatmap: one row per first-purchase month (newest at the top), one column per month
+    since, each cell the share of the cohort that bought in that month."""
+    if not rows:
+        return empty_figure("No data yet — run the pipeline")
+    cohorts = sorted({r["cohort_month"] for r in rows}, reverse=True)
+    months = list(range(max(int(r["months_since_first"]) for r in rows) + 1))
+    cell = {(r["cohort_month"], int(r["months_since_first"])): r for r in rows}
+    z = [[cell[(c, m)]["retention"] if (c, m) in cell else None for m in months] for c in cohorts]
+    text = [[f"{v:.0%}" if v is not None else "" for v in row] for row in z]
+    sizes = {c: next(int(r["cohort_size"]) for r in rows if r["cohort_month"] == c) for c in cohorts}
+    labels = [f"{c:%b %Y} ({fmt.count(sizes[c])})" for c in cohorts]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=months,
+            y=labels,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0.0, "#f3f9ff"], [1.0, ACCENT]],
+            zmin=0.0,
+            zmax=1.0,
+            showscale=False,
+            hovertemplate="%{y}, month %{x}: %{z:.0%} bought<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig = _style(fig, "Share of each first-purchase month's customers buying again, by months since")
+    fig.update_xaxes(title="months since first purchase", dtick=1, showgrid=False)
+    fig.update_yaxes(showgrid=False)
+    fig.update_layout(hovermode="closest", height=max(320, 28 * len(cohorts) + 110))
+    return fig
+
+
+def distribution_figure(rows: Sequence[Mapping[str, Any]], measure: str) -> go.Figure:
+    """Customers per bin of one measure (``frequency`` in orders, ``recency`` in days), in bin order."""
+    picked = sorted((r for r in rows if r["measure"] == measure), key=lambda r: int(r["bin_order"]))
+    if not picked:
+        return empty_figure("No data yet — run the pipeline")
+    fig = go.Figure(
+        go.Bar(
+            x=[str(r["bin"]) for r in picked],
+            y=[int(r["customers"]) for r in picked],
+            marker_color=ACCENT,
+            customdata=[float(r["share"]) for r in picked],
+            hovertemplate="%{x}: %{y:,} customers (%{customdata:.0%})<extra></extra>",
+        )
+    )
+    fig = _style(fig, DISTRIBUTION_TITLES.get(measure, measure))
+    fig.update_xaxes(type="category", title="orders" if measure == "frequency" else "days")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def affinity_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Pairs bought in the same order: how often, how likely one given the other, and lift (how many times
+    more often than if they were bought independently)."""
+    if not rows:
+        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Bought"),
+                html.Th("With"),
+                html.Th("Orders", className="text-end"),
+                html.Th("Of orders with the first", className="text-end d-none d-md-table-cell"),
+                html.Th("Of orders with the second", className="text-end d-none d-md-table-cell"),
+                html.Th("Lift", className="text-end"),
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(r["item_a"]),
+                    html.Td(r["item_b"]),
+                    html.Td(fmt.count(int(r["orders"])), className="text-end"),
+                    html.Td(f"{float(r['confidence_a_b']):.0%}", className="text-end d-none d-md-table-cell"),
+                    html.Td(f"{float(r['confidence_b_a']):.0%}", className="text-end d-none d-md-table-cell"),
+                    html.Td(f"{float(r['lift']):.2f}×", className="text-end"),
+                ]
+            )
+            for r in rows
+        ]
+    )
+    return html.Div(
+        dbc.Table([head, body], size="sm", hover=True, className="analytics-table mb-0"),
+        id=table_id,
+        className="table-responsive",
+    )
