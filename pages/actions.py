@@ -95,12 +95,14 @@ def _scope_controls(own: bool) -> Any:
     """The rep picker (hidden for a rep, who sees only their own; the callbacks still read it) and the
     target pickers."""
     warehouse = current_portal().warehouse
-    reps = {ALL: "All sales reps"} | {
-        str(r["rep_key"]): str(r["name"]) for r in queries.sales_reps(warehouse)
-    }
+    reps = {ALL: ""}  # a rep's own scope is fixed: no other reps to offer
+    if not own:
+        reps = {ALL: "All sales reps"} | {
+            str(r["rep_key"]): str(r["name"]) for r in queries.sales_reps(warehouse)
+        }
     regions = {ALL: "Every region"} | {r: r for r in queries.target_options(warehouse, "region")}
     segments = {ALL: "Every RFM segment"} | {s: s for s in queries.target_options(warehouse, "rfm_segment")}
-    rep = _select(ids.ACTIONS_REP, {ALL: ""} if own else reps)
+    rep = _select(ids.ACTIONS_REP, reps)
     columns = [
         dbc.Col(rep, xs=12, md=3, className="d-none" if own else ""),
         dbc.Col(_select(ids.ACTIONS_REGION, regions), xs=12, sm=4, md=3),

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.queries import MAX_PAGE_SIZE, check_page, nulls_last
 from warehouse.schema import (
     dim_customer,
     dim_sales_rep,
@@ -22,9 +23,6 @@ from warehouse.schema import (
     mart_customer_score,
     mart_lead_funnel,
 )
-
-MAX_PAGE_SIZE = 500
-
 
 #: Spend bands from the RFM monetary quintile (1..5 by total spend among buyers): purchasing power.
 SPEND_BANDS: dict[str, tuple[int, int]] = {"high": (4, 5), "middle": (3, 3), "low": (1, 2)}
@@ -103,30 +101,16 @@ def _customers() -> sa.FromClause:
     ).outerjoin(mart_customer_rfm, mart_customer_rfm.c.customer_key == mart_customer_score.c.customer_key)
 
 
-def _check_page(page: int, page_size: int) -> None:
-    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(
-            f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}"
-        )
+def actions_export_query(scope: ActionScope) -> sa.Select[Any]:
+    """Every customer in ``scope`` with a recommended action, highest expected value first."""
+    s = mart_customer_score.c
+    return _scored().where(*scope.conditions()).order_by(s.action_value.desc(), s.customer_key)
 
 
 def actions_query(scope: ActionScope, page: int = 0, page_size: int = 25) -> sa.Select[Any]:
-    """One page of customers in ``scope`` with a recommended action, highest expected value first."""
-    _check_page(page, page_size)
-    s = mart_customer_score.c
-    return (
-        _scored()
-        .where(*scope.conditions())
-        .order_by(s.action_value.desc(), s.customer_key)
-        .limit(page_size)
-        .offset(page * page_size)
-    )
-
-
-def actions_export_query(scope: ActionScope) -> sa.Select[Any]:
-    """Every customer in ``scope`` with a recommended action, in :func:`actions_query`'s order (no paging)."""
-    s = mart_customer_score.c
-    return _scored().where(*scope.conditions()).order_by(s.action_value.desc(), s.customer_key)
+    """One page (from 0) of :func:`actions_export_query`."""
+    check_page(page, page_size)
+    return actions_export_query(scope).limit(page_size).offset(page * page_size)
 
 
 def action_count_query(scope: ActionScope) -> sa.Select[Any]:
@@ -172,7 +156,7 @@ def prospects_query(rep_key: int | None = None, limit: int = 50, region: str | N
     query = (
         _scored()
         .where(dim_customer.c.is_customer.is_(False))
-        .order_by(sa.case((s.lead_score.is_(None), 1), else_=0), s.lead_score.desc(), s.customer_key)
+        .order_by(nulls_last(s.lead_score), s.lead_score.desc(), s.customer_key)
         .limit(max(1, min(limit, MAX_PAGE_SIZE)))
     )
     if rep_key is not None:

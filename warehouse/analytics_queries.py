@@ -13,6 +13,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.queries import nulls_last
 from warehouse.schema import (
     dim_customer,
     mart_budget_allocation,
@@ -209,9 +210,7 @@ def campaign_performance_query() -> sa.Select[Any]:
     """Every campaign's spend, reach, conversions, CAC, attributed revenue and ROI, best ROI first (a
     campaign without spend, whose ROI is undefined, last)."""
     c = mart_campaign_performance.c
-    return sa.select(mart_campaign_performance).order_by(
-        sa.case((c.roi.is_(None), 1), else_=0), c.roi.desc(), c.campaign_key
-    )
+    return sa.select(mart_campaign_performance).order_by(nulls_last(c.roi), c.roi.desc(), c.campaign_key)
 
 
 def campaign_performance(warehouse: Warehouse) -> list[dict[str, Any]]:

@@ -237,6 +237,22 @@ def sales_by(
     ]
 
 
+# --- paging and ordering shared by the paged queries ------------------------------------------------
+
+
+def check_page(page: int, page_size: int) -> None:
+    """Refuse a page before the first or a page size outside 1..``MAX_PAGE_SIZE``."""
+    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(
+            f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}"
+        )
+
+
+def nulls_last(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    """An ORDER BY term that puts NULLs of ``column`` after every value, on every dialect."""
+    return sa.case((column.is_(None), 1), else_=0)
+
+
 # --- customers search ------------------------------------------------------------------------------
 
 
@@ -274,18 +290,16 @@ def customer_search_query(term: str, sort: CustomerSort, page: int, page_size: i
 
     ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap.
     """
-    if page < 0 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(
-            f"page {page} / page_size {page_size}: need page >= 0 and 1 <= page_size <= {MAX_PAGE_SIZE}"
-        )
+    check_page(page, page_size)
     column = _customer_column(sort.column)
-    nulls_last = sa.case((column.is_(None), 1), else_=0)
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())
         .where(_customer_filter(term))
         .order_by(
-            nulls_last, column.desc() if sort.descending else column.asc(), mart_customer_kpi.c.customer_key
+            nulls_last(column),
+            column.desc() if sort.descending else column.asc(),
+            mart_customer_kpi.c.customer_key,
         )
         .limit(page_size)
         .offset(page * page_size)
