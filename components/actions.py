@@ -17,6 +17,7 @@ from dash.dash_table.DataTable import DataTable
 
 from components import format as fmt
 from components import ids
+from components.controls import MONEY_FORMAT, NUMBER, PERCENT_FORMAT, TEXT, compact_table
 from components.customers_table import profile_link
 
 ACTION_LABELS: dict[str, str] = {
@@ -28,9 +29,6 @@ ACTION_LABELS: dict[str, str] = {
 }
 NO_SCORES = "No scores yet — run the pipeline to score customers."
 NOT_SCORED = "Not scored yet — scores appear after the next pipeline run."
-# d3-format specs as dash_table.Format would build them: "£12,345" and "62%".
-_MONEY: DataTable.ColumnsFormat = {"locale": {"symbol": ["£", ""]}, "specifier": "$,.0f"}
-_PERCENT: DataTable.ColumnsFormat = {"specifier": ".0%"}
 CSV_COLUMNS = (
     "customer_key", "name", "city", "region", "segment", "rfm_segment", "m_score", "rep", "next_best_action",
     "action_value", "reason",
@@ -43,22 +41,20 @@ def action_label(action: str | None) -> str:
     return ACTION_LABELS.get(action or "", action or "No action")
 
 
-def _percent(value: Any) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
-
-
 def reason(row: Mapping[str, Any]) -> str:
     """Why this action, in the rep's words, from the scores that earned it."""
     action = row.get("next_best_action")
     clv = fmt.money(float(row.get("clv_12m") or 0))
     if action == "retention_call":
-        return f"Churn risk {_percent(row.get('churn_probability'))} on {clv} of expected spend in 12 months"
+        return (
+            f"Churn risk {fmt.percent(row.get('churn_probability'))} on {clv} of expected spend in 12 months"
+        )
     if action == "upsell_offer":
         category = row.get("upsell_category")
         if not category:
             return f"Engaged customer, {clv} expected in 12 months: offer a complementary range"
         lead = f"; lead with {row['upsell_product']}" if row.get("upsell_product") else ""
-        return f"{_percent(row.get('upsell_propensity'))} likely to start buying {category}{lead}"
+        return f"{fmt.percent(row.get('upsell_propensity'))} likely to start buying {category}{lead}"
     if action == "re_engagement":
         days = row.get("recency_days")
         since = f"No order for {days} days" if days is not None else "No recent order"
@@ -68,7 +64,7 @@ def reason(row: Mapping[str, Any]) -> str:
     if action == "nurture_lead":
         if row.get("lead_score") is None:
             return "Prospect without a lead score yet: nurture towards a first order"
-        return f"Lead score {_percent(row.get('lead_score'))}: chance to become a customer within 6 months"
+        return f"Lead score {fmt.percent(row.get('lead_score'))}: chance to become a customer within 6 months"
     return ""
 
 
@@ -78,9 +74,9 @@ def table_columns(with_rep: bool) -> list[DataTable.Columns]:
         {"id": "name", "name": "Customer", "presentation": "markdown"},
         {"id": "action", "name": "Action"},
         {"id": "reason", "name": "Why"},
-        {"id": "action_value", "name": "Expected value", "type": "numeric", "format": _MONEY},
-        {"id": "churn_probability", "name": "Churn risk", "type": "numeric", "format": _PERCENT},
-        {"id": "clv_12m", "name": "12-month value", "type": "numeric", "format": _MONEY},
+        {"id": "action_value", "name": "Expected value", "type": "numeric", "format": MONEY_FORMAT},
+        {"id": "churn_probability", "name": "Churn risk", "type": "numeric", "format": PERCENT_FORMAT},
+        {"id": "clv_12m", "name": "12-month value", "type": "numeric", "format": MONEY_FORMAT},
     ]
     if with_rep:
         columns.append({"id": "rep", "name": "Sales rep"})
@@ -173,40 +169,28 @@ def summary_cards(rows: Sequence[Mapping[str, Any]]) -> dbc.Row | html.P:
 
 def prospects_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Prospects ranked by lead score, with where they are and who owns them."""
-    if not rows:
-        return html.Div(html.P("No prospects.", className="text-muted mb-0"), id=table_id)
-    head = html.Thead(
-        html.Tr([html.Th("Prospect"), html.Th("Lead score"), html.Th("Town"), html.Th("Sales rep")])
-    )
-    body = html.Tbody(
+    head = [("Prospect", TEXT), ("Lead score", NUMBER), ("Town", TEXT), ("Sales rep", TEXT)]
+    body = [
         [
-            html.Tr(
-                [
-                    html.Td(html.A(str(r.get("name") or ""), href=f"/customer/{r['customer_key']}")),
-                    html.Td(_percent(r.get("lead_score")), className="text-end"),
-                    html.Td(r.get("city") or ""),
-                    html.Td(r.get("rep") or "Unassigned"),
-                ]
-            )
-            for r in rows
+            html.A(str(r.get("name") or ""), href=f"/customer/{r['customer_key']}"),
+            fmt.percent(r.get("lead_score")),
+            r.get("city") or "",
+            r.get("rep") or "Unassigned",
         ]
-    )
-    return html.Div(
-        dbc.Table([head, body], size="sm", hover=True, responsive=True, className="mb-0"), id=table_id
-    )
+        for r in rows
+    ]
+    return compact_table(head, body, table_id, "No prospects.")
 
 
 def outlook_card(score: Mapping[str, Any] | None) -> dbc.Card:
     """The Customer 360's outlook: next best action and why, churn risk, 12-month value, upsell, lead score."""
     if score is None:
-        body: Any = html.P(
-            "Not scored yet — scores appear after the next pipeline run.", className="text-muted mb-0"
-        )
+        body: Any = html.P(NOT_SCORED, className="text-muted mb-0")
     else:
         facts: list[tuple[str, str]] = []
         if score.get("is_customer"):
             facts += [
-                ("Churn risk", _percent(score.get("churn_probability"))),
+                ("Churn risk", fmt.percent(score.get("churn_probability"))),
                 ("Expected spend, 12 months", fmt.money(float(score.get("clv_12m") or 0))),
                 ("Expected orders, 12 months", f"{float(score.get('expected_orders_12m') or 0):.1f}"),
             ]
@@ -215,11 +199,11 @@ def outlook_card(score: Mapping[str, Any] | None) -> dbc.Card:
                 facts.append(
                     (
                         "Best new category",
-                        f"{score['upsell_category']}{product} ({_percent(score.get('upsell_propensity'))})",
+                        f"{score['upsell_category']}{product} ({fmt.percent(score.get('upsell_propensity'))})",
                     )
                 )
         else:
-            facts.append(("Lead score", _percent(score.get("lead_score"))))
+            facts.append(("Lead score", fmt.percent(score.get("lead_score"))))
         action = score.get("next_best_action")
         headline = (
             [
@@ -258,11 +242,16 @@ STAGE_LABELS = {
 }  # fmt: skip
 
 
+def _closed(stages: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """(won, won + lost) leads."""
+    won = sum(int(r["leads"]) for r in stages if r["stage"] == "won")
+    return won, won + sum(int(r["leads"]) for r in stages if r["stage"] == "lost")
+
+
 def win_rate(stages: Sequence[Mapping[str, Any]]) -> float | None:
     """Won / (won + lost): the share of closed leads that became customers; None before any closed."""
-    closed = {str(r["stage"]): int(r["leads"]) for r in stages if r["stage"] in ("won", "lost")}
-    total = sum(closed.values())
-    return closed.get("won", 0) / total if total else None
+    won, closed = _closed(stages)
+    return won / closed if closed else None
 
 
 def funnel_summary(stages: Sequence[Mapping[str, Any]]) -> str:
@@ -272,12 +261,10 @@ def funnel_summary(stages: Sequence[Mapping[str, Any]]) -> str:
     open_stages = [r for r in stages if r["stage"] not in ("won", "lost")]
     leads = sum(int(r["leads"]) for r in open_stages)
     value = sum(float(r["value"] or 0) for r in open_stages)
-    won = sum(int(r["leads"]) for r in stages if r["stage"] == "won")
-    closed = sum(int(r["leads"]) for r in stages if r["stage"] in ("won", "lost"))
-    rate = win_rate(stages)
+    won, closed = _closed(stages)
     closing = (
-        f"{fmt.count(won)} of {fmt.count(closed)} closed leads won ({rate:.0%})"
-        if rate is not None
+        f"{fmt.count(won)} of {fmt.count(closed)} closed leads won ({fmt.percent(won / closed)})"
+        if closed
         else "none closed yet"
     )
     return f"{fmt.count(leads)} open leads worth {fmt.money(value)}; {closing}."
@@ -285,25 +272,14 @@ def funnel_summary(stages: Sequence[Mapping[str, Any]]) -> str:
 
 def funnel_table(stages: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Leads and value per stage, in stage order."""
-    if not stages:
-        return html.Div(html.P("No leads yet.", className="text-muted mb-0"), id=table_id)
-    head = html.Thead(
-        html.Tr(
-            [html.Th("Stage"), html.Th("Leads", className="text-end"), html.Th("Value", className="text-end")]
-        )
-    )
-    body = html.Tbody(
+    body = [
         [
-            html.Tr(
-                [
-                    html.Td(STAGE_LABELS.get(str(r["stage"]), str(r["stage"]).capitalize())),
-                    html.Td(fmt.count(int(r["leads"])), className="text-end"),
-                    html.Td(fmt.money(float(r["value"] or 0)), className="text-end"),
-                ]
-            )
-            for r in stages
+            STAGE_LABELS.get(str(r["stage"]), str(r["stage"]).capitalize()),
+            fmt.count(int(r["leads"])),
+            fmt.money(float(r["value"] or 0)),
         ]
-    )
-    return html.Div(
-        dbc.Table([head, body], size="sm", hover=True, className="analytics-table mb-0"), id=table_id
+        for r in stages
+    ]
+    return compact_table(
+        [("Stage", TEXT), ("Leads", NUMBER), ("Value", NUMBER)], body, table_id, "No leads yet."
     )

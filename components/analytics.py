@@ -16,6 +16,7 @@ from dash import html
 
 from components import format as fmt
 from components.charts import ACCENT, _style, empty_figure
+from components.controls import section
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +232,24 @@ def budget_summary(rows: Sequence[Mapping[str, Any]]) -> str:
         f"Moving {fmt.money(moved)} a day of the {fmt.money(budget)} daily budget between channels is "
         f"expected to return {fmt.money(expected)} a day instead of {fmt.money(current)} ({lift})."
     )
+
+
+def budget_section(summary_id: str, table_id: str, actions: Any = None) -> dbc.Card:
+    """The budget reallocation card: a summary sentence over the per-channel table (`budget_parts`)."""
+    return section(
+        "Budget reallocation",
+        [
+            html.P(id=summary_id, className="mb-1"),
+            html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
+            html.Div(id=table_id),
+        ],
+        actions=actions,
+    )
+
+
+def budget_parts(rows: Sequence[Mapping[str, Any]], table_id: str) -> tuple[str, html.Div]:
+    """What fills `budget_section`: the summary (blank without a plan, the table then says why) and table."""
+    return ("" if not rows else budget_summary(rows)), budget_table(rows, table_id)
 
 
 def budget_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:

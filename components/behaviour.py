@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
 from components import format as fmt
 from components.analytics import NO_DATA
 from components.charts import ACCENT, _style, empty_figure
+from components.controls import NUMBER, TEXT, WIDE, compact_table
 
 DISTRIBUTION_TITLES = {
     "frequency": "Customers by number of orders",
@@ -79,37 +79,19 @@ def distribution_figure(rows: Sequence[Mapping[str, Any]], measure: str) -> go.F
 def affinity_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Pairs bought in the same order: how often, how likely one given the other, and lift (how many times
     more often than if they were bought independently)."""
-    if not rows:
-        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th("Bought"),
-                html.Th("With"),
-                html.Th("Orders", className="text-end"),
-                html.Th("Of orders with the first", className="text-end d-none d-md-table-cell"),
-                html.Th("Of orders with the second", className="text-end d-none d-md-table-cell"),
-                html.Th("Lift", className="text-end"),
-            ]
-        )
-    )
-    body = html.Tbody(
+    head = [
+        ("Bought", TEXT), ("With", TEXT), ("Orders", NUMBER), ("Of orders with the first", WIDE),
+        ("Of orders with the second", WIDE), ("Lift", NUMBER),
+    ]  # fmt: skip
+    body = [
         [
-            html.Tr(
-                [
-                    html.Td(r["item_a"]),
-                    html.Td(r["item_b"]),
-                    html.Td(fmt.count(int(r["orders"])), className="text-end"),
-                    html.Td(f"{float(r['confidence_a_b']):.0%}", className="text-end d-none d-md-table-cell"),
-                    html.Td(f"{float(r['confidence_b_a']):.0%}", className="text-end d-none d-md-table-cell"),
-                    html.Td(f"{float(r['lift']):.2f}×", className="text-end"),
-                ]
-            )
-            for r in rows
+            r["item_a"],
+            r["item_b"],
+            fmt.count(int(r["orders"])),
+            fmt.percent(float(r["confidence_a_b"])),
+            fmt.percent(float(r["confidence_b_a"])),
+            f"{float(r['lift']):.2f}×",
         ]
-    )
-    return html.Div(
-        dbc.Table([head, body], size="sm", hover=True, className="analytics-table mb-0"),
-        id=table_id,
-        className="table-responsive",
-    )
+        for r in rows
+    ]
+    return compact_table(head, body, table_id, NO_DATA)

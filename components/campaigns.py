@@ -12,12 +12,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
 from components import format as fmt
 from components.analytics import NO_DATA
+from components.controls import NUMBER, TEXT, WIDE, compact_table
 
 CSV_COLUMNS = (
     "campaign_key", "name", "channel", "start_date", "end_date", "spend", "impressions", "clicks", "ctr",
@@ -31,10 +31,6 @@ def roi_text(roi: float | None) -> str:
     if roi is None or pd.isna(roi):
         return "—"
     return f"{roi:+.0%}".replace("-", fmt.MINUS)
-
-
-def _rate(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:.{digits}%}"
 
 
 def _money(value: float | None) -> str:
@@ -58,27 +54,10 @@ def channel_totals(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{str(k): (None if pd.isna(v) else v) for k, v in r.items()} for r in ordered.to_dict("records")]
 
 
-def _table(head: list[tuple[str, str]], body: list[list[str]], table_id: str) -> html.Div:
-    """A compact numeric table: first column text, the rest right-aligned; hidden columns on phones."""
-    header = html.Thead(html.Tr([html.Th(h, className=c) for h, c in head]))
-    rows = [html.Tr([html.Td(v, className=head[i][1]) for i, v in enumerate(cells)]) for cells in body]
-    return html.Div(
-        dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="analytics-table mb-0"),
-        id=table_id,
-        className="table-responsive",
-    )
-
-
-NUMBER = "text-end"
-WIDE = "text-end d-none d-md-table-cell"  # shown from tablets up
-
-
 def channel_table(totals: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Per channel: spend, CTR, conversion rate, CAC, customers, attributed revenue and ROI."""
-    if not totals:
-        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
     head = [
-        ("Channel", ""), ("Campaigns", WIDE), ("Spend", NUMBER), ("CTR", WIDE), ("Conversion", WIDE),
+        ("Channel", TEXT), ("Campaigns", WIDE), ("Spend", NUMBER), ("CTR", WIDE), ("Conversion", WIDE),
         ("CAC", NUMBER), ("Customers", WIDE), ("Revenue", WIDE), ("ROI", NUMBER),
     ]  # fmt: skip
     body = [
@@ -86,8 +65,8 @@ def channel_table(totals: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
             fmt.channel(str(t["channel"])),
             fmt.count(t["campaigns"]),
             fmt.money(t["spend"]),
-            _rate(t["ctr"]),
-            _rate(t["conversion_rate"], 3),
+            fmt.percent(t["ctr"], 2),
+            fmt.percent(t["conversion_rate"], 3),
             _money(t["cac"]),
             fmt.count(t["customers"]),
             fmt.money(t["revenue"]),
@@ -95,7 +74,7 @@ def channel_table(totals: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
         ]
         for t in totals
     ]
-    return _table(head, body, table_id)
+    return compact_table(head, body, table_id, NO_DATA)
 
 
 def _dates(row: Mapping[str, Any]) -> str:
@@ -107,10 +86,8 @@ def _dates(row: Mapping[str, Any]) -> str:
 
 def campaign_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Per campaign, best ROI first: dates, spend, reach, conversions, CAC, revenue and ROI."""
-    if not rows:
-        return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
     head = [
-        ("Campaign", ""), ("Channel", WIDE), ("Dates", WIDE), ("Spend", NUMBER), ("Clicks", WIDE),
+        ("Campaign", TEXT), ("Channel", WIDE), ("Dates", WIDE), ("Spend", NUMBER), ("Clicks", WIDE),
         ("CTR", WIDE), ("Conversions", WIDE), ("CAC", NUMBER), ("Revenue", WIDE), ("ROI", NUMBER),
     ]  # fmt: skip
     body = [
@@ -120,7 +97,7 @@ def campaign_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div
             _dates(r),
             fmt.money(float(r["spend"])),
             fmt.count(r["clicks"]),
-            _rate(r.get("ctr")),
+            fmt.percent(r.get("ctr"), 2),
             fmt.count(r["conversions"]),
             _money(r.get("cac")),
             fmt.money(float(r["revenue"])),
@@ -128,7 +105,7 @@ def campaign_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div
         ]
         for r in rows
     ]
-    return _table(head, body, table_id)
+    return compact_table(head, body, table_id, NO_DATA)
 
 
 def campaigns_summary(totals: Sequence[Mapping[str, Any]]) -> str:

@@ -13,6 +13,13 @@ from dash.dash_table.DataTable import DataTable
 
 from components.charts import FONT
 
+# d3-format specs for DataTable numeric columns, as dash_table.Format would build them.
+MONEY_FORMAT: DataTable.ColumnsFormat = {"locale": {"symbol": ["£", ""]}, "specifier": "$,.0f"}  # £12,345
+COUNT_FORMAT: DataTable.ColumnsFormat = {"specifier": ",.0f"}  # 1,234
+PERCENT_FORMAT: DataTable.ColumnsFormat = {"specifier": ".0%"}  # 62%
+#: Cell classes for `compact_table` columns: text, a number, a number shown from tablets up.
+TEXT, NUMBER, WIDE = "", "text-end", "text-end d-none d-md-table-cell"
+
 
 def section(title: str, body: Any, *, actions: Any = None, class_name: str = "") -> dbc.Card:
     """A card with a section title, optional controls on the title's right, and ``body``."""
@@ -67,6 +74,22 @@ def paged_table(table_id: str, columns: list[DataTable.Columns], page_size: int,
         "style_cell_conditional": [{"if": {"column_type": "numeric"}, "textAlign": "right"}],
     }
     return DataTable(id=table_id, columns=columns, **(settings | options))
+
+
+def compact_table(
+    head: Sequence[tuple[str, str]], body: Sequence[Sequence[Any]], table_id: str, empty: str
+) -> html.Div:
+    """A small static table: ``head`` is (title, cell class) per column (`TEXT`, `NUMBER`, `WIDE`), each
+    body row one value per column; ``empty`` is said instead when there are no rows."""
+    if not body:
+        return html.Div(html.P(empty, className="text-muted mb-0"), id=table_id)
+    header = html.Thead(html.Tr([html.Th(title, className=cls) for title, cls in head]))
+    rows = [html.Tr([html.Td(v, className=head[i][1]) for i, v in enumerate(cells)]) for cells in body]
+    return html.Div(
+        dbc.Table([header, html.Tbody(rows)], size="sm", hover=True, className="analytics-table mb-0"),
+        id=table_id,
+        className="table-responsive",
+    )
 
 
 def csv_button(button_id: str, download_id: str, label: str) -> html.Div:

@@ -8,6 +8,8 @@ from typing import Any
 
 from dash.dash_table.DataTable import DataTable
 
+from components.controls import COUNT_FORMAT, MONEY_FORMAT
+
 # (column id, header, kind) in display order; ids are mart_customer_kpi columns (email from dim_customer).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("name", "Customer", "text"),
@@ -23,9 +25,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("status", "Status", "text"),
 )
 SORTABLE = {c for c, _, _ in COLUMNS} - {"status"}
-# d3-format specs as dash_table.Format would build them: "£12,345" and "1,234".
-_MONEY: DataTable.ColumnsFormat = {"locale": {"symbol": ["£", ""]}, "specifier": "$,.0f"}
-_COUNT: DataTable.ColumnsFormat = {"specifier": ",.0f"}
 
 
 def table_columns() -> list[DataTable.Columns]:
@@ -42,7 +41,7 @@ def table_columns() -> list[DataTable.Columns]:
                     "id": column_id,
                     "name": header,
                     "type": "numeric",
-                    "format": _MONEY if kind == "money" else _COUNT,
+                    "format": MONEY_FORMAT if kind == "money" else COUNT_FORMAT,
                 }
             )
     return columns

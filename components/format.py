@@ -17,6 +17,13 @@ def count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def percent(value: float | None, digits: int = 0) -> str:
+    """``62%`` (``digits`` decimals); an em dash when there is no value (None or NaN)."""
+    if value is None or value != value:
+        return "—"
+    return f"{float(value):.{digits}%}"
+
+
 def growth(value: float | None) -> str:
     """``+12.3%`` / ``-4.0%``; an em dash when there is nothing to compare with."""
     if value is None:

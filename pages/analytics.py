@@ -88,13 +88,9 @@ def layout(**_kwargs: Any) -> dbc.Container:
         ],
         actions=csv_button(ids.ANALYTICS_DRIVERS_CSV, ids.ANALYTICS_DRIVERS_DOWNLOAD, "Drivers CSV"),
     )
-    budget = section(
-        "Budget reallocation",
-        [
-            html.P(id=ids.ANALYTICS_BUDGET_SUMMARY, className="mb-1"),
-            html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
-            html.Div(id=ids.ANALYTICS_BUDGET),
-        ],
+    budget = view.budget_section(
+        ids.ANALYTICS_BUDGET_SUMMARY,
+        ids.ANALYTICS_BUDGET,
         actions=csv_button(ids.ANALYTICS_BUDGET_CSV, ids.ANALYTICS_BUDGET_DOWNLOAD, "Budget CSV"),
     )
     return dbc.Container(
@@ -239,8 +235,7 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
         view.anomalies_table(anomalies, "analytics-anomalies-table"),
         view.rfm_figure(rfm),
         view.rfm_table(rfm, "analytics-rfm-table"),
-        "" if not budget else view.budget_summary(budget),
-        view.budget_table(budget, "analytics-budget-table"),
+        *view.budget_parts(budget, "analytics-budget-table"),
         view.price_table(prices, "analytics-price-table"),
         view.NO_DATA if empty else "",
         empty,

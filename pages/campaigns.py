@@ -49,14 +49,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
             dcc.Store(id=ids.CAMPAIGNS_LOAD, data=0),
             html.P(id=ids.CAMPAIGNS_SUMMARY, className="driver-sentence"),
             section("Return per channel", html.Div(id=ids.CAMPAIGNS_CHANNELS)),
-            section(
-                "Budget reallocation",
-                [
-                    html.P(id=ids.CAMPAIGNS_BUDGET_SUMMARY, className="mb-1"),
-                    html.P("Spend and return in pounds per day.", className="text-muted small mb-2"),
-                    html.Div(id=ids.CAMPAIGNS_BUDGET),
-                ],
-            ),
+            budget_view.budget_section(ids.CAMPAIGNS_BUDGET_SUMMARY, ids.CAMPAIGNS_BUDGET),
             section(
                 "Campaigns",
                 [
@@ -98,8 +91,7 @@ def refresh(_load: int | None) -> tuple[Any, ...]:
     return (
         view.campaigns_summary(totals),
         view.channel_table(totals, "campaigns-channel-table"),
-        "" if not budget else budget_view.budget_summary(budget),
-        budget_view.budget_table(budget, "campaigns-budget-table"),
+        *budget_view.budget_parts(budget, "campaigns-budget-table"),
         view.campaign_table(campaigns, "campaigns-campaign-table"),
     )
 
