@@ -23,6 +23,7 @@ from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
     customer_xref,
+    dim_campaign,
     dim_channel,
     dim_customer,
     dim_geography,
@@ -83,8 +84,14 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     customers = _dim_customer_rows(golden, reps, geos, buyers)
     insert_rows(conn, dim_customer, customers)
     insert_rows(conn, golden_field, provenance)
-    dims = Dimensions(products, reps, channels, {c["customer_key"]: c["rep_key"] for c in customers})
-    facts = build_facts(conn, lines, interactions, campaigns, xref, dims, today)
+    dims = Dimensions(
+        products,
+        reps,
+        channels,
+        _campaigns(conn, campaigns, channels),
+        {c["customer_key"]: c["rep_key"] for c in customers},
+    )
+    facts = build_facts(conn, lines, interactions, xref, dims, today)
     return StepResult(
         rows_in=lines.height,
         rows_out=len(customers) + sum(facts.values()),
@@ -176,6 +183,30 @@ def _golden_customers(
         "source_count": pl.Int64,
     }
     return pl.DataFrame(golden, schema=schema), provenance
+
+
+def _campaigns(
+    conn: Connection, campaigns: pl.DataFrame, channels: dict[tuple[Any, ...], int]
+) -> dict[tuple[Any, ...], int]:
+    """Rewrite ``dim_campaign`` from the staged campaigns, each keeping the key it had before."""
+    rows = [
+        {
+            "source": c["source"],
+            "source_key": c["source_key"],
+            "name": c["name"],
+            "channel_key": channels[(c["channel"],)],
+            "start_date": c["start_date"],
+            "end_date": c["end_date"],
+            "budget": c["budget"],
+        }
+        for c in campaigns.iter_rows(named=True)
+    ]
+    keys = stable_keys(conn, dim_campaign, "campaign_key", ["source", "source_key"], rows, insert_new=False)
+    conn.execute(dim_campaign.delete())
+    insert_rows(
+        conn, dim_campaign, ({**r, "campaign_key": keys[(r["source"], r["source_key"])]} for r in rows)
+    )
+    return keys
 
 
 def _dim_customer_rows(

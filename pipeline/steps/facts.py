@@ -7,7 +7,7 @@ rows. Facts whose customer record was rejected are kept in ``stg_reject`` (rule 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +15,10 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.steps.keys import date_key, stable_keys
+from pipeline.steps.keys import date_key
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
-    dim_campaign,
     dim_date,
     fact_campaign_daily,
     fact_interaction,
@@ -41,6 +40,7 @@ class Dimensions:
     products: dict[tuple[Any, ...], int]
     reps: dict[tuple[Any, ...], int]
     channels: dict[tuple[Any, ...], int]
+    campaigns: dict[tuple[Any, ...], int]
     customer_rep: dict[int, int | None]
 
 
@@ -48,7 +48,6 @@ def build_facts(
     conn: Connection,
     lines: pl.DataFrame,
     interactions: pl.DataFrame,
-    campaigns: pl.DataFrame,
     xref: pl.DataFrame,
     dims: Dimensions,
     today: dt.date,
@@ -63,7 +62,7 @@ def build_facts(
         ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims),
         ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref),
         ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
-        ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, campaigns, daily, dims.channels),
+        ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, daily, dims.campaigns),
     }
 
 
@@ -137,11 +136,22 @@ def _reject_orphans(conn: Connection, orphans: pl.DataFrame, entity: str, key_co
     )
 
 
+def _known(
+    conn: Connection,
+    staged: pl.DataFrame,
+    xref: pl.DataFrame,
+    entity: str,
+    key_cols: Sequence[str],
+    source_col: str = "source",
+) -> Iterator[dict[str, Any]]:
+    """The staged rows whose customer record is known, with its ``customer_key``; the others go to
+    ``stg_reject`` as ``unknown_customer``."""
+    joined = with_customer(staged, xref, source_col)
+    _reject_orphans(conn, joined.filter(pl.col("customer_key").is_null()), entity, key_cols)
+    return joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+
+
 def _sales_facts(conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims: Dimensions) -> int:
-    joined = with_customer(lines, xref)
-    _reject_orphans(
-        conn, joined.filter(pl.col("customer_key").is_null()), "SalesLine", ["doc_type", "doc_key", "line_no"]
-    )
     rows = (
         {
             "source": r["source"],
@@ -157,14 +167,12 @@ def _sales_facts(conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims
             "unit_price": r["unit_price"],
             "amount": r["amount"],
         }
-        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+        for r in _known(conn, lines, xref, "SalesLine", ["doc_type", "doc_key", "line_no"])
     )
     return insert_rows(conn, fact_sales_line, rows)
 
 
 def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -> int:
-    joined = with_customer(staged, xref)
-    _reject_orphans(conn, joined.filter(pl.col("customer_key").is_null()), "Payment", ["source_key"])
     rows = (
         {
             "source": r["source"],
@@ -174,7 +182,7 @@ def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -
             "amount": r["amount"],
             "method": r["method"],
         }
-        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+        for r in _known(conn, staged, xref, "Payment", ["source_key"])
     )
     return insert_rows(conn, fact_payment, rows)
 
@@ -182,8 +190,6 @@ def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -
 def _interaction_facts(
     conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame, channels: dict[tuple[Any, ...], int]
 ) -> int:
-    joined = with_customer(staged, xref, source_col="customer_source")
-    _reject_orphans(conn, joined.filter(pl.col("customer_key").is_null()), "Interaction", ["source_key"])
     rows = (
         {
             "source": r["source"],
@@ -197,34 +203,15 @@ def _interaction_facts(
             "likes": r["likes"],
             "comments": r["comments"],
         }
-        for r in joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
+        for r in _known(conn, staged, xref, "Interaction", ["source_key"], source_col="customer_source")
     )
     return insert_rows(conn, fact_interaction, rows)
 
 
-def _campaign_facts(
-    conn: Connection, campaigns: pl.DataFrame, daily: pl.DataFrame, channels: dict[tuple[Any, ...], int]
-) -> int:
-    rows = [
-        {
-            "source": c["source"],
-            "source_key": c["source_key"],
-            "name": c["name"],
-            "channel_key": channels[(c["channel"],)],
-            "start_date": c["start_date"],
-            "end_date": c["end_date"],
-            "budget": c["budget"],
-        }
-        for c in campaigns.iter_rows(named=True)
-    ]
-    keys = stable_keys(conn, dim_campaign, "campaign_key", ["source", "source_key"], rows, insert_new=False)
-    conn.execute(dim_campaign.delete())
-    insert_rows(
-        conn, dim_campaign, ({**r, "campaign_key": keys[(r["source"], r["source_key"])]} for r in rows)
-    )
+def _campaign_facts(conn: Connection, daily: pl.DataFrame, campaigns: dict[tuple[Any, ...], int]) -> int:
     facts = (
         {
-            "campaign_key": keys[(d["source"], d["campaign_source_key"])],
+            "campaign_key": campaigns[(d["source"], d["campaign_source_key"])],
             "date_key": date_key(d["day"]),
             "spend": d["spend"],
             "impressions": d["impressions"],
@@ -232,6 +219,6 @@ def _campaign_facts(
             "conversions": d["conversions"],
         }
         for d in daily.iter_rows(named=True)
-        if (d["source"], d["campaign_source_key"]) in keys
+        if (d["source"], d["campaign_source_key"]) in campaigns
     )
     return insert_rows(conn, fact_campaign_daily, facts)
