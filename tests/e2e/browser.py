@@ -7,6 +7,7 @@ scoring models).
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from dash.testing.wait import until
@@ -14,7 +15,6 @@ from dash.testing.wait import until
 from components import ids
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
-from tests.e2e.test_portal import _screenshot, _viewport
 from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo
 from tests.unit.portal.portal_data import PASSWORD
 from warehouse import users
@@ -32,6 +32,24 @@ def build_demo_warehouse(root: Path) -> Warehouse:
     return warehouse
 
 
+def screenshot(dash_duo, directory: Path, name: str) -> Path:
+    """A full-page PNG through the DevTools protocol (exact size, beyond the viewport)."""
+    shot = dash_duo.driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+    )
+    path = directory / name
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def viewport(dash_duo, width: int, height: int, mobile: bool) -> None:
+    """An exact viewport (window sizes include browser chrome; see NOTES.md)."""
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
+    )
+
+
 def sign_in(dash_duo, username: str) -> None:
     dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}").send_keys(username)
     dash_duo.find_element(f"#{ids.LOGIN_PASSWORD}").send_keys(PASSWORD)
@@ -42,13 +60,13 @@ def sign_in(dash_duo, username: str) -> None:
 def fits_a_phone(dash_duo, shots: Path, name: str) -> None:
     """On a 375 px phone nothing is wider than the screen (wide tables scroll inside their cards); a
     screenshot is saved as ``name`` and the desktop viewport comes back."""
-    _viewport(dash_duo, 375, 812, mobile=True)
+    viewport(dash_duo, 375, 812, mobile=True)
     until(
         lambda: dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= 375,
         timeout=5,
     )
-    _screenshot(dash_duo, shots, name)
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    screenshot(dash_duo, shots, name)
+    viewport(dash_duo, 1440, 900, mobile=False)
 
 
 def refused(dash_duo, username: str, path: str, denied_id: str, message: str) -> None:

@@ -20,8 +20,7 @@ from app import create_app
 from components import actions as view
 from components import format as fmt
 from components import ids
-from tests.e2e.browser import sign_in
-from tests.e2e.test_portal import _screenshot, _viewport
+from tests.e2e.browser import screenshot, sign_in, viewport
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import action_queries as queries
 from warehouse.engine import Warehouse
@@ -59,7 +58,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     picked, picked_total = queries.actions(demo_warehouse, queries.ActionScope(int(rep_key), kind))
 
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    viewport(dash_duo, 1440, 900, mobile=False)
     sign_in(dash_duo, "sales_rep")
     dash_duo.find_element("a.nav-link[href='/actions']").click()
 
@@ -75,7 +74,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     until(
         lambda: _texts(dash_duo, "#actions-prospects-table tbody tr td:first-child") == prospects, timeout=10
     )
-    _screenshot(dash_duo, shots, "actions-desktop.png")
+    screenshot(dash_duo, shots, "actions-desktop.png")
 
     # One kind of action only.
     dash_duo.find_element(f"#{ids.ACTIONS_FILTER} label[for$='_{kind}']").click()
@@ -96,7 +95,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
     rows, total = queries.actions(demo_warehouse, everyone, page_size=25)
     assert total > 25, "more than a page of actions in the demo"
     dash_duo.driver.get(dash_duo.server_url + "/actions")
-    _viewport(dash_duo, 375, 812, mobile=True)
+    viewport(dash_duo, 375, 812, mobile=True)
     dash_duo.wait_for_text_to_equal(f"#{ids.ACTIONS_COUNT}", _count_text(total), timeout=20)
     until(lambda: dash_duo.find_element(f"#{ids.ACTIONS_LIST} .action-list").is_displayed(), timeout=10)
     assert not dash_duo.find_element(f"#{ids.ACTIONS_TABLE}").is_displayed()
@@ -105,7 +104,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
         timeout=5,
     )
     assert _texts(dash_duo, f"#{ids.ACTIONS_LIST} .list-group-item a")[0] == str(rows[0]["name"])
-    _screenshot(dash_duo, shots, "actions-phone.png")
+    screenshot(dash_duo, shots, "actions-phone.png")
     # (a DOM click: under device emulation selenium's pointer lands outside the emulated viewport)
     dash_duo.driver.execute_script("arguments[0].click();", dash_duo.find_element(f"#{ids.ACTIONS_NEXT}"))
     second, _ = queries.actions(demo_warehouse, everyone, page=1, page_size=25)
@@ -114,7 +113,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
         timeout=10,
     )
     assert "Page 2 of" in _texts(dash_duo, f"#{ids.ACTIONS_LIST}")[0]
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    viewport(dash_duo, 1440, 900, mobile=False)
 
     # The manager picks the demo rep: that rep's actions, now with the rep column.
     dash_duo.find_element(f"#{ids.ACTIONS_REP} option[value='{rep_key}']").click()

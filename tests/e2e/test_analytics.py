@@ -18,8 +18,7 @@ from components import analytics as view
 from components import drivers as why
 from components import format as fmt
 from components import ids
-from tests.e2e.browser import fits_a_phone, refused, sign_in
-from tests.e2e.test_portal import _screenshot, _viewport
+from tests.e2e.browser import fits_a_phone, refused, screenshot, sign_in, viewport
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse
@@ -60,7 +59,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     assert region and category and growth and budget, "the pipeline filled the marts the page reads"
 
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    viewport(dash_duo, 1440, 900, mobile=False)
     sign_in(dash_duo, "analyst")
     dash_duo.find_element("a.nav-link[href='/analytics']").click()
 
@@ -97,7 +96,7 @@ def test_analyst_reads_the_analytics_and_a_sales_rep_cannot(
     pairs = [str(p["item_a"]) for p in marts.product_affinity(demo_warehouse, "category", 15)]
     assert pairs, "the demo has category pairs"
     until(lambda: _first_cells(dash_duo, "#analytics-affinity-table") == pairs, timeout=10)
-    _screenshot(dash_duo, shots, "analytics-desktop.png")
+    screenshot(dash_duo, shots, "analytics-desktop.png")
 
     # Switch the dimension: sentence and chart follow.
     dash_duo.find_element(f"#{ids.ANALYTICS_DIMENSION} label[for$='_category']").click()

@@ -14,8 +14,7 @@ from components import analytics as budget_view
 from components import campaigns as view
 from components import format as fmt
 from components import ids
-from tests.e2e.browser import fits_a_phone, refused, sign_in
-from tests.e2e.test_portal import _screenshot, _viewport
+from tests.e2e.browser import fits_a_phone, refused, screenshot, sign_in, viewport
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse
@@ -33,7 +32,7 @@ def test_marketing_reads_campaign_returns_and_a_sales_rep_cannot(
     assert campaigns and budget, "the pipeline filled the campaign marts"
 
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    viewport(dash_duo, 1440, 900, mobile=False)
     sign_in(dash_duo, "marketing")
     dash_duo.find_element("a.nav-link[href='/campaigns']").click()
 
@@ -50,7 +49,7 @@ def test_marketing_reads_campaign_returns_and_a_sales_rep_cannot(
     assert dash_duo.find_element(f"#{ids.CAMPAIGNS_BUDGET_SUMMARY}").text == budget_view.budget_summary(
         budget
     )
-    _screenshot(dash_duo, shots, "campaigns-desktop.png")
+    screenshot(dash_duo, shots, "campaigns-desktop.png")
 
     fits_a_phone(dash_duo, shots, "campaigns-phone.png")
     refused(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from app import create_app
 from components import ids
+from tests.e2e.browser import screenshot, viewport
 from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, portal_settings
 
 # Worked out by hand from the fixture (revenue on day i is 1000 + 50 i; today is Wed 12 March 2025, i = 70).
@@ -21,24 +21,6 @@ EXPECTED_KPIS = {
     "active-customers": ("270", "▲ +2.7%"),  # 270 vs 263 a week earlier
     "new-customers": ("12", "► 0.0%"),  # 1-12 Mar vs 1-12 Feb (also 12)
 }
-
-
-def _screenshot(dash_duo, directory: Path, name: str) -> Path:
-    """A full-page PNG through the DevTools protocol (exact size, beyond the viewport)."""
-    shot = dash_duo.driver.execute_cdp_cmd(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
-    )
-    path = directory / name
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
-
-
-def _viewport(dash_duo, width: int, height: int, mobile: bool) -> None:
-    """An exact viewport (window sizes include browser chrome; see NOTES.md)."""
-    dash_duo.driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
-    )
 
 
 def _kpi_rects(dash_duo) -> list[dict[str, float]]:
@@ -54,7 +36,7 @@ def test_sign_in_overview_customers_and_phone_layout(dash_duo, tmp_path: Path) -
     shots.mkdir(parents=True, exist_ok=True)
     warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), warehouse))
-    _viewport(dash_duo, 1440, 900, mobile=False)
+    viewport(dash_duo, 1440, 900, mobile=False)
 
     # Anonymous: the sign-in form; sign in as the demo manager.
     dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}").send_keys("manager")
@@ -70,7 +52,7 @@ def test_sign_in_overview_customers_and_phone_layout(dash_duo, tmp_path: Path) -
     dash_duo.wait_for_element(f"#{ids.OVERVIEW_TREND_GRAPH} .main-svg")
     wide = _kpi_rects(dash_duo)
     assert len({round(r["top"]) for r in wide}) == 1, "on a desktop the five KPI cards share one row"
-    _screenshot(dash_duo, shots, "overview-desktop.png")
+    screenshot(dash_duo, shots, "overview-desktop.png")
 
     # Customers: all 30, then a search over name, city and email.
     dash_duo.find_element("a.nav-link[href='/customers']").click()
@@ -79,10 +61,10 @@ def test_sign_in_overview_customers_and_phone_layout(dash_duo, tmp_path: Path) -
     dash_duo.wait_for_text_to_equal(f"#{ids.CUSTOMERS_COUNT}", "11 customers", timeout=10)
     first = dash_duo.find_element(f"#{ids.CUSTOMERS_TABLE} td[data-dash-column='name']")
     assert first.text == "100% Cotton Co"  # highest revenue first
-    _screenshot(dash_duo, shots, "customers-desktop.png")
+    screenshot(dash_duo, shots, "customers-desktop.png")
 
     # Phone (375 x 812 viewport): the KPI cards stack in one full-width column.
-    _viewport(dash_duo, 375, 812, mobile=True)
+    viewport(dash_duo, 375, 812, mobile=True)
     dash_duo.wait_for_element(f"#{ids.NAVBAR_TOGGLER}").click()
     dash_duo.wait_for_element("#shell-navbar-collapse.show a.nav-link[href='/']").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.kpi_value('revenue-today')}", "£4,500", timeout=10)
@@ -92,6 +74,6 @@ def test_sign_in_overview_customers_and_phone_layout(dash_duo, tmp_path: Path) -
     assert len({round(r["left"]) for r in rects}) == 1, rects
     assert all(b["top"] > a["top"] for a, b in zip(rects, rects[1:], strict=False)), rects
     assert all(r["width"] > 300 for r in rects), rects
-    _screenshot(dash_duo, shots, "overview-phone.png")
+    screenshot(dash_duo, shots, "overview-phone.png")
 
     assert dash_duo.get_logs() == []

@@ -14,6 +14,7 @@ from app import create_app
 from components import campaigns as view
 from components import ids
 from components.access import may_open
+from components.analytics import NO_DATA
 from components.controls import csv_text
 from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
 from tests.unit.portal.test_portal_analytics import texts
@@ -93,7 +94,7 @@ def test_the_tables_label_channels_and_mark_what_has_no_value() -> None:
         "+1400%",
     ]
     assert "—" in rows  # no CAC without conversions, no ROI without spend
-    assert texts(view.channel_table([], "c")) == texts(view.campaign_table([], "t"))
+    assert texts(view.channel_table([], "c")) == texts(view.campaign_table([], "t")) == [NO_DATA]
 
 
 @pytest.mark.parametrize(
