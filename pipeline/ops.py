@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from warehouse.schema import ops_batch_run, ops_lineage_edge, ops_step_run, ops_watermark
 
-RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+RUNNING, SUCCEEDED, FAILED, ABANDONED = "running", "succeeded", "failed", "abandoned"
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,15 @@ def last_succeeded_batch(conn: Connection) -> dict[str, Any] | None:
 
 
 def start_batch(conn: Connection, now: dt.datetime, trigger: str, fingerprint: str) -> int:
+    """A new batch, with every watermark as it found them (what abandoning it restores)."""
+    marks = {r.name: r.value for r in conn.execute(sa.select(ops_watermark.c.name, ops_watermark.c.value))}
     result = conn.execute(
         ops_batch_run.insert().values(
-            started_at=now, status=RUNNING, trigger=trigger, input_fingerprint=fingerprint
+            started_at=now,
+            status=RUNNING,
+            trigger=trigger,
+            input_fingerprint=fingerprint,
+            watermarks=json.dumps(marks, sort_keys=True),
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -67,6 +74,18 @@ def finish_batch(
         .where(ops_batch_run.c.batch_id == batch_id)
         .values(status=status, finished_at=now, message=message)
     )
+
+
+def step_messages(conn: Connection, batch_id: int, steps: tuple[str, ...]) -> str:
+    """The messages of a batch's ``steps`` (their warnings), one per line."""
+    rows = conn.execute(
+        sa.select(ops_step_run.c.message).where(
+            (ops_step_run.c.batch_id == batch_id)
+            & ops_step_run.c.step.in_(steps)
+            & ops_step_run.c.message.is_not(None)
+        )
+    )
+    return "\n".join(str(r.message) for r in rows)
 
 
 def step_status(conn: Connection, batch_id: int) -> dict[str, str]:

@@ -2,10 +2,12 @@
 step recorded in the ops tables.
 
 Every step runs in one transaction with its own step record, and is idempotent. A batch that did not
-finish (a crash, a kill) is resumed by the next run under the same batch id, from its first step that
-had not succeeded, so the end state equals one clean run. When the input is unchanged since the last
-successful batch and no data steward has decided an identity pair since, the run does nothing at all
-(``force`` runs the steps anyway; they change nothing).
+finish (a crash, a kill, a bad file) is resumed by the next run under the same batch id: from its first
+step that had not succeeded when the input is as it was, and from ``land`` when the input has changed
+since (a fixed file is read again), so the end state equals one clean run. ``abandon`` rolls a failed
+batch back instead. When the input is unchanged since the last successful batch and no data steward
+has decided anything since, the run does nothing at all (``force`` runs the steps anyway; they change
+nothing). One run at a time: the run holds the warehouse's pipeline lock (``pipeline.lock``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from pipeline import ops
+from pipeline import deletions, ops
+from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
+from pipeline.lock import LockSettings, RunLock
 from pipeline.records import SourceConfig
 from pipeline.steps import (
     build_analytics,
@@ -47,16 +51,19 @@ class BatchOutcome:
     batch_id: int | None
     status: str  # succeeded, unchanged
     steps_run: tuple[str, ...]
+    warnings: str = ""  # what the batch could not read, and deletions it held for approval
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def steps_for(sources: Sequence[SourceConfig]) -> list[tuple[str, Step]]:
+def steps_for(
+    sources: Sequence[SourceConfig], limits: DeletionLimits | None = None
+) -> list[tuple[str, Step]]:
     """The batch's steps, bound to its sources."""
     return [
-        ("land", lambda conn, batch, now: land(conn, sources, batch, now)),
+        ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits)),
         ("stage", lambda conn, batch, now: stage(conn, sources, batch)),
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
@@ -93,41 +100,72 @@ def run_batch(
     trigger: str = "cli",
     force: bool = False,
     on_step_done: Callable[[int, str], None] | None = None,
+    limits: DeletionLimits | None = None,
+    lock: LockSettings | None = None,
 ) -> BatchOutcome:
-    """Run (or resume) a batch over ``sources``; raises StepError when a step fails.
+    """Run (or resume) a batch over ``sources``; raises StepError when a step fails, LockHeld when another
+    run holds the pipeline.
 
     ``on_step_done(batch_id, step)`` is called after each step has committed (progress reporting).
     """
+    run_lock = RunLock(warehouse, lock)
+    with run_lock.held():
+        return _run_batch(warehouse, sources, clock, trigger, force, on_step_done, limits, run_lock)
+
+
+def _run_batch(
+    warehouse: Warehouse,
+    sources: Sequence[SourceConfig],
+    clock: Clock,
+    trigger: str,
+    force: bool,
+    on_step_done: Callable[[int, str], None] | None,
+    limits: DeletionLimits | None,
+    run_lock: RunLock,
+) -> BatchOutcome:
     fingerprint = input_fingerprint(sources)
     with warehouse.begin() as conn:
         last = ops.last_batch(conn)
-        if last and last["status"] != ops.SUCCEEDED:
+        if last and last["status"] in (ops.RUNNING, ops.FAILED):
             batch_id = int(last["batch_id"])
             done = {s for s, status in ops.step_status(conn, batch_id).items() if status == ops.SUCCEEDED}
+            if last["input_fingerprint"] != fingerprint:
+                done = set()  # the input changed (a file was fixed): every step runs again, from land
             ops.reopen_batch(conn, batch_id, fingerprint)
             logger.info("resuming batch %d after %s", batch_id, sorted(done) or "no finished step")
         else:
             succeeded = ops.last_succeeded_batch(conn)
             live = any(s.path is None for s in sources)  # a live source can always have news
-            # so do a steward's identity decisions since the last batch: the match step applies them
-            news = live or (succeeded is not None and decisions_since(conn, succeeded["finished_at"]) > 0)
+            # so do a steward's decisions since the last batch: identity pairs, held deletions
+            since = succeeded["finished_at"] if succeeded else None
+            news = live or (
+                succeeded is not None
+                and decisions_since(conn, since) + deletions.decided_since(conn, since) > 0
+            )
             if succeeded and succeeded["input_fingerprint"] == fingerprint and not force and not news:
                 logger.info("input unchanged since batch %d: nothing to do", succeeded["batch_id"])
                 return BatchOutcome(int(succeeded["batch_id"]), "unchanged", ())
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)
             done = set()
     ran: list[str] = []
-    for name, step in steps_for(sources):
+    for name, step in steps_for(sources, limits):
         if name in done:
             continue
+        if run_lock.lost.is_set():
+            raise StepError(
+                batch_id, name, "the pipeline lock was taken over by another run; stopped before this step"
+            )
         _run_step(warehouse, batch_id, name, step, clock)
         ran.append(name)
         if on_step_done is not None:
             on_step_done(batch_id, name)
     with warehouse.begin() as conn:
-        ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED)
+        warnings = ops.step_messages(conn, batch_id, ("land",))
+        ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED, warnings or None)
     logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))
-    return BatchOutcome(batch_id, ops.SUCCEEDED, tuple(ran))
+    if warnings:
+        logger.warning("batch %d warnings:\n%s", batch_id, warnings)
+    return BatchOutcome(batch_id, ops.SUCCEEDED, tuple(ran), warnings)
 
 
 def _run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: Clock) -> None:

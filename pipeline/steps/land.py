@@ -1,11 +1,17 @@
 """Land: every source record, as received, into ``land_record`` with the batch that first saw it.
 
-A record is new when its (source, entity, key, content hash) has not landed before, so landing the
-same input again adds nothing, and a changed record lands as a new version beside the old one.
+A record is new when its content differs from the latest version of its (source, entity, key) landed
+before, so landing the same input again adds nothing, a changed record lands as a new version beside
+the old one, and a record that comes back after a deletion lands again (and is revived).
 
-A file source is a snapshot of everything its system holds (set ``snapshot = false`` for an export
-that only ever adds): a record landed before but absent from the files now was deleted there, and
-lands as a tombstone, which the stage step honours. Live readers report deletions themselves.
+Deletions come only from evidence. A file source is a snapshot of everything its system holds (set
+``snapshot = false`` for an export that only ever adds): a record landed before but absent from a
+*complete* read of its entity was deleted there, and lands as a tombstone, which the stage step applies
+as a soft delete. A read is incomplete when any file, page or row of the entity could not be read
+(the reader yields it as an unparsed record): nothing of that entity is deleted, and the step's message
+says which file and why. Live readers report deletions themselves; a live source that fails to read
+changes nothing, and the rest of the batch goes on. Deletions beyond :class:`DeletionLimits` are held
+for a steward (``pipeline.deletions``).
 """
 
 from __future__ import annotations
@@ -13,14 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline import deletions
 from pipeline.connectors import CONNECTORS, Connector
-from pipeline.connectors.changes import TOMBSTONE, SyncState, tombstone
+from pipeline.connectors.changes import TOMBSTONE, SyncState, is_tombstone, tombstone
+from pipeline.connectors.common import PARSE_ERROR, UNPARSED
+from pipeline.deletions import DeletionLimits
 from pipeline.errors import ConfigError, SourceError
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.records import RawRecord, SourceConfig
@@ -29,11 +40,21 @@ from warehouse.schema import land_record
 
 logger = logging.getLogger(__name__)
 
+MAX_REASONS = 5  # unreadable parts named per entity in the step's message
 
-def land(conn: Connection, sources: Iterable[SourceConfig], batch_id: int, now: dt.datetime) -> StepResult:
-    """Land every record of every source; returns counts and lineage (source -> land_record)."""
+
+def land(
+    conn: Connection,
+    sources: Iterable[SourceConfig],
+    batch_id: int,
+    now: dt.datetime,
+    limits: DeletionLimits | None = None,
+) -> StepResult:
+    """Land every record of every source; returns counts, lineage (source -> land_record) and warnings."""
+    limits = limits or DeletionLimits()
     rows_in = rows_out = 0
     lineage: dict[tuple[str, str], int] = {}
+    warnings: list[str] = []
     for source in sources:
         connector = CONNECTORS.get(source.type)
         if connector is None:
@@ -41,110 +62,210 @@ def land(conn: Connection, sources: Iterable[SourceConfig], batch_id: int, now: 
                 f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}"
             )
         snapshot = connector.sync is None and bool(source.options.get("snapshot", True))
-        seen = _landed_versions(conn, source.name)
-        present = _present(conn, source.name) if snapshot else {}
-        counted = _Counter(_read(conn, connector, source, batch_id), keep_keys=snapshot)
-        landed = insert_rows(conn, land_record, _new_rows(counted, seen, source.name, batch_id, now))
-        deleted = 0
+        latest = _latest_versions(conn, source.name)
+        try:
+            records = _read(conn, connector, source, batch_id)
+        except Exception as e:  # a live source that fails changes nothing; the others still land
+            logger.exception("%s could not be read", source.name)
+            warnings.append(f"{source.name}: not read, nothing of it changed ({type(e).__name__}: {e})"[:500])
+            continue
+        read = _Reading(records, keep_keys=snapshot)
+        arrived = _new_rows(read, latest, source.name, batch_id, now, tombstones=read.tombstones)
+        landed = insert_rows(conn, land_record, arrived)
+        gone = (
+            _deleted_since(source, latest, read, now, deletions.kept_absent(conn, source.name))
+            if snapshot
+            else []
+        )
+        deletions.release_returned(conn, source.name, read.keys | read.landed, now)
+        allowed = [t for t in gone if _is_marker(t.source_key)]  # markers of unreadable parts: not records
+        for entity, stones in sorted(_by_entity(gone + read.tombstones).items()):
+            live = sum(
+                1 for (e, k), (_, dead) in latest.items() if e == entity and not dead and not _is_marker(k)
+            )
+            reason = limits.reason_to_hold(len(stones), live)
+            if reason is None:
+                allowed.extend(stones)
+                continue
+            hold_id = deletions.hold(
+                conn, batch_id, source.name, entity, stones, live, reason, _evidence(source, read), now
+            )
+            warnings.append(f"{source.name} {entity}: {reason}; held for approval (hold {hold_id})")
+        deleted = insert_rows(conn, land_record, _new_rows(allowed, latest, source.name, batch_id, now))
+        warnings.extend(read.warnings(source.name))
         if snapshot:
-            gone = _deleted_since(source.name, present, counted, now)
-            deleted = insert_rows(conn, land_record, _new_rows(gone, seen, source.name, batch_id, now))
-        rows_in += counted.count
+            warnings.extend(_silent(source, latest, read))
+        rows_in += read.count
         rows_out += landed + deleted
         lineage[(f"source:{source.name}", "land_record")] = landed + deleted
-        logger.info("landed %s: %d read, %d new, %d deleted", source.name, counted.count, landed, deleted)
-    return StepResult(rows_in=rows_in, rows_out=rows_out, lineage=lineage)
+        logger.info("landed %s: %d read, %d new, %d deleted", source.name, read.count, landed, deleted)
+    if not lineage and warnings:
+        raise SourceError("all", "no source could be read: " + "; ".join(warnings))
+    return StepResult(
+        rows_in=rows_in, rows_out=rows_out, lineage=lineage, message="\n".join(warnings) or None
+    )
 
 
-def _read(conn: Connection, connector: Connector, source: SourceConfig, batch_id: int) -> Iterator[RawRecord]:
-    """Read a source; a live reader's position is kept in ``ops_watermark``, moving with this transaction."""
-    mark = f"extract:{source.name}"
+def _read(conn: Connection, connector: Connector, source: SourceConfig, batch_id: int) -> Iterable[RawRecord]:
+    """A source's records. A live reader is read whole first, and its position kept in ``ops_watermark``
+    only once it has finished, so a reader that fails part-way moves nothing."""
     read: Any = connector.read  # live readers take keyword arguments the Reader type does not show
+    if connector.sync is None:
+        return read(source)  # type: ignore[no-any-return]
+    positions: dict[str, str] = {}
     if connector.sync == "watermark":
-        return iter(
+        mark = f"extract:{source.name}"
+        records = list(
             read(
                 source,
                 watermark=get_watermark(conn, mark) or None,
-                on_watermark=lambda value: set_watermark(conn, mark, value, batch_id),
+                on_watermark=lambda value: positions.__setitem__(mark, value),
             )
         )
-    if connector.sync == "state":
-        return iter(read(source, store=WarehouseStateStore(conn, batch_id)))
-    return iter(read(source))
+    else:
+        records = list(read(source, store=_BufferedStateStore(conn, positions)))
+    for name, value in positions.items():
+        set_watermark(conn, name, value, batch_id)
+    return records
 
 
-class WarehouseStateStore:
-    """A live reader's sync state (keys and content hashes it has seen) kept in ``ops_watermark``."""
+class _BufferedStateStore:
+    """A live reader's sync state (keys and content hashes it has seen) kept in ``ops_watermark``.
 
-    def __init__(self, conn: Connection, batch_id: int) -> None:
+    What the reader saves is buffered in ``positions`` and written once its records are all read.
+    """
+
+    def __init__(self, conn: Connection, positions: dict[str, str]) -> None:
         self._conn = conn
-        self._batch_id = batch_id
+        self._positions = positions
 
     def load(self, source: str) -> SyncState:
-        return SyncState.from_json(get_watermark(self._conn, f"sync:{source}"))
+        name = f"sync:{source}"
+        return SyncState.from_json(self._positions.get(name) or get_watermark(self._conn, name))
 
     def save(self, source: str, state: SyncState) -> None:
-        set_watermark(self._conn, f"sync:{source}", state.to_json(), self._batch_id)
+        self._positions[f"sync:{source}"] = state.to_json()
 
 
-def _present(conn: Connection, source: str) -> dict[tuple[str, str], str]:
-    """(entity, key) -> content hash of each record whose latest landed version is not a tombstone."""
+def _latest_versions(conn: Connection, source: str) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(entity, key) -> (content hash, is a tombstone) of each record's latest landed version."""
     latest = (
         sa.select(sa.func.max(land_record.c.land_id))
         .where(land_record.c.source == source)
         .group_by(land_record.c.entity, land_record.c.source_key)
     )
-    query = sa.select(land_record.c.entity, land_record.c.source_key, land_record.c.content_hash).where(
-        land_record.c.land_id.in_(latest)
-        & ~land_record.c.payload.contains(f'"{TOMBSTONE}": true', autoescape=True)
-    )
-    return {(r.entity, r.source_key): r.content_hash for r in conn.execute(query)}
+    dead = land_record.c.payload.contains(f'"{TOMBSTONE}": true', autoescape=True)
+    query = sa.select(
+        land_record.c.entity,
+        land_record.c.source_key,
+        land_record.c.content_hash,
+        sa.case((dead, 1), else_=0),
+    ).where(land_record.c.land_id.in_(latest))
+    return {(r[0], r[1]): (r[2], bool(r[3])) for r in conn.execute(query)}
 
 
 def _deleted_since(
-    source: str, present: Mapping[tuple[str, str], str], read: _Counter, now: dt.datetime
+    source: SourceConfig,
+    latest: Mapping[tuple[str, str], tuple[str, bool]],
+    read: _Reading,
+    now: dt.datetime,
+    kept: Mapping[tuple[str, str], str],
 ) -> list[RawRecord]:
-    """Tombstones for records landed before that the files no longer hold.
+    """Tombstones for records landed before that a complete read of their entity no longer holds.
 
-    Only entities the files still hold can lose records: an entity that reads nothing at all (dropped from
-    the config, a missing file) is kept and reported, and a source that reads nothing is an error.
+    An entity that reads nothing at all (dropped from the config, a missing file) or whose read is
+    incomplete keeps its records; so does a record whose deletion a steward held or discarded.
     """
-    if present and not read.keys:
-        raise SourceError(
-            source,
-            f"read no records, so all {len(present)} landed before would count as deleted; check the path, "
-            "or set snapshot = false if this source's files only ever add records",
+    present = {k: h for k, (h, dead) in latest.items() if not dead and not _is_marker(k[1])}
+    complete = {entity for entity, _ in read.keys} - set(read.unreadable)
+    gone = sorted(
+        k for k in set(present) - read.keys if k[0] in complete and kept.get(k) != present[k]
+    ) + sorted(k for k in set(latest) - read.keys if _is_marker(k[1]) and not latest[k][1])
+    counts = Counter(entity for entity, _ in gone)
+    for entity, n in sorted(counts.items()):
+        logger.info(
+            "%s %s: %d records no longer in a complete read: deleted at the source", source.name, entity, n
         )
-    entities = {entity for entity, _ in read.keys}
-    silent = sorted({entity for entity, _ in present} - entities)
-    if silent:
-        logger.warning("%s: nothing read for %s; their records are kept, not deleted", source, silent)
-    gone = sorted(k for k in set(present) - read.keys if k[0] in entities)
-    if gone:
-        logger.info("%s: %d records no longer in the files: deleted at the source", source, len(gone))
-    return [tombstone(source, entity, key, now, present[(entity, key)], {}) for entity, key in gone]
+    return [
+        tombstone(
+            source.name,
+            entity,
+            key,
+            now,
+            latest[(entity, key)][0],
+            {"evidence": "absent from a complete read"},
+        )
+        for entity, key in gone
+    ]
 
 
-def _landed_versions(conn: Connection, source: str) -> set[tuple[str, str, str]]:
-    query = sa.select(land_record.c.entity, land_record.c.source_key, land_record.c.content_hash).where(
-        land_record.c.source == source
+def _silent(
+    source: SourceConfig, latest: Mapping[tuple[str, str], tuple[str, bool]], read: _Reading
+) -> list[str]:
+    """A line for each entity that held records but read none this time (a missing file): they are kept."""
+    held = Counter(e for (e, k), (_, dead) in latest.items() if not dead and not _is_marker(k))
+    read_entities = {entity for entity, _ in read.keys}
+    return [
+        f"{source.name} {entity}: nothing read from {source.path}; its {n} records are kept"
+        for entity, n in sorted(held.items())
+        if entity not in read_entities
+    ]
+
+
+def _is_marker(key: str) -> bool:
+    """A record keyed by its place in a file, not by its source: an unreadable part, or an object without an id."""
+    return key.startswith("nokey:")
+
+
+def _by_entity(tombstones: Iterable[RawRecord]) -> dict[str, list[RawRecord]]:
+    """Tombstones of records with a source key, by entity."""
+    grouped: dict[str, list[RawRecord]] = defaultdict(list)
+    for t in tombstones:
+        if not _is_marker(t.source_key):
+            grouped[t.entity].append(t)
+    return grouped
+
+
+def _evidence(source: SourceConfig, read: _Reading) -> str:
+    """What the read that would delete was made of: the source's files, their sizes and times."""
+    if source.path is None:
+        return f"{source.name} ({source.type}) reported the deletions itself"
+    files = (
+        [source.path] if source.path.is_file() else sorted(p for p in source.path.rglob("*") if p.is_file())
     )
-    return {(r.entity, r.source_key, r.content_hash) for r in conn.execute(query)}
+    lines = [f"{source.name} ({source.type}) read {read.count} records from {source.path}:"]
+    lines += [_describe(p, source.path) for p in files[:200]]
+    return "\n".join(lines)
+
+
+def _describe(path: Path, root: Path) -> str:
+    stat = path.stat()
+    when = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    name = path.relative_to(root) if path != root else path.name
+    return f"  {name}: {stat.st_size:,} bytes, modified {when} UTC"
 
 
 def _new_rows(
     records: Iterable[RawRecord],
-    seen: set[tuple[str, str, str]],
+    latest: dict[tuple[str, str], tuple[str, bool]],
     source: str,
     batch_id: int,
     now: dt.datetime,
+    tombstones: list[RawRecord] | None = None,
 ) -> Iterator[Mapping[str, Any]]:
+    """Rows for records whose content differs from their latest landed version (which they become).
+
+    Tombstones are set aside in ``tombstones`` when given (the circuit breaker looks at them first).
+    """
     for record in records:
-        content_hash = record.content_hash()
-        version = (record.entity, record.source_key, content_hash)
-        if version in seen:
+        if tombstones is not None and is_tombstone(record.payload):
+            tombstones.append(record)
             continue
-        seen.add(version)  # the same version twice in one read lands once
+        content_hash = record.content_hash()
+        version = (record.entity, record.source_key)
+        if latest.get(version, ("", False))[0] == content_hash:
+            continue
+        latest[version] = (content_hash, is_tombstone(record.payload))  # the same version twice lands once
         yield {
             "source": source,
             "entity": record.entity,
@@ -156,18 +277,35 @@ def _new_rows(
         }
 
 
-class _Counter:
-    """Counts the records a reader yields while they stream through."""
+class _Reading:
+    """Counts the records a reader yields while they stream through, and notes what it could not read."""
 
-    def __init__(self, records: Iterator[RawRecord], keep_keys: bool = False) -> None:
+    def __init__(self, records: Iterable[RawRecord], keep_keys: bool = False) -> None:
         self._records = records
         self._keep_keys = keep_keys
         self.count = 0
         self.keys: set[tuple[str, str]] = set()  # (entity, key) read, when asked to keep them
+        self.unreadable: dict[str, list[str]] = defaultdict(list)  # entity -> why a part of it was not read
+        self.tombstones: list[RawRecord] = []  # deletions a live reader reported
+        self.landed: set[tuple[str, str]] = set()  # (entity, key) of records a live reader sent
 
     def __iter__(self) -> Iterator[RawRecord]:
         for record in self._records:
             self.count += 1
             if self._keep_keys:
                 self.keys.add((record.entity, record.source_key))
+            elif not is_tombstone(record.payload):
+                self.landed.add((record.entity, record.source_key))
+            if UNPARSED in record.payload:
+                self.unreadable[record.entity].append(str(record.payload.get(PARSE_ERROR)))
             yield record
+
+    def warnings(self, source: str) -> list[str]:
+        """One line per entity whose read was incomplete, naming the parts that failed."""
+        lines = []
+        for entity, reasons in sorted(self.unreadable.items()):
+            shown = "; ".join(reasons[:MAX_REASONS]) + (
+                f"; and {len(reasons) - MAX_REASONS} more" if len(reasons) > MAX_REASONS else ""
+            )
+            lines.append(f"{source} {entity}: read incomplete, nothing of it deleted: {shown}"[:1000])
+        return lines

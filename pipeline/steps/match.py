@@ -30,7 +30,13 @@ from pipeline.identity.params import ModelParams
 from pipeline.identity.review import review_pairs
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from warehouse.engine import insert_rows
-from warehouse.schema import customer_xref, identity_event, identity_review, stg_customer
+from warehouse.schema import (
+    customer_xref,
+    customer_xref_deleted,
+    identity_event,
+    identity_review,
+    stg_customer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +78,8 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     floor = max(
         int(get_watermark(conn, KEY_FLOOR, "0")), max((x.customer_key for x in gone.values()), default=0)
     )
-    assignment = assign_keys(
-        dict(zip(ids, labels.tolist(), strict=True)),
-        {r: x.customer_key for r, x in xref.items()},
-        rule_of,
-        key_floor=floor,
-    )
+    previous = {**_remembered_keys(conn, staged), **{r: x.customer_key for r, x in xref.items()}}
+    assignment = assign_keys(dict(zip(ids, labels.tolist(), strict=True)), previous, rule_of, key_floor=floor)
     changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, [*removed, *assignment.events], batch_id)
     set_watermark(conn, KEY_FLOOR, str(max([floor, *assignment.keys.values()])), batch_id)
@@ -108,16 +110,50 @@ def match(conn: Connection, batch_id: int) -> StepResult:
 
 
 def _remove_records(conn: Connection, gone: dict[str, Any], remaining: set[int], batch_id: int) -> list[Any]:
-    """Drop the keys of records no longer staged (deleted at their source); returns their ``removed`` events."""
+    """Drop the keys of records no longer staged (deleted at their source); returns their ``removed`` events.
+
+    Each record's key is remembered in ``customer_xref_deleted``, so a record that comes back gets it again.
+    """
     if not gone:
         return []
-    conn.execute(
-        customer_xref.delete().where(
-            (customer_xref.c.source == sa.bindparam("s")) & (customer_xref.c.source_key == sa.bindparam("k"))
-        ),
-        [{"s": x.source, "k": x.source_key} for x in gone.values()],
+    keys = [{"s": x.source, "k": x.source_key} for x in gone.values()]
+    for table in (customer_xref, customer_xref_deleted):
+        conn.execute(
+            table.delete().where(
+                (table.c.source == sa.bindparam("s")) & (table.c.source_key == sa.bindparam("k"))
+            ),
+            keys,
+        )
+    insert_rows(
+        conn,
+        customer_xref_deleted,
+        [
+            {
+                "source": x.source,
+                "source_key": x.source_key,
+                "customer_key": x.customer_key,
+                "batch_id": batch_id,
+            }
+            for x in gone.values()
+        ],
     )
     return removal_events({rid: x.customer_key for rid, x in gone.items()}, remaining)
+
+
+def _remembered_keys(conn: Connection, staged: set[str]) -> dict[str, int]:
+    """The keys records had when their source deleted them, for those staged again (revived)."""
+    rows = conn.execute(sa.select(customer_xref_deleted)).all()
+    back = {record_id(r.source, r.source_key): r for r in rows if record_id(r.source, r.source_key) in staged}
+    if back:
+        conn.execute(
+            customer_xref_deleted.delete().where(
+                (customer_xref_deleted.c.source == sa.bindparam("s"))
+                & (customer_xref_deleted.c.source_key == sa.bindparam("k"))
+            ),
+            [{"s": r.source, "k": r.source_key} for r in back.values()],
+        )
+        logger.info("%d records deleted before are back, with the keys they had", len(back))
+    return {rid: int(r.customer_key) for rid, r in back.items()}
 
 
 def decisions_since(conn: Connection, since: dt.datetime | None) -> int:

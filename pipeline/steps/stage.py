@@ -1,8 +1,10 @@
 """Stage: landed records become typed, standardised staging rows, or rejects with their reason.
 
 Each source's stager (``pipeline.connectors``) maps one raw record to rows; the newest landed version
-of a record replaces the rows of older ones, and a tombstone (the stager raises ``Deleted``) removes
-every row the record's earlier versions staged. A per-source watermark (the last ``land_id`` staged)
+of a record replaces the rows of older ones, and a tombstone (the stager raises ``Deleted``) is a soft
+delete: the rows the record's earlier versions staged leave the staging tables, so no later step counts
+them, and are kept in ``stg_deletion`` with the time, the batch and the evidence. A record that comes
+back stages again and its deletion is marked revived. A per-source watermark (the last ``land_id`` staged)
 makes the step incremental and, because it moves in the same transaction, safe to re-run.
 """
 
@@ -23,7 +25,7 @@ from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.engine import insert_rows
-from warehouse.schema import land_record, metadata, stg_reject
+from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,8 @@ def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> S
                 break
             chunk = _stage_chunk(landed, source.name, stager)
             staged, rejects = chunk.staged, chunk.rejects
-            deleted += _delete_records(conn, source.name, chunk.deletions)
+            deleted += _delete_records(conn, source.name, chunk.deletions, landed)
+            _revive(conn, source.name, chunk.revived)
             _replace(conn, staged)
             _replace_rejects(conn, source.name, landed, rejects)
             after = int(landed[-1]["land_id"])
@@ -73,7 +76,9 @@ def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> S
         rows_out=rows_out,
         rows_rejected=rejected,
         lineage=dict(lineage),
-        message=f"{deleted} staged rows removed for records deleted at their source" if deleted else None,
+        message=f"{deleted} staged rows of records deleted at their source kept in stg_deletion"
+        if deleted
+        else None,
     )
 
 
@@ -94,6 +99,9 @@ class _Chunk:
     staged: dict[str, list[dict[str, Any]]]
     rejects: list[dict[str, Any]]
     deletions: list[tuple[str, str, int]]
+    revived: dict[
+        tuple[str, str], int
+    ]  # (entity, key) -> batch of records staged again (a deleted one comes back)
 
 
 def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) -> _Chunk:
@@ -102,6 +110,7 @@ def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) 
     owned: dict[tuple[str, str], list[tuple[str, tuple[Any, ...]]]] = defaultdict(list)
     rejects: list[dict[str, Any]] = []
     deletions: list[tuple[str, str, int]] = []
+    revived: dict[tuple[str, str], int] = {}
     for land in landed:
         record = RawRecord(source, land["entity"], land["source_key"], json.loads(land["payload"]))
         try:
@@ -116,7 +125,9 @@ def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) 
             for table, group in owned.pop((record.entity, record.source_key), []):
                 staged[table].pop(group, None)
             deletions.append((record.entity, record.source_key, int(land["land_id"])))
+            revived.pop((record.entity, record.source_key), None)
             continue
+        revived[(record.entity, record.source_key)] = int(land["batch_id"])
         from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -132,28 +143,75 @@ def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) 
             staged[table].update(groups)  # a later version replaces an earlier one's rows whole
             owned[(record.entity, record.source_key)].extend((table, group) for group in groups)
     return _Chunk(
-        {table: _unique_rows(table, groups.values()) for table, groups in staged.items()}, rejects, deletions
+        {table: _unique_rows(table, groups.values()) for table, groups in staged.items()},
+        rejects,
+        deletions,
+        revived,
     )
 
 
-def _delete_records(conn: Connection, source: str, deletions: list[tuple[str, str, int]]) -> int:
-    """Remove the rows that earlier versions of deleted records staged; returns how many went."""
+def _delete_records(
+    conn: Connection, source: str, deletions: list[tuple[str, str, int]], landed: Sequence[Mapping[str, Any]]
+) -> int:
+    """Soft-delete records: their earlier versions' staged rows move to ``stg_deletion``; returns how many."""
     if not deletions:
         return 0
-    earlier = sa.select(land_record.c.land_id).where(
-        (land_record.c.source == sa.bindparam("s"))
-        & (land_record.c.entity == sa.bindparam("e"))
-        & (land_record.c.source_key == sa.bindparam("k"))
-        & (land_record.c.land_id < sa.bindparam("tomb"))
-    )
-    params = [{"s": source, "e": e, "k": k, "tomb": tomb} for e, k, tomb in deletions]
-    removed = 0
-    for table in STAGING_TABLES:
-        result = conn.execute(
-            table.delete().where((table.c.source == sa.bindparam("s")) & table.c.land_id.in_(earlier)), params
+    tombs = {int(land["land_id"]): land for land in landed}
+    moved = 0
+    for entity, key, tomb in deletions:
+        earlier = sa.select(land_record.c.land_id).where(
+            (land_record.c.source == source)
+            & (land_record.c.entity == entity)
+            & (land_record.c.source_key == key)
+            & (land_record.c.land_id < tomb)
         )
-        removed += max(result.rowcount, 0)
-    return removed
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for table in STAGING_TABLES:
+            where = (table.c.source == source) & table.c.land_id.in_(earlier)
+            found = [dict(r._mapping) for r in conn.execute(sa.select(table).where(where))]
+            if found:
+                rows[table.name] = found
+                conn.execute(table.delete().where(where))
+                moved += len(found)
+        if not rows:
+            continue  # nothing of it was staged (it was rejected): its tombstone in land_record is the record
+        payload = json.loads(tombs[tomb]["payload"])
+        was = payload.get("was") if isinstance(payload.get("was"), Mapping) else {}
+        conn.execute(
+            stg_deletion.insert().values(
+                source=source,
+                entity=entity,
+                source_key=key,
+                land_id=tomb,
+                batch_id=tombs[tomb]["batch_id"],
+                deleted_at=tombs[tomb]["received_at"],
+                evidence=str(was.get("evidence") or "reported deleted by the source")[:500],
+                staged_rows=json.dumps(rows, sort_keys=True, default=str),
+            )
+        )
+    return moved
+
+
+def _revive(conn: Connection, source: str, records: Mapping[tuple[str, str], int]) -> None:
+    """Mark the deletions of records that staged again as revived, by the batch that landed them again."""
+    deleted = sa.select(stg_deletion.c.entity, stg_deletion.c.source_key).where(
+        (stg_deletion.c.source == source) & stg_deletion.c.revived_batch.is_(None)
+    )
+    back = {(r.entity, r.source_key) for r in conn.execute(deleted)} & set(records)
+    if not back:
+        return
+    logger.info("%s: %d records deleted before came back", source, len(back))
+    conn.execute(
+        stg_deletion.update()
+        .where(
+            (stg_deletion.c.source == source)
+            & (stg_deletion.c.entity == sa.bindparam("e"))
+            & (stg_deletion.c.source_key == sa.bindparam("k"))
+            & stg_deletion.c.revived_batch.is_(None)
+        )
+        .values(revived_batch=sa.bindparam("b")),
+        [{"e": e, "k": k, "b": records[(e, k)]} for e, k in sorted(back)],
+    )
 
 
 def _unique_rows(table: str, groups: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:

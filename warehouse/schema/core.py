@@ -66,6 +66,15 @@ customer_xref = sa.Table(
     sa.Index(None, "customer_key"),
 )
 
+customer_xref_deleted = sa.Table(
+    "customer_xref_deleted",  # the golden key a record had when its source deleted it, given back if it returns
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("source_key", KEY, primary_key=True),
+    sa.Column("customer_key", sa.Integer, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+)
+
 identity_review = sa.Table(
     "identity_review",
     metadata,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from warehouse.schema.types import SOURCE, LongText, Name, Timestamp, metadata
+from warehouse.schema.types import ENTITY, KEY, SOURCE, LongText, Name, Timestamp, metadata
 
 # --- ops: runs, watermarks, lineage, audit ----------------------------------------------------
 
@@ -18,6 +18,9 @@ ops_batch_run = sa.Table(
     sa.Column("trigger", sa.String(40), nullable=False),  # cli, scheduler, api
     sa.Column("input_fingerprint", sa.String(64), nullable=False),
     sa.Column("message", LongText),
+    sa.Column(
+        "watermarks", LongText
+    ),  # JSON of every watermark as the batch found it (what abandon restores)
 )
 
 ops_step_run = sa.Table(
@@ -50,6 +53,44 @@ ops_lineage_edge = sa.Table(
     sa.Column("source_node", sa.String(120), primary_key=True),
     sa.Column("target_node", sa.String(120), primary_key=True),
     sa.Column("rows", sa.Integer, nullable=False),
+)
+
+ops_run_lock = sa.Table(
+    "ops_run_lock",  # one row while a batch runs: who holds the pipeline, and when it last said so
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("host", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("acquired_at", Timestamp, nullable=False),
+    sa.Column("heartbeat_at", Timestamp, nullable=False),
+)
+
+ops_deletion_hold = sa.Table(
+    "ops_deletion_hold",  # deletions a batch would apply beyond the circuit breaker's limit, held for a steward
+    metadata,
+    sa.Column("hold_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("source", SOURCE, nullable=False),
+    sa.Column("entity", ENTITY, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),  # deletions held
+    sa.Column("live_records", sa.Integer, nullable=False),  # the entity's records before the batch
+    sa.Column("reason", sa.Unicode(500), nullable=False),
+    sa.Column("evidence", LongText, nullable=False),  # what was read: files, pages, sheets
+    sa.Column("status", sa.String(20), nullable=False),  # held, approved, discarded
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("decided_at", Timestamp),
+    sa.Column("decided_by", sa.String(80)),
+    sa.Index(None, "status"),
+)
+
+ops_deletion_hold_record = sa.Table(
+    "ops_deletion_hold_record",  # the tombstones a hold keeps back, landed only if it is approved
+    metadata,
+    sa.Column("hold_id", sa.Integer, sa.ForeignKey("ops_deletion_hold.hold_id"), primary_key=True),
+    sa.Column("source_key", KEY, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),  # the record's version it would delete
+    sa.Column("payload", LongText, nullable=False),
 )
 
 ops_audit_log = sa.Table(

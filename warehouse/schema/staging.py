@@ -19,8 +19,8 @@ land_record = sa.Table(
     sa.Column("payload", LongText, nullable=False),
     sa.Column("received_at", Timestamp, nullable=False),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), nullable=False),
-    sa.UniqueConstraint("source", "entity", "source_key", "content_hash"),
-    sa.Index(None, "batch_id"),
+    sa.Index(None, "source", "entity", "source_key"),  # versions of a record; the same content may land
+    sa.Index(None, "batch_id"),  # again after a deletion, so (key, content hash) is not unique
 )
 
 # --- staging -----------------------------------------------------------------------------------
@@ -149,5 +149,20 @@ stg_reject = sa.Table(
     sa.Column("message", sa.Unicode(500), nullable=False),
     sa.Column("land_id", BigId, nullable=False),
     sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Index(None, "batch_id"),
+)
+
+stg_deletion = sa.Table(
+    "stg_deletion",  # records deleted at their source: soft deletes, with the rows they had staged, revivable
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("entity", ENTITY, primary_key=True),
+    sa.Column("source_key", KEY, primary_key=True),
+    sa.Column("land_id", BigId, primary_key=True),  # the tombstone: the evidence landed with its batch
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("deleted_at", Timestamp, nullable=False),
+    sa.Column("evidence", sa.Unicode(500), nullable=False),
+    sa.Column("staged_rows", LongText, nullable=False),  # JSON {table: [row, ...]} as they were when deleted
+    sa.Column("revived_batch", sa.Integer),  # the batch in which the record came back, if it did
     sa.Index(None, "batch_id"),
 )

@@ -16,16 +16,16 @@ logger = logging.getLogger(__name__)
 
 
 def read(config: SourceConfig) -> Iterator[RawRecord]:
-    for entity, option, default in (
-        ("Campaign", "campaigns", "campaigns.csv"),
-        ("CampaignDaily", "daily", "daily.csv"),
+    for entity, option, default, required in (
+        ("Campaign", "campaigns", "campaigns.csv", ("campaign_id",)),
+        ("CampaignDaily", "daily", "daily.csv", ("campaign_id", "date")),
     ):
         path = source_path(config, option, default)
         if not path.exists():
             logger.warning("%s: %s not found", config.name, path)
             continue
-        for r in read_csv(path):
-            key = f"line-{r.line}"
+        for r in read_csv(path, config.options.get("encoding"), required):
+            key = f"line-{r.line}" if r.line else f"nokey:{path.name}"
             if r.values is None:
                 yield RawRecord(config.name, entity, key, unparsed(r.raw, r.error or "unreadable row"))
                 continue

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from pipeline.connectors.files import source_path
+from pipeline.connectors.common import unparsed
+from pipeline.connectors.files import UnreadableFile, raw_text, read_text, source_path
 from pipeline.records import RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
@@ -52,39 +54,83 @@ def parse_listing(card: Tag) -> dict[str, Any]:
     }
 
 
-def _soup(page: Path) -> BeautifulSoup:
-    return BeautifulSoup(page.read_text(encoding="utf-8", errors="replace"), PARSER)
+@dataclass(frozen=True)
+class Page:
+    """A saved page: where it is, its parsed tree, and whether it ends as a whole page does (a page that
+    opens ``<html>`` closes it; a saved fragment has neither)."""
+
+    path: Path
+    soup: BeautifulSoup
+    whole: bool
 
 
-def pages(root: Path, start: str) -> Iterator[tuple[Path, BeautifulSoup]]:
-    """Parsed pages in reading order: follow "next" links from ``start``; else every ``page-N.html`` by number."""
-    page = root / start
-    if not page.exists():
-        for p in sorted(root.glob("page-*.html"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0)):
-            yield p, _soup(p)
+def _page(path: Path, encoding: str | None) -> Page:
+    text = read_text(path, encoding)
+    whole = (
+        re.search(r"<html", text, re.IGNORECASE) is None
+        or re.search(r"</html>\s*$", text, re.IGNORECASE) is not None
+    )
+    return Page(path, BeautifulSoup(text, PARSER), whole)
+
+
+def _number(name: str) -> int:
+    return int(re.sub(r"\D", "", name) or 0)
+
+
+def pages(root: Path, start: str, encoding: str | None = None) -> Iterator[Page]:
+    """Parsed pages in reading order: follow "next" links from ``start``; else every ``page-N.html`` by number.
+
+    Raises :class:`UnreadableFile` for a page that is missing or not text (the pages after it are not reached).
+    """
+    path = root / start
+    if not path.exists():
+        for p in sorted(root.glob("page-*.html"), key=lambda p: _number(p.stem)):
+            yield _page(p, encoding)
         return
     seen: set[Path] = set()
-    while page.exists() and page not in seen:
-        seen.add(page)
-        soup = _soup(page)
-        yield page, soup
-        nav = soup.find(class_="pagination")
+    while path not in seen:
+        seen.add(path)
+        if not path.exists():
+            raise UnreadableFile(f"{path.name}: linked as the next page but missing")
+        page = _page(path, encoding)
+        yield page
+        nav = page.soup.find(class_="pagination")
         link = nav.find("a", class_="next") if nav is not None else None
         href = link.get("href") if link is not None else None
         if not isinstance(href, str) or not re.fullmatch(r"[\w.-]+\.html?", href):
             return
-        page = root / href
+        path = root / href
 
 
 def read(config: SourceConfig) -> Iterator[RawRecord]:
+    """Every listing of every page.
+
+    A page that is missing, is not text or is cut short (no closing ``</html>``) is also yielded, as an
+    unparsed ``nokey:<page>`` record: the read is incomplete.
+    """
     root = source_path(config)
-    for page, soup in pages(root, str(config.options.get("start_page", "page-1.html"))):
-        for n, card in enumerate(soup.find_all("div", class_="result")):
-            fields = parse_listing(card)
-            listing_id = fields["listing_id"]
-            key = (
-                listing_id.strip()
-                if isinstance(listing_id, str) and listing_id.strip()
-                else f"nokey:{page.name}#{n}"
-            )
-            yield RawRecord(config.name, "Listing", key, {**fields, "page": page.name, "html": str(card)})
+    start = str(config.options.get("start_page", "page-1.html"))
+    try:
+        for page in pages(root, start, config.options.get("encoding")):
+            if not page.whole:
+                yield _incomplete(config, page.path.name, "cut short (no closing </html>)")
+            yield from _listings(config, page)
+    except UnreadableFile as e:
+        name = str(e).split(":", 1)[0]
+        yield RawRecord(config.name, "Listing", f"nokey:{name}", unparsed(raw_text(root / name), str(e)))
+
+
+def _incomplete(config: SourceConfig, page: str, why: str) -> RawRecord:
+    return RawRecord(config.name, "Listing", f"nokey:{page}", unparsed("", f"{page}: {why}"))
+
+
+def _listings(config: SourceConfig, page: Page) -> Iterator[RawRecord]:
+    for n, card in enumerate(page.soup.find_all("div", class_="result")):
+        fields = parse_listing(card)
+        listing_id = fields["listing_id"]
+        key = (
+            listing_id.strip()
+            if isinstance(listing_id, str) and listing_id.strip()
+            else f"nokey:{page.path.name}#{n}"
+        )
+        yield RawRecord(config.name, "Listing", key, {**fields, "page": page.path.name, "html": str(card)})

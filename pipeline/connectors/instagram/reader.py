@@ -30,7 +30,7 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
     profiles = source_path(config, "profiles", "profiles.jsonl")
     comments = source_path(config, "comments", "comments.jsonl")
     if profiles.exists():
-        for n, raw, doc, error in read_json_lines(profiles):
+        for n, raw, doc, error in read_json_lines(profiles, config.options.get("encoding")):
             user = doc.get("graphql", {}).get("user") if isinstance(doc, Mapping) else None
             if isinstance(user, Mapping) and isinstance(doc.get("graphql"), Mapping):
                 key = _key(user.get("id")) or f"nokey:{profiles.name}#line-{n}"
@@ -41,7 +41,7 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
                     config.name, "Profile", f"nokey:{profiles.name}#line-{n}", unparsed(raw, reason)
                 )
     if comments.exists():
-        for n, raw, doc, error in read_json_lines(comments):
+        for n, raw, doc, error in read_json_lines(comments, config.options.get("encoding")):
             yield from _comments(config.name, comments.name, n, raw, doc, error)
 
 

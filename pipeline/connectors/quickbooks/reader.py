@@ -1,8 +1,10 @@
 """Read a QuickBooks Online export: ``<Entity>/page-00001.json`` query responses, object by object.
 
 Each object is yielded as QuickBooks sent it, keyed by its ``Id``. An object without an ``Id`` is keyed
-``nokey:<Entity>/page-NNNNN.json#<position>``; a page that is not JSON is yielded whole under
-``nokey:<Entity>/page-NNNNN.json`` so its stager rejects it and nothing is lost.
+``nokey:<Entity>/page-NNNNN.json#<position>``; a page that is not JSON (or not a query response) is
+yielded whole under ``nokey:<Entity>/page-NNNNN.json`` so its stager rejects it and nothing is lost. A
+page missing from the numbered set, or an empty page before a page with objects, is yielded the same
+way: the entity's read is incomplete, so nothing of it counts as deleted.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from pipeline.connectors.common import unparsed
-from pipeline.connectors.files import source_path
+from pipeline.connectors.files import UnreadableFile, raw_text, read_text, source_path
 from pipeline.records import RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
@@ -32,20 +34,46 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
         if not folder.is_dir():
             logger.warning("%s: no %s pages under %s", config.name, entity, folder)
             continue
-        pages = sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := _PAGE.match(p.name)))
-        for _, page in pages:
-            rel = f"{entity}/{page.name}"
-            text = page.read_text(encoding="utf-8", errors="replace")
+        pages = dict(sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := _PAGE.match(p.name))))
+        empty: list[str] = []
+        for number in range(1, max(pages, default=0) + 1):
+            rel = f"{entity}/page-{number:05d}.json"
+            page = pages.get(number)
+            if page is None:
+                found = ", ".join(str(n) for n in pages)
+                reason = f"{rel}: missing from the paged set (pages found: {found})"
+                yield RawRecord(config.name, str(entity), f"nokey:{rel}", unparsed("", reason))
+                continue
             try:
-                body = json.loads(text)
-                objects = body["QueryResponse"].get(entity, [])
-                if not isinstance(objects, list):
-                    raise TypeError(f"QueryResponse.{entity} is not a list")
+                text = read_text(page, config.options.get("encoding"))
+                if not text.strip():
+                    raise TypeError("empty file")
+                objects = _objects(json.loads(text), str(entity))
+            except UnreadableFile as e:
+                yield RawRecord(config.name, str(entity), f"nokey:{rel}", unparsed(raw_text(page), str(e)))
+                continue
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
                 yield RawRecord(config.name, str(entity), f"nokey:{rel}", unparsed(text, f"{rel}: {e}"))
                 continue
+            if not objects:
+                empty.append(rel)
+                continue
+            for gap in empty:  # an empty page before one with objects: a page lost its objects
+                reason = f"{gap}: no objects, but a later page has some"
+                yield RawRecord(config.name, str(entity), f"nokey:{gap}", unparsed("", reason))
+            empty.clear()
             for position, obj in enumerate(objects):
                 yield _record(config.name, str(entity), rel, position, obj)
+
+
+def _objects(body: Any, entity: str) -> list[Any]:
+    """The objects of a query response page; an absent entity key is an empty page, as QuickBooks sends it."""
+    if not isinstance(body, dict) or not isinstance(body["QueryResponse"], dict):
+        raise TypeError("not a QueryResponse object")
+    objects = body["QueryResponse"].get(entity, [])
+    if not isinstance(objects, list):
+        raise TypeError(f"QueryResponse.{entity} is not a list")
+    return objects
 
 
 def _record(source: str, entity: str, rel: str, position: int, obj: Any) -> RawRecord:

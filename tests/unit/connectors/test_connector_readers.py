@@ -29,7 +29,7 @@ def test_csv_broken_line_is_kept_with_its_raw_text(tmp_path: Path) -> None:
     assert read("campaign_csv", tmp_path) == [
         ("Campaign", "C1", {"campaign_id": "C1", "name": "Spring, 1", "channel": "email", "start_date": "2025-01-01",
                             "end_date": "2025-01-05", "budget": "100"}),
-        ("Campaign", "line-3", {"_unparsed": "C2,too,few", "_error": "expected 6 fields, found 3"}),
+        ("Campaign", "line-3", {"_unparsed": "C2,too,few", "_error": "campaigns.csv line 3: expected 6 fields, found 3"}),
         ("Campaign", "line-5", {"campaign_id": "", "name": "Nameless", "channel": "meta", "start_date": "",
                                 "end_date": "", "budget": ""}),
         ("CampaignDaily", "C1:2025-01-01", {"campaign_id": "C1", "date": "2025-01-01", "spend": "20", "impressions": "1",

@@ -67,7 +67,9 @@ def test_any_csv_bytes_give_rows_or_error_rows(data: bytes) -> None:
         rows = list(read_csv(path))
     for row in rows:
         assert (row.values is None) == (row.error is not None)
-        assert row.line >= 1
+        assert row.line >= 1 or (
+            row.error is not None and row.error.startswith("f.csv: ")
+        )  # a whole-file error
 
 
 @settings(max_examples=60, deadline=None)
@@ -80,7 +82,7 @@ def test_any_json_lines_give_documents_or_errors(lines: list[str]) -> None:
             assert number >= 1 and raw.strip()
             assert (doc is None) or error is None
             if error is not None:
-                assert error.startswith("invalid JSON")
+                assert error.startswith("f.jsonl line ")
 
 
 @pytest.mark.parametrize("block", [{"QueryResponse": 5}, {"QueryResponse": "x"}, 7])

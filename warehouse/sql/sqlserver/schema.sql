@@ -36,6 +36,15 @@ GO
 CREATE INDEX ix_customer_xref_customer_key ON customer_xref (customer_key);
 GO
 
+CREATE TABLE customer_xref_deleted (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_customer_xref_deleted PRIMARY KEY (source, source_key)
+);
+GO
+
 CREATE TABLE dim_channel (
 	channel_key INTEGER NOT NULL, 
 	name VARCHAR(40) NOT NULL, 
@@ -458,8 +467,29 @@ CREATE TABLE ops_batch_run (
 	[trigger] VARCHAR(40) NOT NULL, 
 	input_fingerprint VARCHAR(64) NOT NULL, 
 	message NVARCHAR(max) NULL, 
+	watermarks NVARCHAR(max) NULL, 
 	CONSTRAINT pk_ops_batch_run PRIMARY KEY (batch_id)
 );
+GO
+
+CREATE TABLE ops_deletion_hold (
+	hold_id INTEGER NOT NULL IDENTITY, 
+	batch_id INTEGER NOT NULL, 
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	records INTEGER NOT NULL, 
+	live_records INTEGER NOT NULL, 
+	reason NVARCHAR(500) NOT NULL, 
+	evidence NVARCHAR(max) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	decided_at DATETIME2 NULL, 
+	decided_by VARCHAR(80) NULL, 
+	CONSTRAINT pk_ops_deletion_hold PRIMARY KEY (hold_id)
+);
+GO
+
+CREATE INDEX ix_ops_deletion_hold_status ON ops_deletion_hold (status);
 GO
 
 CREATE TABLE ops_profile (
@@ -474,6 +504,17 @@ CREATE TABLE ops_profile (
 	max_value NVARCHAR(200) NULL, 
 	top_patterns NVARCHAR(1000) NOT NULL, 
 	CONSTRAINT pk_ops_profile PRIMARY KEY (batch_id, source, table_name, column_name)
+);
+GO
+
+CREATE TABLE ops_run_lock (
+	name VARCHAR(40) NOT NULL, 
+	owner VARCHAR(64) NOT NULL, 
+	host VARCHAR(200) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	acquired_at DATETIME2 NOT NULL, 
+	heartbeat_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_ops_run_lock PRIMARY KEY (name)
 );
 GO
 
@@ -543,6 +584,23 @@ CREATE TABLE stg_customer (
 	batch_id INTEGER NOT NULL, 
 	CONSTRAINT pk_stg_customer PRIMARY KEY (source, source_key)
 );
+GO
+
+CREATE TABLE stg_deletion (
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	deleted_at DATETIME2 NOT NULL, 
+	evidence NVARCHAR(500) NOT NULL, 
+	staged_rows NVARCHAR(max) NOT NULL, 
+	revived_batch INTEGER NULL, 
+	CONSTRAINT pk_stg_deletion PRIMARY KEY (source, entity, source_key, land_id)
+);
+GO
+
+CREATE INDEX ix_stg_deletion_batch_id ON stg_deletion (batch_id);
 GO
 
 CREATE TABLE stg_interaction (
@@ -701,12 +759,24 @@ CREATE TABLE land_record (
 	received_at DATETIME2 NOT NULL, 
 	batch_id INTEGER NOT NULL, 
 	CONSTRAINT pk_land_record PRIMARY KEY (land_id), 
-	CONSTRAINT uq_land_record_source_entity_source_key_content_hash UNIQUE (source, entity, source_key, content_hash), 
 	CONSTRAINT fk_land_record_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
 );
 GO
 
 CREATE INDEX ix_land_record_batch_id ON land_record (batch_id);
+GO
+
+CREATE INDEX ix_land_record_source_entity_source_key ON land_record (source, entity, source_key);
+GO
+
+CREATE TABLE ops_deletion_hold_record (
+	hold_id INTEGER NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	content_hash VARCHAR(64) NOT NULL, 
+	payload NVARCHAR(max) NOT NULL, 
+	CONSTRAINT pk_ops_deletion_hold_record PRIMARY KEY (hold_id, source_key), 
+	CONSTRAINT fk_ops_deletion_hold_record_hold_id_ops_deletion_hold FOREIGN KEY(hold_id) REFERENCES ops_deletion_hold (hold_id)
+);
 GO
 
 CREATE TABLE ops_lineage_edge (
