@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,10 +142,10 @@ def _posts(
     return posts[:limit], cursor is None and len(posts) <= limit and not short
 
 
-def _read_down_to(posts: list[dict[str, Any]], cutoff: int | None) -> int:
+def _read_down_to(posts: list[dict[str, Any]], cutoff: int | None) -> float:
     """The time down to which every post was read: the last dated post in feed order (not a pinned one)."""
     last = next((t for t in (_epoch(p.get("taken_at")) for p in reversed(posts)) if t is not None), None)
-    return max(last if last is not None else 0, cutoff or 0)
+    return max(last, cutoff or 0) if last is not None else math.inf
 
 
 def start_sync(
