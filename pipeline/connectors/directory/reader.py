@@ -15,6 +15,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from pipeline.connectors.directory import extract
 from pipeline.connectors.files import source_path
 from pipeline.records import RawRecord, SourceConfig
 
@@ -78,6 +79,10 @@ def pages(root: Path, start: str) -> Iterator[tuple[Path, BeautifulSoup]]:
 
 def read(config: SourceConfig) -> Iterator[RawRecord]:
     root = source_path(config)
+    if "extract" in config.options or "selectors" in config.options:  # the source's own rules, as data
+        start = str(config.options.get("start_page", "page-1.html"))
+        yield from extract.read_saved(config.name, root, start, config.options)
+        return
     for page, soup in pages(root, str(config.options.get("start_page", "page-1.html"))):
         for n, card in enumerate(soup.find_all("div", class_="result")):
             fields = parse_listing(card)
