@@ -129,3 +129,21 @@ def test_modern_listings_stage_exactly_these_rows() -> None:
                   "city": "Manunda", "postcode": "4870", "website": "https://cairnsroofs.com.au/contact?utm_source=yp",
                   "segment": "Roof Restorers", "rating": 3.9}),
     ]  # fmt: skip
+
+
+def test_saved_pages_honour_the_sources_own_selectors(tmp_path: Path) -> None:
+    page = ('<ul><li class="biz" data-id="7"><b class="n">Corner Cafe</b><i class="t">0113 496 0000</i>'
+            '<a class="w" href="https://cafe.example">site</a><em class="c">Cafes</em></li></ul>'
+            '<a class="more" href="page-2.html">next</a>')  # fmt: skip
+    (tmp_path / "page-1.html").write_text(page, "utf-8")
+    (tmp_path / "page-2.html").write_text(
+        '<ul><li class="biz" data-id="8"><b class="n">Second</b></li></ul>', "utf-8"
+    )
+    selectors = {"listing": "li.biz", "key": "@data-id", "next": "a.more@href",
+                 "fields": {"name": ".n", "phone": ".t", "website": "a.w@href", "category": ".c"}}  # fmt: skip
+    config = SourceConfig("dir", "directory_html", tmp_path, {"selectors": selectors})
+    records = list(CONNECTORS["directory_html"].read(config))
+    assert [(r.source_key, r.payload["name"], r.payload["category"], r.payload["page"]) for r in records] == [
+        ("7", "Corner Cafe", "Cafes", "page-1.html"), ("8", "Second", None, "page-2.html"),
+    ]  # fmt: skip
+    assert CONNECTORS["directory_html"].stage(records[0])[0].values["segment"] == "Cafes"
