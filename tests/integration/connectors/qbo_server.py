@@ -178,7 +178,10 @@ class QboServer(LocalServer):
                 o for o in [*self.company[entity].values(), *self.tombstones[entity].values()]
                 if dt.datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]) >= since
             ]  # fmt: skip
-            responses.append({entity: changed, "startPosition": 1, "maxResults": len(changed)})
+            # an entity without changes is answered without its key, as the service does
+            responses.append(
+                {**({entity: changed} if changed else {}), "startPosition": 1, "maxResults": len(changed)}
+            )
         return self._json({"CDCResponse": [{"QueryResponse": responses}], "time": _now()})
 
     @staticmethod
