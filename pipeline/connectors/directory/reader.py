@@ -17,6 +17,7 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 
 from pipeline.connectors.common import unparsed
+from pipeline.connectors.directory import extract
 from pipeline.connectors.files import UnreadableFile, raw_text, read_text, source_path
 from pipeline.records import RawRecord, SourceConfig
 
@@ -111,6 +112,9 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
     root = source_path(config)
     start = str(config.options.get("start_page", "page-1.html"))
     try:
+        if "extract" in config.options or "selectors" in config.options:  # the source's own rules, as data
+            yield from extract.read_saved(config.name, root, start, config.options)
+            return
         for page in pages(root, start, config.options.get("encoding")):
             if not page.whole:
                 yield _incomplete(config, page.path.name, "cut short (no closing </html>)")

@@ -1,4 +1,9 @@
-"""Stage directory listings: one ``Listing`` -> one stg_customer row (entity ``Listing``)."""
+"""Stage directory listings: one ``Listing`` -> one stg_customer row (entity ``Listing``).
+
+The listing's first category is kept as its ``segment`` (what the business does: "Plumbers & Gas
+Fitters"), cut to the column's 40 characters; region and country come from the listing when the site
+(or the source's ``constants``) gives them, and the postcode is read for that country.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ _FIELDS: Final = {
     "display_name": "name",
     "company_name": "name",
     "city": "locality",
+    "segment": "category",
 }
+SEGMENT_LIMIT: Final = 40
 
 
 def stage(record: RawRecord) -> list[StagedRow]:
@@ -29,6 +36,9 @@ def stage(record: RawRecord) -> list[StagedRow]:
     if rating is not None and not 0 <= rating <= 5:
         raise Rejected("range", f"rating: {rating} is outside 0..5", "rating")
     integer(p.get("reviews"), "reviews")
+    country = standard("country", p.get("country"), "country")
+    category = text(p.get("category"), "category")
+    segment = category.split(", ")[0][:SEGMENT_LIMIT].rstrip() if category else None
     values = {
         "source_key": required(p.get("listing_id"), "listing_id"),
         "entity": "Listing",
@@ -37,9 +47,11 @@ def stage(record: RawRecord) -> list[StagedRow]:
         "phone": standard("phone", p.get("phone"), "phone"),
         "street": text(p.get("street"), "street"),
         "city": text(p.get("locality"), "locality"),
-        "postcode": standard("postcode", p.get("postcode"), "postcode"),
+        "region": text(p.get("region"), "region"),
+        "postcode": standard("postcode", p.get("postcode"), "postcode", country_code=country or "GB"),
+        "country": country,
         "website": standard("website", p.get("website"), "website"),
-        "segment": None,
+        "segment": segment,
         "rating": rating,
     }
     return [row("stg_customer", values, _FIELDS)]

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 from pipeline.connectors.common import var_dir
 from pipeline.connectors.directory.cache import HttpCache
-from pipeline.connectors.directory.sites import Selectors, check_block, parse_page
+from pipeline.connectors.directory.extract import page_parser
+from pipeline.connectors.directory.sites import Selectors, check_block
 from pipeline.connectors.http import (
     Blocked,
     Forbidden,
@@ -103,6 +104,7 @@ def read_web(
         raise ConfigError(f"source {config.name!r} (directory_web) needs start_url")
     rng = rng or random.Random()
     selectors = Selectors.from_options(o)
+    parse = page_parser(o, selectors)  # [sources.extract] rules for embedded JSON, else the selectors
     client = http or HttpClient(config.name, HttpConfig.from_options(o), clock=clock, sleep=sleep, rng=rng)
     cache = HttpCache(Path(o.get("cache_dir") or var_dir() / "http-cache" / config.name))
     agent = str(o.get("robots_agent", "Customer360"))
@@ -123,7 +125,7 @@ def read_web(
             sleep(rng.uniform(low, high))  # human-like pacing between pages
         try:
             html = _fetch(client, cache, url, selectors, float(o.get("block_backoff_seconds", 300.0)), sleep)
-            listings, next_url = parse_page(html, selectors, url, config.name)
+            listings, next_url = parse(html, url, config.name)
         except Rejected as e:
             raise SourceError(config.name, f"{url}: {e.message}") from e
         except Blocked as e:

@@ -192,9 +192,9 @@ class GraphFetcher:
         except NotFound:
             return None
         page = graph_page(found.get("media", {"data": []}), "business_discovery.media")
-        user = {
-            "id": found.get("id"),
-            "username": found.get("username"),
+        user = {  # the fields a business_discovery answer carries; the handle asked for if it has none
+            "id": found.get("id") or found.get("ig_id"),
+            "username": found.get("username") or username,
             "full_name": found.get("name"),
             "is_business_account": True,
         }
@@ -211,8 +211,9 @@ class GraphFetcher:
         found = self._discovery(
             str(profile.user.get("username")), f"media.after({cursor}).limit({PAGE_SIZE}){{{MEDIA_FIELDS}}}"
         )
-        page = graph_page(found.get("media"), "business_discovery.media")
-        return [graph_post(n, profile.user, profile.followers) for n in page.nodes], page.next_cursor
+        page = graph_page(found.get("media", {"data": []}), "business_discovery.media")
+        posts = [graph_post(n, profile.user, profile.followers) for n in page.nodes]
+        return posts, page.next_cursor if page.next_cursor != cursor else None  # a repeated cursor: the end
 
     def comments(self, post: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {"fields": COMMENT_FIELDS, "limit": 50}
@@ -222,7 +223,7 @@ class GraphFetcher:
             except NotFound:
                 return
             yield from (graph_comment(n, str(post.get("shortcode"))) for n in page.nodes)
-            if page.next_cursor is None:
+            if page.next_cursor is None or page.next_cursor == params.get("after"):
                 return
             params["after"] = page.next_cursor
 

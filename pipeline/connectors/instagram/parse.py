@@ -82,9 +82,50 @@ def web_connection(value: Any, field: str) -> Page:
 
 
 def web_user(doc: Any) -> Mapping[str, Any] | None:
-    """The ``data.user`` of a ``web_profile_info`` answer; ``None`` when Instagram has no such user."""
-    user = obj(obj(doc, "$").get("data"), "data").get("user")
-    return None if user is None else obj(user, "data.user")
+    """The user of a profile answer; ``None`` when Instagram has no such user.
+
+    ``web_profile_info`` answers ``{data: {user}}``; the older profile page JSON (``?__a=1``) answered
+    ``{graphql: {user}}`` or ``{user, logging_page_id}``, and saved recordings carry all three.
+    """
+    root = obj(doc, "$")
+    for path in ("data", "graphql"):
+        if path in root:
+            user = obj(root.get(path), path).get("user")
+            return None if user is None else obj(user, f"{path}.user")
+    user = root.get("user")
+    if user is None and "logging_page_id" not in root:
+        raise ParseError("data", "expected an object, got NoneType")
+    return None if user is None else obj(user, "user")
+
+
+def web_timeline(user: Mapping[str, Any]) -> Page:
+    """A profile's first posts page: ``edge_owner_to_timeline_media``, or the older ``media.nodes``."""
+    if "edge_owner_to_timeline_media" not in user and isinstance(user.get("media"), Mapping):
+        media = sub(user, "media")
+        nodes = media.get("nodes")
+        if not isinstance(nodes, list):
+            raise ParseError("media.nodes", "expected a list")
+        info = sub(media, "page_info")
+        cursor = info.get("end_cursor") if info.get("has_next_page") is True else None
+        return Page([obj(n, f"media.nodes[{i}]") for i, n in enumerate(nodes)], cursor or None)
+    return web_connection(user.get("edge_owner_to_timeline_media"), "edge_owner_to_timeline_media")
+
+
+def web_user_id(doc: Any, user: Mapping[str, Any], nodes: Sequence[Mapping[str, Any]]) -> Any:
+    """A profile's id from the fields a real answer carries.
+
+    ``id`` (or ``pk``/``pk_id``); else the ``profilePage_<id>`` of ``logging_page_id``; else the one
+    owner id every post of the page names. ``None`` when none of them is there.
+    """
+    for key in ("id", "pk", "pk_id"):
+        value = user.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    page_id = obj(doc, "$").get("logging_page_id")
+    if isinstance(page_id, str) and page_id.startswith("profilePage_") and page_id[12:].isdigit():
+        return page_id[12:]
+    owners = {str(sub(n, "owner").get("id")) for n in nodes if sub(n, "owner").get("id") is not None}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def web_timeline_page(doc: Any) -> Page:
@@ -123,15 +164,18 @@ def profile_payload(
 
 
 def web_post(node: Mapping[str, Any], owner: Mapping[str, Any], followers: Any) -> dict[str, Any]:
-    """A Post payload from a web timeline node."""
-    likes = count(node, "edge_liked_by.count", "edge_media_preview_like.count")
-    comments = count(node, "edge_media_to_comment.count", "edge_media_to_parent_comment.count")
+    """A Post payload from a web timeline node; the node's own ``owner`` wins over the profile's."""
+    likes = count(node, "edge_liked_by.count", "edge_media_preview_like.count", "likes.count")
+    comments = count(
+        node, "edge_media_to_comment.count", "edge_media_to_parent_comment.count", "comments.count"
+    )
+    own = sub(node, "owner")
     return {
         "id": node.get("id"),
-        "shortcode": node.get("shortcode"),
-        "owner_id": owner.get("id"),
-        "owner_username": owner.get("username"),
-        "taken_at": node.get("taken_at_timestamp"),
+        "shortcode": node.get("shortcode", node.get("code")),
+        "owner_id": own.get("id") or owner.get("id"),
+        "owner_username": own.get("username") or owner.get("username"),
+        "taken_at": node.get("taken_at_timestamp", node.get("date")),
         "likes": likes,
         "comments": comments,
         "caption": web_caption(node),
@@ -163,16 +207,18 @@ def graph_time(value: Any) -> Any:
 
 
 def graph_page(value: Any, field: str) -> Page:
-    """``{data: [...], paging: {cursors: {after}, next}}`` -> :class:`Page` (no ``next``: last page)."""
+    """``{data: [...], paging: {cursors: {after}}}`` -> :class:`Page`.
+
+    Graph pages are followed by ``cursors.after`` alone: ``business_discovery`` media pages carry no
+    ``next`` link at all. A page without data, or without an ``after`` cursor, is the last.
+    """
     conn = obj(value, field)
     data = conn.get("data")
     if not isinstance(data, list):
         raise ParseError(f"{field}.data", "expected a list")
     nodes = [obj(n, f"{field}.data[{i}]") for i, n in enumerate(data)]
-    paging = sub(conn, "paging")
-    cursors = sub(paging, "cursors")
-    after = cursors.get("after")
-    more = bool(paging.get("next")) and isinstance(after, str) and bool(after)
+    after = sub(sub(conn, "paging"), "cursors").get("after")
+    more = bool(nodes) and isinstance(after, str) and bool(after)
     return Page(nodes, str(after) if more else None)
 
 

@@ -1,16 +1,18 @@
 """The incremental Instagram sync both paths share: profiles, their recent posts, comments on our posts.
 
 A :class:`Fetcher` (instaloader web, or the Graph API) answers three questions; this module decides
-what to ask and what changed. Posts are read newest first down to the profile's watermark (the newest
-post time seen) minus ``lookback_days``, so recent posts' counts and captions stay current; in that
-window a post or comment that is gone, and any profile that is gone, private or no longer a business
-account, comes back as a tombstone. Older posts are not re-read.
+what to ask and what changed. Posts are read newest first (pinned posts aside) down to the profile's
+watermark (the newest post time seen) minus ``lookback_days``, so recent posts' counts and captions stay
+current; in that window a post or comment that is gone, and any profile that is gone, private or no
+longer a business account, comes back as a tombstone. Older posts are not re-read, and nothing is
+inferred as deleted from a partial read: only posts down to the last one actually read are in scope.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,16 +123,29 @@ def _epoch(value: Any) -> int | None:
 def _posts(
     fetcher: Fetcher, fp: FetchedProfile, cutoff: int | None, limit: int
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Posts newest first down to ``cutoff``; True when every post was read (nothing older is left)."""
-    posts, cursor, page = list(fp.posts), fp.next_cursor, 0
-    while cursor and len(posts) < limit and page < limit:
-        times = [t for t in (_epoch(p.get("taken_at")) for p in posts) if t is not None]
-        if cutoff is not None and times and min(times) < cutoff:
+    """Posts in feed order down to ``cutoff``; True when every post was read (nothing older is left).
+
+    The feed is newest first except for pinned posts at its top, which may be old: the read stops when
+    the last post of the latest page is older than ``cutoff``, never because a pinned post is. A read is
+    complete only when the last page said so and as many posts as the profile's media count were seen.
+    """
+    posts, cursor, pages = list(fp.posts), fp.next_cursor, 0
+    while cursor and len(posts) < limit and pages < limit:
+        last = _epoch(posts[-1].get("taken_at")) if posts else None
+        if cutoff is not None and last is not None and last < cutoff:
             return posts, False
         more, cursor = fetcher.more_posts(fp, cursor)
         posts.extend(more)
-        page += 1
-    return posts[:limit], cursor is None and len(posts) <= limit
+        pages += 1
+    count = fp.media_count
+    short = isinstance(count, int) and not isinstance(count, bool) and len(posts) < count
+    return posts[:limit], cursor is None and len(posts) <= limit and not short
+
+
+def _read_down_to(posts: list[dict[str, Any]], cutoff: int | None) -> float:
+    """The time down to which every post was read: the last dated post in feed order (not a pinned one)."""
+    last = next((t for t in (_epoch(p.get("taken_at")) for p in reversed(posts)) if t is not None), None)
+    return max(last, cutoff or 0) if last is not None else math.inf
 
 
 def start_sync(
@@ -209,7 +224,8 @@ def _profile(run: _Run, options: InstagramOptions, fetcher: Fetcher, username: s
         f"profile-{username}",
     )
     times = [t for t in (_epoch(p.get("taken_at")) for p in posts) if t is not None]
-    run.scope_from[username] = 0 if complete or not times else max(min(times), cutoff or 0)
+    # only what was read can be found deleted: a partial read leaves older posts as they were
+    run.scope_from[username] = 0 if complete else _read_down_to(posts, cutoff)
     if times:
         run.watermarks[username] = max(times)
     for i, post in enumerate(posts):

@@ -30,10 +30,11 @@ from pipeline.connectors.instagram.parse import (
     ParseError,
     web_comment,
     web_comment_page,
-    web_connection,
     web_post,
+    web_timeline,
     web_timeline_page,
     web_user,
+    web_user_id,
 )
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
 from pipeline.connectors.transport import mount, retry_policy
@@ -83,18 +84,19 @@ class WebFetcher:
 
     def profile(self, username: str) -> FetchedProfile | None:
         try:
-            user = web_user(self._json(PROFILE_PATH, {"username": username}))
+            doc = self._json(PROFILE_PATH, {"username": username})
         except QueryReturnedNotFoundException:
             return None
+        user = web_user(doc)
         if user is None:
             return None
-        followers = _count(user, "edge_followed_by")
-        page = web_connection(user.get("edge_owner_to_timeline_media"), "edge_owner_to_timeline_media")
-        owner = {"id": user.get("id"), "username": user.get("username")}
+        followers = _count(user, "edge_followed_by", "followed_by")
+        page = web_timeline(user)
+        owner = {"id": web_user_id(doc, user, page.nodes), "username": user.get("username") or username}
         return FetchedProfile(
-            user={k: user.get(k) for k in ("id", "username", "full_name", "is_business_account")},
+            user={**{k: user.get(k) for k in ("full_name", "is_business_account")}, **owner},
             followers=followers,
-            media_count=_count(user, "edge_owner_to_timeline_media"),
+            media_count=_count(user, "edge_owner_to_timeline_media", "media"),
             posts=[web_post(n, owner, followers) for n in page.nodes],
             next_cursor=page.next_cursor,
             public_business=user.get("is_private") is not True
@@ -126,9 +128,13 @@ class WebFetcher:
                 return
 
 
-def _count(user: Mapping[str, Any], edge: str) -> Any:
-    value = user.get(edge)
-    return value.get("count") if isinstance(value, Mapping) else None
+def _count(user: Mapping[str, Any], *edges: str) -> Any:
+    """The first ``<edge>.count`` present (``edge_followed_by`` today, ``followed_by`` in older answers)."""
+    for edge in edges:
+        value = user.get(edge)
+        if isinstance(value, Mapping) and value.get("count") is not None:
+            return value.get("count")
+    return None
 
 
 def read_instagram_web(

@@ -3,9 +3,12 @@ sent through our shared HTTP layer (rate limit, 429 backoff, circuit breaker); F
 
 python-quickbooks builds every request and reads every Fault; only its transport is ours
 (``process_request``), so the same requests reach Intuit or, in tests, a local server at ``base_url``.
-Fault mapping: AuthorizationException (HTTP 401, Fault 3200 AuthenticationFailed) -> refresh the token and
-retry once, then :class:`AuthenticationFailed`; ValidationException (Fault 2000-4999, ValidationFault) ->
-:class:`InvalidRequest` naming the code and detail; anything else -> :class:`ServerError`.
+Fault mapping: every response is read for a Fault in either spelling (``Fault``/``Error`` or the gateway's
+lower-case ``fault``/``error``) before python-quickbooks sees it, and mapped by Intuit's documented codes
+(:mod:`.faults`): an authentication fault (HTTP 401, code 3200 or 100) refreshes the token and retries once,
+then :class:`AuthenticationFailed`; a ValidationFault or business validation fault (2000-6999, e.g. 6240
+Duplicate Name Exists) -> :class:`InvalidRequest` naming the code and detail; 610 -> ``NotFound``;
+system faults (10000+) -> :class:`ServerError`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from pipeline.connectors.http import (
     InvalidRequest,
     ServerError,
     Sleep,
+    error_for,
 )
+from pipeline.connectors.quickbooks.faults import fault_error, read_fault
 from pipeline.connectors.quickbooks.tokens import Tokens, TokenStore
 from pipeline.errors import ConfigError
 from pipeline.records import SourceConfig
@@ -48,14 +53,30 @@ class _QuickBooks(QuickBooks):  # type: ignore[misc]  # python-quickbooks is unt
 
     http: HttpClient
     bearer: str
+    what: str = "request"  # the call being made, for error messages
 
     def process_request(
         self, request_type: str, url: str, headers: Any = "", params: Any = "", data: Any = ""
     ) -> requests.Response:
         headers = {**(headers or {}), "Authorization": f"Bearer {self.bearer}"}
-        return self.http.request(
+        response = self.http.request(
             request_type, url, headers=headers, params=params, data=data, raise_errors=False
         )
+        raise_for_fault(self.http.source, self.what, response)
+        return response
+
+
+def raise_for_fault(source: str, what: str, response: requests.Response) -> None:
+    """Raise the mapped error for a Fault body (either spelling) or an error status; nothing for a good answer."""
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    fault = read_fault(body)
+    if fault is not None:
+        raise fault_error(source, what, fault, response.status_code, response.url)
+    if response.status_code >= 400:
+        raise error_for(source, response.status_code, response.url, response.text)
 
 
 class QboClient:
@@ -113,8 +134,20 @@ class QboClient:
             self.refresh()
         for attempt in (1, 2):
             self.qb.bearer = self.tokens.access_token or ""
+            self.qb.what = what
             try:
                 return call()
+            except AuthenticationFailed as e:
+                if attempt == 1:
+                    logger.info("%s: %s: token refused (%s); refreshing once", self.source, what, e)
+                    self.refresh()
+                    continue
+                raise AuthenticationFailed(
+                    self.source,
+                    f"{what}: QuickBooks refused a freshly refreshed token ({e}); "
+                    f"check the app's access to realm {self.realm}",
+                    401,
+                ) from e
             except qb_errors.AuthorizationException as e:
                 if attempt == 1:
                     logger.info("%s: %s: token refused (%s); refreshing once", self.source, what, e.message)

@@ -76,9 +76,16 @@ def is_deleted(payload: Mapping[str, Any]) -> bool:
     return payload.get("status") == "Deleted"
 
 
-def parse_time(value: str) -> dt.datetime:
-    """A QuickBooks timestamp (``2025-06-30T23:00:00-07:00`` or ``...Z``) as an aware datetime."""
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+def parse_time(value: str | int) -> dt.datetime:
+    """A QuickBooks timestamp as an aware datetime.
+
+    ISO 8601 with an offset (``2025-06-30T23:00:00.123-07:00``, ``...Z``), or epoch milliseconds
+    (``1719142418269``, as the lower-case envelopes carry it, number or digits).
+    """
+    text = str(value).strip()
+    if text.isdigit() and len(text) >= 10:
+        return dt.datetime.fromtimestamp(int(text) / 1000, dt.UTC)
+    parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 

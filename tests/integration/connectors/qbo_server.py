@@ -1,5 +1,10 @@
 """A local QuickBooks Online: the demo company over the Accounting API v3 JSON, OAuth2 and Fault bodies.
 
+It speaks the service's dialect as recorded (tests/data/quickbooks/SOURCES.md): times with the Pacific
+offset (``2020-04-22T13:41:14.023-07:00``), an empty page as ``{"QueryResponse": {}, "time": ...}``, the
+gateway's 401 in the lower-case envelope with epoch milliseconds and null members, other faults in the
+documented ``Fault``/``Error`` spelling. ``recorded`` replaces query pages with recorded bodies, unchanged.
+
 Serves ``/v3/company/<realm>/query`` (GET ``?query=`` or POST body, ``select * from <Entity> STARTPOSITION n
 MAXRESULTS m``), ``/v3/company/<realm>/cdc?entities=...&changedSince=...`` (changed objects and
 ``status: Deleted`` tombstones), Intuit's OpenID discovery document and token endpoint (refresh tokens
@@ -27,8 +32,21 @@ ENTITIES = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment", "Estimate"
 _QUERY = re.compile(r"^select \* from (\w+) STARTPOSITION (\d+) MAXRESULTS (\d+)$", re.IGNORECASE)
 
 
+PACIFIC = dt.timezone(dt.timedelta(hours=-7), "PDT")
+DATA = Path(__file__).resolve().parents[2] / "data" / "quickbooks"
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
+    """The server's clock as QuickBooks writes it: Pacific time, milliseconds, ``-07:00``."""
+    return dt.datetime.now(PACIFIC).isoformat(timespec="milliseconds")
+
+
+def gateway_401(detail: str = "Token expired or invalid") -> str:
+    """The OAuth2 gateway's 401 as recorded: lower-case keys, null members, epoch milliseconds."""
+    body = json.loads((DATA / "fault-401-lowercase.json").read_text("utf-8"))
+    body["fault"]["error"][0]["detail"] = detail
+    body["time"] = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    return json.dumps(body, separators=(",", ":"))
 
 
 def load_company(export_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -61,8 +79,11 @@ def throttled(retry_after: str | None = None) -> Reply:
 class QboServer(LocalServer):
     """The company's data, its tokens and its change log; tests edit it through ``change`` and ``delete``."""
 
-    def __init__(self, company: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(
+        self, company: dict[str, list[dict[str, Any]]], recorded: dict[tuple[str, int], str] | None = None
+    ) -> None:
         super().__init__(self.route)
+        self.recorded = recorded  # (entity, STARTPOSITION) -> a recorded page body; other pages empty
         self.company = {e: {str(o["Id"]): o for o in objs} for e, objs in company.items()}
         self.tombstones: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in ENTITIES}
         self.refresh_token = "rt-0"
@@ -98,9 +119,7 @@ class QboServer(LocalServer):
         if not path.startswith(prefix):
             return Reply(404, "not found")
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.access_tokens:
-            body = fault("AuthenticationFault", "3200", "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                         "Token expired or invalid")  # fmt: skip
-            return Reply(401, body, {"Content-Type": "application/json"})
+            return Reply(401, gateway_401(), {"Content-Type": "application/json"})
         endpoint = path.removeprefix(prefix)
         if endpoint == "query":
             return self._query(request)
@@ -134,17 +153,20 @@ class QboServer(LocalServer):
     def _query(self, request: Request) -> Reply:
         query = parse_qs(urlsplit(request.path).query).get("query", [""])[0] or request.body.decode("utf-8")
         match = _QUERY.match(unquote_plus(query).strip())
-        if not match or match.group(1) not in self.company:
+        if not match or (self.recorded is None and match.group(1) not in self.company):
             body = fault("ValidationFault", "4000", "message=Error parsing query; errorCode=004000",
                          f"QueryParserError: {query[:80]}")  # fmt: skip
             return Reply(400, body, {"Content-Type": "application/json"})
         entity, start, size = match.group(1), int(match.group(2)), int(match.group(3))
+        if self.recorded is not None:
+            empty = (DATA / "empty-page.json").read_text("utf-8")
+            return Reply(200, self.recorded.get((entity, start), empty), {"Content-Type": "application/json"})
         objects = sorted(self.company[entity].values(), key=lambda o: int(o["Id"]))[
             start - 1 : start - 1 + size
         ]
-        page: dict[str, Any] = {"startPosition": start, "maxResults": len(objects)}
+        page: dict[str, Any] = {}  # past the last object QuickBooks sends an empty QueryResponse
         if objects:
-            page[entity] = objects
+            page = {entity: objects, "startPosition": start, "maxResults": len(objects)}
         return self._json({"QueryResponse": page, "time": _now()})
 
     def _cdc(self, request: Request) -> Reply:
@@ -156,7 +178,10 @@ class QboServer(LocalServer):
                 o for o in [*self.company[entity].values(), *self.tombstones[entity].values()]
                 if dt.datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]) >= since
             ]  # fmt: skip
-            responses.append({entity: changed, "startPosition": 1, "maxResults": len(changed)})
+            # an entity without changes is answered without its key, as the service does
+            responses.append(
+                {**({entity: changed} if changed else {}), "startPosition": 1, "maxResults": len(changed)}
+            )
         return self._json({"CDCResponse": [{"QueryResponse": responses}], "time": _now()})
 
     @staticmethod

@@ -8,6 +8,7 @@ Faults: 429/503 answers and connections dropped mid-body, popped per request; a 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import json
@@ -40,7 +41,12 @@ class Model:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def posts_of(self, handle: str) -> list[dict[str, Any]]:
-        return sorted(self.profiles[handle]["posts"], key=lambda p: -int(p["taken_at"]))
+        """The feed: pinned posts (the profile's ``pinned`` shortcodes) first, then newest first."""
+        pinned = self.profiles[handle].get("pinned", [])
+        return sorted(
+            self.profiles[handle]["posts"],
+            key=lambda p: (p["shortcode"] not in pinned, -int(p["taken_at"])),
+        )
 
 
 def _iso(epoch: int) -> str:
@@ -54,6 +60,15 @@ def _web_node(post: dict[str, Any]) -> dict[str, Any]:
         "edge_media_to_comment": {"count": post["comments"]},
         "edge_media_to_caption": {"edges": [{"node": {"text": post["caption"]}}] if post["caption"] else []},
     }  # fmt: skip
+
+
+def _cursor(position: int) -> str:
+    """An opaque Graph-style cursor for a position in a list (base64, like the service's)."""
+    return base64.urlsafe_b64encode(f"pos:{position}".encode()).decode()
+
+
+def _position(cursor: str | None) -> int:
+    return int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("pos:")) if cursor else 0
 
 
 def _web_page(items: list[Any], after: str | None, size: int) -> tuple[list[Any], dict[str, Any]]:
@@ -183,7 +198,8 @@ class Handler(BaseHTTPRequestHandler):
                         "error_subcode": 33,
                     }
                 }
-            chunk, info = _web_page(m.comments.get(code, []), q.get("after"), int(q.get("limit", 50)))
+            start, limit = _position(q.get("after")), int(q.get("limit", 50))
+            chunk = m.comments.get(code, [])[start : start + limit]
             data = [
                 {
                     "id": c["id"],
@@ -194,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
                 }
                 for c in chunk
             ]
-            return 200, self._paging(data, info, path)
+            return 200, self._paging(data, start)
         match = re.search(r"business_discovery\.username\(([^)]*)\)", q.get("fields", ""))
         if match is None:
             return 400, {"error": {"message": "fields required", "type": "OAuthException", "code": 100}}
@@ -210,14 +226,11 @@ class Handler(BaseHTTPRequestHandler):
             }
         after = re.search(r"media\.after\(([^)]*)\)", q["fields"])
         size = re.search(r"limit\((\d+)\)", q["fields"])
-        posts, info = _web_page(
-            m.posts_of(user["username"]),
-            after.group(1) if after else None,
-            int(size.group(1)) if size else 25,
-        )
+        start, limit = _position(after.group(1) if after else None), int(size.group(1)) if size else 25
+        posts = m.posts_of(user["username"])[start : start + limit]
         media = [{"id": p["id"], "caption": p["caption"], "comments_count": p["comments"], "like_count": p["likes"],
                   "timestamp": _iso(p["taken_at"]), "permalink": f"https://www.instagram.com/p/{p['shortcode']}/"} for p in posts]  # fmt: skip
-        found: dict[str, Any] = {"id": user["id"], "media": self._paging(media, info, path)}
+        found: dict[str, Any] = {"id": user["id"], "media": self._paging(media, start)}
         if not after:
             found.update(
                 username=user["username"],
@@ -228,11 +241,12 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"business_discovery": found, "id": path}
 
     @staticmethod
-    def _paging(data: list[Any], info: dict[str, Any], path: str) -> dict[str, Any]:
-        paging: dict[str, Any] = {"cursors": {"before": "0", "after": info["end_cursor"] or "end"}}
-        if info["has_next_page"]:
-            paging["next"] = f"https://graph.facebook.com/v21.0/{path}?after={info['end_cursor']}"
-        return {"data": data, "paging": paging}
+    def _paging(data: list[Any], start: int) -> dict[str, Any]:
+        """A Graph page as business_discovery sends it: only ``cursors.after``, no ``next`` link, even on
+        the last page; asked past the end, ``{"data": []}`` without paging."""
+        if not data:
+            return {"data": []}
+        return {"data": data, "paging": {"cursors": {"after": _cursor(start + len(data))}}}
 
 
 def serve(model: Model) -> contextlib.AbstractContextManager[str]:

@@ -150,8 +150,8 @@ def test_directory_listing() -> None:
     assert stage("directory_html", "Listing", listing, key="9b1b6d1e") == [
         ("stg_customer", {"source_key": "9b1b6d1e", "entity": "Listing", "display_name": "Hughes &amp; Sons",
                           "company_name": "Hughes &amp; Sons", "phone": "+441134960000", "street": "12 High St",
-                          "city": "Leeds", "postcode": "LS1 4AB", "website": "http://www.hughes.co.uk", "segment": None,
-                          "rating": 4.5})
+                          "city": "Leeds", "region": None, "postcode": "LS1 4AB", "country": None,
+                          "website": "http://www.hughes.co.uk", "segment": "Cafes", "rating": 4.5})
     ]  # fmt: skip
 
 
