@@ -14,6 +14,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.deletions import DeletionLimits
+from pipeline.lock import LockSettings
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -38,6 +41,13 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = False
     pipeline_cron: str = "0 2 * * *"  # nightly at 02:00; crontab syntax
     log_level: str = "INFO"
+    # The deletion circuit breaker: deletions of one entity in one batch beyond these wait for a data steward.
+    deletion_max_share: float = Field(default=0.05, ge=0, le=1)
+    deletion_free_records: int = Field(default=5, ge=0)
+    deletion_max_records: int = Field(default=1000, ge=0)
+    # The pipeline lock: a run waits this long for another to finish; a holder silent this long is dead.
+    lock_wait_seconds: float = Field(default=0, ge=0)
+    lock_stale_seconds: float = Field(default=60, gt=0)
 
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
     session_minutes: int = Field(default=480, ge=5)
@@ -46,6 +56,14 @@ class Settings(BaseSettings):
     def warehouse_url(self) -> str:
         """The SQLAlchemy URL of the warehouse."""
         return self.database_url or f"sqlite:///{self.var_dir / 'warehouse.db'}"
+
+    @property
+    def deletion_limits(self) -> DeletionLimits:
+        return DeletionLimits(self.deletion_max_share, self.deletion_free_records, self.deletion_max_records)
+
+    @property
+    def lock(self) -> LockSettings:
+        return LockSettings(stale_after=self.lock_stale_seconds, wait=self.lock_wait_seconds)
 
     @property
     def demo_data_dir(self) -> Path:

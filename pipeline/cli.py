@@ -1,15 +1,20 @@
-"""Command line: ``python -m pipeline demo-data | run | migrate | schedule``."""
+"""Command line: ``python -m pipeline demo-data | run | status | abandon | deletions | migrate``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from pipeline import deletions
 from pipeline.config import load_sources
+from pipeline.deletions import HoldError
 from pipeline.errors import PipelineError
-from pipeline.runner import run_batch
+from pipeline.recovery import abandon, status_report
+from pipeline.runner import run_batch, utc_now
 from settings import Settings, get_settings
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.migrate import upgrade
@@ -28,6 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--config", type=Path, help="sources config (default: the demo data's sources.toml)")
     run.add_argument("--force", action="store_true", help="run every step even when the input is unchanged")
+    run.add_argument(
+        "--wait", type=float, help="seconds to wait for another run to finish (default: settings)"
+    )
+    sub.add_parser("status", help="what the last batch did, what it could not read, and what to do next")
+    undo = sub.add_parser("abandon", help="roll a failed batch back to the last committed state")
+    undo.add_argument("batch", type=int)
+    undo.add_argument("--config", type=Path, help="sources config (default: the demo data's sources.toml)")
+    held = sub.add_parser("deletions", help="deletions held by the circuit breaker: list, approve or discard")
+    held.add_argument("action", nargs="?", choices=("list", "approve", "discard"), default="list")
+    held.add_argument("hold", type=int, nargs="?")
+    held.add_argument("--by", default=getpass.getuser(), help="who decides (kept in the audit log)")
     sub.add_parser("migrate", help="upgrade the warehouse schema to the newest revision")
     args, rest = parser.parse_known_args(argv)
     settings = get_settings()
@@ -44,22 +60,67 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(warehouse)
         if args.command == "migrate":
             return 0
-        return _run(settings, warehouse, args.config, args.force)
+        if args.command == "status":
+            print(status_report(warehouse))
+            return 0
+        if args.command == "abandon":
+            abandon(
+                warehouse,
+                args.batch,
+                load_sources(args.config or settings.sources_path),
+                lock_settings=settings.lock,
+            )
+            print(f"batch {args.batch} abandoned: the warehouse is back at the last committed state")
+            return 0
+        if args.command == "deletions":
+            return _deletions(warehouse, args.action, args.hold, args.by)
+        return _run(settings, warehouse, args.config, args.force, args.wait)
     except (PipelineError, WarehouseError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 
 
-def _run(settings: Settings, warehouse: Warehouse, config: Path | None, force: bool) -> int:
+def _run(
+    settings: Settings, warehouse: Warehouse, config: Path | None, force: bool, wait: float | None
+) -> int:
     sources = load_sources(config or settings.sources_path)
+    lock = settings.lock if wait is None else replace(settings.lock, wait=wait)
     outcome = run_batch(
         warehouse,
         sources,
         force=force,
         on_step_done=lambda batch, step: print(f"batch {batch}: {step} done", flush=True),
+        limits=settings.deletion_limits,
+        lock=lock,
     )
     if outcome.status == "unchanged":
         print(f"input unchanged since batch {outcome.batch_id}; nothing to do")
     else:
         print(f"batch {outcome.batch_id} {outcome.status}: {', '.join(outcome.steps_run)}")
+    if outcome.warnings:
+        print("warnings:\n" + "\n".join(f"  {line}" for line in outcome.warnings.splitlines()))
+    return 0
+
+
+def _deletions(warehouse: Warehouse, action: str, hold_id: int | None, actor: str) -> int:
+    with warehouse.begin() as conn:
+        if action == "list":
+            held = deletions.holds(conn)
+            for h in held:
+                print(
+                    f"hold {h['hold_id']}: {h['status']}, batch {h['batch_id']}, {h['source']} {h['entity']}: "
+                    f"{h['reason']}"
+                )
+                if h["status"] == deletions.HELD:
+                    print("  " + str(h["evidence"]).replace("\n", "\n  "))
+            if not held:
+                print("no deletions held")
+            return 0
+        if hold_id is None:
+            raise HoldError(f"which hold? python -m pipeline deletions {action} HOLD_ID")
+        landed = deletions.decide(conn, hold_id, action == "approve", actor, utc_now())
+    if action == "approve":
+        print(f"hold {hold_id} approved: {landed} deletions land; the next run applies them")
+    else:
+        print(f"hold {hold_id} discarded: the records are kept")
     return 0

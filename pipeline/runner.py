@@ -155,7 +155,7 @@ def _run_batch(
             raise StepError(
                 batch_id, name, "the pipeline lock was taken over by another run; stopped before this step"
             )
-        _run_step(warehouse, batch_id, name, step, clock)
+        run_step(warehouse, batch_id, name, step, clock)
         ran.append(name)
         if on_step_done is not None:
             on_step_done(batch_id, name)
@@ -168,7 +168,7 @@ def _run_batch(
     return BatchOutcome(batch_id, ops.SUCCEEDED, tuple(ran), warnings)
 
 
-def _run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: Clock) -> None:
+def run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: Clock) -> None:
     with warehouse.begin() as conn:
         ops.start_step(conn, batch_id, name, clock())
     started = clock()

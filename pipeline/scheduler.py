@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import load_sources
+from pipeline.lock import LockHeld
 from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
@@ -42,7 +43,13 @@ def run_pipeline_job(settings: Settings) -> BatchOutcome | None:
     try:
         warehouse = Warehouse.from_url(settings.warehouse_url)
         try:
-            return run_batch(warehouse, load_sources(settings.sources_path), trigger="scheduler")
+            sources = load_sources(settings.sources_path)
+            return run_batch(
+                warehouse, sources, trigger="scheduler", limits=settings.deletion_limits, lock=settings.lock
+            )
+        except LockHeld as e:  # the same lock as every other run, wherever it was started
+            logger.warning("scheduled batch skipped: %s", e)
+            return None
         finally:
             warehouse.engine.dispose()
     finally:

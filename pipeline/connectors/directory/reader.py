@@ -67,6 +67,8 @@ class Page:
 
 def _page(path: Path, encoding: str | None) -> Page:
     text = read_text(path, encoding)
+    if not text.strip():
+        raise UnreadableFile(f"{path.name}: empty file")
     whole = (
         re.search(r"<html", text, re.IGNORECASE) is None
         or re.search(r"</html>\s*$", text, re.IGNORECASE) is not None
@@ -85,7 +87,10 @@ def pages(root: Path, start: str, encoding: str | None = None) -> Iterator[Page]
     """
     path = root / start
     if not path.exists():
-        for p in sorted(root.glob("page-*.html"), key=lambda p: _number(p.stem)):
+        saved = sorted(root.glob("page-*.html"), key=lambda p: _number(p.stem))
+        if saved and start != "page-1.html":
+            raise UnreadableFile(f"{start}: the start page is missing")
+        for p in saved:
             yield _page(p, encoding)
         return
     seen: set[Path] = set()
@@ -116,9 +121,12 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
             yield from extract.read_saved(config.name, root, start, config.options)
             return
         for page in pages(root, start, config.options.get("encoding")):
+            listings = list(_listings(config, page))
             if not page.whole:
                 yield _incomplete(config, page.path.name, "cut short (no closing </html>)")
-            yield from _listings(config, page)
+            elif not listings and page.soup.find("html") is None:
+                yield _incomplete(config, page.path.name, "not a results page (no listings, no <html>)")
+            yield from listings
     except UnreadableFile as e:
         name = str(e).split(":", 1)[0]
         yield RawRecord(config.name, "Listing", f"nokey:{name}", unparsed(raw_text(root / name), str(e)))
