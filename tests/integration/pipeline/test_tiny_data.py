@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
+from components import analytics as view
+from components import ids
+from components.actions import NO_SCORES
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.steps.score import score
@@ -27,6 +31,9 @@ from tests.integration.pipeline.conftest import (
     snapshot,
 )
 from tests.integration.pipeline.tiny_sources import SETS, build
+from tests.unit.portal.portal_data import PASSWORD, call_callback, portal_settings
+from tests.unit.portal.test_portal_analytics import sections_callback
+from warehouse import users
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import metadata
@@ -213,3 +220,89 @@ def test_when_the_sources_shrink_to_one_sale_no_score_comes_from_models_of_the_d
     orphans = "SELECT COUNT(*) FROM mart_customer_score s LEFT JOIN dim_customer c USING (customer_key)"
     assert query(warehouse, orphans + " WHERE c.customer_key IS NULL") == [(0,)]
     assert query(warehouse, "SELECT SUM(revenue) FROM mart_kpi_daily") == [(sold(shrunk)[0]["Amount"],)]
+
+
+OVERVIEW = [
+    (ids.OVERVIEW_KPI_ROW, "children"), (ids.OVERVIEW_TREND_GRAPH, "figure"), (ids.OVERVIEW_REGION_GRAPH, "figure"),
+    (ids.OVERVIEW_AS_OF, "children"), (ids.OVERVIEW_ALERT, "children"), (ids.OVERVIEW_ALERT, "is_open"),
+]  # fmt: skip
+CUSTOMERS = [
+    (ids.CUSTOMERS_TABLE, "data"), (ids.CUSTOMERS_TABLE, "page_count"), (ids.CUSTOMERS_TABLE, "page_current"),
+    (ids.CUSTOMERS_COUNT, "children"),
+]  # fmt: skip
+ACTIONS = [
+    (ids.ACTIONS_SUMMARY, "children"),
+    (ids.ACTIONS_PROSPECTS, "children"),
+    (ids.ACTIONS_FUNNEL, "children"),
+]
+CAMPAIGNS = [
+    (ids.CAMPAIGNS_SUMMARY, "children"), (ids.CAMPAIGNS_CHANNELS, "children"), (ids.CAMPAIGNS_BUDGET_SUMMARY, "children"),
+    (ids.CAMPAIGNS_BUDGET, "children"), (ids.CAMPAIGNS_TABLE, "children"),
+]  # fmt: skip
+
+
+def page_answers(warehouse: Warehouse, var_dir: Path) -> dict[str, Any]:
+    """What each page's callbacks send an admin: Overview, Customers, Actions, Analytics, Campaigns."""
+    users.ensure_demo_users(warehouse, PASSWORD)
+    client = create_app(portal_settings(var_dir), warehouse).server.test_client()
+    assert client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 303
+    scope = [
+        (i, "value", "all") for i in (ids.ACTIONS_REP, ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND)
+    ]
+    responses = {
+        "overview": call_callback(client, OVERVIEW, [(ids.OVERVIEW_PERIOD, "value", "90")]),
+        "customers": call_callback(
+            client,
+            CUSTOMERS,
+            [
+                (ids.CUSTOMERS_SEARCH, "value", ""),
+                (ids.CUSTOMERS_TABLE, "page_current", 0),
+                (ids.CUSTOMERS_TABLE, "sort_by", []),
+            ],
+        ),
+        "actions": call_callback(client, ACTIONS, scope),
+        "analytics": sections_callback(client),
+        "campaigns": call_callback(client, CAMPAIGNS, [(ids.CAMPAIGNS_LOAD, "data", 0)]),
+    }
+    for path in ("/", "/customers", "/actions", "/analytics", "/campaigns"):
+        assert client.get(path).status_code == 200, path
+    assert {page: r.status_code for page, r in responses.items()} == dict.fromkeys(responses, 200)
+    return {page: r.get_json()["response"] for page, r in responses.items()}
+
+
+@pytest.mark.parametrize(("name", "customers"), [("no_records", 0), ("customers_without_sales", 5)])
+def test_the_pages_say_there_is_no_data_yet_after_a_batch_without_sales(
+    name: str, customers: int, clean_demo: Path, tmp_path: Path
+) -> None:
+    with demo_settings(tmp_path) as warehouse:
+        assert run(warehouse, tiny(clean_demo, tmp_path, name)) == "succeeded"
+    answers = page_answers(warehouse, tmp_path)
+    overview = answers["overview"]
+    assert overview[ids.OVERVIEW_ALERT] == {
+        "children": "No sales data yet: run the pipeline to build the marts.",
+        "is_open": True,
+    }
+    assert overview[ids.OVERVIEW_KPI_ROW]["children"] == []
+    assert answers["customers"][ids.CUSTOMERS_COUNT]["children"] == f"{customers} customers"
+    assert len(answers["customers"][ids.CUSTOMERS_TABLE]["data"]) == customers
+    assert NO_SCORES in str(answers["actions"][ids.ACTIONS_SUMMARY])
+    assert answers["analytics"][ids.ANALYTICS_ALERT] == {"children": view.NO_DATA, "is_open": True}
+    assert answers["campaigns"][ids.CAMPAIGNS_SUMMARY]["children"] == view.NO_DATA
+
+
+def test_the_pages_show_the_one_sale(clean_demo: Path, tmp_path: Path) -> None:
+    sources = tiny(clean_demo, tmp_path, "one_customer_one_sale")
+    with demo_settings(tmp_path) as warehouse:
+        assert run(warehouse, sources) == "succeeded"
+    answers = page_answers(warehouse, tmp_path)
+    assert answers["overview"][ids.OVERVIEW_ALERT]["is_open"] is False
+    assert answers["overview"][ids.OVERVIEW_AS_OF]["children"].startswith(f"As of {FIXED_NOW:%A %d %B %Y}")
+    [customer] = answers["customers"][ids.CUSTOMERS_TABLE]["data"]
+    assert answers["customers"][ids.CUSTOMERS_COUNT]["children"] == "1 customer"
+    [line] = sold(sources)
+    assert (customer["orders"], customer["revenue_total"], customer["last_purchase"]) == (
+        1,
+        line["Amount"],
+        line["day"],
+    )
+    assert answers["analytics"][ids.ANALYTICS_ALERT]["is_open"] is False
