@@ -125,6 +125,13 @@ def champion(conn: Connection, model: str) -> dict[str, Any] | None:
     return _decoded(dict(row._mapping)) if row else None
 
 
+def outlived(row: Mapping[str, Any], data_end: dt.date | None) -> bool:
+    """Whether a registered version learned from data reaching past ``data_end``: the warehouse no longer
+    holds that history (records were deleted at their sources), so the version no longer describes it."""
+    train_end = row["train_end"]
+    return train_end is not None and data_end is not None and train_end > data_end
+
+
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return row | {"metrics": json.loads(row["metrics"]), "features": json.loads(row["features"])}
 
@@ -184,6 +191,12 @@ def register(
     current = champion(conn, name)
     if current is None:
         status, reason = CHAMPION, f"first version: {metric.name} {new:.4g} on {candidate.holdout}"
+    elif outlived(current, candidate.train_end):
+        status = CHAMPION
+        reason = (
+            f"champion v{current['version']} learned from data to {current['train_end']}, past the data end "
+            f"{candidate.train_end}: that history is gone, so it cannot be compared: promoted"
+        )
     else:
         old_version = int(current["version"])
         try:
@@ -200,12 +213,12 @@ def register(
                 f"{metric.name} {new:.4g} vs champion v{old_version} {old:.4g} on the same holdout "
                 f"({candidate.holdout}); {verdict}"
             )
-        if status == CHAMPION:
-            conn.execute(
-                model_registry.update()
-                .where((model_registry.c.model == name) & (model_registry.c.status == CHAMPION))
-                .values(status=RETIRED)
-            )
+    if current is not None and status == CHAMPION:
+        conn.execute(
+            model_registry.update()
+            .where((model_registry.c.model == name) & (model_registry.c.status == CHAMPION))
+            .values(status=RETIRED)
+        )
     conn.execute(
         model_registry.insert().values(
             model=name,

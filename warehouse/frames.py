@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+# Python types of SQLAlchemy columns and the polars types an empty result gets, so it joins and
+# concatenates like a full one. Checked in order: a datetime is also a date.
+DTYPES: tuple[tuple[type, pl.DataType], ...] = (
+    (bool, pl.Boolean()),
+    (int, pl.Int64()),
+    (float, pl.Float64()),
+    (decimal.Decimal, pl.Float64()),
+    (str, pl.String()),
+    (dt.datetime, pl.Datetime("us")),
+    (dt.date, pl.Date()),
+    (bytes, pl.Binary()),
+)
+
 
 def read_frame(conn: Connection, statement: sa.Select[Any]) -> pl.DataFrame:
-    """Run ``statement`` and return its rows as a frame (with its columns even when empty)."""
+    """Run ``statement`` and return its rows as a frame (with its columns, typed, even when empty)."""
     result = conn.execute(statement)
     columns = list(result.keys())
     rows = result.all()
     if not rows:
-        return pl.DataFrame(schema={c: pl.Null for c in columns})
+        return empty_frame(statement)
     return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
+
+
+def empty_frame(statement: sa.Select[Any]) -> pl.DataFrame:
+    """A frame with no rows and the columns of ``statement``, typed from their SQL types."""
+    return pl.DataFrame(schema={c.name: dtype_of(c.type) for c in statement.selected_columns})
+
+
+def dtype_of(sql_type: sa.types.TypeEngine[Any]) -> pl.DataType:
+    """The polars type of a column of ``sql_type`` (Null when it has no Python type, e.g. a bare NULL)."""
+    try:
+        python_type = sql_type.python_type
+    except NotImplementedError:
+        return pl.Null()
+    return next((dtype for kind, dtype in DTYPES if issubclass(python_type, kind)), pl.Null())

@@ -31,11 +31,6 @@ LINE_COLUMNS = [
     "customer_id", "date", "order_id", "amount", "quantity", "unit_price", "list_price", "product",
     "category", "region", "rep", "segment", "channel",
 ]  # fmt: skip
-CAMPAIGN_COLUMNS = [
-    "campaign_key", "campaign_id", "channel", "start_date", "end_date", "date", "spend", "impressions",
-    "clicks", "conversions",
-]  # fmt: skip
-KPI_COLUMNS = ["day", "revenue", "orders", "active_customers", "new_customers"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ def read_warehouse(conn: Connection) -> Warehouse:
     lines = read_lines(conn)
     as_of = pd.Timestamp(lines["date"].max()) if len(lines) else pd.Timestamp("1970-01-01")
     days = read_campaign_days(conn)
-    kpi = pandas_frame(conn, sa.select(mart_kpi_daily).order_by(mart_kpi_daily.c.day), KPI_COLUMNS)
+    kpi = pandas_frame(conn, sa.select(mart_kpi_daily).order_by(mart_kpi_daily.c.day))
     kpi["day"] = pd.to_datetime(kpi["day"])
     return Warehouse(lines, days, kpi[kpi["day"] <= as_of].reset_index(drop=True), as_of)
 
@@ -86,8 +81,7 @@ def read_lines(conn: Connection) -> pd.DataFrame:
         .outerjoin(ch, ch.c.channel_key == f.c.channel_key)
         .order_by(f.c.source, f.c.doc_type, f.c.doc_key, f.c.line_no)  # the same sums on every dialect
     )
-    columns = [*LINE_COLUMNS, "source", "doc_type", "doc_key"]
-    lines = pandas_frame(conn, query, columns)
+    lines = pandas_frame(conn, query)
     lines["order_id"] = lines["source"] + "|" + lines["doc_type"] + "|" + lines["doc_key"]
     lines["date"] = pd.to_datetime(lines["date"])
     for name in ("amount", "quantity", "unit_price", "list_price"):
@@ -119,7 +113,7 @@ def read_campaign_days(conn: Connection) -> pd.DataFrame:
         .join(ch, ch.c.channel_key == k.c.channel_key)
         .order_by(k.c.campaign_key, d.c.day)
     )
-    days = pandas_frame(conn, query, CAMPAIGN_COLUMNS)
+    days = pandas_frame(conn, query)
     days["date"] = pd.to_datetime(days["date"])
     keys = days.groupby("campaign_id")["campaign_key"].transform("nunique")
     shared = keys > 1  # two sources' campaigns with one name stay apart: "Spring Sale #12"

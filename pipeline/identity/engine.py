@@ -172,6 +172,24 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
     return scored
 
 
+def _comparable(tables: list[pd.DataFrame]) -> bool:
+    """Whether there is at least one pair to compare (two records to dedupe, one on each side to link)."""
+    return all(len(t) > 0 for t in tables) if len(tables) == 2 else len(tables[0]) > 1
+
+
+def _no_pairs() -> pd.DataFrame:
+    """Scored pairs when there are none, with their columns and types."""
+    return pd.DataFrame(
+        {
+            "uid_l": pd.Series(dtype=np.int64),
+            "uid_r": pd.Series(dtype=np.int64),
+            "match_probability": pd.Series(dtype=np.float64),
+            "match_weight": pd.Series(dtype=np.float64),
+            "match_key": pd.Series(dtype=object),
+        }
+    )
+
+
 def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     """Deterministic pairs (probability 1) with a ``rank_weight`` for the constrained clustering.
 
@@ -272,11 +290,17 @@ def _resolve(
         rules = _deterministic_pairs(con, "prepared", link)
         tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
         tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
-        linker = (
-            _train(con, tables, present, cfg) if trained is None else _trained_linker(con, tables, trained)
-        )
-        model = ModelParams.from_splink(linker.misc.save_model_to_json())
-        scored = _predict(con, linker, cfg)
+        if _comparable(tables):
+            linker = (
+                _train(con, tables, present, cfg)
+                if trained is None
+                else _trained_linker(con, tables, trained)
+            )
+            model: ModelParams | None = ModelParams.from_splink(linker.misc.save_model_to_json())
+            scored = _predict(con, linker, cfg)
+        else:
+            logger.info("no two records to compare: every record is its own cluster, no model trained")
+            model, scored = trained, _no_pairs()
     except (duckdb.Error, RuntimeError) as e:
         raise MatchingError(f"matching failed while training or scoring: {e}") from e
     finally:

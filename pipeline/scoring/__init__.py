@@ -3,6 +3,6 @@ loop, the forecast ensemble and the customer score rows."""
 
 from pipeline.scoring.inputs import Inputs, read_inputs
 from pipeline.scoring.scores import build_scores
-from pipeline.scoring.training import train_if_due
+from pipeline.scoring.training import Training, train_if_due
 
-__all__ = ["Inputs", "build_scores", "read_inputs", "train_if_due"]
+__all__ = ["Inputs", "Training", "build_scores", "read_inputs", "train_if_due"]

@@ -51,34 +51,30 @@ def read_inputs(conn: Connection) -> Inputs:
         )
         .join(d, d.c.date_key == f.c.date_key)
         .outerjoin(p, p.c.product_key == f.c.product_key),
-        ["customer_id", "date", "amount", "quantity", "product", "category"],
     )
     sales["date"] = pd.to_datetime(sales["date"])
     i = fact_interaction
     interactions = pandas_frame(
         conn,
         sa.select(i.c.customer_key.label("customer_id"), i.c.occurred_at.label("date"), i.c.kind, i.c.text),
-        ["customer_id", "date", "kind", "text"],
     )
     interactions["date"] = pd.to_datetime(interactions["date"])
     c = dim_customer
     customers = pandas_frame(
         conn,
         sa.select(c.c.customer_key.label("customer_id"), c.c.is_customer, c.c.segment, c.c.first_seen),
-        ["customer_id", "is_customer", "segment", "first_seen"],
     )
     customers = customers.merge(_firmographics(conn), on="customer_id", how="left")
     as_of = pd.Timestamp(sales["date"].max()) if len(sales) else pd.Timestamp("1970-01-01")
-    kpi = pandas_frame(conn, sa.select(mart_kpi_daily.c.day, mart_kpi_daily.c.revenue), ["day", "revenue"])
+    kpi = pandas_frame(conn, sa.select(mart_kpi_daily.c.day, mart_kpi_daily.c.revenue))
     revenue = kpi.set_index(pd.to_datetime(kpi["day"]))["revenue"].astype(float).sort_index()
     revenue = revenue[revenue.index <= as_of].asfreq("D", fill_value=0.0).rename("revenue")
     return Inputs(sales.sort_values(["customer_id", "date"]), interactions, customers, revenue, as_of)
 
 
-def pandas_frame(conn: Connection, query: sa.Select[Any], columns: list[str]) -> pd.DataFrame:
-    """The rows of `query` as pandas; an empty result still has `columns`."""
-    frame = read_frame(conn, query)
-    return frame.to_pandas() if frame.height else pd.DataFrame({c: [] for c in columns})
+def pandas_frame(conn: Connection, query: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of `query` as pandas; an empty result still has the query's columns, typed."""
+    return read_frame(conn, query).to_pandas()
 
 
 def _firmographics(conn: Connection) -> pd.DataFrame:
@@ -98,7 +94,6 @@ def _firmographics(conn: Connection) -> pd.DataFrame:
         )  # fmt: skip
         .join(s, (s.c.source == x.c.source) & (s.c.source_key == x.c.source_key))
         .where(s.c.entity.in_(["Lead", "Listing", "Profile"])),
-        ["customer_id", "entity", "lead_value", "rating", "followers", "website", "email", "phone"],
     )
     flags = rows.assign(
         has_lead=rows["entity"] == "Lead",

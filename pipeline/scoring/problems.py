@@ -39,6 +39,14 @@ MIN_POSITIVES = 10  # fewer positive (or negative) labels than this: the classif
 #: The alternative to calibrated xgboost for churn and lead scores (`models.churn_blend`), kept where it wins.
 BLEND_ALGORITHM = "logistic+xgboost blend+platt"
 
+#: What each model needs to be trained, as the score step reports it when the data fall short.
+NEEDS = {
+    "churn": f"{MIN_POSITIVES} customers who stopped buying and {MIN_POSITIVES} who did not over {CHURN_DAYS} days",
+    "clv": f"{MIN_POSITIVES} repeat customers {CHURN_DAYS} days before the last sale",
+    "lead_score": f"{MIN_POSITIVES} prospects who became customers and {MIN_POSITIVES} who did not within {LEAD_DAYS} days",
+    "forecast": f"{4 * FORECAST_DAYS} days of daily revenue",
+    "upsell": f"{MIN_POSITIVES} customers who took up a new category and {MIN_POSITIVES} who did not within {UPSELL_DAYS} days",
+}
 METRICS = {
     "churn": Metric("auc", higher_is_better=True, drift=0.05),
     "clv": Metric("mae", higher_is_better=False, drift=0.25),

@@ -31,16 +31,23 @@ def build_scores(
     from models.descriptive import rfm_scores
     from models.nba import next_best_actions
 
+    as_of = inputs.as_of
     champions = {name: registry.champion(conn, name) for name in PROBLEMS}
     fitted: dict[str, Any] = {}
     for name, row in list(champions.items()):
+        if row is not None and registry.outlived(row, as_of.date()):
+            logger.warning(
+                "%s v%s not scored: it learned from data to %s, and the warehouse's data now end %s",
+                name, row["version"], row["train_end"], as_of.date(),
+            )  # fmt: skip
+            champions[name] = None
+            continue
         try:
             if row is not None:
                 fitted[name] = registry.load_fitted(model_dir, name, int(row["version"]), row["metrics"])
         except FileNotFoundError as e:
             logger.warning("%s v%s not scored: %s", name, row and row["version"], e)
             champions[name] = None
-    as_of = inputs.as_of
     frame = inputs.customers.set_index("customer_id").sort_index()[["is_customer"]].astype(bool)
     for column in _SCORE_COLUMNS:
         frame[column] = np.nan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,23 @@ from models import registry
 from models.features import comment_sentiment
 from models.registry import Candidate, Decision, Metric
 from pipeline.scoring.inputs import Inputs
-from pipeline.scoring.problems import METRICS, PROBLEMS, Problem
+from pipeline.scoring.problems import METRICS, NEEDS, PROBLEMS, Problem
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Training:
+    """What a training round did: the registry's decisions, and why each model it could not train was not."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # model -> reason
+
+    def summary(self) -> str:
+        """One line for the step record: what was trained, what could not be, and why."""
+        trained = ", ".join(f"{d.model} v{d.version} {d.status}" for d in self.decisions) or "nothing due"
+        skipped = "; ".join(f"{name} not trained: {why}" for name, why in self.skipped.items())
+        return f"trained: {trained}" + (f"; {skipped}" if skipped else "")
 
 
 def train_if_due(
@@ -25,14 +40,21 @@ def train_if_due(
     now: dt.datetime,
     batch_id: int | None = None,
     force: bool = False,
-) -> list[Decision]:
-    """Train and register every model whose retraining is due (or all, with `force`)."""
-    decisions: list[Decision] = []
+) -> Training:
+    """Train and register every model whose retraining is due (or all, with `force`).
+
+    A model without enough labelled history is not trained (never a model fitted on too few rows); its
+    reason is logged and returned.
+    """
+    training = Training()
     sentiment = comment_sentiment(inputs.interactions)
     for name, build in PROBLEMS.items():
         problem = build(inputs, sentiment)
         if problem is None:
-            logger.warning("%s: not enough labelled history to train", name)
+            training.skipped[name] = (
+                f"not enough history ({len(inputs.sales)} sales lines): needs {NEEDS[name]}"
+            )
+            logger.warning("%s: %s", name, training.skipped[name])
             continue
         metric, current = METRICS[name], registry.champion(conn, name)
         due, why = _due(current, problem, metric, inputs.as_of.date(), model_dir, name)
@@ -43,8 +65,8 @@ def train_if_due(
         for each in (problem, *problem.alternatives):  # each is judged against the champion of the moment
             decision = _train(conn, inputs, model_dir, now, batch_id, name, each, metric)
             if decision is not None:
-                decisions.append(decision)
-    return decisions
+                training.decisions.append(decision)
+    return training
 
 
 def _train(

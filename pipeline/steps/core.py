@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.identity.survivorship import completeness, group_records, survive
 from pipeline.ops import StepResult
-from pipeline.steps.facts import FACTS, Dimensions, build_facts, with_customer
+from pipeline.steps.facts import FACTS, Dimensions, build_facts, quarantined, with_customer
 from pipeline.steps.keys import stable_keys
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
@@ -95,6 +95,7 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     return StepResult(
         rows_in=lines.height,
         rows_out=len(customers) + sum(facts.values()),
+        rows_rejected=quarantined(conn),
         lineage={("stg_customer", "dim_customer"): len(customers), **facts},
     )
 

@@ -29,6 +29,7 @@ from warehouse.schema import (
     stg_reject,
 )
 
+UNKNOWN_CUSTOMER = "unknown_customer"  # the rule of facts whose customer record is missing or rejected
 #: Every fact table, in an order they can be emptied in.
 FACTS = (fact_sales_line, fact_payment, fact_interaction, fact_campaign_daily)
 
@@ -54,7 +55,7 @@ def build_facts(
 ) -> dict[tuple[str, str], int]:
     """Fill the fact tables (emptied first by the caller, before the dimensions they point at); returns
     the rows written per (staging table, fact table)."""
-    conn.execute(stg_reject.delete().where(stg_reject.c.rule == "unknown_customer"))
+    conn.execute(stg_reject.delete().where(stg_reject.c.rule == UNKNOWN_CUSTOMER))
     payments = read_frame(conn, sa.select(stg_payment))
     daily = read_frame(conn, sa.select(stg_campaign_daily))
     _fill_dates(conn, _dates(lines, interactions, payments, daily, today))
@@ -64,6 +65,12 @@ def build_facts(
         ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
         ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, daily, dims.campaigns),
     }
+
+
+def quarantined(conn: Connection) -> int:
+    """How many facts the last build kept out of the fact tables (in ``stg_reject``: unknown customer)."""
+    count = sa.select(sa.func.count()).select_from(stg_reject).where(stg_reject.c.rule == UNKNOWN_CUSTOMER)
+    return int(conn.execute(count).scalar_one())
 
 
 def with_customer(frame: pl.DataFrame, xref: pl.DataFrame, source_col: str = "source") -> pl.DataFrame:
@@ -125,7 +132,7 @@ def _reject_orphans(conn: Connection, orphans: pl.DataFrame, entity: str, key_co
                 "source": o["source"],
                 "entity": entity,
                 "record_key": "/".join(str(o[c]) for c in key_cols),
-                "rule": "unknown_customer",
+                "rule": UNKNOWN_CUSTOMER,
                 "field": "customer_source_key",
                 "message": f"customer record {o['customer_source_key']!r} is not a staged customer (missing or rejected)",
                 "land_id": o["land_id"],

@@ -40,6 +40,7 @@ ACTIVE_DAYS = 90
 UNASSIGNED, UNKNOWN = "Unassigned", "Unknown"
 GRAINS = {"day": "day", "week": "week_start", "month": "month_start"}
 FUNNEL = ("new", "contacted", "qualified", "proposal", "won", "lost")
+KPI_COUNTS = ("orders", "active_customers", "new_customers")
 MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel)
 
 
@@ -111,12 +112,14 @@ def _sales_rows(sales: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
-    """Revenue, orders, active and new customers for every day of the calendar."""
+    """Revenue, orders, active and new customers for every day of the calendar.
+
+    Without any sale the mart stays empty, so the portal says there is no data yet rather than charting zeros.
+    """
     calendar = pl.DataFrame({"day": days})
     if sales.height == 0:
-        return calendar.with_columns(
-            pl.lit(0.0).alias("revenue"),
-            *(pl.lit(0).alias(c) for c in ("orders", "active_customers", "new_customers")),
+        return pl.DataFrame(
+            schema={"day": pl.Date, "revenue": pl.Float64} | dict.fromkeys(KPI_COUNTS, pl.Int64)
         )
     daily = sales.group_by("day").agg(
         pl.col("amount").sum().round(2).alias("revenue"), pl.col("order_id").n_unique().alias("orders")

@@ -53,13 +53,12 @@ def score(
         conn.execute(mart_customer_score.delete())
         conn.execute(mart_sales_forecast.delete())
         return StepResult(message="no sales yet: nothing to train or score")
-    decisions = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
+    training = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
     scores, forecast = build_scores(conn, inputs, model_dir, now)
     conn.execute(mart_customer_score.delete())
     conn.execute(mart_sales_forecast.delete())
     n_scores = insert_rows(conn, mart_customer_score, scores)
     n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
-    trained = ", ".join(f"{d.model} v{d.version} {d.status}" for d in decisions) or "nothing due"
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,
@@ -67,7 +66,7 @@ def score(
             ("fact_sales_line", "mart_customer_score"): n_scores,
             ("mart_kpi_daily", "mart_sales_forecast"): n_forecast,
         },
-        message=f"trained: {trained}",
+        message=training.summary(),
     )
 
 
@@ -78,7 +77,7 @@ def retrain_models(
     inputs = read_inputs(conn)
     if inputs.sales.empty:
         return []
-    decisions = train_if_due(conn, inputs, model_dir, now, None, force)
+    decisions = train_if_due(conn, inputs, model_dir, now, None, force).decisions
     if any(d.status == registry.CHAMPION for d in decisions):
         scores, forecast = build_scores(conn, inputs, model_dir, now)
         conn.execute(mart_customer_score.delete())

@@ -89,3 +89,17 @@ def test_bad_field_map_and_ids_are_rejected_with_names() -> None:
     dup = PEOPLE.assign(id=["x"] * len(PEOPLE))
     with pytest.raises(InputDataError, match="record id 'x'"):
         dedupe(dup, FIELDS)
+
+
+def test_one_record_is_its_own_customer_without_a_model() -> None:
+    res = dedupe(PEOPLE.iloc[[0]], FIELDS)
+    assert res.clusters["record_id"].tolist() == ["a1"]
+    assert res.pairs.empty
+    assert res.model is None  # nothing to learn from: no model is kept for later batches
+
+
+def test_linking_against_an_empty_frame_links_nothing() -> None:
+    res = link(PEOPLE.iloc[[0, 2]].reset_index(drop=True), PEOPLE.iloc[[]], FIELDS)
+    assert sorted(res.clusters["record_id"]) == ["a1", "a3"]
+    assert res.clusters["cluster_id"].nunique() == 2
+    assert res.pairs.empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,24 @@ def test_champion_is_rescored_on_the_new_holdout_not_judged_by_its_old_metric(
     assert seen == ["rescored on 400 rows"], "the champion was re-scored on the candidate's holdout"
     assert decision.status == registry.CHAMPION  # v2's ~0.85 beats v1's ~0.5 on the same holdout
     assert f"champion v{v1.version}" in decision.reason and "hard" in decision.reason
+
+
+def test_a_champion_whose_history_is_gone_gives_way_to_one_trained_on_the_data_left(
+    conn: Connection, tmp_path: Path
+) -> None:
+    x, y = _data(1)
+    rescore = _rescorer(x, y)
+    registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
+    shrunk = replace(
+        _candidate(Weights(0.2, 1), rescore), train_end=dt.date(2025, 12, 11)
+    )  # worse, yet promoted
+    decision = registry.register(conn, tmp_path, shrunk, AUC, rescore, NOW)
+    assert (decision.status, decision.champion_version) == (registry.CHAMPION, 2)
+    assert "learned from data to 2026-11-27, past the data end 2025-12-11" in decision.reason
+    statuses = {v["version"]: v["status"] for v in registry.versions(conn, "churn")}
+    assert statuses == {1: registry.RETIRED, 2: registry.CHAMPION}  # one champion, never two
+    assert registry.outlived(registry.versions(conn, "churn")[0], dt.date(2025, 12, 11))
+    assert not registry.outlived(registry.versions(conn, "churn")[1], dt.date(2025, 12, 11))
 
 
 def test_a_pickle_from_another_registry_is_not_trusted(conn: Connection, tmp_path: Path) -> None:
