@@ -87,10 +87,7 @@ def pages(root: Path, start: str, encoding: str | None = None) -> Iterator[Page]
     """
     path = root / start
     if not path.exists():
-        saved = sorted(root.glob("page-*.html"), key=lambda p: _number(p.stem))
-        if saved and start != "page-1.html":
-            raise UnreadableFile(f"{start}: the start page is missing")
-        for p in saved:
+        for p in sorted(root.glob("page-*.html"), key=lambda p: _number(p.stem)):
             yield _page(p, encoding)
         return
     seen: set[Path] = set()
@@ -116,6 +113,8 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
     """
     root = source_path(config)
     start = str(config.options.get("start_page", "page-1.html"))
+    if not (root / start).exists() and any(root.glob("page-*.html")):
+        yield _incomplete(config, start, "the start page is missing; the other pages are read by number")
     try:
         if "extract" in config.options or "selectors" in config.options:  # the source's own rules, as data
             yield from extract.read_saved(config.name, root, start, config.options)

@@ -31,12 +31,13 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
     comments = source_path(config, "comments", "comments.jsonl")
     if profiles.exists():
         for n, raw, doc, error in read_json_lines(profiles, config.options.get("encoding")):
-            user = doc.get("graphql", {}).get("user") if isinstance(doc, Mapping) else None
-            if isinstance(user, Mapping) and isinstance(doc.get("graphql"), Mapping):
+            graphql = doc.get("graphql") if isinstance(doc, Mapping) else None
+            user = graphql.get("user") if isinstance(graphql, Mapping) else None
+            if isinstance(user, Mapping):
                 key = _key(user.get("id")) or f"nokey:{profiles.name}#line-{n}"
                 yield RawRecord(config.name, "Profile", key, dict(user))
             else:
-                reason = error or "no graphql.user object"
+                reason = error or f"{profiles.name} line {n}: no graphql.user object"
                 yield RawRecord(
                     config.name, "Profile", f"nokey:{profiles.name}#line-{n}", unparsed(raw, reason)
                 )
@@ -53,7 +54,10 @@ def _comments(source: str, file: str, n: int, raw: str, doc: Any, error: str | N
             raise TypeError("edges is not a list")
     except (KeyError, TypeError) as e:
         yield RawRecord(
-            source, "Comment", f"nokey:{file}#line-{n}", unparsed(raw, error or f"not a comment page: {e}")
+            source,
+            "Comment",
+            f"nokey:{file}#line-{n}",
+            unparsed(raw, error or f"{file} line {n}: not a comment page: {e}"),
         )
         return
     for k, edge in enumerate(edges):
