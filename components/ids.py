@@ -82,6 +82,10 @@ QUALITY_SUMMARY = "quality-summary"
 QUALITY_PROFILES = "quality-profiles"
 QUALITY_REJECTS = "quality-rejects"
 QUALITY_DENIED = "quality-denied"
+QUALITY_HOLDS = "quality-holds"  # deletions held by the circuit breaker
+QUALITY_HOLD_DECIDE = "quality-hold-decide"  # pattern id of the approve / keep buttons
+QUALITY_HOLD_STATUS = "quality-hold-status"
+QUALITY_HOLD_DECIDED = "quality-hold-decided"
 
 # actions (next best actions and prospects)
 ACTIONS_DENIED = "actions-denied"

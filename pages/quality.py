@@ -1,8 +1,10 @@
-"""Data quality (``/quality``): column profiles of the last batch with drift against the one before, and rejects.
+"""Data quality (``/quality``): deletions held for approval, column profiles of the last batch with drift
+against the one before, and rejects.
 
 Reads ``ops_profile`` (written by the pipeline's ``profile`` step) and ``stg_reject`` through
-:mod:`warehouse.quality_queries`; open to data stewards, analysts and administrators (see
-:mod:`components.access`).
+:mod:`warehouse.quality_queries`, and the deletion circuit breaker's holds through :mod:`pipeline.deletions`;
+open to data stewards, analysts and administrators (see :mod:`components.access`). Only stewards decide
+held deletions; the decision is audited and the next batch applies it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from components import ids
 from components import quality as view
-from components.access import current_role, may_open, require
+from components.access import current_portal_user, current_role, may_open, require
 from components.context import current_portal
+from components.deletions import held_list
+from pipeline import deletions
+from pipeline.lock import utc_now
 from warehouse import quality_queries as queries
 from warehouse.engine import WarehouseError
 
@@ -54,6 +60,11 @@ def layout(**_kwargs: Any) -> dbc.Container:
             title,
             html.P(id=ids.QUALITY_SUMMARY, className="text-muted"),
             dcc.Store(id=ids.QUALITY_LOAD, data=0),
+            dcc.Store(id=ids.QUALITY_HOLD_DECIDED),
+            _card(
+                "Deletions waiting for approval",
+                [html.Div(id=ids.QUALITY_HOLD_STATUS), html.Div(id=ids.QUALITY_HOLDS)],
+            ),
             _card("Column profiles", html.Div(id=ids.QUALITY_PROFILES)),
             _card("Quarantined records", html.Div(id=ids.QUALITY_REJECTS)),
         ],
@@ -82,3 +93,53 @@ def refresh(_load: int | None) -> tuple[Any, Any, Any]:
         view.profile_table(profiles, "quality-profile-table"),
         view.rejects_table(rejects, "quality-reject-table"),
     )
+
+
+@callback(
+    Output(ids.QUALITY_HOLDS, "children"),
+    Input(ids.QUALITY_LOAD, "data"),
+    Input(ids.QUALITY_HOLD_DECIDED, "data"),
+)
+def show_holds(_load: int | None, _decided: Any) -> Any:
+    """Deletions the circuit breaker held, with the buttons to decide them for stewards."""
+    require(PATH)
+    user = current_portal_user()
+    try:
+        with current_portal().warehouse.begin() as conn:
+            held = deletions.holds(conn)
+    except WarehouseError:
+        logger.exception("quality: the deletion holds could not be read")
+        return UNREADABLE
+    return held_list(held, may_decide=user is not None and user.can_steward)
+
+
+@callback(
+    Output(ids.QUALITY_HOLD_DECIDED, "data"),
+    Output(ids.QUALITY_HOLD_STATUS, "children"),
+    Input({"type": ids.QUALITY_HOLD_DECIDE, "hold": ALL, "approve": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def decide_hold(_clicks: list[int | None]) -> tuple[Any, Any]:
+    """Apply or discard the clicked hold, as the signed-in steward (audited)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate  # buttons rendered, not clicked
+    user = current_portal_user()
+    if user is None or not user.can_steward:
+        logger.warning("quality: a deletion decision refused for a user who may not steward data")
+        return no_update, dbc.Alert("Only data stewards decide held deletions.", color="danger")
+    hold_id, approve = int(trigger["hold"]), bool(trigger["approve"])
+    try:
+        with current_portal().warehouse.begin() as conn:
+            landed = deletions.decide(conn, hold_id, approve, user.username, utc_now())
+    except deletions.HoldError as e:
+        return {"hold": hold_id}, dbc.Alert(str(e).capitalize() + ".", color="warning", className="py-2")
+    except WarehouseError:
+        logger.exception("quality: the decision on hold %d failed", hold_id)
+        return no_update, dbc.Alert("The decision could not be saved; try again shortly.", color="danger")
+    message = (
+        f"Hold {hold_id}: {landed:,} deletions will be applied by the next batch."
+        if approve
+        else f"Hold {hold_id}: the records are kept."
+    )
+    return {"hold": hold_id, "approve": approve}, dbc.Alert(message, color="success", className="py-2")

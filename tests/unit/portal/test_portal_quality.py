@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -9,11 +10,21 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from app import create_app
+from components import deletions as deletions_view
 from components import ids
 from components import quality as view
 from components.access import may_open
 from components.shell import navbar
-from tests.unit.portal.portal_data import PASSWORD, post_callback
+from pipeline import deletions, ops
+from pipeline.connectors.changes import tombstone
+from tests.unit.portal.portal_data import (
+    PASSWORD,
+    build_portal_warehouse,
+    call_callback,
+    portal_settings,
+    post_callback,
+)
 from warehouse import quality_queries as queries
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import ops_profile, stg_reject
@@ -117,3 +128,70 @@ def test_the_page_answers_an_analyst_and_refuses_a_sales_rep(client: FlaskClient
     assert (
         answer[ids.QUALITY_SUMMARY]["children"] == view.NO_PROFILES
     )  # the fixture warehouse has no batch yet
+
+
+def _held_warehouse(tmp_path: Path) -> Warehouse:
+    """A portal warehouse where one batch held the deletion of two of three campaigns."""
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    when = dt.datetime(2026, 11, 27, 23, 0)
+    stones = [tombstone("campaigns", "Campaign", key, when, f"hash-{key}") for key in ("C1", "C2")]
+    with warehouse.begin() as conn:
+        batch = ops.start_batch(conn, when, "test", "x")
+        deletions.hold(
+            conn,
+            batch,
+            "campaigns",
+            "Campaign",
+            stones,
+            3,
+            "2 of 3 live records (67%)",
+            "campaigns.csv",
+            when,
+        )
+    return warehouse
+
+
+def _decide(client: FlaskClient, hold: int, approve: bool) -> Any:
+    button = {"approve": approve, "hold": hold, "type": ids.QUALITY_HOLD_DECIDE}
+    body = {
+        "output": f"..{ids.QUALITY_HOLD_DECIDED}.data...{ids.QUALITY_HOLD_STATUS}.children..",
+        "outputs": [
+            {"id": ids.QUALITY_HOLD_DECIDED, "property": "data"},
+            {"id": ids.QUALITY_HOLD_STATUS, "property": "children"},
+        ],
+        "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+        "changedPropIds": [json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+        "state": [],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def _holds_shown(client: FlaskClient) -> str:
+    answer = call_callback(
+        client,
+        [(ids.QUALITY_HOLDS, "children")],
+        [(ids.QUALITY_LOAD, "data", 0), (ids.QUALITY_HOLD_DECIDED, "data", None)],
+    )
+    return json.dumps(answer.get_json()["response"])
+
+
+def test_a_steward_sees_held_deletions_and_keeps_the_records(tmp_path: Path) -> None:
+    app = create_app(portal_settings(tmp_path), _held_warehouse(tmp_path))
+    with app.server.test_client() as client:
+        assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+        shown = _holds_shown(client)
+        assert "campaigns \\u00b7 Campaign: 2 of 3 records" in shown and "Keep the records" not in shown
+        refused = _decide(client, 1, False).get_json()["response"]
+        assert "Only data stewards decide held deletions." in json.dumps(refused)
+        client.get("/logout")
+
+        assert (
+            client.post("/login", data={"username": "data_steward", "password": PASSWORD}).status_code == 303
+        )
+        assert "Keep the records" in _holds_shown(client)
+        saved = json.dumps(_decide(client, 1, False).get_json()["response"])
+        assert "Hold 1: the records are kept." in saved
+        shown = _holds_shown(client)
+        assert deletions_view.NO_HOLDS in shown and "kept the records by data_steward" in shown
+        again = json.dumps(_decide(client, 1, True).get_json()["response"])
+        assert "already discarded" in again
