@@ -4,12 +4,15 @@ Whoever starts a batch (the command line, the in-app scheduler, another machine)
 a second run waits for it up to ``wait`` seconds, then exits with :class:`LockHeld` naming the holder.
 The holder's thread refreshes the heartbeat every ``heartbeat`` seconds; a lock whose heartbeat is
 older than ``stale_after`` seconds, or whose process on this host has gone, belongs to a dead run and
-is taken over (compare-and-swap on the old owner and heartbeat, so two runs cannot both take it).
+is taken over (compare-and-swap on the old owner and heartbeat, so two runs cannot both take it). On
+PostgreSQL a session advisory lock is held beside the row, so a holder whose connection died is known
+dead at once, on any host.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import socket
@@ -62,11 +65,19 @@ class RunLock:
         self.name = name
         self.owner = uuid.uuid4().hex
         self.lost = threading.Event()  # set when another run took the lock over (this one was thought dead)
+        self._session_held = False  # PostgreSQL: this run holds the session's advisory lock
 
     @contextmanager
     def held(self) -> Iterator[RunLock]:
         """Hold the lock for the block; raises :class:`LockHeld` if it cannot be had within ``wait``."""
-        self.acquire()
+        with self._session_lock():
+            self.acquire()
+            try:
+                yield from self._beating()
+            finally:
+                self.release()
+
+    def _beating(self) -> Iterator[RunLock]:
         stop = threading.Event()
         beat = threading.Thread(
             target=self._beat, args=(stop,), name=f"{self.name}-lock-heartbeat", daemon=True
@@ -77,7 +88,34 @@ class RunLock:
         finally:
             stop.set()
             beat.join()
-            self.release()
+
+    @contextmanager
+    def _session_lock(self) -> Iterator[None]:
+        """On PostgreSQL, also an advisory lock held by this run's own session: the server frees it the moment
+        the holder's connection dies, so a second run knows at once that the lock row it finds is stale."""
+        if self.warehouse.dialect != "postgresql":
+            yield
+            return
+        key = int.from_bytes(hashlib.sha256(f"c360:{self.name}".encode()).digest()[:8], "big", signed=True)
+        deadline = time.monotonic() + self.settings.wait
+        with self.warehouse.engine.connect() as session:
+            while not session.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                session.rollback()
+                if time.monotonic() >= deadline:
+                    row = holder(self.warehouse, self.name)
+                    who = f"pid {row['pid']} on {row['host']}" if row else "another session"
+                    raise LockHeld(
+                        f"another run holds the pipeline: {who}; wait for it to finish (python -m pipeline status)"
+                    )
+                time.sleep(min(1.0, self.settings.heartbeat))
+            session.commit()
+            self._session_held = True
+            try:
+                yield
+            finally:
+                self._session_held = False
+                session.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                session.commit()
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.settings.wait
@@ -140,7 +178,10 @@ class RunLock:
             return row
 
     def _stale(self, row: sa.Row[tuple[object, ...]], now: dt.datetime) -> bool:
-        """The holder is dead: no heartbeat for ``stale_after``, or its process on this host is gone."""
+        """The holder is dead: this run holds the session lock, no heartbeat for ``stale_after``, or its
+        process on this host is gone."""
+        if self._session_held:
+            return True
         if row.host == socket.gethostname()[:200] and not _alive(int(row.pid)):
             return True
         age: dt.timedelta = now - row.heartbeat_at

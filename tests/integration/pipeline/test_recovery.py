@@ -301,3 +301,23 @@ def test_the_status_and_abandon_commands(demo_sources: Path, tmp_path: Path) -> 
     assert "batch 1 succeeded; only a failed batch can be abandoned" in refused.stderr
     listed = subprocess.run([*cli, "deletions"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert listed.stdout.strip() == "no deletions held"
+
+
+def test_on_postgresql_a_lock_row_without_its_session_is_taken_over_at_once(warehouse: Warehouse) -> None:
+    """A holder on another host whose connection died: PostgreSQL freed its advisory lock, so the row is stale."""
+    upgrade(warehouse)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with warehouse.begin() as conn:
+        conn.execute(
+            ops_run_lock.insert().values(
+                name="pipeline", owner="other", host="elsewhere", pid=1, acquired_at=now, heartbeat_at=now
+            )
+        )
+    if warehouse.dialect != "postgresql":
+        with pytest.raises(LockHeld, match="pid 1 on elsewhere"):
+            RunLock(warehouse).acquire()  # elsewhere, still beating: only its silence can tell
+        return
+    with RunLock(warehouse).held() as lock, warehouse.engine.connect() as conn:
+        assert conn.execute(sa.select(ops_run_lock.c.owner)).scalar() == lock.owner
+        with pytest.raises(LockHeld, match="another run holds the pipeline"), RunLock(warehouse).held():
+            pass
