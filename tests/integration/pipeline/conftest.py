@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -60,6 +61,23 @@ def demo_settings(root: Path) -> Iterator[Warehouse]:
 @pytest.fixture(scope="session")
 def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_demo(tmp_path_factory.mktemp("demo"), 150, "--malformed", "2")
+
+
+def copy_demo(demo_sources: Path, tmp_path: Path) -> Path:
+    """A copy of the demo data set that a test may damage; returns its sources.toml."""
+    root = tmp_path / "demo"
+    shutil.copytree(demo_sources.parent, root)
+    return root / "sources.toml"
+
+
+def staged_leads(warehouse: Warehouse) -> dict[str, int]:
+    """Staged lead key -> golden customer key."""
+    query = sa.text(
+        "SELECT s.source_key, x.customer_key FROM stg_customer s JOIN customer_xref x"
+        " ON x.source = s.source AND x.source_key = s.source_key WHERE s.source = 'sales_leads'"
+    )
+    with warehouse.engine.connect() as conn:
+        return {k: int(c) for k, c in conn.execute(query).all()}
 
 
 def snapshot(warehouse: Warehouse, tables: list[str] = DATA_TABLES) -> dict[str, list[tuple[Any, ...]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,15 +9,13 @@ from openpyxl import load_workbook
 
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
-from tests.integration.pipeline.conftest import fixed_clock
+from tests.integration.pipeline.conftest import copy_demo, fixed_clock, staged_leads
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
 
 def _copy(demo_sources: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    shutil.copytree(demo_sources.parent, root)
-    return root
+    return copy_demo(demo_sources, tmp_path).parent
 
 
 def _run(warehouse: Warehouse, root: Path) -> str:
@@ -26,22 +23,12 @@ def _run(warehouse: Warehouse, root: Path) -> str:
     return run_batch(warehouse, load_sources(root / "sources.toml"), clock=fixed_clock).status
 
 
-def _leads(warehouse: Warehouse) -> dict[str, int]:
-    """Staged lead key -> golden customer key."""
-    query = sa.text(
-        "SELECT s.source_key, x.customer_key FROM stg_customer s JOIN customer_xref x"
-        " ON x.source = s.source AND x.source_key = s.source_key WHERE s.source = 'sales_leads'"
-    )
-    with warehouse.engine.connect() as conn:
-        return {k: int(c) for k, c in conn.execute(query).all()}
-
-
 def test_a_row_deleted_from_the_workbook_is_deleted_in_the_warehouse(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
     root = _copy(demo_sources, tmp_path)
     assert _run(warehouse, root) == "succeeded"
-    before = _leads(warehouse)
+    before = staged_leads(warehouse)
     book = load_workbook(root / "sheets" / "leads.xlsx")
     sheet = book["Leads"]
     header = [c.value for c in sheet[1]]
@@ -50,7 +37,7 @@ def test_a_row_deleted_from_the_workbook_is_deleted_in_the_warehouse(
     book.save(root / "sheets" / "leads.xlsx")
 
     assert _run(warehouse, root) == "succeeded"
-    after = _leads(warehouse)
+    after = staged_leads(warehouse)
     with warehouse.engine.connect() as conn:
         landed = conn.execute(sa.text(
             "SELECT source_key FROM land_record WHERE source = 'sales_leads' AND batch_id = 2")).scalars().all()  # fmt: skip
@@ -66,7 +53,7 @@ def test_an_export_that_reads_empty_refuses_to_delete_everything(
 ) -> None:
     root = _copy(demo_sources, tmp_path)
     _run(warehouse, root)
-    before = _leads(warehouse)
+    before = staged_leads(warehouse)
     book = load_workbook(root / "sheets" / "leads.xlsx")
     book["Leads"].delete_rows(2, book["Leads"].max_row)
     book.save(root / "sheets" / "leads.xlsx")
@@ -74,7 +61,7 @@ def test_an_export_that_reads_empty_refuses_to_delete_everything(
     outcome = run_batch(warehouse, load_sources(root / "sources.toml"), clock=fixed_clock)
     assert outcome.status == "succeeded"
     assert "sales_leads Lead: nothing read from" in outcome.warnings
-    assert _leads(warehouse) == before, "nothing was deleted"
+    assert staged_leads(warehouse) == before, "nothing was deleted"
 
 
 def test_an_entity_dropped_from_the_config_is_kept_not_deleted(

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import random
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from pipeline import ops
 from pipeline.config import load_sources
 from pipeline.records import SourceConfig
 from pipeline.runner import run_batch, run_step, steps_for
-from tests.integration.pipeline.conftest import DATA_TABLES, fixed_clock, snapshot
+from tests.integration.pipeline.conftest import DATA_TABLES, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import metadata
@@ -100,10 +99,9 @@ FAULTS: dict[str, Callable[[Path], None]] = {
 
 
 def _copy(demo_sources: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    shutil.copytree(demo_sources.parent, root)
-    _paginate(root / "quickbooks" / "Invoice", "Invoice")
-    return root / "sources.toml"
+    toml = copy_demo(demo_sources, tmp_path)
+    _paginate(toml.parent / "quickbooks" / "Invoice", "Invoice")
+    return toml
 
 
 def _paginate(folder: Path, entity: str) -> None:

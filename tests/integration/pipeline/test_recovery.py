@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +20,14 @@ from pipeline.config import load_sources
 from pipeline.lock import LockHeld, LockSettings, RunLock
 from pipeline.recovery import abandon, status_report
 from pipeline.runner import run_batch
-from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, fixed_clock, snapshot
+from tests.integration.pipeline.conftest import (
+    DATA_TABLES,
+    ROOT,
+    copy_demo,
+    fixed_clock,
+    snapshot,
+    staged_leads,
+)
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import metadata, ops_audit_log, ops_batch_run, ops_run_lock, ops_step_run
@@ -29,25 +35,9 @@ from warehouse.schema import metadata, ops_audit_log, ops_batch_run, ops_run_loc
 HISTORY = {"land_record", "stg_deletion", "customer_xref_deleted"}
 
 
-def _copy(demo_sources: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "demo"
-    shutil.copytree(demo_sources.parent, root)
-    return root / "sources.toml"
-
-
 def _run(warehouse: Warehouse, toml: Path) -> str:
     upgrade(warehouse)
     return run_batch(warehouse, load_sources(toml), clock=fixed_clock).warnings
-
-
-def _leads(warehouse: Warehouse) -> dict[str, int]:
-    """Staged lead key -> golden customer key."""
-    query = sa.text(
-        "SELECT s.source_key, x.customer_key FROM stg_customer s JOIN customer_xref x"
-        " ON x.source = s.source AND x.source_key = s.source_key WHERE s.source = 'sales_leads'"
-    )
-    with warehouse.engine.connect() as conn:
-        return {k: int(c) for k, c in conn.execute(query).all()}
 
 
 def _drop_leads(toml: Path, share: float = 0.0, count: int = 0) -> list[str]:
@@ -72,14 +62,14 @@ def _audit(warehouse: Warehouse) -> list[tuple[str, str, str]]:
 def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     _run(warehouse, toml)
-    before = _leads(warehouse)
+    before = staged_leads(warehouse)
     gone = _drop_leads(toml, 0.3)
 
     warnings = _run(warehouse, toml)
     assert "sales_leads Lead:" in warnings and "held for approval (hold 1)" in warnings
-    assert _leads(warehouse) == before, "held deletions are not applied"
+    assert staged_leads(warehouse) == before, "held deletions are not applied"
     with warehouse.begin() as conn:
         [held] = deletions.holds(conn, deletions.HELD)
     assert held["records"] == len(gone) and held["live_records"] >= len(before)  # rejected leads count too
@@ -90,7 +80,7 @@ def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
         later = fixed_clock() + dt.timedelta(hours=1)  # a steward decides after the batch
         assert deletions.decide(conn, held["hold_id"], True, "steward", later) == len(gone)
     _run(warehouse, toml)  # the decision is news: the batch runs although the files did not change
-    assert _leads(warehouse) == {k: v for k, v in before.items() if k not in gone}
+    assert staged_leads(warehouse) == {k: v for k, v in before.items() if k not in gone}
     with warehouse.engine.connect() as conn:
         kept = conn.execute(sa.text("SELECT source_key, staged_rows FROM stg_deletion")).all()
     assert sorted(k for k, _ in kept) == sorted(gone), "each deleted record is kept, with its staged rows"
@@ -101,9 +91,9 @@ def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
 def test_discarding_held_deletions_keeps_the_records(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     _run(warehouse, toml)
-    before = _leads(warehouse)
+    before = staged_leads(warehouse)
     _drop_leads(toml, 0.3)
     _run(warehouse, toml)
     with warehouse.begin() as conn:
@@ -111,25 +101,25 @@ def test_discarding_held_deletions_keeps_the_records(
         with pytest.raises(deletions.HoldError, match="already discarded"):
             deletions.decide(conn, 1, True, "steward", fixed_clock())
     assert _run(warehouse, toml) == ""
-    assert _leads(warehouse) == before
+    assert staged_leads(warehouse) == before
     assert _audit(warehouse) == [("steward", "deletions.discarded", "ops_deletion_hold:1")]
 
 
 def test_a_deleted_customer_that_comes_back_keeps_its_golden_key_and_history(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     workbook = toml.parent / "sheets" / "leads.xlsx"
     saved = workbook.read_bytes()
     _run(warehouse, toml)
-    before = _leads(warehouse)
+    before = staged_leads(warehouse)
     [gone] = _drop_leads(toml, count=1)  # within the breaker's free allowance
     _run(warehouse, toml)
-    assert gone not in _leads(warehouse)
+    assert gone not in staged_leads(warehouse)
 
     workbook.write_bytes(saved)
     _run(warehouse, toml)
-    assert _leads(warehouse) == before, "the lead is back, under the golden key it had"
+    assert staged_leads(warehouse) == before, "the lead is back, under the golden key it had"
     with warehouse.engine.connect() as conn:
         versions = conn.execute(
             sa.text("SELECT batch_id FROM land_record WHERE source_key = :k ORDER BY land_id"), {"k": gone}
@@ -147,7 +137,7 @@ sys.exit(main(["run", "--config", sys.argv[1]]))
 
 
 def test_two_runs_started_together_make_one_batch(demo_sources: Path, tmp_path: Path) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     env = {**os.environ, "C360_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}"}
     Warehouse.from_url(env["C360_DATABASE_URL"])  # the file's folder exists
     upgrade(Warehouse.from_url(env["C360_DATABASE_URL"]))
@@ -257,7 +247,7 @@ run_batch(Warehouse.from_url(sys.argv[1]), load_sources(Path(sys.argv[2])), cloc
 def test_status_names_the_stopped_batch_and_abandon_rolls_it_back(
     warehouse_url: str, demo_sources: Path, tmp_path: Path
 ) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     warehouse = Warehouse.from_url(warehouse_url)
     _run(warehouse, toml)
     committed = _content(warehouse)
@@ -285,7 +275,7 @@ def test_status_names_the_stopped_batch_and_abandon_rolls_it_back(
 
 
 def test_the_status_and_abandon_commands(demo_sources: Path, tmp_path: Path) -> None:
-    toml = _copy(demo_sources, tmp_path)
+    toml = copy_demo(demo_sources, tmp_path)
     env = {**os.environ, "C360_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}"}
     cli = [sys.executable, "-m", "pipeline"]
     first = subprocess.run(
