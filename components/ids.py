@@ -81,6 +81,7 @@ QUALITY_LOAD = "quality-load"  # a store whose initial value triggers the page's
 QUALITY_SUMMARY = "quality-summary"
 QUALITY_PROFILES = "quality-profiles"
 QUALITY_REJECTS = "quality-rejects"
+QUALITY_FLAGS = "quality-flags"
 QUALITY_DENIED = "quality-denied"
 
 # actions (next best actions and prospects)
