@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pipeline.config import load_sources
 from pipeline.errors import ConfigError
 from pipeline.quality import standardise as s
 from pipeline.quality.locale import Locale, home_locale, record_country, source_locale
@@ -88,3 +91,13 @@ def test_home_locale_comes_from_the_settings_and_a_bad_country_is_a_config_error
         home_locale(Settings(home_country="XX"))
     with pytest.raises(ConfigError, match="source 'dir'.*Narnia"):
         source_locale("dir", {"country": "Narnia"}, UK)
+
+
+def test_a_sources_config_with_an_unknown_country_refuses_to_load(tmp_path: Path) -> None:
+    entry = '[[sources]]\nname = "yp"\ntype = "directory_html"\nlawful_basis = "legitimate_interests"\n'
+    entry += 'terms_of_service = true\ncountry = "{}"\n'
+    (tmp_path / "sources.toml").write_text(entry.format("Australia"), "utf-8")
+    assert load_sources(tmp_path / "sources.toml")[0].options["country"] == "Australia"
+    (tmp_path / "sources.toml").write_text(entry.format("Narnia"), "utf-8")
+    with pytest.raises(ConfigError, match="source 'yp': country: 'Narnia' is not a known country"):
+        load_sources(tmp_path / "sources.toml")
