@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     sources_config: Path | None = None  # empty: the demo data's sources.toml
     demo_customers: int = 5000
     demo_seed: int = 42
+    home_country: str = "GB"  # ISO 3166-1 alpha-2: national phone numbers and postcodes are read for it
+    home_currency: str = "GBP"  # ISO 4217
 
     secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
     host: str = "127.0.0.1"

@@ -81,6 +81,7 @@ QUALITY_LOAD = "quality-load"  # a store whose initial value triggers the page's
 QUALITY_SUMMARY = "quality-summary"
 QUALITY_PROFILES = "quality-profiles"
 QUALITY_REJECTS = "quality-rejects"
+QUALITY_FLAGS = "quality-flags"
 QUALITY_DENIED = "quality-denied"
 QUALITY_HOLDS = "quality-holds"  # deletions held by the circuit breaker
 QUALITY_HOLD_DECIDE = "quality-hold-decide"  # pattern id of the approve / keep buttons

@@ -1,4 +1,5 @@
-"""Builders for the data-quality page: column profiles with drift against the last batch, and quarantined records.
+"""Builders for the data-quality page: column profiles with drift against the last batch, quarantined records
+and flagged fields.
 
 Rows come from :mod:`warehouse.quality_queries`; every builder accepts an empty list (no batch yet).
 """
@@ -13,6 +14,7 @@ from dash import html
 
 NO_PROFILES = "No profiles yet — run the pipeline: each batch profiles every staged source."
 NO_REJECTS = "No quarantined records."
+NO_FLAGS = "No flagged fields."
 NULL_SHIFT = 0.10  # a column whose share of nulls moves by this much since the last batch has drifted
 
 
@@ -112,6 +114,40 @@ def rejects_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
             [
                 html.Td(r["source"]),
                 html.Td(r["entity"]),
+                html.Td(r["rule"]),
+                html.Td(f"{int(r['records']):,}", className="text-end"),
+                html.Td(r["example"], className="d-none d-md-table-cell small"),
+            ]
+        )
+        for r in rows
+    ]
+    table = dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0")
+    return html.Div(table, id=table_id, className="table-responsive")
+
+
+def field_flags_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
+    """Fields staged empty (and left out of matching) because their value broke a rule, with an example;
+    their records are staged, unlike quarantined ones."""
+    if not rows:
+        return html.Div(html.P(NO_FLAGS, className="text-muted mb-0"), id=table_id)
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("Source"),
+                html.Th("Entity"),
+                html.Th("Field"),
+                html.Th("Rule"),
+                html.Th("Records", className="text-end"),
+                html.Th("Example", className="d-none d-md-table-cell"),
+            ]
+        )
+    )
+    body = [
+        html.Tr(
+            [
+                html.Td(r["source"]),
+                html.Td(r["entity"]),
+                html.Td(r["field"]),
                 html.Td(r["rule"]),
                 html.Td(f"{int(r['records']):,}", className="text-end"),
                 html.Td(r["example"], className="d-none d-md-table-cell small"),

@@ -1,10 +1,10 @@
 """Data quality (``/quality``): deletions held for approval, column profiles of the last batch with drift
-against the one before, and rejects.
+against the one before, rejects and flagged fields.
 
-Reads ``ops_profile`` (written by the pipeline's ``profile`` step) and ``stg_reject`` through
-:mod:`warehouse.quality_queries`, and the deletion circuit breaker's holds through :mod:`pipeline.deletions`;
-open to data stewards, analysts and administrators (see :mod:`components.access`). Only stewards decide
-held deletions; the decision is audited and the next batch applies it.
+Reads ``ops_profile`` (written by the pipeline's ``profile`` step), ``stg_reject`` and ``stg_field_flag``
+through :mod:`warehouse.quality_queries`, and the deletion circuit breaker's holds through
+:mod:`pipeline.deletions`; open to data stewards, analysts and administrators (see :mod:`components.access`).
+Only stewards decide held deletions; the decision is audited and the next batch applies it.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
             ),
             _card("Column profiles", html.Div(id=ids.QUALITY_PROFILES)),
             _card("Quarantined records", html.Div(id=ids.QUALITY_REJECTS)),
+            _card("Flagged fields (records staged without them)", html.Div(id=ids.QUALITY_FLAGS)),
         ],
         fluid=True,
     )
@@ -76,22 +77,25 @@ def layout(**_kwargs: Any) -> dbc.Container:
     Output(ids.QUALITY_SUMMARY, "children"),
     Output(ids.QUALITY_PROFILES, "children"),
     Output(ids.QUALITY_REJECTS, "children"),
+    Output(ids.QUALITY_FLAGS, "children"),
     Input(ids.QUALITY_LOAD, "data"),
 )
-def refresh(_load: int | None) -> tuple[Any, Any, Any]:
-    """The profiles and rejects, read once when the page opens."""
+def refresh(_load: int | None) -> tuple[Any, Any, Any, Any]:
+    """The profiles, rejects and flagged fields, read once when the page opens."""
     require(PATH)
     warehouse = current_portal().warehouse
     try:
         profiles = queries.latest_profiles(warehouse)
         rejects = queries.reject_counts(warehouse)
+        flags = queries.field_flag_counts(warehouse)
     except WarehouseError:
         logger.exception("quality: the warehouse could not be read")
-        return UNREADABLE, html.Div(), html.Div()
+        return UNREADABLE, html.Div(), html.Div(), html.Div()
     return (
         view.drift_summary(profiles),
         view.profile_table(profiles, "quality-profile-table"),
         view.rejects_table(rejects, "quality-reject-table"),
+        view.field_flags_table(flags, "quality-flag-table"),
     )
 
 

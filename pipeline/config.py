@@ -2,7 +2,9 @@
 
 Each ``[[sources]]`` table has ``name``, ``type`` (a key of ``pipeline.connectors.CONNECTORS``),
 an optional ``path`` relative to the config file, and any reader options. A source must declare its
-``lawful_basis`` (GDPR Art. 6) and confirm ``terms_of_service``; one that does not refuses to run.
+``lawful_basis`` (GDPR Art. 6) and confirm ``terms_of_service``; one that does not refuses to run. A
+source of another country than the firm's names it: ``country = "AU"`` (national phone numbers and
+postcodes of its records are read for it, unless a record's own address names another country).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.quality import standardise
 from pipeline.records import SourceConfig
 
 REQUIRED = ("name", "type", "lawful_basis")
@@ -45,6 +48,12 @@ def _source(entry: dict[str, Any], base: Path, position: int) -> SourceConfig:
             f"source {entry['name']!r} does not confirm terms_of_service; once its terms have been checked, "
             "set terms_of_service to true or to a note of which terms apply"
         )
+    country = entry.get("country")
+    try:
+        if country is not None and (not isinstance(country, str) or standardise.country(country) is None):
+            raise standardise.InvalidValue("country_format", f"{country!r} is not a country")
+    except standardise.InvalidValue as e:
+        raise ConfigError(f"source {entry['name']!r}: country: {e}") from e
     options = {k: v for k, v in entry.items() if k not in ("name", "type", "path")}
     path = (base / entry["path"]).resolve() if entry.get("path") else None
     return SourceConfig(name=str(entry["name"]), type=str(entry["type"]), path=path, options=options)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.quality.locale import Locale
+
 
 @dataclass(frozen=True)
 class RawRecord:
@@ -70,3 +72,4 @@ class SourceConfig:
 
 Reader = Callable[[SourceConfig], Iterator[RawRecord]]
 Stager = Callable[[RawRecord], list[StagedRow]]
+LocaleStager = Callable[[RawRecord, Locale], list[StagedRow]]

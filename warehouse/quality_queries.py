@@ -1,4 +1,5 @@
-"""Read queries for the data-quality page: the latest batch's column profiles beside the previous ones, and rejects.
+"""Read queries for the data-quality page: the latest batch's column profiles beside the previous ones, rejects
+and flagged fields.
 
 Builders (``*_query``) return SQLAlchemy Core statements and touch no database; runners take a
 :class:`~warehouse.engine.Warehouse` and return rows as dicts.
@@ -12,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
-from warehouse.schema import ops_profile, stg_reject
+from warehouse.schema import ops_profile, stg_field_flag, stg_reject
 
 PROFILE_KEY = ("source", "table_name", "column_name")
 
@@ -66,3 +67,27 @@ def reject_counts_query() -> sa.Select[Any]:
 def reject_counts(warehouse: Warehouse) -> list[dict[str, Any]]:
     with warehouse.engine.connect() as conn:
         return [dict(r) for r in conn.execute(reject_counts_query()).mappings()]
+
+
+def field_flag_counts_query() -> sa.Select[Any]:
+    """Fields staged empty because their value broke a rule, per source, entity, field and rule, with one
+    example (the raw value and the message), most first."""
+    f = stg_field_flag
+    count = sa.func.count().label("records")
+    return (
+        sa.select(
+            f.c.source,
+            f.c.entity,
+            f.c.field,
+            f.c.rule,
+            count,
+            sa.func.min(f.c.message).label("example"),
+        )
+        .group_by(f.c.source, f.c.entity, f.c.field, f.c.rule)
+        .order_by(count.desc(), f.c.source, f.c.entity, f.c.field, f.c.rule)
+    )
+
+
+def field_flag_counts(warehouse: Warehouse) -> list[dict[str, Any]]:
+    with warehouse.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(field_flag_counts_query()).mappings()]

@@ -11,7 +11,8 @@ from typing import Final, Literal
 from pipeline.connectors import campaigns, directory, instagram, quickbooks, spreadsheet
 from pipeline.connectors.directory import web as directory_web
 from pipeline.connectors.instagram import live as instagram_live
-from pipeline.records import Reader, Stager
+from pipeline.quality.locale import Locale, home_locale, source_locale
+from pipeline.records import LocaleStager, RawRecord, Reader, SourceConfig, StagedRow, Stager
 
 __all__ = ["CONNECTORS", "Connector"]
 
@@ -24,11 +25,24 @@ class Connector:
     warehouse, in the same transaction as the records: ``watermark`` readers take ``watermark=`` and
     ``on_watermark=``; ``state`` readers take a ``store=`` with ``load``/``save`` of a sync state.
     File readers have none (``None``): they read the whole export each time.
+
+    ``stage_in`` types one record read in a :class:`~pipeline.quality.locale.Locale` (the country national
+    phone numbers and postcodes belong to, unless the record's own address names another); the stage step
+    binds it per source with :meth:`stager_for`.
     """
 
     read: Reader
-    stage: Stager
+    stage_in: LocaleStager
     sync: Literal["watermark", "state"] | None = None
+
+    def stager_for(self, source: SourceConfig, home: Locale) -> Stager:
+        """The stager of one source: its records read in its own ``country``/``currency`` options, else ``home``."""
+        locale, stage_in = source_locale(source.name, source.options, home), self.stage_in
+        return lambda record: stage_in(record, locale)
+
+    def stage(self, record: RawRecord, locale: Locale | None = None) -> list[StagedRow]:
+        """Rows for one record read in ``locale``; without one, in the settings' home locale."""
+        return self.stage_in(record, locale or home_locale())
 
 
 CONNECTORS: Final[dict[str, Connector]] = {

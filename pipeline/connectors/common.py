@@ -1,4 +1,5 @@
-"""Helpers every stager shares: typed field getters that raise ``Rejected``, and the staging-row builder.
+"""Helpers every stager shares: typed field getters that raise ``Rejected``, identity fields standardised
+with field-level flags (:class:`Fields`), and the staging-row builder.
 
 :func:`row` checks a row against the ``stg_*`` table in ``warehouse.schema`` (column names, required
 columns, text lengths), so a stager cannot drift from the contract. Getters take the source's own
@@ -8,6 +9,7 @@ field name, which is what a rejection reports.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import re
@@ -18,7 +20,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from pipeline.quality import standardise
-from pipeline.records import Rejected, StagedRow
+from pipeline.quality.locale import Locale, record_country
+from pipeline.records import RawRecord, Rejected, StagedRow
 from warehouse.schema import metadata
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,9 @@ _ADDED_BY_PIPELINE: Final = frozenset({"source", "land_id", "batch_id"})
 _INT_RANGE: Final = 2**31 - 1
 _MONEY_LIMIT: Final = 1e12
 _DATE_FORMATS: Final = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
+FIELD_LIMIT: Final = 60  # stg_field_flag.field
+RAW_LIMIT: Final = 400  # stg_field_flag.raw_value
+MESSAGE_LIMIT: Final = 500
 _DATETIME_FORMATS: Final = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
 
@@ -183,14 +189,55 @@ def _parse_timestamp(raw: str) -> dt.datetime | None:
     return None
 
 
-def standard(kind: str, value: Any, field: str, **kwargs: Any) -> str | None:
-    """Run a ``pipeline.quality.standardise`` function, reporting failures against ``field``."""
-    raw = text(value, field)
-    try:
-        result: str | None = getattr(standardise, kind)(raw, **kwargs)
-    except standardise.InvalidValue as e:
-        raise Rejected(e.rule, f"{field}: {e}", field) from None
-    return result
+class Fields:
+    """The identity fields of one record, standardised. A value that breaks its rule does not reject the
+    record: it is staged as ``None`` (so matching leaves it out) and kept raw in a ``stg_field_flag`` row
+    naming the source's field and the rule; :meth:`rows` adds those flags to the record's rows."""
+
+    def __init__(self, record: RawRecord) -> None:
+        self._record = record
+        self.flags: list[StagedRow] = []
+
+    def standard(self, kind: str, value: Any, field: str, **kwargs: Any) -> str | None:
+        """Run a ``pipeline.quality.standardise`` function; a failure is flagged against ``field``."""
+        try:
+            raw = text(value, field)
+        except Rejected as r:  # an object or a list where text belongs
+            self.flag(field, r.rule, json.dumps(value, default=str, ensure_ascii=False), r.message)
+            return None
+        try:
+            result: str | None = getattr(standardise, kind)(raw, **kwargs)
+        except standardise.InvalidValue as e:
+            self.flag(field, e.rule, raw or "", f"{field}: {e}")
+            return None
+        return result
+
+    def country(self, value: Any, field: str, locale: Locale) -> tuple[str | None, str | None]:
+        """The address's country as staged, and the record's country to read phones and postcodes by: the
+        address's, else the source's; when the address names a country nobody knows, the record's is unknown."""
+        code = self.standard("country", value, field)
+        if code is None and self.flagged(field):
+            return None, None
+        return code, record_country(code, locale)
+
+    def flagged(self, field: str) -> bool:
+        return any(f.values["field"] == field for f in self.flags)
+
+    def flag(self, field: str, rule: str, raw: str, message: str) -> None:
+        values = {
+            "entity": self._record.entity,
+            "record_key": self._record.source_key,
+            "field": field[:FIELD_LIMIT],
+            "rule": rule,
+            "raw_value": raw[:RAW_LIMIT],
+            "message": message[:MESSAGE_LIMIT],
+        }
+        logger.debug("%s %s: %s", self._record.source, self._record.source_key, message)
+        self.flags.append(row("stg_field_flag", values))
+
+    def rows(self, *staged: StagedRow) -> list[StagedRow]:
+        """The record's rows followed by its field flags."""
+        return [*staged, *self.flags]
 
 
 def _columns(table: sa.Table) -> dict[str, tuple[bool, int | None]]:

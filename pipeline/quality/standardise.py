@@ -1,8 +1,10 @@
 """Standardise identity fields at staging, so every source writes phones, e-mails and places one way.
 
 Each function takes what a source holds and returns the standard form, ``None`` for an empty value, or
-raises :class:`InvalidValue` naming the rule broken (``phone_format``, ``email_format`` ...). Stagers turn
-that into ``Rejected`` with the source's field name.
+raises :class:`InvalidValue` naming the rule broken (``phone_format``, ``email_format`` ...). Phones and
+postcodes are read for the record's country, which the caller always names (there is no default country):
+phones by ``phonenumbers`` (every region), postcodes by :data:`POSTCODES`. Stagers keep a value that fails
+as a field flag (``pipeline.connectors.common.Fields``) and stage ``None`` in its place.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Final
 
 import phonenumbers
@@ -17,20 +20,64 @@ from email_validator import EmailNotValidError, validate_email
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["InvalidValue", "country", "email", "phone", "postcode", "text", "website"]
+__all__ = [
+    "POSTCODES",
+    "InvalidValue",
+    "PostcodeRule",
+    "country",
+    "email",
+    "phone",
+    "postcode",
+    "text",
+    "website",
+]
 
 _SPACES: Final = re.compile(r"\s+")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_UK_POSTCODE: Final = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
 _COUNTRIES: Final = {
     "UNITED KINGDOM": "GB", "UK": "GB", "U.K.": "GB", "GREAT BRITAIN": "GB", "BRITAIN": "GB", "ENGLAND": "GB",
     "SCOTLAND": "GB", "WALES": "GB", "NORTHERN IRELAND": "GB", "GBR": "GB", "UNITED KINGDOM OF GREAT BRITAIN AND "
     "NORTHERN IRELAND": "GB", "IRELAND": "IE", "REPUBLIC OF IRELAND": "IE", "EIRE": "IE", "ÉIRE": "IE", "IRL": "IE",
     "FRANCE": "FR", "FRA": "FR", "GERMANY": "DE", "DEU": "DE", "SPAIN": "ES", "ESP": "ES", "NETHERLANDS": "NL",
     "NLD": "NL", "BELGIUM": "BE", "ITALY": "IT", "UNITED STATES": "US", "USA": "US", "U.S.A.": "US",
-    "UNITED STATES OF AMERICA": "US", "ISLE OF MAN": "IM", "JERSEY": "JE", "GUERNSEY": "GG",
+    "UNITED STATES OF AMERICA": "US", "ISLE OF MAN": "IM", "JERSEY": "JE", "GUERNSEY": "GG", "AUSTRALIA": "AU",
+    "AUS": "AU", "NEW ZEALAND": "NZ", "NZL": "NZ", "CANADA": "CA", "CAN": "CA", "THE NETHERLANDS": "NL",
+    "HOLLAND": "NL", "DEUTSCHLAND": "DE", "ESPAÑA": "ES", "ITA": "IT", "BEL": "BE", "USA.": "US",
 }  # fmt: skip
 _ALPHA2: Final = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+@dataclass(frozen=True)
+class PostcodeRule:
+    """A country's postcode: the pattern of its compact form (no spaces or hyphens), whose groups the
+    ``separator`` joins into the normal form; ``name`` is what a failure message calls it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    separator: str = ""
+
+
+def _rule(name: str, pattern: str, separator: str = "") -> PostcodeRule:
+    return PostcodeRule(name, re.compile(pattern), separator)
+
+
+_UK: Final = _rule("UK postcode", r"(GIR(?=0AA)|[A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})", " ")
+_FIVE_DIGITS: Final = r"([0-9]{5})"
+# The countries the firm trades with; any other country's postcodes pass as tidy text.
+POSTCODES: Final[dict[str, PostcodeRule]] = {
+    "GB": _UK, "IM": _UK, "JE": _UK, "GG": _UK,
+    "IE": _rule("Irish Eircode", r"([AC-FHKNPRTV-Y][0-9]{2}|D6W)([0-9AC-FHKNPRTV-Y]{4})", " "),
+    "US": _rule("US ZIP code", r"([0-9]{5})([0-9]{4})?", "-"),  # ZIP or ZIP+4
+    "CA": _rule("Canadian postal code", r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])([0-9][ABCEGHJ-NPRSTV-Z][0-9])", " "),
+    "AU": _rule("Australian postcode", r"([0-9]{4})"),
+    "NZ": _rule("New Zealand postcode", r"([0-9]{4})"),
+    "DE": _rule("German postcode", _FIVE_DIGITS),
+    "FR": _rule("French postcode", _FIVE_DIGITS),
+    "ES": _rule("Spanish postcode", r"((?:0[1-9]|[1-4][0-9]|5[0-2])[0-9]{3})"),
+    "IT": _rule("Italian postcode", _FIVE_DIGITS),
+    "NL": _rule("Dutch postcode", r"([1-9][0-9]{3})([A-Z]{2})", " "),
+    "BE": _rule("Belgian postcode", r"([1-9][0-9]{3})"),
+}  # fmt: skip
 
 
 class InvalidValue(ValueError):
@@ -57,17 +104,20 @@ def text(value: str | None, *, keep_newlines: bool = False) -> str | None:
     return value or None
 
 
-def phone(value: str | None, region: str = "GB") -> str | None:
-    """E.164 (``+442079460123``) for any way of writing a valid number; ``region`` for national forms."""
+def phone(value: str | None, country_code: str | None) -> str | None:
+    """E.164 (``+442079460123``) for any way of writing a valid number; national forms are read as numbers of
+    ``country_code`` (the record's country), and without a country only an international form is valid."""
     value = text(value)
     if value is None:
         return None
     try:
-        number = phonenumbers.parse(value, region)
+        number = phonenumbers.parse(value, country_code)
     except phonenumbers.NumberParseException as e:
-        raise InvalidValue("phone_format", f"{value!r} is not a phone number ({e})") from e
+        where = f"in {country_code}" if country_code else "without a country"
+        raise InvalidValue("phone_format", f"{value!r} is not a phone number {where} ({e})") from e
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue("phone_format", f"{value!r} is not a valid phone number")
+        where = f" in {country_code}" if country_code else ""
+        raise InvalidValue("phone_format", f"{value!r} is not a valid phone number{where}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -85,17 +135,20 @@ def email(value: str | None) -> str | None:
     return str(result.normalized).lower()
 
 
-def postcode(value: str | None, country_code: str | None = "GB") -> str | None:
-    """UK postcodes upper-case with one space before the inward code (``SW1A 1AA``); others tidied."""
+def postcode(value: str | None, country_code: str | None) -> str | None:
+    """The postcode in its country's normal form (``SW1A 1AA``, ``94326-1234``, ``D02 X285``), checked
+    against that country's pattern; a country without a rule (or no country) gives tidy upper-case text."""
     value = text(value)
     if value is None:
         return None
-    compact = value.upper().replace(" ", "")
-    if country_code not in (None, "GB"):
+    rule = POSTCODES.get(country_code or "")
+    if rule is None:
         return value.upper()
-    if not _UK_POSTCODE.match(compact):
-        raise InvalidValue("postcode_format", f"{value!r} is not a UK postcode")
-    return f"{compact[:-3]} {compact[-3:]}"
+    compact = re.sub(r"[\s-]", "", value.upper())
+    match = rule.pattern.fullmatch(compact)
+    if match is None:
+        raise InvalidValue("postcode_format", f"{value!r} is not a {rule.name}")
+    return rule.separator.join(part for part in match.groups() if part)
 
 
 def country(value: str | None) -> str | None:

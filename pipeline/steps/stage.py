@@ -23,6 +23,8 @@ from sqlalchemy.engine import Connection
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
+from pipeline.quality.flags import replace_field_flags
+from pipeline.quality.locale import Locale, home_locale
 from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.engine import insert_rows
 from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
@@ -44,12 +46,16 @@ STAGING_TABLES: tuple[sa.Table, ...] = tuple(
 )
 
 
-def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> StepResult:
-    """Stage every record landed since the last run, source by source."""
+def stage(
+    conn: Connection, sources: Iterable[SourceConfig], batch_id: int, home: Locale | None = None
+) -> StepResult:
+    """Stage every record landed since the last run, source by source, each read in its locale (its own
+    ``country`` option, else ``home``: the settings' home country and currency when not given)."""
     rows_in = rows_out = rejected = deleted = 0
     lineage: dict[tuple[str, str], int] = defaultdict(int)
+    home = home or home_locale()
     for source in sources:
-        stager = CONNECTORS[source.type].stage
+        stager = CONNECTORS[source.type].stager_for(source, home)
         mark = f"stage:{source.name}"
         after = int(get_watermark(conn, mark, "0"))
         while True:
@@ -60,6 +66,7 @@ def stage(conn: Connection, sources: Iterable[SourceConfig], batch_id: int) -> S
             staged, rejects = chunk.staged, chunk.rejects
             deleted += _delete_records(conn, source.name, chunk.deletions, landed)
             _revive(conn, source.name, chunk.revived)
+            replace_field_flags(conn, source.name, landed, staged, rejects)
             _replace(conn, staged)
             _replace_rejects(conn, source.name, landed, rejects)
             after = int(landed[-1]["land_id"])

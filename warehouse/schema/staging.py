@@ -1,4 +1,4 @@
-"""Landing and staging: every record as received, then typed rows per entity and the rejects."""
+"""Landing and staging: every record as received, then typed rows per entity, the rejects and field flags."""
 
 from __future__ import annotations
 
@@ -146,6 +146,21 @@ stg_reject = sa.Table(
     sa.Column("record_key", KEY, primary_key=True),
     sa.Column("rule", sa.String(60), primary_key=True),
     sa.Column("field", sa.String(60)),
+    sa.Column("message", sa.Unicode(500), nullable=False),
+    sa.Column("land_id", BigId, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Index(None, "batch_id"),
+)
+
+stg_field_flag = sa.Table(
+    "stg_field_flag",  # a field that failed its rule: staged as NULL (left out of matching), kept raw here
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("entity", ENTITY, primary_key=True),
+    sa.Column("record_key", KEY, primary_key=True),
+    sa.Column("field", sa.String(60), primary_key=True),  # the source's own field name
+    sa.Column("rule", sa.String(60), nullable=False),
+    sa.Column("raw_value", sa.Unicode(400), nullable=False),
     sa.Column("message", sa.Unicode(500), nullable=False),
     sa.Column("land_id", BigId, nullable=False),
     sa.Column("batch_id", sa.Integer, nullable=False),

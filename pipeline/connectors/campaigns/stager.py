@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from pipeline.connectors.common import check_parsed, date, integer, money, required, row
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,8 @@ def _daily(p: Mapping[str, Any]) -> list[StagedRow]:
     return [row("stg_campaign_daily", values, {"campaign_source_key": "campaign_id"})]
 
 
-def stage(record: RawRecord) -> list[StagedRow]:
-    """Rows for one campaign report row, or ``Rejected``."""
+def stage(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    """Rows for one campaign report row, or ``Rejected`` (no field here needs ``locale``)."""
     check_parsed(record.payload)
     if record.entity == "Campaign":
         return _campaign(record.payload)

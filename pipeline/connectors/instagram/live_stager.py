@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pipeline.connectors.common import get, integer, required, row, text, timestamp
 from pipeline.connectors.instagram.parse import REJECT
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -80,8 +81,8 @@ def _comment(source: str, p: Mapping[str, Any], key: str) -> list[StagedRow]:
     return [row("stg_interaction", values, {"occurred_at": "created_at", "customer_source_key": "owner.id"})]
 
 
-def stage_instagram(record: RawRecord) -> list[StagedRow]:
-    """Rows for one live Instagram record, or ``Rejected`` with the rule and field."""
+def stage_instagram(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    """Rows for one live Instagram record, or ``Rejected`` with the rule and field (no field here needs ``locale``)."""
     p = record.payload
     marker = p.get(REJECT)
     if isinstance(marker, Mapping):

@@ -9,7 +9,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-from pipeline.connectors.common import check_parsed, get, integer, required, row, standard, text, timestamp
+from pipeline.connectors.common import Fields, check_parsed, get, integer, required, row, text, timestamp
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def _caption(node: Mapping[str, Any]) -> str | None:
     return text(node.get("caption"), "caption", keep_newlines=True, limit=TEXT_LIMIT)
 
 
-def _profile(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
+def _profile(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    source, p, f = record.source, record.payload, Fields(record)
     key = required(p.get("id"), "id")
     handle = required(p.get("username"), "username")
     values = {
@@ -36,9 +38,11 @@ def _profile(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
         "entity": "Profile",
         "display_name": text(p.get("full_name"), "full_name") or handle,
         "instagram_handle": handle.lower(),
-        "email": standard("email", p.get("business_email"), "business_email"),
-        "phone": standard("phone", p.get("business_phone_number"), "business_phone_number"),
-        "website": standard("website", p.get("external_url"), "external_url"),
+        "email": f.standard("email", p.get("business_email"), "business_email"),
+        "phone": f.standard(
+            "phone", p.get("business_phone_number"), "business_phone_number", country_code=locale.country
+        ),
+        "website": f.standard("website", p.get("external_url"), "external_url"),
         "followers": integer(get(p, "edge_followed_by.count"), "edge_followed_by.count"),
     }
     rows = [row("stg_customer", values, _PROFILE_FIELDS)]
@@ -66,7 +70,7 @@ def _profile(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
             "comments": integer(get(node, "edge_media_to_comment.count"), "edge_media_to_comment.count"),
         }
         rows.append(row("stg_interaction", post, {"occurred_at": "taken_at_timestamp"}))
-    return rows
+    return f.rows(*rows)
 
 
 def _comment(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
@@ -86,11 +90,11 @@ def _comment(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
     return [row("stg_interaction", values, {"occurred_at": "created_at"})]
 
 
-def stage(record: RawRecord) -> list[StagedRow]:
-    """Rows for one Instagram record, or ``Rejected``."""
+def stage(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    """Rows for one Instagram record (a business phone read for the source's country), or ``Rejected``."""
     check_parsed(record.payload)
     if record.entity == "Profile":
-        return _profile(record.source, record.payload)
+        return _profile(record, locale)
     if record.entity == "Comment":
         return _comment(record.source, record.payload)
     raise Rejected("entity", f"Instagram entity {record.entity!r} is not staged", None)

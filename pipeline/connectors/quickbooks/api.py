@@ -26,6 +26,7 @@ from pipeline.connectors.quickbooks.queries import Watermark
 from pipeline.connectors.quickbooks.stager import _sales
 from pipeline.connectors.quickbooks.stager import stage as stage_export
 from pipeline.errors import SourceError
+from pipeline.quality.locale import Locale
 from pipeline.records import Deleted, RawRecord, SourceConfig, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def _record(source: str, entity: str, where: str, position: int, obj: Any) -> Ra
     return RawRecord(source, entity, f"nokey:{where}#{position}", obj)
 
 
-def stage_api(record: RawRecord) -> list[StagedRow]:
+def stage_api(record: RawRecord, locale: Locale) -> list[StagedRow]:
     """Stage an API record: as the export mode, plus CreditMemo (negative sales lines), Estimate and deletions.
 
     An Estimate is not a sale: it stages as a ``quote`` interaction. A CDC tombstone raises
@@ -133,7 +134,7 @@ def stage_api(record: RawRecord) -> list[StagedRow]:
             StagedRow(r.table, {**r.values, "quantity": -r.values["quantity"], "amount": -r.values["amount"]})
             for r in rows
         ]
-    return stage_export(record)
+    return stage_export(record, locale)
 
 
 def keys(records: Iterable[RawRecord]) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 stg_sales_line (one row per SalesItemLineDetail line), Payment -> stg_payment.
 
 Category items (``Type == "Category"``) are not products and stage to no rows. The rep and the sales
-channel come from the custom fields "Sales Rep" and "Channel" (or ``SalesRepRef``).
+channel come from the custom fields "Sales Rep" and "Channel" (or ``SalesRepRef``). A customer's phone and
+postcode are read for its billing address's country, else the source's locale; one that fails is flagged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from pipeline.connectors.common import (
+    Fields,
     boolean,
     check_parsed,
     date,
@@ -21,10 +23,10 @@ from pipeline.connectors.common import (
     number,
     required,
     row,
-    standard,
     text,
     timestamp,
 )
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -40,9 +42,13 @@ _PRODUCT_FIELDS: Final = {"source_key": "Id", "name": "Name", "sku": "Sku", "cat
 _LINE_FIELDS: Final = {"doc_key": "Id", "doc_number": "DocNumber", "sales_rep": "CustomField.Sales Rep"}
 
 
-def _customer(p: Mapping[str, Any]) -> list[StagedRow]:
+def _customer(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    p, f = record.payload, Fields(record)
     key = required(p.get("Id"), "Id")
-    country = standard("country", get(p, "BillAddr.Country"), "BillAddr.Country")
+    country_field = (
+        "BillAddr.Country" if get(p, "BillAddr.Country") not in (None, "") else "BillAddr.CountryCode"
+    )
+    country, read_as = f.country(get(p, country_field), country_field, locale)
     phone = get(p, "PrimaryPhone.FreeFormNumber")
     phone_field = "PrimaryPhone.FreeFormNumber" if phone not in (None, "") else "Mobile.FreeFormNumber"
     values = {
@@ -52,22 +58,22 @@ def _customer(p: Mapping[str, Any]) -> list[StagedRow]:
         "company_name": text(p.get("CompanyName"), "CompanyName"),
         "given_name": text(p.get("GivenName"), "GivenName"),
         "family_name": text(p.get("FamilyName"), "FamilyName"),
-        "email": standard("email", get(p, "PrimaryEmailAddr.Address"), "PrimaryEmailAddr.Address"),
-        "phone": standard("phone", get(p, phone_field), phone_field),
+        "email": f.standard("email", get(p, "PrimaryEmailAddr.Address"), "PrimaryEmailAddr.Address"),
+        "phone": f.standard("phone", get(p, phone_field), phone_field, country_code=read_as),
         "street": text(get(p, "BillAddr.Line1"), "BillAddr.Line1"),
         "city": text(get(p, "BillAddr.City"), "BillAddr.City"),
         "region": text(get(p, "BillAddr.CountrySubDivisionCode"), "BillAddr.CountrySubDivisionCode"),
-        "postcode": standard(
-            "postcode", get(p, "BillAddr.PostalCode"), "BillAddr.PostalCode", country_code=country or "GB"
+        "postcode": f.standard(
+            "postcode", get(p, "BillAddr.PostalCode"), "BillAddr.PostalCode", country_code=read_as
         ),
         "country": country,
-        "website": standard("website", get(p, "WebAddr.URI"), "WebAddr.URI"),
+        "website": f.standard("website", get(p, "WebAddr.URI"), "WebAddr.URI"),
         "segment": text(get(p, "CustomerTypeRef.name"), "CustomerTypeRef.name"),
         "created_at": timestamp(get(p, "MetaData.CreateTime"), "MetaData.CreateTime"),
         "updated_at": timestamp(get(p, "MetaData.LastUpdatedTime"), "MetaData.LastUpdatedTime"),
         "is_active": boolean(p.get("Active"), "Active"),
     }
-    return [row("stg_customer", values, _CUSTOMER_FIELDS)]
+    return f.rows(row("stg_customer", values, _CUSTOMER_FIELDS))
 
 
 def _item(p: Mapping[str, Any]) -> list[StagedRow]:
@@ -180,7 +186,6 @@ def _estimate(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
 
 
 _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
-    "Customer": _customer,
     "Item": _item,
     "Invoice": _sales("invoice"),
     "SalesReceipt": _sales("sales_receipt"),
@@ -188,9 +193,11 @@ _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
 }
 
 
-def stage(record: RawRecord) -> list[StagedRow]:
-    """Rows for one QuickBooks object, or ``Rejected``."""
+def stage(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    """Rows for one QuickBooks object read in ``locale`` (a customer's own address country first), or ``Rejected``."""
     check_parsed(record.payload)
+    if record.entity == "Customer":
+        return _customer(record, locale)
     if record.entity == "Estimate":
         return _estimate(record.source, record.payload)
     stager = _STAGERS.get(record.entity)

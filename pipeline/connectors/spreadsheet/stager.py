@@ -8,10 +8,10 @@ Column names are the sales team's headers (``Company``, ``Est. Value (£)``, ``L
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any, Final
 
-from pipeline.connectors.common import check_parsed, money, required, row, standard, text, timestamp
+from pipeline.connectors.common import Fields, check_parsed, money, required, row, text, timestamp
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def split_name(value: Any, field: str) -> tuple[str | None, str | None]:
     return given, family or None
 
 
-def _lead(key: str, p: Mapping[str, Any]) -> list[StagedRow]:
+def _lead(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    key, p, f = record.source_key, record.payload, Fields(record)
     company = required(p.get("Company"), "Company")
     status = text(p.get("Status"), "Status")
     if status is not None:
@@ -60,8 +61,8 @@ def _lead(key: str, p: Mapping[str, Any]) -> list[StagedRow]:
         "company_name": company,
         "given_name": given,
         "family_name": family,
-        "email": standard("email", p.get("Email"), "Email"),
-        "phone": standard("phone", p.get("Phone"), "Phone"),
+        "email": f.standard("email", p.get("Email"), "Email"),
+        "phone": f.standard("phone", p.get("Phone"), "Phone", country_code=locale.country),
         "city": text(p.get("Town"), "Town"),
         "region": text(p.get("Region"), "Region"),
         "sales_rep": text(p.get("Owner"), "Owner"),
@@ -69,10 +70,11 @@ def _lead(key: str, p: Mapping[str, Any]) -> list[StagedRow]:
         "lead_value": money(p.get("Est. Value (£)"), "Est. Value (£)"),
         "updated_at": timestamp(p.get("Last Contact"), "Last Contact"),
     }
-    return [row("stg_customer", values, _LEAD_FIELDS)]
+    return f.rows(row("stg_customer", values, _LEAD_FIELDS))
 
 
-def _activity(source: str, key: str, p: Mapping[str, Any]) -> list[StagedRow]:
+def _activity(record: RawRecord) -> list[StagedRow]:
+    source, key, p, f = record.source, record.source_key, record.payload, Fields(record)
     when = timestamp(p.get("Date"), "Date")
     if when is None:
         raise Rejected("required", "Date is required", "Date")
@@ -81,7 +83,7 @@ def _activity(source: str, key: str, p: Mapping[str, Any]) -> list[StagedRow]:
         raise Rejected("enum", f"Type: {kind_text[:40]!r} is not one of {', '.join(ACTIVITY_KINDS)}", "Type")
     kind, channel = ACTIVITY_KINDS[kind_text]
     account = text(p.get("Account"), "Account")
-    email = standard("email", p.get("Email"), "Email")
+    email = f.standard("email", p.get("Email"), "Email")
     if account is None and email is None:
         raise Rejected("required", "Account or Email is required", "Account")
     given, family = split_name(p.get("Contact"), "Contact")
@@ -104,19 +106,19 @@ def _activity(source: str, key: str, p: Mapping[str, Any]) -> list[StagedRow]:
         "channel": channel,
         "text": text(p.get("Notes"), "Notes", keep_newlines=True, limit=NOTES_LIMIT),
     }
-    return [
+    return f.rows(
         row("stg_customer", customer, _ACTIVITY_FIELDS),
         row("stg_interaction", interaction, _ACTIVITY_FIELDS),
-    ]
+    )
 
 
-def stage(record: RawRecord) -> list[StagedRow]:
-    """Rows for one spreadsheet row, or ``Rejected``."""
+def stage(record: RawRecord, locale: Locale) -> list[StagedRow]:
+    """Rows for one spreadsheet row (phones read for the source's country), or ``Rejected``."""
     check_parsed(record.payload)
     if record.entity == "Lead":
-        return _lead(record.source_key, record.payload)
+        return _lead(record, locale)
     if record.entity == "Activity":
-        return _activity(record.source, record.source_key, record.payload)
+        return _activity(record)
     raise Rejected(
         "entity", f"spreadsheet entity {record.entity!r} is not staged (expected Lead or Activity)", None
     )

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.directory.web import read_web
+from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, SourceConfig, StagedRow
 from tests.integration.connectors.conftest import FakeClock
 from tests.integration.connectors.servers import LocalServer, Reply, Request
@@ -100,16 +101,11 @@ def test_the_example_configuration_crawls_the_live_pages_the_same(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="country-aware phones: Australian numbers are rejected by the UK-only standardisation"
-)
 def test_modern_listings_stage_exactly_these_rows() -> None:
     config = SourceConfig("yp_au", "directory_html", PAGES, example())
-    rows = [
-        row
-        for r in CONNECTORS["directory_html"].read(config)
-        for row in CONNECTORS["directory_html"].stage(r)
-    ]
+    # a UK firm reading an Australian directory: each listing's own country (AU) reads its phone and postcode
+    stage = CONNECTORS["directory_html"].stager_for(config, home=Locale("GB", "GBP"))
+    rows = [row for r in CONNECTORS["directory_html"].read(config) for row in stage(r)]
     au = {"entity": "Listing", "region": "QLD", "country": "AU"}
     assert rows == [
         StagedRow("stg_customer", {**au, "source_key": "1000123456781", "display_name": "Reef City Plumbing",

@@ -135,7 +135,7 @@ def test_renamed_and_missing_columns_are_reported_by_name(
         sync(unmapped)
 
 
-def test_malformed_rows_are_quarantined_with_rule_and_field(
+def test_malformed_rows_are_quarantined_or_flagged_with_rule_and_field(
     sheets: tuple[SheetsState, str], source: SourceConfig
 ) -> None:
     state, _ = sheets
@@ -145,20 +145,23 @@ def test_malformed_rows_are_quarantined_with_rule_and_field(
     state.rows[8][1] = ""  # required company
     state.rows[9][7] = "maybe"  # not a status
     outcomes: dict[str, tuple[str, str | None]] = {}
+    flagged: list[tuple[str, str]] = []
     for record in sync(source):
         try:
-            CONNECTOR.stage(record)
+            rows = CONNECTOR.stage(record)
         except Rejected as r:
             outcomes[record.source_key] = (r.rule, r.field)
+            continue
+        flagged += [(f.values["rule"], f.values["field"]) for f in rows if f.table == "stg_field_flag"]
     assert sorted(outcomes.values()) == sorted(
         [
             ("required", "Lead ID"),
             ("duplicate_key", "Lead ID"),
-            ("email_format", "Email"),
             ("required", "Company"),
             ("enum", "Status"),
         ]
     ), json.dumps(outcomes)
+    assert flagged == [("email_format", "Email")]  # the lead stages without its e-mail
 
 
 def test_a_dead_sheets_service_opens_the_circuit_and_is_not_called_again(

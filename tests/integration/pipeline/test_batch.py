@@ -22,6 +22,8 @@ from warehouse.schema import (
     identity_review,
     land_record,
     ops_batch_run,
+    stg_customer,
+    stg_field_flag,
     stg_reject,
 )
 
@@ -107,7 +109,7 @@ def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
     warehouse.engine.dispose()
 
 
-def test_malformed_rows_are_rejected_with_reasons_and_the_rest_loads(
+def test_malformed_rows_are_rejected_or_flagged_with_reasons_and_the_rest_loads(
     warehouse: Warehouse, demo_sources: Path
 ) -> None:
     _run(warehouse, demo_sources)
@@ -115,12 +117,19 @@ def test_malformed_rows_are_rejected_with_reasons_and_the_rest_loads(
     planted = [line.split(",") for line in truth.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
     with warehouse.engine.connect() as conn:
         rejects = [dict(r._mapping) for r in conn.execute(sa.select(stg_reject))]
+        flags = [dict(r._mapping) for r in conn.execute(sa.select(stg_field_flag))]
         landed = conn.execute(sa.select(sa.func.count()).select_from(land_record)).scalar()
-    sources = {r["source"] for r in rejects}
-    assert {s.name for s in load_sources(demo_sources)} <= sources, "every source has planted rejects"
+        staged = {(r.source, r.source_key) for r in conn.execute(sa.select(stg_customer))}
+    sources = {r["source"] for r in rejects} | {f["source"] for f in flags}
+    assert {s.name for s in load_sources(demo_sources)} <= sources, (
+        "every source has planted rejects or flags"
+    )
     for reject in rejects:
         assert reject["rule"] and reject["message"] and reject["record_key"]
-    assert len(rejects) >= len(planted)
+    # a bad phone, e-mail or postcode is flagged and its record staged without it; the rest are quarantined
+    assert {f["rule"] for f in flags} <= {"phone_format", "email_format", "postcode_format"} and flags
+    assert all((f["source"], f["record_key"]) in staged and f["raw_value"] for f in flags)
+    assert len(rejects) + len(flags) >= len(planted)
     assert landed and landed > len(rejects)
 
 

@@ -50,7 +50,14 @@ def test_payloads_are_json_serialisable(records: list[RawRecord]) -> None:
         assert len(r.content_hash()) == 64
 
 
-def test_good_records_stage_and_planted_ones_are_rejected_with_their_rule(
+FLAGGED_RULES = (
+    "phone_format",
+    "email_format",
+    "postcode_format",
+)  # a bad contact field is flagged, not rejected
+
+
+def test_good_records_stage_and_planted_ones_are_rejected_or_flagged_with_their_rule(
     demo: Path, records: list[RawRecord]
 ) -> None:
     planted = {
@@ -59,21 +66,26 @@ def test_good_records_stage_and_planted_ones_are_rejected_with_their_rule(
     }
     assert len(planted) == MALFORMED * len(FILE_MODES) + MALFORMED  # spreadsheets are two sources
     stagers = {c.name: CONNECTORS[c.type].stage for c in load_sources(demo)}
-    outcomes: dict[tuple[str, str, str], tuple[str, str]] = {}
+    rejected: dict[tuple[str, str, str], tuple[str, str]] = {}
+    flagged: dict[tuple[str, str, str], tuple[str, str]] = {}
     tables: Counter[str] = Counter()
     for r in records:
         key = (r.source, r.entity, r.source_key)
         try:
             rows = stagers[r.source](r)
         except Rejected as e:
-            outcomes[key] = (e.rule, e.field or "")
+            rejected[key] = (e.rule, e.field or "")
             continue
         assert all(isinstance(row, StagedRow) for row in rows)
         tables.update(row.table for row in rows)
-    assert outcomes == planted
+        for flag in (row.values for row in rows if row.table == "stg_field_flag"):
+            flagged[key] = (flag["rule"], flag["field"])
+            assert any(row.table == "stg_customer" for row in rows), "a flagged record still stages"
+    assert rejected == {k: v for k, v in planted.items() if v[0] not in FLAGGED_RULES}
+    assert flagged == {k: v for k, v in planted.items() if v[0] in FLAGGED_RULES}
     assert set(tables) == {
         "stg_customer", "stg_product", "stg_sales_line", "stg_payment", "stg_interaction", "stg_campaign",
-        "stg_campaign_daily",
+        "stg_campaign_daily", "stg_field_flag",
     }  # fmt: skip
 
 
@@ -86,5 +98,5 @@ def test_staged_rows_leave_pipeline_columns_out_and_carry_keys(records: list[Raw
             continue
         for row in rows:
             assert not {"source", "land_id", "batch_id"} & set(row.values)
-            if row.table not in ("stg_sales_line", "stg_campaign_daily"):
+            if row.table not in ("stg_sales_line", "stg_campaign_daily", "stg_field_flag"):
                 assert row.values["source_key"]

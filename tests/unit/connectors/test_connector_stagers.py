@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.common import row
-from pipeline.records import RawRecord, Rejected
+from pipeline.quality.locale import Locale
+from pipeline.records import RawRecord, Rejected, SourceConfig
 
 
 def stage(
@@ -173,7 +174,7 @@ def test_campaign_and_daily_rows() -> None:
 @pytest.mark.parametrize(
     ("kind", "entity", "payload", "rule", "field"),
     [
-        ("quickbooks_export", "Customer", {**QB_CUSTOMER, "BillAddr": {"Country": "Narnia"}}, "country_format", "BillAddr.Country"),
+        ("quickbooks_export", "Customer", {**QB_CUSTOMER, "DisplayName": " "}, "required", "DisplayName"),
         ("quickbooks_export", "Invoice", {"Id": "1", "TxnDate": "2025-01-01", "CustomerRef": {"value": "5"}, "Line": []}, "required", "Line"),
         ("quickbooks_export", "Budget", {"Id": "1"}, "entity", None),
         ("spreadsheet", "Lead", {"Company": "X", "Status": "on hold"}, "enum", "Status"),
@@ -195,3 +196,61 @@ def test_invalid_records_are_rejected_naming_rule_and_field(
 def test_row_refuses_a_column_the_schema_does_not_have() -> None:
     with pytest.raises(ValueError, match="no column"):
         row("stg_customer", {"source_key": "1", "entity": "Customer", "nickname": "x"})
+
+
+def test_a_bad_contact_field_is_flagged_and_staged_empty_and_the_record_still_stages() -> None:
+    customer = {**QB_CUSTOMER, "PrimaryPhone": {"FreeFormNumber": "12345"},
+                "PrimaryEmailAddr": {"Address": "accounts@@hughes.co.uk"}}  # fmt: skip
+    rows = stage("quickbooks_export", "Customer", customer, key="58", source="qbo")
+    assert [table for table, _ in rows] == ["stg_customer", "stg_field_flag", "stg_field_flag"]
+    staged = rows[0][1]
+    assert (staged["display_name"], staged["phone"], staged["email"]) == ("Hughes & Sons Ltd", None, None)
+    assert staged["postcode"] == "SW1A 1AA"  # the fields that pass are staged as usual
+    flags = [values for _, values in rows[1:]]
+    assert [(f["entity"], f["record_key"], f["field"], f["rule"], f["raw_value"]) for f in flags] == [
+        ("Customer", "58", "PrimaryEmailAddr.Address", "email_format", "accounts@@hughes.co.uk"),
+        ("Customer", "58", "PrimaryPhone.FreeFormNumber", "phone_format", "12345"),
+    ]
+    assert flags[1]["message"] == "PrimaryPhone.FreeFormNumber: '12345' is not a valid phone number in GB"
+
+
+def test_an_unknown_country_is_flagged_and_the_record_is_read_without_a_country() -> None:
+    customer = {
+        **QB_CUSTOMER,
+        "BillAddr": {"Line1": "1 Lamp Post Way", "PostalCode": "cp 1", "Country": "Narnia"},
+    }
+    rows = stage("quickbooks_export", "Customer", customer)
+    staged = rows[0][1]
+    # an international number still reads; the postcode of a country nobody knows passes as tidy text
+    assert (staged["country"], staged["phone"], staged["postcode"]) == (None, "+442079460123", "CP 1")
+    assert [(v["field"], v["rule"], v["raw_value"]) for _, v in rows[1:]] == [
+        ("BillAddr.Country", "country_format", "Narnia")
+    ]
+
+
+def test_a_us_customer_of_a_uk_firm_is_read_by_its_own_address_country() -> None:
+    customer = {**QB_CUSTOMER, "PrimaryPhone": {"FreeFormNumber": "(650) 555-3311"},
+                "BillAddr": {"Line1": "4581 Finch St.", "City": "Bayshore", "CountrySubDivisionCode": "CA",
+                             "PostalCode": "94326", "Country": "USA"}}  # fmt: skip
+    [(table, staged)] = stage("quickbooks_export", "Customer", customer)
+    assert (table, staged["phone"], staged["postcode"], staged["country"]) == (
+        "stg_customer", "+16505553311", "94326", "US",
+    )  # fmt: skip
+
+
+def test_a_directory_source_of_another_country_reads_its_listings_in_that_country() -> None:
+    listing = {"listing_id": "7", "name": "Reef City Plumbing", "phone": "(07) 4051 2345", "postcode": "4870"}
+    source = SourceConfig("yp_au", "directory_html", None, {"country": "AU"})
+    [row] = CONNECTORS["directory_html"].stager_for(source, home=Locale("GB", "GBP"))(
+        RawRecord("yp_au", "Listing", "7", listing)
+    )
+    assert (row.values["phone"], row.values["postcode"], row.values["country"]) == (
+        "+61740512345",
+        "4870",
+        None,
+    )
+    # the same listing read as a UK firm's own: both fields flagged, the listing still staged
+    rows = CONNECTORS["directory_html"].stage(RawRecord("dir", "Listing", "7", listing), Locale("GB", "GBP"))
+    assert [(r.table, r.values.get("field")) for r in rows] == [
+        ("stg_customer", None), ("stg_field_flag", "phone"), ("stg_field_flag", "postcode"),
+    ]  # fmt: skip

@@ -13,16 +13,16 @@ from pipeline.quality import standardise as s
      "2079460123", "+442079460123"],
 )  # fmt: skip
 def test_phone_formats_all_become_e164(raw: str) -> None:
-    assert s.phone(raw) == "+442079460123"
+    assert s.phone(raw, "GB") == "+442079460123"
 
 
 def test_phone_other_regions_and_failures() -> None:
-    assert s.phone("01 234 5678", region="IE") == "+35312345678"
-    assert s.phone("07912 345678") == "+447912345678"
-    assert s.phone("  ") is None
+    assert s.phone("01 234 5678", "IE") == "+35312345678"
+    assert s.phone("07912 345678", "GB") == "+447912345678"
+    assert s.phone("  ", "GB") is None
     for bad in ("12345", "+44 12", "not a number"):
         with pytest.raises(s.InvalidValue) as caught:
-            s.phone(bad)
+            s.phone(bad, "GB")
         assert caught.value.rule == "phone_format"
 
 
@@ -37,12 +37,12 @@ def test_email() -> None:
 
 
 def test_postcode() -> None:
-    assert s.postcode("sw1a1aa") == "SW1A 1AA"
-    assert s.postcode(" ls1  4ab ") == "LS1 4AB"
-    assert s.postcode("EC1A 1BB") == "EC1A 1BB"
+    assert s.postcode("sw1a1aa", "GB") == "SW1A 1AA"
+    assert s.postcode(" ls1  4ab ", "GB") == "LS1 4AB"
+    assert s.postcode("EC1A 1BB", "GB") == "EC1A 1BB"
     assert s.postcode("d02 x285", "IE") == "D02 X285"
     with pytest.raises(s.InvalidValue) as caught:
-        s.postcode("XYZ 123")
+        s.postcode("XYZ 123", "GB")
     assert caught.value.rule == "postcode_format"
 
 

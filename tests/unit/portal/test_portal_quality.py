@@ -27,7 +27,7 @@ from tests.unit.portal.portal_data import (
 )
 from warehouse import quality_queries as queries
 from warehouse.engine import Warehouse, insert_rows
-from warehouse.schema import ops_profile, stg_reject
+from warehouse.schema import ops_profile, stg_field_flag, stg_reject
 from warehouse.users import PortalUser
 
 
@@ -63,6 +63,14 @@ def profiled(tmp_path: Path) -> Warehouse:
             for k in range(3)
         ] + [{"source": "sales_leads", "entity": "Lead", "record_key": "L1", "rule": "required", "field": "Company",
               "message": "Company is required", "land_id": 9, "batch_id": 1}])  # fmt: skip
+        insert_rows(conn, stg_field_flag, [
+            {"source": "qbo_us", "entity": "Customer", "record_key": str(k), "field": "BillAddr.PostalCode",
+             "rule": "postcode_format", "raw_value": f"9432{k}x", "message": f"BillAddr.PostalCode: '9432{k}x' is not "
+             "a US ZIP code", "land_id": 20 + k, "batch_id": 1}
+            for k in range(2)
+        ] + [{"source": "yp_au", "entity": "Listing", "record_key": "7", "field": "phone", "rule": "phone_format",
+              "raw_value": "4051 23", "message": "phone: '4051 23' is not a valid phone number in AU", "land_id": 30,
+              "batch_id": 1}])  # fmt: skip
     return warehouse
 
 
@@ -91,6 +99,16 @@ def test_rejects_are_counted_per_source_entity_and_rule(profiled: Warehouse) -> 
     assert "Company is required" in texts(view.rejects_table(rows, "t"))
 
 
+def test_flagged_fields_are_counted_per_source_field_and_rule_with_an_example(profiled: Warehouse) -> None:
+    rows = queries.field_flag_counts(profiled)
+    assert [(r["source"], r["entity"], r["field"], r["rule"], r["records"]) for r in rows] == [
+        ("qbo_us", "Customer", "BillAddr.PostalCode", "postcode_format", 2),
+        ("yp_au", "Listing", "phone", "phone_format", 1),
+    ]
+    shown = texts(view.field_flags_table(rows, "t"))
+    assert "'94320x' is not a US ZIP code" in shown and "is not a valid phone number in AU" in shown
+
+
 def test_an_empty_warehouse_says_run_the_pipeline(tmp_path: Path) -> None:
     warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
     warehouse.create_all()
@@ -98,6 +116,8 @@ def test_an_empty_warehouse_says_run_the_pipeline(tmp_path: Path) -> None:
     assert view.drift_summary([]) == view.NO_PROFILES
     assert view.NO_PROFILES in texts(view.profile_table([], "t"))
     assert view.NO_REJECTS in texts(view.rejects_table([], "t"))
+    assert queries.field_flag_counts(warehouse) == []
+    assert view.NO_FLAGS in texts(view.field_flags_table([], "t"))
 
 
 @pytest.mark.parametrize(
@@ -115,6 +135,7 @@ def quality_callback(client: FlaskClient) -> Any:
         (ids.QUALITY_SUMMARY, "children"),
         (ids.QUALITY_PROFILES, "children"),
         (ids.QUALITY_REJECTS, "children"),
+        (ids.QUALITY_FLAGS, "children"),
     ]
     return post_callback(client, outputs, (ids.QUALITY_LOAD, "data", 0))
 

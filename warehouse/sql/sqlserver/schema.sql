@@ -603,6 +603,23 @@ GO
 CREATE INDEX ix_stg_deletion_batch_id ON stg_deletion (batch_id);
 GO
 
+CREATE TABLE stg_field_flag (
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	record_key VARCHAR(200) NOT NULL, 
+	field VARCHAR(60) NOT NULL, 
+	[rule] VARCHAR(60) NOT NULL, 
+	raw_value NVARCHAR(400) NOT NULL, 
+	message NVARCHAR(500) NOT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_field_flag PRIMARY KEY (source, entity, record_key, field)
+);
+GO
+
+CREATE INDEX ix_stg_field_flag_batch_id ON stg_field_flag (batch_id);
+GO
+
 CREATE TABLE stg_interaction (
 	source VARCHAR(40) NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 

@@ -8,7 +8,10 @@ import pytest
 
 from pipeline.connectors.quickbooks import queries
 from pipeline.connectors.quickbooks.api import stage_api
+from pipeline.quality.locale import Locale
 from pipeline.records import Deleted, RawRecord, Rejected
+
+UK = Locale("GB", "GBP")
 
 
 def test_select_page_is_the_documented_query_text() -> None:
@@ -47,10 +50,10 @@ def test_watermark_round_trips_and_falls_back_to_a_full_load() -> None:
 
 def test_api_stager_handles_deletions_estimates_and_credit_memos() -> None:
     with pytest.raises(Deleted, match="Customer 5 was deleted in QuickBooks"):
-        stage_api(RawRecord("qbo", "Customer", "5", {"Id": "5", "status": "Deleted", "MetaData": {}}))
+        stage_api(RawRecord("qbo", "Customer", "5", {"Id": "5", "status": "Deleted", "MetaData": {}}), UK)
     estimate = {"Id": "1", "DocNumber": "E-1", "TxnDate": "2025-01-02", "TotalAmt": 150.5,
                 "TxnStatus": "Pending", "CustomerRef": {"value": "8"}}  # fmt: skip
-    [quote] = stage_api(RawRecord("qbo", "Estimate", "1", estimate))
+    [quote] = stage_api(RawRecord("qbo", "Estimate", "1", estimate), UK)
     assert quote.table == "stg_interaction"
     assert (quote.values["kind"], quote.values["customer_source"], quote.values["customer_source_key"]) == (
         "quote",
@@ -59,10 +62,10 @@ def test_api_stager_handles_deletions_estimates_and_credit_memos() -> None:
     )
     assert quote.values["text"] == "Estimate E-1: 150.50 (Pending)"
     with pytest.raises(Rejected, match="TxnDate is required"):
-        stage_api(RawRecord("qbo", "Estimate", "2", {"Id": "2", "CustomerRef": {"value": "8"}}))
+        stage_api(RawRecord("qbo", "Estimate", "2", {"Id": "2", "CustomerRef": {"value": "8"}}), UK)
     memo = {"Id": "3", "TxnDate": "2025-01-02", "CustomerRef": {"value": "8"}, "Line": [
         {"Amount": 20.0, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"Qty": 2, "UnitPrice": 10}}]}  # fmt: skip
-    [row] = stage_api(RawRecord("qbo", "CreditMemo", "3", memo))
+    [row] = stage_api(RawRecord("qbo", "CreditMemo", "3", memo), UK)
     assert (row.values["doc_type"], row.values["quantity"], row.values["amount"]) == (
         "credit_memo",
         -2.0,
