@@ -28,6 +28,8 @@ from warehouse.schema.analytics import (
     mart_purchase_distribution,
 )
 from warehouse.schema.core import (
+    UNIDENTIFIED_CUSTOMER_KEY,
+    UNIDENTIFIED_CUSTOMER_NAME,
     customer_xref,
     customer_xref_deleted,
     dim_campaign,
@@ -83,6 +85,8 @@ from warehouse.schema.staging import (
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
+    "UNIDENTIFIED_CUSTOMER_KEY",
+    "UNIDENTIFIED_CUSTOMER_NAME",
     "BigId",
     "ENTITY",
     "KEY",
