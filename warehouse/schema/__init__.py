@@ -30,6 +30,7 @@ from warehouse.schema.analytics import (
 from warehouse.schema.core import (
     UNIDENTIFIED_CUSTOMER_KEY,
     UNIDENTIFIED_CUSTOMER_NAME,
+    UNIDENTIFIED_SOURCE_KEY,
     customer_xref,
     customer_xref_deleted,
     dim_campaign,
@@ -87,6 +88,7 @@ from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, 
 __all__ = [
     "UNIDENTIFIED_CUSTOMER_KEY",
     "UNIDENTIFIED_CUSTOMER_NAME",
+    "UNIDENTIFIED_SOURCE_KEY",
     "BigId",
     "ENTITY",
     "KEY",

@@ -10,6 +10,8 @@ from warehouse.schema.types import KEY, SOURCE, ExchangeRate, LongText, Money, N
 #: revenue under it, but it is no customer: customer counts, lists and scores leave it out.
 UNIDENTIFIED_CUSTOMER_KEY = 0
 UNIDENTIFIED_CUSTOMER_NAME = "Unidentified customer (sales without a customer)"
+#: The ``customer_source_key`` a staged sale without a customer carries (no source uses it as a key).
+UNIDENTIFIED_SOURCE_KEY = "~unidentified"
 
 # --- core: golden customers and the star schema ---------------------------------------------------
 

@@ -87,17 +87,18 @@ def test_recorded_invoices_stage_exactly_these_sales_lines(
 ) -> None:
     records, _ = read(real_source, clock)
     rows = [row for r in records if r.entity == "Invoice" for row in stage_api(r)]
-    line = {"sales_rep": None, "channel": None, "customer_source_key": "1", "doc_type": "invoice"}
+    line = {"sales_rep": None, "channel": None, "customer_source_key": "1", "doc_type": "invoice",
+            "currency": "USD", "exchange_rate": None, "terms": "3"}  # fmt: skip
     assert rows == [
         StagedRow("stg_sales_line", {**line, "doc_key": "67", "line_no": 1, "doc_number": "1021",
                   "txn_date": dt.date(2020, 2, 16), "product_source_key": "15", "quantity": 15.0,
-                  "unit_price": 10.0, "amount": 150.0}),
+                  "unit_price": 10.0, "amount": 150.0, "doc_amount": 150.0}),
         StagedRow("stg_sales_line", {**line, "doc_key": "67", "line_no": 2, "doc_number": "1021",
                   "txn_date": dt.date(2020, 2, 16), "product_source_key": "5", "quantity": 1.0,
-                  "unit_price": 275.0, "amount": 275.0}),
+                  "unit_price": 275.0, "amount": 275.0, "doc_amount": 275.0}),
         StagedRow("stg_sales_line", {**line, "doc_key": "9", "line_no": 1, "doc_number": "1001",
                   "txn_date": dt.date(2020, 3, 6), "product_source_key": "6", "quantity": 4.0,
-                  "unit_price": 25.0, "amount": 100.0}),
+                  "unit_price": 25.0, "amount": 100.0, "doc_amount": 100.0}),
     ]  # fmt: skip
 
 
