@@ -179,13 +179,22 @@ def _known(
 def _converted(
     conn: Connection, staged: pl.DataFrame, home: str, entity: str, key_cols: Sequence[str]
 ) -> pl.DataFrame:
-    """The staged rows whose amount is in ``home``; the others go to ``stg_reject`` as ``unconverted_currency``."""
+    """The staged rows whose amount is in ``home``; the others go to ``stg_reject`` as ``unconverted_currency``.
+
+    A row without an exchange rate is in its company's home currency: when that is not ``home``, the rows
+    its source converted with a rate are in that currency too, not in ``home``.
+    """
     if staged.height == 0:
         return staged
-    foreign = (
-        pl.col("currency").is_not_null() & (pl.col("currency") != home) & pl.col("exchange_rate").is_null()
+    plain = pl.col("exchange_rate").is_null()
+    books = (
+        staged.filter(plain & pl.col("currency").is_not_null() & (pl.col("currency") != home))
+        .group_by("source")
+        .agg(pl.col("currency").first().alias("books"))
     )
-    bad = staged.filter(foreign)
+    joined = staged.join(books, on="source", how="left")
+    foreign = pl.col("books").is_not_null()
+    bad = joined.filter(foreign)
     insert_rows(
         conn,
         stg_reject,
@@ -196,15 +205,20 @@ def _converted(
                 "record_key": "/".join(str(o[c]) for c in key_cols),
                 "rule": UNCONVERTED,
                 "field": "currency",
-                "message": f"amount in {o['currency']} without an exchange rate, and the home currency is "
-                f"{home}: set the home currency to {o['currency']} or export the exchange rate",
+                "message": f"amount in {o['currency']}"
+                + (
+                    " without an exchange rate"
+                    if o["exchange_rate"] is None
+                    else f" converted to {o['books']}"
+                )
+                + f", and the home currency is {home}: set the home currency to {o['books']}, the books' currency",
                 "land_id": o["land_id"],
                 "batch_id": o["batch_id"],
             }
             for o in bad.unique(subset=["source", *key_cols]).iter_rows(named=True)
         ),
     )
-    return staged.filter(~foreign)
+    return joined.filter(~foreign).drop("books")
 
 
 def _money(r: dict[str, Any], home: str) -> dict[str, Any]:
