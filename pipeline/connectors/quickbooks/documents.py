@@ -105,6 +105,8 @@ def _lines(lines: Any) -> tuple[list[Item], list[tuple[int, float]]]:
         if not isinstance(line, Mapping):
             raise Rejected("type", f"Line[{position}]: expected an object", "Line")
         kind = line.get("DetailType")
+        if not isinstance(kind, str):
+            raise Rejected("type", f"Line[{position}].DetailType: expected text", "Line.DetailType")
         if kind == "SalesItemLineDetail":
             items.append(_item(line, position, items))
         elif kind == "GroupLineDetail":
