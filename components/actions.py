@@ -17,7 +17,7 @@ from dash.dash_table.DataTable import DataTable
 
 from components import format as fmt
 from components import ids
-from components.controls import MONEY_FORMAT, NUMBER, PERCENT_FORMAT, TEXT, compact_table
+from components.controls import NUMBER, PERCENT_FORMAT, TEXT, compact_table, money_format
 from components.customers_table import profile_link
 
 ACTION_LABELS: dict[str, str] = {
@@ -74,9 +74,9 @@ def table_columns(with_rep: bool) -> list[DataTable.Columns]:
         {"id": "name", "name": "Customer", "presentation": "markdown"},
         {"id": "action", "name": "Action"},
         {"id": "reason", "name": "Why"},
-        {"id": "action_value", "name": "Expected value", "type": "numeric", "format": MONEY_FORMAT},
+        {"id": "action_value", "name": "Expected value", "type": "numeric", "format": money_format()},
         {"id": "churn_probability", "name": "Churn risk", "type": "numeric", "format": PERCENT_FORMAT},
-        {"id": "clv_12m", "name": "12-month value", "type": "numeric", "format": MONEY_FORMAT},
+        {"id": "clv_12m", "name": "12-month value", "type": "numeric", "format": money_format()},
     ]
     if with_rep:
         columns.append({"id": "rep", "name": "Sales rep"})

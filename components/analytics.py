@@ -159,10 +159,10 @@ def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
             orientation="h",
             marker_color=ACCENT,
             customdata=[r["customers"] for r in ordered],
-            hovertemplate="%{y}: £%{x:,.0f} · %{customdata:,} customers<extra></extra>",
+            hovertemplate=f"%{{y}}: {fmt.currency_symbol()}%{{x:,.0f}} · %{{customdata:,}} customers<extra></extra>",
         )
     )
-    fig.update_xaxes(tickprefix="£", tickformat="~s")
+    fig.update_xaxes(tickprefix=fmt.currency_symbol(), tickformat="~s")
     fig = _style(fig, "Revenue by RFM segment")
     fig.update_layout(hovermode="closest")
     return fig
@@ -206,13 +206,14 @@ def rfm_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
 def signed_money(value: float) -> str:
     """``+£300``, ``−£0.71``; ``£0`` when it rounds to nothing."""
     text = fmt.money(abs(value))
-    if text in ("£0", "£0.00"):
-        return "£0"
+    zero = fmt.money(0)
+    if text in (zero, fmt.money(0.001)):
+        return zero
     return ("+" if value > 0 else fmt.MINUS) + text
 
 
 def _tone(value: float) -> str:
-    return "flat" if signed_money(value) == "£0" else "up" if value > 0 else "down"
+    return "flat" if signed_money(value) == fmt.money(0) else "up" if value > 0 else "down"
 
 
 def budget_uplift(rows: Sequence[Mapping[str, Any]]) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from dash import dcc
 
+from components import format as fmt
 from warehouse.queries import DailyRevenue, SalesBreakdown
 
 ACCENT = "#118dff"  # Power BI's default blue
@@ -51,6 +52,7 @@ def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) 
         return empty_figure("No sales in this period")
     days = [p.day for p in series]
     revenue = [p.revenue for p in series]
+    sign = fmt.currency_symbol()
     average = [
         sum(revenue[max(0, i - average_days + 1) : i + 1])
         / len(revenue[max(0, i - average_days + 1) : i + 1])
@@ -63,7 +65,7 @@ def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) 
                 y=revenue,
                 name="Revenue",
                 marker_color=ACCENT,
-                hovertemplate="£%{y:,.0f}<extra></extra>",
+                hovertemplate=f"{sign}%{{y:,.0f}}<extra></extra>",
             ),
             go.Scatter(
                 x=days,
@@ -71,11 +73,11 @@ def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) 
                 name=f"{average_days}-day average",
                 mode="lines",
                 line={"color": ACCENT_DARK, "width": 2},
-                hovertemplate="£%{y:,.0f}<extra></extra>",
+                hovertemplate=f"{sign}%{{y:,.0f}}<extra></extra>",
             ),
         ]
     )
-    fig.update_yaxes(tickprefix="£", tickformat=",.0f")
+    fig.update_yaxes(tickprefix=sign, tickformat=",.0f")
     return _style(fig, "Revenue per day")
 
 
@@ -84,6 +86,7 @@ def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> go.Figu
     if not rows:
         return empty_figure("No sales in this period")
     ordered = list(reversed(rows))
+    sign = fmt.currency_symbol()
     fig = go.Figure(
         go.Bar(
             x=[r.revenue for r in ordered],
@@ -91,10 +94,10 @@ def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> go.Figu
             orientation="h",
             marker_color=ACCENT,
             customdata=[r.orders for r in ordered],
-            hovertemplate="%{y}: £%{x:,.0f} · %{customdata:,} orders<extra></extra>",
+            hovertemplate=f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata:,}} orders<extra></extra>",
         )
     )
-    fig.update_xaxes(tickprefix="£", tickformat="~s")
+    fig.update_xaxes(tickprefix=sign, tickformat="~s")
     fig = _style(fig, f"Revenue by {dimension}")
     fig.update_layout(hovermode="closest")
     return fig

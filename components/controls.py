@@ -11,12 +11,19 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
+from components import format as fmt
 from components.charts import FONT
 
 # d3-format specs for DataTable numeric columns, as dash_table.Format would build them.
-MONEY_FORMAT: DataTable.ColumnsFormat = {"locale": {"symbol": ["£", ""]}, "specifier": "$,.0f"}  # £12,345
 COUNT_FORMAT: DataTable.ColumnsFormat = {"specifier": ",.0f"}  # 1,234
 PERCENT_FORMAT: DataTable.ColumnsFormat = {"specifier": ".0%"}  # 62%
+
+
+def money_format() -> DataTable.ColumnsFormat:
+    """A money column in the home currency: ``£12,345``."""
+    return {"locale": {"symbol": [fmt.currency_symbol(), ""]}, "specifier": "$,.0f"}
+
+
 #: Cell classes for `compact_table` columns: text, a number, a number shown from tablets up.
 TEXT, NUMBER, WIDE = "", "text-end", "text-end d-none d-md-table-cell"
 

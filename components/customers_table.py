@@ -8,7 +8,7 @@ from typing import Any
 
 from dash.dash_table.DataTable import DataTable
 
-from components.controls import COUNT_FORMAT, MONEY_FORMAT
+from components.controls import COUNT_FORMAT, money_format
 
 # (column id, header, kind) in display order; ids are mart_customer_kpi columns (email from dim_customer).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -41,7 +41,7 @@ def table_columns() -> list[DataTable.Columns]:
                     "id": column_id,
                     "name": header,
                     "type": "numeric",
-                    "format": MONEY_FORMAT if kind == "money" else COUNT_FORMAT,
+                    "format": money_format() if kind == "money" else COUNT_FORMAT,
                 }
             )
     return columns

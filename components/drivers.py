@@ -54,8 +54,8 @@ class KpiView:
 
     @property
     def unit(self) -> str:
-        """The prefix of an axis or hover value: pounds for money KPIs."""
-        return "£" if self.amount is fmt.money else ""
+        """The prefix of an axis or hover value: the home currency's symbol for money KPIs."""
+        return fmt.currency_symbol() if self.amount is fmt.money else ""
 
 
 KPI_VIEWS: dict[str, KpiView] = {

@@ -1,16 +1,34 @@
-"""How values read in the portal: pounds sterling, counts, signed percentages and points, day spans,
-marketing channels."""
+"""How values read in the portal: money in the home currency, counts, signed percentages and points, day
+spans, marketing channels. The home currency comes from one place, ``pipeline.money.home_currency``."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from pipeline.money import home_currency, symbol
+
+
+def currency() -> str:
+    """The ISO 4217 code every amount in the portal is in (``GBP``)."""
+    return home_currency()
+
+
+def currency_symbol() -> str:
+    """``£`` for GBP, ``$`` for USD: the prefix of every amount, axis and money column."""
+    return symbol(home_currency())
+
+
+def currency_note() -> str:
+    """The note shown where totals are: ``Amounts in GBP (£), net of discounts and tax.``"""
+    return f"Amounts in {currency()} ({currency_symbol().strip()}), net of discounts and tax."
+
 
 def money(value: float) -> str:
-    """``£12,345`` (whole pounds; pence only below £100)."""
+    """``£12,345`` (whole units; pence or cents only below 100), in the home currency."""
+    sign = currency_symbol()
     if abs(value) < 100 and value != int(value):
-        return f"£{value:,.2f}"
-    return f"£{value:,.0f}"
+        return f"{sign}{value:,.2f}"
+    return f"{sign}{value:,.0f}"
 
 
 def count(value: float) -> str:

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
+from components import format as fmt
 from components import ids
 from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, revenue_trend_figure
 from components.context import current_portal
@@ -95,7 +96,10 @@ def refresh(period: str | None) -> tuple[list[dbc.Col], go.Figure, go.Figure, st
         logger.exception("overview: warehouse query failed")
         blank = empty_figure("Data unavailable")
         return [], blank, blank, "", "The warehouse could not be read; try again shortly.", True
-    as_of = f"As of {today:%A %d %B %Y} · growth compares the same elapsed days of the previous period"
+    as_of = (
+        f"As of {today:%A %d %B %Y} · growth compares the same elapsed days of the previous period"
+        f" · {fmt.currency_note()}"
+    )
     return (
         kpi_columns(summary),
         revenue_trend_figure(series),

@@ -18,6 +18,7 @@ from pipeline.analytics.descriptive import (
 from pipeline.analytics.diagnostic import anomaly_rows, driver_rows
 from pipeline.analytics.marketing import attributed, marketing_rows
 from pipeline.analytics.read import Warehouse
+from warehouse.schema import UNIDENTIFIED_CUSTOMER_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +30,14 @@ def analytics_rows(data: Warehouse) -> dict[str, list[dict[str, Any]]]:
     lines, as_of = data.lines, data.as_of
     if lines.empty:
         return {name: [] for name in MART_NAMES}
-    won = attributed(lines, data.campaign_days)
+    buyers = lines[lines["customer_id"] != UNIDENTIFIED_CUSTOMER_KEY]  # per-customer marts: no walk-ins
+    won = attributed(buyers, data.campaign_days)
     campaign = won.set_index("customer_id")["campaign_id"] if len(won) else pd.Series(dtype=object)
     with_campaign = lines.assign(campaign=lines["customer_id"].map(campaign).fillna(NO_CAMPAIGN))
     return {
-        "mart_customer_rfm": rfm_rows(lines, as_of),
-        "mart_purchase_distribution": distribution_rows(lines, as_of),
-        "mart_cohort_retention": cohort_rows(lines),
+        "mart_customer_rfm": rfm_rows(buyers, as_of),
+        "mart_purchase_distribution": distribution_rows(buyers, as_of),
+        "mart_cohort_retention": cohort_rows(buyers),
         "mart_product_affinity": affinity_rows(lines),
         "mart_growth": growth_rows(lines, as_of),
         "mart_kpi_drivers": driver_rows(with_campaign, as_of),

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from warehouse.frames import read_frame
 from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
     customer_xref,
     dim_customer,
     dim_date,
@@ -50,7 +51,8 @@ def read_inputs(conn: Connection) -> Inputs:
             p.c.category,
         )
         .join(d, d.c.date_key == f.c.date_key)
-        .outerjoin(p, p.c.product_key == f.c.product_key),
+        .outerjoin(p, p.c.product_key == f.c.product_key)
+        .where(f.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY),  # walk-in sales: no customer to score
     )
     sales["date"] = pd.to_datetime(sales["date"])
     i = fact_interaction
@@ -62,7 +64,9 @@ def read_inputs(conn: Connection) -> Inputs:
     c = dim_customer
     customers = pandas_frame(
         conn,
-        sa.select(c.c.customer_key.label("customer_id"), c.c.is_customer, c.c.segment, c.c.first_seen),
+        sa.select(c.c.customer_key.label("customer_id"), c.c.is_customer, c.c.segment, c.c.first_seen).where(
+            c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY
+        ),
     )
     customers = customers.merge(_firmographics(conn), on="customer_id", how="left")
     as_of = pd.Timestamp(sales["date"].max()) if len(sales) else pd.Timestamp("1970-01-01")

@@ -22,6 +22,8 @@ from pipeline.steps.keys import stable_keys
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
+    UNIDENTIFIED_CUSTOMER_NAME,
     customer_xref,
     dim_campaign,
     dim_channel,
@@ -82,6 +84,8 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
     )
     buyers = set(with_customer(lines, xref)["customer_key"].to_list())
     customers = _dim_customer_rows(golden, reps, geos, buyers)
+    if UNIDENTIFIED_CUSTOMER_KEY in buyers:
+        customers.append({c.name: None for c in dim_customer.columns} | UNIDENTIFIED_ROW)
     insert_rows(conn, dim_customer, customers)
     insert_rows(conn, golden_field, provenance)
     dims = Dimensions(
@@ -98,6 +102,18 @@ def build_core(conn: Connection, today: dt.date) -> StepResult:
         rows_rejected=quarantined(conn),
         lineage={("stg_customer", "dim_customer"): len(customers), **facts},
     )
+
+
+#: The one golden record of sales without a customer: it holds their revenue, and is no customer (counts,
+#: lists, scores and actions leave it out).
+UNIDENTIFIED_ROW: dict[str, Any] = {
+    "customer_key": UNIDENTIFIED_CUSTOMER_KEY,
+    "name": UNIDENTIFIED_CUSTOMER_NAME,
+    "segment": "Unassigned",
+    "is_customer": False,
+    "source_count": 0,
+    "completeness": 0.0,
+}
 
 
 def canonical_reps(conn: Connection) -> dict[str, str]:

@@ -1,7 +1,11 @@
 """Facts: sales lines, payments, interactions and campaign days, keyed to golden customers and dimensions.
 
 Facts are keyed by their source's natural key, so rebuilding them from the same staging gives the same
-rows. Facts whose customer record was rejected are kept in ``stg_reject`` (rule ``unknown_customer``).
+rows. Facts whose customer record was rejected are kept in ``stg_reject`` (rule ``unknown_customer``); sales
+without a customer (walk-in receipts) belong to the unidentified customer. ``amount`` is in the home currency
+(``pipeline.money.home_currency``), with the document's currency, rate and amount beside it; a document in
+another currency without an exchange rate cannot be converted and is kept in ``stg_reject`` (rule
+``unconverted_currency``) rather than counted as if it were in the home currency.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.money import home_currency
 from pipeline.steps.keys import date_key
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
+    UNIDENTIFIED_SOURCE_KEY,
     dim_date,
     fact_campaign_daily,
     fact_interaction,
@@ -30,6 +37,8 @@ from warehouse.schema import (
 )
 
 UNKNOWN_CUSTOMER = "unknown_customer"  # the rule of facts whose customer record is missing or rejected
+UNCONVERTED = "unconverted_currency"  # the rule of facts in a foreign currency without an exchange rate
+RULES = (UNKNOWN_CUSTOMER, UNCONVERTED)  # what core quarantines; rebuilt with the facts
 #: Every fact table, in an order they can be emptied in.
 FACTS = (fact_sales_line, fact_payment, fact_interaction, fact_campaign_daily)
 
@@ -55,21 +64,23 @@ def build_facts(
 ) -> dict[tuple[str, str], int]:
     """Fill the fact tables (emptied first by the caller, before the dimensions they point at); returns
     the rows written per (staging table, fact table)."""
-    conn.execute(stg_reject.delete().where(stg_reject.c.rule == UNKNOWN_CUSTOMER))
+    conn.execute(stg_reject.delete().where(stg_reject.c.rule.in_(RULES)))
     payments = read_frame(conn, sa.select(stg_payment))
+    home = home_currency()
     daily = read_frame(conn, sa.select(stg_campaign_daily))
     _fill_dates(conn, _dates(lines, interactions, payments, daily, today))
     return {
-        ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims),
-        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref),
+        ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims, home),
+        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref, home),
         ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
         ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, daily, dims.campaigns),
     }
 
 
 def quarantined(conn: Connection) -> int:
-    """How many facts the last build kept out of the fact tables (in ``stg_reject``: unknown customer)."""
-    count = sa.select(sa.func.count()).select_from(stg_reject).where(stg_reject.c.rule == UNKNOWN_CUSTOMER)
+    """How many facts the last build kept out of the fact tables (in ``stg_reject``: unknown customer,
+    unconverted currency)."""
+    count = sa.select(sa.func.count()).select_from(stg_reject).where(stg_reject.c.rule.in_(RULES))
     return int(conn.execute(count).scalar_one())
 
 
@@ -78,7 +89,14 @@ def with_customer(frame: pl.DataFrame, xref: pl.DataFrame, source_col: str = "so
     keys = xref.rename({"source": source_col, "source_key": "customer_source_key"})
     if frame.height == 0:
         return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("customer_key"))
-    return frame.join(keys, on=[source_col, "customer_source_key"], how="left")
+    joined = frame.join(keys, on=[source_col, "customer_source_key"], how="left")
+    unidentified = pl.col("customer_source_key") == UNIDENTIFIED_SOURCE_KEY
+    return joined.with_columns(
+        pl.when(unidentified)
+        .then(pl.lit(UNIDENTIFIED_CUSTOMER_KEY, dtype=pl.Int64))
+        .otherwise(pl.col("customer_key").cast(pl.Int64))
+        .alias("customer_key")
+    )
 
 
 def _dates(
@@ -158,7 +176,65 @@ def _known(
     return joined.filter(pl.col("customer_key").is_not_null()).iter_rows(named=True)
 
 
-def _sales_facts(conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims: Dimensions) -> int:
+def _converted(
+    conn: Connection, staged: pl.DataFrame, home: str, entity: str, key_cols: Sequence[str]
+) -> pl.DataFrame:
+    """The staged rows whose amount is in ``home``; the others go to ``stg_reject`` as ``unconverted_currency``.
+
+    A row without an exchange rate is in its company's home currency: when that is not ``home``, the rows
+    its source converted with a rate are in that currency too, not in ``home``.
+    """
+    if staged.height == 0:
+        return staged
+    plain = pl.col("exchange_rate").is_null()
+    books = (
+        staged.filter(plain & pl.col("currency").is_not_null() & (pl.col("currency") != home))
+        .group_by("source")
+        .agg(pl.col("currency").first().alias("books"))
+    )
+    joined = staged.join(books, on="source", how="left")
+    foreign = pl.col("books").is_not_null()
+    bad = joined.filter(foreign)
+    insert_rows(
+        conn,
+        stg_reject,
+        (
+            {
+                "source": o["source"],
+                "entity": entity,
+                "record_key": "/".join(str(o[c]) for c in key_cols),
+                "rule": UNCONVERTED,
+                "field": "currency",
+                "message": f"amount in {o['currency']}"
+                + (
+                    " without an exchange rate"
+                    if o["exchange_rate"] is None
+                    else f" converted to {o['books']}"
+                )
+                + f", and the home currency is {home}: set the home currency to {o['books']}, the books' currency",
+                "land_id": o["land_id"],
+                "batch_id": o["batch_id"],
+            }
+            for o in bad.unique(subset=["source", *key_cols]).iter_rows(named=True)
+        ),
+    )
+    return joined.filter(~foreign).drop("books")
+
+
+def _money(r: dict[str, Any], home: str) -> dict[str, Any]:
+    """The document's currency, rate and amount of a staged row (its home amount when it names none)."""
+    return {
+        "doc_currency": r["currency"] or home,
+        "exchange_rate": 1.0 if r["exchange_rate"] is None else r["exchange_rate"],
+        "doc_amount": r["amount"] if r["doc_amount"] is None else r["doc_amount"],
+    }
+
+
+def _sales_facts(
+    conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims: Dimensions, home: str
+) -> int:
+    key_cols = ["doc_type", "doc_key"]
+    lines = _converted(conn, lines, home, "SalesLine", key_cols)
     rows = (
         {
             "source": r["source"],
@@ -173,13 +249,15 @@ def _sales_facts(conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims
             "quantity": r["quantity"],
             "unit_price": r["unit_price"],
             "amount": r["amount"],
+            **_money(r, home),
         }
         for r in _known(conn, lines, xref, "SalesLine", ["doc_type", "doc_key", "line_no"])
     )
     return insert_rows(conn, fact_sales_line, rows)
 
 
-def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -> int:
+def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame, home: str) -> int:
+    staged = _converted(conn, staged, home, "Payment", ["source_key"])
     rows = (
         {
             "source": r["source"],
@@ -188,6 +266,7 @@ def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame) -
             "customer_key": r["customer_key"],
             "amount": r["amount"],
             "method": r["method"],
+            **_money(r, home),
         }
         for r in _known(conn, staged, xref, "Payment", ["source_key"])
     )

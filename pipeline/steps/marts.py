@@ -3,7 +3,11 @@
 Definitions (also shown to users in the portal):
     active customer   bought at least once in the 90 days up to and including the day;
     new customer      first purchase ever on that day;
-    orders            distinct sales documents (invoices and sales receipts).
+    orders            distinct sales documents (invoices and sales receipts);
+    revenue           sales lines net of discounts and tax, in the home currency (``pipeline.money``).
+
+Sales without a customer count as revenue and orders under the unidentified customer, which is no
+customer: it is left out of every customer count and of ``mart_customer_kpi``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pipeline.steps.core import canonical_reps
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
     dim_customer,
     dim_date,
     dim_product,
@@ -42,6 +47,7 @@ GRAINS = {"day": "day", "week": "week_start", "month": "month_start"}
 FUNNEL = ("new", "contacted", "qualified", "proposal", "won", "lost")
 KPI_COUNTS = ("orders", "active_customers", "new_customers")
 MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel)
+_IDENTIFIED = pl.col("customer_key") != UNIDENTIFIED_CUSTOMER_KEY
 
 
 def build_marts(conn: Connection, today: dt.date) -> StepResult:
@@ -103,7 +109,7 @@ def _sales_rows(sales: pl.DataFrame) -> list[dict[str, Any]]:
             pl.col("amount").sum().round(2).alias("revenue"),
             pl.col("order_id").n_unique().alias("orders"),
             pl.col("quantity").sum().alias("units"),
-            pl.col("customer_key").n_unique().alias("customers"),
+            pl.col("customer_key").filter(_IDENTIFIED).n_unique().alias("customers"),
         )
         .with_columns(pl.lit(grain).alias("grain"))
         for grain, column in GRAINS.items()
@@ -125,7 +131,8 @@ def _kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
         pl.col("amount").sum().round(2).alias("revenue"), pl.col("order_id").n_unique().alias("orders")
     )
     first = (
-        sales.group_by("customer_key")
+        sales.filter(_IDENTIFIED)
+        .group_by("customer_key")
         .agg(pl.col("day").min())
         .group_by("day")
         .agg(pl.len().alias("new_customers"))
@@ -147,7 +154,7 @@ def _kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
 def _active_per_day(sales: pl.DataFrame, calendar: pl.DataFrame) -> pl.DataFrame:
     """Customers active on each day: each purchase covers the day and the next 89; overlaps merge per customer."""
     window = dt.timedelta(days=ACTIVE_DAYS)
-    buys = sales.select("customer_key", "day").unique().sort("customer_key", "day")
+    buys = sales.filter(_IDENTIFIED).select("customer_key", "day").unique().sort("customer_key", "day")
     spans = (
         buys.with_columns(
             (pl.col("day") - pl.col("day").shift(1).over("customer_key") >= window)
@@ -189,7 +196,9 @@ def _customer_kpis(conn: Connection, sales: pl.DataFrame, today: dt.date) -> lis
             c.c.is_customer,
             c.c.completeness,
             r.c.name.label("rep"),
-        ).outerjoin(r, r.c.rep_key == c.c.rep_key),
+        )
+        .outerjoin(r, r.c.rep_key == c.c.rep_key)
+        .where(c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY),
     )
     since = today - dt.timedelta(days=ACTIVE_DAYS)
     touches = read_frame(

@@ -28,6 +28,9 @@ from warehouse.schema.analytics import (
     mart_purchase_distribution,
 )
 from warehouse.schema.core import (
+    UNIDENTIFIED_CUSTOMER_KEY,
+    UNIDENTIFIED_CUSTOMER_NAME,
+    UNIDENTIFIED_SOURCE_KEY,
     customer_xref,
     customer_xref_deleted,
     dim_campaign,
@@ -84,6 +87,9 @@ from warehouse.schema.staging import (
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
+    "UNIDENTIFIED_CUSTOMER_KEY",
+    "UNIDENTIFIED_CUSTOMER_NAME",
+    "UNIDENTIFIED_SOURCE_KEY",
     "BigId",
     "ENTITY",
     "KEY",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from warehouse.schema.types import KEY, SOURCE, LongText, Money, Name, Timestamp, metadata
+from warehouse.schema.types import KEY, SOURCE, ExchangeRate, LongText, Money, Name, Timestamp, metadata
+
+#: The golden key of the one "unidentified customer": sales without a customer (walk-in receipts) count as
+#: revenue under it, but it is no customer: customer counts, lists and scores leave it out.
+UNIDENTIFIED_CUSTOMER_KEY = 0
+UNIDENTIFIED_CUSTOMER_NAME = "Unidentified customer (sales without a customer)"
+#: The ``customer_source_key`` a staged sale without a customer carries (no source uses it as a key).
+UNIDENTIFIED_SOURCE_KEY = "~unidentified"
 
 # --- core: golden customers and the star schema ---------------------------------------------------
 
@@ -177,8 +184,11 @@ fact_sales_line = sa.Table(
     sa.Column("rep_key", sa.Integer, sa.ForeignKey("dim_sales_rep.rep_key")),
     sa.Column("channel_key", sa.Integer, sa.ForeignKey("dim_channel.channel_key")),
     sa.Column("quantity", sa.Float, nullable=False),
-    sa.Column("unit_price", Money(), nullable=False),
-    sa.Column("amount", Money(), nullable=False),
+    sa.Column("unit_price", Money(), nullable=False),  # home currency
+    sa.Column("amount", Money(), nullable=False),  # home currency, net of discounts and tax
+    sa.Column("doc_currency", sa.String(3)),  # ISO 4217 code of the document (always set by core)
+    sa.Column("exchange_rate", ExchangeRate),  # home units per document unit
+    sa.Column("doc_amount", Money()),  # the amount in the document's currency
     sa.Index(None, "date_key"),
     sa.Index(None, "customer_key"),
 )
@@ -190,8 +200,11 @@ fact_payment = sa.Table(
     sa.Column("source_key", KEY, primary_key=True),
     sa.Column("date_key", sa.Integer, sa.ForeignKey("dim_date.date_key"), nullable=False),
     sa.Column("customer_key", sa.Integer, sa.ForeignKey("dim_customer.customer_key"), nullable=False),
-    sa.Column("amount", Money(), nullable=False),
+    sa.Column("amount", Money(), nullable=False),  # home currency
     sa.Column("method", sa.String(40)),
+    sa.Column("doc_currency", sa.String(3)),
+    sa.Column("exchange_rate", ExchangeRate),
+    sa.Column("doc_amount", Money()),
     sa.Index(None, "customer_key"),
 )
 

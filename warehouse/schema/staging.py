@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
+from warehouse.schema.types import (
+    ENTITY,
+    KEY,
+    SOURCE,
+    BigId,
+    ExchangeRate,
+    LongText,
+    Money,
+    Name,
+    Timestamp,
+    metadata,
+)
 
 # --- landing -----------------------------------------------------------------------------------
 
@@ -64,6 +75,11 @@ stg_customer = _staged(
     sa.Column("created_at", Timestamp),
     sa.Column("updated_at", Timestamp),
     sa.Column("is_active", sa.Boolean),
+    sa.Column("mobile", sa.String(20)),  # E.164
+    sa.Column("parent_source_key", KEY),  # a sub-customer's (job's) parent customer record in the same source
+    sa.Column("terms", sa.String(40)),  # payment terms, e.g. "Net 30"
+    sa.Column("balance", Money()),  # open balance as the source states it, in the source's home currency
+    sa.Column("ship_address", Name(300)),  # the shipping address on one line
 )
 
 stg_product = _staged(
@@ -89,8 +105,12 @@ stg_sales_line = sa.Table(
     sa.Column("sales_rep", Name(100)),
     sa.Column("channel", sa.String(40)),
     sa.Column("quantity", sa.Float, nullable=False),
-    sa.Column("unit_price", Money(), nullable=False),
-    sa.Column("amount", Money(), nullable=False),
+    sa.Column("unit_price", Money(), nullable=False),  # list price, home currency
+    sa.Column("amount", Money(), nullable=False),  # net of discounts and tax, home currency
+    sa.Column("currency", sa.String(3)),  # ISO 4217 code of the document; NULL: the home currency
+    sa.Column("exchange_rate", ExchangeRate),  # home units per document unit; NULL: as the source's home
+    sa.Column("doc_amount", Money()),  # the amount in the document's currency
+    sa.Column("terms", sa.String(40)),  # payment terms of the document, e.g. "Net 30"
     sa.Column("land_id", BigId, nullable=False),
     sa.Column("batch_id", sa.Integer, nullable=False),
 )
@@ -99,8 +119,12 @@ stg_payment = _staged(
     "stg_payment",
     sa.Column("txn_date", sa.Date, nullable=False),
     sa.Column("customer_source_key", KEY, nullable=False),
-    sa.Column("amount", Money(), nullable=False),
-    sa.Column("method", sa.String(40)),
+    sa.Column("amount", Money(), nullable=False),  # home currency
+    sa.Column("method", sa.String(40)),  # the payment method's name, or its reference when only that is known
+    sa.Column("method_ref", KEY),  # the source's reference of the payment method
+    sa.Column("currency", sa.String(3)),
+    sa.Column("exchange_rate", ExchangeRate),
+    sa.Column("doc_amount", Money()),
 )
 
 stg_interaction = _staged(

@@ -20,6 +20,10 @@ def Money() -> sa.Numeric[float]:  # noqa: N802 - reads like a type in table def
     return sa.Numeric(14, 2, asdecimal=False)
 
 
+# Home-currency units per unit of a document's currency (QuickBooks' ExchangeRate has up to 6+ decimals).
+ExchangeRate = sa.Numeric(18, 8, asdecimal=False)
+
+
 def Name(length: int = 200) -> sa.Unicode:  # noqa: N802
     return sa.Unicode(length)
 

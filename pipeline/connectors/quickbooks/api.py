@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE: Final = 100
 _credit_memo = _sales("credit_memo")
+_NEGATED: Final = ("quantity", "amount", "doc_amount")  # a credit memo's lines take revenue back
 
 
 def read_api(
@@ -131,7 +132,9 @@ def stage_api(record: RawRecord, locale: Locale) -> list[StagedRow]:
     if record.entity == "CreditMemo":
         rows = _credit_memo(payload)
         return [
-            StagedRow(r.table, {**r.values, "quantity": -r.values["quantity"], "amount": -r.values["amount"]})
+            StagedRow(
+                r.table, {**r.values, **{k: -r.values[k] for k in _NEGATED if r.values.get(k) is not None}}
+            )
             for r in rows
         ]
     return stage_export(record, locale)

@@ -1,5 +1,8 @@
 """Stage QuickBooks objects: Customer -> stg_customer, Item -> stg_product, Invoice and SalesReceipt ->
-stg_sales_line (one row per SalesItemLineDetail line), Payment -> stg_payment.
+stg_sales_line (one row per sales line, net of discounts, adding up to the document's total: see
+``documents.py``), Payment -> stg_payment. Amounts are staged in the home currency (``amount``) and in the
+document's (``doc_amount``, ``currency``, ``exchange_rate``). A sale without a customer (a walk-in receipt)
+stages under ``UNIDENTIFIED_SOURCE_KEY``.
 
 Category items (``Type == "Category"``) are not products and stage to no rows. The rep and the sales
 channel come from the custom fields "Sales Rep" and "Channel" (or ``SalesRepRef``). A customer's phone and
@@ -26,8 +29,11 @@ from pipeline.connectors.common import (
     text,
     timestamp,
 )
+from pipeline.connectors.quickbooks.documents import read_document
+from pipeline.money import CurrencyError, currency_code
 from pipeline.quality.locale import Locale
 from pipeline.records import RawRecord, Rejected, StagedRow
+from warehouse.schema import UNIDENTIFIED_SOURCE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +78,26 @@ def _customer(record: RawRecord, locale: Locale) -> list[StagedRow]:
         "created_at": timestamp(get(p, "MetaData.CreateTime"), "MetaData.CreateTime"),
         "updated_at": timestamp(get(p, "MetaData.LastUpdatedTime"), "MetaData.LastUpdatedTime"),
         "is_active": boolean(p.get("Active"), "Active"),
+        **_customer_extras(p, f, read_as),
     }
     return f.rows(row("stg_customer", values, _CUSTOMER_FIELDS))
+
+
+def _customer_extras(p: Mapping[str, Any], f: Fields, country: str | None) -> dict[str, Any]:
+    """Mobile, the parent of a sub-customer (job), payment terms, open balance and shipping address."""
+    ship = [
+        text(get(p, f"ShipAddr.{part}"), f"ShipAddr.{part}")
+        for part in ("Line1", "Line2", "Line3", "City", "CountrySubDivisionCode", "PostalCode", "Country")
+    ]
+    return {
+        "mobile": f.standard(
+            "phone", get(p, "Mobile.FreeFormNumber"), "Mobile.FreeFormNumber", country_code=country
+        ),
+        "parent_source_key": text(get(p, "ParentRef.value"), "ParentRef.value"),
+        "terms": _ref_name(p, "SalesTermRef"),
+        "balance": money(p.get("Balance"), "Balance"),  # its own; BalanceWithJobs adds its jobs'
+        "ship_address": ", ".join(v for v in ship if v) or None,
+    }
 
 
 def _item(p: Mapping[str, Any]) -> list[StagedRow]:
@@ -109,56 +133,67 @@ def _sales(doc_type: str) -> Callable[[Mapping[str, Any]], list[StagedRow]]:
         txn_date = date(p.get("TxnDate"), "TxnDate")
         if txn_date is None:
             raise Rejected("required", "TxnDate is required", "TxnDate")
-        customer = required(get(p, "CustomerRef.value"), "CustomerRef.value")
+        customer = text(get(p, "CustomerRef.value"), "CustomerRef.value") or UNIDENTIFIED_SOURCE_KEY
         rep = _custom_field(p, "Sales Rep") or text(get(p, "SalesRepRef.name"), "SalesRepRef.name")
         channel = _custom_field(p, "Channel")
-        lines = p.get("Line")
-        if not isinstance(lines, list):
-            raise Rejected("required" if lines is None else "type", "Line: expected a list of lines", "Line")
-        rows = []
-        for position, line in enumerate(lines, start=1):
-            if not isinstance(line, Mapping):
-                raise Rejected("type", f"Line[{position}]: expected an object", "Line")
-            if line.get("DetailType") != "SalesItemLineDetail":
-                continue
-            detail = get(line, "SalesItemLineDetail")
-            amount = money(line.get("Amount"), "Line.Amount")
-            if amount is None:
-                raise Rejected("required", "Line.Amount is required", "Line.Amount")
-            qty = number(get(detail, "Qty"), "Line.SalesItemLineDetail.Qty")
-            price = money(get(detail, "UnitPrice"), "Line.SalesItemLineDetail.UnitPrice")
-            line_no = number(line.get("LineNum"), "Line.LineNum")
-            values = {
-                "doc_type": doc_type,
-                "doc_key": key,
-                "line_no": int(line_no) if line_no is not None and line_no.is_integer() else position,
-                "doc_number": text(p.get("DocNumber"), "DocNumber"),
-                "txn_date": txn_date,
-                "customer_source_key": customer,
-                "product_source_key": text(
-                    get(detail, "ItemRef.value"), "Line.SalesItemLineDetail.ItemRef.value"
-                ),
-                "sales_rep": rep,
-                "channel": channel,
-                "quantity": 1.0 if qty is None else qty,
-                "unit_price": price if price is not None else (amount if not qty else round(amount / qty, 2)),
-                "amount": amount,
-            }
-            rows.append(row("stg_sales_line", values, _LINE_FIELDS))
-        if not rows:
-            raise Rejected("required", "no SalesItemLineDetail line", "Line")
-        return rows
+        doc = read_document(p)
+        common = {
+            "doc_type": doc_type,
+            "doc_key": key,
+            "doc_number": text(p.get("DocNumber"), "DocNumber"),
+            "txn_date": txn_date,
+            "customer_source_key": customer,
+            "sales_rep": rep,
+            "channel": channel,
+            "currency": doc.currency,
+            "exchange_rate": doc.exchange_rate,
+            "terms": _ref_name(p, "SalesTermRef"),
+        }
+        return [
+            row(
+                "stg_sales_line",
+                common
+                | {
+                    "line_no": item.line_no,
+                    "product_source_key": item.product,
+                    "quantity": item.quantity,
+                    "unit_price": doc.to_home(item.unit_price),
+                    "amount": home,
+                    "doc_amount": net,
+                },
+                _LINE_FIELDS,
+            )
+            for item, net, home in zip(doc.items, doc.net, doc.home, strict=True)
+        ]
 
     return stage_doc
 
 
+def _ref_name(p: Mapping[str, Any], ref: str) -> str | None:
+    """A reference's name when QuickBooks sends it, else its id (``{"value": "3"}`` -> ``"3"``)."""
+    return text(get(p, f"{ref}.name"), f"{ref}.name") or text(get(p, f"{ref}.value"), f"{ref}.value")
+
+
 def _payment(p: Mapping[str, Any]) -> list[StagedRow]:
+    amount = money(p.get("TotalAmt"), "TotalAmt")
+    currency = text(get(p, "CurrencyRef.value"), "CurrencyRef.value")
+    rate = number(p.get("ExchangeRate"), "ExchangeRate")
+    if rate is not None and rate <= 0:
+        raise Rejected("range", f"ExchangeRate: {rate} is not a positive rate", "ExchangeRate")
+    try:
+        currency = currency_code(currency) if currency else None
+    except CurrencyError as e:
+        raise Rejected("currency", f"CurrencyRef.value: {e}", "CurrencyRef.value") from None
     values = {
         "source_key": required(p.get("Id"), "Id"),
         "txn_date": date(p.get("TxnDate"), "TxnDate"),
         "customer_source_key": required(get(p, "CustomerRef.value"), "CustomerRef.value"),
-        "amount": money(p.get("TotalAmt"), "TotalAmt"),
-        "method": text(get(p, "PaymentMethodRef.name"), "PaymentMethodRef.name"),
+        "amount": amount if amount is None or rate is None else round(amount * rate, 2),
+        "method": _ref_name(p, "PaymentMethodRef"),
+        "method_ref": text(get(p, "PaymentMethodRef.value"), "PaymentMethodRef.value"),
+        "currency": currency,
+        "exchange_rate": rate,
+        "doc_amount": amount,
     }
     return [row("stg_payment", values, {"txn_date": "TxnDate", "amount": "TotalAmt"})]
 

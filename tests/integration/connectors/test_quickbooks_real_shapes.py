@@ -89,17 +89,18 @@ def test_recorded_invoices_stage_exactly_these_sales_lines(
 ) -> None:
     records, _ = read(real_source, clock)
     rows = [row for r in records if r.entity == "Invoice" for row in stage_api(r, Locale("US", "USD"))]
-    line = {"sales_rep": None, "channel": None, "customer_source_key": "1", "doc_type": "invoice"}
+    line = {"sales_rep": None, "channel": None, "customer_source_key": "1", "doc_type": "invoice",
+            "currency": "USD", "exchange_rate": None, "terms": "3"}  # fmt: skip
     assert rows == [
         StagedRow("stg_sales_line", {**line, "doc_key": "67", "line_no": 1, "doc_number": "1021",
                   "txn_date": dt.date(2020, 2, 16), "product_source_key": "15", "quantity": 15.0,
-                  "unit_price": 10.0, "amount": 150.0}),
+                  "unit_price": 10.0, "amount": 150.0, "doc_amount": 150.0}),
         StagedRow("stg_sales_line", {**line, "doc_key": "67", "line_no": 2, "doc_number": "1021",
                   "txn_date": dt.date(2020, 2, 16), "product_source_key": "5", "quantity": 1.0,
-                  "unit_price": 275.0, "amount": 275.0}),
+                  "unit_price": 275.0, "amount": 275.0, "doc_amount": 275.0}),
         StagedRow("stg_sales_line", {**line, "doc_key": "9", "line_no": 1, "doc_number": "1001",
                   "txn_date": dt.date(2020, 3, 6), "product_source_key": "6", "quantity": 4.0,
-                  "unit_price": 25.0, "amount": 100.0}),
+                  "unit_price": 25.0, "amount": 100.0, "doc_amount": 100.0}),
     ]  # fmt: skip
 
 
@@ -112,20 +113,23 @@ def test_recorded_customers_stage_exactly_these_rows(real_source: SourceConfig, 
     assert [row.table for row in staged] == ["stg_customer"] * 3
     rows = [row.values for row in staged]
     common = {"entity": "Customer", "region": "CA", "country": None, "website": None, "segment": None,
-              "is_active": True}  # fmt: skip
+              "is_active": True, "mobile": None, "parent_source_key": None, "terms": None}  # fmt: skip
     assert rows == [
         {**common, "source_key": "1", "display_name": "Amy's Bird Sanctuary", "company_name": "Amy's Bird Sanctuary",
          "given_name": "Amy", "family_name": "Lauterbach", "email": "birds@intuit.com", "phone": "+16505553311",
          "street": "4581 Finch St.", "city": "Bayshore", "postcode": "94326",
-         "created_at": dt.datetime(2020, 3, 2, 0, 48, 43), "updated_at": dt.datetime(2020, 3, 8, 20, 39, 32)},
+         "created_at": dt.datetime(2020, 3, 2, 0, 48, 43), "updated_at": dt.datetime(2020, 3, 8, 20, 39, 32),
+         "balance": 239.0, "ship_address": "4581 Finch St., Bayshore, CA, 94326"},
         {**common, "source_key": "2", "display_name": "Bill's Windsurf Shop", "company_name": "Bill's Windsurf Shop",
          "given_name": "Bill", "family_name": "Lucchini", "email": "surf@intuit.com", "phone": "+14154446538",
          "street": "12 Ocean Dr.", "city": "Half Moon Bay", "postcode": "94213",
-         "created_at": dt.datetime(2020, 3, 2, 0, 49, 28), "updated_at": dt.datetime(2020, 3, 8, 19, 56, 1)},
+         "created_at": dt.datetime(2020, 3, 2, 0, 49, 28), "updated_at": dt.datetime(2020, 3, 8, 19, 56, 1),
+         "balance": 85.0, "ship_address": None},
         {**common, "source_key": "4", "display_name": "Diego Rodriguez", "company_name": None,
          "given_name": "Diego", "family_name": "Rodriguez", "email": "diego@rodriguez.com", "phone": "+16505554477",
          "street": "321 Channing", "city": "Palo Alto", "postcode": "94303",
-         "created_at": dt.datetime(2020, 3, 2, 0, 52, 8), "updated_at": dt.datetime(2020, 3, 2, 0, 52, 8)},
+         "created_at": dt.datetime(2020, 3, 2, 0, 52, 8), "updated_at": dt.datetime(2020, 3, 2, 0, 52, 8),
+         "balance": 0.0, "ship_address": None},
     ]  # fmt: skip
 
 

@@ -41,7 +41,8 @@ def test_quickbooks_customer_is_standardised_into_stg_customer() -> None:
             "city": "London", "region": "London", "postcode": "SW1A 1AA", "country": "GB",
             "website": "https://www.hughesandsons.co.uk", "segment": "office",
             "created_at": dt.datetime(2024, 1, 5, 17, 12, 33), "updated_at": dt.datetime(2024, 2, 1, 10, 0),
-            "is_active": True,
+            "is_active": True, "mobile": None, "parent_source_key": None, "terms": None, "balance": 0.0,
+            "ship_address": None,
         })
     ]  # fmt: skip
 
@@ -57,13 +58,16 @@ def test_quickbooks_invoice_gives_one_row_per_item_line_and_skips_the_subtotal()
              "SalesItemLineDetail": {"ItemRef": {"value": "9"}}},
             {"Amount": 50.47, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}},
         ],
-        "TotalAmt": 60.56,
+        "TxnTaxDetail": {"TotalTax": 10.09}, "TotalAmt": 60.56, "CurrencyRef": {"value": "GBP"},
     }  # fmt: skip
     common = {"doc_type": "invoice", "doc_key": "901", "doc_number": "10901", "txn_date": dt.date(2025, 3, 4),
-              "customer_source_key": "58", "sales_rep": "Priya Shah", "channel": "web"}  # fmt: skip
+              "customer_source_key": "58", "sales_rep": "Priya Shah", "channel": "web", "currency": "GBP",
+              "exchange_rate": None, "terms": None}  # fmt: skip
     assert stage("quickbooks_export", "Invoice", invoice) == [
-        ("stg_sales_line", {**common, "line_no": 1, "product_source_key": "8", "quantity": 2.0, "unit_price": 21.99, "amount": 43.98}),
-        ("stg_sales_line", {**common, "line_no": 2, "product_source_key": "9", "quantity": 1.0, "unit_price": 6.49, "amount": 6.49}),
+        ("stg_sales_line", {**common, "line_no": 1, "product_source_key": "8", "quantity": 2.0, "unit_price": 21.99,
+                            "amount": 43.98, "doc_amount": 43.98}),
+        ("stg_sales_line", {**common, "line_no": 2, "product_source_key": "9", "quantity": 1.0, "unit_price": 6.49,
+                            "amount": 6.49, "doc_amount": 6.49}),
     ]  # fmt: skip
     receipt = stage("quickbooks_export", "SalesReceipt", invoice)
     assert [r[1]["doc_type"] for r in receipt] == ["sales_receipt", "sales_receipt"]
@@ -83,7 +87,8 @@ def test_quickbooks_items_payments_and_categories() -> None:
                "PaymentMethodRef": {"value": "1", "name": "BACS"}, "Line": [{"LinkedTxn": [{"TxnId": "901"}]}]}  # fmt: skip
     assert stage("quickbooks_export", "Payment", payment) == [
         ("stg_payment", {"source_key": "77", "txn_date": dt.date(2025, 4, 1), "customer_source_key": "58",
-                         "amount": 60.56, "method": "BACS"})
+                         "amount": 60.56, "method": "BACS", "method_ref": "1", "currency": None, "exchange_rate": None,
+                         "doc_amount": 60.56})
     ]  # fmt: skip
 
 

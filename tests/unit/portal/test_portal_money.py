@@ -1,0 +1,54 @@
+"""Amounts in the portal are in the home currency, and the Overview says which."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+
+from components import format as fmt
+from components import ids
+from components.charts import revenue_by_figure
+from settings import get_settings
+from tests.unit.portal.test_portal_auth import component_text, overview_callback
+from warehouse.queries import SalesBreakdown
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Settings are read once per process: each test here reads them anew, and leaves none behind."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def books_in(currency: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("C360_HOME_CURRENCY", currency)
+    get_settings.cache_clear()
+
+
+def test_the_overview_shows_amounts_in_pounds_and_says_so(signed_in: FlaskClient) -> None:
+    answer = overview_callback(signed_in).json["response"]
+    cards = answer[ids.OVERVIEW_KPI_ROW]["children"]
+    assert component_text(cards, ids.kpi_value("revenue-today")) == "£4,500"
+    assert answer[ids.OVERVIEW_AS_OF]["children"].endswith("Amounts in GBP (£), net of discounts and tax.")
+
+
+def test_books_in_dollars_show_dollars_everywhere(
+    signed_in: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    books_in("usd", monkeypatch)
+    answer = overview_callback(signed_in).json["response"]
+    cards = answer[ids.OVERVIEW_KPI_ROW]["children"]
+    assert component_text(cards, ids.kpi_value("revenue-today")) == "$4,500"
+    assert answer[ids.OVERVIEW_AS_OF]["children"].endswith("Amounts in USD ($), net of discounts and tax.")
+    figure = revenue_by_figure([SalesBreakdown("West", 1200.0, 3)], "region")
+    assert figure.layout.xaxis.tickprefix == "$"
+    assert (fmt.money(12.5), fmt.money(0)) == ("$12.50", "$0")
+
+
+def test_a_currency_without_a_symbol_shows_its_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    books_in("PLN", monkeypatch)
+    assert fmt.money(1234) == "PLN 1,234"
+    assert fmt.currency_note() == "Amounts in PLN (PLN), net of discounts and tax."
