@@ -44,8 +44,9 @@ class MatchSettings:
     """Pairs at or above this match probability join clusters."""
     pair_threshold: float = 0.5
     """Pairs at or above this probability are returned in ``Resolution.pairs``."""
-    region: str = "AU"
-    """Country assumed for phone numbers written without a country code."""
+    region: str | None = None
+    """ISO country of phone numbers written without a country code (``US``, ``GB``). No default:
+    phones are refused (``RegionError``) until the settings say which country they come from."""
     day_first: bool = True
     """Read ``01/02/1990`` as 1 February."""
     max_shared: int = 10

@@ -140,7 +140,7 @@ class GoldenIndex:
             raw = _text(record.get(column))
             if raw is None:
                 out[field] = None
-            elif field == "phone":
+            elif field == "phone" and self.settings.region is not None:  # no region: refused in __init__
                 out[field] = normalise_phone(_PHONE_PUNCTUATION.sub("", raw) or None, self.settings.region)
             else:
                 out[field] = self._standardise[field](raw)
