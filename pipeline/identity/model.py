@@ -17,7 +17,12 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
 from pipeline.identity.business import business_comparisons, is_business_set
-from pipeline.identity.comparisons import PersonNameComparison
+from pipeline.identity.comparisons import (
+    AddressComparison,
+    PersonNameComparison,
+    PhoneComparison,
+    PostcodeComparison,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +108,21 @@ def comparisons_for(present: frozenset[str]) -> list[ComparisonCreator]:
                 term_frequency_adjustments=True
             )
         )
-    for exact in ("email", "phone", "date_of_birth", "street_number", "state", "source_id"):
+    for exact in ("email", "date_of_birth", "street_number", "state", "source_id"):
         if exact == "state" and "postcode" in present:
             continue  # the postcode implies the state: comparing both counts one fact twice
         if exact in present:
             out.append(cl.ExactMatch(exact))
-    if "street" in present:
+    if "phone" in present:
+        out.append(PhoneComparison("phone"))
+    if {"street", "postcode"} <= present:
+        out.append(AddressComparison("street", "postcode"))  # one address, not two agreements
+    elif "street" in present:
         out.append(cl.LevenshteinAtThresholds("street", [1, 3]))
+    elif "postcode" in present:
+        out.append(PostcodeComparison("postcode"))
     if "city" in present:
         out.append(cl.LevenshteinAtThresholds("city", [2]).configure(term_frequency_adjustments=True))
-    if "postcode" in present:
-        out.append(cl.LevenshteinAtThresholds("postcode", [1]))
     if "national_id" in present:
         out.append(cl.LevenshteinAtThresholds("national_id", [1, 2]))
     return out

@@ -1,0 +1,48 @@
+"""Identifiers that differ by a keying slip: one digit wrong, two swapped, ZIP+4 against ZIP, a new area code.
+
+The same rules as the typo-aware comparison levels (``comparisons.py``), for the clustering's
+conflict check: two such values may well be one customer's, so they do not keep clusters apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+import jellyfish
+
+from pipeline.identity.comparisons import AREA_CHARACTERS, SUBSCRIBER_DIGITS
+
+logger = logging.getLogger(__name__)
+
+#: Conflict columns whose values may differ by a slip and still be one customer's.
+TYPO_TOLERANT: Final = frozenset({"phone_key", "postcode"})
+
+
+def one_slip(a: str, b: str) -> bool:
+    """One character wrong, missing, added, or two neighbours swapped."""
+    return a == b or int(jellyfish.damerau_levenshtein_distance(a, b)) <= 1
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Standardised phones one slip apart, or with the same subscriber number (last seven digits)."""
+    if one_slip(a, b):
+        return True
+    return min(len(a), len(b)) >= SUBSCRIBER_DIGITS and a[-SUBSCRIBER_DIGITS:] == b[-SUBSCRIBER_DIGITS:]
+
+
+def same_postcode(a: str, b: str) -> bool:
+    """Standardised postcodes one slip apart, or with the same area (``94103`` and ``941031234``)."""
+    if one_slip(a, b):
+        return True
+    n = AREA_CHARACTERS
+    return min(len(a), len(b)) >= n and a[:n] == b[:n]
+
+
+def compatible(column: str, a: str, b: str) -> bool:
+    """May one customer hold both values of conflict column ``column``?"""
+    if column == "phone_key":
+        return same_phone(a, b)
+    if column == "postcode":
+        return same_postcode(a, b)
+    return a == b
