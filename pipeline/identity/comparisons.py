@@ -43,10 +43,16 @@ class SwappedNameLevel(ComparisonLevelCreator):
 
 
 class PersonNameComparison(ComparisonCreator):
-    """Levels: null, exact (term-frequency adjusted), JW >= 0.92, JW >= 0.88, swapped, JW >= 0.7, else."""
+    """Levels: null, exact (term-frequency adjusted), JW >= 0.92, JW >= 0.88, same formal name, swapped, JW >= 0.7, else.
 
-    def __init__(self, col_name: str, other_col_name: str | None = None) -> None:
+    The formal-name level (``formal_col_name``, e.g. Bob and Robert) is there only when that column is given.
+    """
+
+    def __init__(
+        self, col_name: str, other_col_name: str | None = None, formal_col_name: str | None = None
+    ) -> None:
         self.other_col_name = other_col_name
+        self.formal_col_name = formal_col_name
         super().__init__(col_name)
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
@@ -57,6 +63,8 @@ class PersonNameComparison(ComparisonCreator):
             cll.JaroWinklerLevel(col, 0.92),
             cll.JaroWinklerLevel(col, 0.88),
         ]
+        if self.formal_col_name is not None:
+            levels.append(cll.ExactMatchLevel(self.formal_col_name))
         if self.other_col_name is not None:
             levels.append(SwappedNameLevel(col.raw_sql_expression, self.other_col_name, 0.88))
         levels += [cll.JaroWinklerLevel(col, 0.7), cll.ElseLevel()]

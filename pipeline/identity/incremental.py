@@ -24,10 +24,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.identity.business import NAME_ONLY
+from pipeline.identity.comparisons import AREA_CHARACTERS
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, customer_record
 from pipeline.identity.engine import MatchSettings, _prepare, train_model
 from pipeline.identity.fields import RECORD_ID, FieldMap
-from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
+from pipeline.identity.model import (
+    CONFLICT_COLUMNS,
+    DETERMINISTIC_FIELDS,
+    FORMAL_GIVEN_NAME,
+    KEY_COLUMNS,
+    model_spec,
+)
+from pipeline.identity.nicknames import formal_name
 from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import standardisers
 from pipeline.identity.scoring import PairScorer
@@ -149,6 +157,10 @@ class GoldenIndex:
                 out[key] = None if out[field] in self.shared.get(field, ()) else out[field]
         if out.get("business_name") is not None:
             out["business_name_prefix"] = out["business_name"][:4]
+        if "given_name" in out:
+            out[FORMAL_GIVEN_NAME] = formal_name(out["given_name"])
+        if "postcode" in out:
+            out["postcode_area"] = out["postcode"][:AREA_CHARACTERS] if out["postcode"] else None
         if "email" in out:
             domain = out["email"].split("@", 1)[1] if out["email"] else None
             out["email_domain"] = None if domain in FREE_MAIL_DOMAINS else domain

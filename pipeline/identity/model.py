@@ -37,6 +37,9 @@ KEY_COLUMNS: Final[dict[str, str]] = {
 #: Identity fields whose equality forces a match (the deterministic rules), in priority order.
 DETERMINISTIC_FIELDS: Final[tuple[str, ...]] = ("source_id", "email", "phone")
 
+#: Derived column: the formal name a given name stands for (Bob -> robert; ``nicknames.py``).
+FORMAL_GIVEN_NAME: Final = "given_name_formal"
+
 #: Fields two different businesses never share: a cluster holding two phones, two web domains
 #: or two postcodes is split rather than merged (business field sets only; see clustering.py).
 CONFLICT_COLUMNS: Final[tuple[str, ...]] = ("phone_key", "email_domain", "postcode")
@@ -56,6 +59,9 @@ _BLOCKING_RULES: Final[tuple[tuple[str, ...], ...]] = (
     ("family_name", "postcode"),
     ("given_name", "postcode", "street_number"),
     ("street", "postcode"),
+    ("date_of_birth", "postcode_area"),
+    ("family_name", "postcode_area"),
+    ("street", "postcode_area"),
     ("business_name",),
     ("business_name_prefix", "postcode"),
 )
@@ -99,7 +105,7 @@ def comparisons_for(present: frozenset[str]) -> list[ComparisonCreator]:
     out: list[ComparisonCreator] = []
     both = {"given_name", "family_name"} <= present
     if "given_name" in present:
-        out.append(PersonNameComparison("given_name", "family_name" if both else None))
+        out.append(PersonNameComparison("given_name", "family_name" if both else None, FORMAL_GIVEN_NAME))
     if "family_name" in present:
         out.append(PersonNameComparison("family_name", "given_name" if both else None))
     if "business_name" in present:
@@ -134,6 +140,10 @@ def _columns_available(present: frozenset[str]) -> frozenset[str]:
     cols.update(KEY_COLUMNS[f] for f in KEY_COLUMNS if f in present)
     if "business_name" in present:
         cols.add("business_name_prefix")
+    if "postcode" in present:
+        cols.add("postcode_area")
+    if "given_name" in present:
+        cols.add(FORMAL_GIVEN_NAME)
     if "email" in present:
         cols.add("email_domain")
     return frozenset(cols)

@@ -32,11 +32,20 @@ def same_phone(a: str, b: str) -> bool:
 
 
 def same_postcode(a: str, b: str) -> bool:
-    """Standardised postcodes one slip apart, or with the same area (``94103`` and ``941031234``)."""
+    """Standardised postcodes one slip apart, with the same area (``94103``, ``941031234``), or both.
+
+    A ZIP+4 (nine digits) counts by its ZIP, so ``981870320`` and ``98178`` are one slip apart.
+    """
     if one_slip(a, b):
         return True
     n = AREA_CHARACTERS
-    return min(len(a), len(b)) >= n and a[:n] == b[:n]
+    if min(len(a), len(b)) >= n and a[:n] == b[:n]:
+        return True
+    return one_slip(_zip(a), _zip(b))
+
+
+def _zip(code: str) -> str:
+    return code[:AREA_CHARACTERS] if len(code) == 9 and code.isdigit() else code
 
 
 def compatible(column: str, a: str, b: str) -> bool:
