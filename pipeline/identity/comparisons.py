@@ -155,7 +155,8 @@ class AddressComparison(ComparisonCreator):
     """Street and postcode as one fact (one address), so a shared address is not counted twice.
 
     Levels: both missing, same street in the same area, similar street in the same or a
-    neighbouring postcode, similar street only, same postcode area only, else.
+    neighbouring postcode, similar street and no postcode, similar street in another postcode, same
+    area and no street, same area on another street, else.
     """
 
     def __init__(self, street: str = "street", postcode: str = "postcode") -> None:
@@ -170,11 +171,15 @@ class AddressComparison(ComparisonCreator):
             SameStartLevel(postcode, AREA_CHARACTERS),
             cll.DamerauLevenshteinLevel(postcode, 1),
         )
+        # A missing street (or postcode) is not a differing one: each has its own level, so the weight
+        # of "same postcode, another street" is not diluted by the pairs that simply lack a street.
         return [
             cll.And(cll.NullLevel(street), cll.NullLevel(postcode)).configure(is_null_level=True),
             cll.And(cll.ExactMatchLevel(street), same_area),
             cll.And(cll.LevenshteinLevel(street, 3), near_area),
+            cll.And(cll.LevenshteinLevel(street, 3), cll.NullLevel(postcode)),
             cll.LevenshteinLevel(street, 3),
+            cll.And(same_area, cll.NullLevel(street)),
             same_area,
             cll.ElseLevel(),
         ]

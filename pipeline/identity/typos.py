@@ -1,4 +1,4 @@
-"""Identifiers that differ by a keying slip: one digit wrong, two swapped, ZIP+4 against ZIP, a new area code.
+"""Identifiers that differ by a keying slip: one character wrong, two swapped, ZIP+4 against ZIP, a new area code.
 
 The same rules as the typo-aware comparison levels (``comparisons.py``), for the clustering's
 conflict check: two such values may well be one customer's, so they do not keep clusters apart.
@@ -7,16 +7,12 @@ conflict check: two such values may well be one customer's, so they do not keep 
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 import jellyfish
 
 from pipeline.identity.comparisons import AREA_CHARACTERS, SUBSCRIBER_DIGITS
 
 logger = logging.getLogger(__name__)
-
-#: Conflict columns whose values may differ by a slip and still be one customer's.
-TYPO_TOLERANT: Final = frozenset({"phone_key", "postcode"})
 
 
 def one_slip(a: str, b: str) -> bool:
@@ -54,4 +50,4 @@ def compatible(column: str, a: str, b: str) -> bool:
         return same_phone(a, b)
     if column == "postcode":
         return same_postcode(a, b)
-    return a == b
+    return one_slip(a, b)  # a company web domain keyed with one slip (acmeplumbing.com, acmeplumbng.com)

@@ -39,7 +39,8 @@ def test_slips_are_compatible_and_other_numbers_are_not() -> None:
     assert same_postcode("94103", "941031234")  # ZIP5 against ZIP+4
     assert same_postcode("981870320", "98178")  # ZIP+4 one slip from the ZIP
     assert not same_postcode("94103", "10001")
-    assert not compatible("email_domain", "acme.com", "acne.com")  # domains are not typo-tolerant
+    assert compatible("email_domain", "acmeplumbing.com", "acmeplumbng.com")  # a domain keyed with a slip
+    assert not compatible("email_domain", "acmeplumbing.com", "acmeroofing.com")
 
 
 def test_constrained_clustering_merges_across_a_slip_but_not_across_another_phone() -> None:
