@@ -52,6 +52,10 @@ class MatchSettings:
     """Read ``01/02/1990`` as 1 February."""
     max_shared: int = 10
     """E-mail/phone/source-id values held by more records are not identifying (no forced match)."""
+    conflict_override: float | None = 20.0
+    """Model weight (bits) per conflicting identifier at which a pair still merges two clusters whose
+    phones, web domains or postcodes differ by more than a slip: the difference is a penalty, not a
+    wall. ``None``: never merge across a conflict."""
     u_max_pairs: float = 1e6
     em_max_pairs: float = 1e6
     prior_recall: float = 0.7
@@ -245,7 +249,9 @@ def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     whole record agrees with, whatever order the rules were found in. Unscored rule pairs rank last.
     """
     if rules.empty:
-        return rules.assign(match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK)
+        return rules.assign(
+            match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK, model_weight=np.nan
+        )
     model = scored[["uid_l", "uid_r", "match_weight"]].rename(columns={"match_weight": "model_weight"})
     ranked = rules.merge(model, on=["uid_l", "uid_r"], how="left")
     return ranked.assign(
@@ -253,7 +259,7 @@ def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
         match_weight=np.inf,
         rank_weight=RULE_RANK
         + ranked["model_weight"].fillna(-RULE_RANK / 2).clip(-RULE_RANK / 2, RULE_RANK / 2),
-    ).drop(columns="model_weight")
+    )
 
 
 def _lap(step: str, since: float) -> float:
@@ -355,7 +361,8 @@ def _resolve(
     finally:
         con.close()
     rules = _rank_rules(rules, scored)
-    pairs = pd.concat([rules, scored.assign(rank_weight=scored["match_weight"])], ignore_index=True)
+    scored = scored.assign(rank_weight=scored["match_weight"], model_weight=scored["match_weight"])
+    pairs = pd.concat([rules, scored], ignore_index=True)
     pairs = pairs.sort_values("match_probability", ascending=False, kind="stable").drop_duplicates(
         ["uid_l", "uid_r"]
     )
@@ -364,7 +371,10 @@ def _resolve(
     if is_business_set(present) or persons is not None:
         weight = edges["rank_weight"].to_numpy(np.float64)
         keys, check = _conflict_keys(combined, persons)
-        cluster = constrained_cluster_ids(len(combined), *ends, weight, keys, check)
+        evidence = edges["model_weight"].to_numpy(np.float64)
+        cluster = constrained_cluster_ids(
+            len(combined), *ends, weight, keys, check, evidence, cfg.conflict_override
+        )
     else:
         cluster = cluster_ids(len(combined), *ends)
     clusters = pd.DataFrame({RECORD_ID: combined[RECORD_ID].to_numpy(), "cluster_id": cluster})

@@ -59,6 +59,16 @@ def test_constrained_clustering_merges_across_a_slip_but_not_across_another_phon
     assert strict[0] != strict[1]
 
 
+def test_another_phone_is_a_penalty_not_a_wall() -> None:
+    """Records agreeing on everything else merge despite different phones; a weak link does not."""
+    codes = np.array([0, 1], dtype=np.int64)
+    one = (np.array([0], dtype=np.int64), np.array([1], dtype=np.int64), np.array([30.0]), [codes])
+    strong = constrained_cluster_ids(2, *one, None, np.array([30.0]), 20.0)
+    weak = constrained_cluster_ids(2, *one, None, np.array([12.0]), 20.0)
+    assert strong[0] == strong[1]
+    assert weak[0] != weak[1]
+
+
 def _businesses() -> pd.DataFrame:
     rows = [
         ("b1", "Acme Plumbing Inc", "Dana", "Cole", "dana@acmeplumbing.com", "(650) 555-3311", "12 Oak Street", "Palo Alto", "94301"),
