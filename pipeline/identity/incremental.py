@@ -40,6 +40,7 @@ from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import standardisers
 from pipeline.identity.scoring import PairScorer
 from pipeline.identity.standardise import FREE_MAIL_DOMAINS, normalise_phone
+from pipeline.identity.typos import compatible
 
 logger = logging.getLogger(__name__)
 
@@ -181,11 +182,14 @@ class GoldenIndex:
         return sorted(i for i in found if own is None or self.records[i][RECORD_ID] != own)
 
     def conflict(self, rec: Mapping[str, Any], key: int) -> str | None:
-        """Why customer ``key`` cannot be ``rec``'s business (a different phone, company domain or postcode)."""
+        """Why customer ``key`` cannot be ``rec``'s business (a different phone, company domain or postcode).
+
+        A value one keying slip from the customer's (``typos.py``) is not different.
+        """
         held = self.conflicts.get(key, {})
         for col in CONFLICT_COLUMNS:
             value, theirs = rec.get(col), held.get(col)
-            if value is not None and theirs and value not in theirs:
+            if value is not None and theirs and not any(compatible(col, str(value), str(t)) for t in theirs):
                 return (
                     f"{col} {value} differs from customer {key}'s {', '.join(sorted(map(str, theirs))[:3])}"
                 )
