@@ -38,7 +38,7 @@ class BaselineSettings:
     classifier: Literal["ecm", "threshold"] = "ecm"
     min_agreements: int = 5
     """For the threshold classifier: agreeing fields needed for a match."""
-    region: str = "AU"
+    region: str | None = None
     day_first: bool = True
 
 

@@ -6,7 +6,8 @@ name and an e-mail. Unsupervised EM on such a mix drifts to degenerate values (m
 level, from what clerks and systems do to a business's details; u (the chance that two
 different businesses agree) is still measured on the data by random sampling. Ambiguity
 between businesses sharing a trading name is left to the constrained clustering, which never
-merges records holding different phones, web domains or postcodes.
+merges records holding different phones, web domains or postcodes (a phone or postcode one
+keying slip away, or a ZIP+4 against its ZIP, is not different: ``typos.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_creator import ComparisonCreator
 
-from pipeline.identity.comparisons import PersonNameComparison
+from pipeline.identity.comparisons import PersonNameComparison, PhoneComparison, PostcodeComparison
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +31,12 @@ _M_FAMILY: Final = [0.80, 0.05, 0.02, 0.01, 0.02, 0.10]
 _M_BUSINESS: Final = [0.80, 0.12, 0.05, 0.03]
 #: E-mail: same address, same company domain (info@ vs jane@), else.
 _M_EMAIL: Final = [0.55, 0.35, 0.10]
-_M_PHONE: Final = [0.90, 0.10]
+#: Phone: same, one digit wrong or two swapped, same last seven digits (new area code), else.
+_M_PHONE: Final = [0.86, 0.03, 0.01, 0.10]
 _M_STREET: Final = [0.75, 0.10, 0.05, 0.10]
 _M_CITY: Final = [0.90, 0.03, 0.07]
-_M_POSTCODE: Final = [0.90, 0.05, 0.05]
+#: Postcode: same, same area (ZIP5 against ZIP+4), one character wrong or two swapped, else.
+_M_POSTCODE: Final = [0.85, 0.05, 0.04, 0.06]
 #: Account owner (sales rep, by first name): same, else. Compared only when one record holds
 #: nothing but names (``NAME_ONLY``); otherwise its identifiers decide and the rep is ignored.
 _M_OWNER: Final = [0.90, 0.10]
@@ -95,13 +98,13 @@ def business_comparisons(present: frozenset[str]) -> list[ComparisonCreator]:
     if "email" in present:
         out.append(_email_comparison())
     if "phone" in present:
-        out.append(cl.ExactMatch("phone").configure(m_probabilities=_M_PHONE))
+        out.append(PhoneComparison("phone").configure(m_probabilities=_M_PHONE))
     if "street" in present:
         out.append(cl.LevenshteinAtThresholds("street", [1, 3]).configure(m_probabilities=_M_STREET))
     if "city" in present:
         out.append(cl.LevenshteinAtThresholds("city", [2]).configure(m_probabilities=_M_CITY))
     if "postcode" in present:
-        out.append(cl.LevenshteinAtThresholds("postcode", [1]).configure(m_probabilities=_M_POSTCODE))
+        out.append(PostcodeComparison("postcode").configure(m_probabilities=_M_POSTCODE))
     if "account_owner" in present:
         out.append(_owner_comparison())
     return out

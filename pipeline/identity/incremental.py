@@ -24,14 +24,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.identity.business import NAME_ONLY
+from pipeline.identity.comparisons import AREA_CHARACTERS
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, customer_record
 from pipeline.identity.engine import MatchSettings, _prepare, train_model
 from pipeline.identity.fields import RECORD_ID, FieldMap
-from pipeline.identity.model import CONFLICT_COLUMNS, DETERMINISTIC_FIELDS, KEY_COLUMNS, model_spec
+from pipeline.identity.model import (
+    CONFLICT_COLUMNS,
+    DETERMINISTIC_FIELDS,
+    FORMAL_GIVEN_NAME,
+    KEY_COLUMNS,
+    model_spec,
+)
+from pipeline.identity.nicknames import formal_name
 from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import standardisers
 from pipeline.identity.scoring import PairScorer
 from pipeline.identity.standardise import FREE_MAIL_DOMAINS, normalise_phone
+from pipeline.identity.typos import compatible
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +149,7 @@ class GoldenIndex:
             raw = _text(record.get(column))
             if raw is None:
                 out[field] = None
-            elif field == "phone":
+            elif field == "phone" and self.settings.region is not None:  # no region: refused in __init__
                 out[field] = normalise_phone(_PHONE_PUNCTUATION.sub("", raw) or None, self.settings.region)
             else:
                 out[field] = self._standardise[field](raw)
@@ -149,6 +158,10 @@ class GoldenIndex:
                 out[key] = None if out[field] in self.shared.get(field, ()) else out[field]
         if out.get("business_name") is not None:
             out["business_name_prefix"] = out["business_name"][:4]
+        if "given_name" in out:
+            out[FORMAL_GIVEN_NAME] = formal_name(out["given_name"])
+        if "postcode" in out:
+            out["postcode_area"] = out["postcode"][:AREA_CHARACTERS] if out["postcode"] else None
         if "email" in out:
             domain = out["email"].split("@", 1)[1] if out["email"] else None
             out["email_domain"] = None if domain in FREE_MAIL_DOMAINS else domain
@@ -169,11 +182,14 @@ class GoldenIndex:
         return sorted(i for i in found if own is None or self.records[i][RECORD_ID] != own)
 
     def conflict(self, rec: Mapping[str, Any], key: int) -> str | None:
-        """Why customer ``key`` cannot be ``rec``'s business (a different phone, company domain or postcode)."""
+        """Why customer ``key`` cannot be ``rec``'s business (a different phone, company domain or postcode).
+
+        A value one keying slip from the customer's (``typos.py``) is not different.
+        """
         held = self.conflicts.get(key, {})
         for col in CONFLICT_COLUMNS:
             value, theirs = rec.get(col), held.get(col)
-            if value is not None and theirs and value not in theirs:
+            if value is not None and theirs and not any(compatible(col, str(value), str(t)) for t in theirs):
                 return (
                     f"{col} {value} differs from customer {key}'s {', '.join(sorted(map(str, theirs))[:3])}"
                 )

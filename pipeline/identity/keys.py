@@ -7,7 +7,9 @@ import logging
 import polars as pl
 
 from pipeline.identity.business import NAME_ONLY
-from pipeline.identity.model import KEY_COLUMNS
+from pipeline.identity.comparisons import AREA_CHARACTERS
+from pipeline.identity.model import FORMAL_GIVEN_NAME, KEY_COLUMNS
+from pipeline.identity.nicknames import formal_names
 from pipeline.identity.standardise import FREE_MAIL_DOMAINS
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,8 @@ def holder_names(columns: list[str]) -> pl.Expr | None:
 
 
 def with_keys(std: pl.DataFrame, max_shared: int) -> pl.DataFrame:
-    """Add ``*_key`` columns, a business-name prefix, the company web domain and the name-only flag.
+    """Add ``*_key`` columns, the formal given name, a business-name prefix, the postcode area, the company
+    web domain and the name-only flag.
 
     A value is a key unless more than ``max_shared`` different names hold it (a switchboard
     number, an agency's ``info@``); one customer's 30 activity rows with one e-mail still key.
@@ -63,6 +66,10 @@ def with_keys(std: pl.DataFrame, max_shared: int) -> pl.DataFrame:
         std = std.drop("__holder")
     if "business_name" in std.columns:
         std = std.with_columns(business_name_prefix=pl.col("business_name").str.slice(0, 4))
+    if "given_name" in std.columns:
+        std = std.with_columns(formal_names(pl.col("given_name")).alias(FORMAL_GIVEN_NAME))
+    if "postcode" in std.columns:  # a ZIP+4 blocks with its ZIP
+        std = std.with_columns(postcode_area=pl.col("postcode").str.slice(0, AREA_CHARACTERS))
     if "email" in std.columns:
         domain = pl.col("email").str.split_exact("@", 1).struct.field("field_1")
         std = std.with_columns(

@@ -17,7 +17,12 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
 from pipeline.identity.business import business_comparisons, is_business_set
-from pipeline.identity.comparisons import PersonNameComparison
+from pipeline.identity.comparisons import (
+    AddressComparison,
+    PersonNameComparison,
+    PhoneComparison,
+    PostcodeComparison,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,9 @@ KEY_COLUMNS: Final[dict[str, str]] = {
 
 #: Identity fields whose equality forces a match (the deterministic rules), in priority order.
 DETERMINISTIC_FIELDS: Final[tuple[str, ...]] = ("source_id", "email", "phone")
+
+#: Derived column: the formal name a given name stands for (Bob -> robert; ``nicknames.py``).
+FORMAL_GIVEN_NAME: Final = "given_name_formal"
 
 #: Fields two different businesses never share: a cluster holding two phones, two web domains
 #: or two postcodes is split rather than merged (business field sets only; see clustering.py).
@@ -51,6 +59,9 @@ _BLOCKING_RULES: Final[tuple[tuple[str, ...], ...]] = (
     ("family_name", "postcode"),
     ("given_name", "postcode", "street_number"),
     ("street", "postcode"),
+    ("date_of_birth", "postcode_area"),
+    ("family_name", "postcode_area"),
+    ("street", "postcode_area"),
     ("business_name",),
     ("business_name_prefix", "postcode"),
 )
@@ -94,7 +105,7 @@ def comparisons_for(present: frozenset[str]) -> list[ComparisonCreator]:
     out: list[ComparisonCreator] = []
     both = {"given_name", "family_name"} <= present
     if "given_name" in present:
-        out.append(PersonNameComparison("given_name", "family_name" if both else None))
+        out.append(PersonNameComparison("given_name", "family_name" if both else None, FORMAL_GIVEN_NAME))
     if "family_name" in present:
         out.append(PersonNameComparison("family_name", "given_name" if both else None))
     if "business_name" in present:
@@ -103,17 +114,21 @@ def comparisons_for(present: frozenset[str]) -> list[ComparisonCreator]:
                 term_frequency_adjustments=True
             )
         )
-    for exact in ("email", "phone", "date_of_birth", "street_number", "state", "source_id"):
+    for exact in ("email", "date_of_birth", "street_number", "state", "source_id"):
         if exact == "state" and "postcode" in present:
             continue  # the postcode implies the state: comparing both counts one fact twice
         if exact in present:
             out.append(cl.ExactMatch(exact))
-    if "street" in present:
+    if "phone" in present:
+        out.append(PhoneComparison("phone"))
+    if {"street", "postcode"} <= present:
+        out.append(AddressComparison("street", "postcode"))  # one address, not two agreements
+    elif "street" in present:
         out.append(cl.LevenshteinAtThresholds("street", [1, 3]))
+    elif "postcode" in present:
+        out.append(PostcodeComparison("postcode"))
     if "city" in present:
         out.append(cl.LevenshteinAtThresholds("city", [2]).configure(term_frequency_adjustments=True))
-    if "postcode" in present:
-        out.append(cl.LevenshteinAtThresholds("postcode", [1]))
     if "national_id" in present:
         out.append(cl.LevenshteinAtThresholds("national_id", [1, 2]))
     return out
@@ -125,6 +140,10 @@ def _columns_available(present: frozenset[str]) -> frozenset[str]:
     cols.update(KEY_COLUMNS[f] for f in KEY_COLUMNS if f in present)
     if "business_name" in present:
         cols.add("business_name_prefix")
+    if "postcode" in present:
+        cols.add("postcode_area")
+    if "given_name" in present:
+        cols.add(FORMAL_GIVEN_NAME)
     if "email" in present:
         cols.add("email_domain")
     return frozenset(cols)

@@ -17,6 +17,7 @@ import pandas as pd
 import polars as pl
 
 from pipeline.identity import standardise as std
+from pipeline.identity.errors import RegionError
 from pipeline.identity.fields import IDENTITY_FIELDS, RECORD_ID, FieldMap
 from pipeline.identity.vectorised import as_polars, standardise_column
 
@@ -41,10 +42,14 @@ _FIXED: Final[dict[str, Standardiser]] = {
 }
 
 
-def standardisers(region: str = "AU", day_first: bool = True) -> dict[str, Standardiser]:
-    """The standardiser for each identity field, with the phone region and date order bound."""
+def standardisers(region: str | None, day_first: bool = True) -> dict[str, Standardiser]:
+    """The standardiser for each identity field, with the phone region and date order bound.
+
+    Without a region there is no phone standardiser: ``standardise_columns`` refuses mapped phones.
+    """
     out = dict(_FIXED)
-    out["phone"] = partial(std.normalise_phone, region=region)
+    if region is not None:
+        out["phone"] = partial(std.normalise_phone, region=region)
     out["date_of_birth"] = partial(std.normalise_date, day_first=day_first)
     return out
 
@@ -53,7 +58,7 @@ def standardise_frame(
     df: pd.DataFrame,
     fields: FieldMap,
     *,
-    region: str = "AU",
+    region: str | None,
     day_first: bool = True,
     frame_name: str = "input",
 ) -> pd.DataFrame:
@@ -70,6 +75,10 @@ def standardise_frame(
     return out
 
 
+def _unused(text: str | None) -> str | None:
+    raise AssertionError("no standardiser for this field")  # phones without a region are refused first
+
+
 def record_ids(df: pd.DataFrame, fields: FieldMap) -> npt.NDArray[Any]:
     """The record id of each row: the mapped column, else the row position."""
     if fields.record_id is not None:
@@ -81,12 +90,22 @@ def standardise_columns(
     df: pd.DataFrame,
     fields: FieldMap,
     *,
-    region: str = "AU",
+    region: str | None,
     day_first: bool = True,
     frame_name: str = "input",
 ) -> pl.DataFrame:
-    """``standardise_frame`` as a polars frame of the identity fields only (rows in ``df``'s order)."""
+    """``standardise_frame`` as a polars frame of the identity fields only (rows in ``df``'s order).
+
+    ``region`` is the country of phone numbers written without a country code; a frame with phones
+    mapped and no region is refused (``RegionError``) rather than read as some default country's.
+    """
     fields.validate(df, frame_name=frame_name)
+    if "phone" in fields.present() and region is None:
+        raise RegionError(
+            f"{frame_name}: phone numbers are mapped (column {fields.phone!r}) but no region was given, so "
+            "numbers without a country code cannot be read without guessing a country; set "
+            "MatchSettings.region (CLI: --region, e.g. --region US)"
+        )
     funcs = standardisers(region, day_first)
     mapped = fields.mapped()
     columns: dict[str, pl.Series] = {}
@@ -94,7 +113,7 @@ def standardise_columns(
         if field not in mapped:
             continue
         text, standardised = standardise_column(
-            field, as_polars(df[mapped[field]]), funcs[field], region=region, day_first=day_first
+            field, as_polars(df[mapped[field]]), funcs.get(field, _unused), region=region, day_first=day_first
         )
         lost = (text.is_not_null() & standardised.is_null()).to_numpy()
         if lost.any():

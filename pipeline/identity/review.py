@@ -20,6 +20,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from pipeline.identity.typos import compatible
+
 logger = logging.getLogger(__name__)
 
 #: Bits below a record's best in-cluster link that still count as a rival link.
@@ -75,10 +77,13 @@ def review_pairs(
 
 
 def _conflicting(apart: pd.DataFrame, identifiers: pd.DataFrame) -> np.ndarray:
-    """Per pair: do the two records hold different values of some identifying column?"""
+    """Per pair: do the two records hold values of some identifying column more than a keying slip apart?"""
     result = np.zeros(len(apart), dtype=bool)
     for column in identifiers.columns:
         a = apart["record_id_l"].map(identifiers[column])
         b = apart["record_id_r"].map(identifiers[column])
-        result |= ((a != b) & a.notna() & b.notna()).fillna(False).to_numpy(dtype=bool)
+        differ = ((a != b) & a.notna() & b.notna()).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(differ):
+            differ[i] = not compatible(str(column), str(a.iloc[i]), str(b.iloc[i]))
+        result |= differ
     return result

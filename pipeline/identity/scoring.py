@@ -1,8 +1,8 @@
 """Score one pair of standardised records in Python with a trained model: Splink's arithmetic, no database.
 
 The comparison levels are read from the model's own SQL conditions (the handful of shapes our
-comparisons generate: null, exact, Jaro-Winkler, Levenshtein, swapped names, a column equality,
-else), so a single record is scored with exactly the levels and m/u values the batch used. A test
+comparisons generate: null, exact, Jaro-Winkler, (Damerau-)Levenshtein, same first or last
+characters, swapped names, a column equality, else), so a single record is scored with exactly the levels and m/u values the batch used. A test
 checks the probabilities equal Splink's on the batch's pairs.
 """
 
@@ -31,6 +31,11 @@ _NULL_UNLESS: Final = re.compile(rf'^{_C} IS NULL OR "?\1_r"? IS NULL OR NOT \("
 _EXACT: Final = re.compile(rf'^{_C} = "?\1_r"?$')
 _JW: Final = re.compile(rf'^jaro_winkler_similarity\({_C}, "?\1_r"?\) >= ([0-9.]+)$')
 _LEV: Final = re.compile(rf'^levenshtein\({_C}, "?\1_r"?\) <= ([0-9]+)$')
+_DL: Final = re.compile(rf'^damerau_levenshtein\({_C}, "?\1_r"?\) <= ([0-9]+)$')
+_START: Final = re.compile(
+    rf'^substr\({_C}, 1, ([0-9]+)\) = substr\("?\1_r"?, 1, \2\) AND length\("?\1_l"?\) >= \2 AND length\("?\1_r"?\) >= \2$'
+)
+_END: Final = re.compile(rf'^right\({_C}, ([0-9]+)\) = right\("?\1_r"?, \2\)$')
 _SWAP: Final = re.compile(
     r'^\(jaro_winkler_similarity\("(\w+)_l", "(\w+)_r"\) >= ([0-9.]+) '
     r'OR jaro_winkler_similarity\("\2_l", "\1_r"\) >= \3\)$'
@@ -72,6 +77,17 @@ def predicate(sql: str) -> Predicate:
     if m := _LEV.match(sql):
         col, d = m[1], int(m[2])
         return lambda a, b: _near(_text(a.get(col)), _text(b.get(col)), d)
+    if m := _DL.match(sql):
+        col, d = m[1], int(m[2])
+        return lambda a, b: _near(
+            _text(a.get(col)), _text(b.get(col)), d, jellyfish.damerau_levenshtein_distance
+        )
+    if m := _START.match(sql):
+        col, n = m[1], int(m[2])
+        return lambda a, b: _ends(_text(a.get(col)), _text(b.get(col)), n, start=True)
+    if m := _END.match(sql):
+        col, n = m[1], int(m[2])
+        return lambda a, b: _ends(_text(a.get(col)), _text(b.get(col)), n, start=False)
     if m := _SWAP.match(sql):
         c1, c2, t = m[1], m[2], float(m[3])
         return lambda a, b: (
@@ -84,8 +100,22 @@ def _similar(x: str | None, y: str | None, threshold: float) -> bool:
     return x is not None and y is not None and _jw(x, y) >= threshold
 
 
-def _near(x: str | None, y: str | None, distance: int) -> bool:
-    return x is not None and y is not None and int(jellyfish.levenshtein_distance(x, y)) <= distance
+def _near(
+    x: str | None,
+    y: str | None,
+    distance: int,
+    metric: Callable[[str, str], int] = jellyfish.levenshtein_distance,
+) -> bool:
+    return x is not None and y is not None and int(metric(x, y)) <= distance
+
+
+def _ends(x: str | None, y: str | None, n: int, *, start: bool) -> bool:
+    """SQL ``substr(x, 1, n) = substr(y, 1, n)`` with both at least ``n`` long, or ``right(x, n) = right(y, n)``."""
+    if x is None or y is None:
+        return False
+    if start:
+        return len(x) >= n and len(y) >= n and x[:n] == y[:n]
+    return x[-n:] == y[-n:] if n > 0 else True
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def normalise_business_name(text: str | None) -> str | None:
     return " ".join(kept) if kept else folded
 
 
-def normalise_phone(text: str | None, region: str = "AU") -> str | None:
+def normalise_phone(text: str | None, region: str) -> str | None:
     """Parse a phone number with ``phonenumbers`` and return E.164 (``+61298765432``).
 
     ``region`` is the ISO country assumed for numbers written without a country code.
@@ -123,7 +123,7 @@ def normalise_phone(text: str | None, region: str = "AU") -> str | None:
     return f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"
 
 
-def normalise_phones(keys: list[str], region: str = "AU") -> dict[str, str | None]:
+def normalise_phones(keys: list[str], region: str) -> dict[str, str | None]:
     """``normalise_phone`` for many punctuation-free keys (digits, maybe a leading ``+``), fast.
 
     Numbers sharing their first four characters and length almost always follow one rule

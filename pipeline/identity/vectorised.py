@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.identity import standardise as std
+from pipeline.identity.errors import RegionError
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def expression(field: str, e: pl.Expr, *, day_first: bool = True) -> pl.Expr:
 
 
 def standardise_column(
-    field: str, raw: pl.Series, fn: Standardiser, *, region: str = "AU", day_first: bool = True
+    field: str, raw: pl.Series, fn: Standardiser, *, region: str | None, day_first: bool = True
 ) -> tuple[pl.Series, pl.Series]:
     """(text as the matcher reads it: stripped, empty as null; its standardised value) for one field.
 
@@ -203,6 +204,11 @@ def standardise_column(
             .otherwise(pl.col("raw").replace_strict(stripped, default=None, return_dtype=pl.String))
         )
     if field == "phone":
+        if region is None:
+            raise RegionError(
+                "phone numbers are mapped but no region was given: numbers without a country code cannot be "
+                "read without guessing a country; set MatchSettings.region (CLI: --region, e.g. --region US)"
+            )
         clean = _phones(frame, region)
     else:
         # lazy: the optimiser evaluates sub-expressions used more than once (dates) only once
@@ -248,7 +254,7 @@ def _phones(frame: pl.DataFrame, region: str) -> pl.Series:
     return pl.DataFrame({"key": keyed}).join(mapping, on="key", how="left", maintain_order="left")["e164"]
 
 
-def normalise_phone_keys(keys: pl.Series, region: str = "AU") -> pl.DataFrame:
+def normalise_phone_keys(keys: pl.Series, region: str) -> pl.DataFrame:
     """``standardise.normalise_phones`` over distinct keys (in first-seen order): columns ``key``, ``e164``.
 
     Per (first four characters, length) group the first three keys are parsed with phonenumbers; where

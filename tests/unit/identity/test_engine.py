@@ -37,10 +37,12 @@ FIELDS = FieldMap(
     phone="tel",
     date_of_birth="dob",
 )
+#: The phones above are Australian: the settings say so (the engine assumes no country).
+AU = MatchSettings(region="AU")
 
 
 def test_deterministic_rules_force_matches_and_nothing_else() -> None:
-    res = dedupe(PEOPLE, FIELDS)
+    res = dedupe(PEOPLE, FIELDS, AU)
     cluster = dict(zip(res.clusters["record_id"], res.clusters["cluster_id"], strict=True))
     assert cluster["a1"] == cluster["a2"]  # same phone in two formats
     assert cluster["a3"] == cluster["a4"]  # same e-mail in two cases
@@ -60,7 +62,7 @@ def test_febrl1_f1_and_known_duplicates() -> None:
 def test_link_pairs_two_frames() -> None:
     a = PEOPLE.iloc[[0, 2, 5]].reset_index(drop=True)
     b = PEOPLE.iloc[[1, 3, 6]].reset_index(drop=True)
-    res = link(a, b, FIELDS)
+    res = link(a, b, FIELDS, AU)
     c = res.clusters.set_index(["dataset", "record_id"])["cluster_id"]
     assert c[("a", "a1")] == c[("b", "a2")]
     assert c[("a", "a3")] == c[("b", "a4")]
@@ -78,7 +80,9 @@ def test_shared_switchboard_phone_does_not_force_matches() -> None:
         }
     )
     res = dedupe(
-        many, FieldMap(record_id="id", business_name="biz", phone="tel"), MatchSettings(max_shared=10)
+        many,
+        FieldMap(record_id="id", business_name="biz", phone="tel"),
+        MatchSettings(region="AU", max_shared=10),
     )
     assert not (res.pairs["match_key"] == "rule:phone").any()
 
@@ -88,18 +92,18 @@ def test_bad_field_map_and_ids_are_rejected_with_names() -> None:
         dedupe(PEOPLE, FieldMap(record_id="id", family_name="surname"))
     dup = PEOPLE.assign(id=["x"] * len(PEOPLE))
     with pytest.raises(InputDataError, match="record id 'x'"):
-        dedupe(dup, FIELDS)
+        dedupe(dup, FIELDS, AU)
 
 
 def test_one_record_is_its_own_customer_without_a_model() -> None:
-    res = dedupe(PEOPLE.iloc[[0]], FIELDS)
+    res = dedupe(PEOPLE.iloc[[0]], FIELDS, AU)
     assert res.clusters["record_id"].tolist() == ["a1"]
     assert res.pairs.empty
     assert res.model is None  # nothing to learn from: no model is kept for later batches
 
 
 def test_linking_against_an_empty_frame_links_nothing() -> None:
-    res = link(PEOPLE.iloc[[0, 2]].reset_index(drop=True), PEOPLE.iloc[[]], FIELDS)
+    res = link(PEOPLE.iloc[[0, 2]].reset_index(drop=True), PEOPLE.iloc[[]], FIELDS, AU)
     assert sorted(res.clusters["record_id"]) == ["a1", "a3"]
     assert res.clusters["cluster_id"].nunique() == 2
     assert res.pairs.empty

@@ -9,7 +9,18 @@ from pipeline.identity.review import review_pairs
 
 IDENTIFIERS = pd.DataFrame(
     {
-        "phone_key": ["+441", "+441", "+442", None, None, "+443", "+444", None, None],
+        # Numbers more than a keying slip apart: genuinely different phones.
+        "phone_key": [
+            "+441632960001",
+            "+441632960001",
+            "+442079461872",
+            None,
+            None,
+            "+441174960333",
+            "+441614960987",
+            None,
+            None,
+        ],
         "email_domain": [None] * 9,
         "postcode": [None] * 9,
     },

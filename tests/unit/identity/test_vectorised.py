@@ -95,7 +95,7 @@ def test_phone_groups_agree(keys: list[str], region: str) -> None:
 def test_synthetic_frame_agrees_with_per_record_standardisers() -> None:
     df = synthetic_records(3000, seed=7)
     fields = FieldMap.identity(list(df.columns), record_id="record_id")
-    out = standardise_frame(df, fields)
+    out = standardise_frame(df, fields, region="AU")
     for field, column in fields.mapped().items():
         values = [None if pd.isna(v) else str(v) for v in df[column]]
         got = [None if pd.isna(v) else v for v in out[field]]
