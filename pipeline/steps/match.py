@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.identity.clustering import cluster_ids
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
-from pipeline.identity.engine import dedupe
+from pipeline.identity.engine import MatchSettings, dedupe
 from pipeline.identity.golden import assign_keys, removal_events
 from pipeline.identity.incremental import GoldenIndex
 from pipeline.identity.params import ModelParams
@@ -63,7 +64,7 @@ def match(conn: Connection, batch_id: int) -> StepResult:
         return StepResult(message=f"{len(gone)} deleted records removed" if gone else None)
     frame = customer_frame(rows)
     model = _saved_model(conn, len(frame))
-    resolution = dedupe(frame, CUSTOMER_FIELDS, CUSTOMER_SETTINGS, model)
+    resolution = dedupe(frame, CUSTOMER_FIELDS, _customer_settings(), model)
     pairs = resolution.pairs
     decisions = _decisions(conn)
     engine_cluster = dict(
@@ -107,6 +108,13 @@ def match(conn: Connection, batch_id: int) -> StepResult:
             for k in ("new", "merge", "split", "removed")
         ),
     )
+
+
+def _customer_settings() -> MatchSettings:
+    """The customer match settings, reading phones without a country code as the firm's home country's."""
+    from settings import get_settings  # late: tests point the environment elsewhere
+
+    return replace(CUSTOMER_SETTINGS, region=get_settings().home_country)
 
 
 def _remove_records(conn: Connection, gone: dict[str, Any], remaining: set[int], batch_id: int) -> list[Any]:
