@@ -139,23 +139,22 @@ sys.exit(main(["run", "--config", sys.argv[1]]))
 def test_two_runs_started_together_make_one_batch(demo_sources: Path, tmp_path: Path) -> None:
     toml = copy_demo(demo_sources, tmp_path)
     env = {**os.environ, "C360_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}"}
-    Warehouse.from_url(env["C360_DATABASE_URL"])  # the file's folder exists
     upgrade(Warehouse.from_url(env["C360_DATABASE_URL"]))
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-c", RUNNER, str(toml)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    outputs = [(p.wait(timeout=600), p.communicate()) for p in runs]
-    codes = sorted(code for code, _ in outputs)
-    refused = [err.decode() for code, (_, err) in outputs if code == 1]
-    assert codes == [0, 1], outputs
-    assert "another run holds the pipeline" in refused[0]
+    logs = [
+        tmp_path / f"run-{n}.log" for n in range(2)
+    ]  # files, not pipes: a batch logs more than a pipe holds
+    runs = []
+    for log in logs:
+        with log.open("wb") as out:
+            runs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", RUNNER, str(toml)], cwd=ROOT, env=env, stdout=out, stderr=out
+                )
+            )
+    codes = [p.wait(timeout=600) for p in runs]
+    assert sorted(codes) == [0, 1], [log.read_text()[-2000:] for log in logs]
+    refused = logs[codes.index(1)].read_text()
+    assert "another run holds the pipeline" in refused
     warehouse = Warehouse.from_url(env["C360_DATABASE_URL"])
     with warehouse.engine.connect() as conn:
         batches = conn.execute(sa.select(ops_batch_run.c.batch_id, ops_batch_run.c.status)).all()
