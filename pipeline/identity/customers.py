@@ -11,12 +11,15 @@ import csv
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from pipeline.identity.engine import MatchSettings
 from pipeline.identity.fields import FieldMap
+
+if TYPE_CHECKING:
+    from pipeline.quality.locale import Locale
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +76,9 @@ def customer_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records([customer_record(r) for r in rows], columns=list(COLUMNS))
 
 
-def demo_customer_rows(demo_dir: Path) -> list[dict[str, Any]]:
-    """Read and stage the demo data's sources; the ``stg_customer`` rows they give (rejects skipped)."""
+def demo_customer_rows(demo_dir: Path, home: Locale) -> list[dict[str, Any]]:
+    """Read and stage the demo data's sources as the stage step does (each in its own locale, else ``home``);
+    the ``stg_customer`` rows they give (rejects skipped)."""
     from pipeline.config import load_sources
     from pipeline.connectors import CONNECTORS
     from pipeline.records import Rejected
@@ -82,9 +86,10 @@ def demo_customer_rows(demo_dir: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for source in load_sources(demo_dir / "sources.toml"):
         connector = CONNECTORS[source.type]
+        stage = connector.stager_for(source, home)
         for record in connector.read(source):
             try:
-                staged = connector.stage(record)
+                staged = stage(record)
             except Rejected:
                 continue
             rows.extend({**s.values, "source": source.name} for s in staged if s.table == "stg_customer")

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -238,7 +238,10 @@ def evaluate_demo(
         with tempfile.TemporaryDirectory(prefix="identity-demo-") as tmp:
             generate(Path(tmp), Options(customers=customers, seed=seed, end=dt.date(2026, 11, 27)))
             return evaluate_demo(Path(tmp), with_baseline=with_baseline, baselines=baselines)
-    records = customer_frame(demo_customer_rows(demo_dir))
+    from pipeline.quality.locale import home_locale
+
+    home = home_locale()  # the settings' home country and currency, as the stage step reads sources
+    records = customer_frame(demo_customer_rows(demo_dir, home))
     truth = demo_truth(demo_dir)
     truth = truth[truth[RECORD_ID].isin(records[RECORD_ID])]
     unknown = ~records[RECORD_ID].isin(truth[RECORD_ID])
@@ -253,7 +256,7 @@ def evaluate_demo(
         truth,
         CUSTOMER_FIELDS,
         name="demo",
-        settings=CUSTOMER_SETTINGS,
+        settings=replace(CUSTOMER_SETTINGS, region=home.country),  # as the match step reads them
         with_baseline=with_baseline,
         baselines=baselines,
     )

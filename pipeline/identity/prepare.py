@@ -25,17 +25,14 @@ logger = logging.getLogger(__name__)
 
 Standardiser = Callable[[str | None], str | None]
 
-#: Standardiser per identity field (phone and date take options and are bound in ``standardisers``).
+#: Standardiser per identity field (those read for a country, and dates, are bound in ``standardisers``).
 _FIXED: Final[dict[str, Standardiser]] = {
     "given_name": std.normalise_name,
     "family_name": std.normalise_name,
     "business_name": std.normalise_business_name,
     "email": std.normalise_email,
     "street_number": std.digits,
-    "street": std.normalise_street,
     "city": std.normalise_city,
-    "postcode": std.normalise_postcode,
-    "state": std.normalise_state,
     "national_id": std.normalise_token,
     "source_id": std.normalise_token,
     "account_owner": std.normalise_owner,
@@ -43,11 +40,15 @@ _FIXED: Final[dict[str, Standardiser]] = {
 
 
 def standardisers(region: str | None, day_first: bool = True) -> dict[str, Standardiser]:
-    """The standardiser for each identity field, with the phone region and date order bound.
+    """The standardiser for each identity field, with the country (``region``) and date order bound.
 
-    Without a region there is no phone standardiser: ``standardise_columns`` refuses mapped phones.
+    Without a region there is no phone standardiser (``standardise_columns`` refuses mapped phones), and
+    postcodes, streets and states are read by the rules every country shares.
     """
     out = dict(_FIXED)
+    out["postcode"] = partial(std.normalise_postcode, country=region)
+    out["street"] = partial(std.normalise_street, country=region)
+    out["state"] = partial(std.normalise_state, country=region)
     if region is not None:
         out["phone"] = partial(std.normalise_phone, region=region)
     out["date_of_birth"] = partial(std.normalise_date, day_first=day_first)

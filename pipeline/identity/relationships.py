@@ -73,7 +73,9 @@ def _values(record: Mapping[str, Any]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     if record.get("phone"):
         out["shared_phone"].add(str(record["phone"]))
-    street, postcode = normalise_street(record.get("street")), normalise_postcode(record.get("postcode"))
+    country = record.get("country")  # the staged address's ISO code, if it names one
+    street = normalise_street(record.get("street"), country)
+    postcode = normalise_postcode(record.get("postcode"), country)
     if street and postcode:
         out["shared_address"].add(f"{street}, {postcode}")
     email = normalise_email(record.get("email"))

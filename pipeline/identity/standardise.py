@@ -1,28 +1,51 @@
-"""Pure standardisers for identity fields: each maps raw text to a canonical form or ``None``.
+"""Match keys for identity fields: each maps raw text to the form the matcher compares, or ``None``.
 
-They never raise on any string: unparseable input (a phone with letters, a date of 31/02)
-becomes ``None`` so the matcher treats it as missing; callers count and report those.
+The value rules are the quality layer's (``pipeline.quality.standardise``: phones and postcodes read
+for a country, e-mail validity and canonical form, text folding, street and state abbreviations per
+country); this module adds only what matching needs on top of them: an e-mail without ``+tag`` (and
+without dots for Gmail), a postcode without its separator, business names without legal-form words,
+dates as ISO. A country is always passed in: there is no default one.
+
+They never raise on any string: a value the quality rules reject (a phone with letters, a date of
+31/02) becomes ``None`` so the matcher treats it as missing; callers count and report those.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from datetime import date
 from typing import Final
 
 import pandas as pd
-import phonenumbers
+
+from pipeline.quality import standardise as quality
+from pipeline.quality.standardise import InvalidValue, fold
 
 logger = logging.getLogger(__name__)
 
-_DROP_CHARS: Final = re.compile(r"['’`´.]")
-_NON_WORD: Final = re.compile(r"[^\w]+|_")
-_SPACES: Final = re.compile(r"\s+")
+__all__ = [
+    "BUSINESS_NOISE_WORDS",
+    "FREE_MAIL_DOMAINS",
+    "digits",
+    "email_domains",
+    "email_key",
+    "fold",
+    "normalise_business_name",
+    "normalise_city",
+    "normalise_date",
+    "normalise_email",
+    "normalise_name",
+    "normalise_owner",
+    "normalise_phone",
+    "normalise_postcode",
+    "normalise_state",
+    "normalise_street",
+    "normalise_token",
+]
+
 _NON_ALNUM: Final = re.compile(r"[^0-9A-Za-z]")
 _NON_DIGIT: Final = re.compile(r"[^0-9]")
-_EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: Legal-form and filler words that do not identify a business.
 BUSINESS_NOISE_WORDS: Final = frozenset(
@@ -32,56 +55,6 @@ BUSINESS_NOISE_WORDS: Final = frozenset(
         "oy", "ab", "as", "kk", "the", "and", "group", "holdings",
     }
 )  # fmt: skip
-
-#: Street words -> canonical abbreviation (Australia Post / USPS style).
-STREET_ABBREVIATIONS: Final[dict[str, str]] = {
-    "street": "st", "str": "st", "st": "st", "saint": "st",
-    "road": "rd", "rd": "rd",
-    "avenue": "ave", "av": "ave", "ave": "ave",
-    "drive": "dr", "drv": "dr", "dr": "dr",
-    "lane": "ln", "ln": "ln",
-    "court": "ct", "crt": "ct", "ct": "ct",
-    "place": "pl", "pl": "pl",
-    "crescent": "cres", "cres": "cres", "cr": "cres",
-    "boulevard": "blvd", "blvd": "blvd",
-    "parade": "pde", "pde": "pde",
-    "terrace": "tce", "tce": "tce",
-    "highway": "hwy", "hwy": "hwy",
-    "circuit": "cct", "cct": "cct",
-    "close": "cl", "cl": "cl",
-    "square": "sq", "sq": "sq",
-    "esplanade": "esp", "esp": "esp",
-    "grove": "gr", "gr": "gr",
-    "way": "way", "wy": "way",
-    "north": "n", "south": "s", "east": "e", "west": "w",
-    "apartment": "apt", "apt": "apt", "unit": "unit", "suite": "ste", "ste": "ste",
-}  # fmt: skip
-
-#: Full state names -> abbreviation, for Australia and the larger US states.
-STATE_ABBREVIATIONS: Final[dict[str, str]] = {
-    "new south wales": "nsw", "victoria": "vic", "queensland": "qld", "western australia": "wa",
-    "south australia": "sa", "tasmania": "tas", "australian capital territory": "act",
-    "northern territory": "nt", "california": "ca", "new york": "ny", "texas": "tx", "florida": "fl",
-}  # fmt: skip
-
-
-def fold(text: str | None) -> str | None:
-    """Lower-case, strip accents (NFKD), drop apostrophes/dots, turn other punctuation into spaces.
-
-    >>> fold("  Zoë O'Brien-Smith ")
-    'zoe obrien smith'
-    """
-    if text is None:
-        return None
-    text = str(text)
-    if text.isascii():  # fast path: most data needs no Unicode decomposition
-        stripped = text.lower()
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    stripped = _DROP_CHARS.sub("", stripped)
-    words = _SPACES.sub(" ", _NON_WORD.sub(" ", stripped)).strip()
-    return words or None
 
 
 def normalise_name(text: str | None) -> str | None:
@@ -104,87 +77,33 @@ def normalise_business_name(text: str | None) -> str | None:
 
 
 def normalise_phone(text: str | None, region: str) -> str | None:
-    """Parse a phone number with ``phonenumbers`` and return E.164 (``+61298765432``).
-
-    ``region`` is the ISO country assumed for numbers written without a country code.
-    Numbers that cannot be parsed or are impossible for their country give ``None``.
-    """
-    if text is None:
-        return None
-    raw = str(text).strip()
-    if not raw or len(raw) > 40:
-        return None
+    """The quality layer's E.164 form of a valid number (national forms read as ``region``'s), else ``None``."""
     try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
+        return quality.phone(text, region)
+    except InvalidValue:
         return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"
-
-
-def normalise_phones(keys: list[str], region: str) -> dict[str, str | None]:
-    """``normalise_phone`` for many punctuation-free keys (digits, maybe a leading ``+``), fast.
-
-    Numbers sharing their first four characters and length almost always follow one rule
-    (strip the trunk prefix, prepend the country code). Per such group three members are
-    parsed with phonenumbers; if all three follow one rule it is applied to the other
-    all-digit members, otherwise every member is parsed. A property test checks the output
-    equals ``normalise_phone``.
-    """
-    out: dict[str, str | None] = {}
-    groups: dict[tuple[str, int], list[str]] = {}
-    for key in keys:
-        groups.setdefault((key[:4], len(key)), []).append(key)
-    for members in groups.values():
-        sample, rest = members[:3], members[3:]
-        for key in sample:
-            out[key] = normalise_phone(key, region)
-        rule = _phone_rule(sample, out)
-        for key in rest:
-            body = key[1:] if key.startswith("+") else key
-            if rule is not None and body.isdigit():
-                out[key] = rule[0] + key[rule[1] :]
-            else:
-                out[key] = normalise_phone(key, region)
-    return out
-
-
-def _phone_rule(sample: list[str], parsed: dict[str, str | None]) -> tuple[str, int] | None:
-    """The (prefix, characters skipped) that turns every sample key into its E.164, or ``None``."""
-    if len(sample) < 3:
-        return None
-    rules = set()
-    for key in sample:
-        e164 = parsed[key]
-        body = key[1:] if key.startswith("+") else key
-        if e164 is None or not body.isdigit():
-            return None
-        skip = next((k for k in range(len(key) - 5) if e164.endswith(key[k:])), None)
-        if skip is None:
-            return None
-        rules.add((e164[: len(e164) - (len(key) - skip)], skip))
-    return rules.pop() if len(rules) == 1 else None
 
 
 def normalise_email(text: str | None) -> str | None:
-    """Lower-case, drop ``+tag`` sub-addressing, drop dots in Gmail local parts; invalid -> ``None``."""
-    if text is None:
+    """The match key of an e-mail: the quality layer's canonical address, then :func:`email_key`."""
+    try:
+        canonical = quality.email(text)
+    except InvalidValue:
         return None
-    email = str(text).strip().casefold()
-    if email.startswith("mailto:"):
-        email = email[len("mailto:") :]
-    if not _EMAIL.match(email):
-        return None
-    local, domain = email.rsplit("@", 1)
+    return None if canonical is None else email_key(canonical)
+
+
+def email_key(canonical: str) -> str | None:
+    """A canonical (valid, lower-case) address without ``+tag`` sub-addressing, Gmail local parts without dots
+    (``googlemail.com`` is ``gmail.com``): one mailbox, however it was written; ``None`` if no local part is left.
+    """
+    local, domain = canonical.rsplit("@", 1)
     local = local.split("+", 1)[0]
     if domain == "googlemail.com":
         domain = "gmail.com"
     if domain == "gmail.com":
         local = local.replace(".", "")
-    if not local:
-        return None
-    return f"{local}@{domain}"
+    return f"{local}@{domain}" if local else None
 
 
 #: Mailbox providers whose domain says nothing about which business a person works for.
@@ -205,21 +124,23 @@ def email_domains(emails: pd.Series) -> pd.Series:
     return domain.mask(domain.isin(FREE_MAIL_DOMAINS)).astype("string")
 
 
-def normalise_postcode(text: str | None) -> str | None:
-    """Upper-case and keep only letters and digits (``sw1a 1aa`` -> ``SW1A1AA``)."""
-    if text is None:
+def normalise_postcode(text: str | None, country: str | None) -> str | None:
+    """The quality layer's postcode of ``country`` (``SW1A 1AA``) without separators (``SW1A1AA``); one that
+    breaks the country's rule gives ``None``; without a country (or a rule), letters and digits upper-cased."""
+    try:
+        code = quality.postcode(text, country)
+    except InvalidValue:
         return None
-    folded = fold(text)
-    code = _NON_ALNUM.sub("", folded).upper() if folded else ""
-    return code or None
+    return normalise_token(code)
 
 
-def normalise_street(text: str | None) -> str | None:
-    """Fold a street line and abbreviate street types (``12 Main Street`` -> ``12 main st``)."""
+def normalise_street(text: str | None, country: str | None) -> str | None:
+    """Fold a street line and abbreviate ``country``'s street types (``12 Main Street`` -> ``12 main st``)."""
     folded = fold(text)
     if folded is None:
         return None
-    return " ".join(STREET_ABBREVIATIONS.get(w, w) for w in folded.split(" "))
+    words = quality.street_abbreviations(country)
+    return " ".join(words.get(w, w) for w in folded.split(" "))
 
 
 def normalise_owner(text: str | None) -> str | None:
@@ -233,17 +154,19 @@ def normalise_city(text: str | None) -> str | None:
     return fold(text)
 
 
-def normalise_state(text: str | None) -> str | None:
-    """Fold a state and abbreviate known full names (``New South Wales`` -> ``nsw``)."""
+def normalise_state(text: str | None, country: str | None) -> str | None:
+    """Fold a state and abbreviate ``country``'s full state names (``New South Wales`` -> ``nsw``)."""
     folded = fold(text)
     if folded is None:
         return None
-    return STATE_ABBREVIATIONS.get(folded, folded)
+    return quality.state_abbreviations(country).get(folded, folded)
 
 
 def normalise_token(text: str | None) -> str | None:
-    """Keep letters and digits, upper-cased: for ids such as national ids and source ids."""
-    return normalise_postcode(text)
+    """Letters and digits of the folded text, upper-cased: ids such as national ids and source ids."""
+    folded = fold(text)
+    code = _NON_ALNUM.sub("", folded).upper() if folded else ""
+    return code or None
 
 
 def normalise_date(text: str | None, *, day_first: bool = True) -> str | None:

@@ -1,9 +1,10 @@
 """Whole-column standardisers in polars expressions, giving exactly what ``standardise.py`` gives per record.
 
-Printable-ASCII values (nearly all of them) go through polars expressions written to the same rules;
-any other value (accents, other scripts, control characters, Unicode digits or spaces) goes through
-the per-record function, once per distinct value, so awkward input keeps its exact result. A
-property test (``tests/unit/identity/test_vectorised.py``) checks the two agree.
+Printable-ASCII values (nearly all of them) go through polars expressions written to the same rules
+(e-mails only when they are plainly valid, phones through ``phones.py``); any other value (accents,
+other scripts, control characters, Unicode digits or spaces, an e-mail the expression cannot vouch
+for) goes through the per-record function, once per distinct value, so awkward input keeps its exact
+result. A property test (``tests/unit/identity/test_vectorised.py``) checks the two agree.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pyarrow as pa
 
 from pipeline.identity import standardise as std
 from pipeline.identity.errors import RegionError
+from pipeline.identity.phones import normalise_phone_keys
+from pipeline.quality import standardise as quality
 
 logger = logging.getLogger(__name__)
 
@@ -72,25 +75,53 @@ def _business_name(e: pl.Expr) -> pl.Expr:
     return pl.when(kept == "").then(folded).otherwise(kept)
 
 
-def _email(e: pl.Expr) -> pl.Expr:
+def _bare_email(e: pl.Expr) -> pl.Expr:
     lower = e.str.to_lowercase()
-    bare = pl.when(lower.str.starts_with("mailto:")).then(lower.str.slice(7)).otherwise(lower)
-    return bare.map_batches(_email_parts, return_dtype=pl.String)
+    return pl.when(lower.str.starts_with("mailto:")).then(lower.str.slice(7)).otherwise(lower)
+
+
+#: An address ``email_validator`` takes unchanged (after lower-casing): a dot-atom local part of letters,
+#: digits and ``_+-`` and a domain of letter/digit/hyphen labels under an alphabetic top-level domain.
+_PLAIN_EMAIL: Final = (
+    r"^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+#: Top-level domains ``email_validator`` refuses (special-use names).
+_SPECIAL_TLDS: Final = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _plain_email(e: pl.Expr) -> pl.Expr:
+    """Addresses whose canonical form (``quality.email``) is their lower-cased text without ``mailto:``."""
+    bare = _bare_email(e)
+    parts = bare.str.split_exact("@", 1)
+    local, domain = parts.struct.field("field_0"), parts.struct.field("field_1")
+    return (
+        bare.str.contains(_PLAIN_EMAIL)
+        & (local.str.len_bytes() <= 64)
+        & (bare.str.len_bytes() <= 254)
+        & ~domain.str.contains("--", literal=True)
+        & ~domain.str.extract(r"\.([a-z]+)$", 1).is_in(list(_SPECIAL_TLDS))
+    )
+
+
+def _email(e: pl.Expr) -> pl.Expr:
+    """``standardise.email_key`` of the canonical address (for addresses ``_plain_email`` accepts)."""
+    return _bare_email(e).map_batches(_email_parts, return_dtype=pl.String)
 
 
 def _email_parts(bare: pl.Series) -> pl.Series:
-    """Valid addresses (one ``@``) as local part up to any ``+`` and domain; Gmail local parts lose dots."""
+    """Local part up to any ``+`` and domain; Gmail local parts lose dots; no local part left is null."""
     parts = pl.DataFrame({"bare": bare}).with_columns(
         local=pl.col("bare").str.extract(r"^([^@+]*)", 1),
         domain=pl.col("bare").str.extract(r"@([^@]*)$", 1).replace("googlemail.com", "gmail.com"),
-        valid=pl.col("bare").str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     )
     local = pl.when(pl.col("domain") == "gmail.com").then(
         pl.col("local").str.replace_all(".", "", literal=True)
     )
     parts = parts.with_columns(local=local.otherwise(pl.col("local")))
     return parts.select(
-        pl.when(pl.col("valid") & (pl.col("local") != "")).then(pl.concat_str("local", pl.lit("@"), "domain"))
+        pl.when(pl.col("bare").is_not_null() & (pl.col("local") != "")).then(
+            pl.concat_str("local", pl.lit("@"), "domain")
+        )
     ).to_series()
 
 
@@ -98,14 +129,27 @@ def _alnum_upper(e: pl.Expr) -> pl.Expr:
     return _none_if_empty(e.str.replace_all("[^0-9A-Za-z]", "").str.to_uppercase())
 
 
-#: Street words that change (``street`` -> ``st``), as `` word `` -> `` abbreviation `` for ``replace_many``.
-_STREET_WORDS: Final = {f" {k} ": f" {v} " for k, v in std.STREET_ABBREVIATIONS.items() if k != v}
+def _postcode(e: pl.Expr, country: str | None) -> pl.Expr:
+    """``standardise.normalise_postcode``: the compact form if it fits ``country``'s rule (the quality
+    layer's own pattern, run per distinct value), else null; without a rule, letters and digits."""
+    rule = quality.POSTCODES.get(country or "")
+    if rule is None:
+        return _alnum_upper(e)
+    compact = e.str.to_uppercase().str.replace_all(r"[\s-]", "")
+
+    def fits(values: pl.Series) -> pl.Series:
+        return pl.Series(
+            [v is not None and rule.pattern.fullmatch(v) is not None for v in values], dtype=pl.Boolean
+        )
+
+    return pl.when(compact.map_batches(fits, return_dtype=pl.Boolean)).then(compact)
 
 
-def _street(e: pl.Expr) -> pl.Expr:
+def _street(e: pl.Expr, country: str | None) -> pl.Expr:
     """Fold, then abbreviate whole words: each word gets its own pair of spaces, so matches never overlap."""
+    words = {f" {k} ": f" {v} " for k, v in quality.street_abbreviations(country).items() if k != v}
     spaced = pl.concat_str(pl.lit(" "), fold(e).str.replace_all(" ", "  ", literal=True), pl.lit(" "))
-    abbreviated = spaced.str.replace_many(list(_STREET_WORDS), list(_STREET_WORDS.values()))
+    abbreviated = spaced.str.replace_many(list(words), list(words.values()))
     return abbreviated.str.replace_all("  ", " ", literal=True).str.strip_chars(" ")
 
 
@@ -155,20 +199,28 @@ def _date(e: pl.Expr, day_first: bool) -> pl.Expr:
     return pl.when(valid).then(iso).otherwise(None)
 
 
-def expression(field: str, e: pl.Expr, *, day_first: bool = True) -> pl.Expr:
-    """The polars expression standardising ``field`` for stripped, non-empty printable-ASCII text (not phones)."""
+def handled(field: str, e: pl.Expr) -> pl.Expr | None:
+    """Which stripped printable-ASCII values :func:`expression` standardises (``None``: all of them)."""
+    return _plain_email(e) if field == "email" else None
+
+
+def expression(field: str, e: pl.Expr, *, region: str | None, day_first: bool = True) -> pl.Expr:
+    """The polars expression standardising ``field`` for stripped, non-empty printable-ASCII text that
+    :func:`handled` accepts (not phones); ``region`` is the country of postcodes, streets and states."""
     if field in ("given_name", "family_name", "city"):
         return fold(e)
     if field == "business_name":
         return _business_name(e)
     if field == "email":
         return _email(e)
-    if field in ("postcode", "national_id", "source_id"):
+    if field == "postcode":
+        return _postcode(e, region)
+    if field in ("national_id", "source_id"):
         return _alnum_upper(e)
     if field == "street":
-        return _street(e)
+        return _street(e, region)
     if field == "state":
-        return fold(e).replace(std.STATE_ABBREVIATIONS)
+        return fold(e).replace(quality.state_abbreviations(region))
     if field == "account_owner":
         return fold(e).str.extract(r"^([^ ]+)", 1)
     if field == "street_number":
@@ -183,7 +235,8 @@ def standardise_column(
 ) -> tuple[pl.Series, pl.Series]:
     """(text as the matcher reads it: stripped, empty as null; its standardised value) for one field.
 
-    ``fn`` is the per-record standardiser, used for the values that are not printable ASCII.
+    ``fn`` is the per-record standardiser, used for the values the expressions do not handle (not printable
+    ASCII, or an e-mail that is not plainly valid).
     """
     frame = pl.DataFrame({"raw": raw}).with_columns(
         simple=pl.col("raw").str.contains(SIMPLE).fill_null(False)
@@ -211,14 +264,17 @@ def standardise_column(
             )
         clean = _phones(frame, region)
     else:
+        check = handled(field, pl.col("text"))
+        ours = pl.col("simple") if check is None else pl.col("simple") & check.fill_null(False)
+        frame = frame.with_columns(ours=ours)
         # lazy: the optimiser evaluates sub-expressions used more than once (dates) only once
-        standardised = expression(field, pl.col("text"), day_first=day_first)
+        standardised = expression(field, pl.col("text"), region=region, day_first=day_first)
         if field in MOSTLY_DISTINCT:  # row by row: a join back from distinct values would cost more
-            clean = frame.lazy().select(pl.when(pl.col("simple")).then(standardised)).collect().to_series()
+            clean = frame.lazy().select(pl.when(pl.col("ours")).then(standardised)).collect().to_series()
         else:
             distinct = (
                 frame.lazy()
-                .filter(pl.col("simple") & pl.col("text").is_not_null())
+                .filter(pl.col("ours") & pl.col("text").is_not_null())
                 .select("text")
                 .unique()
                 .with_columns(standardised.alias("clean"))
@@ -226,21 +282,22 @@ def standardise_column(
             clean = (
                 frame.lazy()
                 .join(distinct, on="text", how="left", maintain_order="left")
-                .select(pl.when(pl.col("simple")).then(pl.col("clean")))
+                .select(pl.when(pl.col("ours")).then(pl.col("clean")))
                 .collect()
                 .to_series()
             )
-        if stripped:
-            mapping = {v: fn(v) for v in set(stripped.values()) if v is not None}
-            odd_clean = frame.select(
+        others = frame.filter(pl.col("ours").not_() & pl.col("text").is_not_null())["text"].unique()
+        if len(others):
+            mapping = {v: fn(v) for v in others.to_list()}
+            others_clean = frame.select(
                 pl.col("text").replace_strict(mapping, default=None, return_dtype=pl.String)
             ).to_series()
-            clean = pl.select(pl.when(frame["simple"]).then(clean).otherwise(odd_clean)).to_series()
+            clean = pl.select(pl.when(frame["ours"]).then(clean).otherwise(others_clean)).to_series()
     return frame["text"], clean.alias(field)
 
 
 def _phones(frame: pl.DataFrame, region: str) -> pl.Series:
-    """Phones: punctuation-free keys, then ``normalise_phones`` over the distinct keys, vectorised."""
+    """Phones: punctuation-free keys, then ``phones.normalise_phone_keys`` over the distinct keys."""
     odd = frame.filter(pl.col("simple").not_() & pl.col("text").is_not_null())["text"].unique().to_list()
     odd_keys = {v: _PHONE_PUNCTUATION.sub("", v) for v in odd}
     keyed = frame.select(
@@ -252,54 +309,3 @@ def _phones(frame: pl.DataFrame, region: str) -> pl.Series:
     )["key"]
     mapping = normalise_phone_keys(keyed.drop_nulls().unique(maintain_order=True), region)
     return pl.DataFrame({"key": keyed}).join(mapping, on="key", how="left", maintain_order="left")["e164"]
-
-
-def normalise_phone_keys(keys: pl.Series, region: str) -> pl.DataFrame:
-    """``standardise.normalise_phones`` over distinct keys (in first-seen order): columns ``key``, ``e164``.
-
-    Per (first four characters, length) group the first three keys are parsed with phonenumbers; where
-    the three follow one rule, it is applied to the group's other all-ASCII-digit keys in one expression.
-    """
-    frame = pl.DataFrame({"key": keys.cast(pl.String)}).with_columns(
-        p4=pl.col("key").str.slice(0, 4), n=pl.col("key").str.len_chars()
-    )
-    frame = frame.with_columns(rank=pl.int_range(pl.len()).over("p4", "n"))
-    samples = frame.filter(pl.col("rank") < 3)
-    parsed = {k: std.normalise_phone(k, region) for k in samples["key"].to_list()}
-    rules: dict[tuple[str, int], tuple[str, int]] = {}
-    groups = samples.group_by("p4", "n", maintain_order=True).agg("key")
-    for p4, n, members in groups.iter_rows():
-        rule = std._phone_rule(list(members), parsed)
-        if rule is not None:
-            rules[(p4, n)] = rule
-    rule_frame = pl.DataFrame(
-        {
-            "p4": pl.Series([k[0] for k in rules], dtype=pl.String),
-            "n": pl.Series([k[1] for k in rules], dtype=frame["n"].dtype),
-            "prefix": pl.Series([r[0] for r in rules.values()], dtype=pl.String),
-            "skip": pl.Series([r[1] for r in rules.values()], dtype=pl.Int64),
-        }
-    )
-    rest = frame.filter(pl.col("rank") >= 3).join(
-        rule_frame, on=["p4", "n"], how="left", maintain_order="left"
-    )
-    by_rule = rest["prefix"].is_not_null() & rest["key"].str.contains(r"^\+?[0-9]+$")
-    fast = rest.filter(by_rule).select(
-        "key", e164=pl.concat_str([pl.col("prefix"), pl.col("key").str.slice(pl.col("skip"))])
-    )
-    slow = rest.filter(~by_rule)
-    slow_out: list[str | None] = []
-    for key, prefix, skip in slow.select("key", "prefix", "skip").iter_rows():
-        body = key[1:] if key.startswith("+") else key
-        if prefix is not None and body.isdigit():
-            slow_out.append(prefix + key[skip:])
-        else:
-            slow_out.append(std.normalise_phone(key, region))
-    head = pl.DataFrame(
-        {
-            "key": pl.Series(list(parsed), dtype=pl.String),
-            "e164": pl.Series(list(parsed.values()), dtype=pl.String),
-        }
-    )
-    tail = pl.DataFrame({"key": slow["key"], "e164": pl.Series(slow_out, dtype=pl.String)})
-    return pl.concat([head, fast, tail])

@@ -5,6 +5,10 @@ raises :class:`InvalidValue` naming the rule broken (``phone_format``, ``email_f
 postcodes are read for the record's country, which the caller always names (there is no default country):
 phones by ``phonenumbers`` (every region), postcodes by :data:`POSTCODES`. Stagers keep a value that fails
 as a field flag (``pipeline.connectors.common.Fields``) and stage ``None`` in its place.
+
+The identity engine reads values through the same rules (``pipeline.identity.standardise`` builds its
+match keys on top of them): :func:`fold` for names and places, :func:`street_abbreviations` and
+:func:`state_abbreviations` for a country's street types and state names.
 """
 
 from __future__ import annotations
@@ -26,13 +30,18 @@ __all__ = [
     "PostcodeRule",
     "country",
     "email",
+    "fold",
     "phone",
     "postcode",
+    "state_abbreviations",
+    "street_abbreviations",
     "text",
     "website",
 ]
 
 _SPACES: Final = re.compile(r"\s+")
+_DROP_CHARS: Final = re.compile(r"['’`´.]")
+_NON_WORD: Final = re.compile(r"[^\w]+|_")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _COUNTRIES: Final = {
     "UNITED KINGDOM": "GB", "UK": "GB", "U.K.": "GB", "GREAT BRITAIN": "GB", "BRITAIN": "GB", "ENGLAND": "GB",
@@ -179,3 +188,77 @@ def website(value: str | None) -> str | None:
     scheme, host, port, rest = match.groups()
     rest = (rest or "").rstrip("/")
     return f"{(scheme or 'https').lower()}://{host.lower()}{port or ''}{rest}"
+
+
+def fold(value: str | None) -> str | None:
+    """:func:`text`, then lower case without accents (NFKD), apostrophes and dots dropped, other punctuation
+    as single spaces: the form names, streets and places are compared in.
+
+    >>> fold("  Zoë O'Brien-Smith ")
+    'zoe obrien smith'
+    """
+    value = text(value)
+    if value is None:
+        return None
+    if value.isascii():  # fast path: most data needs no Unicode decomposition
+        stripped = value.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", value)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    stripped = _DROP_CHARS.sub("", stripped)
+    words = _SPACES.sub(" ", _NON_WORD.sub(" ", stripped)).strip()
+    return words or None
+
+
+#: Street words -> abbreviation (Australia Post / USPS / Royal Mail style), folded. Every country that
+#: writes its addresses in English shares them.
+_ENGLISH_STREET_WORDS: Final[dict[str, str]] = {
+    "street": "st", "str": "st", "st": "st", "saint": "st",
+    "road": "rd", "rd": "rd",
+    "avenue": "ave", "av": "ave", "ave": "ave",
+    "drive": "dr", "drv": "dr", "dr": "dr",
+    "lane": "ln", "ln": "ln",
+    "court": "ct", "crt": "ct", "ct": "ct",
+    "place": "pl", "pl": "pl",
+    "crescent": "cres", "cres": "cres", "cr": "cres",
+    "boulevard": "blvd", "blvd": "blvd",
+    "parade": "pde", "pde": "pde",
+    "terrace": "tce", "tce": "tce",
+    "highway": "hwy", "hwy": "hwy",
+    "circuit": "cct", "cct": "cct",
+    "close": "cl", "cl": "cl",
+    "square": "sq", "sq": "sq",
+    "esplanade": "esp", "esp": "esp",
+    "grove": "gr", "gr": "gr",
+    "way": "way", "wy": "way",
+    "north": "n", "south": "s", "east": "e", "west": "w",
+    "apartment": "apt", "apt": "apt", "unit": "unit", "suite": "ste", "ste": "ste",
+}  # fmt: skip
+#: Street abbreviations per country (ISO alpha-2); see :func:`street_abbreviations`.
+STREET_ABBREVIATIONS: Final[dict[str, dict[str, str]]] = {
+    code: _ENGLISH_STREET_WORDS for code in ("GB", "IM", "JE", "GG", "IE", "US", "CA", "AU", "NZ")
+}
+#: Full state names -> abbreviation per country, folded.
+STATE_ABBREVIATIONS: Final[dict[str, dict[str, str]]] = {
+    "AU": {
+        "new south wales": "nsw", "victoria": "vic", "queensland": "qld", "western australia": "wa",
+        "south australia": "sa", "tasmania": "tas", "australian capital territory": "act",
+        "northern territory": "nt",
+    },
+    "US": {"california": "ca", "new york": "ny", "texas": "tx", "florida": "fl"},
+}  # fmt: skip
+_EVERY_STATE: Final = {name: code for names in STATE_ABBREVIATIONS.values() for name, code in names.items()}
+
+
+def street_abbreviations(country_code: str | None) -> dict[str, str]:
+    """The street words of ``country_code`` and their abbreviations (folded); without a country, or for one
+    without its own table, the English words every table here shares."""
+    return STREET_ABBREVIATIONS.get(country_code or "", _ENGLISH_STREET_WORDS)
+
+
+def state_abbreviations(country_code: str | None) -> dict[str, str]:
+    """Full state names of ``country_code`` and their abbreviations (folded); without a country, every
+    country's (no two share a name)."""
+    if country_code is not None:
+        return STATE_ABBREVIATIONS.get(country_code, {})
+    return _EVERY_STATE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Sequence
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.identity import standardise as std
 from pipeline.identity.fields import FieldMap
+from pipeline.identity.phones import normalise_phone_keys
 from pipeline.identity.prepare import standardise_frame, standardisers
 from pipeline.identity.synthetic import synthetic_records
 from pipeline.identity.vectorised import as_polars, standardise_column
@@ -50,15 +52,13 @@ _values = st.lists(st.one_of(st.none(), st.sampled_from(AWKWARD[1:]), _awkward_t
 
 
 def _reference(field: str, values: Sequence[str | None], region: str, day_first: bool) -> list[str | None]:
-    """The per-record result: strip, empty is missing, then the field's standardiser (phones: the batch one)."""
+    """The per-record result: strip, empty is missing, then the field's standardiser (phones: of the key)."""
     text = [None if v is None else (v.strip() or None) for v in values]
     if field != "phone":
         fn = standardisers(region, day_first)[field]
         return [None if t is None else fn(t) for t in text]
     keys = [None if t is None else (_PUNCTUATION.sub("", t) or None) for t in text]
-    distinct = list(dict.fromkeys(k for k in keys if k is not None))
-    mapping = std.normalise_phones(distinct, region)
-    return [None if k is None else mapping[k] for k in keys]
+    return [None if k is None else std.normalise_phone(k, region) for k in keys]
 
 
 def _vectorised(field: str, values: Sequence[str | None], region: str, day_first: bool) -> list[str | None]:
@@ -108,3 +108,63 @@ def test_non_string_columns_read_as_their_text() -> None:
     assert as_polars(postcodes).to_list() == ["2000", None, "3121.5"]
     assert as_polars(pd.Series([7, 12], dtype=object)).to_list() == ["7", "12"]
     assert pl.Series(as_polars(pd.Series(["a", None], dtype="string"))).to_list() == ["a", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(
+        st.from_regex(r"\A(\+61|\+44|\+1|0|00|1)[0-9]{7,10}\Z", fullmatch=True),
+        min_size=1,
+        max_size=60,
+        unique=True,
+    ),
+    region=st.sampled_from(["AU", "GB", "US", "CA", "JE"]),
+)
+def test_phone_keys_equal_single_phone(keys: list[str], region: str) -> None:
+    """The group rule and the metadata's validity patterns give the quality layer's phone, key by key."""
+    out = normalise_phone_keys(pl.Series(keys), region)
+    assert dict(out.iter_rows()) == {k: std.normalise_phone(k, region) for k in keys}
+
+
+def test_phone_keys_equal_single_phone_on_a_large_sample() -> None:
+    """20,000 numbers per region, valid and not (random digits), in the groups the fast path serves."""
+    rng = random.Random(3)
+    for region, prefixes in {
+        "GB": ["020", "0113", "07", "+4420", "+441534", "+441624", "01"],
+        "US": ["650", "1650", "+1650", "415", "+1416", "+1876", "212"],
+        "AU": ["02", "03", "04", "+612", "+614", "08"],
+    }.items():
+        keys = list(
+            dict.fromkeys(
+                p + "".join(rng.choices("0123456789", k=rng.randint(6, 9))) for p in prefixes * 3000
+            )
+        )
+        out = dict(normalise_phone_keys(pl.Series(keys), region).iter_rows())
+        expected = {k: std.normalise_phone(k, region) for k in keys}
+        assert out == expected, region
+        assert 0 < sum(v is None for v in out.values()) < len(out)  # both kinds are in the sample
+
+
+_emails = st.builds(
+    lambda local, domain, tld, mailto: f"{mailto}{local}@{domain}.{tld}",
+    st.from_regex(r"\A[A-Za-z0-9._+\-]{0,12}\Z", fullmatch=True),
+    st.from_regex(r"\A[A-Za-z0-9\-.]{0,12}\Z", fullmatch=True),
+    st.sampled_from(["com", "co.uk", "test", "c", "1", "GMAIL", "local", "xn--p1ai", "org"]),
+    st.sampled_from(["", "mailto:", "MAILTO:"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.one_of(_emails, st.sampled_from(AWKWARD[1:])), max_size=40))
+def test_email_addresses_agree(values: list[str]) -> None:
+    """Addresses near the edge of validity: the expression only takes those ``email_validator`` keeps as they are."""
+    assert _vectorised("email", values, "GB", True) == _reference("email", values, "GB", True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.from_regex(r"\A[A-Za-z0-9 \-]{0,10}\Z", fullmatch=True), max_size=40),
+    region=st.sampled_from(["GB", "US", "IE", "NL", "SE"]),
+)
+def test_postcodes_read_for_the_region_agree(values: list[str], region: str) -> None:
+    assert _vectorised("postcode", values, region, True) == _reference("postcode", values, region, True)
