@@ -27,7 +27,7 @@ from pipeline.connectors.common import local_dir
 from pipeline.connectors.instagram.parse import ParseError, graph_comment, graph_page, graph_post, obj
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
 from pipeline.connectors.secrets import SecretFile
-from pipeline.connectors.transport import DROPPED, again, mount, retry_policy
+from pipeline.connectors.transport import DROPPED, again, mount
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import Position, RawRecord, SourceConfig
 
@@ -97,7 +97,7 @@ class GraphFetcher:
         )
         self.session = requests.Session()
         root = "/".join(self.base.split("/")[:3])  # scheme://host[:port]
-        mount(self.session, source, root, retry=retry_policy(retries))
+        mount(self.session, source, root, retries=retries)
         self.refreshed = False
         self.retries = retries
         self.store = store

@@ -37,7 +37,7 @@ from pipeline.connectors.instagram.parse import (
     web_user_id,
 )
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
-from pipeline.connectors.transport import mount, retry_policy
+from pipeline.connectors.transport import mount
 from pipeline.errors import SourceError
 from pipeline.records import Position, RawRecord, SourceConfig
 
@@ -70,7 +70,7 @@ class WebFetcher:
             source,
             f"https://{WEB_HOST}",
             options.endpoint,
-            retry_policy(0),
+            retries=0,
             attempts_per_call=options.retries + 1,
         )
         return cls(context, session)

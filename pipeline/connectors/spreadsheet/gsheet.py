@@ -41,7 +41,7 @@ from pipeline.connectors.spreadsheet.values import (
     quote_sheet,
     to_row,
 )
-from pipeline.connectors.transport import again, mount, retry_policy
+from pipeline.connectors.transport import again, mount
 from pipeline.errors import ConfigError, SourceError
 from pipeline.records import Position, RawRecord, SourceConfig
 
@@ -119,7 +119,7 @@ def connect(source: str, options: SheetOptions) -> gspread.Client:
     info = service_account_info(source, options.credentials_env)
     client = gspread.service_account_from_dict(info, scopes=list(SCOPES))
     session = client.http_client.session
-    mount(session, source, f"https://{SHEETS_HOST}", options.endpoint, retry_policy(options.retries))
+    mount(session, source, f"https://{SHEETS_HOST}", options.endpoint, options.retries)
     return client
 
 
