@@ -1,6 +1,9 @@
 """What connectors hand to the pipeline, and how a record is refused.
 
-A connector reads one source and yields :class:`RawRecord` s exactly as the source gave them. A stager
+A connector reads one source and yields :class:`RawRecord` s exactly as the source gave them. Every reader
+has one signature, :class:`Reader`: ``read(source, position)``. ``position`` is where the source's last
+read got to (a :class:`Position`: load/save of opaque JSON text, kept by the land step with the landed
+records and written only once the read has finished); file readers ignore it. A stager
 turns one raw record into typed staging rows, or raises :class:`Rejected` naming the field and the rule
 it broke; the pipeline keeps rejected records, with that reason, in ``stg_reject``. A record its source
 has deleted comes as a tombstone, and its stager raises :class:`Deleted`: the stage step then removes
@@ -14,7 +17,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline.quality.locale import Locale
 
@@ -68,8 +71,32 @@ class SourceConfig:
     type: str
     path: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    var_dir: Path | None = None
+    """Where the platform keeps local files (secrets, HTTP caches); the land step sets it from the settings."""
 
 
-Reader = Callable[[SourceConfig], Iterator[RawRecord]]
+class Position(Protocol):
+    """Where a source's last read got to: opaque JSON text the reader alone understands.
+
+    ``load`` gives the last saved position (``None``: start afresh); ``save`` records a new one. The land
+    step keeps what is saved aside and writes it with the landed records only once the read has finished,
+    so a read that fails part-way moves nothing.
+    """
+
+    def load(self) -> str | None: ...
+
+    def save(self, value: str) -> None: ...
+
+
+class Reader(Protocol):
+    """The one shape of every connector's reader: the source's records, from ``position`` on.
+
+    Without a position a live reader starts afresh (or from its own ``state_dir`` file); a file reader
+    reads the whole export each time and ignores it.
+    """
+
+    def __call__(self, source: SourceConfig, position: Position | None = None, /) -> Iterator[RawRecord]: ...
+
+
 Stager = Callable[[RawRecord], list[StagedRow]]
 LocaleStager = Callable[[RawRecord, Locale], list[StagedRow]]

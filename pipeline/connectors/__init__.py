@@ -1,6 +1,7 @@
 """Source connectors: for each source type, a reader that yields raw records and a stager that types them.
 
 ``CONNECTORS`` maps the ``type`` of a ``[[sources]]`` entry in ``sources.toml`` to its :class:`Connector`.
+Every reader has the one shape :class:`~pipeline.records.Reader`, ``read(source, position)``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ __all__ = ["CONNECTORS", "Connector"]
 class Connector:
     """How to read a source type and stage its records.
 
-    ``sync`` says how a live reader remembers where it got to, so the land step can keep that in the
-    warehouse, in the same transaction as the records: ``watermark`` readers take ``watermark=`` and
-    ``on_watermark=``; ``state`` readers take a ``store=`` with ``load``/``save`` of a sync state.
-    File readers have none (``None``): they read the whole export each time.
+    Every reader is called the same way, ``read(source, position)``. ``sync`` says what a live reader keeps
+    at its position, and so where the land step keeps it in ``ops_watermark`` (:meth:`position_name`):
+    ``watermark`` readers a watermark (``extract:<source>``), ``state`` readers the keys and hashes they
+    have seen (``sync:<source>``). File readers have none (``None``): they read the whole export each time.
 
     ``stage_in`` types one record read in a :class:`~pipeline.quality.locale.Locale` (the country national
     phone numbers and postcodes belong to, unless the record's own address names another); the stage step
@@ -34,6 +35,12 @@ class Connector:
     read: Reader
     stage_in: LocaleStager
     sync: Literal["watermark", "state"] | None = None
+
+    def position_name(self, source: SourceConfig) -> str | None:
+        """The ``ops_watermark`` name of the source's position; ``None`` for a file reader (no position)."""
+        if self.sync is None:
+            return None
+        return f"{'extract' if self.sync == 'watermark' else 'sync'}:{source.name}"
 
     def stager_for(self, source: SourceConfig, home: Locale) -> Stager:
         """The stager of one source: its records read in its own ``country``/``currency`` options, else ``home``."""

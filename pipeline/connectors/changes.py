@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from pipeline.records import RawRecord
+from pipeline.records import Position, RawRecord
 
 logger = logging.getLogger(__name__)
 
@@ -48,34 +46,9 @@ class SyncState:
         return cls(dict(doc["hashes"]), dict(doc.get("facts", {})), dict(doc.get("marks", {})))
 
 
-class StateStore(Protocol):
-    """Where a source's :class:`SyncState` lives between syncs (a file, a warehouse table ...)."""
-
-    def load(self, source: str) -> SyncState: ...
-
-    def save(self, source: str, state: SyncState) -> None: ...
-
-
-class JsonFileStateStore:
-    """One JSON file per source in a directory; written atomically (temp file + rename)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def _path(self, source: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source)
-        return self.directory / f"{safe}.state.json"
-
-    def load(self, source: str) -> SyncState:
-        path = self._path(source)
-        return SyncState.from_json(path.read_text(encoding="utf-8")) if path.exists() else SyncState()
-
-    def save(self, source: str, state: SyncState) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(source)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(state.to_json(), encoding="utf-8")
-        os.replace(temp, path)
+def load_state(position: Position) -> SyncState:
+    """The state the last sync saved at ``position`` (an empty one the first time)."""
+    return SyncState.from_json(position.load() or "")
 
 
 def state_key(entity: str, source_key: str) -> str:
@@ -164,8 +137,8 @@ def diff(
     return Diff(records, SyncState(hashes, facts, dict(previous.marks)), counts)
 
 
-def emit(source: str, store: StateStore, result: Diff) -> Iterator[RawRecord]:
+def emit(source: str, position: Position, result: Diff) -> Iterator[RawRecord]:
     """Yield the diff's records, then save its state: a consumer that stops early leaves the state as it was."""
     yield from result.records
-    store.save(source, result.state)
+    position.save(result.state.to_json())
     logger.info("%s: sync state saved (%s)", source, ", ".join(f"{k} {v}" for k, v in result.counts.items()))

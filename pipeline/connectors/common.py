@@ -19,9 +19,10 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
+from pipeline.errors import ConfigError
 from pipeline.quality import standardise
 from pipeline.quality.locale import Locale, record_country
-from pipeline.records import RawRecord, Rejected, StagedRow
+from pipeline.records import RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.schema import metadata
 
 logger = logging.getLogger(__name__)
@@ -272,8 +273,10 @@ def row(table: str, values: Mapping[str, Any], fields: Mapping[str, str] | None 
     return StagedRow(table, dict(values))
 
 
-def var_dir() -> Path:
-    """The settings' ``var_dir`` (imported late, so tests can point ``C360_VAR_DIR`` elsewhere)."""
-    from settings import get_settings
-
-    return get_settings().var_dir
+def local_dir(config: SourceConfig, option: str) -> Path:
+    """The platform's ``var_dir`` the source was given, for a file its ``option`` does not place itself."""
+    if config.var_dir is None:
+        raise ConfigError(
+            f"source {config.name!r}: set {option}, or give the source a var_dir (the pipeline gives it the settings')"
+        )
+    return config.var_dir

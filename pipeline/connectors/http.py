@@ -2,8 +2,26 @@
 
 One :class:`HttpClient` wraps a reused ``requests.Session``. Each request waits for its host's token bucket,
 goes through that host's :class:`CircuitBreaker`, and is retried with exponential backoff and full jitter
-(honouring ``Retry-After``) on 429/502/503/504 and dropped connections. Whatever still fails is raised as one
-of the exceptions below, chosen by status code from :data:`ERROR_CODE_EXCEPTION_MAPPING`:
+(:class:`Backoff`). Client libraries that own their session (gspread, instaloader, the Graph reader) get the
+same retries through :class:`pipeline.connectors.transport.GuardedAdapter`. What is retried is one table,
+for both:
+
+=====================================================  ==================================  ======================
+what happened                                          retried?                            after the last retry
+=====================================================  ==================================  ======================
+429 Too Many Requests                                  yes; ``Retry-After`` honoured       ``RateLimited``
+500 / 502 / 504                                        yes; ``Retry-After`` honoured       ``ServerError``
+503 Service Unavailable                                yes; ``Retry-After`` honoured       ``ServiceUnavailable``
+no answer: refused, reset, timed out, dropped mid-body yes                                 ``ConnectionFailed``
+(``ConnectionError``, ``Timeout``, ``ChunkedEncodingError``)
+any other status (400, 401, 403, 404 ...)              no                                  mapped at once
+any other ``requests`` error (bad URL, redirects)      no                                  ``ConnectionFailed``
+=====================================================  ==================================  ======================
+
+A ``Retry-After`` (seconds or an HTTP date) is a floor under the jittered wait; one longer than
+``max_retry_after`` is not waited out: the request fails at once, asking to run again later. Whatever still
+fails is raised as one of the exceptions below, chosen by status code from
+:data:`ERROR_CODE_EXCEPTION_MAPPING`:
 
 SourceError
 └── HttpError              an HTTP exchange failed (carries ``status`` and ``url``)
@@ -103,7 +121,14 @@ ERROR_CODE_EXCEPTION_MAPPING: Final[dict[int, tuple[type[HttpError], str]]] = {
     503: (ServiceUnavailable, "the service is unavailable"),
     504: (ServerError, "gateway timeout"),
 }
-RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+"""Statuses worth asking again: throttling and a service's passing failures (the table at the top)."""
+RETRY_EXCEPTIONS: Final = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+"""Exchanges that got no complete answer: refused, reset, timed out, or dropped mid-body."""
 
 
 def error_for(source: str, status: int, url: str, detail: str = "") -> HttpError:
@@ -146,6 +171,7 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random)
 
     def delay(self, attempt: int, hint: float | None = None) -> float:
+        """The wait before retry ``attempt + 1``; a ``Retry-After`` ``hint`` is a floor under it."""
         jitter = self.rng.uniform(0.0, min(self.cap, self.base * 2**attempt))
         return max(jitter, hint) if hint is not None else jitter
 
@@ -351,8 +377,9 @@ class HttpClient:
     ) -> requests.Response:
         """Send with rate limit, breaker and retries.
 
-        Retryable failures (429/502/503/504, dropped connections) that outlast the retries always raise; other
-        error statuses raise too unless ``raise_errors`` is false (a client library then reads the body).
+        Retryable failures (:data:`RETRY_STATUSES`, :data:`RETRY_EXCEPTIONS`) that outlast the retries always
+        raise; other error statuses raise too unless ``raise_errors`` is false (a client library then reads
+        the body).
         """
         host = urlsplit(url).netloc
         breaker = self.breaker(host)
@@ -369,7 +396,7 @@ class HttpClient:
                 kwargs["proxies"] = {"http": proxy, "https": proxy}
             try:
                 response = self.session.request(method, url, headers=headers, **kwargs)
-            except requests.RequestException as e:
+            except RETRY_EXCEPTIONS as e:
                 if proxy is not None and isinstance(e, requests.exceptions.ProxyError):
                     self.proxies.bench(proxy)
                 failure: HttpError = ConnectionFailed(
@@ -377,6 +404,10 @@ class HttpClient:
                 )
                 cause: Exception | None = e
                 hint = None
+            except requests.RequestException as e:  # not a passing failure: asking again will not help
+                raise ConnectionFailed(
+                    self.source, f"{method} {url}: {type(e).__name__}: {e}", None, url
+                ) from e
             else:
                 if response.status_code not in RETRY_STATUSES:
                     breaker.success()

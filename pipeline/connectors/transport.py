@@ -1,11 +1,14 @@
 """HTTP transport for client libraries that own their ``requests`` session (gspread, instaloader, Graph).
 
 Such a library makes its own calls, so the shared HTTP layer (``pipeline/connectors/http.py``) is brought
-to it as a transport adapter mounted on its session: :class:`GuardedAdapter` retries idempotent requests on
-429/5xx and dropped connections with exponential backoff (honouring ``Retry-After``), takes a token from a
-per-host bucket before each request, and keeps the process-wide circuit breaker of the host it calls, so a
-dead service fails fast with ``CircuitOpen`` instead of stalling the batch. It can also send a hard-coded
-host to another base URL (an emulator, a recording proxy, or a local test server).
+to it as a transport adapter mounted on its session: :class:`GuardedAdapter` retries idempotent requests
+(GET, HEAD) by the one retry table of the HTTP layer (:data:`~pipeline.connectors.http.RETRY_STATUSES`,
+:data:`~pipeline.connectors.http.RETRY_EXCEPTIONS`, :class:`~pipeline.connectors.http.Backoff` with
+``Retry-After`` honoured), takes a token from a per-host bucket before each attempt, and keeps the
+process-wide circuit breaker of the host it calls, so a dead service fails fast with ``CircuitOpen``
+instead of stalling the batch. The last answer of a retried status goes back to the library, which maps
+it to its own error. The adapter can also send a hard-coded host to another base URL (an emulator, a
+recording proxy, or a local test server).
 """
 
 from __future__ import annotations
@@ -18,34 +21,25 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
-from pipeline.connectors.http import CircuitOpen, Sleep, TokenBucket, shared_breaker
+from pipeline.connectors.http import (
+    RETRY_EXCEPTIONS,
+    RETRY_STATUSES,
+    Backoff,
+    CircuitOpen,
+    Sleep,
+    TokenBucket,
+    retry_after,
+    shared_breaker,
+)
 
 logger = logging.getLogger(__name__)
 
-RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
-DROPPED: Final = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+DROPPED: Final = RETRY_EXCEPTIONS
+"""What a library may raise for a connection that gave no complete answer (the HTTP layer's table)."""
+IDEMPOTENT: Final = frozenset({"GET", "HEAD"})
 
 T = TypeVar("T")
-
-
-def retry_policy(attempts: int = 5, backoff: float = 0.5, max_backoff: float = 60.0) -> Retry:
-    """Retry GETs on connection errors, dropped reads and 429/5xx; sleeps ``backoff * 2**n`` up to a cap."""
-    retry = Retry(
-        total=attempts,
-        connect=attempts,
-        read=attempts,
-        status=attempts,
-        other=0,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff,
-        respect_retry_after_header=True,
-        raise_on_status=False,  # the last response goes back to the client library, which maps it
-        backoff_max=max_backoff,
-    )
-    return retry
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -54,21 +48,23 @@ class GuardedAdapter(HTTPAdapter):
     def __init__(
         self,
         source: str,
-        retry: Retry | None = None,
+        retries: int = 5,
         base_url: str | None = None,
         rate: float | None = None,
         burst: float = 1.0,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         attempts_per_call: int = 1,
+        backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(max_retries=retry or retry_policy())
+        super().__init__(max_retries=0)
         self._source = source
+        self._backoff = backoff or Backoff(retries=retries)
         # A library that retries by itself sends each attempt through here: the circuit opens after
         # three of its calls have failed, not after three attempts of one call.
         self._threshold = 3 * max(1, attempts_per_call)
         self._target = urlsplit(base_url) if base_url else None
         self._bucket = TokenBucket(rate, burst) if rate else None
-        self._sleep = sleep
+        self._sleep = sleep  # None: time.sleep, looked up at each wait
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if self._target is not None:
@@ -84,18 +80,59 @@ class GuardedAdapter(HTTPAdapter):
             raise CircuitOpen(
                 self._source, f"{host} failed repeatedly; not calling it until its cool-down ends"
             )
-        if self._bucket is not None:
-            self._bucket.acquire(self._sleep)
-        try:
-            response = super().send(request, *args, **kwargs)
-        except requests.RequestException:
-            breaker.failure()
-            raise
-        if response.status_code in RETRY_STATUSES:
-            breaker.failure()
-        else:
-            breaker.success()
-        return response
+        retries = self._backoff.retries if request.method in IDEMPOTENT else 0
+        stream = bool(kwargs.get("stream", args[0] if args else False))
+        for attempt in range(retries + 1):
+            if self._bucket is not None:
+                self._bucket.acquire(self._wait)
+            try:
+                response = super().send(request, *args, **kwargs)
+                if not stream:
+                    _ = response.content  # read the body here, so a drop mid-body is retried too
+            except RETRY_EXCEPTIONS as e:
+                if attempt == retries:
+                    breaker.failure()
+                    raise
+                delay = self._backoff.delay(attempt)
+                logger.info(
+                    "%s: %s %s: %s; retry %d in %.2f s",
+                    self._source,
+                    request.method,
+                    host,
+                    e,
+                    attempt + 1,
+                    delay,
+                )
+                self._wait(delay)
+                continue
+            except requests.RequestException:
+                breaker.failure()
+                raise
+            if response.status_code not in RETRY_STATUSES:
+                breaker.success()
+                return response
+            hint = retry_after(response.headers.get("Retry-After"))
+            if hint is not None and hint > self._backoff.max_retry_after:
+                breaker.success()  # the service answered; it asked for a pause we will not wait out
+                return response
+            if attempt == retries:
+                breaker.failure()
+                return response  # the library maps the last answer to its own error
+            delay = self._backoff.delay(attempt, hint)
+            logger.info(
+                "%s: HTTP %d from %s; retry %d in %.2f s",
+                self._source,
+                response.status_code,
+                host,
+                attempt + 1,
+                delay,
+            )
+            response.close()
+            self._wait(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, seconds: float) -> None:
+        (self._sleep or time.sleep)(seconds)
 
 
 def mount(
@@ -103,29 +140,31 @@ def mount(
     source: str,
     root: str,
     endpoint: str | None = None,
-    retry: Retry | None = None,
+    retries: int = 5,
     rate: float | None = None,
     attempts_per_call: int = 1,
 ) -> None:
     """Guard ``session``'s requests to ``root`` (``https://host``), sending them to ``endpoint`` when one is set."""
     if endpoint:
         logger.info("requests for %s go to %s", root, endpoint)
-    adapter = GuardedAdapter(source, retry, endpoint, rate, attempts_per_call=attempts_per_call)
+    adapter = GuardedAdapter(source, retries, endpoint, rate, attempts_per_call=attempts_per_call)
     session.mount(root.rstrip("/") + "/", adapter)
 
 
-def again(call: Callable[[], T], attempts: int, what: str, sleep: Sleep = time.sleep) -> T:
-    """``call()``, repeated with backoff when the connection drops mid-body (urllib3 retries the rest).
+def again(call: Callable[[], T], attempts: int, what: str, sleep: Sleep | None = None) -> T:
+    """``call()``, repeated with the HTTP layer's backoff when a connection gave no complete answer.
 
-    The last failure is raised as it came, for the caller to map to its own error.
+    The adapter already retries each request; this covers a library call that spans several. The last
+    failure is raised as it came, for the caller to map to its own error.
     """
+    backoff = Backoff(retries=attempts)
     for attempt in range(attempts + 1):
         try:
             return call()
         except DROPPED as e:
             if attempt == attempts:
                 raise
-            wait = min(0.5 * 2**attempt, 30.0)
+            wait = backoff.delay(attempt)
             logger.warning("%s dropped (%s); retrying in %.1f s", what, e, wait)
-            sleep(wait)
+            (sleep or time.sleep)(wait)
     raise AssertionError("unreachable")

@@ -21,6 +21,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline import deletions
 from pipeline.connectors import CONNECTORS, Connector
-from pipeline.connectors.changes import TOMBSTONE, SyncState, is_tombstone, tombstone
+from pipeline.connectors.changes import TOMBSTONE, is_tombstone, tombstone
 from pipeline.connectors.common import PARSE_ERROR, UNPARSED
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import ConfigError, SourceError
@@ -109,42 +110,42 @@ def land(
 def _read(conn: Connection, connector: Connector, source: SourceConfig, batch_id: int) -> Iterable[RawRecord]:
     """A source's records. A live reader is read whole first, and its position kept in ``ops_watermark``
     only once it has finished, so a reader that fails part-way moves nothing."""
-    read: Any = connector.read  # live readers take keyword arguments the Reader type does not show
-    if connector.sync is None:
-        return read(source)  # type: ignore[no-any-return]
-    positions: dict[str, str] = {}
-    if connector.sync == "watermark":
-        mark = f"extract:{source.name}"
-        records = list(
-            read(
-                source,
-                watermark=get_watermark(conn, mark) or None,
-                on_watermark=lambda value: positions.__setitem__(mark, value),
-            )
-        )
-    else:
-        records = list(read(source, store=_BufferedStateStore(conn, positions)))
-    for name, value in positions.items():
-        set_watermark(conn, name, value, batch_id)
+    if source.var_dir is None:
+        source = replace(source, var_dir=_var_dir())
+    name = connector.position_name(source)
+    if name is None:
+        return connector.read(source)
+    position = _BufferedPosition(conn, name)
+    records = list(connector.read(source, position))
+    position.write(batch_id)
     return records
 
 
-class _BufferedStateStore:
-    """A live reader's sync state (keys and content hashes it has seen) kept in ``ops_watermark``.
+def _var_dir() -> Path:
+    """The settings' ``var_dir``, given to every source (imported late: tests point ``C360_VAR_DIR`` elsewhere)."""
+    from settings import get_settings
 
-    What the reader saves is buffered in ``positions`` and written once its records are all read.
-    """
+    return get_settings().var_dir
 
-    def __init__(self, conn: Connection, positions: dict[str, str]) -> None:
+
+class _BufferedPosition:
+    """A live reader's position in ``ops_watermark``; what the reader saves waits in memory for :meth:`write`."""
+
+    def __init__(self, conn: Connection, name: str) -> None:
         self._conn = conn
-        self._positions = positions
+        self._name = name
+        self._saved: str | None = None
 
-    def load(self, source: str) -> SyncState:
-        name = f"sync:{source}"
-        return SyncState.from_json(self._positions.get(name) or get_watermark(self._conn, name))
+    def load(self) -> str | None:
+        return self._saved if self._saved is not None else get_watermark(self._conn, self._name) or None
 
-    def save(self, source: str, state: SyncState) -> None:
-        self._positions[f"sync:{source}"] = state.to_json()
+    def save(self, value: str) -> None:
+        self._saved = value
+
+    def write(self, batch_id: int) -> None:
+        """Keep the last saved position with the batch (nothing when the reader saved none)."""
+        if self._saved is not None:
+            set_watermark(self._conn, self._name, self._saved, batch_id)
 
 
 def _latest_versions(conn: Connection, source: str) -> dict[tuple[str, str], tuple[str, bool]]:

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 
 from pipeline.connectors.common import unparsed
 from pipeline.connectors.files import read_csv, source_path
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
 
-def read(config: SourceConfig) -> Iterator[RawRecord]:
+def read(config: SourceConfig, position: Position | None = None) -> Iterator[RawRecord]:
+    """Every campaign and daily row of the two CSV reports (a snapshot: ``position`` is not used)."""
     for entity, option, default, required in (
         ("Campaign", "campaigns", "campaigns.csv", ("campaign_id",)),
         ("CampaignDaily", "daily", "daily.csv", ("campaign_id", "date")),

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup, Tag
 from pipeline.connectors.common import unparsed
 from pipeline.connectors.directory import extract
 from pipeline.connectors.files import UnreadableFile, raw_text, read_text, source_path
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def pages(root: Path, start: str, encoding: str | None = None) -> Iterator[Page]
         path = root / href
 
 
-def read(config: SourceConfig) -> Iterator[RawRecord]:
+def read(config: SourceConfig, position: Position | None = None) -> Iterator[RawRecord]:
     """Every listing of every page.
 
     A page that is missing, is not text or is cut short (no closing ``</html>``) is also yielded, as an

@@ -6,10 +6,10 @@ stops there), waits for the host's token bucket and a jittered human-like pause 
 the robots.txt Crawl-delay), reuses one session, and asks the :class:`HttpCache` for validators.
 
 A CAPTCHA or block (403, 429/503 after the HTTP layer's retries, or a challenge marker in the page) is met
-with one long back-off and a retry; if still blocked the source stops: ``on_watermark`` receives a resume
+with one long back-off and a retry; if still blocked the source stops: its position is saved as a resume
 cursor for the blocked page, the data steward is alerted (``alert`` hook; by default a WARNING with the
 stable text ``directory blocked: data steward action needed``) and :class:`Blocked` is raised. The next
-run, given that watermark, starts from the blocked page. A completed crawl reports a cursor of ``null``.
+run, given that position, starts from the blocked page. A completed crawl saves a cursor of ``null``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Final
 from urllib import robotparser
 from urllib.parse import urlsplit
 
-from pipeline.connectors.common import var_dir
+from pipeline.connectors.common import local_dir
 from pipeline.connectors.directory.cache import HttpCache
 from pipeline.connectors.directory.extract import page_parser
 from pipeline.connectors.directory.sites import Selectors, check_block
@@ -39,7 +39,7 @@ from pipeline.connectors.http import (
     Sleep,
 )
 from pipeline.errors import ConfigError, SourceError
-from pipeline.records import RawRecord, Rejected, SourceConfig
+from pipeline.records import Position, RawRecord, Rejected, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -88,16 +88,19 @@ class Robots:
 
 def read_web(
     config: SourceConfig,
+    position: Position | None = None,
     *,
-    watermark: str | None = None,
-    on_watermark: Callable[[str], None] | None = None,
     http: HttpClient | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Sleep = time.sleep,
     rng: random.Random | None = None,
     alert: Alert = log_alert,
 ) -> Generator[RawRecord, None, str]:
-    """Listings of every result page from the start (or the resume cursor); returns the new watermark."""
+    """Listings of every result page from the start (or the resume cursor at ``position``).
+
+    Saves the new watermark at ``position`` when the crawl ends (and returns it), or the resume cursor just
+    before ``Blocked`` is raised.
+    """
     o = config.options
     start = o.get("start_url")
     if not start:
@@ -106,13 +109,13 @@ def read_web(
     selectors = Selectors.from_options(o)
     parse = page_parser(o, selectors)  # [sources.extract] rules for embedded JSON, else the selectors
     client = http or HttpClient(config.name, HttpConfig.from_options(o), clock=clock, sleep=sleep, rng=rng)
-    cache = HttpCache(Path(o.get("cache_dir") or var_dir() / "http-cache" / config.name))
+    cache = HttpCache(Path(o.get("cache_dir") or local_dir(config, "cache_dir") / "http-cache" / config.name))
     agent = str(o.get("robots_agent", "Customer360"))
     robots = Robots(client, str(start), agent)
     low, high = (float(x) for x in o.get("pace_seconds", (1.0, 3.0)))
     low = max(low, robots.delay())
     high = max(high, low)
-    url: str | None = resume_from(watermark) or str(start)
+    url: str | None = resume_from(position.load() if position is not None else None) or str(start)
     seen: set[str] = set()
     for n in range(int(o.get("max_pages", 200))):
         if url is None or url in seen:
@@ -130,8 +133,8 @@ def read_web(
             raise SourceError(config.name, f"{url}: {e.message}") from e
         except Blocked as e:
             cursor = json.dumps({"resume": url})
-            if on_watermark is not None:
-                on_watermark(cursor)
+            if position is not None:
+                position.save(cursor)
             alert(config.name, url, str(e))
             raise
         for i, listing in enumerate(listings):
@@ -139,8 +142,8 @@ def read_web(
             yield RawRecord(config.name, "Listing", str(key), {**listing, "page": url})
         url = next_url
     done = json.dumps({"resume": None})
-    if on_watermark is not None:
-        on_watermark(done)
+    if position is not None:
+        position.save(done)
     return done
 
 

@@ -22,14 +22,14 @@ from typing import Any, Final
 
 import requests
 
-from pipeline.connectors.changes import StateStore, emit
-from pipeline.connectors.common import var_dir
+from pipeline.connectors.changes import emit
+from pipeline.connectors.common import local_dir
 from pipeline.connectors.instagram.parse import ParseError, graph_comment, graph_page, graph_post, obj
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
 from pipeline.connectors.secrets import SecretFile
-from pipeline.connectors.transport import DROPPED, again, mount, retry_policy
+from pipeline.connectors.transport import DROPPED, again, mount
 from pipeline.errors import ConfigError, SourceError
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class GraphFetcher:
         )
         self.session = requests.Session()
         root = "/".join(self.base.split("/")[:3])  # scheme://host[:port]
-        mount(self.session, source, root, retry=retry_policy(retries))
+        mount(self.session, source, root, retries=retries)
         self.refreshed = False
         self.retries = retries
         self.store = store
@@ -122,7 +122,12 @@ class GraphFetcher:
         base = f"{str(o.get('base_url', options.endpoint or GRAPH_URL)).rstrip('/')}/{o.get('api_version', VERSION)}"
         store = None
         if app_id and secret:  # tokens may be exchanged: they need somewhere safe to live
-            path = Path(str(o.get("token_path") or var_dir() / "secrets" / f"{config.name}.ig-token"))
+            path = Path(
+                str(
+                    o.get("token_path")
+                    or local_dir(config, "token_path") / "secrets" / f"{config.name}.ig-token"
+                )
+            )
             key_env = str(o.get("token_key_env", "C360_INSTAGRAM_TOKEN_KEY"))
             store = SecretFile.from_env(path, key_env, "Instagram token")
         return cls(
@@ -230,20 +235,20 @@ class GraphFetcher:
 
 def read_instagram_graph(
     config: SourceConfig,
+    position: Position | None = None,
     *,
-    store: StateStore | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     fetcher: GraphFetcher | None = None,
 ) -> Iterator[RawRecord]:
     """New, changed and deleted profiles, posts and comments since the last sync, from the Graph API."""
-    options, store, previous, now = start_sync(config, store, clock)
+    options, position, previous, now = start_sync(config, position, clock)
     try:
         result = sync(
             config.name, options, fetcher or GraphFetcher.from_config(config, options), previous, now
         )
     except ParseError as e:
         raise GraphError(config.name, f"Graph API answered in an unexpected shape at {e}") from e
-    yield from emit(config.name, store, result)
+    yield from emit(config.name, position, result)
 
 
 def _digest(token: str) -> str:

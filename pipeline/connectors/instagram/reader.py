@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.connectors.common import unparsed
 from pipeline.connectors.files import read_json_lines, source_path
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ def _key(value: Any) -> str | None:
     return None
 
 
-def read(config: SourceConfig) -> Iterator[RawRecord]:
+def read(config: SourceConfig, position: Position | None = None) -> Iterator[RawRecord]:
+    """Every profile, post and comment of the export (a snapshot: ``position`` is not used)."""
     profiles = source_path(config, "profiles", "profiles.jsonl")
     comments = source_path(config, "comments", "comments.jsonl")
     if profiles.exists():

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from pipeline.connectors.changes import Diff, JsonFileStateStore, StateStore, SyncState, diff
+from pipeline.connectors.changes import Diff, SyncState, diff, load_state
 from pipeline.connectors.instagram.engagement import sentiment
 from pipeline.connectors.instagram.parse import ParseError, profile_payload, reject, sub
+from pipeline.connectors.position import FilePosition
 from pipeline.errors import ConfigError
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -149,14 +150,15 @@ def _read_down_to(posts: list[dict[str, Any]], cutoff: int | None) -> float:
 
 
 def start_sync(
-    config: SourceConfig, store: StateStore | None, clock: Callable[[], dt.datetime] | None
-) -> tuple[InstagramOptions, StateStore, SyncState, dt.datetime]:
-    """What both Instagram readers start from: options, the state store, the last sync's state, and now."""
+    config: SourceConfig, position: Position | None, clock: Callable[[], dt.datetime] | None
+) -> tuple[InstagramOptions, Position, SyncState, dt.datetime]:
+    """What both Instagram readers start from: options, the position (default: a file in ``state_dir``),
+    the last sync's state, and now."""
     options = InstagramOptions.from_config(config)
-    store = store or JsonFileStateStore(options.state_dir)
-    previous = SyncState() if options.full_sync else store.load(config.name)
+    position = position or FilePosition.in_dir(options.state_dir, config.name)
+    previous = SyncState() if options.full_sync else load_state(position)
     now = (clock or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None)))()
-    return options, store, previous, now
+    return options, position, previous, now
 
 
 def sync(

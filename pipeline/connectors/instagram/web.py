@@ -25,7 +25,7 @@ from instaloader.exceptions import (
     QueryReturnedNotFoundException,
 )
 
-from pipeline.connectors.changes import StateStore, emit
+from pipeline.connectors.changes import emit
 from pipeline.connectors.instagram.parse import (
     ParseError,
     web_comment,
@@ -37,9 +37,9 @@ from pipeline.connectors.instagram.parse import (
     web_user_id,
 )
 from pipeline.connectors.instagram.sync import FetchedProfile, InstagramOptions, start_sync, sync
-from pipeline.connectors.transport import mount, retry_policy
+from pipeline.connectors.transport import mount
 from pipeline.errors import SourceError
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class WebFetcher:
             source,
             f"https://{WEB_HOST}",
             options.endpoint,
-            retry_policy(0),
+            retries=0,
             attempts_per_call=options.retries + 1,
         )
         return cls(context, session)
@@ -139,13 +139,13 @@ def _count(user: Mapping[str, Any], *edges: str) -> Any:
 
 def read_instagram_web(
     config: SourceConfig,
+    position: Position | None = None,
     *,
-    store: StateStore | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     fetcher: WebFetcher | None = None,
 ) -> Iterator[RawRecord]:
     """New, changed and deleted profiles, posts and comments since the last sync."""
-    options, store, previous, now = start_sync(config, store, clock)
+    options, position, previous, now = start_sync(config, position, clock)
     try:
         result = sync(
             config.name, options, fetcher or WebFetcher.connect(config.name, options), previous, now
@@ -162,4 +162,4 @@ def read_instagram_web(
         ) from e
     except (ConnectionException, InstaloaderException) as e:
         raise SourceError(config.name, f"Instagram unreachable after retries: {e}") from e
-    yield from emit(config.name, store, result)
+    yield from emit(config.name, position, result)

@@ -3,10 +3,10 @@
 The reader yields the same :class:`RawRecord` s as the export mode (entity, ``Id``, the object as sent), so
 the QuickBooks stager stages them; a CDC deletion arrives as its tombstone (``status: Deleted``).
 
-Watermark: the reader takes the last watermark (``watermark=``) and, once every record has been yielded,
-reports the new one through ``on_watermark`` (and as the generator's return value). It is the server's
+Watermark: the reader loads the last watermark from its ``position`` and, once every record has been
+yielded, saves the new one there (and returns it as the generator's return value). It is the server's
 ``time`` of the first response of the sync, so a change made while the sync ran is fetched again next time
-(landing ignores a version it already has). The pipeline should keep it in ``ops_watermark`` under
+(landing ignores a version it already has). The land step keeps it in ``ops_watermark`` under
 ``extract:<source>``, set in the same transaction as the landed records (docs/connectors.md).
 """
 
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any, Final
 
-from pipeline.connectors.common import unparsed, var_dir
+from pipeline.connectors.common import unparsed
 from pipeline.connectors.http import Sleep
 from pipeline.connectors.quickbooks import queries
 from pipeline.connectors.quickbooks.client import QboClient, client_from_config
@@ -27,7 +27,7 @@ from pipeline.connectors.quickbooks.stager import _sales
 from pipeline.connectors.quickbooks.stager import stage as stage_export
 from pipeline.errors import SourceError
 from pipeline.quality.locale import Locale
-from pipeline.records import Deleted, RawRecord, SourceConfig, StagedRow
+from pipeline.records import Deleted, Position, RawRecord, SourceConfig, StagedRow
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +38,18 @@ _NEGATED: Final = ("quantity", "amount", "doc_amount")  # a credit memo's lines 
 
 def read_api(
     config: SourceConfig,
+    position: Position | None = None,
     *,
-    watermark: str | None = None,
-    on_watermark: Callable[[str], None] | None = None,
     client: QboClient | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> Generator[RawRecord, None, str]:
-    """Every object changed since ``watermark`` (all of them without one); returns the new watermark."""
-    qbo = client or client_from_config(config, var_dir(), clock=clock, sleep=sleep)
+    """Every object changed since the watermark at ``position`` (all of them without one); saves and returns
+    the new watermark."""
+    qbo = client or client_from_config(config, clock=clock, sleep=sleep)
     entities = [str(e) for e in config.options.get("entities", queries.API_ENTITIES)]
     size = int(config.options.get("page_size", DEFAULT_PAGE_SIZE))
-    mark = Watermark.decode(watermark)
+    mark = Watermark.decode(position.load() if position is not None else None)
     started: list[str] = []  # the server time of the first response of this sync
     if mark.changed_since is not None and not mark.needs_full_load(dt.datetime.now(dt.UTC)):
         body = qbo.cdc(queries.cdc_entities(entities), mark.changed_since)
@@ -63,14 +63,14 @@ def read_api(
                 )
                 yield from _full(qbo, config.name, entity, size, started)
                 continue
-            for position, obj in enumerate(objects):
-                yield _record(config.name, entity, f"cdc:{mark.changed_since}", position, obj)
+            for index, obj in enumerate(objects):
+                yield _record(config.name, entity, f"cdc:{mark.changed_since}", index, obj)
     else:
         for entity in entities:
             yield from _full(qbo, config.name, entity, size, started)
     new = Watermark(started[0] if started else mark.changed_since).encode()
-    if on_watermark is not None:
-        on_watermark(new)
+    if position is not None:
+        position.save(new)
     logger.info("%s: synced to %s", config.name, new)
     return new
 
@@ -85,8 +85,8 @@ def _full(
         if not started:
             started.append(_server_time(body, source))
         objects = _read(source, select, queries.page_objects, body, entity)
-        for position, obj in enumerate(objects):
-            yield _record(source, entity, f"{entity}@{start}", position, obj)
+        for index, obj in enumerate(objects):
+            yield _record(source, entity, f"{entity}@{start}", index, obj)
         if len(objects) < size:
             return
         start += size

@@ -26,6 +26,7 @@ from intuitlib.exceptions import AuthClientError
 from quickbooks import QuickBooks
 from quickbooks import exceptions as qb_errors
 
+from pipeline.connectors.common import local_dir
 from pipeline.connectors.http import (
     AuthenticationFailed,
     HttpClient,
@@ -194,13 +195,17 @@ def _env(name: str, source: str) -> str:
 
 def client_from_config(
     config: SourceConfig,
-    var_dir: Path,
+    var_dir: Path | None = None,
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Sleep = time.sleep,
     wall_clock: Callable[[], float] = time.time,
 ) -> QboClient:
-    """A client for a ``quickbooks_api`` source; secrets come from the environment (docs/connectors.md)."""
+    """A client for a ``quickbooks_api`` source; secrets come from the environment (docs/connectors.md).
+
+    The token file is ``token_path``, else ``<var_dir>/secrets/<source>.qbo-token`` (``var_dir``: this
+    argument, else the one the source was given).
+    """
     o = config.options
     realm = str(o.get("realm_id") or _env(str(o.get("realm_id_env", "C360_QBO_REALM_ID")), config.name))
     environment = str(o.get("environment", "production"))
@@ -217,7 +222,12 @@ def client_from_config(
             config.name, f"cannot read Intuit's OpenID discovery document at {discovery}: {e}"
         ) from e
     auth.environment = environment
-    path = Path(o.get("token_path") or var_dir / "secrets" / f"{config.name}.qbo-token")
+    token_path = o.get("token_path")
+    path = (
+        Path(str(token_path))
+        if token_path
+        else (var_dir or local_dir(config, "token_path")) / "secrets" / f"{config.name}.qbo-token"
+    )
     store = TokenStore.from_env(path, str(o.get("token_key_env", "C360_QBO_TOKEN_KEY")))
     if store.load() is None:
         seed = _env(str(o.get("refresh_token_env", "C360_QBO_REFRESH_TOKEN")), config.name)

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from pipeline.connectors.common import unparsed
 from pipeline.connectors.files import UnreadableFile, raw_text, read_text, source_path
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment")
 _PAGE: Final = re.compile(r"^page-(\d+)\.json$")
 
 
-def read(config: SourceConfig) -> Iterator[RawRecord]:
+def read(config: SourceConfig, position: Position | None = None) -> Iterator[RawRecord]:
     """Every object of every entity page under the source path, in page order."""
     root = source_path(config)
     entities = config.options.get("entities", ENTITIES)
@@ -62,8 +62,8 @@ def read(config: SourceConfig) -> Iterator[RawRecord]:
                 reason = f"{gap}: no objects, but a later page has some"
                 yield RawRecord(config.name, str(entity), f"nokey:{gap}", unparsed("", reason))
             empty.clear()
-            for position, obj in enumerate(objects):
-                yield _record(config.name, str(entity), rel, position, obj)
+            for index, obj in enumerate(objects):
+                yield _record(config.name, str(entity), rel, index, obj)
 
 
 def _objects(body: Any, entity: str) -> list[Any]:

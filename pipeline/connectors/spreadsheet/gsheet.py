@@ -2,7 +2,7 @@
 
 ``type = "google_sheet"`` yields the same payloads as the local ``spreadsheet`` reader (header -> cell
 text), so the same stager types them; only new, changed and deleted rows since the last sync come out
-(:mod:`.state`). Options (see docs/connectors-sheets-instagram.md):
+(:mod:`pipeline.connectors.changes`). Options (see docs/connectors-sheets-instagram.md):
 
 ``spreadsheet_id`` (required), ``sheet`` (title; default the first), ``key_column`` (required: the
 header of a column of stable ids), ``columns`` (sheet header -> field name; also the expected headers),
@@ -29,13 +29,8 @@ import requests
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
-from pipeline.connectors.changes import (
-    JsonFileStateStore,
-    StateStore,
-    SyncState,
-    diff,
-    emit,
-)
+from pipeline.connectors.changes import SyncState, diff, emit, load_state
+from pipeline.connectors.position import FilePosition
 from pipeline.connectors.spreadsheet.values import (
     MARKER_PREFIXES,
     Row,
@@ -46,9 +41,9 @@ from pipeline.connectors.spreadsheet.values import (
     quote_sheet,
     to_row,
 )
-from pipeline.connectors.transport import again, mount, retry_policy
+from pipeline.connectors.transport import again, mount
 from pipeline.errors import ConfigError, SourceError
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +119,7 @@ def connect(source: str, options: SheetOptions) -> gspread.Client:
     info = service_account_info(source, options.credentials_env)
     client = gspread.service_account_from_dict(info, scopes=list(SCOPES))
     session = client.http_client.session
-    mount(session, source, f"https://{SHEETS_HOST}", options.endpoint, retry_policy(options.retries))
+    mount(session, source, f"https://{SHEETS_HOST}", options.endpoint, options.retries)
     return client
 
 
@@ -173,15 +168,18 @@ def fetch_rows(
 
 def read_google_sheet(
     config: SourceConfig,
+    position: Position | None = None,
     *,
-    store: StateStore | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     client: gspread.Client | None = None,
 ) -> Iterator[RawRecord]:
-    """New, changed and deleted rows of the sheet since the last sync (all rows on the first)."""
+    """New, changed and deleted rows of the sheet since the sync state at ``position`` (all rows on the first).
+
+    Without a position the state lives in ``<state_dir>/<source>.state.json``.
+    """
     options = SheetOptions.from_config(config)
-    store = store or JsonFileStateStore(options.state_dir)
-    previous = SyncState() if options.full_sync else store.load(config.name)
+    position = position or FilePosition.in_dir(options.state_dir, config.name)
+    previous = SyncState() if options.full_sync else load_state(position)
     before = previous.marks.get("header")
     try:
         client = client or connect(config.name, options)
@@ -207,7 +205,7 @@ def read_google_sheet(
         keep_deleted=lambda key: not key.startswith(MARKER_PREFIXES),
     )
     result.state.marks["header"] = header
-    yield from emit(config.name, store, result)
+    yield from emit(config.name, position, result)
 
 
 def _utc_now() -> dt.datetime:

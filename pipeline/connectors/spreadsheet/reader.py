@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from pipeline.connectors.common import unparsed
 from pipeline.connectors.files import raw_text, read_csv, source_path
-from pipeline.records import RawRecord, SourceConfig
+from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def read(config: SourceConfig) -> Iterator[RawRecord]:
+def read(config: SourceConfig, position: Position | None = None) -> Iterator[RawRecord]:
+    """Every row of the spreadsheet export (a snapshot: ``position`` is not used)."""
     path = source_path(config)
     entity = str(config.options.get("entity", "Row"))
     key_column = config.options.get("key_column")

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.connectors.directory.web import STEWARD_ALERT, read_web
 from pipeline.connectors.http import Blocked
+from pipeline.connectors.position import MemoryPosition
 from pipeline.records import RawRecord, SourceConfig
 from tests.integration.connectors.conftest import FakeClock
 from tests.integration.connectors.directory_server import CAPTCHA, DirectoryServer, demo_cards
@@ -48,10 +49,9 @@ def source(site: DirectoryServer, tmp_path: Path, **extra: Any) -> SourceConfig:
 def crawl(
     config: SourceConfig, clock: FakeClock, watermark: str | None = None, **kw: Any
 ) -> tuple[list[RawRecord], list[str]]:
-    marks: list[str] = []
-    gen = read_web(config, watermark=watermark, on_watermark=marks.append, clock=clock, sleep=clock.sleep,
-                   rng=random.Random(3), **kw)  # fmt: skip
-    return list(gen), marks
+    position = MemoryPosition(watermark)
+    gen = read_web(config, position, clock=clock, sleep=clock.sleep, rng=random.Random(3), **kw)
+    return list(gen), position.saves
 
 
 def test_crawl_reads_every_listing_once_and_never_requests_a_disallowed_page(
@@ -103,9 +103,10 @@ def test_a_captcha_stops_the_source_alerts_the_steward_and_resumes_later(
     config = source(site, tmp_path)
     site.inject("/search/page-3", [Reply(200, CAPTCHA, {"Content-Type": "text/html"})] * 2)
     got: list[RawRecord] = []
-    marks: list[str] = []
+    position = MemoryPosition()
+    marks = position.saves
     with caplog.at_level(logging.WARNING), pytest.raises(Blocked, match="still blocked"):
-        for record in read_web(config, on_watermark=marks.append, clock=clock, sleep=clock.sleep):
+        for record in read_web(config, position, clock=clock, sleep=clock.sleep):
             got.append(record)
     assert STEWARD_ALERT in caplog.text
     assert 60.0 in clock.slept  # backed off once before giving up

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.connectors.http import AuthenticationFailed, InvalidRequest, ServiceUnavailable
+from pipeline.connectors.position import MemoryPosition
 from pipeline.connectors.quickbooks import API_ENTITIES, read_api
 from pipeline.connectors.quickbooks.client import client_from_config
 from pipeline.records import RawRecord, SourceConfig
@@ -18,12 +19,10 @@ from tests.integration.connectors.servers import Reply
 
 
 def sync(source: SourceConfig, clock: FakeClock, watermark: str | None = None) -> tuple[list[RawRecord], str]:
-    marks: list[str] = []
-    records = list(
-        read_api(source, watermark=watermark, on_watermark=marks.append, clock=clock, sleep=clock.sleep)
-    )
-    assert len(marks) == 1
-    return records, marks[0]
+    position = MemoryPosition(watermark)
+    records = list(read_api(source, position, clock=clock, sleep=clock.sleep))
+    assert len(position.saves) == 1
+    return records, position.saves[0]
 
 
 def assert_exact_copy(records: list[RawRecord], server: QboServer) -> None:

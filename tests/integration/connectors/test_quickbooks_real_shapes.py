@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.http import AuthenticationFailed, InvalidRequest
+from pipeline.connectors.position import MemoryPosition
 from pipeline.connectors.quickbooks import read_api, stage_api
 from pipeline.connectors.quickbooks.client import client_from_config
 from pipeline.quality.locale import Locale
@@ -60,9 +61,9 @@ def real_source(real_qbo: QboServer, qbo_env: None, tmp_path: Path) -> SourceCon
 
 
 def read(source: SourceConfig, clock: FakeClock) -> tuple[list[RawRecord], str]:
-    marks: list[str] = []
-    records = list(read_api(source, on_watermark=marks.append, clock=clock, sleep=clock.sleep))
-    return records, marks[0]
+    position = MemoryPosition()
+    records = list(read_api(source, position, clock=clock, sleep=clock.sleep))
+    return records, position.saves[0]
 
 
 def test_recorded_pages_are_read_whole_and_the_empty_page_ends_the_entity(
