@@ -84,7 +84,10 @@ def parse_time(value: str | int) -> dt.datetime:
     """
     text = str(value).strip()
     if text.isdigit() and len(text) >= 10:
-        return dt.datetime.fromtimestamp(int(text) / 1000, dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(int(text) / 1000, dt.UTC)
+        except (OverflowError, OSError) as e:  # far beyond any date a server sends
+            raise ValueError(f"{text[:30]!r} is not an epoch time in milliseconds") from e
     parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
