@@ -35,8 +35,11 @@ CUSTOMER_FIELDS: Final = FieldMap(
     postcode="postcode",
     state="region",
     account_owner="sales_rep",
+    country="country",
 )
-#: The firm is in the UK: phone numbers without a country code are British. Business records use
+#: Each record's phones, postcodes, streets and states are read for its own ``country`` (the stagers write
+#: the address's ISO code there); a record without one is read for the region, the firm's home country
+#: (the UK here: phone numbers without a country code are British). Business records use
 #: the fixed-m business model (``business.py``), where an exact trading name alone scores ~0.27:
 #: clustering at 0.2 lets a name-only activity row join its business, and the constrained
 #: clustering keeps two businesses with one trading name but different phones/domains/postcodes apart.
@@ -53,7 +56,7 @@ CUSTOMER_ENTITIES: Final = {
 }
 COLUMNS: Final = (
     "record_id", "business_name", "given_name", "family_name", "email", "phone", "street", "city", "postcode", "region",
-    "sales_rep",
+    "sales_rep", "country",
 )  # fmt: skip
 
 

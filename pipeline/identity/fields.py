@@ -33,6 +33,9 @@ IDENTITY_FIELDS: Final[tuple[str, ...]] = (
 #: Name of the record id column in standardised frames and outputs.
 RECORD_ID: Final = "record_id"
 
+#: Field-map entries that are not identity fields: the record id, and the country the record is read for.
+_NOT_COMPARED: Final = ("record_id", "country")
+
 
 @dataclass(frozen=True)
 class FieldMap:
@@ -43,6 +46,9 @@ class FieldMap:
     forcing a match); ``source_id`` is a source-system key such as a QuickBooks customer id
     (equal values force a match). ``account_owner`` is the sales rep who owns the account: only
     supporting evidence for records holding nothing but names (an activity row), never a match alone.
+    ``country`` names the column holding each record's country (ISO alpha-2 or a name such as ``United
+    Kingdom``): that record's phones, postcodes, streets and states are read for it, and a record without
+    one is read for the run's region. It is not compared: it only says how to read the other fields.
     """
 
     record_id: str | None = None
@@ -60,13 +66,14 @@ class FieldMap:
     national_id: str | None = None
     source_id: str | None = None
     account_owner: str | None = None
+    country: str | None = None
 
     def mapped(self) -> dict[str, str]:
         """Identity field -> input column, for the fields present, in ``IDENTITY_FIELDS`` order."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name != "record_id" and getattr(self, f.name) is not None
+            if f.name not in _NOT_COMPARED and getattr(self, f.name) is not None
         }
 
     def present(self) -> frozenset[str]:
@@ -78,8 +85,9 @@ class FieldMap:
         if not self.mapped():
             raise FieldMapError("the field map maps no identity field; map at least one column")
         wanted = dict(self.mapped())
-        if self.record_id is not None:
-            wanted["record_id"] = self.record_id
+        for other in _NOT_COMPARED:
+            if getattr(self, other) is not None:
+                wanted[other] = getattr(self, other)
         missing = {f: c for f, c in wanted.items() if c not in df.columns}
         if missing:
             detail = ", ".join(f"{f} -> {c!r}" for f, c in missing.items())

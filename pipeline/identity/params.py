@@ -47,16 +47,25 @@ class ComparisonParams:
     levels: tuple[LevelParams, ...]
 
 
+#: Key of the person model inside a saved model's JSON (a set of businesses and persons).
+PERSON_MODEL: Final = "identity_person_model"
+
+
 @dataclass(frozen=True)
 class ModelParams:
-    """A trained model: the prior, every comparison's levels, and the Splink settings it came from."""
+    """A trained model: the prior, every comparison's levels, and the Splink settings it came from.
+
+    In a set of businesses and persons this is the business model (every pair involving a business
+    record) and ``person`` the model of pairs of two person records; ``None`` for a set of one kind.
+    """
 
     prior: float
     comparisons: tuple[ComparisonParams, ...]
     splink: Mapping[str, Any]
+    person: ModelParams | None = None
 
     @classmethod
-    def from_splink(cls, settings: Mapping[str, Any]) -> ModelParams:
+    def from_splink(cls, settings: Mapping[str, Any], person: ModelParams | None = None) -> ModelParams:
         """Parse Splink's model JSON (``linker.misc.save_model_to_json()``)."""
         comparisons = []
         for comparison in settings["comparisons"]:
@@ -78,15 +87,30 @@ class ModelParams:
                     )
                 )
             comparisons.append(ComparisonParams(str(comparison["output_column_name"]), tuple(levels)))
-        return cls(float(settings["probability_two_random_records_match"]), tuple(comparisons), settings)
+        prior = float(settings["probability_two_random_records_match"])
+        return cls(prior, tuple(comparisons), settings, person)
+
+    def with_person(self, person: ModelParams | None) -> ModelParams:
+        """This model with ``person`` as the model of person pairs."""
+        return ModelParams(self.prior, self.comparisons, self.splink, person)
 
     def to_json(self) -> str:
-        """Splink's settings JSON: load with ``ModelParams.from_json`` or ``Linker(df, json.loads(...))``."""
-        return json.dumps(self.splink, indent=1, sort_keys=True)
+        """Splink's settings JSON, plus the person model's under ``PERSON_MODEL`` when there is one.
+
+        Load with ``ModelParams.from_json``; Splink reads ``.splink`` (and ``.person.splink``), not the
+        file itself when it holds a person model. A business-only model's JSON is Splink's alone, as before.
+        """
+        saved = dict(self.splink)
+        if self.person is not None:
+            saved[PERSON_MODEL] = dict(self.person.splink)
+        return json.dumps(saved, indent=1, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ModelParams:
-        return cls.from_splink(json.loads(text))
+        """A model saved by ``to_json`` (with or without a person model)."""
+        settings = json.loads(text)
+        person = settings.pop(PERSON_MODEL, None)
+        return cls.from_splink(settings, None if person is None else cls.from_splink(person))
 
     @property
     def prior_weight(self) -> float:

@@ -20,6 +20,7 @@ from pipeline.identity import standardise as std
 from pipeline.identity.errors import RegionError
 from pipeline.identity.fields import IDENTITY_FIELDS, RECORD_ID, FieldMap
 from pipeline.identity.vectorised import as_polars, standardise_column
+from pipeline.quality import standardise as quality
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ _FIXED: Final[dict[str, Standardiser]] = {
     "source_id": std.normalise_token,
     "account_owner": std.normalise_owner,
 }
+#: Identity fields read for a country: with a ``country`` column, each record's are read for its own.
+COUNTRY_FIELDS: Final = frozenset({"phone", "postcode", "street", "state"})
 
 
 def standardisers(region: str | None, day_first: bool = True) -> dict[str, Standardiser]:
@@ -97,25 +100,28 @@ def standardise_columns(
 ) -> pl.DataFrame:
     """``standardise_frame`` as a polars frame of the identity fields only (rows in ``df``'s order).
 
-    ``region`` is the country of phone numbers written without a country code; a frame with phones
-    mapped and no region is refused (``RegionError``) rather than read as some default country's.
+    ``region`` is the country of phone numbers written without a country code, of postcodes, streets
+    and states; with ``fields.country`` mapped, each record's own country (when it has one) is read
+    instead, country by country. A phone with neither is refused (``RegionError``) rather than read as
+    some default country's.
     """
     fields.validate(df, frame_name=frame_name)
-    if "phone" in fields.present() and region is None:
-        raise RegionError(
-            f"{frame_name}: phone numbers are mapped (column {fields.phone!r}) but no region was given, so "
-            "numbers without a country code cannot be read without guessing a country; set "
-            "MatchSettings.region (CLI: --region, e.g. --region US)"
-        )
+    countries = record_countries(df, fields, region=region, frame_name=frame_name)
+    if "phone" in fields.present():
+        _refuse_phones_without_country(df, fields, countries, region=region, frame_name=frame_name)
     funcs = standardisers(region, day_first)
     mapped = fields.mapped()
     columns: dict[str, pl.Series] = {}
     for field in IDENTITY_FIELDS:
         if field not in mapped:
             continue
-        text, standardised = standardise_column(
-            field, as_polars(df[mapped[field]]), funcs.get(field, _unused), region=region, day_first=day_first
-        )
+        raw = as_polars(df[mapped[field]])
+        if countries is not None and field in COUNTRY_FIELDS:
+            text, standardised = _by_country(field, raw, countries, day_first=day_first)
+        else:
+            text, standardised = standardise_column(
+                field, raw, funcs.get(field, _unused), region=region, day_first=day_first
+            )
         lost = (text.is_not_null() & standardised.is_null()).to_numpy()
         if lost.any():
             first = int(lost.nonzero()[0][0])
@@ -131,3 +137,82 @@ def standardise_columns(
             )
         columns[field] = standardised.alias(field)
     return pl.DataFrame(columns)
+
+
+def record_countries(
+    df: pd.DataFrame, fields: FieldMap, *, region: str | None, frame_name: str = "input"
+) -> pl.Series | None:
+    """Each record's country (ISO alpha-2) from the mapped ``country`` column, else ``region``; ``None``
+    when no country column is mapped. A value no country has (``Atlantis``) is read as ``region`` and logged."""
+    if fields.country is None:
+        return None
+    raw = as_polars(df[fields.country])
+    codes: dict[str, str | None] = {}
+    unknown: list[str] = []
+    for value in raw.drop_nulls().unique(maintain_order=True).to_list():
+        try:
+            codes[value] = quality.country(value)
+        except quality.InvalidValue:
+            codes[value] = None
+            unknown.append(value)
+    if unknown:
+        rows = raw.is_in(unknown).to_numpy()
+        first = int(rows.nonzero()[0][0])
+        logger.warning(
+            "%s: %d record(s) name a country that is not known (column %r) and are read for the region %s; "
+            "e.g. record %r value %r",
+            frame_name,
+            int(rows.sum()),
+            fields.country,
+            region,
+            record_ids(df, fields)[first],
+            raw[first],
+        )
+    return raw.replace_strict(codes, default=None, return_dtype=pl.String).fill_null(region).alias("country")
+
+
+def _refuse_phones_without_country(
+    df: pd.DataFrame,
+    fields: FieldMap,
+    countries: pl.Series | None,
+    *,
+    region: str | None,
+    frame_name: str,
+) -> None:
+    """``RegionError`` when a phone number has no country to be read for (no region, no record country)."""
+    if region is not None:
+        return
+    if countries is None:
+        raise RegionError(
+            f"{frame_name}: phone numbers are mapped (column {fields.phone!r}) but no region was given, so "
+            "numbers without a country code cannot be read without guessing a country; set "
+            "MatchSettings.region (CLI: --region, e.g. --region US)"
+        )
+    phones = as_polars(df[fields.phone]).str.strip_chars().fill_null("") != ""
+    orphans = (phones & countries.is_null()).to_numpy()
+    if orphans.any():
+        first = int(orphans.nonzero()[0][0])
+        raise RegionError(
+            f"{frame_name}: record {record_ids(df, fields)[first]!r} has a phone number (column {fields.phone!r}) "
+            f"but no country (column {fields.country!r}) and no region was given; set MatchSettings.region "
+            "(CLI: --region, e.g. --region US)"
+        )
+
+
+def _by_country(
+    field: str, raw: pl.Series, countries: pl.Series, *, day_first: bool
+) -> tuple[pl.Series, pl.Series]:
+    """``standardise_column`` for the records of each country in turn (vectorised within each), in row order."""
+    rows = pl.DataFrame({"raw": raw, "country": countries}).with_row_index("row")
+    texts: list[pl.DataFrame] = []
+    for (country,), group in rows.group_by("country", maintain_order=True):
+        code = None if country is None else str(country)
+        if field == "phone" and code is None:  # no phone here: ``_refuse_phones_without_country`` checked
+            texts.append(pl.DataFrame({"row": group["row"], "text": group["raw"], "clean": group["raw"]}))
+            continue
+        text, clean = standardise_column(
+            field, group["raw"], standardisers(code, day_first).get(field, _unused), region=code, day_first=day_first
+        )
+        texts.append(pl.DataFrame({"row": group["row"], "text": text, "clean": clean}))
+    both = pl.concat(texts).sort("row") if texts else pl.DataFrame({"text": raw, "clean": raw})
+    return both["text"].alias("text"), both["clean"].alias(field)
