@@ -239,24 +239,27 @@ def _business_pairs(scored: pd.DataFrame, persons: npt.NDArray[np.bool_]) -> pd.
     return kept
 
 
-def _person_pairs(
+def _person_linker(
     con: duckdb.DuckDBPyConnection,
     combined: pd.DataFrame,
     persons: npt.NDArray[np.bool_],
     present: frozenset[str],
     cfg: MatchSettings,
-) -> pd.DataFrame:
-    """Pairs of person records scored by the person model, trained on the person records alone."""
+    trained: ModelParams | None = None,
+) -> Linker | None:
+    """The person model over the person records: ``trained`` (a saved person model), else trained on them
+    alone; ``None`` when there are not two person records to compare."""
     person_present = present - {"business_name", "account_owner"}
     splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side", "business_name_prefix")]
     mine = combined[persons]
     sides = ["a", "b"] if "b" in set(combined["side"]) else [str(combined["side"].iloc[0])]
     tables = [mine.loc[mine["side"] == n, splink_cols].reset_index(drop=True) for n in sides]
     if not _comparable(tables):
-        return _no_pairs()
+        return None
     logger.info("person model on %d of %d records (no business name)", len(mine), len(combined))
-    linker = _train(con, tables, person_present, cfg, prefix="persons_")
-    return _predict(con, linker, cfg)
+    if trained is not None:
+        return _trained_linker(con, tables, trained, prefix="persons_")
+    return _train(con, tables, person_present, cfg, prefix="persons_")
 
 
 def _rank_rules(rules: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
@@ -329,8 +332,15 @@ def train_model(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | No
     try:
         if cfg.threads is not None:
             con.execute(f"set threads = {int(cfg.threads)}")
-        linker = _train(con, [combined[splink_cols]], fields.present(), cfg)
-        return ModelParams.from_splink(linker.misc.save_model_to_json())
+        present = fields.present()
+        persons = _person_records(combined, present)
+        business_present = present if persons is None else present - {"date_of_birth", "national_id"}
+        linker = _train(con, [combined[splink_cols]], business_present, cfg)
+        model = ModelParams.from_splink(linker.misc.save_model_to_json())
+        person = None if persons is None else _person_linker(con, combined, persons, present, cfg)
+        return model.with_person(
+            None if person is None else ModelParams.from_splink(person.misc.save_model_to_json())
+        )
     except (duckdb.Error, RuntimeError) as e:
         raise MatchingError(f"matching failed while training: {e}") from e
     finally:
@@ -361,7 +371,10 @@ def _resolve(
         rules = _deterministic_pairs(con, "prepared", link)
         tick = _lap(f"deterministic rules ({len(rules):,} pairs)", tick)
         tables = [combined.loc[combined["side"] == n, splink_cols].reset_index(drop=True) for n in names]
-        persons = _person_records(combined, present) if trained is None and _comparable(tables) else None
+        persons = _person_records(combined, present) if _comparable(tables) else None
+        if persons is not None and trained is not None and trained.person is None:
+            logger.info("the saved model has no person model: person pairs are scored by its business model")
+            persons = None
         if _comparable(tables):
             business_present = present if persons is None else present - {"date_of_birth", "national_id"}
             linker = (
@@ -369,12 +382,18 @@ def _resolve(
                 if trained is None
                 else _trained_linker(con, tables, trained)
             )
-            model: ModelParams | None = ModelParams.from_splink(linker.misc.save_model_to_json())
+            model: ModelParams | None = ModelParams.from_splink(linker.misc.save_model_to_json()).with_person(
+                None if trained is None else trained.person
+            )
             scored = _predict(con, linker, cfg)
             if persons is not None:  # businesses and persons: each kind by its own model
-                scored = pd.concat(
-                    [_business_pairs(scored, persons), _person_pairs(con, combined, persons, present, cfg)]
+                person = _person_linker(
+                    con, combined, persons, present, cfg, None if trained is None else trained.person
                 )
+                person_scored = _no_pairs() if person is None else _predict(con, person, cfg)
+                scored = pd.concat([_business_pairs(scored, persons), person_scored])
+                if person is not None and model is not None:
+                    model = model.with_person(ModelParams.from_splink(person.misc.save_model_to_json()))
         else:
             logger.info("no two records to compare: every record is its own cluster, no model trained")
             model, scored = trained, _no_pairs()
@@ -436,15 +455,18 @@ def dedupe(
     """Find records of one frame that describe the same person or business.
 
     With ``model`` (an earlier ``Resolution.model``) the records are scored by that model instead of
-    training a new one, so the same pairs get the same scores batch after batch.
+    training a new one, so the same pairs get the same scores batch after batch; in a set of businesses
+    and persons, pairs of two person records by its person model.
     """
     return _resolve([df], fields, settings or MatchSettings(), fields.present(), model)
 
 
-def _trained_linker(con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], model: ModelParams) -> Linker:
+def _trained_linker(
+    con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], model: ModelParams, prefix: str = ""
+) -> Linker:
     """A linker that scores with ``model``'s saved parameters (no training)."""
     db_api = DuckDBAPI(connection=con)
-    names = ["a", "b"] if len(tables) == 2 else ["records"]
+    names = [prefix + n for n in (["a", "b"] if len(tables) == 2 else ["records"])]
     sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
     return Linker(sdfs if len(sdfs) == 2 else sdfs[0], dict(model.splink), log_level=None)
 
@@ -490,9 +512,14 @@ def _resolve_two(
     b = df_b.rename(columns=renames)
     if fb.record_id is not None:
         b = b.assign(__rid=df_b[fb.record_id].to_numpy())
+    country = None
+    if fa.country is not None or fb.country is not None:  # a side without one is read for the region
+        country = "__country"
+        a = a.assign(__country=df_a[fa.country].to_numpy() if fa.country is not None else None)
+        b = b.assign(__country=df_b[fb.country].to_numpy() if fb.country is not None else None)
     rid = "__rid" if fa.record_id is not None or fb.record_id is not None else None
     if rid is not None:
         a = a if "__rid" in a else a.assign(__rid=np.arange(len(a)))
         b = b if "__rid" in b else b.assign(__rid=np.arange(len(b)))
-    common = FieldMap(record_id=rid, **{f: f"__b_{f}" for f in present})
+    common = FieldMap(record_id=rid, country=country, **{f: f"__b_{f}" for f in present})
     return _resolve([a, b], common, cfg, present)

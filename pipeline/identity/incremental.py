@@ -27,6 +27,7 @@ from pipeline.identity.business import NAME_ONLY
 from pipeline.identity.comparisons import AREA_CHARACTERS
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, customer_record
 from pipeline.identity.engine import MatchSettings, _prepare, train_model
+from pipeline.identity.errors import RegionError
 from pipeline.identity.fields import RECORD_ID, FieldMap
 from pipeline.identity.model import (
     CONFLICT_COLUMNS,
@@ -38,9 +39,10 @@ from pipeline.identity.model import (
 from pipeline.identity.nicknames import formal_name
 from pipeline.identity.params import ModelParams
 from pipeline.identity.prepare import standardisers
-from pipeline.identity.scoring import PairScorer
+from pipeline.identity.scoring import PairScorer, Score
 from pipeline.identity.standardise import FREE_MAIL_DOMAINS, normalise_phone
 from pipeline.identity.typos import compatible
+from pipeline.quality import standardise as quality
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,8 @@ class GoldenIndex:
         }
         self.conflicts: dict[int, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
         for rec, key in zip(self.records, self.keys, strict=True):
+            if self.is_person(rec):  # as in the batch: a person's phone or postcode is evidence only
+                continue
             for col in CONFLICT_COLUMNS:
                 if rec.get(col) is not None:
                     self.conflicts[key][col].add(rec[col])
@@ -112,11 +116,44 @@ class GoldenIndex:
         self.scorer = PairScorer(
             model, {c: dict(std[c].value_counts(normalize=True)) for c in tf_columns if c in std.columns}
         )
-        self._standardise = standardisers(settings.region, settings.day_first)
+        self.person_scorer: PairScorer | None = None
+        if model.person is not None:  # person pairs: the person model, with the person records' frequencies
+            mine = std[std["business_name"].isna()] if "business_name" in std.columns else std
+            person_tf = {lv.tf_column for c in model.person.comparisons for lv in c.levels if lv.tf_column}
+            self.person_scorer = PairScorer(
+                model.person,
+                {c: dict(mine[c].value_counts(normalize=True)) for c in person_tf if c in mine.columns},
+            )
+        self._standardisers: dict[str | None, dict[str, Any]] = {}
         logger.info(
             "golden index: %d records of %d customers, %d blocking keys",
             len(self.records), len(set(self.keys)), len(self.blocks),
         )  # fmt: skip
+
+    def is_person(self, rec: Mapping[str, Any]) -> bool:
+        """Whether ``rec`` is scored as a person: the model has a person model and ``rec`` no business name."""
+        return self.model.person is not None and rec.get("business_name") is None
+
+    def score(self, rec: Mapping[str, Any], other: Mapping[str, Any]) -> Score:
+        """The pair's score: by the person model for two person records, else by the (business) model."""
+        if self.person_scorer is not None and self.is_person(rec) and self.is_person(other):
+            return self.person_scorer.score(rec, other)
+        return self.scorer.score(rec, other)
+
+    def _country(self, record: Mapping[str, Any]) -> str | None:
+        """The record's country (its ``country`` column, read by the quality rule), else the run's region."""
+        raw = _text(record.get(self.fields.country)) if self.fields.country else None
+        try:
+            code = quality.country(raw)
+        except quality.InvalidValue:
+            logger.warning(
+                "record %r: country %r is not known; read for %s",
+                record.get(self.fields.record_id or ""),
+                raw,
+                self.settings.region,
+            )
+            code = None
+        return code or self.settings.region
 
     @classmethod
     def from_warehouse(
@@ -145,14 +182,23 @@ class GoldenIndex:
         out: dict[str, Any] = {
             RECORD_ID: record.get(self.fields.record_id) if self.fields.record_id else None
         }
+        country = self._country(record)
+        if country not in self._standardisers:
+            self._standardisers[country] = standardisers(country, self.settings.day_first)
+        funcs = self._standardisers[country]
         for field, column in self.fields.mapped().items():
             raw = _text(record.get(column))
             if raw is None:
                 out[field] = None
-            elif field == "phone" and self.settings.region is not None:  # no region: refused in __init__
-                out[field] = normalise_phone(_PHONE_PUNCTUATION.sub("", raw) or None, self.settings.region)
+            elif field == "phone":
+                if country is None:
+                    raise RegionError(
+                        f"record {out[RECORD_ID]!r}: a phone number (column {column!r}) but no country and no "
+                        "region to read it for; set MatchSettings.region"
+                    )
+                out[field] = normalise_phone(_PHONE_PUNCTUATION.sub("", raw) or None, country)
             else:
-                out[field] = self._standardise[field](raw)
+                out[field] = funcs[field](raw)
         for field, key in KEY_COLUMNS.items():
             if field in out:
                 out[key] = None if out[field] in self.shared.get(field, ()) else out[field]
@@ -224,7 +270,7 @@ def match_record(record: Mapping[str, Any], index: GoldenIndex) -> MatchResult:
         if rule is not None:
             p, w, why = 1.0, float("inf"), f"rule:{rule}"
         else:
-            s = index.scorer.score(rec, other)
+            s = index.score(rec, other)
             p, w = s.probability, s.weight
             top = sorted(s.levels, key=lambda x: -abs(x[2]))[:4]
             why = f"p={p:.3f}: " + "; ".join(f"{label} ({bits:+.1f})" for _, label, bits in top)
@@ -239,7 +285,7 @@ def match_record(record: Mapping[str, Any], index: GoldenIndex) -> MatchResult:
         if b.probability < threshold:
             break
         reason = index.conflict(rec, key)
-        if reason is not None:
+        if reason is not None and not index.is_person(rec):
             evidence.append(f"customer {key} not matched ({rid}, {b.why}): {reason}")
             continue
         evidence.insert(0, f"customer {key} via {rid}: {b.why}")

@@ -211,7 +211,11 @@ def _by_country(
             texts.append(pl.DataFrame({"row": group["row"], "text": group["raw"], "clean": group["raw"]}))
             continue
         text, clean = standardise_column(
-            field, group["raw"], standardisers(code, day_first).get(field, _unused), region=code, day_first=day_first
+            field,
+            group["raw"],
+            standardisers(code, day_first).get(field, _unused),
+            region=code,
+            day_first=day_first,
         )
         texts.append(pl.DataFrame({"row": group["row"], "text": text, "clean": clean}))
     both = pl.concat(texts).sort("row") if texts else pl.DataFrame({"text": raw, "clean": raw})
