@@ -52,6 +52,12 @@ def _add_match_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="ISO country of phone numbers without a country code (e.g. US, GB); required when --phone is given",
     )
+    p.add_argument(
+        "--country",
+        dest="country",
+        metavar="COLUMN",
+        help="column with each record's country (code or name): its phones and postcodes are read for it",
+    )
     p.add_argument("--month-first", action="store_true", help="read 01/02/1990 as 2 January")
 
 
@@ -90,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _field_map(args: argparse.Namespace) -> FieldMap:
     kwargs = {f: getattr(args, f) for f in IDENTITY_FIELDS}
-    return FieldMap(record_id=args.record_id, **kwargs)
+    return FieldMap(record_id=args.record_id, country=getattr(args, "country", None), **kwargs)
 
 
 def _settings(args: argparse.Namespace) -> MatchSettings:

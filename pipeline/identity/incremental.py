@@ -27,7 +27,7 @@ from pipeline.identity.business import NAME_ONLY
 from pipeline.identity.comparisons import AREA_CHARACTERS
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, customer_record
 from pipeline.identity.engine import MatchSettings, _prepare, train_model
-from pipeline.identity.errors import RegionError
+from pipeline.identity.errors import MatchingError, RegionError
 from pipeline.identity.fields import RECORD_ID, FieldMap
 from pipeline.identity.model import (
     CONFLICT_COLUMNS,
@@ -105,13 +105,6 @@ class GoldenIndex:
             for field, key in KEY_COLUMNS.items()
             if field in std.columns
         }
-        self.conflicts: dict[int, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
-        for rec, key in zip(self.records, self.keys, strict=True):
-            if self.is_person(rec):  # as in the batch: a person's phone or postcode is evidence only
-                continue
-            for col in CONFLICT_COLUMNS:
-                if rec.get(col) is not None:
-                    self.conflicts[key][col].add(rec[col])
         tf_columns = {lv.tf_column for c in model.comparisons for lv in c.levels if lv.tf_column}
         self.scorer = PairScorer(
             model, {c: dict(std[c].value_counts(normalize=True)) for c in tf_columns if c in std.columns}
@@ -120,10 +113,20 @@ class GoldenIndex:
         if model.person is not None:  # person pairs: the person model, with the person records' frequencies
             mine = std[std["business_name"].isna()] if "business_name" in std.columns else std
             person_tf = {lv.tf_column for c in model.person.comparisons for lv in c.levels if lv.tf_column}
-            self.person_scorer = PairScorer(
-                model.person,
-                {c: dict(mine[c].value_counts(normalize=True)) for c in person_tf if c in mine.columns},
-            )
+            try:
+                self.person_scorer = PairScorer(
+                    model.person,
+                    {c: dict(mine[c].value_counts(normalize=True)) for c in person_tf if c in mine.columns},
+                )
+            except MatchingError as e:  # a level scoring.py cannot read: person pairs by the business model
+                logger.warning("person model not usable for single records, business model used: %s", e)
+        self.conflicts: dict[int, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
+        for rec, key in zip(self.records, self.keys, strict=True):
+            if self.is_person(rec):  # as in the batch: a person's phone or postcode is evidence only
+                continue
+            for col in CONFLICT_COLUMNS:
+                if rec.get(col) is not None:
+                    self.conflicts[key][col].add(rec[col])
         self._standardisers: dict[str | None, dict[str, Any]] = {}
         logger.info(
             "golden index: %d records of %d customers, %d blocking keys",
@@ -132,7 +135,7 @@ class GoldenIndex:
 
     def is_person(self, rec: Mapping[str, Any]) -> bool:
         """Whether ``rec`` is scored as a person: the model has a person model and ``rec`` no business name."""
-        return self.model.person is not None and rec.get("business_name") is None
+        return self.person_scorer is not None and rec.get("business_name") is None
 
     def score(self, rec: Mapping[str, Any], other: Mapping[str, Any]) -> Score:
         """The pair's score: by the person model for two person records, else by the (business) model."""
