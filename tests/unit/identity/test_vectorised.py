@@ -168,3 +168,29 @@ def test_email_addresses_agree(values: list[str]) -> None:
 )
 def test_postcodes_read_for_the_region_agree(values: list[str], region: str) -> None:
     assert _vectorised("postcode", values, region, True) == _reference("postcode", values, region, True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["020 7946 0018", "(01) 555 1234", "(650) 253-0000", "0412 345 678", "12", None]),
+            st.sampled_from(["SW1A 1AA", "D02 X285", "94043-1351", "2000", "x", None]),
+            st.sampled_from(["12 Main Street", "4 Quay Road", None]),
+            st.sampled_from(["California", "New South Wales", "Dublin", None]),
+            st.sampled_from(["GB", "IE", "United States", "Australia", "uk", "", None]),
+        ),
+        max_size=30,
+    )
+)
+def test_each_record_read_for_its_own_country_agrees(rows: list[tuple[str | None, ...]]) -> None:
+    """With a country column, the columns equal the per-record standardisers of each record's country."""
+    df = pd.DataFrame(rows, columns=["phone", "postcode", "street", "state", "country"], dtype=object)
+    fields = FieldMap(phone="phone", postcode="postcode", street="street", state="state", country="country")
+    out = standardise_frame(df, fields, region="GB")
+    codes = {"GB": "GB", "IE": "IE", "United States": "US", "Australia": "AU", "uk": "GB"}
+    for i, row in enumerate(rows):
+        country = codes.get(row[4] or "", "GB")
+        for j, field in enumerate(("phone", "postcode", "street", "state")):
+            got = out[field].iloc[i]
+            assert (None if pd.isna(got) else got) == _reference(field, [row[j]], country, True)[0]
