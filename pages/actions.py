@@ -23,6 +23,7 @@ from components import ids
 from components.access import current_portal_user, may_open
 from components.context import current_portal
 from components.controls import csv_button, csv_download, paged_table, picker, section
+from components.currency import currency_note
 from warehouse import action_queries as queries
 from warehouse.engine import WarehouseError
 from warehouse.queries import page_count
@@ -157,6 +158,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
     return dbc.Container(
         [
             html.H1("Actions", className="page-title"),
+            currency_note("actions"),
             controls,
             html.Div(id=ids.ACTIONS_SUMMARY, className="mb-3"),
             section(

@@ -24,6 +24,7 @@ from components.access import current_role, may_open, require
 from components.charts import GRAPH_CONFIG, empty_figure
 from components.context import current_portal
 from components.controls import csv_button, csv_download, picker, section
+from components.currency import currency_note
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
 
@@ -101,6 +102,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                 "From the analytics marts the pipeline rebuilds with every batch.",
                 className="text-muted small",
             ),
+            currency_note("analytics"),
             dbc.Alert(id=ids.ANALYTICS_ALERT, color="warning", is_open=False),
             drivers,
             dbc.Row(

@@ -21,6 +21,7 @@ from components import ids
 from components.access import current_role, may_open, require
 from components.context import current_portal
 from components.controls import csv_button, csv_download, section
+from components.currency import currency_note
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
 
@@ -46,6 +47,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
     return dbc.Container(
         [
             html.H1("Campaigns", className="page-title"),
+            currency_note("campaigns"),
             dcc.Store(id=ids.CAMPAIGNS_LOAD, data=0),
             html.P(id=ids.CAMPAIGNS_SUMMARY, className="driver-sentence"),
             section("Return per channel", html.Div(id=ids.CAMPAIGNS_CHANNELS)),

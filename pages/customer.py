@@ -13,6 +13,7 @@ from dash import html
 
 from components.actions import outlook_card
 from components.context import current_portal
+from components.currency import currency_note
 from components.profile import golden_record_table, history_list, source_records_table, summary_cards
 from warehouse.action_queries import customer_score
 from warehouse.engine import WarehouseError
@@ -60,6 +61,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
                 f"{customer.get('city') or 'town unknown'} · {len(profile.records)} source record(s)",
                 className="text-muted",
             ),
+            currency_note("customer"),
             summary_cards(customer, kpis[0] if kpis else None),
             outlook_card(score),
             _card(

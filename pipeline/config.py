@@ -14,14 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.money import CurrencyError, currency_code, home_currency
 from pipeline.quality import standardise
 from pipeline.records import SourceConfig
 
 REQUIRED = ("name", "type", "lawful_basis")
+#: Source types whose records carry money (sales, payments): their books must be in the reporting currency.
+MONEY_TYPES = frozenset({"quickbooks_export", "quickbooks_api"})
 
 
-def load_sources(path: Path) -> list[SourceConfig]:
-    """Read and check the sources config at ``path``."""
+def load_sources(path: Path, reporting_currency: str | None = None) -> list[SourceConfig]:
+    """Read and check the sources config at ``path`` (money sources against ``reporting_currency``, by
+    default the settings' home currency)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
@@ -32,6 +36,7 @@ def load_sources(path: Path) -> list[SourceConfig]:
     if not entries:
         raise ConfigError(f"sources config {path} lists no [[sources]]")
     sources = [_source(entry, path.parent, i) for i, entry in enumerate(entries, start=1)]
+    _check_currencies(sources, home_currency(reporting_currency))
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ConfigError(f"sources config {path}: source names must be unique, got {names}")
@@ -57,3 +62,22 @@ def _source(entry: dict[str, Any], base: Path, position: int) -> SourceConfig:
     options = {k: v for k, v in entry.items() if k not in ("name", "type", "path")}
     path = (base / entry["path"]).resolve() if entry.get("path") else None
     return SourceConfig(name=str(entry["name"]), type=str(entry["type"]), path=path, options=options)
+
+
+def _check_currencies(sources: list[SourceConfig], reporting: str) -> None:
+    """Every ``currency`` option is an ISO 4217 code, and a money source's is the reporting currency."""
+    for source in sources:
+        value = source.options.get("currency")
+        if value is None:
+            continue
+        try:
+            code = currency_code(value) if isinstance(value, str) else currency_code(repr(value))
+        except CurrencyError as e:
+            raise ConfigError(f"source {source.name!r}: currency: {e}") from e
+        if source.type in MONEY_TYPES and code != reporting:
+            raise ConfigError(
+                f"source {source.name!r} keeps its books in {code}, but the warehouse reports every amount in "
+                f"{reporting} (C360_HOME_CURRENCY) and cannot add {code} to {reporting}: set "
+                f"C360_HOME_CURRENCY={code} if every source's books are in {code}, or remove the source's "
+                f"currency option if its books are in {reporting}"
+            )

@@ -43,7 +43,7 @@ type = "quickbooks_export"
 path = "quickbooks"
 lawful_basis = "contract"
 terms_of_service = "QuickBooks Online Accounting API, Intuit developer terms; our own company file"
-entities = ["Customer", "Item", "Invoice", "SalesReceipt", "Payment"]
+entities = ["Customer", "Item", "Invoice", "SalesReceipt", "Payment", "PaymentMethod"]
 
 [[sources]]
 name = "sales_leads"
@@ -114,6 +114,7 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
     with Truth(truth_dir) as truth:
         qb = QuickBooksWriter(out / "quickbooks", market, truth)
         qb.write_items()
+        qb.write_payment_methods()
         sheets = SheetsWriter(out / "sheets", market, truth)
         ig = InstagramWriter(out / "instagram", truth_dir, market, truth, options.seed)
         directory = DirectoryWriter(out / "directory", truth)

@@ -1,4 +1,5 @@
-"""QuickBooks Online export: Customer, Item, Invoice, SalesReceipt and Payment query-response pages.
+"""QuickBooks Online export: Customer, Item, Invoice, SalesReceipt, Payment and PaymentMethod query-response
+pages. Payments name their method by reference only (``{"value": "2"}``), as exports often do.
 
 Objects use the field names of the QuickBooks Online Accounting API v3. Some real customers have a
 second, stale Customer record (older name form and contact details, usually inactive) that holds
@@ -23,9 +24,10 @@ from pipeline.demo_data.writers import PagedJsonWriter, Truth
 logger = logging.getLogger(__name__)
 
 SOURCE: Final = "quickbooks"
-ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment")
+ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment", "PaymentMethod")
 _GBP: Final = {"value": "GBP", "name": "British Pound Sterling"}
 _METHODS: Final = (("1", "BACS"), ("2", "Card"), ("3", "Cheque"), ("4", "Direct Debit"))
+_CARD_METHODS: Final = frozenset({"Card"})
 _COUNTRY_FORMS: Final = ("United Kingdom", "United Kingdom", "UK", "GB", "England", "")
 _VAT: Final = 0.2
 
@@ -73,6 +75,21 @@ class QuickBooksWriter:
                     "SubItem": True, "ParentRef": {"value": cat_ids[p.category], "name": p.category},
                     "UnitPrice": p.unit_price, "PurchaseCost": p.unit_cost, "Taxable": True,
                     "TrackQtyOnHand": True, "MetaData": meta,
+                },
+                "",
+            )  # fmt: skip
+
+    def write_payment_methods(self) -> None:
+        """The company's payment methods (Intuit's PaymentMethod: Name, Type, Active)."""
+        created = _stamp(self.market.start - dt.timedelta(days=900), 9 * 3600)
+        for key, name in _METHODS:
+            self.take_id("PaymentMethod")
+            self.add(
+                "PaymentMethod",
+                {
+                    "Id": key, "SyncToken": "0", "domain": "QBO", "sparse": False, "Name": name, "Active": True,
+                    "Type": "CREDIT_CARD" if name in _CARD_METHODS else "NON_CREDIT_CARD",
+                    "MetaData": {"CreateTime": created, "LastUpdatedTime": created},
                 },
                 "",
             )  # fmt: skip
@@ -240,7 +257,7 @@ class QuickBooksWriter:
         obj = {
             "Id": self.take_id("Payment"), "SyncToken": "0", "domain": "QBO", "TxnDate": when.isoformat(),
             "CurrencyRef": _GBP, "CustomerRef": {"value": cust["Id"], "name": cust["DisplayName"]},
-            "PaymentMethodRef": {"value": method[0], "name": method[1]},
+            "PaymentMethodRef": {"value": method[0]},
             "DepositToAccountRef": {"value": "35", "name": "Business Current Account"},
             "TotalAmt": total, "UnappliedAmt": 0,
             "Line": [{"Amount": total, "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}],

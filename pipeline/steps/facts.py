@@ -5,7 +5,8 @@ rows. Facts whose customer record was rejected are kept in ``stg_reject`` (rule 
 without a customer (walk-in receipts) belong to the unidentified customer. ``amount`` is in the home currency
 (``pipeline.money.home_currency``), with the document's currency, rate and amount beside it; a document in
 another currency without an exchange rate cannot be converted and is kept in ``stg_reject`` (rule
-``unconverted_currency``) rather than counted as if it were in the home currency.
+``unconverted_currency``) rather than counted as if it were in the home currency. A payment's method is the
+name of the payment method its reference points at, else what its source staged.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from warehouse.schema import (
     fact_sales_line,
     stg_campaign_daily,
     stg_payment,
+    stg_payment_method,
     stg_reject,
 )
 
@@ -71,7 +73,7 @@ def build_facts(
     _fill_dates(conn, _dates(lines, interactions, payments, daily, today))
     return {
         ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims, home),
-        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref, home),
+        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref, home, _method_names(conn)),
         ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
         ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, daily, dims.campaigns),
     }
@@ -181,19 +183,23 @@ def _converted(
 ) -> pl.DataFrame:
     """The staged rows whose amount is in ``home``; the others go to ``stg_reject`` as ``unconverted_currency``.
 
-    A row without an exchange rate is in its company's home currency: when that is not ``home``, the rows
-    its source converted with a rate are in that currency too, not in ``home``.
+    A row without an exchange rate is in its company's home currency (its books'). A source with such rows
+    in ``home`` keeps its books in ``home``: only its rows in another currency without a rate are kept out.
+    A source whose rows without a rate are all in another currency keeps its books in that currency: its
+    rows converted with a rate are in that currency too, not in ``home``, so all of them are kept out.
     """
     if staged.height == 0:
         return staged
     plain = pl.col("exchange_rate").is_null()
+    other = pl.col("currency").is_not_null() & (pl.col("currency") != home)
+    in_home = set(staged.filter(plain & ~other)["source"].to_list())
     books = (
-        staged.filter(plain & pl.col("currency").is_not_null() & (pl.col("currency") != home))
+        staged.filter(plain & other & ~pl.col("source").is_in(list(in_home)))
         .group_by("source")
-        .agg(pl.col("currency").first().alias("books"))
+        .agg(pl.col("currency").mode().sort().first().alias("books"))
     )
     joined = staged.join(books, on="source", how="left")
-    foreign = pl.col("books").is_not_null()
+    foreign = pl.col("books").is_not_null() | (plain & other)
     bad = joined.filter(foreign)
     insert_rows(
         conn,
@@ -211,7 +217,12 @@ def _converted(
                     if o["exchange_rate"] is None
                     else f" converted to {o['books']}"
                 )
-                + f", and the home currency is {home}: set the home currency to {o['books']}, the books' currency",
+                + f", and the home currency is {home}: "
+                + (
+                    f"set the home currency to {o['books']}, the books' currency"
+                    if o["books"] is not None
+                    else "the document needs its exchange rate"
+                ),
                 "land_id": o["land_id"],
                 "batch_id": o["batch_id"],
             }
@@ -256,7 +267,19 @@ def _sales_facts(
     return insert_rows(conn, fact_sales_line, rows)
 
 
-def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame, home: str) -> int:
+def _method_names(conn: Connection) -> dict[tuple[str, str], str]:
+    """Payment method names by (source, reference): a payment that sends only ``{"value": "2"}`` shows "Cash"."""
+    query = sa.select(stg_payment_method.c.source, stg_payment_method.c.source_key, stg_payment_method.c.name)
+    return {(source, key): name for source, key, name in conn.execute(query)}
+
+
+def _payment_facts(
+    conn: Connection,
+    staged: pl.DataFrame,
+    xref: pl.DataFrame,
+    home: str,
+    methods: dict[tuple[str, str], str],
+) -> int:
     staged = _converted(conn, staged, home, "Payment", ["source_key"])
     rows = (
         {
@@ -265,7 +288,7 @@ def _payment_facts(conn: Connection, staged: pl.DataFrame, xref: pl.DataFrame, h
             "date_key": date_key(r["txn_date"]),
             "customer_key": r["customer_key"],
             "amount": r["amount"],
-            "method": r["method"],
+            "method": (methods.get((r["source"], r["method_ref"])) or r["method"] or "")[:40] or None,
             **_money(r, home),
         }
         for r in _known(conn, staged, xref, "Payment", ["source_key"])

@@ -91,6 +91,13 @@ stg_product = _staged(
     sa.Column("unit_cost", Money()),
 )
 
+stg_payment_method = _staged(
+    "stg_payment_method",  # how a customer can pay (QuickBooks PaymentMethod): payments name it by reference
+    sa.Column("name", Name(100), nullable=False),
+    sa.Column("kind", sa.String(20)),  # CREDIT_CARD, NON_CREDIT_CARD
+    sa.Column("is_active", sa.Boolean),
+)
+
 stg_sales_line = sa.Table(
     "stg_sales_line",
     metadata,
@@ -107,7 +114,9 @@ stg_sales_line = sa.Table(
     sa.Column("quantity", sa.Float, nullable=False),
     sa.Column("unit_price", Money(), nullable=False),  # list price, home currency
     sa.Column("amount", Money(), nullable=False),  # net of discounts and tax, home currency
-    sa.Column("currency", sa.String(3)),  # ISO 4217 code of the document; NULL: the home currency
+    sa.Column(
+        "currency", sa.String(3)
+    ),  # ISO 4217 code of the document, else its source's; NULL: the home currency
     sa.Column("exchange_rate", ExchangeRate),  # home units per document unit; NULL: as the source's home
     sa.Column("doc_amount", Money()),  # the amount in the document's currency
     sa.Column("terms", sa.String(40)),  # payment terms of the document, e.g. "Net 30"

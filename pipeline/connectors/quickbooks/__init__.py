@@ -1,4 +1,4 @@
-"""QuickBooks Online: customers, items, invoices, sales receipts, payments (export mode), plus estimates and
+"""QuickBooks Online: customers, items, invoices, sales receipts, payments and payment methods (export mode), plus estimates and
 credit memos through the Accounting API (API mode: OAuth2, paged full loads, ChangeDataCapture)."""
 
 from pipeline.connectors.quickbooks.api import read_api, stage_api

@@ -130,7 +130,7 @@ def stage_api(record: RawRecord, locale: Locale) -> list[StagedRow]:
         when = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
         raise Deleted(f"{record.entity} {record.source_key} was deleted in QuickBooks ({when})")
     if record.entity == "CreditMemo":
-        rows = _credit_memo(payload)
+        rows = _credit_memo(payload, locale.currency)
         return [
             StagedRow(
                 r.table, {**r.values, **{k: -r.values[k] for k in _NEGATED if r.values.get(k) is not None}}

@@ -15,7 +15,9 @@ from typing import Any, Final
 
 logger = logging.getLogger(__name__)
 
-API_ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment", "Estimate", "CreditMemo")
+API_ENTITIES: Final = (
+    "Customer", "Item", "Invoice", "SalesReceipt", "Payment", "PaymentMethod", "Estimate", "CreditMemo",
+)  # fmt: skip
 MAX_RESULTS: Final = 1000  # the API's ceiling for MAXRESULTS
 CDC_MAX_OBJECTS: Final = 1000  # CDC returns at most this many objects per entity; more means "do a full load"
 CDC_LOOKBACK: Final = dt.timedelta(days=30)  # CDC cannot look further back than this

@@ -21,7 +21,7 @@ from pipeline.records import Position, RawRecord, SourceConfig
 
 logger = logging.getLogger(__name__)
 
-ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment")
+ENTITIES: Final = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment", "PaymentMethod")
 _PAGE: Final = re.compile(r"^page-(\d+)\.json$")
 
 

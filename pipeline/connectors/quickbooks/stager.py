@@ -1,8 +1,9 @@
 """Stage QuickBooks objects: Customer -> stg_customer, Item -> stg_product, Invoice and SalesReceipt ->
 stg_sales_line (one row per sales line, net of discounts, adding up to the document's total: see
-``documents.py``), Payment -> stg_payment. Amounts are staged in the home currency (``amount``) and in the
-document's (``doc_amount``, ``currency``, ``exchange_rate``). A sale without a customer (a walk-in receipt)
-stages under ``UNIDENTIFIED_SOURCE_KEY``.
+``documents.py``), Payment -> stg_payment, PaymentMethod -> stg_payment_method. Amounts are staged in the
+home currency (``amount``) and in the document's (``doc_amount``, ``currency``, ``exchange_rate``). The
+home currency is the source's locale's (its ``currency`` option, else the settings'): a document that names
+no currency is in it. A sale without a customer (a walk-in receipt) stages under ``UNIDENTIFIED_SOURCE_KEY``.
 
 Category items (``Type == "Category"``) are not products and stage to no rows. The rep and the sales
 channel come from the custom fields "Sales Rep" and "Channel" (or ``SalesRepRef``). A customer's phone and
@@ -127,8 +128,22 @@ def _custom_field(p: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
-def _sales(doc_type: str) -> Callable[[Mapping[str, Any]], list[StagedRow]]:
-    def stage_doc(p: Mapping[str, Any]) -> list[StagedRow]:
+def _payment_method(p: Mapping[str, Any]) -> list[StagedRow]:
+    """A payment method (Intuit's PaymentMethod: ``Name``, ``Type`` CREDIT_CARD or NON_CREDIT_CARD, ``Active``)."""
+    values = {
+        "source_key": required(p.get("Id"), "Id"),
+        "name": required(p.get("Name"), "Name"),
+        "kind": text(p.get("Type"), "Type"),
+        "is_active": boolean(p.get("Active"), "Active"),
+    }
+    return [row("stg_payment_method", values, {"name": "Name", "kind": "Type"})]
+
+
+Stage = Callable[[Mapping[str, Any], str], list[StagedRow]]
+
+
+def _sales(doc_type: str) -> Stage:
+    def stage_doc(p: Mapping[str, Any], home: str) -> list[StagedRow]:
         key = required(p.get("Id"), "Id")
         txn_date = date(p.get("TxnDate"), "TxnDate")
         if txn_date is None:
@@ -145,7 +160,7 @@ def _sales(doc_type: str) -> Callable[[Mapping[str, Any]], list[StagedRow]]:
             "customer_source_key": customer,
             "sales_rep": rep,
             "channel": channel,
-            "currency": doc.currency,
+            "currency": doc.currency or home,
             "exchange_rate": doc.exchange_rate,
             "terms": _ref_name(p, "SalesTermRef"),
         }
@@ -174,7 +189,7 @@ def _ref_name(p: Mapping[str, Any], ref: str) -> str | None:
     return text(get(p, f"{ref}.name"), f"{ref}.name") or text(get(p, f"{ref}.value"), f"{ref}.value")
 
 
-def _payment(p: Mapping[str, Any]) -> list[StagedRow]:
+def _payment(p: Mapping[str, Any], home: str) -> list[StagedRow]:
     amount = money(p.get("TotalAmt"), "TotalAmt")
     currency = text(get(p, "CurrencyRef.value"), "CurrencyRef.value")
     rate = number(p.get("ExchangeRate"), "ExchangeRate")
@@ -191,7 +206,7 @@ def _payment(p: Mapping[str, Any]) -> list[StagedRow]:
         "amount": amount if amount is None or rate is None else round(amount * rate, 2),
         "method": _ref_name(p, "PaymentMethodRef"),
         "method_ref": text(get(p, "PaymentMethodRef.value"), "PaymentMethodRef.value"),
-        "currency": currency,
+        "currency": currency or home,
         "exchange_rate": rate,
         "doc_amount": amount,
     }
@@ -222,6 +237,9 @@ def _estimate(source: str, p: Mapping[str, Any]) -> list[StagedRow]:
 
 _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
     "Item": _item,
+    "PaymentMethod": _payment_method,
+}
+_MONEY_STAGERS: Final[dict[str, Stage]] = {
     "Invoice": _sales("invoice"),
     "SalesReceipt": _sales("sales_receipt"),
     "Payment": _payment,
@@ -229,12 +247,16 @@ _STAGERS: Final[dict[str, Callable[[Mapping[str, Any]], list[StagedRow]]]] = {
 
 
 def stage(record: RawRecord, locale: Locale) -> list[StagedRow]:
-    """Rows for one QuickBooks object read in ``locale`` (a customer's own address country first), or ``Rejected``."""
+    """Rows for one QuickBooks object read in ``locale`` (a customer's own address country first; money in
+    the locale's currency unless a document names another), or ``Rejected``."""
     check_parsed(record.payload)
     if record.entity == "Customer":
         return _customer(record, locale)
     if record.entity == "Estimate":
         return _estimate(record.source, record.payload)
+    money_stager = _MONEY_STAGERS.get(record.entity)
+    if money_stager is not None:
+        return money_stager(record.payload, locale.currency)
     stager = _STAGERS.get(record.entity)
     if stager is None:
         raise Rejected("entity", f"QuickBooks entity {record.entity!r} is not staged", None)

@@ -28,7 +28,16 @@ from tests.integration.connectors.servers import LocalServer, Reply, Request
 
 REALM = "9130350000000001"
 CLIENT_ID, CLIENT_SECRET = "test-client-id", "test-client-secret"
-ENTITIES = ("Customer", "Item", "Invoice", "SalesReceipt", "Payment", "Estimate", "CreditMemo")
+ENTITIES = (
+    "Customer",
+    "Item",
+    "Invoice",
+    "SalesReceipt",
+    "Payment",
+    "PaymentMethod",
+    "Estimate",
+    "CreditMemo",
+)
 _QUERY = re.compile(r"^select \* from (\w+) STARTPOSITION (\d+) MAXRESULTS (\d+)$", re.IGNORECASE)
 
 

@@ -87,7 +87,7 @@ def test_quickbooks_items_payments_and_categories() -> None:
                "PaymentMethodRef": {"value": "1", "name": "BACS"}, "Line": [{"LinkedTxn": [{"TxnId": "901"}]}]}  # fmt: skip
     assert stage("quickbooks_export", "Payment", payment) == [
         ("stg_payment", {"source_key": "77", "txn_date": dt.date(2025, 4, 1), "customer_source_key": "58",
-                         "amount": 60.56, "method": "BACS", "method_ref": "1", "currency": None, "exchange_rate": None,
+                         "amount": 60.56, "method": "BACS", "method_ref": "1", "currency": "GBP", "exchange_rate": None,
                          "doc_amount": 60.56})
     ]  # fmt: skip
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+from pipeline.connectors import CONNECTORS
 from pipeline.connectors.quickbooks import stage, stage_api
 from pipeline.money import split
 from pipeline.quality.locale import Locale
-from pipeline.records import RawRecord, Rejected
+from pipeline.records import RawRecord, Rejected, SourceConfig
 from warehouse.schema import UNIDENTIFIED_SOURCE_KEY
 
 US = Locale("US", "USD")  # the sandbox company's home
@@ -122,3 +123,23 @@ def test_split_shares_cents_so_the_parts_add_up_exactly() -> None:
     assert split(10.0, [1, 1, 1]) == [3.34, 3.33, 3.33]
     assert split(147.04, [120.0, 80.0]) == [88.22, 58.82]
     assert split(-42.5, [275.0, 150.0]) == [-27.5, -15.0]
+
+
+def test_a_payment_method_stages_its_name_kind_and_whether_it_is_active() -> None:
+    page = json.loads((DATA / "payment-methods.json").read_text("utf-8"))
+    diners = next(m for m in page["QueryResponse"]["PaymentMethod"] if m["Id"] == "7")
+    rows = CONNECTORS["quickbooks_export"].stage(RawRecord("qb", "PaymentMethod", "7", diners))
+    assert [(r.table, r.values) for r in rows] == [
+        (
+            "stg_payment_method",
+            {"source_key": "7", "name": "Diners Club", "kind": "CREDIT_CARD", "is_active": True},
+        )
+    ]
+
+
+def test_a_source_in_dollars_stages_documents_without_a_currency_as_dollars() -> None:
+    source = SourceConfig("qb_us", "quickbooks_export", None, {"country": "US", "currency": "USD"})
+    stager = CONNECTORS["quickbooks_export"].stager_for(source, Locale("GB", "GBP"))
+    payment = {"Id": "5", "TxnDate": "2025-04-01", "CustomerRef": {"value": "1"}, "TotalAmt": 20.0}
+    (row,) = stager(RawRecord("qb_us", "Payment", "5", payment))
+    assert (row.values["amount"], row.values["currency"], row.values["exchange_rate"]) == (20.0, "USD", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,6 +12,7 @@ from components import format as fmt
 from components import ids
 from components.charts import revenue_by_figure
 from settings import get_settings
+from tests.unit.portal.portal_data import call_callback
 from tests.unit.portal.test_portal_auth import component_text, overview_callback
 from warehouse.queries import SalesBreakdown
 
@@ -52,3 +54,30 @@ def test_a_currency_without_a_symbol_shows_its_code(monkeypatch: pytest.MonkeyPa
     books_in("PLN", monkeypatch)
     assert fmt.money(1234) == "PLN 1,234"
     assert fmt.currency_note() == "Amounts in PLN (PLN), net of discounts and tax."
+
+
+def page_note(client: FlaskClient, path: str, page: str) -> Any:
+    """The currency note of the page at ``path`` as the portal's router renders it (None when absent)."""
+    answer = call_callback(
+        client,
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        [("_pages_location", "pathname", path), ("_pages_location", "search", "")],
+    ).json["response"]
+    return component_text(answer["_pages_content"]["children"], f"{page}-currency-note")
+
+
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [
+        ("/actions", "actions"),
+        ("/campaigns", "campaigns"),
+        ("/analytics", "analytics"),
+        ("/customer/1", "customer"),
+    ],
+)
+def test_every_page_with_money_totals_says_which_currency(
+    signed_in: FlaskClient, monkeypatch: pytest.MonkeyPatch, path: str, page: str
+) -> None:
+    assert page_note(signed_in, path, page) == "Amounts in GBP (£), net of discounts and tax."
+    books_in("USD", monkeypatch)
+    assert page_note(signed_in, path, page) == "Amounts in USD ($), net of discounts and tax."

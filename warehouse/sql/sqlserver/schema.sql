@@ -659,6 +659,18 @@ CREATE TABLE stg_payment (
 );
 GO
 
+CREATE TABLE stg_payment_method (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	name NVARCHAR(100) NOT NULL, 
+	kind VARCHAR(20) NULL, 
+	is_active BIT NULL, 
+	land_id BIGINT NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_stg_payment_method PRIMARY KEY (source, source_key)
+);
+GO
+
 CREATE TABLE stg_product (
 	source VARCHAR(40) NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 
