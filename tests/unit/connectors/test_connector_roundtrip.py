@@ -85,7 +85,7 @@ def test_good_records_stage_and_planted_ones_are_rejected_or_flagged_with_their_
     assert flagged == {k: v for k, v in planted.items() if v[0] in FLAGGED_RULES}
     assert set(tables) == {
         "stg_customer", "stg_product", "stg_sales_line", "stg_payment", "stg_interaction", "stg_campaign",
-        "stg_campaign_daily", "stg_field_flag",
+        "stg_campaign_daily", "stg_field_flag", "stg_payment_method",
     }  # fmt: skip
 
 
