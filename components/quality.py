@@ -96,47 +96,25 @@ def profile_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
 
 def rejects_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Quarantined records per source, entity and rule, with an example reason."""
-    if not rows:
-        return html.Div(html.P(NO_REJECTS, className="text-muted mb-0"), id=table_id)
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th("Source"),
-                html.Th("Entity"),
-                html.Th("Rule"),
-                html.Th("Records", className="text-end"),
-                html.Th("Example", className="d-none d-md-table-cell"),
-            ]
-        )
-    )
-    body = [
-        html.Tr(
-            [
-                html.Td(r["source"]),
-                html.Td(r["entity"]),
-                html.Td(r["rule"]),
-                html.Td(f"{int(r['records']):,}", className="text-end"),
-                html.Td(r["example"], className="d-none d-md-table-cell small"),
-            ]
-        )
-        for r in rows
-    ]
-    table = dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0")
-    return html.Div(table, id=table_id, className="table-responsive")
+    return _counts_table(rows, ("source", "entity", "rule"), table_id, NO_REJECTS)
 
 
 def field_flags_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
     """Fields staged empty (and left out of matching) because their value broke a rule, with an example;
     their records are staged, unlike quarantined ones."""
+    return _counts_table(rows, ("source", "entity", "field", "rule"), table_id, NO_FLAGS)
+
+
+def _counts_table(
+    rows: Sequence[Mapping[str, Any]], keys: Sequence[str], table_id: str, empty: str
+) -> html.Div:
+    """Counted records per ``keys`` with an example; the example is hidden on phones."""
     if not rows:
-        return html.Div(html.P(NO_FLAGS, className="text-muted mb-0"), id=table_id)
+        return html.Div(html.P(empty, className="text-muted mb-0"), id=table_id)
     head = html.Thead(
         html.Tr(
             [
-                html.Th("Source"),
-                html.Th("Entity"),
-                html.Th("Field"),
-                html.Th("Rule"),
+                *(html.Th(k.capitalize()) for k in keys),
                 html.Th("Records", className="text-end"),
                 html.Th("Example", className="d-none d-md-table-cell"),
             ]
@@ -145,10 +123,7 @@ def field_flags_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.
     body = [
         html.Tr(
             [
-                html.Td(r["source"]),
-                html.Td(r["entity"]),
-                html.Td(r["field"]),
-                html.Td(r["rule"]),
+                *(html.Td(r[k]) for k in keys),
                 html.Td(f"{int(r['records']):,}", className="text-end"),
                 html.Td(r["example"], className="d-none d-md-table-cell small"),
             ]
