@@ -12,7 +12,7 @@ name of the payment method its reference points at, else what its source staged.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +144,29 @@ def _fill_dates(conn: Connection, days: list[dt.date]) -> None:
 
 
 def _reject_orphans(conn: Connection, orphans: pl.DataFrame, entity: str, key_cols: Sequence[str]) -> None:
+    _quarantine(
+        conn,
+        orphans,
+        entity,
+        key_cols,
+        UNKNOWN_CUSTOMER,
+        "customer_source_key",
+        lambda o: (
+            f"customer record {o['customer_source_key']!r} is not a staged customer (missing or rejected)"
+        ),
+    )
+
+
+def _quarantine(
+    conn: Connection,
+    rows: pl.DataFrame,
+    entity: str,
+    key_cols: Sequence[str],
+    rule: str,
+    field: str,
+    message: Callable[[dict[str, Any]], str],
+) -> None:
+    """Staged rows that cannot become facts, into ``stg_reject`` once per record with ``rule`` and why."""
     insert_rows(
         conn,
         stg_reject,
@@ -152,13 +175,13 @@ def _reject_orphans(conn: Connection, orphans: pl.DataFrame, entity: str, key_co
                 "source": o["source"],
                 "entity": entity,
                 "record_key": "/".join(str(o[c]) for c in key_cols),
-                "rule": UNKNOWN_CUSTOMER,
-                "field": "customer_source_key",
-                "message": f"customer record {o['customer_source_key']!r} is not a staged customer (missing or rejected)",
+                "rule": rule,
+                "field": field,
+                "message": message(o),
                 "land_id": o["land_id"],
                 "batch_id": o["batch_id"],
             }
-            for o in orphans.unique(subset=["source", *key_cols]).iter_rows(named=True)
+            for o in rows.unique(subset=["source", *key_cols]).iter_rows(named=True)
         ),
     )
 
@@ -201,32 +224,22 @@ def _converted(
     joined = staged.join(books, on="source", how="left")
     foreign = pl.col("books").is_not_null() | (plain & other)
     bad = joined.filter(foreign)
-    insert_rows(
+    _quarantine(
         conn,
-        stg_reject,
-        (
-            {
-                "source": o["source"],
-                "entity": entity,
-                "record_key": "/".join(str(o[c]) for c in key_cols),
-                "rule": UNCONVERTED,
-                "field": "currency",
-                "message": f"amount in {o['currency']}"
-                + (
-                    " without an exchange rate"
-                    if o["exchange_rate"] is None
-                    else f" converted to {o['books']}"
-                )
-                + f", and the home currency is {home}: "
-                + (
-                    f"set the home currency to {o['books']}, the books' currency"
-                    if o["books"] is not None
-                    else "the document needs its exchange rate"
-                ),
-                "land_id": o["land_id"],
-                "batch_id": o["batch_id"],
-            }
-            for o in bad.unique(subset=["source", *key_cols]).iter_rows(named=True)
+        bad,
+        entity,
+        key_cols,
+        UNCONVERTED,
+        "currency",
+        lambda o: (
+            f"amount in {o['currency']}"
+            + (" without an exchange rate" if o["exchange_rate"] is None else f" converted to {o['books']}")
+            + f", and the home currency is {home}: "
+            + (
+                f"set the home currency to {o['books']}, the books' currency"
+                if o["books"] is not None
+                else "the document needs its exchange rate"
+            )
         ),
     )
     return joined.filter(~foreign).drop("books")
