@@ -14,9 +14,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.deletions import DeletionLimits
-from pipeline.lock import LockSettings
-
 ROOT = Path(__file__).resolve().parent
 
 
@@ -58,14 +55,6 @@ class Settings(BaseSettings):
     def warehouse_url(self) -> str:
         """The SQLAlchemy URL of the warehouse."""
         return self.database_url or f"sqlite:///{self.var_dir / 'warehouse.db'}"
-
-    @property
-    def deletion_limits(self) -> DeletionLimits:
-        return DeletionLimits(self.deletion_max_share, self.deletion_free_records, self.deletion_max_records)
-
-    @property
-    def lock(self) -> LockSettings:
-        return LockSettings(stale_after=self.lock_stale_seconds, wait=self.lock_wait_seconds)
 
     @property
     def demo_data_dir(self) -> Path:

@@ -22,19 +22,8 @@ def _hold_card(hold: Mapping[str, Any], may_decide: bool) -> dbc.Card:
     buttons = (
         html.Div(
             [
-                dbc.Button(
-                    "Apply the deletions",
-                    id={"type": ids.QUALITY_HOLD_DECIDE, "hold": hold["hold_id"], "approve": True},
-                    color="danger",
-                    size="sm",
-                    className="me-2",
-                ),
-                dbc.Button(
-                    "Keep the records",
-                    id={"type": ids.QUALITY_HOLD_DECIDE, "hold": hold["hold_id"], "approve": False},
-                    color="secondary",
-                    size="sm",
-                ),
+                _button(hold, True, "Apply the deletions", "danger", "me-2"),
+                _button(hold, False, "Keep the records", "secondary", ""),
             ],
             className="mt-2",
         )
@@ -58,6 +47,11 @@ def _hold_card(hold: Mapping[str, Any], may_decide: bool) -> dbc.Card:
         className="mb-2",
         id=f"quality-hold-{hold['hold_id']}",
     )
+
+
+def _button(hold: Mapping[str, Any], approve: bool, label: str, color: str, class_name: str) -> dbc.Button:
+    button_id = {"type": ids.QUALITY_HOLD_DECIDE, "hold": hold["hold_id"], "approve": approve}
+    return dbc.Button(label, id=button_id, color=color, size="sm", className=class_name)
 
 
 def held_list(holds: Sequence[Mapping[str, Any]], may_decide: bool) -> list[Any]:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from pipeline import deletions
 from pipeline.config import load_sources
-from pipeline.deletions import HoldError
+from pipeline.deletions import DeletionLimits, HoldError
 from pipeline.errors import PipelineError
+from pipeline.lock import LockSettings
 from pipeline.recovery import abandon, status_report
 from pipeline.runner import run_batch, utc_now
 from settings import Settings, get_settings
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse,
                 args.batch,
                 load_sources(args.config or settings.sources_path),
-                lock_settings=settings.lock,
+                lock_settings=LockSettings.from_settings(settings),
             )
             print(f"batch {args.batch} abandoned: the warehouse is back at the last committed state")
             return 0
@@ -84,13 +85,15 @@ def _run(
     settings: Settings, warehouse: Warehouse, config: Path | None, force: bool, wait: float | None
 ) -> int:
     sources = load_sources(config or settings.sources_path)
-    lock = settings.lock if wait is None else replace(settings.lock, wait=wait)
+    lock = LockSettings.from_settings(settings)
+    if wait is not None:
+        lock = replace(lock, wait=wait)
     outcome = run_batch(
         warehouse,
         sources,
         force=force,
         on_step_done=lambda batch, step: print(f"batch {batch}: {step} done", flush=True),
-        limits=settings.deletion_limits,
+        limits=DeletionLimits.from_settings(settings),
         lock=lock,
     )
     if outcome.status == "unchanged":

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +23,9 @@ from sqlalchemy.engine import Connection
 from pipeline.errors import PipelineError
 from pipeline.records import RawRecord
 from warehouse.schema import land_record, ops_audit_log, ops_deletion_hold, ops_deletion_hold_record
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,10 @@ class DeletionLimits:
     max_share: float = 0.05
     free_records: int = 5  # a tiny table losing a few rows is not held, whatever the share
     max_records: int = 1000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeletionLimits:
+        return cls(settings.deletion_max_share, settings.deletion_free_records, settings.deletion_max_records)
 
     def reason_to_hold(self, deletions: int, live: int) -> str | None:
         """Why ``deletions`` of ``live`` records need approval, or ``None`` when they may go ahead."""

@@ -22,12 +22,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from pipeline.errors import PipelineError
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import ops_run_lock
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,10 @@ class LockSettings:
     heartbeat: float = 5.0  # seconds between heartbeats
     stale_after: float = 60.0  # a heartbeat older than this: the holder is dead
     wait: float = 0.0  # how long a second run waits for the lock before giving up
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LockSettings:
+        return cls(stale_after=settings.lock_stale_seconds, wait=settings.lock_wait_seconds)
 
 
 def utc_now() -> dt.datetime:

@@ -19,7 +19,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import load_sources
-from pipeline.lock import LockHeld
+from pipeline.deletions import DeletionLimits
+from pipeline.lock import LockHeld, LockSettings
 from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
@@ -45,7 +46,11 @@ def run_pipeline_job(settings: Settings) -> BatchOutcome | None:
         try:
             sources = load_sources(settings.sources_path)
             return run_batch(
-                warehouse, sources, trigger="scheduler", limits=settings.deletion_limits, lock=settings.lock
+                warehouse,
+                sources,
+                trigger="scheduler",
+                limits=DeletionLimits.from_settings(settings),
+                lock=LockSettings.from_settings(settings),
             )
         except LockHeld as e:  # the same lock as every other run, wherever it was started
             logger.warning("scheduled batch skipped: %s", e)
