@@ -12,6 +12,7 @@ they are written by this code and only read back from there.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -89,18 +90,31 @@ def pickle_path(model_dir: Path, model: str, version: int) -> Path:
     return model_dir / model / f"{version}.pkl"
 
 
-def load_fitted(model_dir: Path, model: str, version: int, metrics: Mapping[str, float] | None = None) -> Any:
-    """The fitted model of a registered version.
+class ModelFileRefused(FileNotFoundError):
+    """A model file that is missing or does not match the hash its registry row recorded: it is never unpickled."""
 
-    Raises FileNotFoundError when the pickle is gone, or when ``metrics`` (the registry row's) differ
-    from those saved with it: the file then belongs to another warehouse sharing the folder.
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_fitted(model_dir: Path, row: Mapping[str, Any]) -> Any:
+    """The fitted model of a registered version (a ``model_registry`` row), after checking the file's hash.
+
+    Unpickling runs code, so a file is loaded only when its SHA-256 equals the one recorded when it was
+    written; a changed, swapped or unhashed file raises :class:`ModelFileRefused` and the model is retrained.
     """
-    path = pickle_path(model_dir, model, version)
-    with path.open("rb") as f:
-        saved = pickle.load(f)  # noqa: S301 - our own file, written by `register`
-    if metrics is not None and saved["metrics"] != _rounded(metrics):
-        raise FileNotFoundError(f"{path} was not written for this registry row (metrics differ)")
-    return saved["fitted"]
+    path = pickle_path(model_dir, str(row["model"]), int(row["version"]))
+    expected = row.get("file_sha256")
+    if not expected:
+        raise ModelFileRefused(f"{path}: no hash was recorded for {row['model']} v{row['version']}")
+    data = path.read_bytes()
+    if file_digest(data) != expected:
+        logger.error("refused %s: its hash differs from the one recorded when it was written", path)
+        raise ModelFileRefused(
+            f"{path} does not match the hash recorded for {row['model']} v{row['version']}"
+        )
+    return pickle.loads(data)["fitted"]  # noqa: S301 - verified above: the bytes `register` wrote
 
 
 def _rounded(metrics: Mapping[str, float]) -> dict[str, float]:
@@ -185,7 +199,8 @@ def register(
     path = pickle_path(model_dir, name, version)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_bytes(pickle.dumps({"metrics": _rounded(candidate.metrics), "fitted": candidate.fitted}))
+    data = pickle.dumps({"metrics": _rounded(candidate.metrics), "fitted": candidate.fitted})
+    partial.write_bytes(data)
     os.replace(partial, path)  # readers never see half a file
     new = float(candidate.metrics[metric.name])
     current = champion(conn, name)
@@ -200,11 +215,11 @@ def register(
     else:
         old_version = int(current["version"])
         try:
-            fitted = load_fitted(model_dir, name, old_version, current["metrics"])
+            fitted = load_fitted(model_dir, current)
             old = float(rescore(fitted)[metric.name])
         except FileNotFoundError:
             status = CHAMPION
-            reason = f"champion v{old_version}'s fitted model is missing, so it cannot be re-scored: promoted"
+            reason = f"champion v{old_version}'s fitted model is missing or refused, so it cannot be re-scored: promoted"
         else:
             won = metric.better(new, old)
             status = CHAMPION if won else CHALLENGER
@@ -234,6 +249,7 @@ def register(
             holdout=candidate.holdout[:200],
             decision=reason[:500],
             batch_id=batch_id,
+            file_sha256=file_digest(data),
         )
     )
     champion_version = version if status == CHAMPION else int(current["version"])  # type: ignore[index]

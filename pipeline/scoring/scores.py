@@ -44,7 +44,7 @@ def build_scores(
             continue
         try:
             if row is not None:
-                fitted[name] = registry.load_fitted(model_dir, name, int(row["version"]), row["metrics"])
+                fitted[name] = registry.load_fitted(model_dir, row)
         except FileNotFoundError as e:
             logger.warning("%s v%s not scored: %s", name, row and row["version"], e)
             champions[name] = None

@@ -111,7 +111,7 @@ def _due(
     if current is None:
         return True, "no champion yet"
     try:
-        fitted = registry.load_fitted(model_dir, name, int(current["version"]), current["metrics"])
+        fitted = registry.load_fitted(model_dir, current)
     except FileNotFoundError:
         return True, f"champion v{current['version']}'s fitted model is missing"
     unchanged = current["train_end"] == data_end and current["rows"] == problem.rows

@@ -86,6 +86,7 @@ model_registry = sa.Table(
     sa.Column("holdout", sa.Unicode(200), nullable=False),  # how the holdout was drawn
     sa.Column("decision", sa.Unicode(500)),  # why it became (or did not become) champion
     sa.Column("batch_id", sa.Integer),
+    sa.Column("file_sha256", sa.String(64)),  # the fitted model file's hash, checked before it is unpickled
 )
 
 mart_customer_score = sa.Table(

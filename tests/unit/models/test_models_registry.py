@@ -4,6 +4,7 @@ are judged on the same holdout (the champion's pickle is re-scored on the new ve
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -79,7 +80,7 @@ def test_first_version_becomes_champion(conn: Connection, tmp_path: Path) -> Non
     decision = registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
     assert (decision.version, decision.status) == (1, registry.CHAMPION)
     assert registry.champion(conn, "churn")["version"] == 1  # type: ignore[index]
-    assert isinstance(registry.load_fitted(tmp_path, "churn", 1), Weights)
+    assert isinstance(registry.load_fitted(tmp_path, registry.champion(conn, "churn") or {}), Weights)
 
 
 def test_better_challenger_replaces_champion_and_the_old_one_retires(
@@ -146,12 +147,40 @@ def test_a_champion_whose_history_is_gone_gives_way_to_one_trained_on_the_data_l
     assert not registry.outlived(registry.versions(conn, "churn")[1], dt.date(2025, 12, 11))
 
 
-def test_a_pickle_from_another_registry_is_not_trusted(conn: Connection, tmp_path: Path) -> None:
+class _Planted:
+    """A pickle that writes a file when it is loaded: what a swapped model file could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def test_a_changed_model_file_is_refused_before_it_is_unpickled(conn: Connection, tmp_path: Path) -> None:
     x, y = _data(1)
     rescore = _rescorer(x, y)
     registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
-    with pytest.raises(FileNotFoundError):
-        registry.load_fitted(tmp_path, "churn", 1, {"auc": 0.5})
+    row = registry.champion(conn, "churn")
+    assert row is not None and len(row["file_sha256"]) == 64
+    marker = tmp_path / "planted-code-ran"
+    path = registry.pickle_path(tmp_path, "churn", 1)
+    path.write_bytes(pickle.dumps({"metrics": row["metrics"], "fitted": _Planted(marker)}))
+    with pytest.raises(registry.ModelFileRefused, match="does not match the hash"):
+        registry.load_fitted(tmp_path, row)
+    assert not marker.exists(), "the swapped file was never unpickled"
+    with pytest.raises(registry.ModelFileRefused, match="no hash was recorded"):
+        registry.load_fitted(tmp_path, row | {"file_sha256": None})
+
+
+def test_a_refused_champion_is_replaced_by_the_next_training(conn: Connection, tmp_path: Path) -> None:
+    x, y = _data(1)
+    rescore = _rescorer(x, y)
+    registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
+    registry.pickle_path(tmp_path, "churn", 1).write_bytes(pickle.dumps({"fitted": Weights(0, 1)}))
+    decision = registry.register(conn, tmp_path, _candidate(Weights(0.2, 1), rescore), AUC, rescore, NOW)
+    assert (decision.status, decision.champion_version) == (registry.CHAMPION, 2)
+    assert "missing or refused" in decision.reason
 
 
 def test_retrain_is_due_on_new_data_more_rows_or_drift() -> None:

@@ -441,6 +441,7 @@ CREATE TABLE model_registry (
 	holdout NVARCHAR(200) NOT NULL, 
 	decision NVARCHAR(500) NULL, 
 	batch_id INTEGER NULL, 
+	file_sha256 VARCHAR(64) NULL, 
 	CONSTRAINT pk_model_registry PRIMARY KEY (model, version)
 );
 GO
