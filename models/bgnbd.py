@@ -161,7 +161,8 @@ class CoreBGNBD:
             )
             if best is None or result.fun < best.fun:
                 best = result
-        assert best is not None
+        if best is None:
+            raise RuntimeError("BG/NBD: no optimiser start converged")
         self.params_ = _unpack(best.x)
         self.log_likelihood_ = -float(best.fun)
         logger.info("core BG/NBD: %s, log-likelihood %.2f", self.params_, self.log_likelihood_)

@@ -100,7 +100,8 @@ def fit_response(
             )
             if best is None or res.fun < best.fun:
                 best = res
-    assert best is not None
+    if best is None:
+        raise RuntimeError(f"response curve for {channel}: no optimiser start converged")
     log_alpha, log_half, log_shape, decay = (float(v) for v in best.x)
     curve = ResponseCurve(
         channel, float(np.exp(log_alpha)), scale * float(np.exp(log_half)), float(np.exp(log_shape)), decay,

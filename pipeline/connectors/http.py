@@ -340,7 +340,7 @@ class HttpClient:
         self.config = config or HttpConfig()
         self.session = session or requests.Session()
         self.clock, self.sleep = clock, sleep
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # nosec B311 - retry backoff jitter, not a secret
         self.backoff = Backoff(
             self.config.backoff_base,
             self.config.backoff_cap,

@@ -132,13 +132,13 @@ def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool)
             continue
         side = "l.side = 'a' and r.side = 'b'" if link else f"l.{UID} < r.{UID}"
         parts.append(
-            f"select l.{UID} as uid_l, r.{UID} as uid_r, 'rule:{field}' as match_key, {len(parts)} as prio "
+            f"select l.{UID} as uid_l, r.{UID} as uid_r, 'rule:{field}' as match_key, {len(parts)} as prio "  # nosec B608
             f"from {table} l join {table} r on l.{key} = r.{key} and {side}"
         )
     if not parts:
         return pd.DataFrame({"uid_l": [], "uid_r": [], "match_key": []})
     sql = (
-        "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("
+        "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("  # nosec B608 - built from the fixed rules above
         + " union all ".join(parts)
         + ") group by uid_l, uid_r"
     )
@@ -209,7 +209,7 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
     predict_at = min(cfg.pair_threshold, cfg.threshold)
     pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
-    scored = con.execute(f"select {cols} from {pred.physical_name}").df()
+    scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # nosec B608 - splink's own table name
     _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)
     return scored
 

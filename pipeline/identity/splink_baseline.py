@@ -116,7 +116,7 @@ def _resolve(tables: list[pd.DataFrame], present: frozenset[str], cfg: SplinkBas
             except (EMTrainingException, ValueError) as e:
                 logger.warning("splink baseline: EM session on %s skipped: %s", rule, str(e).splitlines()[0])
         pred = linker.inference.predict(threshold_match_probability=cfg.threshold)
-        edges = con.execute(f"select {UID}_l, {UID}_r from {pred.physical_name}").fetchnumpy()
+        edges = con.execute(f"select {UID}_l, {UID}_r from {pred.physical_name}").fetchnumpy()  # nosec B608
     finally:
         con.close()
     n = sum(map(len, tables))

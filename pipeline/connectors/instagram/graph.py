@@ -167,7 +167,8 @@ class GraphFetcher:
             raise GraphError(self.source, f"Graph API request failed: {e}") from e
 
     def _exchange(self) -> None:
-        assert self.app is not None
+        if self.app is None:
+            raise GraphError(self.source, "a long-lived token exchange needs the app id and secret")
         params = {
             "grant_type": "fb_exchange_token",
             "client_id": self.app[0],
