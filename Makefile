@@ -8,7 +8,7 @@ DEMO_DATA := var/demo-data
 DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
 
-.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean
+.PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean
 
 demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
 	$(PY) -m pipeline run
@@ -17,7 +17,7 @@ demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pi
 test: $(VENV)/.dev system-deps  ## run the whole test suite
 	$(PY) -m pytest -n 2
 
-check: lint typecheck test  ## ruff + mypy + tests
+check: lint typecheck security test  ## ruff + mypy + security scans + tests
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
@@ -25,6 +25,10 @@ lint: $(VENV)/.dev
 
 typecheck: $(VENV)/.dev
 	$(VENV)/bin/mypy .
+
+security: $(VENV)/.dev  ## bandit over the code, pip-audit over the pinned dependencies (findings: docs/security.md)
+	$(VENV)/bin/bandit -q -r app.py api components models pages pipeline warehouse settings.py
+	$(PY) deploy/security/dependency_audit.py
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

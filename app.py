@@ -40,7 +40,7 @@ from warehouse.migrate import upgrade
 logger = logging.getLogger(__name__)
 
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"  # Bootstrap 5.3.6 (what dbc 2.0.4 targets), served from assets/
-SECRET_KEY_FILE = "portal-secret-key"
+SECRET_KEY_FILE = "portal-secret-key"  # the file name, not the key  # nosec B105
 LOGIN_ERROR = "login-error"
 # Served to anonymous visitors: the sign-in page's own requests and static files.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_favicon.ico", "/_reload-hash"})
@@ -216,8 +216,7 @@ def create_app(settings: Settings | None = None, warehouse: Warehouse | None = N
 
 def create_server() -> Flask:
     """The Flask server of the portal, for WSGI servers (``gunicorn 'app:create_server()'``)."""
-    server = create_app().server
-    assert isinstance(server, Flask)
+    server: Flask = create_app().server
     return server
 
 

@@ -13,7 +13,7 @@ LIVE_KPI_STORE = "shell-live-kpi-store"  # live KPI updates pushed by the event 
 # login
 LOGIN_FORM = "login-form"
 LOGIN_USERNAME = "login-username"
-LOGIN_PASSWORD = "login-password"  # nosec B105 - a component id, not a password
+LOGIN_PASSWORD = "login-password"  # a component id, not a password  # nosec B105
 LOGIN_SUBMIT = "login-submit"
 LOGIN_ERROR = "login-error"
 

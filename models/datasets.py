@@ -25,10 +25,10 @@ def load_cdnow(which: str = "sample") -> pd.DataFrame:
     from lifetimes.datasets import load_dataset
 
     if which == "sample":
-        raw = load_dataset("CDNOW_sample.txt", header=None, sep=r"\s+")  # nosec B615 - lifetimes' packaged file
+        raw = load_dataset("CDNOW_sample.txt", header=None, sep=r"\s+")  # lifetimes' packaged file  # nosec B615
         raw.columns = ["master_id", "customer_id", "date", "quantity", "amount"]
     elif which == "master":
-        raw = load_dataset("CDNOW_master.txt", header=0, sep=r"\s+")  # nosec B615 - lifetimes' packaged file
+        raw = load_dataset("CDNOW_master.txt", header=0, sep=r"\s+")  # lifetimes' packaged file  # nosec B615
         raw.columns = ["customer_id", "date", "quantity", "amount"]
     else:
         raise ValueError(f"load_cdnow: which={which!r} must be 'sample' or 'master'")

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import os
-import pickle  # nosec B403 - only files whose SHA-256 the registry recorded are loaded
+import pickle  # only files whose SHA-256 the registry recorded are loaded  # nosec B403
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +114,7 @@ def load_fitted(model_dir: Path, row: Mapping[str, Any]) -> Any:
         raise ModelFileRefused(
             f"{path} does not match the hash recorded for {row['model']} v{row['version']}"
         )
-    return pickle.loads(data)["fitted"]  # noqa: S301  # nosec B301 - verified above: the bytes `register` wrote
+    return pickle.loads(data)["fitted"]  # noqa: S301  # verified above: the bytes `register` wrote  # nosec B301
 
 
 def _rounded(metrics: Mapping[str, float]) -> dict[str, float]:

@@ -340,7 +340,7 @@ class HttpClient:
         self.config = config or HttpConfig()
         self.session = session or requests.Session()
         self.clock, self.sleep = clock, sleep
-        self.rng = rng or random.Random()  # nosec B311 - retry backoff jitter, not a secret
+        self.rng = rng or random.Random()  # retry backoff jitter, not a secret  # nosec B311
         self.backoff = Backoff(
             self.config.backoff_base,
             self.config.backoff_cap,

@@ -130,13 +130,15 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
                 churners.add([pop.true_id(i), market.day(int(pop.churn_day[i])).isoformat()])
             buyers += int(pop.buyer.sum())
             prospects += int((~pop.buyer).sum())
-            streams = [random.Random(options.seed * 1_000_003 + chunk * 16 + s) for s in range(5)]  # nosec B311 - seeded demo data
+            streams = [
+                random.Random(options.seed * 1_000_003 + chunk * 16 + s) for s in range(5)
+            ]  # seeded demo data  # nosec B311
             qb.write_chunk(streams[0], pop, orders)
             sheets.write_chunk(streams[1], pop)
             ig.write_chunk(streams[2], pop)
             directory.write_chunk(streams[3], pop)
             if chunk == 0 and options.malformed:
-                bad = random.Random(options.seed * 7 + 1)  # nosec B311 - seeded demo data
+                bad = random.Random(options.seed * 7 + 1)  # seeded demo data  # nosec B311
                 malformed.plant_quickbooks(options.malformed, bad, pop, qb, truth)
                 malformed.plant_sheets(options.malformed, bad, pop, sheets, truth)
                 malformed.plant_instagram(options.malformed, bad, pop, ig, truth)

@@ -51,7 +51,7 @@ class InstagramWriter:
         self.sentiment = CsvWriter(truth_dir / "comment_sentiment.csv", ["comment_id", "sentiment"])
         self.market = market
         self.truth = truth
-        r = random.Random(seed * 31 + 5)  # nosec B311 - seeded demo data
+        r = random.Random(seed * 31 + 5)  # seeded demo data  # nosec B311
         t0 = dt.datetime.combine(market.start, dt.time(12), tzinfo=dt.UTC).timestamp()
         self.own_posts = [
             (shortcode(n), int(t0 + n * 3.5 * 86400 + r.randrange(36000))) for n in range(DAYS * 2 // 7)

@@ -138,7 +138,7 @@ def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool)
     if not parts:
         return pd.DataFrame({"uid_l": [], "uid_r": [], "match_key": []})
     sql = (
-        "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("  # nosec B608 - built from the fixed rules above
+        "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("  # built from the fixed rules above  # nosec B608
         + " union all ".join(parts)
         + ") group by uid_l, uid_r"
     )
@@ -209,7 +209,7 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
     predict_at = min(cfg.pair_threshold, cfg.threshold)
     pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
-    scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # nosec B608 - splink's own table name
+    scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # splink's own table name  # nosec B608
     _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)
     return scored
 

@@ -257,7 +257,7 @@ def _record(rng: random.Random, e: dict[str, str | None], first: bool) -> dict[s
 
 def foreign_records(entities: int = 4000, seed: int = 42, business_share: float = 0.3) -> pd.DataFrame:
     """Records of ``entities`` US persons and businesses (one to five records each), with ``entity_id``."""
-    rng = random.Random(seed)  # nosec B311 - seeded evaluation data
+    rng = random.Random(seed)  # seeded evaluation data  # nosec B311
     rows: list[dict[str, str | None]] = []
     truth: list[int] = []
     households = 0

@@ -105,7 +105,7 @@ def read_web(
     start = o.get("start_url")
     if not start:
         raise ConfigError(f"source {config.name!r} (directory_web) needs start_url")
-    rng = rng or random.Random()  # nosec B311 - pacing jitter between requests, not a secret
+    rng = rng or random.Random()  # pacing jitter between requests, not a secret  # nosec B311
     selectors = Selectors.from_options(o)
     parse = page_parser(o, selectors)  # [sources.extract] rules for embedded JSON, else the selectors
     client = http or HttpClient(config.name, HttpConfig.from_options(o), clock=clock, sleep=sleep, rng=rng)

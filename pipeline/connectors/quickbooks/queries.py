@@ -29,7 +29,7 @@ def select_page(entity: str, start: int, size: int) -> str:
         raise ValueError(f"unknown QuickBooks entity {entity!r}; known: {API_ENTITIES}")
     if start < 1 or not 1 <= size <= MAX_RESULTS:
         raise ValueError(f"STARTPOSITION must be >= 1 and MAXRESULTS 1..{MAX_RESULTS}")
-    return f"select * from {entity} STARTPOSITION {start} MAXRESULTS {size}"  # nosec B608 - checked entity, integers
+    return f"select * from {entity} STARTPOSITION {start} MAXRESULTS {size}"  # checked entity, integers  # nosec B608
 
 
 def cdc_entities(entities: Sequence[str]) -> str:
