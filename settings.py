@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # The pipeline lock: a run waits this long for another to finish; a holder silent this long is dead.
     lock_wait_seconds: float = Field(default=0, ge=0)
     lock_stale_seconds: float = Field(default=60, gt=0)
+    # Data-quality items opened by a batch are announced to the stewards here (a JSON POST), besides the log.
+    steward_alert_webhook: str = ""
 
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
     session_minutes: int = Field(default=480, ge=5)

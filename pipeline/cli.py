@@ -14,6 +14,7 @@ from pipeline.config import load_sources
 from pipeline.deletions import DeletionLimits, HoldError
 from pipeline.errors import PipelineError
 from pipeline.lock import LockSettings
+from pipeline.quality.stewardship import StewardAlerts
 from pipeline.recovery import abandon, status_report
 from pipeline.runner import run_batch, utc_now
 from settings import Settings, get_settings
@@ -95,6 +96,7 @@ def _run(
         on_step_done=lambda batch, step: print(f"batch {batch}: {step} done", flush=True),
         limits=DeletionLimits.from_settings(settings),
         lock=lock,
+        alerts=StewardAlerts(settings.steward_alert_webhook),
     )
     if outcome.status == "unchanged":
         print(f"input unchanged since batch {outcome.batch_id}; nothing to do")

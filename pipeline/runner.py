@@ -25,12 +25,14 @@ from pipeline import deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
 from pipeline.lock import LockSettings, RunLock
+from pipeline.quality.stewardship import StewardAlerts
 from pipeline.records import SourceConfig
 from pipeline.steps import (
     build_analytics,
     build_core,
     build_marts,
     build_relationships,
+    check_quality,
     decisions_since,
     land,
     match,
@@ -59,7 +61,9 @@ def utc_now() -> dt.datetime:
 
 
 def steps_for(
-    sources: Sequence[SourceConfig], limits: DeletionLimits | None = None
+    sources: Sequence[SourceConfig],
+    limits: DeletionLimits | None = None,
+    alerts: StewardAlerts | None = None,
 ) -> list[tuple[str, Step]]:
     """The batch's steps, bound to its sources."""
     return [
@@ -72,6 +76,7 @@ def steps_for(
         ("marts", lambda conn, batch, now: build_marts(conn, now.date())),
         ("analytics", lambda conn, batch, now: build_analytics(conn)),
         ("score", lambda conn, batch, now: score(conn, batch, now)),
+        ("quality", lambda conn, batch, now: check_quality(conn, batch, now, alerts)),
     ]
 
 
@@ -102,6 +107,7 @@ def run_batch(
     on_step_done: Callable[[int, str], None] | None = None,
     limits: DeletionLimits | None = None,
     lock: LockSettings | None = None,
+    alerts: StewardAlerts | None = None,
 ) -> BatchOutcome:
     """Run (or resume) a batch over ``sources``; raises StepError when a step fails, LockHeld when another
     run holds the pipeline.
@@ -110,7 +116,7 @@ def run_batch(
     """
     run_lock = RunLock(warehouse, lock)
     with run_lock.held():
-        return _run_batch(warehouse, sources, clock, trigger, force, on_step_done, limits, run_lock)
+        return _run_batch(warehouse, sources, clock, trigger, force, on_step_done, limits, run_lock, alerts)
 
 
 def _run_batch(
@@ -122,6 +128,7 @@ def _run_batch(
     on_step_done: Callable[[int, str], None] | None,
     limits: DeletionLimits | None,
     run_lock: RunLock,
+    alerts: StewardAlerts | None,
 ) -> BatchOutcome:
     fingerprint = input_fingerprint(sources)
     with warehouse.begin() as conn:
@@ -148,7 +155,7 @@ def _run_batch(
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)
             done = set()
     ran: list[str] = []
-    for name, step in steps_for(sources, limits):
+    for name, step in steps_for(sources, limits, alerts):
         if name in done:
             continue
         if run_lock.lost.is_set():
@@ -160,7 +167,7 @@ def _run_batch(
         if on_step_done is not None:
             on_step_done(batch_id, name)
     with warehouse.begin() as conn:
-        warnings = ops.step_messages(conn, batch_id, ("land",))
+        warnings = ops.step_messages(conn, batch_id, ("land", "quality"))
         ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED, warnings or None)
     logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))
     if warnings:

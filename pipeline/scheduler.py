@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pipeline.config import load_sources
 from pipeline.deletions import DeletionLimits
 from pipeline.lock import LockHeld, LockSettings
+from pipeline.quality.stewardship import StewardAlerts
 from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
@@ -51,6 +52,7 @@ def run_pipeline_job(settings: Settings) -> BatchOutcome | None:
                 trigger="scheduler",
                 limits=DeletionLimits.from_settings(settings),
                 lock=LockSettings.from_settings(settings),
+                alerts=StewardAlerts(settings.steward_alert_webhook),
             )
         except LockHeld as e:  # the same lock as every other run, wherever it was started
             logger.warning("scheduled batch skipped: %s", e)

@@ -6,6 +6,7 @@ from pipeline.steps.land import land
 from pipeline.steps.marts import build_marts
 from pipeline.steps.match import decisions_since, match
 from pipeline.steps.profile import profile
+from pipeline.steps.quality import check_quality
 from pipeline.steps.relationships import build_relationships
 from pipeline.steps.score import score
 from pipeline.steps.stage import stage
@@ -15,6 +16,7 @@ __all__ = [
     "build_core",
     "build_marts",
     "build_relationships",
+    "check_quality",
     "decisions_since",
     "land",
     "match",

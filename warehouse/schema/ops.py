@@ -139,3 +139,49 @@ app_user = sa.Table(
     sa.Column("rep_key", sa.Integer),  # the sales rep a sales_rep user is, for "my customers"
     sa.Column("active", sa.Boolean, nullable=False, default=True),
 )
+
+# --- data quality rules and stewardship ----------------------------------------------------------
+
+dq_rule_result = sa.Table(
+    "dq_rule_result",  # every rule measured after every batch: the trend a steward reads
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.String(60), primary_key=True),
+    sa.Column("dataset", sa.String(60), nullable=False),
+    sa.Column(
+        "kind", sa.String(20), nullable=False
+    ),  # completeness, validity, uniqueness, freshness, consistency
+    sa.Column("value", sa.Float),  # None: nothing to measure in this batch (the rule passes)
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("detail", sa.Unicode(500), nullable=False),
+    sa.Column("measured_at", Timestamp, nullable=False),
+)
+
+dq_issue = sa.Table(
+    "dq_issue",  # a failing rule opens one item; it stays open (failing again adds to it) until decided
+    metadata,
+    sa.Column("issue_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("rule", sa.String(60), nullable=False),
+    sa.Column("dataset", sa.String(60), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open, assigned, resolved, waived
+    sa.Column("assignee", sa.String(80)),
+    sa.Column("summary", sa.Unicode(500), nullable=False),
+    sa.Column("opened_at", Timestamp, nullable=False),
+    sa.Column("opened_batch", sa.Integer, nullable=False),
+    sa.Column("last_failed_batch", sa.Integer, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index(None, "rule", "status"),
+)
+
+dq_issue_event = sa.Table(
+    "dq_issue_event",  # the item's history: opened, failed again, assigned, commented, resolved, waived, reopened
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("issue_id", sa.Integer, sa.ForeignKey("dq_issue.issue_id"), nullable=False),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Column("actor", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Unicode(1000)),
+    sa.Index(None, "issue_id"),
+)

@@ -40,7 +40,18 @@ from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import metadata
 
-STEPS = ["land", "stage", "profile", "match", "core", "relationships", "marts", "analytics", "score"]
+STEPS = [
+    "land",
+    "stage",
+    "profile",
+    "match",
+    "core",
+    "relationships",
+    "marts",
+    "analytics",
+    "score",
+    "quality",
+]
 SALES_MARTS = [
     name
     for name in metadata.tables

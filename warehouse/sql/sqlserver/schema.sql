@@ -101,6 +101,38 @@ CREATE TABLE dim_sales_rep (
 );
 GO
 
+CREATE TABLE dq_issue (
+	issue_id INTEGER NOT NULL IDENTITY, 
+	[rule] VARCHAR(60) NOT NULL, 
+	dataset VARCHAR(60) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	assignee VARCHAR(80) NULL, 
+	summary NVARCHAR(500) NOT NULL, 
+	opened_at DATETIME2 NOT NULL, 
+	opened_batch INTEGER NOT NULL, 
+	last_failed_batch INTEGER NOT NULL, 
+	updated_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_dq_issue PRIMARY KEY (issue_id)
+);
+GO
+
+CREATE INDEX ix_dq_issue_rule_status ON dq_issue ([rule], status);
+GO
+
+CREATE TABLE dq_rule_result (
+	batch_id INTEGER NOT NULL, 
+	[rule] VARCHAR(60) NOT NULL, 
+	dataset VARCHAR(60) NOT NULL, 
+	kind VARCHAR(20) NOT NULL, 
+	value FLOAT NULL, 
+	threshold FLOAT NOT NULL, 
+	passed BIT NOT NULL, 
+	detail NVARCHAR(500) NOT NULL, 
+	measured_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_dq_rule_result PRIMARY KEY (batch_id, [rule])
+);
+GO
+
 CREATE TABLE golden_field (
 	customer_key INTEGER NOT NULL, 
 	field VARCHAR(40) NOT NULL, 
@@ -790,6 +822,21 @@ CREATE INDEX ix_dim_customer_name ON dim_customer (name);
 GO
 
 CREATE INDEX ix_dim_customer_rep_key ON dim_customer (rep_key);
+GO
+
+CREATE TABLE dq_issue_event (
+	event_id INTEGER NOT NULL IDENTITY, 
+	issue_id INTEGER NOT NULL, 
+	at DATETIME2 NOT NULL, 
+	actor VARCHAR(80) NOT NULL, 
+	action VARCHAR(20) NOT NULL, 
+	comment NVARCHAR(1000) NULL, 
+	CONSTRAINT pk_dq_issue_event PRIMARY KEY (event_id), 
+	CONSTRAINT fk_dq_issue_event_issue_id_dq_issue FOREIGN KEY(issue_id) REFERENCES dq_issue (issue_id)
+);
+GO
+
+CREATE INDEX ix_dq_issue_event_issue_id ON dq_issue_event (issue_id);
 GO
 
 CREATE TABLE land_record (
