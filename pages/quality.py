@@ -1,5 +1,6 @@
-"""Data quality (``/quality``): deletions held for approval, column profiles of the last batch with drift
-against the one before, rejects and flagged fields.
+"""Data quality (``/quality``): the quality rules with their trend and the stewardship items failing rules
+opened, deletions held for approval, column profiles of the last batch with drift against the one before,
+rejects and flagged fields.
 
 Reads ``ops_profile`` (written by the pipeline's ``profile`` step), ``stg_reject`` and ``stg_field_flag``
 through :mod:`warehouse.quality_queries`, and the deletion circuit breaker's holds through
@@ -14,7 +15,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import ids
@@ -22,8 +23,10 @@ from components import quality as view
 from components.access import current_portal_user, current_role, may_open, require
 from components.context import current_portal
 from components.deletions import held_list
+from components.stewardship import issue_list, rules_table
 from pipeline import deletions
 from pipeline.lock import utc_now
+from pipeline.quality import stewardship
 from warehouse import quality_queries as queries
 from warehouse.engine import WarehouseError
 
@@ -61,6 +64,12 @@ def layout(**_kwargs: Any) -> dbc.Container:
             html.P(id=ids.QUALITY_SUMMARY, className="text-muted"),
             dcc.Store(id=ids.QUALITY_LOAD, data=0),
             dcc.Store(id=ids.QUALITY_HOLD_DECIDED),
+            dcc.Store(id=ids.QUALITY_ISSUE_DONE),
+            _card("Quality rules", html.Div(id=ids.QUALITY_RULES)),
+            _card(
+                "Items for data stewards",
+                [html.Div(id=ids.QUALITY_ISSUE_STATUS), html.Div(id=ids.QUALITY_ISSUES)],
+            ),
             _card(
                 "Deletions waiting for approval",
                 [html.Div(id=ids.QUALITY_HOLD_STATUS), html.Div(id=ids.QUALITY_HOLDS)],
@@ -147,3 +156,62 @@ def decide_hold(_clicks: list[int | None]) -> tuple[Any, Any]:
         else f"Hold {hold_id}: the records are kept."
     )
     return {"hold": hold_id, "approve": approve}, dbc.Alert(message, color="success", className="py-2")
+
+
+@callback(
+    Output(ids.QUALITY_RULES, "children"),
+    Output(ids.QUALITY_ISSUES, "children"),
+    Input(ids.QUALITY_LOAD, "data"),
+    Input(ids.QUALITY_ISSUE_DONE, "data"),
+)
+def show_rules(_load: int | None, _done: Any) -> tuple[Any, Any]:
+    """The rules' trend and the items failing rules opened, with the buttons to move them for stewards."""
+    require(PATH)
+    user = current_portal_user()
+    try:
+        with current_portal().warehouse.begin() as conn:
+            trend = stewardship.trend(conn)
+            items = stewardship.issues(conn)
+    except WarehouseError:
+        logger.exception("quality: the rules could not be read")
+        return UNREADABLE, html.Div()
+    return rules_table(trend, "quality-rule-table"), issue_list(
+        items, may_act=user is not None and user.can_steward
+    )
+
+
+@callback(
+    Output(ids.QUALITY_ISSUE_DONE, "data"),
+    Output(ids.QUALITY_ISSUE_STATUS, "children"),
+    Input({"type": ids.QUALITY_ISSUE_ACT, "issue": ALL, "action": ALL}, "n_clicks"),
+    State({"type": ids.QUALITY_ISSUE_COMMENT, "issue": ALL}, "value"),
+    State({"type": ids.QUALITY_ISSUE_COMMENT, "issue": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def act_on_issue(
+    _clicks: list[int | None], comments: list[str | None], comment_ids: list[dict[str, Any]]
+) -> tuple[Any, Any]:
+    """Assign, comment, resolve, waive or reopen the clicked item, as the signed-in steward."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate  # buttons rendered, not clicked
+    user = current_portal_user()
+    if user is None or not user.can_steward:
+        logger.warning("quality: an item action refused for a user who may not steward data")
+        return no_update, dbc.Alert("Only data stewards act on quality items.", color="danger")
+    issue_id, action = int(trigger["issue"]), str(trigger["action"])
+    typed = {int(i["issue"]): c or "" for i, c in zip(comment_ids, comments, strict=True)}
+    try:
+        with current_portal().warehouse.begin() as conn:
+            status = stewardship.act(
+                conn, issue_id, action, user.username, utc_now(), typed.get(issue_id, "")
+            )
+    except stewardship.IssueError as e:
+        return no_update, dbc.Alert(str(e)[:1].upper() + str(e)[1:] + ".", color="warning", className="py-2")
+    except WarehouseError:
+        logger.exception("quality: the action on item %d failed", issue_id)
+        return no_update, dbc.Alert("The action could not be saved; try again shortly.", color="danger")
+    done = "commented" if action == "comment" else status
+    return {"issue": issue_id, "action": action}, dbc.Alert(
+        f"Item {issue_id}: {done}.", color="success", className="py-2"
+    )
