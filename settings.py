@@ -3,18 +3,81 @@
 An empty environment is the embedded demo: a SQLite warehouse under ``var/`` and the demo data set
 under ``var/demo-data``. ``C360_DATABASE_URL`` selects PostgreSQL (``postgresql+psycopg://...``) or
 SQL Server (``mssql+pyodbc://...``). Secrets come only from the environment or a secret store.
+
+Secret stores, behind the same field names (highest precedence first): the environment, ``.env``, a
+HashiCorp Vault-compatible KV version 2 store (``C360_VAULT_ADDR``, ``C360_VAULT_PATH``, and the token in
+``C360_VAULT_TOKEN`` or the file ``C360_VAULT_TOKEN_FILE``), then files mounted in ``C360_SECRETS_DIR``
+(default ``/run/secrets/c360``: one file per field, e.g. ``C360_SECRET_KEY``, as Docker and Kubernetes
+mount secrets). A rotated secret is read when the settings are next created (:func:`reload_settings`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+import requests
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
+SECRETS_DIR = Path("/run/secrets/c360")
+VAULT_TIMEOUT = 5.0
+
+
+class SecretStoreError(RuntimeError):
+    """A configured secret store could not be read: the platform does not start on half its settings."""
+
+
+class VaultSource(PydanticBaseSettingsSource):
+    """Settings from a Vault KV v2 secret (``GET {addr}/v1/{mount}/data/{path}`` → ``data.data``).
+
+    The secret's keys are the settings' field names (``secret_key``, ``database_url``, ...); unknown keys
+    are ignored. Nothing is read unless ``C360_VAULT_ADDR`` is set.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values = self._read()
+
+    def _read(self) -> dict[str, Any]:
+        addr = os.environ.get("C360_VAULT_ADDR", "").rstrip("/")
+        if not addr:
+            return {}
+        path = os.environ.get("C360_VAULT_PATH", "secret/data/c360").strip("/")
+        token = os.environ.get("C360_VAULT_TOKEN", "")
+        token_file = os.environ.get("C360_VAULT_TOKEN_FILE", "")
+        if not token and token_file:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        url = f"{addr}/v1/{path}"
+        try:
+            answer = requests.get(url, headers={"X-Vault-Token": token}, timeout=VAULT_TIMEOUT)
+            answer.raise_for_status()
+            data = answer.json()["data"]["data"]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as e:
+            raise SecretStoreError(f"the secret store at {url} could not be read: {e}") from e
+        fields = self.settings_cls.model_fields
+        known = {k: v for k, v in data.items() if k in fields}
+        logger.info("settings: %d values from the secret store at %s", len(known), url)
+        return known
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
 
 
 class Settings(BaseSettings):
@@ -67,8 +130,27 @@ class Settings(BaseSettings):
         """The sources config the pipeline runs; the demo's when none is set."""
         return self.sources_config or self.demo_data_dir / "sources.toml"
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        mounted = Path(os.environ.get("C360_SECRETS_DIR", str(SECRETS_DIR)))
+        files = SecretsSettingsSource(settings_cls, secrets_dir=mounted if mounted.is_dir() else None)
+        return init_settings, env_settings, dotenv_settings, VaultSource(settings_cls), files
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+def reload_settings() -> Settings:
+    """Read every settings source again (after a secret was rotated in its store)."""
+    get_settings.cache_clear()
+    return get_settings()
