@@ -2,7 +2,9 @@
 
 from pipeline.events.alerts import DEFAULT_THRESHOLDS, Thresholds
 from pipeline.events.engine import StreamEngine
+from pipeline.events.reconcile import kpis_by_sql
 from pipeline.events.records import Alert, Campaign, Customer, DeadLetter, KpiRecord, Output
+from pipeline.events.reference import load_campaigns, load_customers
 from pipeline.events.schema import EVENT_TYPES, SCHEMA_VERSION, InvalidEvent, validate
 
 __all__ = [
@@ -18,5 +20,8 @@ __all__ = [
     "Output",
     "StreamEngine",
     "Thresholds",
+    "kpis_by_sql",
+    "load_campaigns",
+    "load_customers",
     "validate",
 ]
