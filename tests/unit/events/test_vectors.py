@@ -27,3 +27,7 @@ def test_vector(path: Path) -> None:
     # What the engine holds now is what it last sent, for every window still open.
     assert {r.key: r.as_dict() for r in engine.kpis()}.items() <= finals.items()
 
+
+def test_the_hand_computed_vectors_are_there() -> None:
+    names = {p.stem for p in VECTORS.glob("*.json")}
+    assert {"one_morning", "leads_and_campaigns"} <= names
