@@ -74,3 +74,8 @@ def test_sql_agrees_with_every_vector(path: Any) -> None:
             valid.append(event)
     customers_ = {c["customer_key"]: c for c in vector["customers"]}
     assert kpis_by_sql(valid, customers_) == finals
+
+
+def test_no_events_give_no_kpis() -> None:
+    assert kpis_by_sql([], {}) == {}
+    assert StreamEngine({}, {}).kpis() == []
