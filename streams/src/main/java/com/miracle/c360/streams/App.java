@@ -57,14 +57,20 @@ public final class App {
         new Thread(
             () -> {
               logger.info("c360-streams shutting down");
-              streams.close(Duration.ofSeconds(30));
+              boolean closed = streams.close(Duration.ofSeconds(30));
               stopped.countDown();
+              logger.info("c360-streams stopped{}", closed ? "" : " (timed out closing)");
+              // A clean stop on SIGTERM exits 0 rather than the JVM's 143.
+              Runtime.getRuntime().halt(closed ? 0 : 1);
             },
             "c360-streams-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     streams.start();
     stopped.await();
-    logger.info("c360-streams stopped");
+    if (streams.state() == KafkaStreams.State.ERROR) {
+      logger.error("c360-streams stopped after an error");
+      System.exit(1);
+    }
   }
 
   /** Waits (bounded) until every topic of the contract exists; returns the ones still missing. */

@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <pre>
  * c360.events ─ validate ─┬─ bad ─────────────────────────────────────────────► c360.events.dlq
- *                         └─ by event id ─ dedup + lateness ─ enrich (customers)
+ *                         └─ dedup + lateness ─ enrich (customers)
  *                              ├─ 12 contributions by KPI key ─ running totals ─► c360.kpis
  *                              ├─ high value / negative mention ─────────────────► c360.alerts
  *                              └─ by rule state key (+ campaigns) ─ churn / lead / budget ─► c360.alerts
@@ -84,12 +84,10 @@ public final class C360Topology {
             Serdes.Long()));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DedupProcessor.CLOCK_STORE), text, Serdes.Long()));
-    KStream<String, JsonNode> enriched =
+    KStream<byte[], JsonNode> enriched =
         routes
             .get("route-good")
-            .selectKey((key, value) -> value.get("event").get("event_id").stringValue(), Named.as("by-event-id"))
             .mapValues(value -> (JsonNode) value, Named.as("as-tree"))
-            .repartition(Repartitioned.with(text, json).withName("events-by-id"))
             .process(
                 () -> new DedupProcessor(dedupRetention),
                 Named.as("dedup"),
@@ -97,7 +95,7 @@ public final class C360Topology {
                 DedupProcessor.CLOCK_STORE)
             .leftJoin(
                 customers,
-                (eventId, value) -> Enrichment.customerLookupKey(value),
+                (key, value) -> Enrichment.customerLookupKey(value),
                 Enrichment::enrich,
                 Named.as("enrich"));
 
@@ -107,25 +105,25 @@ public final class C360Topology {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(KpiAggregator.MEMBERS_STORE), text, Serdes.Long()));
     enriched
-        .flatMap((eventId, value) -> Kpis.contributions(value), Named.as("kpi-contributions"))
+        .flatMap((key, value) -> Kpis.contributions(value), Named.as("kpi-contributions"))
         .repartition(Repartitioned.with(text, json).withName("kpi-updates"))
         .process(KpiAggregator::new, Named.as("kpi-totals"), KpiAggregator.TOTALS_STORE, KpiAggregator.MEMBERS_STORE)
         .to(topics.kpis(), Produced.with(text, json).withName("kpis-sink"));
 
     enriched
-        .flatMap((eventId, value) -> Alerts.immediate(value), Named.as("immediate-alerts"))
+        .flatMap((key, value) -> Alerts.immediate(value), Named.as("immediate-alerts"))
         .to(topics.alerts(), Produced.with(text, json).withName("immediate-alerts-sink"));
 
-    KStream<String, JsonNode> withCampaign =
+    KStream<byte[], JsonNode> withCampaign =
         enriched.leftJoin(
             campaigns,
-            (eventId, value) -> campaignLookupKey(value),
+            (key, value) -> campaignLookupKey(value),
             (value, campaign) -> withCampaign(value, campaign),
             Named.as("campaign-budget"));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AlertStateProcessor.STORE), text, json));
     withCampaign
-        .flatMap((eventId, value) -> stateRecords(value), Named.as("alert-state-keys"))
+        .flatMap((key, value) -> stateRecords(value), Named.as("alert-state-keys"))
         .repartition(Repartitioned.with(text, json).withName("alert-state-by-key"))
         .process(AlertStateProcessor::new, Named.as("stateful-alerts"), AlertStateProcessor.STORE)
         .to(topics.alerts(), Produced.with(text, json).withName("stateful-alerts-sink"));

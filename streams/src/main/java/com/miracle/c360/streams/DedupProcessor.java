@@ -12,16 +12,17 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Runs on events keyed by event id: skips an id seen before (ids are kept for the dedup retention, by event time) and
- * marks the windows a first-seen event still counts in, against the newest event time this task has seen.
+ * Skips an event id seen before (ids are kept for the dedup retention, by event time) and marks the windows a
+ * first-seen event still counts in, against the newest event time this task has seen. It runs on the input partitions,
+ * keyed as received, so each key's events keep their order; a re-sent event carries the same key.
  */
-public final class DedupProcessor implements Processor<String, JsonNode, String, JsonNode> {
+public final class DedupProcessor implements Processor<byte[], JsonNode, byte[], JsonNode> {
   public static final String SEEN_STORE = "event-ids";
   public static final String CLOCK_STORE = "event-clock";
   static final String NEWEST = "newest";
 
   private final long retentionMs;
-  private ProcessorContext<String, JsonNode> context;
+  private ProcessorContext<byte[], JsonNode> context;
   private WindowStore<String, Long> seen;
   private KeyValueStore<String, Long> clock;
 
@@ -30,15 +31,15 @@ public final class DedupProcessor implements Processor<String, JsonNode, String,
   }
 
   @Override
-  public void init(ProcessorContext<String, JsonNode> context) {
+  public void init(ProcessorContext<byte[], JsonNode> context) {
     this.context = context;
     this.seen = context.getStateStore(SEEN_STORE);
     this.clock = context.getStateStore(CLOCK_STORE);
   }
 
   @Override
-  public void process(Record<String, JsonNode> record) {
-    String eventId = record.key();
+  public void process(Record<byte[], JsonNode> record) {
+    String eventId = record.value().get("event").get("event_id").stringValue();
     long t = record.value().get("t").longValue();
     if (seenBefore(eventId, t)) {
       return;
