@@ -35,7 +35,8 @@ import tools.jackson.databind.node.ObjectNode;
  * </pre>
  */
 public final class C360Topology {
-  public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofDays(7);
+  /** Event ids are kept at least until their day closes (its end plus a day's grace: at most two days on). */
+  public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofDays(3);
 
   private C360Topology() {}
 
