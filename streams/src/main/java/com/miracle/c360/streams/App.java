@@ -37,7 +37,7 @@ public final class App {
       logger.error("c360-streams cannot start: topics missing {} (they are not created here)", missing);
       System.exit(2);
     }
-    KafkaStreams streams = new KafkaStreams(C360Topology.build(config.topics(), config.dedupRetention()), config.streams());
+    KafkaStreams streams = new KafkaStreams(C360Topology.build(config), config.streams());
     CountDownLatch stopped = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
