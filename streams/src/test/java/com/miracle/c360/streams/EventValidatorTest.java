@@ -73,7 +73,7 @@ class EventValidatorTest {
   void amountsTooLargeToSumAreSchemaFailures() {
     EventValidator.Result result =
         check(order("1", "2026-12-04T10:00:00Z", "{\"order_id\":\"SO-1\",\"amount\":1e999999999,\"currency\":\"GBP\"}"));
-    assertTrue(result.reason().startsWith("schema: payload/amount"), result.reason());
+    assertTrue(result.reason().startsWith("schema:") && result.reason().contains("payload/amount"), result.reason());
   }
 
   @Test
