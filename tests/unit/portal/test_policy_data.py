@@ -26,6 +26,7 @@ from warehouse.schema import (
     customer_xref,
     dim_customer,
     golden_field,
+    mart_budget_allocation,
     mart_campaign_performance,
     mart_customer_kpi,
     mart_kpi_drivers,
@@ -142,6 +143,14 @@ def _campaign(key: int, name: str) -> dict[str, Any]:
     }
 
 
+def _budget(level: str, name: str) -> dict[str, Any]:
+    figures = ("daily_budget", "current_spend", "recommended_spend", "expected_conversions")
+    returns = ("expected_return", "current_return", "marginal_return")
+    return {"level": level, "name": name, "channel": "email", "share": 0.5, "roi": -0.25} | {
+        f: 10.0 for f in figures + returns
+    }
+
+
 def build_policy_warehouse(where: Path | str) -> Warehouse:
     """The portal fixture warehouse with the additions this module's docstring lists."""
     warehouse = build_portal_warehouse(where)
@@ -159,6 +168,7 @@ def build_policy_warehouse(where: Path | str) -> Warehouse:
         insert_rows(
             conn, mart_campaign_performance, [_campaign(1, EVIL_CAMPAIGN), _campaign(2, "=HYPERLINK(1)")]
         )
+        insert_rows(conn, mart_budget_allocation, [_budget("channel", "email"), _budget("campaign", "-1+1")])
     users.create_user(warehouse, "bob", PASSWORD, "sales_rep", "Bob Singh", rep_key=BOB_KEY)
     return warehouse
 
