@@ -146,6 +146,53 @@ def detail_json(**fields: Any) -> str:
     return json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
 
 
+# --- reading -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit rows to read: actor and action contain these texts (any case), ``at`` within the days."""
+
+    actor: str = ""
+    action: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        t = ops_audit_log.c
+        terms: list[sa.ColumnElement[bool]] = []
+        if self.actor.strip():
+            terms.append(t.actor.icontains(self.actor.strip(), autoescape=True))
+        if self.action.strip():
+            terms.append(t.action.icontains(self.action.strip(), autoescape=True))
+        if self.start is not None:
+            terms.append(t.at >= dt.datetime.combine(self.start, dt.time()))
+        if self.end is not None:
+            terms.append(t.at < dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time()))
+        return terms
+
+
+AUDIT_COLUMNS = ("id", "at", "actor", "action", "object", "detail", "address")
+
+
+def audit_query(wanted: AuditFilter, limit: int | None = None, offset: int = 0) -> sa.Select[Any]:
+    """Audit rows matching ``wanted``, newest first."""
+    t = ops_audit_log.c
+    query = sa.select(*(t[c] for c in AUDIT_COLUMNS)).where(*wanted.conditions()).order_by(t.id.desc())
+    return query if limit is None else query.limit(limit).offset(offset)
+
+
+def audit_rows(
+    warehouse: Warehouse, wanted: AuditFilter, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    return warehouse.rows(audit_query(wanted, limit, offset))
+
+
+def audit_count(warehouse: Warehouse, wanted: AuditFilter) -> int:
+    query = sa.select(sa.func.count()).select_from(ops_audit_log).where(*wanted.conditions())
+    return int(warehouse.scalar(query) or 0)
+
+
 # --- verification -----------------------------------------------------------------------------------
 
 
