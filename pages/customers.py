@@ -31,6 +31,7 @@ SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where th
 
 
 def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
+    searchable = "name, city or email" if current_viewer().sees_pii else "name or city"
     table = paged_table(
         ids.CUSTOMERS_TABLE,
         table_columns(),
@@ -53,7 +54,7 @@ def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
                             type="search",
                             value=q,
                             debounce=400,
-                            placeholder="Search name, city or email",
+                            placeholder=f"Search {searchable}",
                             autocomplete="off",
                         ),
                         xs=12,
