@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 from dash import dcc
@@ -19,6 +20,41 @@ GRAPH_CONFIG: dcc.Graph.Config = {
     "displayModeBar": False,  # summary charts: no toolbar over the titles (Power BI-like)
     "responsive": True,
 }
+
+
+#: Trace properties that carry data values Plotly draws as text (axis labels, hover, legend, slices).
+TEXT_PROPERTIES = ("x", "y", "text", "hovertext", "labels", "name", "customdata", "ids", "parents")
+
+
+def _plain(value: Any) -> Any:
+    """Strings (also inside lists, tuples and object arrays) through :func:`components.format.plain`."""
+    if isinstance(value, str):
+        return fmt.plain(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if getattr(getattr(value, "dtype", None), "kind", None) == "O":  # a numpy array of objects (text)
+        return [_plain(v) for v in value.tolist()]
+    return value
+
+
+def escape_labels(fig: go.Figure) -> go.Figure:
+    """``fig`` with every data-borne text (campaign, customer, product and category names in labels,
+    hovers and legends) and its title and annotations escaped, so markup in them shows as typed.
+
+    Every figure built from warehouse values passes through here; hover and text templates are ours
+    and keep their markup.
+    """
+    for trace in fig.data:
+        for prop in TEXT_PROPERTIES:
+            if prop in trace and trace[prop] is not None:
+                trace[prop] = _plain(trace[prop])
+    title = fig.layout.title.text
+    if title:
+        fig.layout.title.text = fmt.plain(str(title))
+    for note in fig.layout.annotations:
+        if note.text:
+            note.text = fmt.plain(str(note.text))
+    return fig
 
 
 def _style(fig: go.Figure, title: str) -> go.Figure:
@@ -100,4 +136,4 @@ def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> go.Figu
     fig.update_xaxes(tickprefix=sign, tickformat="~s")
     fig = _style(fig, f"Revenue by {dimension}")
     fig.update_layout(hovermode="closest")
-    return fig
+    return escape_labels(fig)

@@ -80,6 +80,12 @@ CHANNEL_LABELS = {
 }
 
 
+def plain(text: str) -> str:
+    """``text`` for a Plotly label, hover or title, shown as typed: Plotly renders a subset of HTML
+    (``<a href>``, ``<b>``, ``<br>``) in them, so ``&``, ``<`` and ``>`` become entities it shows as text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def channel(name: str) -> str:
     """A marketing channel's name as people say it (``google_ads`` -> ``Google Ads``)."""
     return CHANNEL_LABELS.get(name, name.replace("_", " ").capitalize())

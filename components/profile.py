@@ -9,6 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import format as fmt
+from warehouse.policy import PII_FIELDS
+from warehouse.profile import Profile
 
 FIELD_LABELS = (
     ("name", "Name"), ("contact_name", "Contact"), ("email", "E-mail"), ("phone", "Phone"),
@@ -39,6 +41,13 @@ def golden_record_table(
         html.Tr([html.Th("Field"), html.Th("Value"), html.Th("From record"), html.Th("Chosen because")])
     )
     return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="mb-0")
+
+
+def pii_shown(profile: Profile) -> list[str]:
+    """The personal-data fields with a value on this profile (golden record or source records)."""
+    fields = {f for f in PII_FIELDS if profile.customer.get(f)}
+    fields |= {f for r in profile.records for f in PII_FIELDS if r.get(f)}
+    return sorted(fields)
 
 
 def source_records_table(records: Sequence[Mapping[str, Any]]) -> dbc.Table:

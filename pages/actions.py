@@ -2,9 +2,10 @@
 score, and target lists by region, RFM segment and spend band.
 
 A sales rep sees the customers and prospects whose golden record names them; managers, marketing,
-analysts and administrators see everyone's and can pick one rep. Reads ``mart_customer_score`` (the
-pipeline's ``score`` step) through :mod:`warehouse.action_queries`. The current list exports as CSV, so
-marketing can hand a target list to a campaign.
+analysts and administrators see everyone's and can pick one rep (``warehouse.policy`` enforces it in
+every query). Reads ``mart_customer_score`` (the pipeline's ``score`` step) through
+:mod:`warehouse.action_queries`. The current list exports as CSV (``components.export``: masked,
+formula-safe, audited), so marketing can hand a target list to a campaign.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from components import format as fmt
 from components import ids
 from components.access import current_portal_user, may_open
 from components.context import current_portal
-from components.controls import csv_button, csv_download, paged_table, picker, section
+from components.controls import csv_button, paged_table, picker, section
 from components.currency import currency_note
+from components.export import export_download
 from warehouse import action_queries as queries
 from warehouse.engine import WarehouseError
+from warehouse.policy import Viewer
 from warehouse.queries import page_count
 
 logger = logging.getLogger(__name__)
@@ -59,7 +62,8 @@ class Scope:
         user = current_portal_user()
         if user is None or not may_open(user.role, PATH):
             raise PreventUpdate  # a callback can be posted without the page
-        self.own = user.role == "sales_rep"
+        self.viewer = Viewer.of(user)
+        self.own = not self.viewer.all_customers
         self.linked = not self.own or user.rep_key is not None
         if self.own:
             self.rep_key = user.rep_key
@@ -76,7 +80,18 @@ class Scope:
             self.region,
             self.segment,
             self.spend,
+            self.viewer,
         )
+
+    def filters(self, action: str | None) -> dict[str, Any]:
+        """What narrowed the list, for the export's audit row."""
+        return {
+            "rep_key": self.rep_key,
+            "region": self.region,
+            "rfm_segment": self.segment,
+            "spend": self.spend,
+            "action": action if action in view.ACTION_LABELS else None,
+        }
 
     def file_name(self, action: str | None) -> str:
         """``next-best-actions-<who>[-<region>-<segment>-<spend>]-<action>.csv``."""
@@ -92,7 +107,7 @@ def _select(select_id: str, options: dict[str, str]) -> dbc.Select:
     )
 
 
-def _scope_controls(own: bool) -> Any:
+def _scope_controls(own: bool, viewer: Viewer) -> Any:
     """The rep picker (hidden for a rep, who sees only their own; the callbacks still read it) and the
     target pickers."""
     warehouse = current_portal().warehouse
@@ -101,8 +116,10 @@ def _scope_controls(own: bool) -> Any:
         reps = {ALL: "All sales reps"} | {
             str(r["rep_key"]): str(r["name"]) for r in queries.sales_reps(warehouse)
         }
-    regions = {ALL: "Every region"} | {r: r for r in queries.target_options(warehouse, "region")}
-    segments = {ALL: "Every RFM segment"} | {s: s for s in queries.target_options(warehouse, "rfm_segment")}
+    regions = {ALL: "Every region"} | {r: r for r in queries.target_options(warehouse, "region", viewer)}
+    segments = {ALL: "Every RFM segment"} | {
+        s: s for s in queries.target_options(warehouse, "rfm_segment", viewer)
+    }
     rep = _select(ids.ACTIONS_REP, reps)
     columns = [
         dbc.Col(rep, xs=12, md=3, className="d-none" if own else ""),
@@ -140,9 +157,10 @@ def layout(**_kwargs: Any) -> dbc.Container:
             ),
             fluid=True,
         )
-    own = user.role == "sales_rep"
+    viewer = Viewer.of(user)
+    own = not viewer.all_customers
     try:
-        controls = _scope_controls(own)
+        controls = _scope_controls(own, viewer)
     except WarehouseError:
         logger.exception("actions: the pickers could not be read")
         return dbc.Container(dbc.Alert(UNREADABLE, color="danger"), fluid=True)
@@ -250,8 +268,8 @@ def refresh_summary(
     warehouse = current_portal().warehouse
     try:
         summary = queries.action_summary(warehouse, scope.actions())
-        prospects = queries.prospects(warehouse, scope.rep_key, PROSPECTS, scope.region)
-        funnel = queries.lead_funnel(warehouse, scope.rep_key)
+        prospects = queries.prospects(warehouse, scope.rep_key, PROSPECTS, scope.region, scope.viewer)
+        funnel = queries.lead_funnel(warehouse, scope.rep_key, scope.viewer)
     except WarehouseError:
         logger.exception("actions: summary could not be read")
         return html.P(UNREADABLE, className="text-muted mb-0"), "", ""
@@ -281,5 +299,14 @@ def download_actions(
     scope = Scope(rep, region, segment, spend)
     if not scope.linked:
         raise PreventUpdate
-    rows = queries.all_actions(current_portal().warehouse, scope.actions(action))
-    return csv_download(view.csv_rows(rows), view.CSV_COLUMNS, scope.file_name(action))
+    warehouse = current_portal().warehouse
+    rows = view.csv_rows(queries.all_actions(warehouse, scope.actions(action)))
+    return export_download(
+        warehouse,
+        scope.viewer,
+        "actions",
+        rows,
+        view.CSV_COLUMNS,
+        scope.file_name(action),
+        scope.filters(action),
+    )

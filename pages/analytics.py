@@ -21,10 +21,11 @@ from components import analytics as view
 from components import behaviour, ids
 from components import drivers as why
 from components.access import current_role, may_open, require
-from components.charts import GRAPH_CONFIG, empty_figure
+from components.charts import GRAPH_CONFIG, empty_figure, escape_labels
 from components.context import current_portal
-from components.controls import csv_button, csv_download, picker, section
+from components.controls import csv_button, picker, section
 from components.currency import currency_note
+from components.export import current_viewer, export_download
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
 
@@ -201,7 +202,7 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
     if not rows and measure != "revenue" and dim == "category":
         label = why.KPI_LABELS[measure].lower()
         return f"No category drivers for {label}: one order can hold several categories.", empty_figure("")
-    return why.driver_sentence(rows, base), why.drivers_figure(rows, dim)
+    return why.driver_sentence(rows, base), escape_labels(why.drivers_figure(rows, dim))
 
 
 @callback(
@@ -235,7 +236,7 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     return (
         view.growth_table(growth, "analytics-growth-table"),
         view.anomalies_table(anomalies, "analytics-anomalies-table"),
-        view.rfm_figure(rfm),
+        escape_labels(view.rfm_figure(rfm)),
         view.rfm_table(rfm, "analytics-rfm-table"),
         *view.budget_parts(budget, "analytics-budget-table"),
         view.price_table(prices, "analytics-price-table"),
@@ -264,9 +265,9 @@ def refresh_behaviour(_load: int | None) -> tuple[go.Figure, go.Figure, go.Figur
             empty_figure("Data unavailable"),
         )
     return (
-        behaviour.cohort_figure(cohorts),
-        behaviour.distribution_figure(spread, "frequency"),
-        behaviour.distribution_figure(spread, "recency"),
+        escape_labels(behaviour.cohort_figure(cohorts)),
+        escape_labels(behaviour.distribution_figure(spread, "frequency")),
+        escape_labels(behaviour.distribution_figure(spread, "recency")),
     )
 
 
@@ -294,10 +295,14 @@ def download_drivers(_clicks: int, kpi: str | None, baseline: str | None) -> dic
     """Every dimension's ranked drivers of the chosen KPI in the latest period against the baseline, as CSV."""
     require(PATH)
     measure, base = _kpi(kpi), _baseline(baseline)
-    rows = marts.kpi_drivers(current_portal().warehouse, base, top=marts.MAX_ROWS, kpi=measure)
+    warehouse = current_portal().warehouse
+    rows = marts.kpi_drivers(warehouse, base, top=marts.MAX_ROWS, kpi=measure)
     start = rows[0]["period_start"] if rows else None
     name = f"{measure.replace('_', '-')}-drivers-{start or 'none'}-{base}.csv"
-    return csv_download(rows, why.DRIVER_CSV_COLUMNS, name)
+    filters = {"kpi": measure, "baseline": base}
+    return export_download(
+        warehouse, current_viewer(), "drivers", rows, why.DRIVER_CSV_COLUMNS, name, filters
+    )
 
 
 @callback(
@@ -310,4 +315,6 @@ def download_budget(_clicks: int) -> dict[str, Any]:
     require(PATH)
     warehouse = current_portal().warehouse
     rows = marts.budget_allocation(warehouse, "channel") + marts.budget_allocation(warehouse, "campaign")
-    return csv_download(rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv")
+    return export_download(
+        warehouse, current_viewer(), "budget", rows, view.BUDGET_CSV_COLUMNS, "budget-allocation.csv"
+    )

@@ -20,8 +20,9 @@ from components import campaigns as view
 from components import ids
 from components.access import current_role, may_open, require
 from components.context import current_portal
-from components.controls import csv_button, csv_download, section
+from components.controls import csv_button, section
 from components.currency import currency_note
+from components.export import current_viewer, export_download
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
 
@@ -106,5 +107,8 @@ def refresh(_load: int | None) -> tuple[Any, ...]:
 def download(_clicks: int) -> dict[str, Any]:
     """Every campaign's figures, as CSV."""
     require(PATH)
-    rows = marts.campaign_performance(current_portal().warehouse)
-    return csv_download(rows, view.CSV_COLUMNS, "campaign-performance.csv")
+    warehouse = current_portal().warehouse
+    rows = marts.campaign_performance(warehouse)
+    return export_download(
+        warehouse, current_viewer(), "campaigns", rows, view.CSV_COLUMNS, "campaign-performance.csv"
+    )

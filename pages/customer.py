@@ -1,5 +1,8 @@
 """Customer 360 (``/customer/<key>``): the golden record with each value's source and rule, the source
-records behind it, its identity history, headline figures, and its scores with the next best action."""
+records behind it, its identity history, headline figures, and its scores with the next best action.
+
+Only customers the signed-in user may read (``warehouse.policy``); any other key reads "no such customer",
+exactly like a missing one. A view that shows personal data in clear is audited."""
 
 from __future__ import annotations
 
@@ -14,9 +17,18 @@ from dash import html
 from components.actions import outlook_card
 from components.context import current_portal
 from components.currency import currency_note
-from components.profile import golden_record_table, history_list, source_records_table, summary_cards
+from components.export import client_address, current_viewer
+from components.profile import (
+    golden_record_table,
+    history_list,
+    pii_shown,
+    source_records_table,
+    summary_cards,
+)
+from warehouse import audit
 from warehouse.action_queries import customer_score
 from warehouse.engine import WarehouseError
+from warehouse.policy import customer_scope
 from warehouse.profile import customer_profile
 from warehouse.schema import mart_customer_kpi
 
@@ -37,13 +49,28 @@ def _card(title: str, body: Any) -> dbc.Card:
 def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
     if customer_key is None or not customer_key.isdigit():
         return dbc.Container(dbc.Alert("No such customer.", color="warning"), fluid=True)
-    warehouse = current_portal().warehouse
+    warehouse, viewer = current_portal().warehouse, current_viewer()
+    key = int(customer_key)
     try:
-        profile = customer_profile(warehouse, int(customer_key))
+        profile = customer_profile(warehouse, key, viewer)
         kpis = warehouse.rows(
-            sa.select(mart_customer_kpi).where(mart_customer_kpi.c.customer_key == int(customer_key))
+            sa.select(mart_customer_kpi).where(
+                mart_customer_kpi.c.customer_key == key,
+                customer_scope(viewer, mart_customer_kpi.c.customer_key),
+            )
         )
-        score = customer_score(warehouse, int(customer_key))
+        score = customer_score(warehouse, key, viewer)
+        shown = pii_shown(profile) if profile is not None and viewer.sees_pii else []
+        if shown:
+            detail = audit.detail_json(fields=shown)
+            audit.record(
+                warehouse,
+                viewer.username,
+                "customer.view_pii",
+                f"dim_customer:{key}",
+                detail,
+                client_address(),
+            )
     except WarehouseError:
         logger.exception("customer %s: profile could not be read", customer_key)
         return dbc.Container(

@@ -1,4 +1,5 @@
-"""Customers (``/customers``): search by name, city or email over every golden customer, paged and sorted on the server."""
+"""Customers (``/customers``): search by name, city or email over the golden customers the signed-in user
+may read (``warehouse.policy``), paged and sorted on the server, personal data masked where the role says."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from components import ids
 from components.context import current_portal
 from components.controls import paged_table
 from components.customers_table import table_columns, table_rows
+from components.export import current_viewer
 from warehouse.engine import WarehouseError
 from warehouse.queries import CustomerSort, page_count, search_customers
 
@@ -29,6 +31,7 @@ SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where th
 
 
 def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
+    searchable = "name, city or email" if current_viewer().sees_pii else "name or city"
     table = paged_table(
         ids.CUSTOMERS_TABLE,
         table_columns(),
@@ -51,7 +54,7 @@ def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
                             type="search",
                             value=q,
                             debounce=400,
-                            placeholder="Search name, city or email",
+                            placeholder=f"Search {searchable}",
                             autocomplete="off",
                         ),
                         xs=12,
@@ -84,19 +87,20 @@ def refresh(
     term: str | None, page: int | None, sort_by: list[dict[str, str]] | None
 ) -> tuple[list[dict[str, Any]], int, int, str]:
     """Fetch the visible page; a new search starts again at page 1."""
+    viewer = current_viewer()
     page = 0 if ctx.triggered_id == ids.CUSTOMERS_SEARCH or page is None else page
     sort_spec = (sort_by or DEFAULT_SORT)[0]
     column = SORT_COLUMNS.get(sort_spec["column_id"], sort_spec["column_id"])
     sort = CustomerSort(column=column, descending=sort_spec.get("direction") == "desc")
     try:
-        rows, total = search_customers(current_portal().warehouse, term or "", sort, page, PAGE_SIZE)
+        rows, total = search_customers(current_portal().warehouse, term or "", sort, page, PAGE_SIZE, viewer)
     except WarehouseError:
         logger.exception("customers: search failed")
         return [], 1, 0, "The warehouse could not be read; try again shortly."
-    except ValueError:  # an unknown sort column sent by a tampered request
+    except ValueError:  # an unknown (or, for this role, masked) sort column
         logger.warning("customers: refused sort %r", sort_spec)
         rows, total = search_customers(
-            current_portal().warehouse, term or "", CustomerSort(), page, PAGE_SIZE
+            current_portal().warehouse, term or "", CustomerSort(), page, PAGE_SIZE, viewer
         )
     noun = "customer" if total == 1 else "customers"
     return table_rows(rows), page_count(total, PAGE_SIZE), page, f"{fmt.count(total)} {noun}"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.policy import Viewer, customer_scope, mask_rows
 from warehouse.queries import MAX_PAGE_SIZE, check_page, nulls_last
 from warehouse.schema import (
     dim_customer,
@@ -31,13 +32,15 @@ SPEND_BANDS: dict[str, tuple[int, int]] = {"high": (4, 5), "middle": (3, 3), "lo
 @dataclass(frozen=True)
 class ActionScope:
     """Whose actions to read: one rep's customers (``rep_key``) or everyone's, one action or all, and
-    optionally a target segment: a region, an RFM segment and a spend band (``SPEND_BANDS``)."""
+    optionally a target segment: a region, an RFM segment and a spend band (``SPEND_BANDS``). With a
+    ``viewer``, only the customers the row policy lets them read (the portal always sets one)."""
 
     rep_key: int | None = None
     action: str | None = None
     region: str | None = None
     rfm_segment: str | None = None
     spend: str | None = None
+    viewer: Viewer | None = None
 
     def __post_init__(self) -> None:
         if self.spend is not None and self.spend not in SPEND_BANDS:
@@ -46,6 +49,8 @@ class ActionScope:
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         """The WHERE terms of this scope (over dim_customer, mart_customer_rfm and mart_customer_score)."""
         terms: list[sa.ColumnElement[bool]] = [mart_customer_score.c.next_best_action.is_not(None)]
+        if self.viewer is not None:
+            terms.append(customer_scope(self.viewer))
         if self.rep_key is not None:
             terms.append(dim_customer.c.rep_key == self.rep_key)
         if self.action is not None:
@@ -122,12 +127,16 @@ def actions(
     warehouse: Warehouse, scope: ActionScope, page: int = 0, page_size: int = 25
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of recommended actions in ``scope`` and how many there are in all."""
-    rows = warehouse.rows(actions_query(scope, page, page_size))
+    rows = _masked(scope.viewer, warehouse.rows(actions_query(scope, page, page_size)))
     return rows, int(warehouse.scalar(action_count_query(scope)) or 0)
 
 
 def all_actions(warehouse: Warehouse, scope: ActionScope) -> list[dict[str, Any]]:
-    return warehouse.rows(actions_export_query(scope))
+    return _masked(scope.viewer, warehouse.rows(actions_export_query(scope)))
+
+
+def _masked(viewer: Viewer | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return rows if viewer is None else mask_rows(viewer, rows)
 
 
 def action_summary_query(scope: ActionScope | None = None) -> sa.Select[Any]:
@@ -149,9 +158,11 @@ def action_summary(warehouse: Warehouse, scope: ActionScope | None = None) -> li
     return warehouse.rows(action_summary_query(scope))
 
 
-def prospects_query(rep_key: int | None = None, limit: int = 50, region: str | None = None) -> sa.Select[Any]:
+def prospects_query(
+    rep_key: int | None = None, limit: int = 50, region: str | None = None, viewer: Viewer | None = None
+) -> sa.Select[Any]:
     """Prospects (not yet customers) by lead score, highest first and unscored ones last; ``rep_key`` and
-    ``region`` limit them to one rep's or one region's."""
+    ``region`` limit them to one rep's or one region's, ``viewer`` to the ones the row policy lets them read."""
     s = mart_customer_score.c
     query = (
         _scored()
@@ -163,22 +174,32 @@ def prospects_query(rep_key: int | None = None, limit: int = 50, region: str | N
         query = query.where(dim_customer.c.rep_key == rep_key)
     if region is not None:
         query = query.where(dim_customer.c.region == region)
+    if viewer is not None:
+        query = query.where(customer_scope(viewer))
     return query
 
 
 def prospects(
-    warehouse: Warehouse, rep_key: int | None = None, limit: int = 50, region: str | None = None
+    warehouse: Warehouse,
+    rep_key: int | None = None,
+    limit: int = 50,
+    region: str | None = None,
+    viewer: Viewer | None = None,
 ) -> list[dict[str, Any]]:
-    return warehouse.rows(prospects_query(rep_key, limit, region))
+    return _masked(viewer, warehouse.rows(prospects_query(rep_key, limit, region, viewer)))
 
 
-def customer_score_query(customer_key: int) -> sa.Select[Any]:
-    """One customer's scores and next best action (no row when the customer has not been scored)."""
-    return _scored().where(mart_customer_score.c.customer_key == customer_key)
+def customer_score_query(customer_key: int, viewer: Viewer | None = None) -> sa.Select[Any]:
+    """One customer's scores and next best action (no row when the customer has not been scored, or
+    when ``viewer`` may not read the customer)."""
+    query = _scored().where(mart_customer_score.c.customer_key == customer_key)
+    return query if viewer is None else query.where(customer_scope(viewer))
 
 
-def customer_score(warehouse: Warehouse, customer_key: int) -> dict[str, Any] | None:
-    rows = warehouse.rows(customer_score_query(customer_key))
+def customer_score(
+    warehouse: Warehouse, customer_key: int, viewer: Viewer | None = None
+) -> dict[str, Any] | None:
+    rows = _masked(viewer, warehouse.rows(customer_score_query(customer_key, viewer)))
     return rows[0] if rows else None
 
 
@@ -193,24 +214,33 @@ def sales_reps(warehouse: Warehouse) -> list[dict[str, Any]]:
     return warehouse.rows(sales_reps_query())
 
 
-def target_options_query(column: Literal["region", "rfm_segment"]) -> sa.Select[Any]:
-    """The regions of scored customers, or the RFM segments in the mart, for the target pickers."""
+def target_options_query(
+    column: Literal["region", "rfm_segment"], viewer: Viewer | None = None
+) -> sa.Select[Any]:
+    """The regions of scored customers, or the RFM segments in the mart, for the target pickers (of the
+    customers ``viewer`` may read)."""
     value = dim_customer.c.region if column == "region" else mart_customer_rfm.c.segment
+    scope = sa.true() if viewer is None else customer_scope(viewer)
     return (
         sa.select(value.label("value"))
         .select_from(_customers())
-        .where(value.is_not(None))
+        .where(value.is_not(None), scope)
         .group_by(value)
         .order_by(value)
     )
 
 
-def target_options(warehouse: Warehouse, column: Literal["region", "rfm_segment"]) -> list[str]:
-    return [str(r["value"]) for r in warehouse.rows(target_options_query(column))]
+def target_options(
+    warehouse: Warehouse, column: Literal["region", "rfm_segment"], viewer: Viewer | None = None
+) -> list[str]:
+    return [str(r["value"]) for r in warehouse.rows(target_options_query(column, viewer))]
 
 
-def lead_funnel_query(rep_key: int | None = None) -> sa.Select[Any]:
-    """Leads and their value per stage (new ... won, lost) in stage order, for one rep or all of them."""
+def lead_funnel_query(rep_key: int | None = None, viewer: Viewer | None = None) -> sa.Select[Any]:
+    """Leads and their value per stage (new ... won, lost) in stage order, for one rep or all of them;
+    a ``viewer`` who reads only their own customers gets their own pipeline whatever ``rep_key`` says."""
+    if viewer is not None and not viewer.all_customers:
+        rep_key = viewer.rep_key if viewer.rep_key is not None else -1
     f = mart_lead_funnel.c
     query = (
         sa.select(
@@ -228,5 +258,7 @@ def lead_funnel_query(rep_key: int | None = None) -> sa.Select[Any]:
     return query
 
 
-def lead_funnel(warehouse: Warehouse, rep_key: int | None = None) -> list[dict[str, Any]]:
-    return warehouse.rows(lead_funnel_query(rep_key))
+def lead_funnel(
+    warehouse: Warehouse, rep_key: int | None = None, viewer: Viewer | None = None
+) -> list[dict[str, Any]]:
+    return warehouse.rows(lead_funnel_query(rep_key, viewer))

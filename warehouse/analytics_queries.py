@@ -13,6 +13,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.policy import Viewer, customer_scope, mask_rows
 from warehouse.queries import nulls_last
 from warehouse.schema import (
     dim_customer,
@@ -217,8 +218,11 @@ def campaign_performance(warehouse: Warehouse) -> list[dict[str, Any]]:
     return warehouse.rows(campaign_performance_query())
 
 
-def upsell_candidates_query(limit: int = 50, category: str | None = None) -> sa.Select[Any]:
-    """Customers most likely to buy a category new to them, with that category and the lead product."""
+def upsell_candidates_query(
+    limit: int = 50, category: str | None = None, viewer: Viewer | None = None
+) -> sa.Select[Any]:
+    """Customers most likely to buy a category new to them, with that category and the lead product
+    (those ``viewer`` may read)."""
     s, c = mart_customer_score.c, dim_customer.c
     query = (
         sa.select(
@@ -236,10 +240,13 @@ def upsell_candidates_query(limit: int = 50, category: str | None = None) -> sa.
     )
     if category is not None:
         query = query.where(s.upsell_category == category)
+    if viewer is not None:
+        query = query.where(customer_scope(viewer))
     return query.order_by(s.upsell_propensity.desc(), s.customer_key).limit(max(1, min(limit, MAX_ROWS)))
 
 
 def upsell_candidates(
-    warehouse: Warehouse, limit: int = 50, category: str | None = None
+    warehouse: Warehouse, limit: int = 50, category: str | None = None, viewer: Viewer | None = None
 ) -> list[dict[str, Any]]:
-    return warehouse.rows(upsell_candidates_query(limit, category))
+    rows = warehouse.rows(upsell_candidates_query(limit, category, viewer))
+    return rows if viewer is None else mask_rows(viewer, rows)

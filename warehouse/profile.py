@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.policy import Viewer, customer_scope, mask_provenance, mask_record, mask_rows
 from warehouse.schema import customer_xref, dim_customer, golden_field, identity_event, stg_customer
 
 
@@ -49,14 +50,18 @@ def events_query(customer_key: int) -> sa.Select[Any]:
     )
 
 
-def customer_profile(warehouse: Warehouse, customer_key: int) -> Profile | None:
-    """The profile of one golden customer, or None when there is no such customer."""
+def customer_query(customer_key: int, viewer: Viewer | None = None) -> sa.Select[Any]:
+    """The golden record of one customer; with a ``viewer``, none unless they may read it."""
+    scope = sa.true() if viewer is None else customer_scope(viewer)
+    return sa.select(dim_customer).where(dim_customer.c.customer_key == customer_key, scope)
+
+
+def customer_profile(warehouse: Warehouse, customer_key: int, viewer: Viewer | None = None) -> Profile | None:
+    """The profile of one golden customer, or None when there is no such customer or (with a ``viewer``)
+    they may not read it: a forbidden customer looks exactly like a missing one. Personal data is masked
+    as the policy says for ``viewer``."""
     with warehouse.begin() as conn:
-        row = (
-            conn.execute(sa.select(dim_customer).where(dim_customer.c.customer_key == customer_key))
-            .mappings()
-            .first()
-        )
+        row = conn.execute(customer_query(customer_key, viewer)).mappings().first()
         if row is None:
             return None
         provenance = {
@@ -65,4 +70,11 @@ def customer_profile(warehouse: Warehouse, customer_key: int) -> Profile | None:
         }
         records = [dict(r) for r in conn.execute(records_query(customer_key)).mappings()]
         events = [dict(r) for r in conn.execute(events_query(customer_key)).mappings()]
-    return Profile(dict(row), provenance, records, events)
+    if viewer is None:
+        return Profile(dict(row), provenance, records, events)
+    return Profile(
+        mask_record(viewer, dict(row)),
+        mask_provenance(viewer, provenance),
+        mask_rows(viewer, records),
+        events,
+    )

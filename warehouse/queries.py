@@ -22,6 +22,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
+from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
 from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
@@ -268,15 +269,14 @@ def _customer_source() -> sa.FromClause:
     )
 
 
-def _customer_filter(term: str) -> sa.ColumnElement[bool]:
+def _customer_filter(term: str, viewer: Viewer | None = None) -> sa.ColumnElement[bool]:
+    """Rows ``viewer`` may read (every row without one) whose searchable fields contain ``term``."""
+    scope = sa.true() if viewer is None else customer_scope(viewer, mart_customer_kpi.c.customer_key)
     term = term.strip()
     if not term:
-        return sa.true()
-    return sa.or_(
-        mart_customer_kpi.c.name.icontains(term, autoescape=True),
-        mart_customer_kpi.c.city.icontains(term, autoescape=True),
-        dim_customer.c.email.icontains(term, autoescape=True),
-    )
+        return scope
+    fields = ("name", "city", "email") if viewer is None else searchable_fields(viewer)
+    return sa.and_(scope, sa.or_(*(_customer_column(f).icontains(term, autoescape=True) for f in fields)))
 
 
 def _customer_column(name: str) -> sa.ColumnElement[Any]:
@@ -285,17 +285,24 @@ def _customer_column(name: str) -> sa.ColumnElement[Any]:
     return dim_customer.c.email if name == "email" else mart_customer_kpi.c[name]
 
 
-def customer_search_query(term: str, sort: CustomerSort, page: int, page_size: int) -> sa.Select[Any]:
+def customer_search_query(
+    term: str, sort: CustomerSort, page: int, page_size: int, viewer: Viewer | None = None
+) -> sa.Select[Any]:
     """One page of customers whose name, city or email contains ``term`` (any case), sorted, NULLs last.
 
-    ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap.
+    ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap. With a
+    ``viewer``, only the customers they may read, and a masked field neither matches nor sorts.
     """
     check_page(page, page_size)
+    if viewer is not None and sort.column not in searchable_fields(viewer) + tuple(
+        c for c in CUSTOMER_COLUMNS if c != "email"
+    ):
+        raise ValueError(f"customer sort column {sort.column!r} is masked for role {viewer.role!r}")
     column = _customer_column(sort.column)
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())
-        .where(_customer_filter(term))
+        .where(_customer_filter(term, viewer))
         .order_by(
             nulls_last(column),
             column.desc() if sort.descending else column.asc(),
@@ -306,9 +313,9 @@ def customer_search_query(term: str, sort: CustomerSort, page: int, page_size: i
     )
 
 
-def customer_count_query(term: str) -> sa.Select[Any]:
+def customer_count_query(term: str, viewer: Viewer | None = None) -> sa.Select[Any]:
     """How many customers :func:`customer_search_query` matches over all pages."""
-    return sa.select(sa.func.count()).select_from(_customer_source()).where(_customer_filter(term))
+    return sa.select(sa.func.count()).select_from(_customer_source()).where(_customer_filter(term, viewer))
 
 
 def search_customers(
@@ -317,11 +324,13 @@ def search_customers(
     sort: CustomerSort | None = None,
     page: int = 0,
     page_size: int = 25,
+    viewer: Viewer | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching customers and the total number of matches."""
-    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size))
-    total = int(warehouse.scalar(customer_count_query(term)) or 0)
-    return rows, total
+    """One page of matching customers and the total number of matches; with a ``viewer``, only the
+    customers they may read, masked as the policy says (the portal always passes one)."""
+    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer))
+    total = int(warehouse.scalar(customer_count_query(term, viewer)) or 0)
+    return (rows if viewer is None else mask_rows(viewer, rows)), total
 
 
 def page_count(total: int, page_size: int) -> int:

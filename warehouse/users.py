@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from warehouse.engine import Warehouse, WarehouseError
-from warehouse.schema import app_role, app_user, dim_sales_rep, ops_audit_log
+from warehouse.schema import app_role, app_user, dim_sales_rep
 
 logger = logging.getLogger(__name__)
 
@@ -166,13 +166,10 @@ def record_audit(
     detail: str | None = None,
     now: Callable[[], dt.datetime] = _utcnow,
 ) -> None:
-    """Append one row to ``ops_audit_log``."""
-    with warehouse.begin() as conn:
-        conn.execute(
-            ops_audit_log.insert().values(
-                at=now(), actor=actor[:80], action=action, object=obj, detail=detail
-            )
-        )
+    """Append one row to the hash-chained ``ops_audit_log`` (:func:`warehouse.audit.record`)."""
+    from warehouse import audit
+
+    audit.record(warehouse, actor, action, obj, detail, now=now)
 
 
 def authenticate(

@@ -102,7 +102,13 @@ ops_audit_log = sa.Table(
     sa.Column("action", sa.String(80), nullable=False),
     sa.Column("object", sa.String(200)),
     sa.Column("detail", LongText),
+    sa.Column("address", sa.String(100)),  # where the request came from (client address), when known
+    # The hash chain (warehouse.audit): each row's hash covers its values and the hash of the row before.
+    sa.Column("prev_hash", sa.String(64)),
+    sa.Column("row_hash", sa.String(64)),
     sa.Index(None, "at"),
+    # One row per predecessor, so two writers can never fork the chain (NULL: not chained yet).
+    sa.Index(None, "prev_hash", unique=True, mssql_where=sa.text("prev_hash IS NOT NULL")),
 )
 
 ops_profile = sa.Table(

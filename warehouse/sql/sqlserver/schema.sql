@@ -485,11 +485,17 @@ CREATE TABLE ops_audit_log (
 	action VARCHAR(80) NOT NULL, 
 	object VARCHAR(200) NULL, 
 	detail NVARCHAR(max) NULL, 
+	address VARCHAR(100) NULL, 
+	prev_hash VARCHAR(64) NULL, 
+	row_hash VARCHAR(64) NULL, 
 	CONSTRAINT pk_ops_audit_log PRIMARY KEY (id)
 );
 GO
 
 CREATE INDEX ix_ops_audit_log_at ON ops_audit_log (at);
+GO
+
+CREATE UNIQUE INDEX ix_ops_audit_log_prev_hash ON ops_audit_log (prev_hash) WHERE prev_hash IS NOT NULL;
 GO
 
 CREATE TABLE ops_batch_run (
