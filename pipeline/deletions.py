@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection
 
 from pipeline.errors import PipelineError
 from pipeline.records import RawRecord
-from warehouse.schema import land_record, ops_audit_log, ops_deletion_hold, ops_deletion_hold_record
+from warehouse import audit
+from warehouse.schema import land_record, ops_deletion_hold, ops_deletion_hold_record
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -197,14 +198,13 @@ def decide(conn: Connection, hold_id: int, approve: bool, actor: str, now: dt.da
         "deleted": landed,
         "reason": row.reason,
     }
-    conn.execute(
-        ops_audit_log.insert().values(
-            at=now,
-            actor=actor[:80],
-            action=f"deletions.{_DECISIONS[approve]}",
-            object=f"ops_deletion_hold:{hold_id}",
-            detail=json.dumps(detail, sort_keys=True),
-        )
+    audit.append(
+        conn,
+        actor,
+        f"deletions.{_DECISIONS[approve]}",
+        f"ops_deletion_hold:{hold_id}",
+        json.dumps(detail, sort_keys=True),
+        at=now,
     )
     logger.info("deletion hold %d %s by %s: %d deletions landed", hold_id, _DECISIONS[approve], actor, landed)
     return landed

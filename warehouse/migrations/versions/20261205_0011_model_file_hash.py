@@ -1,7 +1,7 @@
 """model file hash
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-05 00:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0011'
-down_revision: str | None = '0007'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
