@@ -59,7 +59,7 @@ def secret_key(settings: Settings) -> str:
 def _sign_in_layout() -> Any:
     """The sign-in step an anonymous visitor is at: password, TOTP code, or enrolling a second factor."""
     errors = get_flashed_messages(category_filter=[auth.LOGIN_ERROR])
-    error = str(errors[0]) if errors else None
+    error = str(errors[-1]) if errors else None  # the newest: earlier ones may be stale
     token = csrf.token()
     state = auth.pending()
     if state is not None:

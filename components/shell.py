@@ -20,6 +20,12 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Review", "/review"),
     ("Quality", "/quality"),
 )
+# Next to the user's name: their account, and the administrators' pages.
+ACCOUNT_ITEMS: tuple[tuple[str, str], ...] = (
+    ("Account", "/account"),
+    ("Users", "/admin/users"),
+    ("Security", "/admin/security"),
+)
 
 
 def navbar(user: PortalUser) -> dbc.Navbar:
@@ -32,6 +38,11 @@ def navbar(user: PortalUser) -> dbc.Navbar:
         [
             html.Span(user.full_name, className="navbar-user-name"),
             dbc.Badge(user.role_label, color="light", text_color="dark", className="ms-2"),
+            *[
+                dbc.NavLink(label, href=href, className="ms-3 d-inline p-0")
+                for label, href in ACCOUNT_ITEMS
+                if may_open(user.role, href)
+            ],
             dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0"),
         ],
         id=ids.NAVBAR_USER,

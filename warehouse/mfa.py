@@ -182,3 +182,9 @@ def pending_secret(warehouse: Warehouse, user_id: int, key: Fernet) -> str | Non
     """The unconfirmed secret of ``user_id`` being enrolled (for its QR code), or ``None``."""
     found = _secret(warehouse, user_id, key)
     return found[0] if found is not None and not found[2] else None
+
+
+def enrolled_users(warehouse: Warehouse) -> set[int]:
+    """The ids of users with a confirmed second factor."""
+    rows = warehouse.rows(sa.select(app_user_mfa.c.user_id).where(app_user_mfa.c.enabled_at.is_not(None)))
+    return {int(r["user_id"]) for r in rows}

@@ -129,3 +129,17 @@ def known_addresses(warehouse: Warehouse, user_id: int) -> set[str]:
         .distinct()
     )
     return {str(r["ip"]) for r in rows}
+
+
+def active_counts(warehouse: Warehouse, policy: SessionPolicy, now: dt.datetime) -> dict[int, int]:
+    """How many valid sessions each user has (users without any are left out)."""
+    query = (
+        sa.select(app_session.c.user_id, sa.func.count().label("n"))
+        .where(
+            app_session.c.revoked_at.is_(None),
+            app_session.c.last_seen_at >= now - policy.idle,
+            app_session.c.created_at >= now - policy.max_age,
+        )
+        .group_by(app_session.c.user_id)
+    )
+    return {int(r["user_id"]): int(r["n"]) for r in warehouse.rows(query)}
