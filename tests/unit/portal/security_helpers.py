@@ -51,3 +51,10 @@ def copy_session(source: FlaskClient, target: FlaskClient) -> None:
     cookie = source.get_cookie(SESSION_COOKIE)
     assert cookie is not None
     target.set_cookie(SESSION_COOKIE, cookie.value)
+
+
+def follow_token(client: FlaskClient) -> None:
+    """Send the current CSRF cookie as the header from now on, as Dash's renderer reads it per request."""
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is not None:
+        client.environ_base["HTTP_X_CSRFTOKEN"] = cookie.value

@@ -160,7 +160,7 @@ def page(client: FlaskClient, path: str, search: str = "") -> str:
         [("_pages_location", "pathname", path), ("_pages_location", "search", search)],
     )
     assert response.status_code == 200
-    return response.data.decode()
+    return json.dumps(response.json, ensure_ascii=False)  # Dash escapes "/" as \u002f
 
 
 def test_administrators_list_security_events_with_filters(tmp_path: Path, clock: Clock) -> None:
