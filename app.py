@@ -150,7 +150,7 @@ def create_app(
     # first request, so a second create_app() in the same process would otherwise take them over.
     with server.test_request_context("/"):
         app._setup_server()  # type: ignore[no-untyped-call]
-    auth.allow_scripts(server, app.csp_hashes())
+    auth.allow_scripts(server, app.csp_hashes)
     return app
 
 

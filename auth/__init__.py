@@ -6,7 +6,7 @@ actions, the CSRF and sign-in guard hooks, and the security headers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,9 +28,10 @@ def install(server: Flask, context: AuthContext) -> None:
     guard.install(server)
 
 
-def allow_scripts(server: Flask, script_hashes: Iterable[str]) -> None:
-    """Allow Dash's inline scripts (by hash) in the CSP of ``server``; call once Dash is set up."""
-    server.config[guard.CSP_CONFIG] = content_security_policy(script_hashes)
+def allow_scripts(server: Flask, script_hashes: Callable[[], Iterable[str]]) -> None:
+    """Allow Dash's inline scripts in the CSP of ``server`` by their hashes (Dash adds some of them only at
+    its first request, so they are asked for each time; hashing a few short scripts costs microseconds)."""
+    server.config[guard.CSP_CONFIG] = lambda: content_security_policy(script_hashes())
 
 
 __all__ = [

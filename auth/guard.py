@@ -59,8 +59,6 @@ def check_csrf() -> ResponseReturnValue | None:
 def require_login() -> ResponseReturnValue | None:
     """Let through signed-in users and public paths; everyone else is sent to sign in."""
     path = request.path
-    if request.method == "GET" and not path.startswith(PUBLIC_PREFIXES):
-        csrf.token()  # every page a visitor opens gets a token for its forms and Dash's requests
     if api.is_api_request():
         if request.routing_exception is not None:  # 405 and friends: answered as JSON by the API handler
             return None
@@ -71,6 +69,8 @@ def require_login() -> ResponseReturnValue | None:
         if request.blueprint != "api":  # not an API route: JSON 404, not the portal's catch-all page
             return api.error_response(404, "No API route matches this URL.")
         return api.error_response(401, "Sign in first.")
+    if request.method == "GET" and not path.startswith(PUBLIC_PREFIXES):
+        csrf.token()  # every page a visitor opens gets a token for its forms and Dash's requests
     if current_user.is_authenticated:
         return redirect("/", code=303) if path == "/login" and request.method == "GET" else None
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
@@ -89,15 +89,15 @@ CSP_CONFIG = "CONTENT_SECURITY_POLICY"
 def install(server: Flask) -> None:
     """Register the hooks on ``server``: the sign-in guard (401s first), then CSRF; headers on every answer.
 
-    The CSP is read from ``server.config[CSP_CONFIG]`` (set once Dash's inline scripts are known).
+    The CSP comes from ``server.config[CSP_CONFIG]``, a function (Dash's inline scripts can change).
     """
-    server.config.setdefault(CSP_CONFIG, headers.content_security_policy([]))
+    server.config.setdefault(CSP_CONFIG, lambda: headers.content_security_policy([]))
     server.session_interface = SessionInterface()
     server.before_request(require_login)
     server.before_request(check_csrf)
 
     @server.after_request
     def secure_answer(response: Response) -> Response:
-        headers.apply(response, server.config[CSP_CONFIG], auth_context().settings.hsts_seconds)
+        headers.apply(response, server.config[CSP_CONFIG](), auth_context().settings.hsts_seconds)
         csrf.set_cookie(response, cookie_secure(server))
         return response
