@@ -178,7 +178,8 @@ def main() -> None:
         )
         for username, role in demo:
             print(f"  {username:<14} {role}")
-        print(flush=True)
+        required = ", ".join(sorted(settings.mfa_required_roles))
+        print(f"Roles that set up two-step sign-in at first sign-in: {required or 'none'}", flush=True)
     start_scheduler(settings)
     create_app(settings, warehouse).run(
         host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler

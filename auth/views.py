@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 LOGIN_ERROR = "login-error"  # flash category shown on the sign-in forms
 PENDING = "pending"  # session key: password accepted, second factor still to come
 PENDING_TTL = dt.timedelta(minutes=5)
-SESSION_TOKEN = "sid"
+SESSION_TOKEN = "sid"  # nosec B105 - the session key that holds the token, not a secret
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]

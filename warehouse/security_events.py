@@ -50,11 +50,14 @@ WEBHOOK_TIMEOUT = 5.0
 
 def _post_json(url: str, body: dict[str, Any]) -> None:
     """POST ``body`` to ``url``; failures are logged, never raised (an alert must not break a sign-in)."""
+    if not url.startswith(("https://", "http://")):
+        logger.error("security alert webhook %r is not an http(s) URL; alert not sent", url)
+        return
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310 - configured URL
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310  # nosec B310 - http(s) only, checked above
             response.read()
     except OSError as e:
         logger.error("security alert webhook %s failed: %s", url, e)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -69,9 +70,8 @@ def expiry_reason(row: dict[str, object], policy: SessionPolicy, now: dt.datetim
     """Why the session in ``row`` is over (revoked, idle, expired), or ``None`` while it is valid."""
     if row["revoked_at"] is not None:
         return f"revoked ({row['revoked_reason']})"
-    last_seen = row["last_seen_at"]
-    created = row["created_at"]
-    assert isinstance(last_seen, dt.datetime) and isinstance(created, dt.datetime)
+    last_seen = cast(dt.datetime, row["last_seen_at"])
+    created = cast(dt.datetime, row["created_at"])
     if now - last_seen > policy.idle:
         return "idle"
     if now - created > policy.max_age:
