@@ -87,7 +87,7 @@ def _serve_layout() -> Any:
                 data={"username": user.username, "full_name": user.full_name, "role": user.role},
             ),
             dcc.Store(id=ids.LIVE_KPI_STORE),
-            navbar(user),
+            navbar(user, csrf.token()),
             html.Main(dash.page_container, className="portal-main"),
         ]
     )

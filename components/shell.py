@@ -28,7 +28,25 @@ ACCOUNT_ITEMS: tuple[tuple[str, str], ...] = (
 )
 
 
-def navbar(user: PortalUser) -> dbc.Navbar:
+SIGN_OUT_BUTTON = "navbar-sign-out"
+
+
+def sign_out(csrf_token: str) -> html.Form | dbc.NavLink:
+    """Sign out in one click: a form posting the CSRF token (a link to the confirmation page without one)."""
+    if not csrf_token:
+        return dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0")
+    return html.Form(
+        [
+            html.Div(dbc.Input(name="csrf_token", type="hidden", value=csrf_token), hidden=True),
+            html.Button("Sign out", id=SIGN_OUT_BUTTON, type="submit", className="btn btn-link nav-link p-0"),
+        ],
+        method="POST",
+        action="/logout",
+        className="ms-3 d-inline",
+    )
+
+
+def navbar(user: PortalUser, csrf_token: str = "") -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
         for label, href in NAV_ITEMS
@@ -43,7 +61,7 @@ def navbar(user: PortalUser) -> dbc.Navbar:
                 for label, href in ACCOUNT_ITEMS
                 if may_open(user.role, href)
             ],
-            dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0"),
+            sign_out(csrf_token),
         ],
         id=ids.NAVBAR_USER,
         className="navbar-user d-flex align-items-center",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dash import Dash
 from flask.testing import FlaskClient
 
+from components.shell import SIGN_OUT_BUTTON
 from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, sign_in
 from tests.unit.portal.security_helpers import SESSION_COOKIE, Clock, copy_session, form_token, security_app
 from tests.unit.portal.test_portal_auth import overview_callback
@@ -52,6 +53,8 @@ def test_a_cookie_kept_after_logout_is_refused(app: Dash) -> None:
 
 def test_logout_is_a_post_with_the_form_token(app: Dash) -> None:
     user = signed_in_client(app, "analyst")
+    navbar = user.get("/_dash-layout").data.decode()
+    assert SIGN_OUT_BUTTON in navbar and form_token(user) in navbar  # one click: the navbar's form posts
     assert b"logout-confirm" in user.get("/logout").data  # GET only asks
     assert user.get("/").status_code == 200
     del user.environ_base["HTTP_X_CSRFTOKEN"]
