@@ -125,6 +125,15 @@ def _throttled(username: str) -> ResponseReturnValue | None:
     if verdict.allowed:
         return None
     logger.info("sign-in of %r from %s held back: %s", username, request.remote_addr, verdict.message)
+    security_events.held_back(
+        context.warehouse,
+        username,
+        request.remote_addr,
+        verdict,
+        context.login_policy,
+        context.clock(),
+        context.settings.security_alert_webhook,
+    )
     return _back_to_login(verdict.message)
 
 

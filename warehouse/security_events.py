@@ -261,3 +261,31 @@ def record_failure(
             detail = f"{from_address} failed sign-ins from one address within {int(policy.window.total_seconds() // 60)} min"
             report(warehouse, BURST, username, address, detail, now, webhook)
     return login_verdict(warehouse, username, address, policy, now)
+
+
+def held_back(
+    warehouse: Warehouse,
+    username: str,
+    address: str | None,
+    verdict: LoginVerdict,
+    policy: LoginPolicy,
+    now: dt.datetime,
+    webhook: str = "",
+) -> None:
+    """Note a sign-in attempt refused for throttling: one ``rate_limited`` alert per address and window.
+
+    Attempts during a delay or lockout never reach the password check, so they are not failures; a
+    flood of them is still worth an alert, but one, not one per attempt.
+    """
+    if address:
+        recent = warehouse.scalar(
+            sa.select(sa.func.count()).where(
+                sec_event.c.kind == RATE_LIMITED,
+                sec_event.c.address == address,
+                sec_event.c.at > now - policy.window,
+            )
+        )
+        if recent:
+            return
+    state = "locked" if verdict.locked else f"wait {verdict.wait_seconds} s"
+    report(warehouse, RATE_LIMITED, username, address, f"sign-in attempts held back ({state})", now, webhook)

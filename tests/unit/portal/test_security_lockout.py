@@ -120,6 +120,8 @@ def test_two_hundred_guesses_in_a_minute_mostly_never_reach_the_password_check(
     checked = len(events(warehouse, "login_failed"))
     assert checked <= 8  # 2 free, then 1, 2, 4, 8, 16, 32 s apart
     assert sign_in(client, "manager").headers["Location"] == "/login"
+    held = events(warehouse, "rate_limited")  # the flood is one alert, not 190
+    assert len(held) == 1 and held[0]["address"] == "127.0.0.1" and "held back" in held[0]["detail"]
 
 
 def test_a_burst_from_one_address_and_a_sign_in_from_a_new_address_raise_alerts(
