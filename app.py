@@ -3,10 +3,9 @@
 Run the embedded demo with ``python app.py`` (Flask's dev server on ``settings.host:settings.port``);
 production serves ``create_app().server`` with gunicorn.
 
-Access: everything needs a signed-in user except the sign-in form, static files and ``GET /api/health``.
-Anonymous visitors are redirected to ``/login``; Dash's own routes answer them with the sign-in layout
-(``/_dash-layout``), an empty callback graph (``/_dash-dependencies``) and 401 for callbacks, so no page
-or data callback runs before login. Users live in ``app_user`` (werkzeug password hashes).
+Access: everything needs a signed-in user except the sign-in forms, static files and ``GET /api/health``;
+:mod:`auth` holds the sign-in views, server-side sessions, CSRF checks and security headers. Users live in
+``app_user`` (werkzeug password hashes), their sessions in ``app_session``.
 """
 
 from __future__ import annotations
@@ -16,24 +15,22 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html
-from flask import Flask, get_flashed_messages, jsonify, redirect, request, session
-from flask import flash as flask_flash
-from flask.typing import ResponseReturnValue
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask import Flask, get_flashed_messages
 
 import api
+import auth
+from auth import csrf
 from components import ids
 from components.access import current_portal_user
 from components.context import Portal, install
-from components.login_form import login_form
+from components.login_form import enrol_form, login_form, mfa_form
 from components.shell import navbar
 from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
-from warehouse import users
+from warehouse import mfa, users
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
@@ -41,20 +38,6 @@ logger = logging.getLogger(__name__)
 
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"  # Bootstrap 5.3.6 (what dbc 2.0.4 targets), served from assets/
 SECRET_KEY_FILE = "portal-secret-key"  # the file name, not the key  # nosec B105
-LOGIN_ERROR = "login-error"
-# Served to anonymous visitors: the sign-in page's own requests and static files.
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_favicon.ico", "/_reload-hash"})
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-
-
-class SessionUser(UserMixin):  # type: ignore[misc]
-    """The Flask-Login view of a :class:`warehouse.users.PortalUser`."""
-
-    def __init__(self, user: users.PortalUser) -> None:
-        self.user = user
-
-    def get_id(self) -> str:
-        return str(self.user.user_id)
 
 
 def secret_key(settings: Settings) -> str:
@@ -73,22 +56,30 @@ def secret_key(settings: Settings) -> str:
     return key
 
 
-def _safe_next(target: str | None) -> str:
-    """A local path to go to after login; anything pointing elsewhere becomes ``/``."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or parts.path in ("/login", "/logout"):
-        return "/"
-    return target
+def _sign_in_layout() -> Any:
+    """The sign-in step an anonymous visitor is at: password, TOTP code, or enrolling a second factor."""
+    errors = get_flashed_messages(category_filter=[auth.LOGIN_ERROR])
+    error = str(errors[-1]) if errors else None  # the newest: earlier ones may be stale
+    token = csrf.token()
+    state = auth.pending()
+    if state is not None:
+        context = auth.auth_context()
+        user_id, step = state
+        if step == "mfa":
+            return mfa_form(error, token)
+        secret = mfa.pending_secret(context.warehouse, user_id, context.cipher)
+        user = users.load_user(context.warehouse, user_id)
+        if secret is not None and user is not None:
+            uri = mfa.provisioning_uri(secret, user.username, context.settings.mfa_issuer)
+            return enrol_form(mfa.qr_data_uri(uri), secret, error, token, action="/mfa/enrol")
+    return login_form(error, token)
 
 
 def _serve_layout() -> Any:
     """The shell for a signed-in user; just the sign-in form for anyone else."""
     user = current_portal_user()
     if user is None:
-        errors = get_flashed_messages(category_filter=[LOGIN_ERROR])
-        return login_form(str(errors[0]) if errors else None)
+        return _sign_in_layout()
     return html.Div(
         [
             dcc.Store(
@@ -96,7 +87,7 @@ def _serve_layout() -> Any:
                 data={"username": user.username, "full_name": user.full_name, "role": user.role},
             ),
             dcc.Store(id=ids.LIVE_KPI_STORE),
-            navbar(user),
+            navbar(user, csrf.token()),
             html.Main(dash.page_container, className="portal-main"),
         ]
     )
@@ -108,75 +99,23 @@ def _configure_server(server: Flask, settings: Settings) -> None:
         SESSION_COOKIE_NAME="c360_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Secure unless settings turn it off (a plain-HTTP LAN demo); browsers accept it on localhost.
-        SESSION_COOKIE_SECURE=bool(getattr(settings, "cookie_secure", True)),
+        # Secure unless settings turn it off (a plain-HTTP LAN demo); then still Secure on HTTPS requests.
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SECURE=bool(getattr(settings, "cookie_secure", True)),
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        # The cookie is not renewed on each answer; the server-side session decides (idle and max age).
+        SESSION_REFRESH_EACH_REQUEST=False,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
     )
 
 
-def _add_login(server: Flask, warehouse: Warehouse) -> None:
-    """Flask-Login against ``app_user``, the ``/login`` and ``/logout`` views and the access guard."""
-    login_manager = LoginManager(server)
+def create_app(
+    settings: Settings | None = None, warehouse: Warehouse | None = None, clock: auth.Clock = auth.utcnow
+) -> Dash:
+    """The portal for ``settings`` (default: the environment) reading ``warehouse`` (default: ``settings.warehouse_url``).
 
-    @login_manager.user_loader  # type: ignore[untyped-decorator]
-    def load(user_id: str) -> SessionUser | None:
-        user = users.load_user(warehouse, int(user_id)) if user_id.isdigit() else None
-        return SessionUser(user) if user else None
-
-    @server.post("/login")
-    def login_post() -> ResponseReturnValue:
-        username = request.form.get("username", "").strip()
-        user = users.authenticate(
-            warehouse, username, request.form.get("password", ""), source=request.remote_addr
-        )
-        if user is None:
-            flask_flash("Wrong username or password.", LOGIN_ERROR)
-            return redirect("/login", code=303)
-        target = _safe_next(session.pop("next", None))
-        session.clear()
-        login_user(SessionUser(user))
-        session.permanent = True
-        logger.info("user %s signed in", user.username)
-        return redirect(target, code=303)
-
-    @server.get("/logout")
-    def logout() -> ResponseReturnValue:
-        user = current_portal_user()
-        if user is not None:
-            users.record_audit(warehouse, user.username, "logout", "app_user")
-        logout_user()
-        session.clear()
-        return redirect("/login", code=303)
-
-    @server.before_request
-    def require_login() -> ResponseReturnValue | None:
-        path = request.path
-        if api.is_api_request():
-            if request.routing_exception is not None:  # 405 and friends: answered as JSON by the API handler
-                return None
-            if request.endpoint in api.PUBLIC_ENDPOINTS or (
-                current_user.is_authenticated and request.blueprint == "api"
-            ):
-                return None
-            if request.blueprint != "api":  # not an API route: JSON 404, not the portal's catch-all page
-                return api.error_response(404, "No API route matches this URL.")
-            return api.error_response(401, "Sign in first.")
-        if current_user.is_authenticated:
-            return redirect("/", code=303) if path == "/login" and request.method == "GET" else None
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
-            return None
-        if path == "/_dash-dependencies":
-            return jsonify([])  # no callbacks until signed in
-        if path.startswith("/_dash-") or request.method != "GET":
-            return api.error_response(401, "Sign in first.")
-        session["next"] = request.full_path.rstrip("?")
-        return redirect("/login", code=303)
-
-
-def create_app(settings: Settings | None = None, warehouse: Warehouse | None = None) -> Dash:
-    """The portal for ``settings`` (default: the environment) reading ``warehouse`` (default: ``settings.warehouse_url``)."""
+    ``clock`` (naive UTC) times sessions, throttling and second-factor codes.
+    """
     settings = settings or get_settings()
     warehouse = warehouse or Warehouse.from_url(settings.warehouse_url)
     server = Flask(__name__)
@@ -195,7 +134,7 @@ def create_app(settings: Settings | None = None, warehouse: Warehouse | None = N
         update_title="",  # no "Updating..." flicker in the tab title
     )
     app.layout = _serve_layout
-    _add_login(server, warehouse)
+    auth.install(server, auth.AuthContext(settings, warehouse, secret_key(settings), clock))
     api.register(server, warehouse)
 
     @app.callback(
@@ -211,6 +150,7 @@ def create_app(settings: Settings | None = None, warehouse: Warehouse | None = N
     # first request, so a second create_app() in the same process would otherwise take them over.
     with server.test_request_context("/"):
         app._setup_server()  # type: ignore[no-untyped-call]
+    auth.allow_scripts(server, app.csp_hashes)
     return app
 
 
@@ -237,9 +177,12 @@ def main() -> None:
         )
         for username, role in demo:
             print(f"  {username:<14} {role}")
-        print(flush=True)
+        required = ", ".join(sorted(settings.mfa_required_roles))
+        print(f"Roles that set up two-step sign-in at first sign-in: {required or 'none'}", flush=True)
     start_scheduler(settings)
-    create_app(settings, warehouse).run(host=settings.host, port=settings.port, debug=settings.debug)
+    create_app(settings, warehouse).run(
+        host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler
+    )
 
 
 if __name__ == "__main__":

@@ -114,7 +114,24 @@ class Settings(BaseSettings):
     steward_alert_webhook: str = ""
 
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
-    session_minutes: int = Field(default=480, ge=5)
+
+    # Sign-in sessions: signed out after this long without a request, and this long after signing in.
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: float = Field(default=12, gt=0)
+    proxy_count: int = Field(default=0, ge=0)  # reverse proxies in front (X-Forwarded-* trusted); 0: none
+    # Sign-in throttling: after `login_free_failures` failures an attempt waits 2^k s (at most the max);
+    # `lockout_failures` failures within `lockout_window_minutes` lock the account for `lockout_minutes`.
+    login_free_failures: int = Field(default=2, ge=0)
+    login_max_delay_seconds: int = Field(default=60, ge=0)
+    lockout_failures: int = Field(default=10, ge=1)
+    lockout_window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    burst_failures: int = Field(default=20, ge=1)  # failures from one address within the window: an alert
+    security_alert_webhook: str = ""  # URL that receives each security alert as JSON; empty: log only
+    # Roles that must use a second factor (TOTP); they enrol at their next sign-in.
+    mfa_required_roles: frozenset[str] = frozenset({"admin", "manager", "data_steward"})
+    mfa_issuer: str = "Miracle Customer 360"
+    hsts_seconds: int = Field(default=31536000, ge=0)  # Strict-Transport-Security max-age, sent over HTTPS
 
     @property
     def warehouse_url(self) -> str:

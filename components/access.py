@@ -16,6 +16,9 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/campaigns": frozenset({"marketing", "manager", "analyst", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},
+    "/admin/users": frozenset({"admin"}),
+    "/admin/security": frozenset({"admin"}),
+    "/admin/audit": frozenset({"admin"}),
 }
 
 

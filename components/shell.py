@@ -20,9 +20,34 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Review", "/review"),
     ("Quality", "/quality"),
 )
+# Next to the user's name: their account, and the administrators' pages.
+ACCOUNT_ITEMS: tuple[tuple[str, str], ...] = (
+    ("Account", "/account"),
+    ("Users", "/admin/users"),
+    ("Security", "/admin/security"),
+    ("Audit log", "/admin/audit"),
+)
 
 
-def navbar(user: PortalUser) -> dbc.Navbar:
+SIGN_OUT_BUTTON = "navbar-sign-out"
+
+
+def sign_out(csrf_token: str) -> html.Form | dbc.NavLink:
+    """Sign out in one click: a form posting the CSRF token (a link to the confirmation page without one)."""
+    if not csrf_token:
+        return dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0")
+    return html.Form(
+        [
+            html.Div(dbc.Input(name="csrf_token", type="hidden", value=csrf_token), hidden=True),
+            html.Button("Sign out", id=SIGN_OUT_BUTTON, type="submit", className="btn btn-link nav-link p-0"),
+        ],
+        method="POST",
+        action="/logout",
+        className="ms-3 d-inline",
+    )
+
+
+def navbar(user: PortalUser, csrf_token: str = "") -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink(label, href=href, active="exact"))
         for label, href in NAV_ITEMS
@@ -32,7 +57,12 @@ def navbar(user: PortalUser) -> dbc.Navbar:
         [
             html.Span(user.full_name, className="navbar-user-name"),
             dbc.Badge(user.role_label, color="light", text_color="dark", className="ms-2"),
-            dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0"),
+            *[
+                dbc.NavLink(label, href=href, className="ms-3 d-inline p-0")
+                for label, href in ACCOUNT_ITEMS
+                if may_open(user.role, href)
+            ],
+            sign_out(csrf_token),
         ],
         id=ids.NAVBAR_USER,
         className="navbar-user d-flex align-items-center",

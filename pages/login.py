@@ -1,7 +1,7 @@
-"""Sign-in page (``/login``): the form posts to the Flask ``/login`` view; signed-in users never see it.
+"""Sign-in page (``/login``): the forms post to Flask views; signed-in users never see it.
 
-Anonymous visitors get this layout from the app shell directly (no Dash callback runs before login);
-registering it here gives ``/login`` its title and a place in the page registry.
+Anonymous visitors get the sign-in step they are at from the app shell directly (no Dash callback
+runs before sign-in); registering it here gives ``/login`` its title and a place in the page registry.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 Passwords are stored as werkzeug hashes (scrypt); a login attempt, good or bad, is written to
 ``ops_audit_log`` with the username as actor, so an administrator can see who signed in and who tried.
+New passwords must be at least 12 characters and not on the shipped list of common passwords.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -203,3 +206,84 @@ def load_user(warehouse: Warehouse, user_id: int) -> PortalUser | None:
         sa.select(app_user).where(app_user.c.user_id == user_id, app_user.c.active == sa.true())
     )
     return _user(rows[0]) if rows else None
+
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common_passwords.txt"
+MIN_PASSWORD_LENGTH = 12
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords refused whatever their length (lower case)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Why ``password`` is too weak for ``username`` (a sentence for the form), or ``None`` if it will do."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return "This password is one of the most common ones; choose another."
+    if username and username.lower() in lowered:
+        return "The password must not contain the username."
+    if len(set(password)) < 4:
+        return "The password repeats too few characters; choose another."
+    return None
+
+
+def check_password(warehouse: Warehouse, user_id: int, password: str) -> bool:
+    """Whether ``password`` is the current password of ``user_id``."""
+    stored = warehouse.scalar(sa.select(app_user.c.password_hash).where(app_user.c.user_id == user_id))
+    return check_password_hash(str(stored or _DUMMY_HASH), password) and stored is not None
+
+
+def set_password(warehouse: Warehouse, user_id: int, password: str) -> None:
+    """Store a new password for ``user_id`` (strength is checked by the caller with :func:`password_problem`)."""
+    if not password:
+        raise ValueError(f"user {user_id}: password must not be empty")
+    with warehouse.begin() as conn:
+        conn.execute(
+            app_user.update()
+            .where(app_user.c.user_id == user_id)
+            .values(password_hash=generate_password_hash(password))
+        )
+
+
+def set_role(warehouse: Warehouse, user_id: int, role: str, rep_key: int | None = None) -> None:
+    """Give ``user_id`` another role (and, for a sales rep, the rep they are)."""
+    if role not in ROLES:
+        raise ValueError(f"user {user_id}: role {role!r} is not one of {', '.join(ROLES)}")
+    with warehouse.begin() as conn:
+        conn.execute(
+            app_user.update()
+            .where(app_user.c.user_id == user_id)
+            .values(role=role, rep_key=rep_key if role == "sales_rep" else None)
+        )
+
+
+def set_active(warehouse: Warehouse, user_id: int, active: bool) -> None:
+    """Deactivate (no sign-in, sessions refused) or reactivate ``user_id``."""
+    with warehouse.begin() as conn:
+        conn.execute(app_user.update().where(app_user.c.user_id == user_id).values(active=active))
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the accounts page lists it, active or not."""
+
+    user: PortalUser
+    active: bool
+
+
+def list_users(warehouse: Warehouse) -> list[UserRow]:
+    """Every user, active or not, by username."""
+    rows = warehouse.rows(sa.select(app_user).order_by(app_user.c.username))
+    return [UserRow(_user(r), bool(r["active"])) for r in rows]
+
+
+def find_user(warehouse: Warehouse, user_id: int) -> UserRow | None:
+    """The user with this id, active or not."""
+    rows = warehouse.rows(sa.select(app_user).where(app_user.c.user_id == user_id))
+    return UserRow(_user(rows[0]), bool(rows[0]["active"])) if rows else None

@@ -57,6 +57,13 @@ def sign_in(dash_duo, username: str) -> None:
     dash_duo.wait_for_element(f"#{ids.NAVBAR_USER}", timeout=15)
 
 
+def sign_out(dash_duo) -> None:
+    """Sign out the way a user does: the sign-out page's button posts the form (with its CSRF token)."""
+    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    dash_duo.wait_for_element("#logout-confirm", timeout=10).click()
+    dash_duo.wait_for_element(f"#{ids.LOGIN_USERNAME}", timeout=15)
+
+
 def fits_a_phone(dash_duo, shots: Path, name: str) -> None:
     """On a 375 px phone nothing is wider than the screen (wide tables scroll inside their cards); a
     screenshot is saved as ``name`` and the desktop viewport comes back."""
@@ -71,7 +78,7 @@ def fits_a_phone(dash_duo, shots: Path, name: str) -> None:
 
 def refused(dash_duo, username: str, path: str, denied_id: str, message: str) -> None:
     """``username`` signs in, has no navbar entry for ``path``, and the page itself says who it is for."""
-    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    sign_out(dash_duo)
     sign_in(dash_duo, username)
     assert not dash_duo.find_elements(f"a.nav-link[href='{path}']")
     dash_duo.driver.get(dash_duo.server_url + path)

@@ -20,7 +20,7 @@ from app import create_app
 from components import actions as view
 from components import format as fmt
 from components import ids
-from tests.e2e.browser import screenshot, sign_in, viewport
+from tests.e2e.browser import screenshot, sign_in, sign_out, viewport
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import action_queries as queries
 from warehouse.engine import Warehouse
@@ -89,7 +89,7 @@ def test_a_sales_rep_works_their_actions_on_desktop_and_phone(
 
     # A manager sees every rep's actions; on a phone the list replaces the table, nothing is wider
     # than the screen, and it pages.
-    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    sign_out(dash_duo)
     sign_in(dash_duo, "manager")
     everyone = queries.ActionScope()
     rows, total = queries.actions(demo_warehouse, everyone, page_size=25)

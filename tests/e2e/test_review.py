@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from components import ids
-from tests.e2e.browser import sign_in
+from tests.e2e.browser import sign_in, sign_out
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import customer_xref, identity_review, stg_customer
@@ -96,7 +96,7 @@ def test_a_steward_accepts_a_pair_and_a_manager_cannot_review(dash_duo, tmp_path
     assert tuple(decided) == ("accepted", "data_steward")
 
     # A manager: no Review link, and the page itself refuses.
-    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    sign_out(dash_duo)
     sign_in(dash_duo, "manager")
     assert not dash_duo.driver.find_elements_by_css_selector("a.nav-link[href='/review']")
     dash_duo.driver.get(dash_duo.server_url + "/review")

@@ -5,11 +5,12 @@ Layers, by table-name prefix:
     stg_    typed, standardised rows per entity, and the reject table;
     dim_, fact_, customer_xref   the core star schema and golden customers;
     mart_   aggregates the portal and the API read;
-    ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles.
+    ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles;
+    app_session, sec_event, app_user_mfa   sign-in sessions, security events and second factors.
 
 Money is ``Numeric(14, 2)`` returned as float; text that people type is ``Unicode`` so SQL Server
 gets ``NVARCHAR``. Facts are keyed by their source's natural key, so a rebuild gives the same rows.
-One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``); import tables from here.
+One module per layer (``ops``, ``security``, ``staging``, ``core``, ``marts``, ``analytics``); import tables from here.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from warehouse.schema.ops import (
     ops_step_run,
     ops_watermark,
 )
+from warehouse.schema.security import app_recovery_code, app_session, app_user_mfa, sec_event
 from warehouse.schema.staging import (
     land_record,
     stg_campaign,
@@ -102,8 +104,11 @@ __all__ = [
     "Name",
     "SOURCE",
     "Timestamp",
+    "app_recovery_code",
     "app_role",
+    "app_session",
     "app_user",
+    "app_user_mfa",
     "customer_relationship",
     "customer_xref",
     "customer_xref_deleted",
@@ -153,6 +158,7 @@ __all__ = [
     "ops_run_lock",
     "ops_step_run",
     "ops_watermark",
+    "sec_event",
     "stg_campaign",
     "stg_campaign_daily",
     "stg_customer",

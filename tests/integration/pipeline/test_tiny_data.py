@@ -33,7 +33,7 @@ from tests.integration.pipeline.conftest import (
     snapshot,
 )
 from tests.integration.pipeline.tiny_sources import SETS, build
-from tests.unit.portal.portal_data import PASSWORD, call_callback, portal_settings
+from tests.unit.portal.portal_data import PASSWORD, call_callback, portal_settings, sign_in
 from tests.unit.portal.test_portal_analytics import sections_callback
 from warehouse import users
 from warehouse.engine import Warehouse
@@ -264,7 +264,7 @@ def page_answers(warehouse: Warehouse, var_dir: Path) -> dict[str, Any]:
     """What each page's callbacks send an admin: Overview, Customers, Actions, Analytics, Campaigns."""
     users.ensure_demo_users(warehouse, PASSWORD)
     client = create_app(portal_settings(var_dir), warehouse).server.test_client()
-    assert client.post("/login", data={"username": "admin", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "admin").status_code == 303
     scope = [
         (i, "value", "all") for i in (ids.ACTIONS_REP, ids.ACTIONS_REGION, ids.ACTIONS_RFM, ids.ACTIONS_SPEND)
     ]

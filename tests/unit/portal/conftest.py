@@ -10,7 +10,7 @@ from dash import Dash
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, portal_settings
+from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings, sign_in
 from warehouse.engine import Warehouse
 
 
@@ -32,6 +32,6 @@ def client(portal_app: Dash) -> Iterator[FlaskClient]:
 
 @pytest.fixture
 def signed_in(client: FlaskClient) -> FlaskClient:
-    response = client.post("/login", data={"username": "manager", "password": PASSWORD})
+    response = sign_in(client, "manager")
     assert response.status_code == 303
     return client

@@ -228,8 +228,27 @@ def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
 
 
 def portal_settings(var_dir: Path) -> Settings:
-    """Settings that read nothing from the environment or ``.env``."""
-    return Settings(_env_file=None, var_dir=var_dir, secret_key="test-secret")  # type: ignore[call-arg]
+    """Settings that read nothing from the environment or ``.env``.
+
+    No role is made to enrol a second factor here, so page tests can sign in any user with a password;
+    the security tests turn it on (``mfa_required_roles``).
+    """
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, var_dir=var_dir, secret_key="test-secret", mfa_required_roles=frozenset()
+    )
+
+
+def sign_in(client: Any, username: str, password: str = PASSWORD) -> Any:
+    """Sign in the way a browser does: open the form (which sets the CSRF token), post it with the token,
+    then send the new token on every request as Dash's renderer does (``X-CSRFToken``)."""
+    client.get("/login")
+    form_token = client.get_cookie("_csrf_token")
+    data = {"username": username, "password": password, "csrf_token": form_token.value if form_token else ""}
+    response = client.post("/login", data=data)
+    token = client.get_cookie("_csrf_token")
+    if token is not None:
+        client.environ_base["HTTP_X_CSRFTOKEN"] = token.value
+    return response
 
 
 def post_callback(client: Any, outputs: list[tuple[str, str]], trigger: tuple[str, str, Any]) -> Any:

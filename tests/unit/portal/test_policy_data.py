@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from tests.unit.portal.portal_data import PASSWORD, TODAY, build_portal_warehouse, portal_settings
+from tests.unit.portal.portal_data import sign_in as browser_sign_in
 from warehouse import users
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import (
@@ -190,7 +191,7 @@ def policy_client(policy_app: Dash) -> Iterator[FlaskClient]:
 
 
 def sign_in(client: FlaskClient, username: str) -> FlaskClient:
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    response = browser_sign_in(client, username, PASSWORD)
     assert response.status_code == 303, f"{username} could not sign in"
     return client
 

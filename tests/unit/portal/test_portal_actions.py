@@ -16,7 +16,8 @@ from components import ids
 from components.access import may_open
 from components.shell import navbar
 from models.nba import RULES
-from tests.unit.portal.portal_data import PASSWORD, SCORED_AT, call_callback
+from tests.unit.portal import portal_data
+from tests.unit.portal.portal_data import SCORED_AT, call_callback
 from tests.unit.portal.test_portal_analytics import texts
 from warehouse import action_queries as queries
 from warehouse.engine import Warehouse
@@ -194,7 +195,7 @@ def test_actions_are_in_the_navbar_for_roles_that_work_customers(role: str, sees
 
 
 def sign_in(client: FlaskClient, username: str) -> FlaskClient:
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 303
+    assert portal_data.sign_in(client, username).status_code == 303
     return client
 
 

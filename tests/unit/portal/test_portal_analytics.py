@@ -18,7 +18,12 @@ from components import ids
 from components.access import may_open
 from components.controls import csv_download, csv_text
 from components.shell import navbar
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, portal_settings, post_callback
+from tests.unit.portal.portal_data import (
+    build_portal_warehouse,
+    portal_settings,
+    post_callback,
+    sign_in,
+)
 from warehouse.users import PortalUser
 
 WEEK = {"period_start": dt.date(2026, 11, 21), "period_end": dt.date(2026, 11, 27)}
@@ -256,7 +261,7 @@ def sections_callback(client: FlaskClient) -> Any:
 def test_a_warehouse_without_analytics_says_run_the_pipeline(tmp_path: Path) -> None:
     app = create_app(portal_settings(tmp_path), build_portal_warehouse(tmp_path / "bare.db", rfm=False))
     client = app.server.test_client()
-    assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "analyst").status_code == 303
     response = sections_callback(client)
     assert response.status_code == 200
     answer = response.get_json()["response"]
@@ -328,7 +333,7 @@ def test_orders_by_category_says_why_there_are_no_drivers(signed_in: FlaskClient
 
 
 def test_a_sales_rep_gets_no_analytics_from_the_callbacks(client: FlaskClient) -> None:
-    assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "sales_rep").status_code == 303
     assert sections_callback(client).status_code == 204  # PreventUpdate: nothing sent back
     assert budget_download(client).status_code == 204
     assert drivers_callback(client, "orders", "region").status_code == 204

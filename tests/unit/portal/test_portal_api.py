@@ -7,7 +7,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.unit.portal.portal_data import PASSWORD, portal_settings
+from tests.unit.portal.portal_data import portal_settings, sign_in
 from warehouse.engine import Warehouse
 
 
@@ -47,7 +47,7 @@ def test_unexpected_api_failures_are_json_500_without_internals(
     server = create_app(portal_settings(tmp_path), portal_warehouse).server
     server.add_url_rule("/api/boom", endpoint="api.boom", view_func=boom)  # an API view that fails
     client = server.test_client()
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    sign_in(client, "admin")
     response = client.get("/api/boom")
     assert response.status_code == 500
     assert response.json == {"error": {"code": 500, "message": "Internal Server Error"}}

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import _safe_next, secret_key
+from app import secret_key
+from auth import safe_next
 from components import ids
-from tests.unit.portal.portal_data import PASSWORD, portal_settings, post_callback
+from tests.unit.portal.portal_data import portal_settings, post_callback, sign_in
 from warehouse.engine import Warehouse
 from warehouse.schema import ops_audit_log
 
@@ -67,14 +68,11 @@ def test_dash_routes_give_anonymous_visitors_only_the_sign_in_form(client: Flask
 
 
 def test_wrong_password_is_refused_and_audited(client: FlaskClient, portal_warehouse: Warehouse) -> None:
-    response = client.post("/login", data={"username": "analyst", "password": "guess"})
+    response = sign_in(client, "analyst", "guess")
     assert response.status_code == 303 and response.headers["Location"] == "/login"
     assert b"Wrong username or password." in client.get("/_dash-layout").data
     assert client.get("/").status_code == 303  # still signed out
-    assert (
-        client.post("/login", data={"username": "nobody", "password": PASSWORD}).headers["Location"]
-        == "/login"
-    )
+    assert sign_in(client, "nobody").headers["Location"] == "/login"
     assert audit_actions(portal_warehouse, "analyst")[-1] == "login_failed"
     assert audit_actions(portal_warehouse, "nobody")[-1] == "login_failed"
 
@@ -82,9 +80,9 @@ def test_wrong_password_is_refused_and_audited(client: FlaskClient, portal_wareh
 def test_good_login_reaches_the_overview_with_its_kpis(
     client: FlaskClient, portal_warehouse: Warehouse
 ) -> None:
-    response = client.post("/login", data={"username": "manager", "password": PASSWORD})
+    response = sign_in(client, "manager")
     assert response.status_code == 303 and response.headers["Location"] == "/"
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("c360_session="))
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
     assert client.get("/").status_code == 200
     layout = client.get("/_dash-layout").data.decode()
@@ -101,13 +99,15 @@ def test_good_login_reaches_the_overview_with_its_kpis(
 
 def test_login_returns_to_the_page_first_asked_for(client: FlaskClient) -> None:
     client.get("/customers?q=leeds")
-    response = client.post("/login", data={"username": "analyst", "password": PASSWORD})
+    response = sign_in(client, "analyst")
     assert response.headers["Location"] == "/customers?q=leeds"
 
 
 def test_logout_ends_the_session(signed_in: FlaskClient, portal_warehouse: Warehouse) -> None:
     assert signed_in.get("/").status_code == 200
-    assert signed_in.get("/logout").headers["Location"] == "/login"
+    assert b"logout-confirm" in signed_in.get("/logout").data  # a GET only asks
+    assert signed_in.get("/").status_code == 200
+    assert signed_in.post("/logout").headers["Location"] == "/login"  # the form posts the CSRF token
     assert signed_in.get("/").status_code == 303
     assert overview_callback(signed_in).status_code == 401
     assert "logout" in audit_actions(portal_warehouse, "manager")
@@ -125,7 +125,7 @@ def test_logout_ends_the_session(signed_in: FlaskClient, portal_warehouse: Wareh
     ],
 )
 def test_after_login_only_local_pages_are_followed(target: str | None, expected: str) -> None:
-    assert _safe_next(target) == expected
+    assert safe_next(target) == expected
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

@@ -13,7 +13,12 @@ from flask.testing import FlaskClient
 from app import create_app
 from components import behaviour as view
 from components import ids
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
+from tests.unit.portal.portal_data import (
+    build_portal_warehouse,
+    call_callback,
+    portal_settings,
+    sign_in,
+)
 from tests.unit.portal.test_portal_analytics import texts
 from warehouse import analytics_queries as marts
 from warehouse.engine import insert_rows
@@ -117,7 +122,7 @@ def test_the_marts_are_read_latest_cohorts_and_highest_lift_first(tmp_path: Path
     ]  # fmt: skip
 
     client: FlaskClient = create_app(portal_settings(tmp_path), warehouse).server.test_client()
-    assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "analyst").status_code == 303
     answer = call_callback(
         client, [(ids.ANALYTICS_AFFINITY, "children")], [(ids.ANALYTICS_AFFINITY_LEVEL, "value", "product")]
     )
@@ -125,7 +130,7 @@ def test_the_marts_are_read_latest_cohorts_and_highest_lift_first(tmp_path: Path
         answer.get_json()["response"]
     )
     client.get("/logout")
-    assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "sales_rep").status_code == 303
     assert (
         call_callback(
             client,

@@ -16,7 +16,8 @@ from components import ids
 from components.access import may_open
 from components.analytics import NO_DATA
 from components.controls import csv_text
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
+from tests.unit.portal import portal_data
+from tests.unit.portal.portal_data import build_portal_warehouse, call_callback, portal_settings
 from tests.unit.portal.test_portal_analytics import texts
 from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse, insert_rows
@@ -126,7 +127,7 @@ def campaigns_client(campaign_warehouse: Warehouse, tmp_path: Path) -> FlaskClie
 
 
 def sign_in(client: FlaskClient, username: str) -> FlaskClient:
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 303
+    assert portal_data.sign_in(client, username).status_code == 303
     return client
 
 

@@ -19,11 +19,11 @@ from components.shell import navbar
 from pipeline import deletions, ops
 from pipeline.connectors.changes import tombstone
 from tests.unit.portal.portal_data import (
-    PASSWORD,
     build_portal_warehouse,
     call_callback,
     portal_settings,
     post_callback,
+    sign_in,
 )
 from warehouse import quality_queries as queries
 from warehouse.engine import Warehouse, insert_rows
@@ -141,10 +141,10 @@ def quality_callback(client: FlaskClient) -> Any:
 
 
 def test_the_page_answers_an_analyst_and_refuses_a_sales_rep(client: FlaskClient) -> None:
-    assert client.post("/login", data={"username": "sales_rep", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "sales_rep").status_code == 303
     assert quality_callback(client).status_code == 204
     client.get("/logout")
-    assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+    assert sign_in(client, "analyst").status_code == 303
     answer = quality_callback(client).get_json()["response"]
     assert (
         answer[ids.QUALITY_SUMMARY]["children"] == view.NO_PROFILES
@@ -199,16 +199,14 @@ def _holds_shown(client: FlaskClient) -> str:
 def test_a_steward_sees_held_deletions_and_keeps_the_records(tmp_path: Path) -> None:
     app = create_app(portal_settings(tmp_path), _held_warehouse(tmp_path))
     with app.server.test_client() as client:
-        assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+        assert sign_in(client, "analyst").status_code == 303
         shown = _holds_shown(client)
         assert "campaigns \\u00b7 Campaign: 2 of 3 records" in shown and "Keep the records" not in shown
         refused = _decide(client, 1, False).get_json()["response"]
         assert "Only data stewards decide held deletions." in json.dumps(refused)
         client.get("/logout")
 
-        assert (
-            client.post("/login", data={"username": "data_steward", "password": PASSWORD}).status_code == 303
-        )
+        assert sign_in(client, "data_steward").status_code == 303
         assert "Keep the records" in _holds_shown(client)
         saved = json.dumps(_decide(client, 1, False).get_json()["response"])
         assert "Hold 1: the records are kept." in saved

@@ -13,7 +13,7 @@ from app import create_app
 from components import ids
 from pipeline.quality import stewardship
 from pipeline.quality.rules import RULES, Result
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
+from tests.unit.portal.portal_data import build_portal_warehouse, call_callback, portal_settings, sign_in
 from warehouse.engine import Warehouse
 
 WHEN = dt.datetime(2026, 11, 27, 23, 0)
@@ -64,7 +64,7 @@ def _act(client: FlaskClient, issue: int, action: str, comment: str) -> Any:
 def test_an_analyst_sees_the_failing_rule_and_its_item_but_cannot_act(tmp_path: Path) -> None:
     app = create_app(portal_settings(tmp_path), _failing_warehouse(tmp_path))
     with app.server.test_client() as client:
-        assert client.post("/login", data={"username": "analyst", "password": PASSWORD}).status_code == 303
+        assert sign_in(client, "analyst").status_code == 303
         shown = _shown(client)
         assert "sales_fresh" in shown and "latest sale on 18 Nov 2026" in shown and '"fail"' in shown
         assert "#1 sales_fresh" in shown and "Assign to me" not in shown
@@ -75,9 +75,7 @@ def test_a_steward_assigns_comments_and_resolves_an_item(tmp_path: Path) -> None
     warehouse = _failing_warehouse(tmp_path)
     app = create_app(portal_settings(tmp_path), warehouse)
     with app.server.test_client() as client:
-        assert (
-            client.post("/login", data={"username": "data_steward", "password": PASSWORD}).status_code == 303
-        )
+        assert sign_in(client, "data_steward").status_code == 303
         assert "Assign to me" in _shown(client)
         assert "Item 1: assigned." in _act(client, 1, "assign", "")
         assert "Say why the item is resolved." in _act(client, 1, "resolve", "")

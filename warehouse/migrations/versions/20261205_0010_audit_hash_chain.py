@@ -1,7 +1,7 @@
 """audit hash chain
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-05 00:05:00.000000
 
 Adds the client address and the hash chain to ``ops_audit_log`` and chains the rows already there, in
@@ -18,7 +18,7 @@ from alembic import op
 from warehouse.audit import GENESIS, row_hash
 
 revision: str = '0010'
-down_revision: str | None = '0007'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -565,6 +565,29 @@ CREATE TABLE ops_watermark (
 );
 GO
 
+CREATE TABLE sec_event (
+	id INTEGER NOT NULL IDENTITY, 
+	at DATETIME2 NOT NULL, 
+	kind VARCHAR(40) NOT NULL, 
+	username VARCHAR(80) NULL, 
+	address VARCHAR(45) NULL, 
+	detail NVARCHAR(max) NULL, 
+	CONSTRAINT pk_sec_event PRIMARY KEY (id)
+);
+GO
+
+CREATE INDEX ix_sec_event_address_at ON sec_event (address, at);
+GO
+
+CREATE INDEX ix_sec_event_at ON sec_event (at);
+GO
+
+CREATE INDEX ix_sec_event_kind_at ON sec_event (kind, at);
+GO
+
+CREATE INDEX ix_sec_event_username_at ON sec_event (username, at);
+GO
+
 CREATE TABLE stg_campaign (
 	source VARCHAR(40) NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 
@@ -898,6 +921,47 @@ CREATE TABLE ops_step_run (
 	message NVARCHAR(max) NULL, 
 	CONSTRAINT pk_ops_step_run PRIMARY KEY (batch_id, step), 
 	CONSTRAINT fk_ops_step_run_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
+);
+GO
+
+CREATE TABLE app_recovery_code (
+	id INTEGER NOT NULL IDENTITY, 
+	user_id INTEGER NOT NULL, 
+	code_hash VARCHAR(300) NOT NULL, 
+	used_at DATETIME2 NULL, 
+	CONSTRAINT pk_app_recovery_code PRIMARY KEY (id), 
+	CONSTRAINT fk_app_recovery_code_user_id_app_user FOREIGN KEY(user_id) REFERENCES app_user (user_id)
+);
+GO
+
+CREATE INDEX ix_app_recovery_code_user_id ON app_recovery_code (user_id);
+GO
+
+CREATE TABLE app_session (
+	session_id VARCHAR(64) NOT NULL, 
+	user_id INTEGER NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	last_seen_at DATETIME2 NOT NULL, 
+	ip VARCHAR(45) NULL, 
+	user_agent NVARCHAR(300) NULL, 
+	revoked_at DATETIME2 NULL, 
+	revoked_reason VARCHAR(40) NULL, 
+	CONSTRAINT pk_app_session PRIMARY KEY (session_id), 
+	CONSTRAINT fk_app_session_user_id_app_user FOREIGN KEY(user_id) REFERENCES app_user (user_id)
+);
+GO
+
+CREATE INDEX ix_app_session_user_id ON app_session (user_id);
+GO
+
+CREATE TABLE app_user_mfa (
+	user_id INTEGER NOT NULL, 
+	secret VARCHAR(300) NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	enabled_at DATETIME2 NULL, 
+	last_step BIGINT NULL, 
+	CONSTRAINT pk_app_user_mfa PRIMARY KEY (user_id), 
+	CONSTRAINT fk_app_user_mfa_user_id_app_user FOREIGN KEY(user_id) REFERENCES app_user (user_id)
 );
 GO
 
