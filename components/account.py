@@ -10,7 +10,7 @@ from dash import html
 
 from components.login_form import csrf_input, enrol_fields
 
-ACCOUNT_PASSWORD_FORM = "account-password-form"
+ACCOUNT_PASSWORD_FORM = "account-password-form"  # a component id  # nosec B105
 ACCOUNT_MFA = "account-mfa"
 ACCOUNT_MESSAGES = "account-messages"
 

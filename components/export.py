@@ -76,8 +76,8 @@ def xlsx_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], sheet:
     from openpyxl import Workbook
 
     book = Workbook()
-    ws = book.active
-    assert ws is not None
+    ws = book.create_sheet()
+    book.remove(book.worksheets[0])
     ws.title = sheet[:31]
     ws.append([neutralise(c) for c in columns])
     for cells in safe_rows(rows, columns):

@@ -18,7 +18,7 @@ MFA_CODE = "login-mfa-code"
 MFA_SUBMIT = "login-mfa-submit"
 ENROL_FORM = "mfa-enrol-form"
 ENROL_QR = "mfa-enrol-qr"
-ENROL_SECRET = "mfa-enrol-secret"
+ENROL_SECRET = "mfa-enrol-secret"  # a component id  # nosec B105
 ENROL_CODE = "mfa-enrol-code"
 ENROL_SUBMIT = "mfa-enrol-submit"
 
@@ -59,7 +59,7 @@ def _code_input(component_id: str) -> dbc.Input:
     )
 
 
-def login_form(error: str | None = None, csrf_token: str = "") -> html.Div:
+def login_form(error: str | None = None, csrf_token: str = "") -> html.Div:  # a CSRF token  # nosec B107
     """A centred card with username and password; ``error`` is shown above the fields."""
     return _card(
         "Sign in to continue",

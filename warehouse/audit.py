@@ -137,7 +137,7 @@ def record(
             if not conflict or attempt == ATTEMPTS:
                 raise
             logger.debug("audit: tail taken by another writer, attempt %d", attempt)
-            sleep(random.uniform(0, 0.005 * attempt))
+            sleep(random.uniform(0, 0.005 * attempt))  # retry jitter, not a secret  # nosec B311
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -130,9 +130,8 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
                 churners.add([pop.true_id(i), market.day(int(pop.churn_day[i])).isoformat()])
             buyers += int(pop.buyer.sum())
             prospects += int((~pop.buyer).sum())
-            streams = [
-                random.Random(options.seed * 1_000_003 + chunk * 16 + s) for s in range(5)
-            ]  # seeded demo data  # nosec B311
+            seeds = [options.seed * 1_000_003 + chunk * 16 + s for s in range(5)]
+            streams = [random.Random(seed) for seed in seeds]  # seeded demo data  # nosec B311
             qb.write_chunk(streams[0], pop, orders)
             sheets.write_chunk(streams[1], pop)
             ig.write_chunk(streams[2], pop)

@@ -17,11 +17,7 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 # name, size and grace in microseconds
-WINDOWS_SQL = (
-    "VALUES ('1m', 60000000, 300000000), ('1h', 3600000000, 3600000000), ('1d', 86400000000, 86400000000)"
-)
-
-KPI_SQL = f"""
+KPI_SQL = """
 WITH e AS (
     SELECT seq, type, stage, customer_key, COALESCE(channel, 'unknown') AS channel,
            epoch_us(CAST(occurred_at AS TIMESTAMPTZ)) AS at_us,
@@ -36,7 +32,9 @@ WITH e AS (
     FROM e LEFT JOIN customers c ON c.customer_key = e.customer_key
 ), windowed AS (
     SELECT t.*, w.name AS window_name, w.size, at_us - at_us % w.size AS start
-    FROM timed t CROSS JOIN ({WINDOWS_SQL}) AS w(name, size, grace)
+    FROM timed t CROSS JOIN (
+        VALUES ('1m', 60000000, 300000000), ('1h', 3600000000, 3600000000), ('1d', 86400000000, 86400000000)
+    ) AS w(name, size, grace)  -- window and grace in microseconds
     WHERE at_us - at_us % w.size + w.size + w.grace > newest  -- still open when the event arrived
 ), cells AS (
     SELECT window_name, start, size, 'all' AS dimension, 'all' AS dimension_value, type, stage, customer_key, cents
