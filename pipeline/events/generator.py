@@ -36,56 +36,12 @@ HIGH_VALUE = 5_000.0
 
 # Relative activity per hour of day (UTC): people at work, and people browsing in the evening.
 OFFICE = (
-    0.1,
-    0.05,
-    0.05,
-    0.05,
-    0.05,
-    0.1,
-    0.3,
-    0.8,
-    2.0,
-    3.5,
-    4.0,
-    3.8,
-    2.8,
-    3.4,
-    3.8,
-    3.5,
-    3.0,
-    2.0,
-    1.2,
-    1.0,
-    0.9,
-    0.7,
-    0.4,
-    0.2,
+    *(0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.0, 3.5, 4.0, 3.8),
+    *(2.8, 3.4, 3.8, 3.5, 3.0, 2.0, 1.2, 1.0, 0.9, 0.7, 0.4, 0.2),
 )
 ONLINE = (
-    0.4,
-    0.2,
-    0.1,
-    0.1,
-    0.1,
-    0.2,
-    0.5,
-    1.0,
-    1.6,
-    2.0,
-    2.2,
-    2.2,
-    2.4,
-    2.2,
-    2.1,
-    2.0,
-    2.0,
-    2.0,
-    2.2,
-    2.6,
-    2.6,
-    2.0,
-    1.2,
-    0.7,
+    *(0.4, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.2, 2.2),
+    *(2.4, 2.2, 2.1, 2.0, 2.0, 2.0, 2.2, 2.6, 2.6, 2.0, 1.2, 0.7),
 )
 WORK_HOURS = tuple(1.0 if 9 <= h < 17 else 0.0 for h in range(24))
 
@@ -104,11 +60,7 @@ RATES: dict[str, tuple[float, float, tuple[float, ...]]] = {  # type: (per custo
 PAID_AFTER_ORDER = 0.4  # share of orders paid the same day
 OFFICE_CHANNELS = ("sales_rep", "phone", "store", "email", "web")
 ONLINE_CHANNELS = ("web", "app")
-PAGES = (
-    "/",
-    "/products",
-    "/products/storage",
-    "/products/furniture",
+PAGES = ("/", "/products", "/products/storage", "/products/furniture") + (
     "/pricing",
     "/contact",
     "/about",
@@ -116,12 +68,7 @@ PAGES = (
 )
 STAGES = ("contacted", "qualified", "proposal", "won")
 SUPPORT_TOPICS = ("delivery", "billing", "returns", "product question", "installation", "account")
-PROFILE_FIELDS = (
-    "email",
-    "phone",
-    "street",
-    "city",
-    "postcode",
+PROFILE_FIELDS = ("email", "phone", "street", "city", "postcode") + (
     "website",
     "instagram_handle",
     "contact_name",
