@@ -5,11 +5,12 @@ Layers, by table-name prefix:
     stg_    typed, standardised rows per entity, and the reject table;
     dim_, fact_, customer_xref   the core star schema and golden customers;
     mart_   aggregates the portal and the API read;
-    ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles.
+    ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles;
+    privacy_     consent per purpose, data-subject requests and the sources' suppressed records.
 
 Money is ``Numeric(14, 2)`` returned as float; text that people type is ``Unicode`` so SQL Server
 gets ``NVARCHAR``. Facts are keyed by their source's natural key, so a rebuild gives the same rows.
-One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``); import tables from here.
+One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``, ``privacy``); import tables from here.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from warehouse.schema.ops import (
     ops_step_run,
     ops_watermark,
 )
+from warehouse.schema.privacy import privacy_consent, privacy_request, privacy_suppression
 from warehouse.schema.staging import (
     land_record,
     stg_campaign,
@@ -147,6 +149,9 @@ __all__ = [
     "ops_run_lock",
     "ops_step_run",
     "ops_watermark",
+    "privacy_consent",
+    "privacy_request",
+    "privacy_suppression",
     "stg_campaign",
     "stg_campaign_daily",
     "stg_customer",
