@@ -13,8 +13,10 @@ from warehouse.privacy.consent import (
     record_consent,
 )
 from warehouse.privacy.erase import ErasureReport, erase_subject
+from warehouse.privacy.export import export_subject
 from warehouse.privacy.pseudonym import pseudonym
 from warehouse.privacy.requests import PrivacyError
+from warehouse.privacy.retention import RetentionPolicy, RetentionReport, apply_retention
 from warehouse.privacy.subject import Subject, find_subject
 from warehouse.privacy.suppression import suppress_erased
 
@@ -24,10 +26,14 @@ __all__ = [
     "PURPOSES",
     "ErasureReport",
     "PrivacyError",
+    "RetentionPolicy",
+    "RetentionReport",
     "Subject",
+    "apply_retention",
     "consents_for",
     "erase_subject",
     "exclude_opted_out",
+    "export_subject",
     "find_subject",
     "opted_out",
     "opted_out_query",
