@@ -81,11 +81,20 @@ def _run(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool], dry_r
 
 
 def _superseded(conn: Connection, cutoff: dt.datetime, dry_run: bool) -> int:
-    """Landed versions older than ``cutoff`` that a newer version replaced and no staged row came from."""
+    """Landed versions older than ``cutoff`` that a newer version replaced and no staged row came from
+    (records deleted at their source are the ``deleted`` category's)."""
     latest = sa.select(sa.func.max(land_record.c.land_id)).group_by(
         land_record.c.source, land_record.c.entity, land_record.c.source_key
     )
-    terms = [land_record.c.received_at < cutoff, land_record.c.land_id.not_in(latest)]
+    deleted = sa.exists(
+        sa.select(stg_deletion.c.source_key).where(
+            stg_deletion.c.source == land_record.c.source,
+            stg_deletion.c.entity == land_record.c.entity,
+            stg_deletion.c.source_key == land_record.c.source_key,
+            stg_deletion.c.revived_batch.is_(None),
+        )
+    )
+    terms = [land_record.c.received_at < cutoff, land_record.c.land_id.not_in(latest), ~deleted]
     for table in tables(conn):
         if "land_id" in table.c and table.name != land_record.name:
             terms.append(land_record.c.land_id.not_in(sa.select(table.c.land_id)))

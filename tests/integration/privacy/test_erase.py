@@ -35,6 +35,16 @@ def _golden(warehouse: Warehouse, key: int) -> dict[str, object]:
     return dict(row._mapping)
 
 
+def _event_log(warehouse: Warehouse, person: Person) -> None:
+    """The interaction log a later revision adds (found by name): event bodies that name the person."""
+    body = json.dumps({"kind": "email", "from": sorted(person.values)[0], "note": f"re {max(person.values)}"})
+    with warehouse.engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE evt_log (seq INTEGER PRIMARY KEY, customer_key INTEGER, body TEXT)")
+        )
+        conn.execute(sa.text("INSERT INTO evt_log VALUES (1, :k, :b)"), {"k": person.customer_key, "b": body})
+
+
 def _assert_gone(warehouse: Warehouse, person: Person, var_dir: Path) -> None:
     assert scan_tables(warehouse, person.values) == {}
     assert scan_files(var_dir, person.values) == {}
@@ -50,11 +60,13 @@ def test_erasure_leaves_no_identifying_value_and_keeps_the_invoices(
     cache = var_dir / "cache" / "directory.json"  # a file the platform wrote that mentions them
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"seen": sorted(person.values)}), encoding="utf-8")
+    _event_log(built, person)
 
     report = erase_subject(built, person.customer_key, "steward", "asked by e-mail", var_dir=var_dir)
 
     _assert_gone(built, person, var_dir)
     assert cache.exists() and pseudonym(person.customer_key) in cache.read_text(encoding="utf-8")
+    assert report.files == (f"rewrote {cache}",), "model files hold no one's details and are kept"
     assert _money(built, person.customer_key) == money
     assert report.kept == {t: n for t, (n, _) in money.items()}
     golden = _golden(built, person.customer_key)
