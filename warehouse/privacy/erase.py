@@ -15,7 +15,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +117,15 @@ def erase_subject(
             customer_key, alias, request_id, {k: v for k, v in sorted(rows.items()) if v}, kept, suppressed
         )
         complete_request(conn, request_id, now(), report.summary())
-    files = scrub_files(var_dir, sweep, alias) if var_dir is not None else []
+    if var_dir is not None:
+        report = replace(report, files=tuple(scrub_files(var_dir, sweep, alias)))
+        with warehouse.begin() as conn:
+            complete_request(conn, request_id, now(), report.summary())
     _reclaim(warehouse, [t for t, n in report.rows.items() if n])
     detail = f"pseudonymised as {alias}; reason: {replace_values(reason, sweep, alias)}"
     record_audit(warehouse, by, "privacy_erasure", f"customer:{customer_key}", detail[:2000], now)
     logger.info("customer %d erased as %s: %s", customer_key, alias, report.rows)
-    return ErasureReport(customer_key, alias, request_id, report.rows, kept, suppressed, tuple(files))
+    return report
 
 
 def _rewrite_landing(conn: Connection, subject: Subject, alias: str, sweep: list[str]) -> int:

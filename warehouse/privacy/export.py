@@ -17,6 +17,7 @@ from typing import Any
 
 from warehouse.engine import Warehouse
 from warehouse.privacy.files import files_mentioning
+from warehouse.privacy.pseudonym import sweep_values
 from warehouse.privacy.requests import check_customer, complete_request, open_request, utc_now
 from warehouse.privacy.subject import find_subject, subject_rows, tables
 from warehouse.privacy.values import identifying_values
@@ -67,7 +68,7 @@ def export_subject(
         complete_request(conn, request_id, now(), {"rows": {n: len(r) for n, r in held.items()}})
     for row in held.get("land_record", []):
         row["payload"] = json.loads(row["payload"])
-    files = files_mentioning(var_dir, values) if var_dir is not None else {}
+    files = files_mentioning(var_dir, sweep_values(values)) if var_dir is not None else {}
     document: dict[str, Any] = {
         "customer_key": customer_key,
         "generated_at": now().isoformat(timespec="seconds"),
