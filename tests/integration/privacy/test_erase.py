@@ -4,10 +4,14 @@ batches do not bring the person back."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from tests.integration.pipeline.conftest import ROOT
 from tests.integration.privacy.conftest import Person, build, pick_person, scan_files, scan_tables
 from warehouse.engine import Warehouse
 from warehouse.privacy import erase_subject, opted_out, pseudonym
@@ -85,7 +89,17 @@ def test_batches_after_erasure_do_not_bring_the_person_back(
 ) -> None:
     person = pick_person(built, demo_copy)
     money = _money(built, person.customer_key)
-    erase_subject(built, person.customer_key, "steward", "erasure request", var_dir=var_dir)
+    done = subprocess.run(  # through the command line, as a data steward does it (it holds the pipeline lock)
+        [sys.executable, "-m", "warehouse.privacy", "erase", str(person.customer_key), "--by", "steward"]
+        + ["--reason", "erasure request"],
+        cwd=ROOT,
+        env={**os.environ, "C360_DATABASE_URL": built.engine.url.render_as_string(hide_password=False)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pseudonym"] == pseudonym(person.customer_key)
     with built.engine.connect() as conn:
         landed = conn.execute(sa.text("SELECT COUNT(*) FROM land_record")).scalar()
 
