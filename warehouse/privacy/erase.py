@@ -36,7 +36,7 @@ from warehouse.privacy.pseudonym import (
     sweep_values,
 )
 from warehouse.privacy.requests import check_customer, complete_request, open_request, utc_now
-from warehouse.privacy.subject import Subject, find_subject, subject_clause, tables
+from warehouse.privacy.subject import Subject, find_subject, row_in, subject_clause, tables
 from warehouse.privacy.values import identifying_values, shared_values
 from warehouse.schema import (
     fact_payment,
@@ -134,7 +134,7 @@ def _rewrite_landing(conn: Connection, subject: Subject, alias: str, sweep: list
     changed = 0
     for triples in _chunks(sorted(subject.landed)):
         query = sa.select(land_record).where(
-            sa.tuple_(land_record.c.source, land_record.c.entity, land_record.c.source_key).in_(triples)
+            row_in((land_record.c.source, land_record.c.entity, land_record.c.source_key), triples)
         )
         for row in conn.execute(query).all():
             rewritten = rewrite_payload(json.loads(row.payload), alias)

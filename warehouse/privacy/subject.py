@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,7 @@ def find_subject(conn: Connection, customer_key: int) -> Subject:
         land_ids |= set(
             conn.execute(
                 sa.select(stg_customer.c.land_id).where(
-                    sa.tuple_(stg_customer.c.source, stg_customer.c.source_key).in_(chunk)
+                    row_in((stg_customer.c.source, stg_customer.c.source_key), chunk)
                 )
             ).scalars()
         )
@@ -132,7 +133,7 @@ def document_clause(table: sa.Table, records: set[Pair]) -> sa.ColumnElement[boo
     if "customer_source_key" not in table.c or not records:
         return None
     source = table.c["customer_source"] if "customer_source" in table.c else table.c["source"]
-    return sa.tuple_(source, table.c.customer_source_key).in_(sorted(records))
+    return row_in((source, table.c.customer_source_key), records)
 
 
 def _soft_deleted(conn: Connection, records: set[Pair]) -> set[Triple]:
@@ -165,14 +166,14 @@ def subject_clause(table: sa.Table, subject: Subject) -> sa.ColumnElement[bool] 
     """The WHERE clause selecting ``subject``'s rows of ``table``, or ``None`` when it holds none of theirs."""
     terms: list[sa.ColumnElement[bool]] = [c == subject.customer_key for c in key_columns(table)]
     if table.name == stg_customer.name and subject.records:
-        terms.append(sa.tuple_(table.c.source, table.c.source_key).in_(sorted(subject.records)))
+        terms.append(row_in((table.c.source, table.c.source_key), subject.records))
     documents = document_clause(table, subject.records)
     if documents is not None:
         terms.append(documents)
     landed = sorted(subject.landed)
     key_name = RECORD_TABLES.get(table.name) or ("source_key" if table.name == stg_deletion.name else None)
     if key_name and landed:
-        terms.append(sa.tuple_(table.c.source, table.c.entity, table.c[key_name]).in_(landed))
+        terms.append(row_in((table.c.source, table.c.entity, table.c[key_name]), landed))
     if table.name == identity_review.name and subject.records:
         names = sorted(subject.review_names)
         terms.append(sa.or_(table.c.record_l.in_(names), table.c.record_r.in_(names)))
@@ -186,9 +187,7 @@ def _held_clause(table: sa.Table, landed: list[Triple]) -> sa.ColumnElement[bool
     joined = (
         sa.select(ops_deletion_hold.c.hold_id)
         .where(ops_deletion_hold.c.hold_id == table.c.hold_id)
-        .where(
-            sa.tuple_(ops_deletion_hold.c.source, ops_deletion_hold.c.entity, table.c.source_key).in_(landed)
-        )
+        .where(row_in((ops_deletion_hold.c.source, ops_deletion_hold.c.entity, table.c.source_key), landed))
     )
     return sa.exists(joined)
 
@@ -199,6 +198,24 @@ def subject_rows(conn: Connection, table: sa.Table, subject: Subject) -> list[di
     if clause is None:
         return []
     return [dict(r._mapping) for r in conn.execute(sa.select(table).where(clause))]
+
+
+def row_in(
+    columns: Sequence[sa.ColumnElement[Any]], rows: Iterable[tuple[str, ...]]
+) -> sa.ColumnElement[bool]:
+    """``(columns) IN rows`` as an OR over the leading values with an IN on the last column: every dialect
+    runs it (SQL Server has no row-value IN) and it stays short (one term per source and entity)."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[:-1])].append(row[-1])
+    if not groups:
+        return sa.false()
+    return sa.or_(
+        *(
+            sa.and_(*(c == v for c, v in zip(columns[:-1], head, strict=True)), columns[-1].in_(sorted(last)))
+            for head, last in sorted(groups.items())
+        )
+    )
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

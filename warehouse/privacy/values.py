@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from warehouse.privacy.pseudonym import IDENTIFYING_FIELDS, PSEUDONYM_COLUMNS, identifying_strings
-from warehouse.privacy.subject import Subject, subject_clause
+from warehouse.privacy.subject import Subject, row_in, subject_clause
 from warehouse.schema import dim_customer, golden_field, land_record, stg_customer, stg_deletion
 
 logger = logging.getLogger(__name__)
@@ -55,9 +55,7 @@ def shared_values(conn: Connection, subject: Subject, values: set[str]) -> set[s
         if table is dim_customer:
             query = query.where(dim_customer.c.customer_key != subject.customer_key)
         elif subject.records:
-            query = query.where(
-                sa.tuple_(stg_customer.c.source, stg_customer.c.source_key).not_in(sorted(subject.records))
-            )
+            query = query.where(~row_in((stg_customer.c.source, stg_customer.c.source_key), subject.records))
         for row in conn.execute(query):
             shared |= {str(v).lower() for v in row if v and str(v).lower() in lowered}
     return {v for v in values if v.lower() in shared}
@@ -66,7 +64,7 @@ def shared_values(conn: Connection, subject: Subject, values: set[str]) -> set[s
 def landed_payloads(conn: Connection, subject: Subject) -> Iterable[str]:
     for triples in _chunks(sorted(subject.landed)):
         query = sa.select(land_record.c.payload).where(
-            sa.tuple_(land_record.c.source, land_record.c.entity, land_record.c.source_key).in_(triples)
+            row_in((land_record.c.source, land_record.c.entity, land_record.c.source_key), triples)
         )
         yield from conn.execute(query).scalars()
 
