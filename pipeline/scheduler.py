@@ -1,7 +1,8 @@
 """APScheduler inside the app process: runs the pipeline on a cron schedule, never two batches at once.
 
 A second daily job retrains the models when due (`pipeline.steps.score.retrain_models`); it takes the
-same lock as the batch, so it never runs while a batch does (the batch's score step trains too).
+same lock as the batch, so it never runs while a batch does (the batch's score step trains too). A third
+removes personal data past its retention period (`warehouse.privacy.apply_retention`), under the same lock.
 
 Jobs live in a SQLAlchemy job store in the warehouse, so a restart keeps the schedule; one job, one
 instance at a time (``max_instances=1``), and a missed run is coalesced into one. Run a single
@@ -20,11 +21,12 @@ from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import load_sources
 from pipeline.deletions import DeletionLimits
-from pipeline.lock import LockHeld, LockSettings
+from pipeline.lock import LockHeld, LockSettings, RunLock
 from pipeline.quality.stewardship import StewardAlerts
 from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
+from warehouse.privacy import RetentionReport, apply_retention
 
 if TYPE_CHECKING:
     from models.registry import Decision
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 PIPELINE_JOB = "pipeline-batch"
 RETRAIN_JOB = "models-retrain"
 RETRAIN_CRON = "0 5 * * *"  # daily, after the nightly batch; retrains only what is due
+RETENTION_JOB = "privacy-retention"
+RETENTION_CRON = "30 4 * * *"  # daily, after the nightly batch and before retraining
 _batch_lock = threading.Lock()  # one batch at a time in this process, whoever starts it
 
 
@@ -81,6 +85,25 @@ def run_retrain_job(settings: Settings, clock: Clock = utc_now, force: bool = Fa
         _batch_lock.release()
 
 
+def run_retention_job(settings: Settings, clock: Clock = utc_now) -> RetentionReport | None:
+    """The daily retention job: personal data past its period removed; skipped while a batch runs."""
+    if not _batch_lock.acquire(blocking=False):
+        logger.warning("a batch is running; retention is skipped this time")
+        return None
+    try:
+        warehouse = Warehouse.from_url(settings.warehouse_url)
+        try:
+            with RunLock(warehouse, LockSettings.from_settings(settings)).held():
+                return apply_retention(warehouse, clock())
+        except LockHeld as e:
+            logger.warning("retention skipped: %s", e)
+            return None
+        finally:
+            warehouse.engine.dispose()
+    finally:
+        _batch_lock.release()
+
+
 def create_scheduler(settings: Settings) -> BackgroundScheduler:
     """A scheduler with the pipeline job on ``settings.pipeline_cron``; not started."""
     scheduler = BackgroundScheduler(
@@ -102,6 +125,14 @@ def create_scheduler(settings: Settings) -> BackgroundScheduler:
         args=[settings],
         id=RETRAIN_JOB,
         name="Customer 360 model retraining (when due)",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        run_retention_job,
+        CronTrigger.from_crontab(RETENTION_CRON, timezone="UTC"),
+        args=[settings],
+        id=RETENTION_JOB,
+        name="Customer 360 privacy retention",
         replace_existing=True,
     )
     return scheduler

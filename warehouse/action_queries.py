@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows
+from warehouse.privacy import ACTION_PURPOSES, opted_out_query
 from warehouse.queries import MAX_PAGE_SIZE, check_page, nulls_last
 from warehouse.schema import (
     dim_customer,
@@ -48,7 +49,10 @@ class ActionScope:
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         """The WHERE terms of this scope (over dim_customer, mart_customer_rfm and mart_customer_score)."""
-        terms: list[sa.ColumnElement[bool]] = [mart_customer_score.c.next_best_action.is_not(None)]
+        terms: list[sa.ColumnElement[bool]] = [
+            mart_customer_score.c.next_best_action.is_not(None),
+            _contactable(),
+        ]
         if self.viewer is not None:
             terms.append(customer_scope(self.viewer))
         if self.rep_key is not None:
@@ -63,6 +67,11 @@ class ActionScope:
             low, high = SPEND_BANDS[self.spend]
             terms.append(mart_customer_rfm.c.m_score.between(low, high))
         return terms
+
+
+def _contactable() -> sa.ColumnElement[bool]:
+    """Not opted out of what the action lists are for (profiling, sales calls), and not erased (GDPR, CCPA)."""
+    return mart_customer_score.c.customer_key.not_in(opted_out_query(ACTION_PURPOSES))
 
 
 def _scored() -> sa.Select[Any]:
@@ -166,7 +175,7 @@ def prospects_query(
     s = mart_customer_score.c
     query = (
         _scored()
-        .where(dim_customer.c.is_customer.is_(False))
+        .where(dim_customer.c.is_customer.is_(False), _contactable())
         .order_by(nulls_last(s.lead_score), s.lead_score.desc(), s.customer_key)
         .limit(max(1, min(limit, MAX_PAGE_SIZE)))
     )

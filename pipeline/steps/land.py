@@ -11,7 +11,8 @@ as a soft delete. A read is incomplete when any file, page or row of the entity 
 (the reader yields it as an unparsed record): nothing of that entity is deleted, and the step's message
 says which file and why. Live readers report deletions themselves; a live source that fails to read
 changes nothing, and the rest of the batch goes on. Deletions beyond :class:`DeletionLimits` are held
-for a steward (``pipeline.deletions``).
+for a steward (``pipeline.deletions``). Records of people erased under GDPR arrive pseudonymised
+(``warehouse.privacy.suppress_erased``), exactly as erasure rewrote their landed versions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pipeline.errors import ConfigError, SourceError
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.records import RawRecord, SourceConfig
 from warehouse.engine import insert_rows
+from warehouse.privacy import suppress_erased
 from warehouse.schema import land_record
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def land(
         snapshot = connector.sync is None and bool(source.options.get("snapshot", True))
         latest = _latest_versions(conn, source.name)
         try:
-            records = _read(conn, connector, source, batch_id)
+            records = suppress_erased(conn, source.name, _read(conn, connector, source, batch_id))
         except Exception as e:  # a live source that fails changes nothing; the others still land
             logger.exception("%s could not be read", source.name)
             warnings.append(f"{source.name}: not read, nothing of it changed ({type(e).__name__}: {e})"[:500])

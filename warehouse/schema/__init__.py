@@ -8,12 +8,13 @@ Layers, by table-name prefix:
     evt_, proj_  the event log, the outbox of warehouse changes, and projections rebuilt from the log;
     dq_     data-quality rule results and the stewardship items failing rules open;
     ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles;
+    privacy_     consent per purpose, data-subject requests and the sources' suppressed records;
     app_session, sec_event, app_user_mfa   sign-in sessions, security events and second factors.
 
 Money is ``Numeric(14, 2)`` returned as float; text that people type is ``Unicode`` so SQL Server
 gets ``NVARCHAR``. Facts are keyed by their source's natural key, so a rebuild gives the same rows.
-One module per layer (``ops``, ``security``, ``staging``, ``core``, ``marts``, ``analytics``, ``events``); import
-tables from here.
+One module per layer (``ops``, ``security``, ``staging``, ``core``, ``marts``, ``analytics``, ``events``,
+``privacy``); import tables from here.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ from warehouse.schema.ops import (
     ops_step_run,
     ops_watermark,
 )
+from warehouse.schema.privacy import privacy_consent, privacy_request, privacy_suppression
 from warehouse.schema.security import app_recovery_code, app_session, app_user_mfa, sec_event
 from warehouse.schema.staging import (
     land_record,
@@ -176,6 +178,9 @@ __all__ = [
     "ops_step_run",
     "ops_watermark",
     "sec_event",
+    "privacy_consent",
+    "privacy_request",
+    "privacy_suppression",
     "stg_campaign",
     "stg_campaign_daily",
     "stg_customer",

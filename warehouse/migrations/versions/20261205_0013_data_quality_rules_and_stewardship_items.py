@@ -1,7 +1,7 @@
 """data quality rules and stewardship items
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04 23:53:18.910555
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import mssql
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -611,6 +611,59 @@ CREATE TABLE ops_watermark (
 );
 GO
 
+CREATE TABLE privacy_consent (
+	consent_id INTEGER NOT NULL IDENTITY, 
+	customer_key INTEGER NOT NULL, 
+	purpose VARCHAR(40) NOT NULL, 
+	lawful_basis VARCHAR(30) NOT NULL, 
+	granted BIT NOT NULL, 
+	source VARCHAR(80) NOT NULL, 
+	recorded_at DATETIME2 NOT NULL, 
+	recorded_by VARCHAR(80) NOT NULL, 
+	CONSTRAINT pk_privacy_consent PRIMARY KEY (consent_id)
+);
+GO
+
+CREATE INDEX ix_privacy_consent_customer_key_purpose ON privacy_consent (customer_key, purpose);
+GO
+
+CREATE INDEX ix_privacy_consent_purpose ON privacy_consent (purpose);
+GO
+
+CREATE TABLE privacy_request (
+	request_id INTEGER NOT NULL IDENTITY, 
+	kind VARCHAR(20) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	requested_at DATETIME2 NOT NULL, 
+	completed_at DATETIME2 NULL, 
+	requested_by VARCHAR(80) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	summary NVARCHAR(max) NULL, 
+	CONSTRAINT pk_privacy_request PRIMARY KEY (request_id)
+);
+GO
+
+CREATE INDEX ix_privacy_request_customer_key ON privacy_request (customer_key);
+GO
+
+CREATE INDEX ix_privacy_request_kind_status ON privacy_request (kind, status);
+GO
+
+CREATE TABLE privacy_suppression (
+	source VARCHAR(40) NOT NULL, 
+	entity VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	pseudonym VARCHAR(40) NOT NULL, 
+	request_id INTEGER NOT NULL, 
+	erased_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_privacy_suppression PRIMARY KEY (source, entity, source_key)
+);
+GO
+
+CREATE INDEX ix_privacy_suppression_customer_key ON privacy_suppression (customer_key);
+GO
+
 CREATE TABLE proj_customer_activity (
 	customer_key INTEGER NOT NULL, 
 	orders INTEGER NOT NULL, 
