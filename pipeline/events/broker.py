@@ -104,6 +104,9 @@ def server_properties(log_dir: Path, port: int, controller_port: int) -> str:
         "group.consumer.heartbeat.interval.ms": "500",
         "group.consumer.min.heartbeat.interval.ms": "500",
         "log.segment.bytes": str(64 * 1024 * 1024),
+        # After a kill the controller waits out the dead broker's session before taking it back (default 9 s).
+        "broker.heartbeat.interval.ms": "500",
+        "broker.session.timeout.ms": "4000",
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
@@ -136,7 +139,9 @@ def _read_ports(properties: Path) -> tuple[int, int] | None:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` now (connections in TIME_WAIT do not count, as for Java's)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -148,6 +153,17 @@ def kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
     """Signal a process group started with ``start_new_session``; a group already gone is fine."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting for its parent."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return False
+    # A killed JVM's main thread turns zombie before its other threads (and their sockets) are gone.
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z" or threads > 1
 
 
 def clean_stale_pid(pid_file: Path, marker: str) -> None:
@@ -163,7 +179,7 @@ def clean_stale_pid(pid_file: Path, marker: str) -> None:
         logger.warning("stopping process %d left running by an earlier start (%s)", pid, marker)
         kill_group(pid)
         deadline = time.monotonic() + 10
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
     pid_file.unlink(missing_ok=True)
 
@@ -221,9 +237,14 @@ class LocalKafka:
         if self.port and self.controller_port:
             return
         earlier = _read_ports(self.properties)
-        if earlier and all(_port_is_free(p) for p in earlier):
-            self.port, self.controller_port = earlier
-            return
+        deadline = time.monotonic() + 5
+        while earlier and time.monotonic() < deadline:
+            if all(_port_is_free(p) for p in earlier):
+                self.port, self.controller_port = earlier
+                return
+            time.sleep(0.1)
+        if earlier:
+            logger.warning("ports %s of the last start are taken: the broker moves to new ones", earlier)
         self.port = free_port()
         self.controller_port = free_port()
         while self.controller_port == self.port:
@@ -308,8 +329,8 @@ class LocalKafka:
                 producer.flush(5)
                 if delivered and delivered[0] is None:
                     return
-            except KafkaException as e:
-                logger.debug("broker not ready yet: %s", e)
+            except (KafkaException, TimeoutError) as e:  # a slow answer is not yet ready either
+                logger.debug("broker not ready yet: %r", e)
             time.sleep(0.2)
 
     @property
