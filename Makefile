@@ -8,14 +8,18 @@ DEMO_DATA := var/demo-data
 DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
 
-.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean kafka-jars
+.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean streams kafka-jars
 
 demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
 	$(PY) -m pipeline run
 	$(PY) app.py
 
 test: $(VENV)/.dev system-deps  ## run the whole test suite
+	mvn -q -f streams/pom.xml test
 	$(PY) -m pytest -n 2
+
+streams:  ## build the Kafka Streams application: streams/target/c360-streams.jar
+	mvn -q -f streams/pom.xml package -DskipTests
 
 check: lint typecheck test  ## ruff + mypy + tests
 

@@ -1,0 +1,35 @@
+package com.miracle.c360.streams;
+
+/** Topic names of the contract, all under one prefix ({@code c360.} unless configured). */
+public record Topics(String prefix) {
+  public static final String DEFAULT_PREFIX = "c360.";
+
+  public String events() {
+    return prefix + "events";
+  }
+
+  public String deadLetters() {
+    return prefix + "events.dlq";
+  }
+
+  public String customers() {
+    return prefix + "customers";
+  }
+
+  public String campaigns() {
+    return prefix + "campaigns";
+  }
+
+  public String kpis() {
+    return prefix + "kpis";
+  }
+
+  public String alerts() {
+    return prefix + "alerts";
+  }
+
+  /** Every topic the application reads or writes; it creates none of them. */
+  public java.util.List<String> all() {
+    return java.util.List.of(events(), deadLetters(), customers(), campaigns(), kpis(), alerts());
+  }
+}
