@@ -88,14 +88,15 @@ def events(
     campaign_count: int = 5,
     start: dt.datetime = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC),
     prefix: str = "e",
+    step_ms: int = 400,
 ) -> list[dict[str, Any]]:
-    """``count`` valid events of every type, in event-time order ~0.2 s apart; a few have only a source key."""
+    """``count`` valid events of every type, in event-time order up to ``step_ms`` apart; a few have only a source key."""
     rng = random.Random(seed)
     out = []
     at = start
     for n in range(count):
         event_type = TYPES[n % len(TYPES)] if n < len(TYPES) else rng.choice(TYPES)
-        at += dt.timedelta(milliseconds=rng.randrange(0, 400))
+        at += dt.timedelta(milliseconds=rng.randrange(0, step_ms))
         known = rng.random() >= 0.03
         out.append(
             {
