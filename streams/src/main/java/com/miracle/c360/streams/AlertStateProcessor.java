@@ -1,6 +1,7 @@
 package com.miracle.c360.streams;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,13 +77,13 @@ public final class AlertStateProcessor implements Processor<String, JsonNode, St
   private void campaign(String key, JsonNode enriched, List<KeyValue<String, JsonNode>> alerts) {
     String campaignId = key.substring(Alerts.CAMPAIGN_PREFIX.length());
     JsonNode stored = state.get(key);
-    long spent = stored == null ? 0L : stored.get("spent_cents").longValue();
+    BigInteger spent = stored == null ? BigInteger.ZERO : stored.get("spent_cents").bigIntegerValue();
     ObjectNode next = Json.object();
     ArrayNode fired = next.putArray("fired");
     if (stored != null) {
       fired.addAll((ArrayNode) stored.get("fired"));
     }
-    spent += Json.cents(Json.decimal(Enrichment.event(enriched).get("payload"), "cost"));
+    spent = spent.add(Json.cents(Json.decimal(Enrichment.event(enriched).get("payload"), "cost")));
     next.put("spent_cents", spent);
     JsonNode campaign = enriched.get("campaign");
     BigDecimal budget = Json.decimal(campaign, "budget");

@@ -1,6 +1,7 @@
 package com.miracle.c360.streams;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -47,7 +48,7 @@ public final class Alerts {
         ObjectNode details = Json.object();
         details.put("sentiment", sentiment);
         details.put("text", Json.text(payload, "text"));
-        String message = "Negative mention (sentiment " + sentiment.toPlainString() + ") by " + who(event);
+        String message = "Negative mention (sentiment " + sentiment.toString() + ") by " + who(event);
         out.add(customerAlert("negative_mention:" + eventId, "negative_mention", "medium", enriched, message, details));
       }
     }
@@ -89,7 +90,7 @@ public final class Alerts {
     details.put("day", day);
     details.put("type", event.get("type").stringValue());
     String message =
-        "Customer " + customerKey + " (churn risk " + risk.toPlainString() + ") is active: "
+        "Customer " + customerKey + " (churn risk " + risk.toString() + ") is active: "
             + event.get("type").stringValue();
     return customerAlert(
         "churn_risk_active:" + customerKey + ":" + day, "churn_risk_active", "medium", enriched, message, details);
@@ -122,14 +123,14 @@ public final class Alerts {
   }
 
   /** Whether the spend (cents) has reached {@code percent} % of a budget (home currency). */
-  public static boolean reached(long spentCents, BigDecimal budget, int percent) {
-    BigDecimal spent = BigDecimal.valueOf(spentCents).multiply(BigDecimal.valueOf(100));
+  public static boolean reached(BigInteger spentCents, BigDecimal budget, int percent) {
+    BigDecimal spent = new BigDecimal(spentCents).multiply(BigDecimal.valueOf(100));
     BigDecimal limit = budget.movePointRight(2).multiply(BigDecimal.valueOf(percent));
     return spent.compareTo(limit) >= 0;
   }
 
   public static KeyValue<String, JsonNode> campaignBudget(
-      JsonNode enriched, String campaignId, JsonNode campaign, int percent, long spentCents) {
+      JsonNode enriched, String campaignId, JsonNode campaign, int percent, BigInteger spentCents) {
     JsonNode event = Enrichment.event(enriched);
     BigDecimal budget = Json.decimal(campaign, "budget");
     String name = Json.text(campaign, "name");

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -36,7 +37,7 @@ public final class App {
       logger.error("c360-streams cannot start: topics missing {} (they are not created here)", missing);
       System.exit(2);
     }
-    KafkaStreams streams = new KafkaStreams(C360Topology.build(config.topics(), config.dedupRetention()), config.streams());
+    KafkaStreams streams = new KafkaStreams(C360Topology.build(config), config.streams());
     CountDownLatch stopped = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
@@ -57,7 +58,10 @@ public final class App {
         new Thread(
             () -> {
               logger.info("c360-streams shutting down");
-              boolean closed = streams.close(Duration.ofSeconds(30));
+              boolean closed =
+                  streams.close(
+                      CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                          .withTimeout(Duration.ofSeconds(30)));
               stopped.countDown();
               logger.info("c360-streams stopped{}", closed ? "" : " (timed out closing)");
               // A clean stop on SIGTERM exits 0 rather than the JVM's 143.

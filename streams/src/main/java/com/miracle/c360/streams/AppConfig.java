@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /**
  * The application's settings: built-in defaults, then an optional properties file, then the environment. Any Kafka
@@ -60,7 +61,10 @@ public record AppConfig(Properties streams, Topics topics, Duration dedupRetenti
     props.setProperty(StreamsConfig.STATE_DIR_CONFIG, "var/streams-state");
     props.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     props.setProperty(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
-    props.setProperty("processing.exception.handler.global.enabled", "true");
+    props.setProperty(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+    props.setProperty(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        LogAndContinueProcessingExceptionHandler.class.getName());
     props.setProperty(TOPIC_PREFIX, Topics.DEFAULT_PREFIX);
     props.setProperty(DEDUP_RETENTION_MS, Long.toString(C360Topology.DEFAULT_DEDUP_RETENTION.toMillis()));
     props.setProperty(TOPIC_WAIT_MS, "60000");

@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -35,18 +38,20 @@ import tools.jackson.databind.node.ObjectNode;
  * </pre>
  */
 public final class C360Topology {
-  public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofDays(7);
+  /** Event ids are kept at least until their day closes (its end plus a day's grace: at most two days on). */
+  public static final Duration DEFAULT_DEDUP_RETENTION = Duration.ofDays(3);
 
   private C360Topology() {}
 
-  public static Topology build(Topics topics) {
-    return build(topics, DEFAULT_DEDUP_RETENTION);
+  /** The topology for an application's settings (they also set topology options such as exception handling). */
+  public static Topology build(AppConfig config) {
+    return build(config.topics(), config.dedupRetention(), config.streams());
   }
 
-  public static Topology build(Topics topics, Duration dedupRetention) {
+  public static Topology build(Topics topics, Duration dedupRetention, Properties streamsProps) {
     Serde<JsonNode> json = Json.serde();
     Serde<String> text = Serdes.String();
-    StreamsBuilder builder = new StreamsBuilder();
+    StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProps)));
     EventValidator validator = new EventValidator();
 
     GlobalKTable<String, JsonNode> customers =

@@ -7,16 +7,20 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Skips an event id seen before (ids are kept for the dedup retention, by event time) and marks the windows a
- * first-seen event still counts in, against the newest event time this task has seen. It runs on the input partitions,
- * keyed as received, so each key's events keep their order; a re-sent event carries the same key.
+ * Skips an event id seen before (ids are kept for the dedup retention, by event time, at least until the event's day
+ * closes) and marks the windows a first-seen event still counts in, against the newest event time this task has seen.
+ * An event whose day has closed counts nowhere and is dropped here: it fires no alert and moves no rule state. It runs
+ * on the input partitions, keyed as received, so each key's events keep their order; a re-sent event has the same key.
  */
 public final class DedupProcessor implements Processor<byte[], JsonNode, byte[], JsonNode> {
+  private static final Logger logger = LoggerFactory.getLogger(DedupProcessor.class);
   public static final String SEEN_STORE = "event-ids";
   public static final String CLOCK_STORE = "event-clock";
   static final String NEWEST = "newest";
@@ -49,6 +53,10 @@ public final class DedupProcessor implements Processor<byte[], JsonNode, byte[],
     long newest = previous == null ? t : Math.max(previous, t);
     if (previous == null || newest != previous) {
       clock.put(NEWEST, newest);
+    }
+    if (!KpiWindow.DAY.counts(t, newest)) {
+      logger.debug("event {} is later than its day's grace: ignored", eventId);
+      return;
     }
     ObjectNode out = ((ObjectNode) record.value()).deepCopy();
     ArrayNode counted = out.putArray("counted");

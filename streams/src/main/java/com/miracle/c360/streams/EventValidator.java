@@ -36,6 +36,9 @@ public final class EventValidator {
           "support_contact",
           "profile_change");
   public static final int SCHEMA_VERSION = 1;
+  /** Money fields are summed exactly: an amount or cost must be below this (home currency). */
+  public static final BigDecimal MONEY_LIMIT = new BigDecimal("1000000000000");
+  static final Map<String, String> MONEY_FIELDS = Map.of("order_placed", "amount", "campaign_click", "cost");
 
   private final Map<String, Schema> schemas = new LinkedHashMap<>();
 
@@ -94,6 +97,10 @@ public final class EventValidator {
               .min(Comparator.comparing((Error e) -> e.getInstanceLocation().toString()))
               .orElseThrow();
       return Result.invalid("schema", first.getInstanceLocation() + ": " + first.getMessage());
+    }
+    String moneyField = MONEY_FIELDS.get(type.stringValue());
+    if (moneyField != null && event.get("payload").get(moneyField).decimalValue().compareTo(MONEY_LIMIT) >= 0) {
+      return Result.invalid("schema", "payload/" + moneyField + ": must be below " + MONEY_LIMIT.toPlainString());
     }
     String occurredAt = event.get("occurred_at").stringValue();
     try {

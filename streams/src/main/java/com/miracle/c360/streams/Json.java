@@ -1,6 +1,7 @@
 package com.miracle.c360.streams;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.RoundingMode;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -63,13 +64,13 @@ public final class Json {
   }
 
   /** An amount in whole cents, rounded half-up ("0.125" gives 13). */
-  public static long cents(BigDecimal amount) {
-    return amount.setScale(2, RoundingMode.HALF_UP).movePointRight(2).longValueExact();
+  public static BigInteger cents(BigDecimal amount) {
+    return amount.setScale(2, RoundingMode.HALF_UP).unscaledValue();
   }
 
   /** Whole cents written back with two decimals. */
-  public static BigDecimal fromCents(long cents) {
-    return BigDecimal.valueOf(cents, 2);
+  public static BigDecimal fromCents(BigInteger cents) {
+    return new BigDecimal(cents, 2);
   }
 
   /** Serde of JSON trees; an undecodable value deserialises to null (a table treats it as a delete). */

@@ -1,6 +1,7 @@
 package com.miracle.c360.streams;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
@@ -21,7 +22,7 @@ public final class Kpis {
     JsonNode event = Enrichment.event(enriched);
     String type = event.get("type").stringValue();
     JsonNode payload = event.get("payload");
-    long revenueCents = 0;
+    BigInteger revenueCents = BigInteger.ZERO;
     if ("order_placed".equals(type)) {
       revenueCents = Json.cents(Json.decimal(payload, "amount"));
     }
@@ -88,7 +89,10 @@ public final class Kpis {
 
   /** Adds a contribution to a running total; {@code newCustomer} when its customer is new to the window. */
   public static void add(ObjectNode total, JsonNode contribution, boolean newCustomer) {
-    for (String field : List.of("revenue_cents", "orders", "new_leads", "conversions", "events")) {
+    total.put(
+        "revenue_cents",
+        total.get("revenue_cents").bigIntegerValue().add(contribution.get("revenue_cents").bigIntegerValue()));
+    for (String field : List.of("orders", "new_leads", "conversions", "events")) {
       total.put(field, total.get(field).longValue() + contribution.get(field).longValue());
     }
     if (newCustomer) {
@@ -102,7 +106,7 @@ public final class Kpis {
     for (String field : List.of("window", "window_start", "window_end", "dimension", "dimension_value")) {
       record.set(field, total.get(field));
     }
-    BigDecimal revenue = Json.fromCents(total.get("revenue_cents").longValue());
+    BigDecimal revenue = Json.fromCents(total.get("revenue_cents").bigIntegerValue());
     record.put("revenue", revenue);
     for (String field : List.of("orders", "new_leads", "conversions", "active_customers", "events")) {
       record.put(field, total.get(field).longValue());

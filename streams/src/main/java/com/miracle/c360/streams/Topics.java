@@ -1,5 +1,7 @@
 package com.miracle.c360.streams;
 
+import java.util.List;
+
 /** Topic names of the contract, all under one prefix ({@code c360.} unless configured). */
 public record Topics(String prefix) {
   public static final String DEFAULT_PREFIX = "c360.";
@@ -29,7 +31,7 @@ public record Topics(String prefix) {
   }
 
   /** Every topic the application reads or writes; it creates none of them. */
-  public java.util.List<String> all() {
-    return java.util.List.of(events(), deadLetters(), customers(), campaigns(), kpis(), alerts());
+  public List<String> all() {
+    return List.of(events(), deadLetters(), customers(), campaigns(), kpis(), alerts());
   }
 }

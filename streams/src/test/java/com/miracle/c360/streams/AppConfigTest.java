@@ -22,7 +22,7 @@ class AppConfigTest {
     assertEquals(StreamsConfig.EXACTLY_ONCE_V2, config.streams().getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     assertEquals("c360.events", config.topics().events());
     assertEquals("c360.events.dlq", config.topics().deadLetters());
-    assertEquals(Duration.ofDays(7), config.dedupRetention());
+    assertEquals(Duration.ofDays(3), config.dedupRetention());
   }
 
   @Test

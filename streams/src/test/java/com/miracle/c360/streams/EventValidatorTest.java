@@ -66,7 +66,14 @@ class EventValidatorTest {
     assertTrue(result.valid(), String.valueOf(result.reason()));
     assertEquals(new BigDecimal("2.675"), result.event().get("payload").get("amount").decimalValue());
     assertEquals(1796379300123L, result.occurredAtMs());
-    assertEquals(268, Json.cents(result.event().get("payload").get("amount").decimalValue()));
+    assertEquals(268, Json.cents(result.event().get("payload").get("amount").decimalValue()).intValueExact());
+  }
+
+  @Test
+  void amountsTooLargeToSumAreSchemaFailures() {
+    EventValidator.Result result =
+        check(order("1", "2026-12-04T10:00:00Z", "{\"order_id\":\"SO-1\",\"amount\":1e999999999,\"currency\":\"GBP\"}"));
+    assertTrue(result.reason().startsWith("schema: payload/amount"), result.reason());
   }
 
   @Test

@@ -29,9 +29,12 @@ final class Harness implements AutoCloseable {
   final TestOutputTopic<byte[], JsonNode> deadLetters;
 
   Harness(Path stateDir) {
-    Properties props = AppConfig.load(null, Map.of("C360_STREAMS_STATE_DIR", stateDir.toString())).streams();
+    AppConfig config = AppConfig.load(null, Map.of("C360_STREAMS_STATE_DIR", stateDir.toString()));
+    Properties props = config.streams();
     props.setProperty(StreamsConfig.APPLICATION_ID_CONFIG, "c360-streams-test");
-    driver = new TopologyTestDriver(C360Topology.build(topics), props, Instant.parse("2026-12-04T12:00:00Z"));
+    driver =
+        new TopologyTestDriver(
+            C360Topology.build(topics, config.dedupRetention(), props), props, Instant.parse("2026-12-04T12:00:00Z"));
     StringSerializer text = new StringSerializer();
     events = driver.createInputTopic(topics.events(), new ByteArraySerializer(), new ByteArraySerializer());
     customers = driver.createInputTopic(topics.customers(), text, text);
