@@ -17,8 +17,9 @@ JAR = ROOT / "streams" / "target" / "c360-streams.jar"
 
 
 def build_jar() -> Path:
-    """The application's jar, built with Maven when it is missing."""
-    if JAR.exists():
+    """The application's jar, built with Maven when it is missing or older than its sources."""
+    sources = [ROOT / "streams" / "pom.xml", *(ROOT / "streams" / "src" / "main").rglob("*")]
+    if JAR.exists() and all(p.stat().st_mtime <= JAR.stat().st_mtime for p in sources):
         return JAR
     if shutil.which("mvn") is None:
         if os.environ.get("C360_REQUIRE_KAFKA") == "1":
