@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import signal
 import subprocess
@@ -123,6 +124,8 @@ def worker_properties(bootstrap: str, directory: Path, rest_port: int) -> dict[s
         "offset.flush.interval.ms": "1000",
         "listeners": f"http://127.0.0.1:{rest_port}",
         "plugin.discovery": "service_load",
+        "config.providers": "env",
+        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
     }
 
 
@@ -145,31 +148,30 @@ def _write_properties(path: Path, settings: Mapping[str, str]) -> None:
     )
 
 
-class DebeziumConnect:
-    """Kafka Connect standalone running the Debezium connector, in its own process group, logging to ``connect.log``."""
+class ConnectWorker:
+    """Kafka Connect standalone in its own process group, logging to ``connect.log``; runs one connector or none.
+
+    Connector settings may name secrets as ``${env:NAME}``: the worker reads them from its environment (``env``).
+    """
 
     def __init__(
         self,
         directory: Path,
         bootstrap: str,
-        database_url: str,
         *,
-        slot: str = "c360_cdc",
-        tables: Sequence[str] = CDC_TABLES,
+        env: Mapping[str, str] | None = None,
         jars: Path = JARS_DIR / "connect",
         heap: str = "512m",
         java: str = "java",
     ) -> None:
         self.directory = directory
         self.bootstrap = bootstrap
-        self.database_url = database_url
-        self.db = Database.from_url(database_url)
-        self.slot = slot
-        self.tables = tuple(tables)
+        self.env = dict(env or {})
         self.jars = jars
         self.heap = heap
         self.java = java
         self.rest_port = 0
+        self.connector_name: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -180,24 +182,24 @@ class DebeziumConnect:
     def pid_file(self) -> Path:
         return self.directory / "connect.pid"
 
-    @property
-    def topics(self) -> list[str]:
-        return [cdc_topic(table) for table in self.tables]
-
-    def start(self, timeout: float = START_TIMEOUT) -> DebeziumConnect:
-        """Start the worker and wait until the connector's task runs."""
-        if not any(self.jars.glob("debezium-connector-postgres-*.jar")):
-            raise BrokerError(f"no Kafka Connect / Debezium jars in {self.jars}: run `make kafka-jars`")
+    def start(
+        self, connector: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+    ) -> ConnectWorker:
+        """Start the worker (with ``connector``, waiting until its task runs; without, until its REST API answers)."""
+        if not any(self.jars.glob("connect-runtime-*.jar")):
+            raise BrokerError(f"no Kafka Connect jars in {self.jars}: run `make kafka-jars`")
         self.directory.mkdir(parents=True, exist_ok=True)
-        worker, connector = self.directory / "worker.properties", self.directory / "connector.properties"
+        worker = self.directory / "worker.properties"
         clean_stale_pid(self.pid_file, str(worker))
         self.rest_port = free_port()
-        _write_properties(worker, worker_properties(self.bootstrap, self.directory, self.rest_port))
-        _write_properties(connector, connector_properties(self.db, slot=self.slot, tables=self.tables))
+        settings = worker_properties(self.bootstrap, self.directory, self.rest_port)
+        _write_properties(worker, settings)
         (self.directory / "log4j2.properties").write_text(LOG4J2)
-        create_topics(
-            self.bootstrap, {topic: TopicSpec(1, {"cleanup.policy": "compact"}) for topic in self.topics}
-        )
+        args = [str(worker)]
+        if connector is not None:
+            _write_properties(self.directory / "connector.properties", connector)
+            args.append(str(self.directory / "connector.properties"))
+            self.connector_name = connector["name"]
         cmd = [
             self.java,
             f"-Xmx{self.heap}",
@@ -208,13 +210,17 @@ class DebeziumConnect:
             "-cp",
             str(self.jars / "*"),
             "org.apache.kafka.connect.cli.ConnectStandalone",
-            str(worker),
-            str(connector),
+            *args,
         ]
         started = time.monotonic()
         with open(self.log_file, "ab") as out:
             self.process = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, **self.env},
             )
         self.pid_file.write_text(str(self.process.pid))
         try:
@@ -222,37 +228,63 @@ class DebeziumConnect:
         except BaseException:
             self.kill()
             raise
-        logger.info("Debezium capturing %s in %.1f s", ", ".join(self.tables), time.monotonic() - started)
+        logger.info(
+            "Kafka Connect running %s in %.1f s",
+            self.connector_name or "no connector",
+            time.monotonic() - started,
+        )
         return self
+
+    def _rest(self, path: str, body: Mapping[str, Any] | None = None, timeout: float = 2.0) -> Any:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.rest_port}{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method="GET" if body is None else "PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
 
     def status(self) -> dict[str, Any] | None:
         """The connector's status from the worker's REST API, or None while it is not answering."""
-        url = f"http://127.0.0.1:{self.rest_port}/connectors/{CONNECTOR_NAME}/status"
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                body: dict[str, Any] = json.load(response)
-                return body
+            body: dict[str, Any] = self._rest(f"/connectors/{self.connector_name}/status")
         except (urllib.error.URLError, OSError, ValueError):
             return None
+        return body
+
+    def _ready(self) -> bool:
+        if self.connector_name is None:
+            try:
+                self._rest("/connector-plugins")
+            except (urllib.error.URLError, OSError, ValueError):
+                return False
+            return True
+        status = self.status()
+        tasks = (status or {}).get("tasks") or []
+        if any(task.get("state") == "FAILED" for task in tasks):
+            raise BrokerError(f"the connector's task failed: {tasks[0].get('trace', '')[:2000]}")
+        return bool(
+            status and status["connector"]["state"] == "RUNNING" and tasks and tasks[0]["state"] == "RUNNING"
+        )
 
     def _wait_running(self, deadline: float) -> None:
-        while True:
+        while not self._ready():
             if self.process is None or self.process.poll() is not None:
                 raise BrokerError(f"Kafka Connect exited while starting:\n{log_tail(self.log_file)}")
-            status = self.status()
-            tasks = (status or {}).get("tasks") or []
-            if any(task.get("state") == "FAILED" for task in tasks):
-                raise BrokerError(f"the Debezium task failed: {tasks[0].get('trace', '')[:2000]}")
-            if (
-                status
-                and status["connector"]["state"] == "RUNNING"
-                and tasks
-                and tasks[0]["state"] == "RUNNING"
-            ):
-                return
             if time.monotonic() > deadline:
-                raise BrokerError(f"Debezium was not running in time:\n{log_tail(self.log_file)}")
+                raise BrokerError(f"Kafka Connect was not running in time:\n{log_tail(self.log_file)}")
             time.sleep(0.2)
+
+    def validate(self, connector: Mapping[str, str], timeout: float = 120.0) -> dict[str, list[str]]:
+        """The connector's own checks of a configuration: setting name -> its errors (only settings with errors)."""
+        plugin = connector["connector.class"].rsplit(".", 1)[-1]
+        body = self._rest(f"/connector-plugins/{plugin}/config/validate", dict(connector), timeout=timeout)
+        return {
+            item["value"]["name"]: item["value"]["errors"]
+            for item in body["configs"]
+            if item.get("value") and item["value"].get("errors")
+        }
 
     @property
     def running(self) -> bool:
@@ -279,6 +311,45 @@ class DebeziumConnect:
             logger.error("Kafka Connect process %d did not die", self.process.pid)
         self.process = None
         self.pid_file.unlink(missing_ok=True)
+
+
+class DebeziumConnect(ConnectWorker):
+    """Kafka Connect running the Debezium PostgreSQL connector on the warehouse's customer and campaign tables."""
+
+    def __init__(
+        self,
+        directory: Path,
+        bootstrap: str,
+        database_url: str,
+        *,
+        slot: str = "c360_cdc",
+        tables: Sequence[str] = CDC_TABLES,
+        jars: Path = JARS_DIR / "connect",
+        heap: str = "512m",
+        java: str = "java",
+    ) -> None:
+        super().__init__(directory, bootstrap, jars=jars, heap=heap, java=java)
+        self.database_url = database_url
+        self.db = Database.from_url(database_url)
+        self.slot = slot
+        self.tables = tuple(tables)
+
+    @property
+    def topics(self) -> list[str]:
+        return [cdc_topic(table) for table in self.tables]
+
+    def start(
+        self, connector: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+    ) -> DebeziumConnect:
+        """Create the change topics, start the worker and wait until the capture runs."""
+        if not any(self.jars.glob("debezium-connector-postgres-*.jar")):
+            raise BrokerError(f"no Debezium jars in {self.jars}: run `make kafka-jars`")
+        create_topics(
+            self.bootstrap, {topic: TopicSpec(1, {"cleanup.policy": "compact"}) for topic in self.topics}
+        )
+        settings = connector or connector_properties(self.db, slot=self.slot, tables=self.tables)
+        super().start(settings, timeout)
+        return self
 
     def drop_slot(self) -> None:
         """Remove the replication slot and publication, so the server stops keeping WAL for this capture."""
