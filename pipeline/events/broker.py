@@ -1,8 +1,9 @@
 """A single-node KRaft Kafka broker on loopback, run from the jars ``make kafka-jars`` fetches, and the contract's topics.
 
 The broker runs in its own process group with its output in ``<dir>/broker.log``; its data stays in ``<dir>`` across
-stop, kill and restart, on the same ports. A pid file left by a process that outlived its owner is cleaned up at the
-next start.
+stop, kill and restart, on the same ports. It dies with the thread that started it (``setpriv --pdeathsig``), so a
+killed owner leaves no broker behind; where that is not available, a pid file left by a broker that outlived its
+owner is cleaned up at the next start.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -184,6 +186,16 @@ def clean_stale_pid(pid_file: Path, marker: str) -> None:
     pid_file.unlink(missing_ok=True)
 
 
+def die_with_parent() -> list[str]:
+    """A command prefix that kills the child when the thread that started it dies (util-linux ``setpriv``).
+
+    Without it a JVM outlives a killed owner (its own process group shields it from the owner's signals); where
+    ``setpriv`` is missing, the stale pid file is cleaned at the next start instead.
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
 def log_tail(path: Path, lines: int = 30) -> str:
     """The last lines of a log file, for error messages."""
     try:
@@ -252,6 +264,7 @@ class LocalKafka:
 
     def _java(self, *args: str) -> list[str]:
         return [
+            *die_with_parent(),
             self.java,
             f"-Xmx{self.heap}",
             "-XX:TieredStopAtLevel=1",

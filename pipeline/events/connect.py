@@ -31,6 +31,7 @@ from pipeline.events.broker import (
     TopicSpec,
     clean_stale_pid,
     create_topics,
+    die_with_parent,
     free_port,
     kill_group,
     log_tail,
@@ -201,6 +202,7 @@ class ConnectWorker:
             args.append(str(self.directory / "connector.properties"))
             self.connector_name = connector["name"]
         cmd = [
+            *die_with_parent(),
             self.java,
             f"-Xmx{self.heap}",
             "-XX:TieredStopAtLevel=1",

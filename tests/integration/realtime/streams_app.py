@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.events.broker import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[3]
 JAR = ROOT / "streams" / "target" / "c360-streams.jar"
 
@@ -63,7 +65,15 @@ class StreamsApp:
         offset = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                ["java", "-Xmx768m", "-XX:+UseSerialGC", "-jar", str(self.jar), str(properties)],
+                [
+                    *die_with_parent(),
+                    "java",
+                    "-Xmx768m",
+                    "-XX:+UseSerialGC",
+                    "-jar",
+                    str(self.jar),
+                    str(properties),
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

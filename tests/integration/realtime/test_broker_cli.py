@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.events.broker import EVENTS_TOPIC
+from pipeline.events.broker import EVENTS_TOPIC, LocalKafka, clean_stale_pid
 from pipeline.events.kafka_io import EventProducer, read_to_end
 from tests.integration.realtime import generate
 from tests.integration.realtime.conftest import require_java
@@ -60,21 +60,23 @@ def jvm_pids(data: Path) -> list[int]:
     return pids
 
 
-def test_broker_command_survives_a_killed_run_and_keeps_its_events(tmp_path: Path) -> None:
+def test_broker_command_leaves_no_broker_behind_when_killed_and_keeps_its_events(tmp_path: Path) -> None:
     require_java()
     data, log = tmp_path / "kafka", tmp_path / "cli.log"
     first, bootstrap = start_cli(data, log)
     try:
         with EventProducer(bootstrap) as producer:
             producer.send_all(generate.events(20, prefix="cli"))
-        os.kill(first.pid, signal.SIGKILL)  # the command dies; its broker JVM is left running
+        os.kill(first.pid, signal.SIGKILL)  # the command dies without cleaning up
         first.wait(10)
-        assert jvm_pids(data), "the broker should outlive the killed command"
+        deadline = time.monotonic() + 20
+        while jvm_pids(data) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert jvm_pids(data) == [], "the broker outlived the killed command"
 
         second, bootstrap_again = start_cli(data, log)
         try:
             assert bootstrap_again == bootstrap  # same port as before
-            assert len(jvm_pids(data)) == 1  # the orphan was stopped
             assert len(read_to_end(bootstrap_again, EVENTS_TOPIC)) == 20  # the data directory was kept
             second.send_signal(signal.SIGTERM)
             assert second.wait(60) == 0
@@ -85,3 +87,26 @@ def test_broker_command_survives_a_killed_run_and_keeps_its_events(tmp_path: Pat
     finally:
         for pid in jvm_pids(data):
             os.killpg(pid, signal.SIGKILL)
+
+
+def test_a_process_left_by_an_earlier_start_is_stopped_at_the_next_one(tmp_path: Path) -> None:
+    broker = LocalKafka(tmp_path / "kafka")
+    broker.directory.mkdir()
+    # What a broker started without a parent-death signal leaves when its owner is killed: a pid file and the process.
+    leftover = subprocess.Popen(
+        ["sh", "-c", "sleep 300", str(broker.properties)], start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    broker.pid_file.write_text(str(leftover.pid))
+    unrelated = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    try:
+        clean_stale_pid(broker.pid_file, str(broker.properties))
+        assert leftover.wait(10) == -signal.SIGKILL
+        assert not broker.pid_file.exists()
+        broker.pid_file.write_text(str(unrelated.pid))  # a pid reused by another program is left alone
+        clean_stale_pid(broker.pid_file, str(broker.properties))
+        assert unrelated.poll() is None
+    finally:
+        for proc in (leftover, unrelated):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
