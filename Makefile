@@ -6,15 +6,15 @@ PY := $(VENV)/bin/python
 DEMO_DATA := var/demo-data
 # The demo data ends on the day it is generated, so "today" has sales: it is regenerated once a day.
 DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
-DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
+DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver openjdk-17-jdk-headless maven
 
-.PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams
+.PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams kafka-jars
 
 demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
 	$(PY) -m pipeline run
 	$(PY) app.py
 
-test: $(VENV)/.dev system-deps  ## run the whole test suite
+test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tests of streams/, then Python)
 	mvn -q -f streams/pom.xml test
 	$(PY) -m pytest -n 2
 
@@ -60,7 +60,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Debian packages the tests use: a PostgreSQL server, ODBC for SQL Server, Chromium for browser tests.
+# Debian packages the tests use: a PostgreSQL server, ODBC for SQL Server, Chromium for browser tests,
+# Java 17 and Maven for the Kafka broker, Kafka Connect and the Kafka Streams application.
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -69,6 +70,20 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages (install as root):$$missing"; fi; \
 	fi
+
+# Kafka broker, Kafka Connect and Debezium jars from Maven Central (Java 17 and Maven); fetched once.
+KAFKA_JARS := var/kafka
+kafka-jars: $(KAFKA_JARS)/broker/.fetched $(KAFKA_JARS)/connect/.fetched  ## fetch the Kafka, Connect and Debezium jars
+
+$(KAFKA_JARS)/broker/.fetched: deploy/kafka/pom.xml
+	rm -rf $(KAFKA_JARS)/broker
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime
+	touch $@
+
+$(KAFKA_JARS)/connect/.fetched: deploy/kafka/connect-pom.xml
+	rm -rf $(KAFKA_JARS)/connect
+	mvn -q -B -f deploy/kafka/connect-pom.xml dependency:copy-dependencies -DincludeScope=runtime
+	touch $@
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
