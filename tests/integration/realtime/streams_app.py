@@ -27,7 +27,8 @@ def build_jar() -> Path:
         if os.environ.get("C360_REQUIRE_KAFKA") == "1":
             pytest.fail("Maven is needed to build streams/ (apt-get install maven)")
         pytest.skip("no Maven to build streams/")
-    log = ROOT / "streams" / "target-build.log"
+    log = ROOT / "streams" / "target" / "build.log"  # ignored, like the jar
+    log.parent.mkdir(exist_ok=True)
     with open(log, "wb") as out:
         done = subprocess.run(
             ["mvn", "-q", "-B", "-f", str(ROOT / "streams" / "pom.xml"), "package", "-DskipTests"],
