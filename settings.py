@@ -11,7 +11,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -50,6 +50,20 @@ class Settings(BaseSettings):
 
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
     session_minutes: int = Field(default=480, ge=5)
+
+    # Live KPIs and alerts (docs/realtime.md): read from Kafka when a bootstrap is set, else computed in
+    # process from the warehouse's event log.
+    kafka_bootstrap: str = ""  # host:port[,host:port]; empty: the embedded engine
+    kafka_topic_prefix: str = "c360"
+    live_demo: bool | None = None  # play a demo day into the event log; empty: on for the embedded demo only
+    live_refresh_ms: int = Field(default=1000, ge=100)
+
+    @model_validator(mode="after")
+    def _live_demo_default(self) -> Settings:
+        """The demo day plays by default only in the embedded demo warehouse (no database URL)."""
+        if self.live_demo is None:
+            self.live_demo = not self.database_url
+        return self
 
     @property
     def warehouse_url(self) -> str:

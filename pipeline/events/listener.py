@@ -1,0 +1,192 @@
+"""The listener thread that keeps a :class:`~pipeline.events.live.LiveBoard` current, and its two sources.
+
+A source yields batches of KPI records and alerts (``docs/realtime.md``):
+
+- :class:`KafkaSource` consumes ``<prefix>.kpis`` and ``<prefix>.alerts`` in a consumer group of its own
+  (host, process and a random suffix), so every replica of the portal sees every record, from the earliest
+  offset, so a new replica rebuilds today's state, reading only committed transactions;
+- :class:`EmbeddedSource` runs the in-process engine over the warehouse's event log.
+
+:class:`Listener` polls its source and feeds the board; when the source fails it is closed and opened
+again after a growing pause (``backoff``), until :meth:`Listener.stop`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pipeline.events.live import LiveBoard
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    """What one poll brought: KPI records and alerts, oldest first."""
+
+    kpis: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.kpis or self.alerts)
+
+
+class Source(Protocol):
+    """Where live records come from; ``poll`` waits at most ``timeout`` seconds for some."""
+
+    name: str
+
+    def open(self) -> None: ...
+
+    def poll(self, timeout: float) -> Batch: ...
+
+    def close(self) -> None: ...
+
+
+class SourceError(RuntimeError):
+    """A source cannot go on; the listener reopens it."""
+
+
+def consumer_group(prefix: str) -> str:
+    """A consumer group for this process alone: ``<prefix>.portal.<host>.<pid>.<random>``."""
+    return f"{prefix}.portal.{socket.gethostname()}.{os.getpid()}.{secrets.token_hex(4)}"
+
+
+def consumer_config(bootstrap: str, group: str) -> dict[str, Any]:
+    """The consumer settings of :class:`KafkaSource` (pure, so they can be checked)."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "enable.auto.commit": False,  # a group of its own that always starts from the earliest offset
+        "enable.partition.eof": False,
+        "topic.metadata.refresh.interval.ms": 5000,  # topics created after the portal are found quickly
+        "client.id": group,
+    }
+
+
+class KafkaSource:
+    """The processor's output topics ``<prefix>.kpis`` and ``<prefix>.alerts`` from a Kafka cluster."""
+
+    def __init__(self, bootstrap: str, prefix: str = "c360", batch_size: int = 500) -> None:
+        self.bootstrap = bootstrap
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self.name = f"kafka {bootstrap} {prefix}.kpis/{prefix}.alerts"
+        self.group = consumer_group(prefix)
+        self._consumer: Any = None
+
+    @property
+    def topics(self) -> tuple[str, str]:
+        return f"{self.prefix}.kpis", f"{self.prefix}.alerts"
+
+    def open(self) -> None:
+        from confluent_kafka import Consumer  # imported here: the embedded portal does not need it
+
+        self._consumer = Consumer(consumer_config(self.bootstrap, self.group))
+        self._consumer.subscribe(list(self.topics))
+        logger.info("listening to %s as group %s", self.name, self.group)
+
+    def poll(self, timeout: float) -> Batch:
+        from confluent_kafka import KafkaError
+
+        if self._consumer is None:
+            raise SourceError(f"{self.name}: poll before open")
+        kpis_topic, alerts_topic = self.topics
+        batch = Batch()
+        for message in self._consumer.consume(num_messages=self.batch_size, timeout=timeout):
+            error = message.error()
+            if error is not None:
+                if error.fatal():
+                    raise SourceError(f"{self.name}: {error.str()}")
+                if error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:  # not created yet: comes soon
+                    logger.warning("%s: %s", self.name, error.str())
+                continue
+            value = message.value()
+            if value is None:
+                continue  # a tombstone
+            where = f"{message.topic()}[{message.partition()}]@{message.offset()}"
+            try:
+                record = json.loads(value)
+            except ValueError as e:
+                logger.warning("%s: skipped %s, not JSON: %s", self.name, where, e)
+                continue
+            if not isinstance(record, dict):
+                logger.warning("%s: skipped %s, not a JSON object", self.name, where)
+                continue
+            (batch.kpis if message.topic() == kpis_topic else batch.alerts).append(record)
+        return batch
+
+    def close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception:  # closing a broken consumer must not stop the listener
+                logger.exception("%s: close failed", self.name)
+
+
+class Listener(threading.Thread):
+    """A daemon thread: polls ``source`` and feeds ``board``; reopens a failing source with backoff."""
+
+    def __init__(
+        self,
+        source: Source,
+        board: LiveBoard,
+        *,
+        poll_timeout: float = 0.5,
+        backoff: tuple[float, float] = (0.5, 30.0),
+        on_batch: Callable[[Batch], None] | None = None,
+    ) -> None:
+        super().__init__(name=f"live-listener {source.name}", daemon=True)
+        self.source = source
+        self.board = board
+        self.poll_timeout = poll_timeout
+        self.backoff = backoff
+        self.on_batch = on_batch
+        self.records = 0
+        self.failures = 0
+        self.last_error: str | None = None
+        self._stopping = threading.Event()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to finish and wait for it (at most ``timeout`` seconds)."""
+        self._stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def run(self) -> None:
+        delay = self.backoff[0]
+        while not self._stopping.is_set():
+            try:
+                self.source.open()
+                while not self._stopping.is_set():
+                    batch = self.source.poll(self.poll_timeout)
+                    if batch:
+                        self.records += self.board.add_kpis(batch.kpis) + self.board.add_alerts(batch.alerts)
+                        if self.on_batch is not None:
+                            self.on_batch(batch)
+                    delay = self.backoff[0]
+            except Exception as e:
+                self.failures += 1
+                self.last_error = f"{type(e).__name__}: {e}"
+                logger.exception("live listener: %s failed; reopening in %.1f s", self.source.name, delay)
+            finally:
+                self.source.close()
+            if self._stopping.wait(delay):
+                break
+            delay = min(delay * 2, self.backoff[1])
+        logger.info("live listener for %s stopped", self.source.name)
