@@ -12,7 +12,9 @@ or data callback runs before login. Users live in ``app_user`` (werkzeug passwor
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,13 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 import api
 from components import ids
+from components import live as live_ui
 from components.access import current_portal_user
-from components.context import Portal, install
+from components.context import Portal, current_portal, install
 from components.login_form import login_form
 from components.shell import navbar
+from pipeline.events.listener import KafkaSource, Listener, Source
+from pipeline.events.live import LiveBoard
 from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import users
@@ -96,6 +101,7 @@ def _serve_layout() -> Any:
                 data={"username": user.username, "full_name": user.full_name, "role": user.role},
             ),
             dcc.Store(id=ids.LIVE_KPI_STORE),
+            *live_ui.shell_components(current_portal().settings.live_refresh_ms),
             navbar(user),
             html.Main(dash.page_container, className="portal-main"),
         ]
@@ -175,13 +181,88 @@ def _add_login(server: Flask, warehouse: Warehouse) -> None:
         return redirect("/login", code=303)
 
 
-def create_app(settings: Settings | None = None, warehouse: Warehouse | None = None) -> Dash:
-    """The portal for ``settings`` (default: the environment) reading ``warehouse`` (default: ``settings.warehouse_url``)."""
+class LiveFeed:
+    """The process's live board with the listener feeding it and, in the demo, the thread playing the day."""
+
+    def __init__(self, board: LiveBoard, listener: Listener, player: threading.Thread | None) -> None:
+        self.board = board
+        self.listener = listener
+        self.player = player
+
+    def stop(self) -> None:
+        """Stop the demo day and the listener (the board keeps what it has)."""
+        if self.player is not None:
+            stop = getattr(self.player, "stop", None)
+            if callable(stop):
+                stop()
+        self.listener.stop()
+
+
+_live_feeds: dict[str, LiveFeed] = {}  # one per warehouse and Kafka cluster in this process
+_live_lock = threading.Lock()
+
+
+def _live_source(settings: Settings, warehouse: Warehouse) -> Source:
+    """Kafka's KPI and alert topics when a bootstrap is set, else the engine over the warehouse's event log."""
+    if settings.kafka_bootstrap:
+        return KafkaSource(settings.kafka_bootstrap, settings.kafka_topic_prefix)
+    from pipeline.events.listener import EmbeddedSource
+
+    return EmbeddedSource(warehouse)
+
+
+def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
+    """The process's live feed for this warehouse and cluster, started on the first call."""
+    key = f"{warehouse.engine.url}|{settings.kafka_bootstrap}|{settings.kafka_topic_prefix}"
+    with _live_lock:
+        feed = _live_feeds.get(key)
+        if feed is None or not feed.listener.is_alive():
+            board = LiveBoard()
+            listener = Listener(_live_source(settings, warehouse), board)
+            listener.start()
+            player = (
+                _start_demo_day(warehouse) if settings.live_demo and not settings.kafka_bootstrap else None
+            )
+            feed = _live_feeds[key] = LiveFeed(board, listener, player)
+            logger.info("live feed started: %s", listener.source.name)
+        return feed
+
+
+def stop_live() -> None:
+    """Stop every live feed of this process (tests, and a clean shutdown)."""
+    with _live_lock:
+        feeds = list(_live_feeds.values())
+        _live_feeds.clear()
+    for feed in feeds:
+        feed.stop()
+
+
+def _start_demo_day(warehouse: Warehouse) -> threading.Thread | None:
+    """A thread appending the demo day to the event log at a pace the portal visibly follows."""
+    return None
+
+
+def _live_wanted(live: bool | None) -> bool:
+    """Whether to start the live feed: as asked, else in every process but a test run's."""
+    return live if live is not None else "PYTEST_CURRENT_TEST" not in os.environ
+
+
+def create_app(
+    settings: Settings | None = None, warehouse: Warehouse | None = None, *, live: bool | None = None
+) -> Dash:
+    """The portal for ``settings`` (default: the environment) reading ``warehouse`` (default: ``settings.warehouse_url``).
+
+    ``live`` starts the process's live feed (listener and, in the demo, the demo day); by default it starts
+    except under pytest, where a test asks for it.
+    """
     settings = settings or get_settings()
     warehouse = warehouse or Warehouse.from_url(settings.warehouse_url)
     server = Flask(__name__)
     _configure_server(server, settings)
     install(server, Portal(settings, warehouse))
+    live_ui.install_board(
+        server, start_live(settings, warehouse).board if _live_wanted(live) else LiveBoard()
+    )
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash types `server` as bool | callable
@@ -206,6 +287,8 @@ def create_app(settings: Settings | None = None, warehouse: Warehouse | None = N
     )
     def toggle_navbar(_clicks: int, is_open: bool) -> bool:
         return not is_open
+
+    live_ui.register(app)
 
     # Claim the page callbacks now: Dash keeps `dash.callback`s in a process-wide list until an app's
     # first request, so a second create_app() in the same process would otherwise take them over.

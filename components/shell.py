@@ -1,5 +1,5 @@
-"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in and
-only the pages their role may open."""
+"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in, their
+notification bell and only the pages their role may open."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dash import html
 
 from components import ids
 from components.access import may_open
+from components.live import bell
 from warehouse.users import PortalUser
 
 BRAND = "Miracle Customer 360"
@@ -30,6 +31,7 @@ def navbar(user: PortalUser) -> dbc.Navbar:
     ]
     who = html.Div(
         [
+            bell(),
             html.Span(user.full_name, className="navbar-user-name"),
             dbc.Badge(user.role_label, color="light", text_color="dark", className="ms-2"),
             dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0"),

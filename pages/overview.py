@@ -1,4 +1,6 @@
-"""Overview (``/``): headline KPIs with growth, the daily revenue trend and revenue by region.
+"""Overview (``/``): today's live numbers, headline KPIs with growth, the daily revenue trend and revenue by region.
+
+The live tiles follow the signed-in user's snapshot in ``ids.LIVE_KPI_STORE`` (see ``components/live.py``).
 
 "Today" is the portal's today (see :meth:`components.context.Portal.today`): the latest day in
 ``mart_kpi_daily`` unless the settings fix it.
@@ -21,6 +23,14 @@ from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, rev
 from components.context import current_portal
 from components.controls import picker
 from components.kpi_cards import kpi_columns
+from components.live import (
+    TILE_MEASURES,
+    TILES_STATUS,
+    live_tiles,
+    tile_outputs,
+    tile_spark_id,
+    tile_value_id,
+)
 from warehouse.engine import WarehouseError
 from warehouse.queries import daily_revenue, kpi_summary, sales_by
 
@@ -51,6 +61,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                 ],
                 className="mb-3 align-items-end",
             ),
+            live_tiles(),
             dbc.Alert(id=ids.OVERVIEW_ALERT, color="warning", is_open=False),
             dbc.Row(id=ids.OVERVIEW_KPI_ROW, className="kpi-row"),
             dbc.Row(
@@ -108,3 +119,15 @@ def refresh(period: str | None) -> tuple[list[dbc.Col], go.Figure, go.Figure, st
         "",
         False,
     )
+
+
+@callback(
+    *[Output(tile_value_id(m), "children") for m, _ in TILE_MEASURES],
+    *[Output(tile_spark_id(m), "figure") for m, _ in TILE_MEASURES],
+    Output(TILES_STATUS, "children"),
+    Input(ids.LIVE_KPI_STORE, "data"),
+)
+def live_refresh(snapshot: dict[str, Any] | None) -> tuple[Any, ...]:
+    """Today's live numbers and their last 30 minutes, each time the user's snapshot changes."""
+    values, figures, status = tile_outputs(snapshot)
+    return (*values, *figures, status)

@@ -19,11 +19,13 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pipeline.events.live import LiveBoard
+from warehouse.engine import Warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +135,104 @@ class KafkaSource:
                 consumer.close()
             except Exception:  # closing a broken consumer must not stop the listener
                 logger.exception("%s: close failed", self.name)
+
+
+class Engine(Protocol):
+    """The part of :class:`pipeline.events.engine.StreamEngine` the embedded source uses."""
+
+    def process(self, raw: Mapping[str, Any]) -> Any: ...
+
+
+Tail = Callable[[Warehouse, int, int], Sequence[tuple[int, dict[str, Any]]]]
+
+
+def default_engine(warehouse: Warehouse) -> Engine:
+    """The stream engine enriched from the warehouse's customers and campaigns."""
+    from pipeline.events.engine import StreamEngine
+    from pipeline.events.reference import load_campaigns, load_customers
+
+    engine: Engine = StreamEngine(load_customers(warehouse), load_campaigns(warehouse))
+    return engine
+
+
+def default_tail(warehouse: Warehouse, after_seq: int, limit: int) -> Sequence[tuple[int, dict[str, Any]]]:
+    """The warehouse's event log after a position."""
+    from pipeline.events.log import tail
+
+    rows: Sequence[tuple[int, dict[str, Any]]] = tail(warehouse, after_seq, limit)
+    return rows
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    """An engine record (with ``as_dict``) or a mapping as a plain dict."""
+    as_dict = getattr(record, "as_dict", None)
+    return dict(as_dict() if callable(as_dict) else record)
+
+
+class EmbeddedSource:
+    """The in-process engine over the warehouse's event log, from its first event (so today is rebuilt).
+
+    The engine and the log position survive a reopen; an event the engine fails on is logged (position and
+    event id) and passed over, so one bad event cannot stop the portal's live view.
+    """
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        *,
+        batch_size: int = 500,
+        idle_wait: float = 0.05,
+        engine_factory: Callable[[Warehouse], Engine] = default_engine,
+        tail: Tail = default_tail,
+    ) -> None:
+        self.warehouse = warehouse
+        self.batch_size = batch_size
+        self.idle_wait = idle_wait
+        self.engine_factory = engine_factory
+        self.tail = tail
+        self.name = f"engine over the event log of {warehouse.engine.url.render_as_string()}"
+        self.position = 0
+        self.failed_events = 0
+        self._engine: Engine | None = None
+
+    def open(self) -> None:
+        if self._engine is None:
+            self._engine = self.engine_factory(self.warehouse)
+            logger.info(
+                "live engine reading the event log of %s", self.warehouse.engine.url.render_as_string()
+            )
+
+    def poll(self, timeout: float) -> Batch:
+        if self._engine is None:
+            raise SourceError(f"{self.name}: poll before open")
+        deadline = time.monotonic() + timeout
+        rows = self.tail(self.warehouse, self.position, self.batch_size)
+        while not rows and time.monotonic() < deadline:
+            time.sleep(min(self.idle_wait, max(deadline - time.monotonic(), 0)))
+            rows = self.tail(self.warehouse, self.position, self.batch_size)
+        kpis: dict[tuple[Any, ...], dict[str, Any]] = {}  # the newest value per key within the batch
+        batch = Batch()
+        for seq, event in rows:
+            try:
+                output = self._engine.process(event)
+            except Exception:
+                self.failed_events += 1
+                logger.exception(
+                    "live engine failed on event %s at log position %d", event.get("event_id"), seq
+                )
+            else:
+                for record in output.kpis:
+                    row = _as_dict(record)
+                    key = (row["window"], row["window_start"], row["dimension"], row["dimension_value"])
+                    kpis.pop(key, None)
+                    kpis[key] = row
+                batch.alerts.extend(_as_dict(a) for a in output.alerts)
+            self.position = seq
+        batch.kpis = list(kpis.values())
+        return batch
+
+    def close(self) -> None:
+        """Nothing to release: the warehouse's engine pools its own connections."""
 
 
 class Listener(threading.Thread):

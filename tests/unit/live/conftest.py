@@ -1,13 +1,19 @@
-"""Fixtures for the live board tests: a real Kafka broker on loopback for the session."""
+"""Fixtures for the live tests: a real Kafka broker on loopback for the session, and the portal on the
+portal tests' fixture warehouse."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from dash import Dash
 
+from app import create_app
 from tests.unit.live.kafka_broker import Broker
+from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
+from warehouse.engine import Warehouse
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +26,15 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The portal tests' fixture warehouse: reps Alice Brown (rep_key 1, the demo sales_rep) and Bob Singh."""
+    return build_portal_warehouse(tmp_path_factory.mktemp("live-portal") / "warehouse.db")
+
+
+@pytest.fixture
+def live_app(portal_warehouse: Warehouse, tmp_path: Path) -> Dash:
+    """The portal without its live feed: tests fill the board themselves."""
+    return create_app(portal_settings(tmp_path), portal_warehouse, live=False)
