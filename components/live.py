@@ -126,7 +126,10 @@ def shell_components(refresh_ms: int) -> list[Any]:
 def bell() -> html.Div:
     """The navbar's bell: the unread count and, on click, the user's newest alerts."""
     button = dbc.Button(
-        ["🔔", dbc.Badge("", id=BELL_COUNT, color="danger", pill=True, className="live-bell-count")],
+        [
+            html.Span(className="live-bell-icon", **_attrs({"aria-hidden": "true"})),
+            dbc.Badge("", id=BELL_COUNT, color="danger", pill=True, className="live-bell-count"),
+        ],
         id=BELL,
         color="link",
         n_clicks=0,
@@ -246,6 +249,8 @@ def live_tiles() -> html.Div:
                             id=tile_spark_id(measure),
                             figure=sparkline([], measure),
                             config={"staticPlot": True, "displayModeBar": False},
+                            responsive=True,
+                            style={"height": "40px", "width": "100%"},
                             className="live-spark",
                         ),
                     ]
