@@ -5,11 +5,12 @@ Layers, by table-name prefix:
     stg_    typed, standardised rows per entity, and the reject table;
     dim_, fact_, customer_xref   the core star schema and golden customers;
     mart_   aggregates the portal and the API read;
+    evt_, proj_  the event log, the outbox of warehouse changes, and projections rebuilt from the log;
     ops_, app_   batch and step runs, watermarks, lineage, audit, users and roles.
 
 Money is ``Numeric(14, 2)`` returned as float; text that people type is ``Unicode`` so SQL Server
 gets ``NVARCHAR``. Facts are keyed by their source's natural key, so a rebuild gives the same rows.
-One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``); import tables from here.
+One module per layer (``ops``, ``staging``, ``core``, ``marts``, ``analytics``, ``events``); import tables from here.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ from warehouse.schema.core import (
     golden_field,
     identity_event,
     identity_review,
+)
+from warehouse.schema.events import (
+    OUTBOX_TABLES,
+    evt_log,
+    evt_outbox,
+    evt_profile_state,
+    proj_customer_activity,
+    proj_customer_timeline,
 )
 from warehouse.schema.marts import (
     customer_relationship,
@@ -88,6 +97,7 @@ from warehouse.schema.staging import (
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
+    "OUTBOX_TABLES",
     "UNIDENTIFIED_CUSTOMER_KEY",
     "UNIDENTIFIED_CUSTOMER_NAME",
     "UNIDENTIFIED_SOURCE_KEY",
@@ -111,6 +121,9 @@ __all__ = [
     "dim_geography",
     "dim_product",
     "dim_sales_rep",
+    "evt_log",
+    "evt_outbox",
+    "evt_profile_state",
     "fact_campaign_daily",
     "fact_interaction",
     "fact_payment",
@@ -138,6 +151,8 @@ __all__ = [
     "mart_sales_forecast",
     "metadata",
     "model_registry",
+    "proj_customer_activity",
+    "proj_customer_timeline",
     "ops_audit_log",
     "ops_deletion_hold",
     "ops_deletion_hold_record",

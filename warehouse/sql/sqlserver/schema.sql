@@ -101,6 +101,52 @@ CREATE TABLE dim_sales_rep (
 );
 GO
 
+CREATE TABLE evt_log (
+	seq BIGINT NOT NULL IDENTITY, 
+	event_id VARCHAR(64) NOT NULL, 
+	type VARCHAR(40) NOT NULL, 
+	customer_key INTEGER NULL, 
+	source_key VARCHAR(200) NULL, 
+	channel VARCHAR(40) NULL, 
+	occurred_at DATETIME2 NOT NULL, 
+	recorded_at DATETIME2 NOT NULL, 
+	producer VARCHAR(20) NOT NULL, 
+	body NVARCHAR(max) NOT NULL, 
+	CONSTRAINT pk_evt_log PRIMARY KEY (seq), 
+	CONSTRAINT uq_evt_log_event_id UNIQUE (event_id)
+);
+GO
+
+CREATE INDEX ix_evt_log_customer_key ON evt_log (customer_key);
+GO
+
+CREATE TABLE evt_outbox (
+	seq BIGINT NOT NULL IDENTITY, 
+	table_name VARCHAR(60) NOT NULL, 
+	op VARCHAR(1) NOT NULL, 
+	pk VARCHAR(200) NOT NULL, 
+	before NVARCHAR(max) NULL, 
+	after NVARCHAR(max) NULL, 
+	created_at DATETIME2 NOT NULL, 
+	relayed_at DATETIME2 NULL, 
+	CONSTRAINT pk_evt_outbox PRIMARY KEY (seq)
+);
+GO
+
+CREATE INDEX ix_evt_outbox_relayed_at_seq ON evt_outbox (relayed_at, seq);
+GO
+
+CREATE INDEX ix_evt_outbox_table_name_pk ON evt_outbox (table_name, pk);
+GO
+
+CREATE TABLE evt_profile_state (
+	customer_key INTEGER NOT NULL, 
+	digest NVARCHAR(max) NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_evt_profile_state PRIMARY KEY (customer_key)
+);
+GO
+
 CREATE TABLE golden_field (
 	customer_key INTEGER NOT NULL, 
 	field VARCHAR(40) NOT NULL, 
@@ -524,6 +570,38 @@ CREATE TABLE ops_watermark (
 	batch_id INTEGER NOT NULL, 
 	CONSTRAINT pk_ops_watermark PRIMARY KEY (name)
 );
+GO
+
+CREATE TABLE proj_customer_activity (
+	customer_key INTEGER NOT NULL, 
+	orders INTEGER NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	payments INTEGER NOT NULL, 
+	paid NUMERIC(14, 2) NOT NULL, 
+	visits INTEGER NOT NULL, 
+	clicks INTEGER NOT NULL, 
+	mentions INTEGER NOT NULL, 
+	support_contacts INTEGER NOT NULL, 
+	leads INTEGER NOT NULL, 
+	last_event_at DATETIME2 NOT NULL, 
+	last_event_type VARCHAR(40) NOT NULL, 
+	last_seq BIGINT NOT NULL, 
+	CONSTRAINT pk_proj_customer_activity PRIMARY KEY (customer_key)
+);
+GO
+
+CREATE TABLE proj_customer_timeline (
+	customer_key INTEGER NOT NULL, 
+	seq BIGINT NOT NULL, 
+	occurred_at DATETIME2 NOT NULL, 
+	type VARCHAR(40) NOT NULL, 
+	channel VARCHAR(40) NULL, 
+	summary NVARCHAR(300) NOT NULL, 
+	CONSTRAINT pk_proj_customer_timeline PRIMARY KEY (customer_key, seq)
+);
+GO
+
+CREATE INDEX ix_proj_customer_timeline_customer_key_occurred_at ON proj_customer_timeline (customer_key, occurred_at);
 GO
 
 CREATE TABLE stg_campaign (
