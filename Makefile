@@ -8,7 +8,7 @@ DEMO_DATA := var/demo-data
 DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver
 
-.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean
+.PHONY: demo test check lint typecheck format tsql system-deps demo-data pipeline portal clean kafka-jars
 
 demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
 	$(PY) -m pipeline run
@@ -61,6 +61,20 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages (install as root):$$missing"; fi; \
 	fi
+
+# Kafka broker, Kafka Connect and Debezium jars from Maven Central (Java 17 and Maven); fetched once.
+KAFKA_JARS := var/kafka
+kafka-jars: $(KAFKA_JARS)/broker/.fetched $(KAFKA_JARS)/connect/.fetched  ## fetch the Kafka, Connect and Debezium jars
+
+$(KAFKA_JARS)/broker/.fetched: deploy/kafka/pom.xml
+	rm -rf $(KAFKA_JARS)/broker
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime
+	touch $@
+
+$(KAFKA_JARS)/connect/.fetched: deploy/kafka/connect-pom.xml
+	rm -rf $(KAFKA_JARS)/connect
+	mvn -q -B -f deploy/kafka/connect-pom.xml dependency:copy-dependencies -DincludeScope=runtime
+	touch $@
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

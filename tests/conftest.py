@@ -74,6 +74,8 @@ def postgres_url() -> Iterator[str]:
         capture_output=True,
     )
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c fsync=off"
+    # Logical decoding for change data capture (Debezium's pgoutput), with slots for several captures at once.
+    options += " -c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20"
     subprocess.run(
         _as_postgres(
             [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
