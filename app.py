@@ -34,7 +34,7 @@ from components.access import current_portal_user
 from components.context import Portal, current_portal, install
 from components.login_form import login_form
 from components.shell import navbar
-from pipeline.events.listener import KafkaSource, Listener, Source
+from pipeline.events.listener import DemoDay, EmbeddedSource, KafkaSource, Listener, Source
 from pipeline.events.live import LiveBoard
 from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"  # Bootstrap 5.3.6 (what dbc 2.0.4 targets), served from assets/
 SECRET_KEY_FILE = "portal-secret-key"
+DEMO_EVENTS_PER_SECOND = 5.0  # the demo day's pace in the embedded demo
 LOGIN_ERROR = "login-error"
 # Served to anonymous visitors: the sign-in page's own requests and static files.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_favicon.ico", "/_reload-hash"})
@@ -184,7 +185,7 @@ def _add_login(server: Flask, warehouse: Warehouse) -> None:
 class LiveFeed:
     """The process's live board with the listener feeding it and, in the demo, the thread playing the day."""
 
-    def __init__(self, board: LiveBoard, listener: Listener, player: threading.Thread | None) -> None:
+    def __init__(self, board: LiveBoard, listener: Listener, player: DemoDay | None) -> None:
         self.board = board
         self.listener = listener
         self.player = player
@@ -192,9 +193,7 @@ class LiveFeed:
     def stop(self) -> None:
         """Stop the demo day and the listener (the board keeps what it has)."""
         if self.player is not None:
-            stop = getattr(self.player, "stop", None)
-            if callable(stop):
-                stop()
+            self.player.stop()
         self.listener.stop()
 
 
@@ -206,8 +205,6 @@ def _live_source(settings: Settings, warehouse: Warehouse) -> Source:
     """Kafka's KPI and alert topics when a bootstrap is set, else the engine over the warehouse's event log."""
     if settings.kafka_bootstrap:
         return KafkaSource(settings.kafka_bootstrap, settings.kafka_topic_prefix)
-    from pipeline.events.listener import EmbeddedSource
-
     return EmbeddedSource(warehouse)
 
 
@@ -237,9 +234,11 @@ def stop_live() -> None:
         feed.stop()
 
 
-def _start_demo_day(warehouse: Warehouse) -> threading.Thread | None:
+def _start_demo_day(warehouse: Warehouse) -> DemoDay:
     """A thread appending the demo day to the event log at a pace the portal visibly follows."""
-    return None
+    player = DemoDay(warehouse, events_per_second=DEMO_EVENTS_PER_SECOND)
+    player.start()
+    return player
 
 
 def _live_wanted(live: bool | None) -> bool:

@@ -7,14 +7,19 @@ A source yields batches of KPI records and alerts (``docs/realtime.md``):
   offset, so a new replica rebuilds today's state, reading only committed transactions;
 - :class:`EmbeddedSource` runs the in-process engine over the warehouse's event log.
 
+:class:`DemoDay` is the embedded demo's producer: it appends the demo firm's day to the event log at a few
+events a second, so the portal's live view moves.
+
 :class:`Listener` polls its source and feeds the board; when the source fails it is closed and opened
 again after a growing pause (``backoff``), until :meth:`Listener.stop`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import math
 import os
 import secrets
 import socket
@@ -290,3 +295,85 @@ class Listener(threading.Thread):
                 break
             delay = min(delay * 2, self.backoff[1])
         logger.info("live listener for %s stopped", self.source.name)
+
+
+DAY_SECONDS = 86_400
+
+
+def demo_speed(planned_events: int, simulated_seconds: float, events_per_second: float) -> float:
+    """The simulated seconds per real second that play ``planned_events`` over ``simulated_seconds`` at
+    ``events_per_second``."""
+    return max(simulated_seconds, 1.0) * events_per_second / max(planned_events, 1)
+
+
+class DemoDay(threading.Thread):
+    """A daemon thread appending the demo firm's day to the event log, ``events_per_second`` on average.
+
+    Customers (with their reps and churn risks) and campaigns come from the warehouse; with none yet it
+    waits and looks again. A failed append is logged and the day goes on after a pause.
+    """
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        *,
+        events_per_second: float = 5.0,
+        seed: int | None = None,
+        retry: float = 30.0,
+    ) -> None:
+        super().__init__(name="live-demo-day", daemon=True)
+        self.warehouse = warehouse
+        self.events_per_second = events_per_second
+        self.seed = seed if seed is not None else secrets.randbelow(1_000_000)
+        self.retry = retry
+        self.appended = 0
+        self._stopping = threading.Event()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    def _player(self) -> Any:
+        from pipeline.events.generator import DayPlayer
+        from pipeline.events.reference import load_campaigns, load_customers
+
+        customers = [c.as_dict() for c in load_customers(self.warehouse).values()]
+        if not customers:
+            return None
+        reps = sorted({str(c["rep"]) for c in customers})
+        campaigns = [c.as_dict() for c in load_campaigns(self.warehouse).values()]
+        start_hour = dt.datetime.now(dt.UTC).hour  # the simulated day starts at the real hour
+        player = DayPlayer(
+            customers, reps, campaigns, seed=self.seed, sleep=self._pause, start_hour=start_hour
+        )
+        planned = sum(1 for p in player.plan_day() if p.at >= player.start)
+        player.speed = demo_speed(planned, DAY_SECONDS - player.start, self.events_per_second)
+        return player
+
+    def _pause(self, seconds: float) -> None:
+        """The player's sleep: cut short by :meth:`stop`."""
+        self._stopping.wait(seconds)
+
+    def run(self) -> None:
+        from pipeline.events.log import append
+
+        while not self._stopping.is_set():
+            try:
+                player = self._player()
+                if player is None:
+                    logger.info(
+                        "demo day: no customers in the warehouse yet; looking again in %.0f s", self.retry
+                    )
+                else:
+                    logger.info(
+                        "demo day playing at %.0fx (%.1f events/s)", player.speed, self.events_per_second
+                    )
+                    for event in player.play(duration=math.inf):
+                        if self._stopping.is_set():
+                            break
+                        self.appended += append(self.warehouse, [event], "generator")
+            except Exception:
+                logger.exception("demo day: appending failed; going on in %.0f s", self.retry)
+            self._stopping.wait(self.retry)
+        logger.info("demo day stopped after %d events", self.appended)

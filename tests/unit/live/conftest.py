@@ -11,17 +11,17 @@ import pytest
 from dash import Dash
 
 from app import create_app
-from tests.unit.live.kafka_broker import Broker
+from pipeline.events.broker import LocalKafka
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 from warehouse.engine import Warehouse
 
 
 @pytest.fixture(scope="session")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    """A single-node broker started for the session and stopped at its end."""
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
+    """A single-node broker (the jars of ``make kafka-jars``) started for the session and stopped at its end."""
     if shutil.which("java") is None:
         pytest.skip("no Java runtime for the Kafka broker")
-    broker = Broker(tmp_path_factory.mktemp("kafka")).start()
+    broker = LocalKafka(tmp_path_factory.mktemp("kafka")).start()
     try:
         yield broker
     finally:

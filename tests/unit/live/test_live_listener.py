@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka import Producer
 
+from pipeline.events.broker import LocalKafka, TopicSpec, create_topics
 from pipeline.events.listener import Batch, KafkaSource, Listener, consumer_config
 from pipeline.events.live import LiveBoard, Viewer
-from tests.unit.live.kafka_broker import Broker
 from tests.unit.live.records import NOW, TODAY, alert, kpi
 
 WAIT = 30.0
@@ -41,10 +41,9 @@ def produce(bootstrap: str, records: list[tuple[str, str, bytes]], *, commit: bo
         producer.abort_transaction(30)
 
 
-def test_every_replica_gets_every_committed_kpi_and_alert_from_kafka(kafka: Broker, caplog) -> None:
+def test_every_replica_gets_every_committed_kpi_and_alert_from_kafka(kafka: LocalKafka, caplog) -> None:
     prefix = f"t{time.monotonic_ns()}"
-    kafka.create_topics(f"{prefix}.kpis", partitions=6)
-    kafka.create_topics(f"{prefix}.alerts")
+    create_topics(kafka.bootstrap, {f"{prefix}.kpis": TopicSpec(6), f"{prefix}.alerts": TopicSpec(1)})
     today = kpi("1d", TODAY, revenue="120.50", orders=2, events=3)
     produce(
         kafka.bootstrap,
