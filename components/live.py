@@ -8,6 +8,7 @@ Which alerts a user has read is kept in the browser tab (session storage): openi
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -15,9 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 import sqlalchemy as sa
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Flask, current_app
 
@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 BOARD_EXTENSION = "customer360.live"
 INTERVAL = "shell-live-interval"
-VERSION_STORE = "shell-live-version"  # "<user>|<board version>|<minute>" of the snapshot in the store
+VERSION_STORE = "shell-live-version"  # "<user>|<board version>|<minute>|<alerts>" of the snapshot shown
+ALERTS_STORE = "shell-live-alerts"  # the user's alerts, changed only when they change (bell and toasts)
 SEEN_STORE = "shell-live-seen"  # {"user", "ids"}: alerts read in this tab
 KNOWN_STORE = "shell-live-known"  # alert ids already in the page, so only new ones pop up
 TOASTS = "shell-live-toasts"
@@ -117,6 +118,7 @@ def shell_components(refresh_ms: int) -> list[Any]:
     return [
         dcc.Interval(id=INTERVAL, interval=refresh_ms, n_intervals=0),
         dcc.Store(id=VERSION_STORE),
+        dcc.Store(id=ALERTS_STORE),
         dcc.Store(id=SEEN_STORE, storage_type="session"),
         dcc.Store(id=KNOWN_STORE),
         html.Div(id=TOASTS, className="live-toasts", **_attrs({"aria-live": "polite"})),
@@ -211,29 +213,32 @@ def tile_text(measure: str, value: float) -> str:
     return fmt.money(value) if measure == "revenue" else fmt.count(value)
 
 
-def sparkline(series: Sequence[Mapping[str, Any]], measure: str) -> go.Figure:
-    """A bare line of ``measure`` per minute over the last 30 minutes."""
-    figure = go.Figure(
-        go.Scatter(
-            x=[p["minute"] for p in series],
-            y=[p[measure] for p in series],
-            mode="lines",
-            line={"width": 2, "color": "#118dff"},
-            fill="tozeroy",
-            fillcolor="rgba(17, 141, 255, 0.12)",
-            hoverinfo="skip",
-        )
-    )
-    figure.update_layout(
-        height=40,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        xaxis={"visible": False, "fixedrange": True},
-        yaxis={"visible": False, "fixedrange": True, "rangemode": "tozero"},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        showlegend=False,
-    )
-    return figure
+def sparkline(series: Sequence[Mapping[str, Any]], measure: str) -> dict[str, Any]:
+    """A bare line of ``measure`` per minute over the last 30 minutes (a plain figure dict: it is redrawn
+    every refresh, and building ``go.Figure`` objects five times a second per user costs too much)."""
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "x": [p["minute"] for p in series],
+                "y": [p[measure] for p in series],
+                "mode": "lines",
+                "line": {"width": 2, "color": "#118dff"},
+                "fill": "tozeroy",
+                "fillcolor": "rgba(17, 141, 255, 0.12)",
+                "hoverinfo": "skip",
+            }
+        ],
+        "layout": {
+            "height": 40,
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "xaxis": {"visible": False, "fixedrange": True},
+            "yaxis": {"visible": False, "fixedrange": True, "rangemode": "tozero"},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "showlegend": False,
+        },
+    }
 
 
 def live_tiles() -> html.Div:
@@ -277,21 +282,57 @@ def live_tiles() -> html.Div:
     )
 
 
-def tile_outputs(snapshot: Mapping[str, Any] | None) -> tuple[list[str], list[go.Figure], str]:
-    """The tiles' numbers, sparklines and the status line for a snapshot (dashes while there is none)."""
-    if not snapshot:
-        blank = [sparkline([], m) for m, _ in TILE_MEASURES]
-        return ["—" for _ in TILE_MEASURES], blank, "Waiting for live data…"
+def tile_display(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The tiles' texts for a snapshot: ``{"values": {measure: "£1,234"}, "status": "..."}``.
+
+    Sent inside the snapshot, so the browser draws the tiles without another request (``TILES_JS``).
+    """
     today = snapshot["today"]
-    values = [tile_text(m, float(today[m])) for m, _ in TILE_MEASURES]
-    figures = [sparkline(snapshot["series"], m) for m, _ in TILE_MEASURES]
     scope = snapshot.get("scope")
     whose = "your customers" if scope and scope[0] == "rep" else "all customers"
     if scope is None:
         whose = "no sales rep is linked to your account"
     as_of = parse_time(str(snapshot["as_of"]))
-    status = f"Today so far (UTC) · {whose} · updated {as_of:%H:%M:%S} · {fmt.currency_note()}"
-    return values, figures, status
+    return {
+        "values": {m: tile_text(m, float(today[m])) for m, _ in TILE_MEASURES},
+        "status": f"Today so far (UTC) · {whose} · updated {as_of:%H:%M:%S} · {fmt.currency_note()}",
+    }
+
+
+def tile_outputs(snapshot: Mapping[str, Any] | None) -> tuple[list[str], list[dict[str, Any]], str]:
+    """The tiles' numbers, sparklines and status line for a snapshot (dashes while there is none); what
+    ``TILES_JS`` computes in the browser."""
+    if not snapshot:
+        blank = [sparkline([], m) for m, _ in TILE_MEASURES]
+        return ["—" for _ in TILE_MEASURES], blank, WAITING
+    shown = snapshot.get("display") or tile_display(snapshot)
+    values = [str(shown["values"][m]) for m, _ in TILE_MEASURES]
+    figures = [sparkline(snapshot["series"], m) for m, _ in TILE_MEASURES]
+    return values, figures, str(shown["status"])
+
+
+WAITING = "Waiting for live data…"
+_SPARK = sparkline([], "revenue")
+# The Overview's tiles drawn in the browser from the snapshot: no request per refresh (see tile_outputs).
+_TILES_TEMPLATE = """function(snapshot) {
+    const measures = MEASURES;
+    const trace = TRACE;
+    const layout = LAYOUT;
+    const series = snapshot ? snapshot.series : [];
+    const x = series.map(p => p.minute);
+    const figures = measures.map(m => ({
+        data: [Object.assign({}, trace, {x: x, y: series.map(p => p[m])})], layout: layout}));
+    if (!snapshot || !snapshot.display) {
+        return measures.map(() => "\u2014").concat(figures, [WAITING]);
+    }
+    return measures.map(m => snapshot.display.values[m]).concat(figures, [snapshot.display.status]);
+}"""
+TILES_JS = (
+    _TILES_TEMPLATE.replace("MEASURES", json.dumps([m for m, _ in TILE_MEASURES]))
+    .replace("TRACE", json.dumps({k: v for k, v in _SPARK["data"][0].items() if k not in ("x", "y")}))
+    .replace("LAYOUT", json.dumps(_SPARK["layout"]))
+    .replace("WAITING", json.dumps(WAITING))
+)
 
 
 # --- callbacks -----------------------------------------------------------------------------------------
@@ -302,33 +343,41 @@ def register(app: Dash) -> None:
 
     @app.callback(
         Output(ids.LIVE_KPI_STORE, "data"),
+        Output(ALERTS_STORE, "data"),
         Output(VERSION_STORE, "data"),
         Input(INTERVAL, "n_intervals"),
         State(VERSION_STORE, "data"),
     )
-    def push_snapshot(_n: int, shown: str | None) -> tuple[dict[str, Any], str]:
-        """The signed-in user's snapshot, only when it changed since the one the page holds."""
+    def push_snapshot(_n: int, shown: str | None) -> tuple[dict[str, Any], Any, str]:
+        """The signed-in user's snapshot, only when it changed since the one the page holds; their alerts
+        only when those changed."""
         user = current_portal_user()
         if user is None:
             raise PreventUpdate
         viewer = viewer_for(user, current_portal().warehouse)
         snapshot = current_board().snapshot(viewer)
-        version = f"{user.username}|{snapshot['version']}|{snapshot['as_of'][:16]}"
+        alerts = snapshot["alerts"]
+        alerts_key = f"{len(alerts)}:{alerts[0]['alert_id'] if alerts else ''}"
+        version = f"{user.username}|{snapshot['version']}|{snapshot['as_of'][:16]}|{alerts_key}"
         if version == shown:
             raise PreventUpdate
-        return snapshot, version
+        snapshot["display"] = tile_display(snapshot)
+        same_alerts = (
+            shown is not None and shown.startswith(f"{user.username}|") and shown.endswith(f"|{alerts_key}")
+        )
+        return snapshot, no_update if same_alerts else alerts, version
 
     @app.callback(
         Output(BELL_COUNT, "children"),
         Output(BELL_LIST, "children"),
-        Input(ids.LIVE_KPI_STORE, "data"),
+        Input(ALERTS_STORE, "data"),
         Input(SEEN_STORE, "data"),
         State(ids.USER_STORE, "data"),
     )
     def draw_bell(
-        snapshot: dict[str, Any] | None, seen: dict[str, Any] | None, user: dict[str, Any] | None
+        alerts: list[dict[str, Any]] | None, seen: dict[str, Any] | None, user: dict[str, Any] | None
     ) -> tuple[str, Any]:
-        alerts = (snapshot or {}).get("alerts", [])
+        alerts = alerts or []
         read = _seen_ids(seen, user)
         return unread_count(alerts, read), alert_items(alerts, read)
 
@@ -337,28 +386,28 @@ def register(app: Dash) -> None:
         Output(SEEN_STORE, "data"),
         Input(BELL, "n_clicks"),
         State(BELL_POPOVER, "is_open"),
-        State(ids.LIVE_KPI_STORE, "data"),
+        State(ALERTS_STORE, "data"),
         State(ids.USER_STORE, "data"),
         prevent_initial_call=True,
     )
     def toggle_bell(
-        _clicks: int, is_open: bool, snapshot: dict[str, Any] | None, user: dict[str, Any] | None
+        _clicks: int, is_open: bool, alerts: list[dict[str, Any]] | None, user: dict[str, Any] | None
     ) -> tuple[bool, dict[str, Any]]:
         """Opening the bell reads every alert it shows."""
-        alerts = (snapshot or {}).get("alerts", [])
+        alerts = alerts or []
         username = (user or {}).get("username")
         return not is_open, {"user": username, "ids": [a["alert_id"] for a in alerts]}
 
     @app.callback(
         Output(TOASTS, "children"),
         Output(KNOWN_STORE, "data"),
-        Input(ids.LIVE_KPI_STORE, "data"),
+        Input(ALERTS_STORE, "data"),
         State(KNOWN_STORE, "data"),
         prevent_initial_call=True,
     )
-    def pop_up(snapshot: dict[str, Any] | None, known: list[str] | None) -> tuple[Any, list[str]]:
+    def pop_up(alerts: list[dict[str, Any]] | None, known: list[str] | None) -> tuple[Any, list[str]]:
         """Toasts for alerts that arrived while the page is open (not for those there when it opened)."""
-        alerts = (snapshot or {}).get("alerts", [])
+        alerts = alerts or []
         current = [a["alert_id"] for a in alerts]
         if known is None:
             return [], current

@@ -1,6 +1,7 @@
 """Overview (``/``): today's live numbers, headline KPIs with growth, the daily revenue trend and revenue by region.
 
-The live tiles follow the signed-in user's snapshot in ``ids.LIVE_KPI_STORE`` (see ``components/live.py``).
+The live tiles follow the signed-in user's snapshot in ``ids.LIVE_KPI_STORE``, drawn in the browser
+(``components.live.TILES_JS``).
 
 "Today" is the portal's today (see :meth:`components.context.Portal.today`): the latest day in
 ``mart_kpi_daily`` unless the settings fix it.
@@ -15,7 +16,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, clientside_callback, dcc, html
 
 from components import format as fmt
 from components import ids
@@ -25,9 +26,9 @@ from components.controls import picker
 from components.kpi_cards import kpi_columns
 from components.live import (
     TILE_MEASURES,
+    TILES_JS,
     TILES_STATUS,
     live_tiles,
-    tile_outputs,
     tile_spark_id,
     tile_value_id,
 )
@@ -121,13 +122,10 @@ def refresh(period: str | None) -> tuple[list[dbc.Col], go.Figure, go.Figure, st
     )
 
 
-@callback(
+clientside_callback(
+    TILES_JS,
     *[Output(tile_value_id(m), "children") for m, _ in TILE_MEASURES],
     *[Output(tile_spark_id(m), "figure") for m, _ in TILE_MEASURES],
     Output(TILES_STATUS, "children"),
     Input(ids.LIVE_KPI_STORE, "data"),
 )
-def live_refresh(snapshot: dict[str, Any] | None) -> tuple[Any, ...]:
-    """Today's live numbers and their last 30 minutes, each time the user's snapshot changes."""
-    values, figures, status = tile_outputs(snapshot)
-    return (*values, *figures, status)

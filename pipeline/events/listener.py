@@ -298,6 +298,7 @@ class Listener(threading.Thread):
 
 
 DAY_SECONDS = 86_400
+FAILURE_PAUSE = 2.0  # seconds the demo day waits after a failed append
 
 
 def demo_speed(planned_events: int, simulated_seconds: float, events_per_second: float) -> float:
@@ -373,7 +374,10 @@ class DemoDay(threading.Thread):
                         if self._stopping.is_set():
                             break
                         self.appended += append(self.warehouse, [event], "generator")
+                    continue  # the day ended: plan the next one
             except Exception:
-                logger.exception("demo day: appending failed; going on in %.0f s", self.retry)
+                logger.exception("demo day: appending failed; going on in %.0f s", FAILURE_PAUSE)
+                self._stopping.wait(FAILURE_PAUSE)
+                continue
             self._stopping.wait(self.retry)
         logger.info("demo day stopped after %d events", self.appended)

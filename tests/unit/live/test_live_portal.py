@@ -45,7 +45,7 @@ def push(client: FlaskClient, shown: str | None = None) -> Any:
     """The interval's callback, posted as the browser posts it."""
     return call_callback(
         client,
-        [(ids.LIVE_KPI_STORE, "data"), (live_ui.VERSION_STORE, "data")],
+        [(ids.LIVE_KPI_STORE, "data"), (live_ui.ALERTS_STORE, "data"), (live_ui.VERSION_STORE, "data")],
         [(live_ui.INTERVAL, "n_intervals", 3)],
         state=[(live_ui.VERSION_STORE, "data", shown)],
     )
@@ -93,33 +93,37 @@ def test_the_shell_has_the_bell_and_the_refresh_for_a_signed_in_user(
 
 
 def test_the_overview_tiles_show_the_snapshot_in_the_home_currency(live_app: Dash, board: LiveBoard) -> None:
-    client = sign_in(live_app, "sales_rep")
-    snapshot = push(client).json["response"][ids.LIVE_KPI_STORE]["data"]
-    outputs = [(live_ui.tile_value_id(m), "children") for m, _ in live_ui.TILE_MEASURES]
-    outputs += [(live_ui.tile_spark_id(m), "figure") for m, _ in live_ui.TILE_MEASURES]
-    outputs += [(live_ui.TILES_STATUS, "children")]
-    response = call_callback(client, outputs, [(ids.LIVE_KPI_STORE, "data", snapshot)])
-    assert response.status_code == 200
-    shown = response.json["response"]
-    assert [shown[live_ui.tile_value_id(m)]["children"] for m, _ in live_ui.TILE_MEASURES] == [
-        "£500",
-        "2",
-        "1",
-        "0",
-        "2",
+    snapshot = push(sign_in(live_app, "sales_rep")).json["response"][ids.LIVE_KPI_STORE]["data"]
+    values, figures, status = live_ui.tile_outputs(snapshot)
+    assert values == ["£500", "2", "1", "0", "2"]
+    assert snapshot["display"]["values"]["revenue"] == "£500", "the browser draws the tiles from these texts"
+    assert len(figures[0]["data"][0]["y"]) == 30
+    assert "your customers" in status and "updated 10:15:30" in status
+    for name in ("MEASURES", "TRACE", "LAYOUT", "WAITING"):
+        assert name not in live_ui.TILES_JS, "the browser's tile function is filled in"
+
+
+def test_alerts_are_sent_again_only_when_they_change(live_app: Dash, board: LiveBoard) -> None:
+    client = sign_in(live_app, "manager")
+    first = push(client).json["response"]
+    assert [a["alert_id"] for a in first[live_ui.ALERTS_STORE]["data"]] == [
+        "high_value_order:e-b",
+        "high_value_order:e-a",
     ]
-    assert len(shown[live_ui.tile_spark_id("revenue")]["figure"]["data"][0]["y"]) == 30
-    assert "your customers" in shown[live_ui.TILES_STATUS]["children"]
+    board.add_kpis([kpi("1d", TODAY, revenue="800.00", orders=4)])
+    second = push(client, first[live_ui.VERSION_STORE]["data"]).json["response"]
+    assert second[ids.LIVE_KPI_STORE]["data"]["today"]["revenue"] == 800.0
+    assert live_ui.ALERTS_STORE not in second, "unchanged alerts are not sent (the bell is not redrawn)"
 
 
 def test_the_bell_counts_unread_alerts_until_opened(live_app: Dash, board: LiveBoard) -> None:
     client = sign_in(live_app, "manager")
-    snapshot = push(client).json["response"][ids.LIVE_KPI_STORE]["data"]
+    alerts = push(client).json["response"][live_ui.ALERTS_STORE]["data"]
     user = {"username": "manager", "full_name": "Demo Manager", "role": "manager"}
     bell_outputs = [(live_ui.BELL_COUNT, "children"), (live_ui.BELL_LIST, "children")]
 
     def draw(seen: Any) -> Any:
-        inputs = [(ids.LIVE_KPI_STORE, "data", snapshot), (live_ui.SEEN_STORE, "data", seen)]
+        inputs = [(live_ui.ALERTS_STORE, "data", alerts), (live_ui.SEEN_STORE, "data", seen)]
         return call_callback(client, bell_outputs, inputs, state=[(ids.USER_STORE, "data", user)]).json[
             "response"
         ]
@@ -131,7 +135,7 @@ def test_the_bell_counts_unread_alerts_until_opened(live_app: Dash, board: LiveB
         [(live_ui.BELL, "n_clicks", 1)],
         state=[
             (live_ui.BELL_POPOVER, "is_open", False),
-            (ids.LIVE_KPI_STORE, "data", snapshot),
+            (live_ui.ALERTS_STORE, "data", alerts),
             (ids.USER_STORE, "data", user),
         ],
     ).json["response"]
@@ -143,14 +147,14 @@ def test_the_bell_counts_unread_alerts_until_opened(live_app: Dash, board: LiveB
 
 def test_new_alerts_pop_up_once_and_those_present_at_opening_do_not(live_app: Dash, board: LiveBoard) -> None:
     client = sign_in(live_app, "manager")
-    snapshot = push(client).json["response"][ids.LIVE_KPI_STORE]["data"]
+    alerts = push(client).json["response"][live_ui.ALERTS_STORE]["data"]
     outputs = [(live_ui.TOASTS, "children"), (live_ui.KNOWN_STORE, "data")]
 
     def pop(known: Any) -> Any:
         return call_callback(
             client,
             outputs,
-            [(ids.LIVE_KPI_STORE, "data", snapshot)],
+            [(live_ui.ALERTS_STORE, "data", alerts)],
             state=[(live_ui.KNOWN_STORE, "data", known)],
         )
 
@@ -159,6 +163,6 @@ def test_new_alerts_pop_up_once_and_those_present_at_opening_do_not(live_app: Da
     known = first[live_ui.KNOWN_STORE]["data"]
     assert pop(known).status_code == 204
     board.add_alerts([alert("high_value_order:e-new", BOB)])
-    snapshot = push(client).json["response"][ids.LIVE_KPI_STORE]["data"]
+    alerts = push(client).json["response"][live_ui.ALERTS_STORE]["data"]
     toasts = pop(known).json["response"][live_ui.TOASTS]["children"]
     assert len(toasts) == 1 and "high_value_order:e-new" in json.dumps(toasts)
