@@ -178,7 +178,8 @@ class EmbeddedSource:
     """The in-process engine over the warehouse's event log, from its first event (so today is rebuilt).
 
     The engine and the log position survive a reopen; an event the engine fails on is logged (position and
-    event id) and passed over, so one bad event cannot stop the portal's live view.
+    event id) and passed over, so one bad event cannot stop the portal's live view. Customers and campaigns
+    are read again every ``refresh_seconds``, so a batch's new customers get their rep.
     """
 
     def __init__(
@@ -189,6 +190,7 @@ class EmbeddedSource:
         idle_wait: float = 0.05,
         engine_factory: Callable[[Warehouse], Engine] = default_engine,
         tail: Tail = default_tail,
+        refresh_seconds: float = 300.0,
     ) -> None:
         self.warehouse = warehouse
         self.batch_size = batch_size
@@ -198,6 +200,8 @@ class EmbeddedSource:
         self.name = f"engine over the event log of {warehouse.engine.url.render_as_string()}"
         self.position = 0
         self.failed_events = 0
+        self.refresh_seconds = refresh_seconds
+        self._refreshed = time.monotonic()
         self._engine: Engine | None = None
 
     def open(self) -> None:
@@ -210,6 +214,8 @@ class EmbeddedSource:
     def poll(self, timeout: float) -> Batch:
         if self._engine is None:
             raise SourceError(f"{self.name}: poll before open")
+        if time.monotonic() - self._refreshed > self.refresh_seconds:
+            self._refresh(self._engine)
         deadline = time.monotonic() + timeout
         rows = self.tail(self.warehouse, self.position, self.batch_size)
         while not rows and time.monotonic() < deadline:
@@ -235,6 +241,22 @@ class EmbeddedSource:
             self.position = seq
         batch.kpis = list(kpis.values())
         return batch
+
+    def _refresh(self, engine: Engine) -> None:
+        """Customers and campaigns again from the warehouse (a batch may have added or moved some)."""
+        self._refreshed = time.monotonic()
+        upsert_customer = getattr(engine, "upsert_customer", None)
+        upsert_campaign = getattr(engine, "upsert_campaign", None)
+        if upsert_customer is None or upsert_campaign is None:
+            return
+        from pipeline.events.reference import load_campaigns, load_customers
+
+        customers, campaigns = load_customers(self.warehouse), load_campaigns(self.warehouse)
+        for customer in customers.values():
+            upsert_customer(customer)
+        for campaign in campaigns.values():
+            upsert_campaign(campaign)
+        logger.info("live engine: %d customers and %d campaigns reloaded", len(customers), len(campaigns))
 
     def close(self) -> None:
         """Nothing to release: the warehouse's engine pools its own connections."""

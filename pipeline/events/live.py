@@ -115,6 +115,14 @@ def check_alert(alert: Mapping[str, Any]) -> str:
     return str(alert["alert_id"])
 
 
+def _events(record: Mapping[str, Any]) -> int:
+    """A KPI record's event count, which only grows within its window."""
+    try:
+        return int(record.get("events") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def measures(record: Mapping[str, Any] | None) -> dict[str, float]:
     """The six measures of a KPI record as numbers (revenue is written as text with 2 decimals); zeros for none."""
     if record is None:
@@ -141,7 +149,8 @@ class LiveBoard:
         return self._version
 
     def add_kpis(self, records: Iterable[Mapping[str, Any]]) -> int:
-        """Keep each record as its key's newest value (each update carries the window's full value).
+        """Keep each record as its key's newest value (each update carries the window's full value; one
+        counting fewer events than the value held is older and is passed over).
 
         A record without its key is logged and skipped; returns how many were taken.
         """
@@ -153,6 +162,9 @@ class LiveBoard:
                 except InvalidRecord as e:
                     logger.warning("live board skipped a record: %s", e)
                     continue
+                held = self._kpis.get(key)
+                if held is not None and _events(record) < _events(held):
+                    continue  # an older value of the window (a topic read again from the start)
                 self._kpis[key] = dict(record)
                 start = parse_time(key[1])
                 if start > self._newest.get(key[0], start - dt.timedelta(seconds=1)):

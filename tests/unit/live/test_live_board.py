@@ -107,11 +107,13 @@ def test_a_rep_without_a_linked_rep_and_other_roles_see_little() -> None:
 
 def test_updates_replace_a_windows_value_and_alerts_are_kept_once_and_bounded() -> None:
     board = LiveBoard(max_alerts=3)
-    board.add_kpis([kpi("1d", TODAY, revenue="10.00", orders=1)])
+    board.add_kpis([kpi("1d", TODAY, revenue="10.00", orders=1, events=1)])
     before = board.version
-    board.add_kpis([kpi("1d", TODAY, revenue="25.50", orders=2)])
+    board.add_kpis([kpi("1d", TODAY, revenue="25.50", orders=2, events=2)])
     assert board.version > before
     assert board.snapshot(Viewer("admin"), NOW)["today"]["revenue"] == 25.5
+    board.add_kpis([kpi("1d", TODAY, revenue="10.00", orders=1, events=0)])  # replayed from the start
+    assert board.snapshot(Viewer("admin"), NOW)["today"]["revenue"] == 25.5, "an older value does not win"
     assert board.add_alerts([alert("a:1", ALICE), alert("a:1", ALICE)]) == 1, (
         "a replayed alert is not repeated"
     )

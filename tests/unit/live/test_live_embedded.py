@@ -16,6 +16,7 @@ from pipeline.events.log import append, last_seq
 from tests.unit.live.test_live_listener import wait_for
 from tests.unit.portal.portal_data import build_portal_warehouse
 from warehouse.engine import Warehouse
+from warehouse.schema import dim_customer
 
 ALICE, BOB = "Alice Brown", "Bob Singh"  # customer n belongs to Alice when n is even
 
@@ -97,3 +98,24 @@ def test_the_demo_day_keeps_several_events_a_second_flowing(tmp_path) -> None:
         listener.stop()
     assert day.appended / elapsed >= 1.5, f"{day.appended} events in {elapsed:.1f} s"
     assert not day.is_alive() and not listener.is_alive()
+
+
+def test_a_customer_moved_to_another_rep_counts_for_the_new_rep_after_a_refresh(tmp_path) -> None:
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    board = LiveBoard()
+    source = EmbeddedSource(warehouse, refresh_seconds=0.0)
+    listener = Listener(source, board, poll_timeout=0.2)
+    listener.start()
+    try:
+        order = {"order_id": "SO-9", "amount": 50, "currency": "GBP"}
+        append(warehouse, [event("m-1", "order_placed", 1, order)], "api")  # customer 1 is Bob's
+        wait_for(lambda: board.snapshot(Viewer("sales_rep", BOB))["today"]["orders"] == 1)
+        with warehouse.begin() as conn:
+            conn.execute(dim_customer.update().where(dim_customer.c.customer_key == 1).values(rep_key=1))
+        time.sleep(0.5)  # a poll or two: the customers are read again
+        append(warehouse, [event("m-2", "order_placed", 1, {**order, "order_id": "SO-10"})], "api")
+        wait_for(lambda: board.snapshot(Viewer("sales_rep", ALICE))["today"]["orders"] == 1)
+    finally:
+        listener.stop()
+        warehouse.engine.dispose()
+    assert board.snapshot(Viewer("sales_rep", BOB))["today"]["orders"] == 1, "Bob keeps the order from before"

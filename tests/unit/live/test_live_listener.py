@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from confluent_kafka import Producer
 
+from app import create_app, stop_live
+from components import ids
+from components import live as live_ui
 from pipeline.events.broker import LocalKafka, TopicSpec, create_topics
 from pipeline.events.listener import Batch, KafkaSource, Listener, consumer_config
 from pipeline.events.live import LiveBoard, Viewer
 from tests.unit.live.records import NOW, TODAY, alert, kpi
+from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
 
 WAIT = 30.0
 
@@ -146,3 +152,47 @@ def test_a_failing_source_is_reopened_with_growing_pauses_and_the_board_fills(ca
     assert caplog.text.count("reopening in") == 3
     assert "reopening in 0.0 s" in caplog.text  # 0.01, 0.02, 0.04: capped at the second figure
     assert not listener.is_alive()
+
+
+def test_the_portal_configured_for_kafka_shows_what_the_topics_hold(kafka: LocalKafka, tmp_path) -> None:
+    prefix = f"p{time.monotonic_ns()}"
+    create_topics(kafka.bootstrap, {f"{prefix}.kpis": TopicSpec(6), f"{prefix}.alerts": TopicSpec(1)})
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT00:00:00Z")
+    produce(
+        kafka.bootstrap,
+        [
+            (
+                f"{prefix}.kpis",
+                "k",
+                json.dumps(kpi("1d", today, revenue="321.00", orders=3, events=5)).encode(),
+            ),
+            (f"{prefix}.alerts", "a", json.dumps(alert("high_value_order:k-1", "Bob Singh")).encode()),
+        ],
+    )
+    settings = portal_settings(tmp_path / "var").model_copy(
+        update={"kafka_bootstrap": kafka.bootstrap, "kafka_topic_prefix": prefix, "live_demo": False}
+    )
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    app = create_app(settings, warehouse, live=True)
+    try:
+        client = app.server.test_client()
+        client.post("/login", data={"username": "manager", "password": PASSWORD})
+
+        def snapshot() -> dict[str, Any]:
+            response = call_callback(
+                client,
+                [
+                    (ids.LIVE_KPI_STORE, "data"),
+                    (live_ui.ALERTS_STORE, "data"),
+                    (live_ui.VERSION_STORE, "data"),
+                ],
+                [(live_ui.INTERVAL, "n_intervals", 1)],
+                state=[(live_ui.VERSION_STORE, "data", None)],
+            )
+            return dict(response.json["response"][ids.LIVE_KPI_STORE]["data"])
+
+        wait_for(lambda: snapshot()["today"]["orders"] == 3)
+        assert [a["alert_id"] for a in snapshot()["alerts"]] == ["high_value_order:k-1"]
+    finally:
+        stop_live()
+        warehouse.engine.dispose()
