@@ -8,6 +8,7 @@ Which alerts a user has read is kept in the browser tab (session storage): openi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -36,7 +37,7 @@ BOARD_EXTENSION = "customer360.live"
 INTERVAL = "shell-live-interval"
 VERSION_STORE = "shell-live-version"  # "<user>|<board version>|<minute>|<alerts>" of the snapshot shown
 ALERTS_STORE = "shell-live-alerts"  # the user's alerts, changed only when they change (bell and toasts)
-SEEN_STORE = "shell-live-seen"  # {"user", "ids"}: alerts read in this tab
+SEEN_STORE = "shell-live-seen"  # {"user", "ids"}: digests of the alerts read in this tab
 KNOWN_STORE = "shell-live-known"  # alert ids already in the page, so only new ones pop up
 TOASTS = "shell-live-toasts"
 BELL = "shell-live-bell"
@@ -174,16 +175,21 @@ def alert_items(alerts: Sequence[Mapping[str, Any]], seen: set[str]) -> list[htm
                 html.Span(str(a.get("message") or a.get("rule")), className="ms-2"),
                 html.Div(alert_time(a), className="text-muted small"),
             ],
-            className="live-alert" + ("" if a["alert_id"] in seen else " live-alert-unread"),
+            className="live-alert" + ("" if read_mark(a["alert_id"]) in seen else " live-alert-unread"),
             **_attrs({"data-alert-id": str(a["alert_id"])}),
         )
         for a in alerts
     ]
 
 
+def read_mark(alert_id: str) -> str:
+    """What the browser keeps of a read alert: a digest, not the id (which names a customer)."""
+    return hashlib.sha256(alert_id.encode()).hexdigest()[:16]
+
+
 def unread_count(alerts: Sequence[Mapping[str, Any]], seen: set[str]) -> str:
-    """The bell's badge: the number of unread alerts, empty when none."""
-    unread = sum(1 for a in alerts if a["alert_id"] not in seen)
+    """The bell's badge: the number of unread alerts (``seen`` holds their read marks), empty when none."""
+    unread = sum(1 for a in alerts if read_mark(a["alert_id"]) not in seen)
     return str(unread) if unread else ""
 
 
@@ -396,7 +402,7 @@ def register(app: Dash) -> None:
         """Opening the bell reads every alert it shows."""
         alerts = alerts or []
         username = (user or {}).get("username")
-        return not is_open, {"user": username, "ids": [a["alert_id"] for a in alerts]}
+        return not is_open, {"user": username, "ids": [read_mark(a["alert_id"]) for a in alerts]}
 
     @app.callback(
         Output(TOASTS, "children"),

@@ -31,7 +31,6 @@ def navbar(user: PortalUser) -> dbc.Navbar:
     ]
     who = html.Div(
         [
-            bell(),
             html.Span(user.full_name, className="navbar-user-name"),
             dbc.Badge(user.role_label, color="light", text_color="dark", className="ms-2"),
             dbc.NavLink("Sign out", href="/logout", external_link=True, className="ms-3 d-inline p-0"),
@@ -43,6 +42,8 @@ def navbar(user: PortalUser) -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(BRAND, href="/"),
+                # Outside the collapse, so phones see it too: beside the toggler there, last on wider screens.
+                html.Div(bell(), className="ms-auto me-2 me-md-0 ms-md-3 order-md-last"),
                 dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
                     [dbc.Nav(links, navbar=True, className="me-auto"), who],

@@ -141,6 +141,7 @@ def test_the_bell_counts_unread_alerts_until_opened(live_app: Dash, board: LiveB
     ).json["response"]
     assert opened[live_ui.BELL_POPOVER]["is_open"] is True
     seen = opened[live_ui.SEEN_STORE]["data"]
+    assert "high_value_order" not in json.dumps(seen), "the tab keeps digests, not alert ids"
     assert draw(seen)[live_ui.BELL_COUNT]["children"] == ""
     assert draw({**seen, "user": "analyst"})[live_ui.BELL_COUNT]["children"] == "2", "reads are per user"
 
