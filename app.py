@@ -28,7 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 import api
-from components import ids
+from components import ids, live_callbacks
 from components import live as live_ui
 from components.access import current_portal_user
 from components.context import Portal, current_portal, install
@@ -259,7 +259,7 @@ def create_app(
     server = Flask(__name__)
     _configure_server(server, settings)
     install(server, Portal(settings, warehouse))
-    live_ui.install_board(
+    live_callbacks.install_board(
         server, start_live(settings, warehouse).board if _live_wanted(live) else LiveBoard()
     )
     app = Dash(
@@ -287,7 +287,7 @@ def create_app(
     def toggle_navbar(_clicks: int, is_open: bool) -> bool:
         return not is_open
 
-    live_ui.register(app)
+    live_callbacks.register(app)
 
     # Claim the page callbacks now: Dash keeps `dash.callback`s in a process-wide list until an app's
     # first request, so a second create_app() in the same process would otherwise take them over.

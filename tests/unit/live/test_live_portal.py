@@ -9,7 +9,7 @@ import pytest
 from dash import Dash
 from flask.testing import FlaskClient
 
-from components import ids
+from components import ids, live_callbacks
 from components import live as live_ui
 from pipeline.events.live import LiveBoard
 from tests.unit.live.records import NOW, TODAY, alert, kpi
@@ -31,7 +31,7 @@ def board(live_app: Dash) -> LiveBoard:
         ]
     )
     board.add_alerts([alert("high_value_order:e-a", ALICE), alert("high_value_order:e-b", BOB)])
-    live_ui.install_board(live_app.server, board)
+    live_callbacks.install_board(live_app.server, board)
     return board
 
 
