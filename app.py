@@ -241,9 +241,14 @@ def _start_demo_day(warehouse: Warehouse) -> DemoDay:
     return player
 
 
-def _live_wanted(live: bool | None) -> bool:
-    """Whether to start the live feed: as asked, else in every process but a test run's."""
-    return live if live is not None else "PYTEST_CURRENT_TEST" not in os.environ
+def _live_wanted(live: bool | None, settings: Settings) -> bool:
+    """Whether to start the live feed: as asked, else in every process but a test run's and, with the
+    debug reloader, but the watching parent's (its child serves, so the demo day plays once)."""
+    if live is not None:
+        return live
+    if settings.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return False
+    return "PYTEST_CURRENT_TEST" not in os.environ
 
 
 def create_app(
@@ -260,7 +265,7 @@ def create_app(
     _configure_server(server, settings)
     install(server, Portal(settings, warehouse))
     live_callbacks.install_board(
-        server, start_live(settings, warehouse).board if _live_wanted(live) else LiveBoard()
+        server, start_live(settings, warehouse).board if _live_wanted(live, settings) else LiveBoard()
     )
     app = Dash(
         __name__,

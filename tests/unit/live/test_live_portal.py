@@ -13,7 +13,7 @@ from components import ids, live_callbacks
 from components import live as live_ui
 from pipeline.events.live import LiveBoard
 from tests.unit.live.records import NOW, TODAY, alert, kpi
-from tests.unit.portal.portal_data import PASSWORD, call_callback
+from tests.unit.portal.portal_data import PASSWORD, call_callback, portal_settings
 
 ALICE, BOB = "Alice Brown", "Bob Singh"  # rep_key 1 (the demo sales_rep) and 2
 
@@ -167,3 +167,17 @@ def test_new_alerts_pop_up_once_and_those_present_at_opening_do_not(live_app: Da
     alerts = push(client).json["response"][live_ui.ALERTS_STORE]["data"]
     toasts = pop(known).json["response"][live_ui.TOASTS]["children"]
     assert len(toasts) == 1 and "high_value_order:e-new" in json.dumps(toasts)
+
+
+def test_the_live_feed_starts_once_in_the_process_that_serves(monkeypatch, tmp_path) -> None:
+    from app import _live_wanted
+
+    settings = portal_settings(tmp_path)
+    assert not _live_wanted(None, settings), "not under pytest unless asked"
+    assert _live_wanted(True, settings)
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")
+    assert _live_wanted(None, settings), "a served portal starts it"
+    debug = settings.model_copy(update={"debug": True})
+    assert not _live_wanted(None, debug), "the debug reloader's watching parent does not"
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    assert _live_wanted(None, debug), "its serving child does"
