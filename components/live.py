@@ -247,10 +247,11 @@ def tile_display(snapshot: Mapping[str, Any]) -> dict[str, Any]:
     whose = "your customers" if scope and scope[0] == "rep" else "all customers"
     if scope is None:
         whose = "no sales rep is linked to your account"
-    as_of = parse_time(str(snapshot["as_of"]))
+    updated = snapshot.get("updated_at")
+    when = f"last change {parse_time(str(updated)):%H:%M:%S}" if updated else "no live data yet"
     return {
         "values": {m: tile_text(m, float(today[m])) for m, _ in TILE_MEASURES},
-        "status": f"Today so far (UTC) · {whose} · updated {as_of:%H:%M:%S} · {fmt.currency_note()}",
+        "status": f"Today so far (UTC) · {whose} · {when} · {fmt.currency_note()}",
     }
 
 

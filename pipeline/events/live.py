@@ -142,6 +142,7 @@ class LiveBoard:
         self._max_alerts = max_alerts
         self._clock = clock
         self._version = 0
+        self._updated: dt.datetime | None = None
 
     @property
     def version(self) -> int:
@@ -172,6 +173,8 @@ class LiveBoard:
                     self._prune(key[0])
                 taken += 1
             self._version += taken
+            if taken:
+                self._updated = self._clock()
         return taken
 
     def add_alerts(self, alerts: Iterable[Mapping[str, Any]]) -> int:
@@ -192,6 +195,8 @@ class LiveBoard:
                     self._alert_ids.discard(str(self._alerts.pop()["alert_id"]))
                 taken += 1
             self._version += taken
+            if taken:
+                self._updated = self._clock()
         return taken
 
     def _prune(self, window: str) -> None:
@@ -209,9 +214,10 @@ class LiveBoard:
     def snapshot(self, viewer: Viewer, now: dt.datetime | None = None) -> dict[str, Any]:
         """What ``viewer`` may see now, as JSON-ready data.
 
-        ``today``: the viewer's headline measures in today's ``1d`` window (UTC); ``series``: their ``1m``
-        measures over the last 30 minutes, oldest first, minutes without events as zeros; ``rows``: the
-        today's ``1d`` rows they may see; ``alerts``: their newest alerts, newest first.
+        ``updated_at``: when the board last took a record (``None``: never); ``today``: the viewer's
+        headline measures in today's ``1d`` window (UTC); ``series``: their ``1m`` measures over the last
+        30 minutes, oldest first, minutes without events as zeros; ``rows``: the today's ``1d`` rows they
+        may see; ``alerts``: their newest alerts, newest first.
         """
         now = (now or self._clock()).astimezone(dt.UTC)
         day = format_time(now.replace(hour=0, minute=0, second=0, microsecond=0))
@@ -220,6 +226,7 @@ class LiveBoard:
         scope = viewer.scope
         with self._lock:
             version = self._version
+            updated = self._updated
             rows = [
                 dict(r)
                 for k, r in self._kpis.items()
@@ -232,6 +239,7 @@ class LiveBoard:
         return {
             "version": version,
             "as_of": format_time(now),
+            "updated_at": format_time(updated) if updated else None,
             "day": day,
             "scope": list(scope) if scope else None,
             "today": measures(today),

@@ -121,6 +121,13 @@ def test_updates_replace_a_windows_value_and_alerts_are_kept_once_and_bounded() 
     assert [a["alert_id"] for a in board.snapshot(Viewer("admin"), NOW)["alerts"]] == ["a:5", "a:4", "a:3"]
 
 
+def test_a_board_says_when_it_last_changed() -> None:
+    board = LiveBoard(clock=lambda: NOW)
+    assert board.snapshot(Viewer("manager"))["updated_at"] is None, "no live data yet"
+    board.add_alerts([alert("a:1", ALICE)])
+    assert board.snapshot(Viewer("manager"))["updated_at"] == "2026-12-04T10:15:30Z"
+
+
 def test_a_bad_record_is_skipped_with_a_warning_naming_the_field(caplog) -> None:
     board = LiveBoard()
     bad = kpi("1d", TODAY)

@@ -98,7 +98,7 @@ def test_the_overview_tiles_show_the_snapshot_in_the_home_currency(live_app: Das
     assert values == ["£500", "2", "1", "0", "2"]
     assert snapshot["display"]["values"]["revenue"] == "£500", "the browser draws the tiles from these texts"
     assert len(figures[0]["data"][0]["y"]) == 30
-    assert "your customers" in status and "updated 10:15:30" in status
+    assert "your customers" in status and "last change 10:15:30" in status
     for name in ("MEASURES", "TRACE", "LAYOUT", "WAITING"):
         assert name not in live_ui.TILES_JS, "the browser's tile function is filled in"
 
