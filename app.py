@@ -214,6 +214,8 @@ def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
     with _live_lock:
         feed = _live_feeds.get(key)
         if feed is None or not feed.listener.is_alive():
+            if feed is not None:
+                feed.stop()  # its listener was stopped: its demo day goes too
             board = LiveBoard()
             listener = Listener(_live_source(settings, warehouse), board)
             listener.start()
