@@ -215,7 +215,7 @@ def live_tiles() -> html.Div:
                         ),
                     ]
                 ),
-                className="kpi-card live-card h-100",
+                className="live-card h-100",
             ),
             xs=12,
             md=6,
