@@ -66,17 +66,19 @@ class AlertRules:
         alerts: list[Alert] = []
         kind = event["type"]
         if kind == "order_placed" and e.cents >= t.high_value_order_cents:
-            alerts.append(
-                self._customer_alert(e, "high_value_order", "high", f"Order of £{_pounds(e.cents)}")
-            )
+            message = f"Order {payload['order_id']} worth {_pounds(e.cents)}"
+            alerts.append(self._customer_alert(e, "high_value_order", "high", message))
         if e.known_customer and e.customer.churn_risk >= t.churn_risk:
             alerted = self.churn_fired.setdefault(e.day_start, set())
             if e.customer.customer_key not in alerted:
                 alerted.add(e.customer.customer_key)
-                message = f"Customer at churn risk {e.customer.churn_risk:.0%} is active"
+                message = (
+                    f"Customer {e.customer.customer_key} (churn risk {e.customer.churn_risk:.0%}) is active"
+                )
                 alerts.append(self._customer_alert(e, "churn_risk_active", "medium", message, e.day))
         if kind == "social_mention" and payload["sentiment"] <= t.negative_mention:
-            alerts.append(self._customer_alert(e, "negative_mention", "medium", "Negative mention"))
+            message = f"Negative mention (sentiment {payload['sentiment']})"
+            alerts.append(self._customer_alert(e, "negative_mention", "medium", message))
         if kind in ("lead_created", "lead_moved"):
             previous = self.lead_scores.get(payload["lead_id"], 0)
             self.lead_scores[payload["lead_id"]] = payload["score"]

@@ -188,6 +188,18 @@ class DeadLetter:
     def code(self) -> str:
         return self.reason.split(":", 1)[0]
 
+    def as_record(
+        self, topic: str, partition: int | None = None, offset: int | None = None
+    ) -> dict[str, Any]:
+        """The value written to ``c360.events.dlq``: where the event was read, why it failed, and its text."""
+        return {
+            "reason": self.reason,
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "raw": self.raw,
+        }
+
 
 @dataclass(frozen=True)
 class Output:

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.events.records import KpiRecord
 
@@ -44,6 +45,7 @@ LONGEST = WINDOWS[-1]
 DIMENSIONS = ("all", "rep", "region", "channel")
 
 
+@lru_cache(maxsize=4096)  # a few boundaries are formatted for every event
 def format_time(at: int) -> str:
     """``YYYY-MM-DDTHH:MM:SSZ`` for a window boundary."""
     return (EPOCH + dt.timedelta(microseconds=at)).strftime("%Y-%m-%dT%H:%M:%SZ")

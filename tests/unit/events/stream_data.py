@@ -87,9 +87,13 @@ def bad_event(rng: random.Random, good: dict[str, Any]) -> bytes:
 
 
 def generate(
-    count: int = 20_000, seed: int = 7, start: str = "2026-12-03T20:00:00", step_s: float = 3.0
+    count: int = 20_000,
+    seed: int = 7,
+    start: str = "2026-12-03T20:00:00",
+    step_s: float = 3.0,
+    late: bool = True,
 ) -> Stream:
-    """``count`` sent values, ~3% duplicates, ~2% bad, ~6% late (a few after their day closed)."""
+    """``count`` sent values, ~3% duplicates, ~2% bad, ~6% late (a few after their day closed) unless not ``late``."""
     rng = random.Random(seed)
     kinds = list(EVENT_TYPES)
     clock = dt.datetime.fromisoformat(start)
@@ -103,7 +107,9 @@ def generate(
             stream.duplicates += 1
             continue
         at = clock
-        if roll < 0.08:
+        if not late:
+            pass
+        elif roll < 0.08:
             at -= dt.timedelta(seconds=rng.randrange(1, 600))  # late: within or beyond the 1m grace
         elif roll < 0.09:
             at -= dt.timedelta(seconds=rng.randrange(3600, 3 * 3600))  # 1m and 1h closed, the day open

@@ -64,3 +64,11 @@ def test_a_duplicate_is_not_a_dead_letter() -> None:
     out = engine.process(json.dumps(GOOD))
     assert out.duplicate and out.dead_letter is None
     assert engine.counts == {"processed": 1, "duplicates": 1}
+
+
+def test_the_dead_letter_record_says_where_the_event_was_read() -> None:
+    out = StreamEngine({}, {}).process(b"not json{")
+    assert out.dead_letter is not None
+    record = out.dead_letter.as_record("c360.events", 3, 41)
+    assert record["topic"] == "c360.events" and (record["partition"], record["offset"]) == (3, 41)
+    assert record["raw"] == "not json{" and record["reason"].startswith("invalid_json: ")

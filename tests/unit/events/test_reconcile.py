@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -74,3 +75,23 @@ def test_sql_agrees_with_every_vector(path: Any) -> None:
             valid.append(event)
     customers_ = {c["customer_key"]: c for c in vector["customers"]}
     assert kpis_by_sql(valid, customers_) == finals
+
+
+def test_no_events_give_no_kpis() -> None:
+    assert kpis_by_sql([], {}) == {}
+    assert StreamEngine({}, {}).kpis() == []
+
+
+def test_events_from_two_threads_at_once_are_all_counted() -> None:
+    # Within 3 minutes and none late: no window closes, so the order the threads interleave in does not matter.
+    stream = generate(4_000, seed=3, step_s=0.08, late=False)
+    engine = StreamEngine(customers(), campaigns())
+    halves = [stream.raw[0::2], stream.raw[1::2]]
+    threads = [threading.Thread(target=lambda h=h: [engine.process(raw) for raw in h]) for h in halves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    assert {r.key: r.as_dict() for r in engine.kpis()} == kpis_by_sql(stream.valid, customers())
+    assert engine.counts["processed"] == len(stream.valid)
