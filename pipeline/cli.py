@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline demo-data | run | status | abandon | deletions | migrate``."""
+"""Command line: ``python -m pipeline demo-data | run | status | abandon | deletions | migrate | replay | events``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 import getpass
 import logging
 import sys
+import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from pipeline import deletions
 from pipeline.config import load_sources
 from pipeline.deletions import DeletionLimits, HoldError
 from pipeline.errors import PipelineError
+from pipeline.events import log, projections
+from pipeline.events.generator import DayPlayer, firm_from_warehouse
 from pipeline.lock import LockSettings
 from pipeline.recovery import abandon, status_report
 from pipeline.runner import run_batch, utc_now
@@ -46,6 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     held.add_argument("hold", type=int, nargs="?")
     held.add_argument("--by", default=getpass.getuser(), help="who decides (kept in the audit log)")
     sub.add_parser("migrate", help="upgrade the warehouse schema to the newest revision")
+    sub.add_parser("replay", help="rebuild the event projections by replaying the whole event log")
+    events = sub.add_parser("events", help="live events: play the demo firm's day into the event log")
+    events_sub = events.add_subparsers(dest="events_command", required=True)
+    generate = events_sub.add_parser(
+        "generate", help="play a day of the demo firm as events (appended to the log)"
+    )
+    generate.add_argument(
+        "--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)"
+    )
+    generate.add_argument("--duration", type=float, default=120.0, help="real seconds to play (default 120)")
+    generate.add_argument("--seed", type=int, help="random seed (default: the current time)")
+    generate.add_argument("--start-hour", type=float, default=8.0, help="simulated hour of day to start at")
     args, rest = parser.parse_known_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -75,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "deletions":
             return _deletions(warehouse, args.action, args.hold, args.by)
+        if args.command == "replay":
+            counts = projections.rebuild(warehouse)
+            print(
+                f"replayed {counts['events']} events: {counts['customers']} customers' activity, "
+                f"{counts['timeline']} timeline entries"
+            )
+            return 0
+        if args.command == "events":
+            return _generate(warehouse, args.speed, args.duration, args.seed, args.start_hour)
         return _run(settings, warehouse, args.config, args.force, args.wait)
     except (PipelineError, WarehouseError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -102,6 +127,38 @@ def _run(
         print(f"batch {outcome.batch_id} {outcome.status}: {', '.join(outcome.steps_run)}")
     if outcome.warnings:
         print("warnings:\n" + "\n".join(f"  {line}" for line in outcome.warnings.splitlines()))
+    return 0
+
+
+def _generate(
+    warehouse: Warehouse, speed: float, duration: float, seed: int | None, start_hour: float
+) -> int:
+    firm = firm_from_warehouse(warehouse)
+    if not firm["customers"]:
+        print(
+            "error: the warehouse has no customers yet: run `python -m pipeline run` first", file=sys.stderr
+        )
+        return 1
+    player = DayPlayer(
+        firm["customers"],
+        firm["reps"],
+        firm["campaigns"],
+        speed=speed,
+        seed=int(time.time()) if seed is None else seed,
+        sleep=time.sleep,
+        order_amounts=firm["order_amounts"],
+        start_hour=start_hour,
+    )
+    print(f"playing the demo day at {speed:g}x for {duration:g} s into the event log", flush=True)
+    counts: Counter[str] = Counter()
+    try:
+        for event in player.play(duration):
+            counts[event["type"]] += log.append(warehouse, [event], "generator")
+    except KeyboardInterrupt:
+        print("stopped")
+    print(
+        f"{sum(counts.values())} events appended: " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
+    )
     return 0
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from pipeline import deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
+from pipeline.events.batch_events import record_batch_events
 from pipeline.lock import LockSettings, RunLock
 from pipeline.records import SourceConfig
 from pipeline.steps import (
@@ -163,6 +164,13 @@ def _run_batch(
         warnings = ops.step_messages(conn, batch_id, ("land",))
         ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED, warnings or None)
     logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))
+    try:  # what the batch changed becomes events; one that fails here is recorded by the next batch
+        record_batch_events(warehouse, batch_id, clock())
+    except Exception as e:
+        logger.exception("batch %d: its events could not be recorded", batch_id)
+        warnings = "\n".join(
+            filter(None, [warnings, f"events not recorded (the next batch records them): {e}"])
+        )
     if warnings:
         logger.warning("batch %d warnings:\n%s", batch_id, warnings)
     return BatchOutcome(batch_id, ops.SUCCEEDED, tuple(ran), warnings)

@@ -15,7 +15,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from pipeline.events.log import format_time
+from warehouse.engine import Warehouse
+from warehouse.schema import (
+    dim_campaign,
+    dim_channel,
+    dim_customer,
+    dim_sales_rep,
+    fact_sales_line,
+    mart_customer_score,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,56 +36,12 @@ HIGH_VALUE = 5_000.0
 
 # Relative activity per hour of day (UTC): people at work, and people browsing in the evening.
 OFFICE = (
-    0.1,
-    0.05,
-    0.05,
-    0.05,
-    0.05,
-    0.1,
-    0.3,
-    0.8,
-    2.0,
-    3.5,
-    4.0,
-    3.8,
-    2.8,
-    3.4,
-    3.8,
-    3.5,
-    3.0,
-    2.0,
-    1.2,
-    1.0,
-    0.9,
-    0.7,
-    0.4,
-    0.2,
+    *(0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.0, 3.5, 4.0, 3.8),
+    *(2.8, 3.4, 3.8, 3.5, 3.0, 2.0, 1.2, 1.0, 0.9, 0.7, 0.4, 0.2),
 )
 ONLINE = (
-    0.4,
-    0.2,
-    0.1,
-    0.1,
-    0.1,
-    0.2,
-    0.5,
-    1.0,
-    1.6,
-    2.0,
-    2.2,
-    2.2,
-    2.4,
-    2.2,
-    2.1,
-    2.0,
-    2.0,
-    2.0,
-    2.2,
-    2.6,
-    2.6,
-    2.0,
-    1.2,
-    0.7,
+    *(0.4, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.2, 2.2),
+    *(2.4, 2.2, 2.1, 2.0, 2.0, 2.0, 2.2, 2.6, 2.6, 2.0, 1.2, 0.7),
 )
 WORK_HOURS = tuple(1.0 if 9 <= h < 17 else 0.0 for h in range(24))
 
@@ -93,11 +60,7 @@ RATES: dict[str, tuple[float, float, tuple[float, ...]]] = {  # type: (per custo
 PAID_AFTER_ORDER = 0.4  # share of orders paid the same day
 OFFICE_CHANNELS = ("sales_rep", "phone", "store", "email", "web")
 ONLINE_CHANNELS = ("web", "app")
-PAGES = (
-    "/",
-    "/products",
-    "/products/storage",
-    "/products/furniture",
+PAGES = ("/", "/products", "/products/storage", "/products/furniture") + (
     "/pricing",
     "/contact",
     "/about",
@@ -105,12 +68,7 @@ PAGES = (
 )
 STAGES = ("contacted", "qualified", "proposal", "won")
 SUPPORT_TOPICS = ("delivery", "billing", "returns", "product question", "installation", "account")
-PROFILE_FIELDS = (
-    "email",
-    "phone",
-    "street",
-    "city",
-    "postcode",
+PROFILE_FIELDS = ("email", "phone", "street", "city", "postcode") + (
     "website",
     "instagram_handle",
     "contact_name",
@@ -384,3 +342,53 @@ class DayPlayer:
             "payload": planned.payload,
         }
         return event
+
+
+def firm_from_warehouse(warehouse: Warehouse) -> dict[str, Any]:
+    """The firm as the warehouse knows it: customers with rep and churn risk, reps, campaigns, order sizes."""
+    c, r, s = dim_customer, dim_sales_rep, mart_customer_score
+    customers = sa.select(
+        c.c.customer_key, c.c.segment, r.c.name.label("rep"), s.c.churn_probability.label("churn_risk")
+    ).select_from(
+        c.outerjoin(r, c.c.rep_key == r.c.rep_key).outerjoin(s, s.c.customer_key == c.c.customer_key)
+    )
+    campaigns = sa.select(
+        dim_campaign.c.campaign_key,
+        dim_campaign.c.name,
+        dim_campaign.c.budget,
+        dim_channel.c.name.label("channel"),
+    ).select_from(
+        dim_campaign.outerjoin(dim_channel, dim_channel.c.channel_key == dim_campaign.c.channel_key)
+    )
+    f = fact_sales_line
+    docs = (
+        sa.select(sa.func.sum(f.c.amount).label("amount"))
+        .group_by(f.c.source, f.c.doc_type, f.c.doc_key)
+        .order_by(sa.func.max(f.c.date_key).desc())
+        .limit(2000)
+    )
+    with warehouse.begin() as conn:
+        return {
+            "customers": [
+                {
+                    "customer_key": int(row.customer_key),
+                    "rep": row.rep or "unassigned",
+                    "segment": row.segment,
+                    "churn_risk": row.churn_risk or 0.0,
+                }
+                for row in conn.execute(customers.where(c.c.customer_key != 0).order_by(c.c.customer_key))
+            ],
+            "reps": list(conn.execute(sa.select(r.c.name).order_by(r.c.name)).scalars()),
+            "campaigns": [
+                {
+                    "campaign_id": str(row.campaign_key),
+                    "name": row.name,
+                    "budget": float(row.budget or 0),
+                    "channel": row.channel,
+                }
+                for row in conn.execute(campaigns.order_by(dim_campaign.c.campaign_key))
+            ],
+            "order_amounts": [
+                float(a) for a in conn.execute(docs).scalars() if a is not None and float(a) > 0
+            ],
+        }

@@ -3,7 +3,8 @@
 Each run claims the oldest unrelayed rows, publishes each as ``{"event_id", "op", "before", "after",
 "source": {"table"}, "ts_ms"}`` keyed by the row's primary key to ``c360.cdc.<table>``, and commits the claim
 only after ``publish`` has returned: a failure or a crash leaves the rows to publish again, and consumers
-drop a repeat by its ``event_id`` (``cdc-<seq>``). The claim is the transaction's first write, so on SQLite no
+drop a repeat by its ``event_id`` (``cdc-<seq>``). A key has at most one unrelayed row, its net change (see
+``warehouse.schema.events.outbox_trigger_ddl``), so a rebuild of a table publishes only the rows it changed. The claim is the transaction's first write, so on SQLite no
 change of the watched tables interleaves with a run (the triggers may rewrite a row that is not yet relayed).
 """
 
@@ -24,6 +25,7 @@ from warehouse.schema import evt_outbox
 logger = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "c360.cdc."
+NOTHING = "n"  # a row changed and changed back before it was relayed: marked relayed, not published
 Publish = Callable[[str, str, dict[str, Any]], None]
 Clock = Callable[[], dt.datetime]
 EPOCH = dt.datetime(1970, 1, 1)
@@ -74,7 +76,8 @@ class Relay:
             claimed = list(conn.execute(claim).scalars())
             if not claimed:
                 return 0
-            rows = conn.execute(sa.select(t).where(t.c.seq.in_(claimed)).order_by(t.c.seq)).all()
+            query = sa.select(t).where(t.c.seq.in_(claimed), t.c.op != NOTHING).order_by(t.c.seq)
+            rows = conn.execute(query).all()
             for row in rows:
                 r = dict(row._mapping)
                 self.publish(TOPIC_PREFIX + r["table_name"], str(r["pk"]), envelope(r))

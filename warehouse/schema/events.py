@@ -90,41 +90,49 @@ OUTBOX_TABLES = {
 
 
 def outbox_trigger_ddl(table: str, pk: str, columns: list[str]) -> list[str]:
-    """SQLite triggers writing each insert, update and delete of ``table`` to ``evt_outbox`` in the same transaction.
+    """SQLite triggers recording each insert, update and delete of ``table`` in ``evt_outbox``, in the same transaction.
 
-    A rebuild deletes and re-inserts rows: an insert that finds a not yet relayed delete of the same key turns it
-    into one update (or drops it when the row came back unchanged), so a rebuild publishes only what changed.
+    The outbox keeps at most one row per key that is not yet relayed: the net change from what consumers last saw
+    (``before``) to the row now (``after``). A batch that deletes and re-inserts its rows thus records only the rows
+    that changed, and a row deleted and put back as it was becomes ``n`` (nothing to publish).
     """
 
     def row(alias: str) -> str:
         return "json_object(" + ", ".join(f"'{c}', {alias}.\"{c}\"" for c in columns) + ")"
 
-    now = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-    pending = (
-        f"table_name = '{table}' AND pk = CAST(NEW.\"{pk}\" AS TEXT) AND op = 'd' AND relayed_at IS NULL"
+    # A change made by a batch is stamped with the batch's start (its clock), so a rerun records the same rows.
+    now = (
+        "COALESCE((SELECT started_at FROM ops_batch_run WHERE status = 'running' ORDER BY batch_id DESC LIMIT 1),"
+        " strftime('%Y-%m-%d %H:%M:%f', 'now'))"
     )
-    insert = (
-        f'CREATE TRIGGER IF NOT EXISTS "evt_outbox_{table}_c" AFTER INSERT ON "{table}" BEGIN\n'
-        f"  INSERT INTO evt_outbox (table_name, op, pk, before, after, created_at)\n"
-        f"    SELECT '{table}', 'c', CAST(NEW.\"{pk}\" AS TEXT), NULL, {row('NEW')}, {now}\n"
-        f"    WHERE NOT EXISTS (SELECT 1 FROM evt_outbox WHERE {pending});\n"
-        f"  DELETE FROM evt_outbox WHERE {pending} AND before = {row('NEW')};\n"
-        f"  UPDATE evt_outbox SET op = 'u', after = {row('NEW')}, created_at = {now} WHERE {pending};\n"
-        f"END"
-    )
-    update = (
-        f'CREATE TRIGGER IF NOT EXISTS "evt_outbox_{table}_u" AFTER UPDATE ON "{table}" BEGIN\n'
-        f"  INSERT INTO evt_outbox (table_name, op, pk, before, after, created_at)\n"
-        f"    VALUES ('{table}', 'u', CAST(NEW.\"{pk}\" AS TEXT), {row('OLD')}, {row('NEW')}, {now});\n"
-        f"END"
-    )
-    delete = (
-        f'CREATE TRIGGER IF NOT EXISTS "evt_outbox_{table}_d" AFTER DELETE ON "{table}" BEGIN\n'
-        f"  INSERT INTO evt_outbox (table_name, op, pk, before, after, created_at)\n"
-        f"    VALUES ('{table}', 'd', CAST(OLD.\"{pk}\" AS TEXT), {row('OLD')}, NULL, {now});\n"
-        f"END"
-    )
-    return [insert, update, delete]
+
+    def op(before: str, after: str) -> str:
+        return (
+            f"CASE WHEN {before} IS NULL AND {after} IS NULL THEN 'n' WHEN {before} IS NULL THEN 'c'"
+            f" WHEN {after} IS NULL THEN 'd' WHEN {before} = {after} THEN 'n' ELSE 'u' END"
+        )
+
+    def change(key: str, base: str, state: str, guard: str = "1") -> str:
+        pending = f"table_name = '{table}' AND pk = CAST({key} AS TEXT) AND relayed_at IS NULL"
+        return (
+            f"  UPDATE evt_outbox SET after = {state}, op = {op('before', state)}, created_at = {now}\n"
+            f"    WHERE {pending} AND {guard};\n"
+            f"  INSERT INTO evt_outbox (table_name, op, pk, before, after, created_at)\n"
+            f"    SELECT '{table}', {op(base, state)}, CAST({key} AS TEXT), {base}, {state}, {now}\n"
+            f"    WHERE {guard} AND {op(base, state)} <> 'n' AND NOT EXISTS (SELECT 1 FROM evt_outbox WHERE {pending});\n"
+        )
+
+    same_key = f'OLD."{pk}" IS NEW."{pk}"'
+    head = 'CREATE TRIGGER IF NOT EXISTS "evt_outbox_{table}_{op}" AFTER {event} ON "{table}" BEGIN\n'
+    return [
+        head.format(table=table, op="c", event="INSERT") + change(f'NEW."{pk}"', "NULL", row("NEW")) + "END",
+        head.format(table=table, op="u", event="UPDATE")
+        + change(f'NEW."{pk}"', row("OLD"), row("NEW"), same_key)
+        + change(f'OLD."{pk}"', row("OLD"), "NULL", f"NOT ({same_key})")  # a changed key: the old one is gone
+        + change(f'NEW."{pk}"', "NULL", row("NEW"), f"NOT ({same_key})")
+        + "END",
+        head.format(table=table, op="d", event="DELETE") + change(f'OLD."{pk}"', row("OLD"), "NULL") + "END",
+    ]
 
 
 def drop_outbox_trigger_ddl(table: str) -> list[str]:

@@ -1,0 +1,219 @@
+"""What a finished batch changed, as events in the log: new sales documents, new payments, new or changed customers.
+
+Facts and golden customers are rebuilt by every batch, so "new" is judged against the log itself (a document or
+payment whose event id it does not hold yet) and "changed" against a digest of each customer's profile fields
+kept in ``evt_profile_state``. The events, the digests and the projections are written in one transaction: a
+failure leaves all three as they were, and the next batch records what this one could not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pipeline.events.log import append_in, format_time
+from pipeline.money import home_currency
+from warehouse.engine import Warehouse, insert_rows
+from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
+    UNIDENTIFIED_SOURCE_KEY,
+    dim_channel,
+    dim_customer,
+    evt_log,
+    evt_profile_state,
+    fact_payment,
+    fact_sales_line,
+)
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+PRODUCER = "batch"
+#: The golden-customer fields a profile change names (``rep_key`` is named ``rep``).
+PROFILE_FIELDS = (
+    "name",
+    "company_name",
+    "contact_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "website",
+    "instagram_handle",
+    "segment",
+    "rep_key",
+    "is_customer",
+)
+ID_LENGTH = 64
+
+
+def record_batch_events(
+    warehouse: Warehouse, batch_id: int, now: dt.datetime, currency: str | None = None
+) -> dict[str, int]:
+    """Append the events of what batch ``batch_id`` changed; returns how many of each type were appended."""
+    home = home_currency(currency)
+    with warehouse.begin() as conn:
+        known = set(
+            conn.execute(sa.select(evt_log.c.event_id).where(evt_log.c.producer == PRODUCER)).scalars()
+        )
+        orders = [e for e in order_events(conn, home) if e["event_id"] not in known]
+        payments = [e for e in payment_events(conn) if e["event_id"] not in known]
+        profiles, digests = profile_events(conn, batch_id, now)
+        events = orders + payments + profiles
+        append_in(conn, events, PRODUCER, now)
+        _store_digests(conn, digests)
+    counts = {"order_placed": len(orders), "payment_received": len(payments), "profile_change": len(profiles)}
+    logger.info("batch %d events: %s", batch_id, ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    return counts
+
+
+def _store_digests(conn: Connection, digests: dict[int, tuple[str, int]]) -> None:
+    """Keep each customer's digest (and the batch that last changed it); forget customers that are gone."""
+    t = evt_profile_state
+    stored = dict(conn.execute(sa.select(t.c.customer_key, t.c.digest)).all())
+    gone = [k for k in stored if k not in digests]
+    for i in range(0, len(gone), 500):
+        conn.execute(t.delete().where(t.c.customer_key.in_(gone[i : i + 500])))
+    changed = [k for k, (d, _) in digests.items() if k in stored and stored[k] != d]
+    for i in range(0, len(changed), 500):
+        conn.execute(t.delete().where(t.c.customer_key.in_(changed[i : i + 500])))
+    fresh = (k for k, (d, _) in digests.items() if k not in stored or stored[k] != d)
+    insert_rows(
+        conn, t, ({"customer_key": k, "digest": digests[k][0], "batch_id": digests[k][1]} for k in fresh)
+    )
+
+
+def event_id(kind: str, *parts: object) -> str:
+    """A stable event id for a warehouse record: readable when it fits, else hashed."""
+    readable = ":".join([kind, *(str(p) for p in parts)])
+    if len(readable) <= ID_LENGTH:
+        return readable
+    return f"{kind}:{hashlib.sha256(readable.encode()).hexdigest()[:40]}"
+
+
+def _midnight(date_key: int) -> str:
+    return format_time(dt.datetime(date_key // 10000, date_key // 100 % 100, date_key % 100))
+
+
+def _who(source: str, customer_key: int) -> dict[str, Any]:
+    if customer_key == UNIDENTIFIED_CUSTOMER_KEY:  # a walk-in sale: revenue without a customer
+        return {"customer_key": None, "source_key": f"{source}:{UNIDENTIFIED_SOURCE_KEY}"}
+    return {"customer_key": int(customer_key), "source_key": None}
+
+
+def order_events(conn: Connection, home: str) -> Iterator[Event]:
+    """One ``order_placed`` per sales document (its lines summed, in home currency); credit notes are left out."""
+    f = fact_sales_line
+    channels = dict(conn.execute(sa.select(dim_channel.c.channel_key, dim_channel.c.name)).all())
+    query = sa.select(
+        f.c.source,
+        f.c.doc_type,
+        f.c.doc_key,
+        sa.func.min(f.c.date_key).label("date_key"),
+        sa.func.max(f.c.customer_key).label("customer_key"),
+        sa.func.max(f.c.channel_key).label("channel_key"),
+        sa.func.sum(f.c.amount).label("amount"),
+    ).group_by(f.c.source, f.c.doc_type, f.c.doc_key)
+    for r in conn.execute(query.order_by(sa.func.min(f.c.date_key), f.c.source, f.c.doc_type, f.c.doc_key)):
+        amount = round(float(r.amount), 2)
+        if amount < 0:
+            continue
+        document = f"{r.doc_type}-{r.doc_key}"  # an invoice and a receipt may share a number
+        order_id = document if len(document) <= ID_LENGTH else event_id("doc", document)[4:]
+        yield {
+            "event_id": event_id("order", r.source, r.doc_type, r.doc_key),
+            "type": "order_placed",
+            "schema_version": 1,
+            "occurred_at": _midnight(int(r.date_key)),
+            **_who(r.source, r.customer_key),
+            "channel": channels.get(r.channel_key),
+            "payload": {"order_id": order_id, "amount": amount, "currency": home},
+        }
+
+
+def payment_events(conn: Connection) -> Iterator[Event]:
+    """One ``payment_received`` per payment (home currency); refunds are left out."""
+    p = fact_payment
+    query = sa.select(p.c.source, p.c.source_key, p.c.date_key, p.c.customer_key, p.c.amount, p.c.method)
+    for r in conn.execute(query.order_by(p.c.date_key, p.c.source, p.c.source_key)):
+        amount = round(float(r.amount), 2)
+        if amount < 0:
+            continue
+        payment_id = (
+            str(r.source_key) if len(str(r.source_key)) <= ID_LENGTH else event_id("p", r.source_key)[2:]
+        )
+        payload: dict[str, Any] = {"payment_id": payment_id, "amount": amount}
+        if r.method:
+            payload["method"] = str(r.method)
+        yield {
+            "event_id": event_id("payment", r.source, r.source_key),
+            "type": "payment_received",
+            "schema_version": 1,
+            "occurred_at": _midnight(int(r.date_key)),
+            **_who(r.source, r.customer_key),
+            "channel": None,
+            "payload": payload,
+        }
+
+
+def digest(row: dict[str, Any]) -> dict[str, str]:
+    """A short hash of each profile field's value: enough to tell a change, without copying personal data."""
+    return {
+        ("rep" if f == "rep_key" else f): hashlib.sha256(
+            json.dumps(row[f], default=str).encode()
+        ).hexdigest()[:16]
+        for f in PROFILE_FIELDS
+    }
+
+
+def changed_fields(before: dict[str, str] | None, after: dict[str, str], filled: set[str]) -> list[str]:
+    """The fields a profile change names: every filled field of a new customer, else those whose value changed."""
+    if before is None:
+        return sorted(filled)
+    return sorted(f for f, h in after.items() if before.get(f) != h)
+
+
+def profile_events(
+    conn: Connection, batch_id: int, now: dt.datetime
+) -> tuple[list[Event], dict[int, tuple[str, int]]]:
+    """``profile_change`` events of new and changed golden customers, and every customer's digest and batch."""
+    c = dim_customer
+    columns = [c.c.customer_key, *(c.c[f] for f in PROFILE_FIELDS)]
+    current = conn.execute(sa.select(*columns).where(c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY)).all()
+    stored = {
+        int(k): json.loads(d)
+        for k, d in conn.execute(sa.select(evt_profile_state.c.customer_key, evt_profile_state.c.digest))
+    }
+    events: list[Event] = []
+    digests: dict[int, tuple[str, int]] = {}
+    for r in sorted(current, key=lambda r: r.customer_key):
+        row = dict(r._mapping)
+        key = int(row["customer_key"])
+        after = digest(row)
+        filled = {("rep" if f == "rep_key" else f) for f in PROFILE_FIELDS if row[f] not in (None, "")}
+        fields = changed_fields(stored.get(key), after, filled)
+        digests[key] = (json.dumps(after, sort_keys=True), batch_id)
+        if fields:
+            events.append(
+                {
+                    "event_id": event_id("profile", key, batch_id),
+                    "type": "profile_change",
+                    "schema_version": 1,
+                    "occurred_at": format_time(now),
+                    "customer_key": key,
+                    "source_key": None,
+                    "channel": None,
+                    "payload": {"fields": fields},
+                }
+            )
+    return events, digests
