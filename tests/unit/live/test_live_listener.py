@@ -96,9 +96,9 @@ def test_every_replica_gets_every_committed_kpi_and_alert_from_kafka(kafka: Loca
         started = time.monotonic()
         for board in boards:
             wait_for(lambda b=board: len(b.snapshot(Viewer("manager"))["alerts"]) == 3, timeout=10)
-        assert time.monotonic() - started < 5, (
-            "a live alert reaches the portal within the 5 s the requirement allows"
-        )
+        seconds = time.monotonic() - started
+        print(f"\nKafka alert produced -> both replicas' boards: {seconds:.3f} s")
+        assert seconds < 5, "a live alert reaches the portal within the 5 s the requirement allows"
     finally:
         for listener in listeners:
             listener.stop()
