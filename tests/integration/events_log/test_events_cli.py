@@ -83,7 +83,7 @@ def test_generate_appends_live_events_of_the_firm_and_replay_rebuilds_the_same_v
     firm: Warehouse, capsys: pytest.CaptureFixture[str]
 ) -> None:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    assert main(["events", "generate", "--speed", "600", "--duration", "30", "--seed", "3"]) == 0
+    assert main(["events", "generate", "--speed", "600", "--duration", "60", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     events = [e for _, e in log.tail(firm, 0, limit=100_000)]
     assert len(events) > 20 and f"{len(events)} events appended" in out
