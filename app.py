@@ -11,7 +11,9 @@ Access: everything needs a signed-in user except the sign-in forms, static files
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,11 +25,14 @@ from flask import Flask, get_flashed_messages
 import api
 import auth
 from auth import csrf
-from components import ids
+from components import ids, live_callbacks
+from components import live as live_ui
 from components.access import current_portal_user
-from components.context import Portal, install
+from components.context import Portal, current_portal, install
 from components.login_form import enrol_form, login_form, mfa_form
 from components.shell import navbar
+from pipeline.events.listener import DemoDay, EmbeddedSource, KafkaSource, Listener, Source
+from pipeline.events.live import LiveBoard
 from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import mfa, users
@@ -38,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 BOOTSTRAP_CSS = "vendor/bootstrap.min.css"  # Bootstrap 5.3.6 (what dbc 2.0.4 targets), served from assets/
 SECRET_KEY_FILE = "portal-secret-key"  # the file name, not the key  # nosec B105
+DEMO_EVENTS_PER_SECOND = 5.0  # the demo day's pace in the embedded demo
 
 
 def secret_key(settings: Settings) -> str:
@@ -87,6 +93,7 @@ def _serve_layout() -> Any:
                 data={"username": user.username, "full_name": user.full_name, "role": user.role},
             ),
             dcc.Store(id=ids.LIVE_KPI_STORE),
+            *live_ui.shell_components(current_portal().settings.live_refresh_ms),
             navbar(user, csrf.token()),
             html.Main(dash.page_container, className="portal-main"),
         ]
@@ -109,18 +116,97 @@ def _configure_server(server: Flask, settings: Settings) -> None:
     )
 
 
+class LiveFeed:
+    """The process's live board with the listener feeding it and, in the demo, the thread playing the day."""
+
+    def __init__(self, board: LiveBoard, listener: Listener, player: DemoDay | None) -> None:
+        self.board = board
+        self.listener = listener
+        self.player = player
+
+    def stop(self) -> None:
+        """Stop the demo day and the listener (the board keeps what it has)."""
+        if self.player is not None:
+            self.player.stop()
+        self.listener.stop()
+
+
+_live_feeds: dict[str, LiveFeed] = {}  # one per warehouse and Kafka cluster in this process
+_live_lock = threading.Lock()
+
+
+def _live_source(settings: Settings, warehouse: Warehouse) -> Source:
+    """Kafka's KPI and alert topics when a bootstrap is set, else the engine over the warehouse's event log."""
+    if settings.kafka_bootstrap:
+        return KafkaSource(settings.kafka_bootstrap, settings.kafka_topic_prefix)
+    return EmbeddedSource(warehouse)
+
+
+def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
+    """The process's live feed for this warehouse and cluster, started on the first call."""
+    key = f"{warehouse.engine.url}|{settings.kafka_bootstrap}|{settings.kafka_topic_prefix}"
+    with _live_lock:
+        feed = _live_feeds.get(key)
+        if feed is None or not feed.listener.is_alive():
+            if feed is not None:
+                feed.stop()  # its listener was stopped: its demo day goes too
+            board = LiveBoard()
+            listener = Listener(_live_source(settings, warehouse), board)
+            listener.start()
+            player = (
+                _start_demo_day(warehouse) if settings.live_demo and not settings.kafka_bootstrap else None
+            )
+            feed = _live_feeds[key] = LiveFeed(board, listener, player)
+            logger.info("live feed started: %s", listener.source.name)
+        return feed
+
+
+def stop_live() -> None:
+    """Stop every live feed of this process (tests, and a clean shutdown)."""
+    with _live_lock:
+        feeds = list(_live_feeds.values())
+        _live_feeds.clear()
+    for feed in feeds:
+        feed.stop()
+
+
+def _start_demo_day(warehouse: Warehouse) -> DemoDay:
+    """A thread appending the demo day to the event log at a pace the portal visibly follows."""
+    player = DemoDay(warehouse, events_per_second=DEMO_EVENTS_PER_SECOND)
+    player.start()
+    return player
+
+
+def _live_wanted(live: bool | None, settings: Settings) -> bool:
+    """Whether to start the live feed: as asked, else in every process but a test run's and, with the
+    debug reloader, but the watching parent's (its child serves, so the demo day plays once)."""
+    if live is not None:
+        return live
+    if settings.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return False
+    return "PYTEST_CURRENT_TEST" not in os.environ
+
+
 def create_app(
-    settings: Settings | None = None, warehouse: Warehouse | None = None, clock: auth.Clock = auth.utcnow
+    settings: Settings | None = None,
+    warehouse: Warehouse | None = None,
+    clock: auth.Clock = auth.utcnow,
+    *,
+    live: bool | None = None,
 ) -> Dash:
     """The portal for ``settings`` (default: the environment) reading ``warehouse`` (default: ``settings.warehouse_url``).
 
-    ``clock`` (naive UTC) times sessions, throttling and second-factor codes.
+    ``clock`` (naive UTC) times sessions, throttling and second-factor codes. ``live`` starts the process's live
+    feed (listener and, in the demo, the demo day); by default it starts except under pytest, where a test asks.
     """
     settings = settings or get_settings()
     warehouse = warehouse or Warehouse.from_url(settings.warehouse_url)
     server = Flask(__name__)
     _configure_server(server, settings)
     install(server, Portal(settings, warehouse))
+    live_callbacks.install_board(
+        server, start_live(settings, warehouse).board if _live_wanted(live, settings) else LiveBoard()
+    )
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash types `server` as bool | callable
@@ -145,6 +231,8 @@ def create_app(
     )
     def toggle_navbar(_clicks: int, is_open: bool) -> bool:
         return not is_open
+
+    live_callbacks.register(app)
 
     # Claim the page callbacks now: Dash keeps `dash.callback`s in a process-wide list until an app's
     # first request, so a second create_app() in the same process would otherwise take them over.

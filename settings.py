@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -132,6 +132,20 @@ class Settings(BaseSettings):
     mfa_required_roles: frozenset[str] = frozenset({"admin", "manager", "data_steward"})
     mfa_issuer: str = "Miracle Customer 360"
     hsts_seconds: int = Field(default=31536000, ge=0)  # Strict-Transport-Security max-age, sent over HTTPS
+
+    # Live KPIs and alerts (docs/realtime.md): read from Kafka when a bootstrap is set, else computed in
+    # process from the warehouse's event log.
+    kafka_bootstrap: str = ""  # host:port[,host:port]; empty: the embedded engine
+    kafka_topic_prefix: str = "c360"
+    live_demo: bool | None = None  # embedded mode: play a demo day into the event log; empty: on in the demo
+    live_refresh_ms: int = Field(default=1000, ge=100)
+
+    @model_validator(mode="after")
+    def _live_demo_default(self) -> Settings:
+        """The demo day plays by default only in the embedded demo warehouse (no database URL)."""
+        if self.live_demo is None:
+            self.live_demo = not self.database_url
+        return self
 
     @property
     def warehouse_url(self) -> str:

@@ -1,5 +1,5 @@
-"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in and
-only the pages their role may open."""
+"""The portal shell: a navbar that collapses behind a toggler on phones, showing who is signed in, their
+notification bell and only the pages their role may open."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dash import html
 
 from components import ids
 from components.access import may_open
+from components.live import bell
 from warehouse.users import PortalUser
 
 BRAND = "Miracle Customer 360"
@@ -71,6 +72,8 @@ def navbar(user: PortalUser, csrf_token: str = "") -> dbc.Navbar:  # a CSRF toke
         dbc.Container(
             [
                 dbc.NavbarBrand(BRAND, href="/"),
+                # Outside the collapse, so phones see it too: beside the toggler there, last on wider screens.
+                html.Div(bell(), className="ms-auto me-2 me-md-0 ms-md-3 order-md-last"),
                 dbc.NavbarToggler(id=ids.NAVBAR_TOGGLER, n_clicks=0),
                 dbc.Collapse(
                     [dbc.Nav(links, navbar=True, className="me-auto"), who],

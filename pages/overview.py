@@ -1,4 +1,7 @@
-"""Overview (``/``): headline KPIs with growth, the daily revenue trend and revenue by region.
+"""Overview (``/``): today's live numbers, headline KPIs with growth, the daily revenue trend and revenue by region.
+
+The live tiles follow the signed-in user's snapshot in ``ids.LIVE_KPI_STORE``, drawn in the browser
+(``components.live.TILES_JS``).
 
 "Today" is the portal's today (see :meth:`components.context.Portal.today`): the latest day in
 ``mart_kpi_daily`` unless the settings fix it.
@@ -13,7 +16,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, clientside_callback, dcc, html
 
 from components import format as fmt
 from components import ids
@@ -21,6 +24,14 @@ from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, rev
 from components.context import current_portal
 from components.controls import picker
 from components.kpi_cards import kpi_columns
+from components.live import (
+    TILE_MEASURES,
+    TILES_JS,
+    TILES_STATUS,
+    live_tiles,
+    tile_spark_id,
+    tile_value_id,
+)
 from warehouse.engine import WarehouseError
 from warehouse.queries import daily_revenue, kpi_summary, sales_by
 
@@ -51,6 +62,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                 ],
                 className="mb-3 align-items-end",
             ),
+            live_tiles(),
             dbc.Alert(id=ids.OVERVIEW_ALERT, color="warning", is_open=False),
             dbc.Row(id=ids.OVERVIEW_KPI_ROW, className="kpi-row"),
             dbc.Row(
@@ -108,3 +120,12 @@ def refresh(period: str | None) -> tuple[list[dbc.Col], go.Figure, go.Figure, st
         "",
         False,
     )
+
+
+clientside_callback(
+    TILES_JS,
+    *[Output(tile_value_id(m), "children") for m, _ in TILE_MEASURES],
+    *[Output(tile_spark_id(m), "figure") for m, _ in TILE_MEASURES],
+    Output(TILES_STATUS, "children"),
+    Input(ids.LIVE_KPI_STORE, "data"),
+)

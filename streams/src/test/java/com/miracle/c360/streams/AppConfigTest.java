@@ -36,7 +36,7 @@ class AppConfigTest {
             "application.id=from-file",
             "num.stream.threads=2",
             "processing.guarantee=at_least_once",
-            "c360.topic.prefix=file.",
+            "c360.topic.prefix=file",
             "c360.dedup.retention.ms=60000"));
     AppConfig config =
         AppConfig.load(
@@ -45,7 +45,7 @@ class AppConfigTest {
                 "C360_KAFKA_BOOTSTRAP", "127.0.0.1:19092",
                 "C360_STREAMS_STATE_DIR", "/var/tmp/state",
                 "C360_STREAMS_COMMIT_INTERVAL_MS", "20",
-                "C360_KAFKA_TOPIC_PREFIX", "t1."));
+                "C360_KAFKA_TOPIC_PREFIX", "t1"));
     assertEquals("127.0.0.1:19092", config.streams().getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
     assertEquals("from-file", config.streams().getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
     assertEquals("/var/tmp/state", config.streams().getProperty(StreamsConfig.STATE_DIR_CONFIG));
