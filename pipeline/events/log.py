@@ -88,14 +88,23 @@ def append_in(
     if not fresh:
         return 0
     recorded_at = now or _utc_now()
-    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(evt_log.c.seq), 0))).scalar_one()
     insert_rows(conn, evt_log, (_row(e, producer, recorded_at) for e in fresh))
-    appended = read_after(conn, int(start), len(fresh) + 1)
-    projections.apply_in(conn, appended)
+    projections.apply_in(conn, _appended(conn, [e["event_id"] for e in fresh]))
     logger.debug(
         "appended %d events from %s (%d duplicates skipped)", len(fresh), producer, len(checked) - len(fresh)
     )
     return len(fresh)
+
+
+def _appended(conn: Connection, event_ids: list[str]) -> list[tuple[int, Event]]:
+    """The rows just inserted, by their ids (not "after the last position": another writer may commit between)."""
+    rows: list[tuple[int, Event]] = []
+    for i in range(0, len(event_ids), CHUNK):
+        query = sa.select(evt_log.c.seq, evt_log.c.body).where(
+            evt_log.c.event_id.in_(event_ids[i : i + CHUNK])
+        )
+        rows.extend((int(seq), json.loads(body)) for seq, body in conn.execute(query))
+    return sorted(rows, key=lambda r: r[0])
 
 
 def _known_ids(conn: Connection, event_ids: list[str]) -> set[str]:

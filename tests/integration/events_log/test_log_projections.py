@@ -4,6 +4,7 @@ again, the projections equal a replay of the whole log row for row; readers tail
 from __future__ import annotations
 
 import decimal
+import threading
 from typing import Any
 
 import pytest
@@ -55,6 +56,31 @@ def test_incremental_projections_equal_a_full_replay(warehouse: Warehouse, day: 
     last = max(known, key=lambda e: e["occurred_at"])
     row = dict(zip(proj_customer_activity.columns.keys(), activity[last["customer_key"]], strict=True))
     assert row["last_event_type"] == last["type"]
+
+
+def test_writers_appending_at_once_each_land_once_and_the_projections_equal_a_replay(
+    warehouse: Warehouse, day: list[dict[str, Any]]
+) -> None:
+    upgrade(warehouse)
+    failures: list[BaseException] = []
+
+    def write(events: list[dict[str, Any]]) -> None:
+        for event in events:
+            try:
+                log.append(warehouse, [event], "generator")
+            except BaseException as e:  # noqa: BLE001 - collected and asserted below
+                failures.append(e)
+
+    writers = [threading.Thread(target=write, args=(day[i::3],)) for i in range(3)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(timeout=120)
+    assert failures == []
+    assert log.last_seq(warehouse) == len(day)
+    incremental = (table(warehouse, proj_customer_activity), table(warehouse, proj_customer_timeline))
+    projections.rebuild(warehouse)
+    assert incremental == (table(warehouse, proj_customer_activity), table(warehouse, proj_customer_timeline))
 
 
 def test_readers_tail_from_their_own_position(warehouse: Warehouse, day: list[dict[str, Any]]) -> None:

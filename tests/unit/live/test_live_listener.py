@@ -18,7 +18,8 @@ from pipeline.events.broker import LocalKafka, TopicSpec, create_topics
 from pipeline.events.listener import Batch, KafkaSource, Listener, consumer_config
 from pipeline.events.live import LiveBoard, Viewer
 from tests.unit.live.records import NOW, TODAY, alert, kpi
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, portal_settings
+from tests.unit.portal.portal_data import build_portal_warehouse, call_callback, portal_settings
+from tests.unit.portal.portal_data import sign_in as portal_sign_in
 
 WAIT = 30.0
 
@@ -176,7 +177,7 @@ def test_the_portal_configured_for_kafka_shows_what_the_topics_hold(kafka: Local
     app = create_app(settings, warehouse, live=True)
     try:
         client = app.server.test_client()
-        client.post("/login", data={"username": "manager", "password": PASSWORD})
+        assert portal_sign_in(client, "manager").status_code == 303
 
         def snapshot() -> dict[str, Any]:
             response = call_callback(

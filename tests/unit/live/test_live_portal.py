@@ -13,7 +13,8 @@ from components import ids, live_callbacks
 from components import live as live_ui
 from pipeline.events.live import LiveBoard
 from tests.unit.live.records import NOW, TODAY, alert, kpi
-from tests.unit.portal.portal_data import PASSWORD, call_callback, portal_settings
+from tests.unit.portal.portal_data import call_callback, portal_settings
+from tests.unit.portal.portal_data import sign_in as portal_sign_in
 
 ALICE, BOB = "Alice Brown", "Bob Singh"  # rep_key 1 (the demo sales_rep) and 2
 
@@ -37,7 +38,7 @@ def board(live_app: Dash) -> LiveBoard:
 
 def sign_in(app: Dash, username: str) -> FlaskClient:
     client = app.server.test_client()
-    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 303
+    assert portal_sign_in(client, username).status_code == 303
     return client
 
 
