@@ -25,7 +25,7 @@ from app import create_app, stop_live
 from components import ids
 from components import live as live_ui
 from pipeline.events.log import append
-from tests.e2e.browser import screenshot, sign_in, viewport
+from tests.e2e.browser import screenshot, sign_in, sign_out, viewport
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import evt_log
@@ -178,7 +178,7 @@ def test_live_tiles_bell_and_toasts_move_for_a_manager_and_a_sales_rep(
     assert dash_duo.get_logs() == [], "no browser console errors for the manager"
 
     # A sales rep (Alice Brown): her own customers' numbers and alerts, never Bob's.
-    dash_duo.driver.get(dash_duo.server_url + "/logout")
+    sign_out(dash_duo)
     sign_in(dash_duo, "sales_rep")
     dash_duo.driver.execute_script(WATCH_STORE, ids.LIVE_KPI_STORE)
     until(lambda: "your customers" in dash_duo.find_element(f"#{live_ui.TILES_STATUS}").text, timeout=15)
