@@ -18,6 +18,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from auth import csrf, pages
 from auth.context import auth_context
+from components import ids
 from warehouse import mfa, security_events, sessions, users
 
 logger = logging.getLogger(__name__)
@@ -241,6 +242,14 @@ def logout_post() -> ResponseReturnValue:
     return redirect("/login", code=303)
 
 
+def _timer_refresh() -> bool:
+    """Whether this request is the live tiles' timer (a Dash callback writing the live store), not the user."""
+    if request.path != "/_dash-update-component":
+        return False
+    body = request.get_json(silent=True)
+    return isinstance(body, dict) and ids.LIVE_KPI_STORE in str(body.get("output", ""))
+
+
 def register(server: Flask) -> None:
     """Flask-Login backed by ``app_session`` and the sign-in/out views."""
     login_manager = LoginManager(server)
@@ -251,7 +260,9 @@ def register(server: Flask) -> None:
         if not user_id.isdigit() or token is None:
             return None
         context = auth_context()
-        active = sessions.check(context.warehouse, token, context.session_policy, context.clock())
+        active = sessions.check(
+            context.warehouse, token, context.session_policy, context.clock(), activity=not _timer_refresh()
+        )
         user = users.load_user(context.warehouse, int(user_id)) if active else None
         if active is None or user is None or active.user_id != user.user_id:
             for key in (SESSION_TOKEN, "_user_id", "_fresh", "_id"):

@@ -79,8 +79,13 @@ def expiry_reason(row: dict[str, object], policy: SessionPolicy, now: dt.datetim
     return None
 
 
-def check(warehouse: Warehouse, token: str, policy: SessionPolicy, now: dt.datetime) -> ActiveSession | None:
-    """The valid session of ``token`` (its ``last_seen_at`` brought up to date), or ``None``."""
+def check(
+    warehouse: Warehouse, token: str, policy: SessionPolicy, now: dt.datetime, *, activity: bool = True
+) -> ActiveSession | None:
+    """The valid session of ``token`` (its ``last_seen_at`` brought up to date), or ``None``.
+
+    ``activity=False`` (a page refreshing itself on a timer) checks the session without keeping it alive.
+    """
     sid = session_id(token)
     rows = warehouse.rows(sa.select(app_session).where(app_session.c.session_id == sid))
     if not rows:
@@ -90,7 +95,7 @@ def check(warehouse: Warehouse, token: str, policy: SessionPolicy, now: dt.datet
     if reason is not None:
         logger.info("session of user %s refused: %s", row["user_id"], reason)
         return None
-    if now - row["last_seen_at"] >= TOUCH_INTERVAL:
+    if activity and now - row["last_seen_at"] >= TOUCH_INTERVAL:
         with warehouse.begin() as conn:
             conn.execute(app_session.update().where(app_session.c.session_id == sid).values(last_seen_at=now))
     return ActiveSession(sid, int(row["user_id"]), row["created_at"], now, row["ip"])

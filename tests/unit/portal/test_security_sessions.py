@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from dash import Dash
 from flask.testing import FlaskClient
 
+from components import ids
+from components import live as live_ui
 from components.shell import SIGN_OUT_BUTTON
-from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, sign_in
+from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse, call_callback, sign_in
 from tests.unit.portal.security_helpers import SESSION_COOKIE, Clock, copy_session, form_token, security_app
 from tests.unit.portal.test_portal_auth import overview_callback
 from warehouse.engine import Warehouse
@@ -199,3 +201,17 @@ def test_cookies_are_http_only_lax_and_secure_behind_an_https_proxy(tmp_path: Pa
     response = app.server.test_client().get("/login")
     session_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(SESSION_COOKIE))
     assert "Secure" not in session_cookie and "HttpOnly" in session_cookie
+
+
+def test_the_live_tiles_timer_does_not_keep_an_idle_session_alive(app: Dash, clock: Clock) -> None:
+    user = signed_in_client(app, "analyst")
+    for _ in range(31):  # the Overview left open: its live refresh posts every minute for 31 minutes
+        clock.advance(minutes=1)
+        refresh = call_callback(
+            user,
+            [(ids.LIVE_KPI_STORE, "data"), (live_ui.ALERTS_STORE, "data"), (live_ui.VERSION_STORE, "data")],
+            [(live_ui.INTERVAL, "n_intervals", 1)],
+            [(live_ui.VERSION_STORE, "data", None)],
+        )
+        assert refresh.status_code in (200, 204, 401)
+    assert user.get("/").status_code == 303, "31 minutes without the user doing anything: signed out"
