@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import deletions
 from pipeline.config import load_sources
@@ -24,6 +25,9 @@ from pipeline.runner import run_batch, utc_now
 from settings import Settings, get_settings
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.migrate import upgrade
+
+if TYPE_CHECKING:
+    from pipeline.events.kafka_io import EventProducer
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--duration", type=float, default=120.0, help="real seconds to play (default 120)")
     generate.add_argument("--seed", type=int, help="random seed (default: the current time)")
     generate.add_argument("--start-hour", type=float, default=8.0, help="simulated hour of day to start at")
+    generate.add_argument(
+        "--kafka",
+        metavar="BOOTSTRAP",
+        help="also produce to Kafka (c360.events), after publishing the customers and campaigns it enriches with",
+    )
     args, rest = parser.parse_known_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -100,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         if args.command == "events":
-            return _generate(warehouse, args.speed, args.duration, args.seed, args.start_hour)
+            return _generate(warehouse, args.speed, args.duration, args.seed, args.start_hour, args.kafka)
         return _run(settings, warehouse, args.config, args.force, args.wait)
     except (PipelineError, WarehouseError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -133,7 +142,12 @@ def _run(
 
 
 def _generate(
-    warehouse: Warehouse, speed: float, duration: float, seed: int | None, start_hour: float
+    warehouse: Warehouse,
+    speed: float,
+    duration: float,
+    seed: int | None,
+    start_hour: float,
+    kafka: str | None = None,
 ) -> int:
     firm = firm_from_warehouse(warehouse)
     if not firm["customers"]:
@@ -151,17 +165,42 @@ def _generate(
         order_amounts=firm["order_amounts"],
         start_hour=start_hour,
     )
-    print(f"playing the demo day at {speed:g}x for {duration:g} s into the event log", flush=True)
+    producer = _kafka_producer(warehouse, kafka) if kafka else None
+    where = f"the event log and Kafka at {kafka}" if kafka else "the event log"
+    print(f"playing the demo day at {speed:g}x for {duration:g} s into {where}", flush=True)
     counts: Counter[str] = Counter()
     try:
         for event in player.play(duration):
             counts[event["type"]] += log.append(warehouse, [event], "generator")
+            if producer is not None:
+                producer.send(event)
     except KeyboardInterrupt:
         print("stopped")
+    finally:
+        if producer is not None:
+            producer.flush()
     print(
         f"{sum(counts.values())} events appended: " + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
     )
     return 0
+
+
+def _kafka_producer(warehouse: Warehouse, bootstrap: str) -> EventProducer:
+    """A producer of ``c360.events``, after the compacted customer and campaign topics got the warehouse's rows."""
+    from dataclasses import asdict
+
+    from pipeline.events.broker import CAMPAIGNS_TOPIC, CUSTOMERS_TOPIC
+    from pipeline.events.kafka_io import EventProducer, JsonProducer
+    from pipeline.events.reference import load_campaigns, load_customers
+
+    reference = JsonProducer(bootstrap)
+    customers = [asdict(c) for c in load_customers(warehouse).values()]
+    campaigns = [asdict(c) for c in load_campaigns(warehouse).values()]
+    reference.publish(CUSTOMERS_TOPIC, customers, "customer_key")
+    reference.publish(CAMPAIGNS_TOPIC, campaigns, "campaign_id")
+    reference.flush()
+    print(f"published {len(customers)} customers and {len(campaigns)} campaigns to {bootstrap}", flush=True)
+    return EventProducer(bootstrap)
 
 
 def _deletions(warehouse: Warehouse, action: str, hold_id: int | None, actor: str) -> int:
