@@ -16,6 +16,7 @@ from confluent_kafka.admin import AdminClient
 
 from pipeline.events import kpis_by_sql
 from pipeline.events.broker import (
+    ALERTS_TOPIC,
     CAMPAIGNS_TOPIC,
     CUSTOMERS_TOPIC,
     EVENTS_TOPIC,
@@ -23,7 +24,7 @@ from pipeline.events.broker import (
     LocalKafka,
     create_topics,
 )
-from pipeline.events.kafka_io import EventProducer, JsonProducer
+from pipeline.events.kafka_io import EventProducer, JsonProducer, read_to_end
 from tests.integration.realtime import generate
 from tests.integration.realtime.portal_replica import PortalReplica
 from tests.integration.realtime.streams_app import StreamsApp, build_jar
@@ -157,6 +158,15 @@ def test_two_streams_instances_share_the_partitions_and_a_killed_one_is_taken_ov
     taken_over = time.monotonic() - killed
     shares = event_partitions(group_members(own_kafka.bootstrap, app_id), EVENTS_TOPIC)
     assert shares == [set(range(6))], f"the surviving instance holds every partition: {shares}"
+    # Alerts too are written once each, whichever instance fired them: one record per high-value order.
+    alerts = [r.json() for r in read_to_end(own_kafka.bootstrap, ALERTS_TOPIC)]
+    high = [a["alert_id"] for a in alerts if a["rule"] == "high_value_order"]
+    big_orders = [
+        f"high_value_order:{e['event_id']}"
+        for e in first + second
+        if e["type"] == "order_placed" and e["payload"]["amount"] >= 5000
+    ]
+    assert big_orders and sorted(high) == sorted(big_orders)
     print(
         f"\n{FIRST} events on 2 instances equal SQL after {processed:.1f} s; one killed at "
         f"{counted_at_kill - FIRST} of {SECOND}; totals equal again {taken_over:.1f} s later"
@@ -230,6 +240,7 @@ def test_producer_and_listener_recover_from_a_broker_restart_on_their_own(
     wait_for(lambda: shows(replica, total), 90, f"the replica shows {total['events']} events")
 
     own_kafka.stop()
+    assert shows(replica, today_total(first)), "while the broker is away the tiles keep their last numbers"
     for event in second[:500]:
         producer.send(event)  # held by the producer while the broker is away
     own_kafka.start()
