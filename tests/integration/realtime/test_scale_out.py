@@ -78,7 +78,8 @@ def load_reference(bootstrap: str, prefix: str = "c360") -> None:
 
 def todays_events(count: int, prefix: str, seed: int) -> list[dict[str, Any]]:
     """``count`` events of the last minute (today, so the Overview's live tiles count them), 2 ms apart at most."""
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=60)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    start = max(now - dt.timedelta(seconds=60), now.replace(hour=0, minute=0, second=0))  # never yesterday
     return generate.events(count, seed=seed, prefix=prefix, customer_count=300, start=start, step_ms=2)
 
 
