@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -107,7 +107,7 @@ class JsonProducer:
     def close(self, timeout: float = 60.0) -> None:
         self.flush(timeout)
 
-    def __enter__(self) -> JsonProducer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
