@@ -100,6 +100,8 @@ def register(app: Dash) -> None:
         user = current_portal_user()
         if user is None:
             raise PreventUpdate
+        if not isinstance(shown, str):
+            shown = None  # the page's own store holds text; anything else was posted by hand
         viewer = viewer_for(user, current_portal().warehouse)
         snapshot = current_board().snapshot(viewer)
         alerts = snapshot["alerts"]
@@ -123,8 +125,8 @@ def register(app: Dash) -> None:
     def draw_bell(
         alerts: list[dict[str, Any]] | None, seen: dict[str, Any] | None, user: dict[str, Any] | None
     ) -> tuple[str, Any]:
-        alerts = alerts or []
-        read = _seen_ids(seen, user)
+        alerts = _alerts(alerts)
+        read = _seen_ids(_mapping(seen), _mapping(user))
         return unread_count(alerts, read), alert_items(alerts, read)
 
     @app.callback(
@@ -140,8 +142,8 @@ def register(app: Dash) -> None:
         _clicks: int, is_open: bool, alerts: list[dict[str, Any]] | None, user: dict[str, Any] | None
     ) -> tuple[bool, dict[str, Any]]:
         """Opening the bell reads every alert it shows."""
-        alerts = alerts or []
-        username = (user or {}).get("username")
+        alerts = _alerts(alerts)
+        username = _mapping(user).get("username")
         return not is_open, {"user": username, "ids": [read_mark(a["alert_id"]) for a in alerts]}
 
     @app.callback(
@@ -153,15 +155,26 @@ def register(app: Dash) -> None:
     )
     def pop_up(alerts: list[dict[str, Any]] | None, known: list[str] | None) -> tuple[Any, list[str]]:
         """Toasts for alerts that arrived while the page is open (not for those there when it opened)."""
-        alerts = alerts or []
+        alerts = _alerts(alerts)
         current = [a["alert_id"] for a in alerts]
-        if known is None:
+        if not isinstance(known, list):
             return [], current
         before = set(known)
         new = [a for a in alerts if a["alert_id"] not in before]
         if not new:
             raise PreventUpdate
         return toasts(new), current
+
+
+def _alerts(value: Any) -> list[dict[str, Any]]:
+    """The alerts a store holds; anything of another shape (posted by hand, not by the page) is left out."""
+    if not isinstance(value, list):
+        return []
+    return [a for a in value if isinstance(a, dict) and isinstance(a.get("alert_id"), str)]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _seen_ids(seen: Mapping[str, Any] | None, user: Mapping[str, Any] | None) -> set[str]:

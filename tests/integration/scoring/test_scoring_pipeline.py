@@ -33,7 +33,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse
     sources = generate_demo(root / "demo", 400)
     with demo_settings(root) as warehouse:
         outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
-        assert outcome.steps_run[-3:] == ("marts", "analytics", "score")
+        assert outcome.steps_run[-4:] == ("marts", "analytics", "score", "quality")
         yield warehouse, get_settings(), sources
 
 
