@@ -6,6 +6,7 @@ neither the navbar entry nor the page.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -40,10 +41,12 @@ def _first_cells(dash_duo, table: str) -> list[str]:
 
 
 def _graph_members(dash_duo) -> list[str]:
-    return dash_duo.driver.execute_script(
+    """The chart's members as shown (labels carry markup escaped as entities, which Plotly shows as text)."""
+    members = dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{ids.ANALYTICS_DRIVER_GRAPH} .js-plotly-plot');"
         " return g && g.data && g.data.length ? Array.from(g.data[0].y) : [];"
     )
+    return [html.unescape(m) for m in members]
 
 
 @pytest.mark.browser

@@ -105,7 +105,12 @@ def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
         statuses = [r.status for r in conn.execute(sa.select(ops_batch_run.c.status))]
     assert statuses == ["running"]  # one batch, resumed three times, never finished yet
     assert _run(warehouse, demo_sources) == "succeeded"
-    assert snapshot(warehouse) == expected
+    if not warehouse_url.startswith(
+        "sqlite"
+    ):  # the outbox is SQLite's change capture; PostgreSQL's is Debezium
+        expected.pop("evt_outbox")
+        assert snapshot(warehouse)["evt_outbox"] == []
+    assert {t: rows for t, rows in snapshot(warehouse).items() if t in expected} == expected
     warehouse.engine.dispose()
 
 
@@ -224,9 +229,18 @@ def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
             sa.text("SELECT customer_key, name FROM dim_customer ORDER BY source_count DESC LIMIT 1")
         ).one()
     app = create_app(portal_settings(tmp_path), warehouse)
-    from pages.customer import layout  # pages register with the app, so they are imported after it
+    from flask_login import login_user
 
-    with app.server.app_context():
+    from auth.views import SessionUser
+    from pages.customer import layout  # pages register with the app, so they are imported after it
+    from warehouse import users
+
+    users.ensure_roles(warehouse)
+    manager = users.load_user(
+        warehouse, users.create_user(warehouse, "mia", "a long passphrase", "manager", "Mia")
+    )
+    with app.server.test_request_context("/"):
+        login_user(SessionUser(manager))  # a manager reads every customer
         page = str(layout(customer_key=str(key)))
         missing = str(layout(customer_key="999999"))
     assert name in page and "most trusted source" in page and "Source records" in page

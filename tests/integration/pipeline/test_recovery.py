@@ -161,7 +161,7 @@ def test_two_runs_started_together_make_one_batch(demo_sources: Path, tmp_path: 
         steps = conn.execute(sa.select(ops_step_run.c.step)).scalars().all()
         lock = conn.execute(sa.select(ops_run_lock)).all()
     assert [tuple(b) for b in batches] == [(1, "succeeded")]
-    assert sorted(steps) == sorted(set(steps)) and len(steps) == 9
+    assert sorted(steps) == sorted(set(steps)) and len(steps) == 10
     assert lock == [], "the lock is released"
 
 
