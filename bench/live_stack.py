@@ -102,6 +102,31 @@ class PortalServer:
         self._server.server_close()
 
 
+class BoardWatch(threading.Thread):
+    """Records when the portal's live board (server side) first counts more of today's events, every 10 ms:
+    splits the latency into produce → board and board → browser."""
+
+    def __init__(self, board: Any, interval: float = 0.01) -> None:
+        super().__init__(name="bench-board-watch", daemon=True)
+        from pipeline.events.live import Viewer
+
+        self.board, self.interval, self.viewer = board, interval, Viewer("manager")
+        self.seen: list[tuple[float, int]] = []
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        last = -1
+        while not self._stopping.wait(self.interval):
+            count = int(self.board.snapshot(self.viewer)["today"].get("events") or 0)
+            if count != last:
+                last = count
+                self.seen.append((time.time(), count))
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(5)
+
+
 class Chromium:
     """Headless Chromium driven through chromedriver, which runs in its own process group on a free port."""
 
