@@ -127,6 +127,48 @@ class BoardWatch(threading.Thread):
         self.join(5)
 
 
+class KpiTopicWatch(threading.Thread):
+    """Records when today's company-wide KPI record on ``<prefix>.kpis`` (committed, as the portal reads it)
+    first counts more events: splits the Kafka path into processor → topic and topic → portal."""
+
+    def __init__(self, bootstrap: str, topic: str = "c360.kpis") -> None:
+        super().__init__(name="bench-kpi-topic-watch", daemon=True)
+        self.bootstrap, self.topic = bootstrap, topic
+        self.seen: list[tuple[float, int]] = []
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        from confluent_kafka import Consumer
+
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": f"c360-bench-{os.getpid()}-{time.time_ns()}",
+                "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.subscribe([self.topic])
+        last = -1
+        try:
+            while not self._stopping.is_set():
+                for message in consumer.consume(num_messages=1000, timeout=0.05):
+                    key = message.key() or b""
+                    if message.error() or not key.startswith(b"1d|") or not key.endswith(b"|all|all"):
+                        continue
+                    count = int(json.loads(message.value() or b"{}").get("events", 0))
+                    if count > last:
+                        last = count
+                        self.seen.append((time.time(), count))
+        finally:
+            consumer.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(10)
+
+
 class Chromium:
     """Headless Chromium driven through chromedriver, which runs in its own process group on a free port."""
 

@@ -35,13 +35,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_stack import BoardWatch, Chromium, PortalServer, StreamsProcess, produce, wait_for  # noqa: E402
+from bench.live_stack import (  # noqa: E402
+    BoardWatch,
+    Chromium,
+    KpiTopicWatch,
+    PortalServer,
+    StreamsProcess,
+    produce,
+    wait_for,
+)
 
 logger = logging.getLogger("bench.realtime_latency")
 
 TARGET_SECONDS = 1.0  # the contract's p99 target (docs/realtime.md)
 PASSWORD = "bench-password"  # the throw-away warehouse's demo users
 WARMUP_EVENTS = 200
+SLICE_SECONDS = 10.0
 
 
 @dataclass
@@ -62,6 +71,9 @@ class Result:
     max: float
     board_p50: float
     board_p99: float
+    topic_p50: float | None
+    topic_p99: float | None
+    slices_p99: list[float]
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     cpus: int
@@ -78,6 +90,14 @@ class Result:
             f"  p50 {self.p50:.3f} s  p95 {self.p95:.3f} s  p99 {self.p99:.3f} s  max {self.max:.3f} s",
             f"  of which produced -> the portal's board (server side): p50 {self.board_p50:.3f} s  "
             f"p99 {self.board_p99:.3f} s",
+            *(
+                [
+                    f"  of which produced -> committed on c360.kpis: p50 {self.topic_p50:.3f} s  p99 {self.topic_p99:.3f} s"
+                ]
+                if self.topic_p50 is not None and self.topic_p99 is not None
+                else []
+            ),
+            f"  p99 per {SLICE_SECONDS:.0f} s of the run: " + " ".join(f"{x:.2f}" for x in self.slices_p99),
             f"  baseline: the contract's p99 target of {TARGET_SECONDS:.0f} s; p99 / target = "
             f"{self.p99 / TARGET_SECONDS:.2f} ({'met' if self.p99 <= TARGET_SECONDS else 'NOT met'})",
             f"  load average before {fmt_load(self.load_before)}, after {fmt_load(self.load_after)} "
@@ -103,6 +123,18 @@ def latencies(produced: list[float], seen: list[tuple[float, int]], base: int) -
             return out, len(produced) - len(out)
         out.append(max(changes[j - 1][0] - at, 0.0))
     return out, 0
+
+
+def slices(produced: list[float], timed: list[float], q: float) -> list[float]:
+    """The ``q`` quantile of the latencies of the events produced in each SLICE_SECONDS of the run: a growing
+    backlog climbs from slice to slice, a stall shows in one."""
+    if not timed:
+        return []
+    start = produced[0]
+    groups: dict[int, list[float]] = {}
+    for at, latency in zip(produced, timed, strict=False):
+        groups.setdefault(int((at - start) // SLICE_SECONDS), []).append(latency)
+    return [quantile(groups[k], q) for k in sorted(groups)]
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -166,6 +198,9 @@ def run_path(args: argparse.Namespace, path: str, refresh_ms: int, work: Path) -
             streams = StreamsProcess(args.streams_jar, bootstrap, work / "streams", settings)
             stack.callback(streams.stop)
             streams.start()
+            topic = KpiTopicWatch(bootstrap)
+            topic.start()
+            stack.callback(topic.stop)
             print(f"[{path}] broker {bootstrap} and Streams running in {time.monotonic() - started:.1f} s")
         settings_ = Settings(  # type: ignore[call-arg]
             _env_file=None,
@@ -210,6 +245,7 @@ def run_path(args: argparse.Namespace, path: str, refresh_ms: int, work: Path) -
             )
         timed, missing = latencies(produced, browser.seen(), base)
         on_board, _ = latencies(produced, board.seen, base)
+        on_topic = latencies(produced, topic.seen, base)[0] if path == "kafka" else None
 
     span = produced[-1] - produced[0] if len(produced) > 1 else 0.0
     return Result(
@@ -227,6 +263,9 @@ def run_path(args: argparse.Namespace, path: str, refresh_ms: int, work: Path) -
         max=max(timed) if timed else math.nan,
         board_p50=quantile(on_board, 0.50),
         board_p99=quantile(on_board, 0.99),
+        topic_p50=quantile(on_topic, 0.50) if on_topic is not None else None,
+        topic_p99=quantile(on_topic, 0.99) if on_topic is not None else None,
+        slices_p99=slices(produced, timed, 0.99),
         load_before=load_before,
         load_after=load_after,
         cpus=os.cpu_count() or 0,
