@@ -288,6 +288,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--commit-ms", type=int, default=0, help="Streams commit.interval.ms (default: the app's 100)"
     )
     parser.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=10.0,
+        help="seconds of events at the rate before timing starts, waited for in the browser (default 10; "
+        "the JVMs and caches of a fresh start are slow at first)",
+    )
+    parser.add_argument(
         "--drain", type=float, default=60.0, help="seconds to wait for the last events to show"
     )
     parser.add_argument("--kafka-jars", type=Path, default=ROOT / "var" / "kafka" / "broker")
