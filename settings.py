@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = ""  # host:port[,host:port]; empty: the embedded engine
     kafka_topic_prefix: str = "c360"
     live_demo: bool | None = None  # embedded mode: play a demo day into the event log; empty: on in the demo
-    live_refresh_ms: int = Field(default=1000, ge=100)
+    live_refresh_ms: int = Field(default=250, ge=100)
 
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:

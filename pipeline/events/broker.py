@@ -16,7 +16,7 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
+import subprocess  # runs our own Kafka tools with fixed arguments  # nosec B404
 import time
 import uuid
 from collections.abc import Mapping
@@ -292,7 +292,7 @@ class LocalKafka:
             str(self.properties),
         )
         with open(self.directory / "format.log", "wb") as out:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False)
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=False)  # nosec B603
         if done.returncode != 0:
             raise BrokerError(f"formatting {data} failed:\n{log_tail(self.directory / 'format.log')}")
 
@@ -306,7 +306,7 @@ class LocalKafka:
         self._format()
         started = time.monotonic()
         with open(self.log_file, "ab") as out:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # java with our jars and config  # nosec B603
                 self._java("kafka.Kafka", str(self.properties)),
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -136,7 +136,7 @@ class DayPlayer:
         self.sleep = sleep
         self.order_amounts = [a for a in order_amounts if 0 < a < HIGH_VALUE]
         self.start = start_hour * 3600
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # seeded demo events  # nosec B311
         self.seed = seed
         self._lead = 0
         self._order = 0

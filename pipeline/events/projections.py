@@ -65,7 +65,8 @@ class Activity:
             self.last = (moment, seq, kind)
 
     def row(self, customer_key: int) -> dict[str, Any]:
-        assert self.last is not None
+        if self.last is None:
+            raise ValueError(f"customer {customer_key}: no event counted yet")
         return {
             "customer_key": customer_key,
             **self.counts,

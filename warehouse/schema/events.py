@@ -115,7 +115,7 @@ def outbox_trigger_ddl(table: str, pk: str, columns: list[str]) -> list[str]:
     def change(key: str, base: str, state: str, guard: str = "1") -> str:
         pending = f"table_name = '{table}' AND pk = CAST({key} AS TEXT) AND relayed_at IS NULL"
         return (
-            f"  UPDATE evt_outbox SET after = {state}, op = {op('before', state)}, created_at = {now}\n"
+            f"  UPDATE evt_outbox SET after = {state}, op = {op('before', state)}, created_at = {now}\n"  # nosec B608
             f"    WHERE {pending} AND {guard};\n"
             f"  INSERT INTO evt_outbox (table_name, op, pk, before, after, created_at)\n"
             f"    SELECT '{table}', {op(base, state)}, CAST({key} AS TEXT), {base}, {state}, {now}\n"

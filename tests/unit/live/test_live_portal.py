@@ -90,7 +90,7 @@ def test_the_shell_has_the_bell_and_the_refresh_for_a_signed_in_user(
 ) -> None:
     layout = json.dumps(sign_in(live_app, "sales_rep").get("/_dash-layout").json)
     assert live_ui.BELL in layout and live_ui.INTERVAL in layout and live_ui.TOASTS in layout
-    assert '"interval": 1000' in layout, "the refresh follows live_refresh_ms"
+    assert '"interval": 250' in layout, "the refresh follows live_refresh_ms"
 
 
 def test_the_overview_tiles_show_the_snapshot_in_the_home_currency(live_app: Dash, board: LiveBoard) -> None:

@@ -59,7 +59,7 @@ public record AppConfig(Properties streams, Topics topics, Duration dedupRetenti
     props.setProperty(StreamsConfig.APPLICATION_ID_CONFIG, "c360-streams");
     props.setProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
     props.setProperty(StreamsConfig.STATE_DIR_CONFIG, "var/streams-state");
-    props.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+    props.setProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "20");
     props.setProperty(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
     props.setProperty(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
     props.setProperty(

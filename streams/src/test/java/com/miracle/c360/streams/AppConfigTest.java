@@ -18,7 +18,7 @@ class AppConfigTest {
   @Test
   void defaultsNeedNoSettings() {
     AppConfig config = AppConfig.load(null, Map.of());
-    assertEquals("100", config.streams().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+    assertEquals("20", config.streams().getProperty(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
     assertEquals(StreamsConfig.EXACTLY_ONCE_V2, config.streams().getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     assertEquals("c360.events", config.topics().events());
     assertEquals("c360.events.dlq", config.topics().deadLetters());
