@@ -6,13 +6,20 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from pipeline.events.broker import LocalKafka, create_topics
+from pipeline.events.broker import LocalKafka, TopicSpec, create_topics
 from pipeline.events.connect import DebeziumConnect
+from pipeline.events.kafka_io import JsonProducer, encode
+from pipeline.events.outbox import TOPIC_PREFIX, Relay
 from settings import Settings, get_settings
+from warehouse.engine import Warehouse
+from warehouse.schema import OUTBOX_TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +73,27 @@ def run_cdc(settings: Settings, bootstrap: str, slot: str) -> int:
         connect.stop()
 
 
+def run_relay(settings: Settings, bootstrap: str, poll_seconds: float = 0.2) -> int:
+    """Publish the warehouse's outbox (SQLite's captured changes) to ``c360.cdc.<table>`` until interrupted."""
+    warehouse = Warehouse.from_url(settings.warehouse_url)
+    create_topics(bootstrap, {TOPIC_PREFIX + table: TopicSpec(1) for table in OUTBOX_TABLES})
+    producer = JsonProducer(bootstrap)
+
+    def publish(topic: str, key: str, value: Mapping[str, Any]) -> None:
+        producer.produce(topic, key, encode(value))
+        producer.flush()  # acknowledged before the relay marks the row relayed: at least once
+
+    _stop_on_sigterm()
+    logger.info("relaying the warehouse's outbox to %s; Ctrl-C stops it", bootstrap)
+    try:
+        Relay(warehouse, publish).run(threading.Event(), poll_seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        warehouse.engine.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.events", description="Customer 360 events on Kafka"
@@ -83,11 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     cdc.add_argument("--bootstrap", required=True, help="the broker, host:port")
     cdc.add_argument("--slot", default="c360_cdc", help="the replication slot and publication name")
+    relay = sub.add_parser("relay", help="publish the outbox of warehouse changes to Kafka (SQLite)")
+    relay.add_argument("--bootstrap", required=True, help="the broker, host:port")
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "broker":
         return run_broker(settings, args.dir, args.port)
+    if args.command == "relay":
+        return run_relay(settings, args.bootstrap)
     return run_cdc(settings, args.bootstrap, args.slot)
 
 
