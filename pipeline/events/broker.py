@@ -204,8 +204,47 @@ def log_tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-class LocalKafka:
+class JavaProcess:
+    """A Java server run in its own process group with a pid file: ``running``, ``stop()`` (SIGTERM, then
+    SIGKILL after a timeout) and ``kill()`` (the whole group at once; its data stay)."""
+
+    label = "the process"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self.process is None:
+            return
+        kill_group(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            logger.warning("%s did not stop in %.0f s: killing it", self.label, timeout)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process is None:
+            return
+        kill_group(self.process.pid)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            logger.error("%s (pid %d) did not die", self.label, self.process.pid)
+        self.process = None
+        self.pid_file.unlink(missing_ok=True)
+
+
+class LocalKafka(JavaProcess):
     """One KRaft broker in ``directory``: ``start()``, ``stop()``, ``kill()``, ``restart()``; ``bootstrap`` to connect."""
+
+    label = "the broker"
 
     def __init__(
         self,
@@ -345,33 +384,6 @@ class LocalKafka:
             except (KafkaException, TimeoutError) as e:  # a slow answer is not yet ready either
                 logger.debug("broker not ready yet: %r", e)
             time.sleep(0.2)
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the broker cleanly (SIGTERM), killing it when it does not stop within ``timeout``."""
-        if self.process is None:
-            return
-        kill_group(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            logger.warning("the broker did not stop in %.0f s: killing it", timeout)
-        self.kill()
-
-    def kill(self) -> None:
-        """Kill the broker's whole process group at once (SIGKILL); its data dir stays."""
-        if self.process is None:
-            return
-        kill_group(self.process.pid)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            logger.error("broker process %d did not die", self.process.pid)
-        self.process = None
-        self.pid_file.unlink(missing_ok=True)
 
     def restart(self, timeout: float = START_TIMEOUT) -> LocalKafka:
         """Stop and start again on the same data dir and ports."""

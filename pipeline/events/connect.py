@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess  # runs Kafka Connect with fixed arguments  # nosec B404
 import time
 import urllib.error
@@ -28,12 +27,12 @@ from pipeline.events.broker import (
     JARS_DIR,
     START_TIMEOUT,
     BrokerError,
+    JavaProcess,
     TopicSpec,
     clean_stale_pid,
     create_topics,
     die_with_parent,
     free_port,
-    kill_group,
     log_tail,
 )
 
@@ -149,11 +148,13 @@ def _write_properties(path: Path, settings: Mapping[str, str]) -> None:
     )
 
 
-class ConnectWorker:
+class ConnectWorker(JavaProcess):
     """Kafka Connect standalone in its own process group, logging to ``connect.log``; runs one connector or none.
 
     Connector settings may name secrets as ``${env:NAME}``: the worker reads them from its environment (``env``).
     """
+
+    label = "Kafka Connect"
 
     def __init__(
         self,
@@ -287,32 +288,6 @@ class ConnectWorker:
             for item in body["configs"]
             if item.get("value") and item["value"].get("errors")
         }
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the worker cleanly (its offsets are flushed), killing it after ``timeout``."""
-        if self.process is None:
-            return
-        kill_group(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            logger.warning("Kafka Connect did not stop in %.0f s: killing it", timeout)
-        self.kill()
-
-    def kill(self) -> None:
-        if self.process is None:
-            return
-        kill_group(self.process.pid)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            logger.error("Kafka Connect process %d did not die", self.process.pid)
-        self.process = None
-        self.pid_file.unlink(missing_ok=True)
 
 
 class DebeziumConnect(ConnectWorker):

@@ -6,23 +6,13 @@ import datetime as dt
 import random
 from typing import Any
 
+from pipeline.events.schema import EVENT_TYPES
+
 REPS = ("Ann Lee", "Bob Stone", "Cara Diaz", "Dev Patel")
 REGIONS = ("North", "South", "East", "West")
 CHANNELS = ("web", "app", "email", "phone", "store", "instagram", None)
 STAGES = ("new", "contacted", "qualified", "proposal", "won", "lost")
-TYPES = (
-    "order_placed",
-    "invoice_paid",
-    "payment_received",
-    "lead_created",
-    "lead_moved",
-    "campaign_impression",
-    "campaign_click",
-    "visit",
-    "social_mention",
-    "support_contact",
-    "profile_change",
-)
+TYPES = EVENT_TYPES
 
 
 def customers(count: int, seed: int = 1) -> list[dict[str, Any]]:
