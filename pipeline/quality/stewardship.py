@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import requests
@@ -45,7 +45,6 @@ class StewardAlerts:
 
     webhook: str = ""
     timeout: float = 5.0
-    sent: list[dict[str, Any]] = field(default_factory=list)
 
     def announce(self, items: Sequence[dict[str, Any]]) -> None:
         for item in items:
@@ -62,8 +61,6 @@ class StewardAlerts:
             requests.post(self.webhook, json=body, timeout=self.timeout).raise_for_status()
         except requests.RequestException:
             logger.exception("data quality: the steward alert could not be sent to %s", self.webhook)
-            return
-        self.sent.append(body)
 
 
 def record(
