@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from components.login_form import enrol_form, login_form, mfa_form
 from components.shell import navbar
 from pipeline.events.listener import DemoDay, EmbeddedSource, KafkaSource, Listener, Source
 from pipeline.events.live import LiveBoard
+from pipeline.events.outbox import RelayThread
 from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import mfa, users
@@ -119,15 +120,20 @@ def _configure_server(server: Flask, settings: Settings) -> None:
 class LiveFeed:
     """The process's live board with the listener feeding it and, in the demo, the thread playing the day."""
 
-    def __init__(self, board: LiveBoard, listener: Listener, player: DemoDay | None) -> None:
+    def __init__(
+        self, board: LiveBoard, listener: Listener, player: DemoDay | None, relay: RelayThread | None = None
+    ) -> None:
         self.board = board
         self.listener = listener
         self.player = player
+        self.relay = relay
 
     def stop(self) -> None:
-        """Stop the demo day and the listener (the board keeps what it has)."""
+        """Stop the demo day, the relay and the listener (the board keeps what it has)."""
         if self.player is not None:
             self.player.stop()
+        if self.relay is not None:
+            self.relay.stop()
         self.listener.stop()
 
 
@@ -139,7 +145,12 @@ def _live_source(settings: Settings, warehouse: Warehouse) -> Source:
     """Kafka's KPI and alert topics when a bootstrap is set, else the engine over the warehouse's event log."""
     if settings.kafka_bootstrap:
         return KafkaSource(settings.kafka_bootstrap, settings.kafka_topic_prefix)
-    return EmbeddedSource(warehouse)
+    return EmbeddedSource(warehouse, start=start_of_today())
+
+
+def start_of_today() -> datetime:
+    """Midnight UTC today (the live windows' day): the embedded engine reads the event log from there."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
@@ -156,7 +167,8 @@ def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
             player = (
                 _start_demo_day(warehouse) if settings.live_demo and not settings.kafka_bootstrap else None
             )
-            feed = _live_feeds[key] = LiveFeed(board, listener, player)
+            relay = _start_relay(settings, warehouse)
+            feed = _live_feeds[key] = LiveFeed(board, listener, player, relay)
             logger.info("live feed started: %s", listener.source.name)
         return feed
 
@@ -168,6 +180,16 @@ def stop_live() -> None:
         _live_feeds.clear()
     for feed in feeds:
         feed.stop()
+
+
+def _start_relay(settings: Settings, warehouse: Warehouse) -> RelayThread | None:
+    """With a broker and a SQLite warehouse, the thread relaying its captured changes to Kafka (PostgreSQL and
+    SQL Server have their own change capture)."""
+    if not (settings.kafka_bootstrap and settings.outbox_relay and warehouse.dialect == "sqlite"):
+        return None
+    relay = RelayThread(warehouse, settings.kafka_bootstrap)
+    relay.start()
+    return relay
 
 
 def _start_demo_day(warehouse: Warehouse) -> DemoDay:

@@ -139,6 +139,7 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = "c360"
     live_demo: bool | None = None  # embedded mode: play a demo day into the event log; empty: on in the demo
     live_refresh_ms: int = Field(default=250, ge=100)
+    outbox_relay: bool = True  # with a broker and a SQLite warehouse, the portal relays its changes to Kafka
 
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:

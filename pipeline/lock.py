@@ -12,6 +12,7 @@ dead at once, on any host.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -242,3 +243,34 @@ def holder(warehouse: Warehouse, name: str = PIPELINE) -> dict[str, object] | No
     with warehouse.begin() as conn:
         row = conn.execute(sa.select(ops_run_lock).where(ops_run_lock.c.name == name)).first()
     return dict(row._mapping) if row else None
+
+
+def _done(stopping: threading.Event, lost: threading.Event) -> bool:
+    return stopping.is_set() or lost.is_set()
+
+
+def lead(
+    warehouse: Warehouse,
+    name: str,
+    work: Callable[[Callable[[], bool]], None],
+    stopping: threading.Event,
+    retry: float = 30.0,
+    settings: LockSettings | None = None,
+) -> None:
+    """Run ``work`` in one process of all those sharing ``warehouse``: whoever holds lock ``name`` leads.
+
+    A process that finds the lock held looks again every ``retry`` seconds, so another takes over when the
+    leader stops or dies (its heartbeat goes stale). ``work`` gets a function telling it to return: ``stopping``
+    is set, or another process took the lock over. Returns once ``stopping`` is set.
+    """
+    while not stopping.is_set():
+        lock = RunLock(warehouse, settings, name=name)
+        try:
+            with lock.held():
+                logger.info("%s: this process leads (pid %d)", name, os.getpid())
+                work(functools.partial(_done, stopping, lock.lost))
+        except LockHeld:
+            logger.debug("%s: another process leads; looking again in %.0f s", name, retry)
+        except Exception:
+            logger.exception("%s failed; trying again in %.0f s", name, retry)
+        stopping.wait(retry)

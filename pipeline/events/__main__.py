@@ -8,18 +8,14 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from pipeline.events.broker import LocalKafka, TopicSpec, create_topics
+from pipeline.events.broker import LocalKafka, create_topics
 from pipeline.events.connect import DebeziumConnect
-from pipeline.events.kafka_io import JsonProducer, encode
-from pipeline.events.outbox import TOPIC_PREFIX, Relay
+from pipeline.events.outbox import relay_to_kafka
 from settings import Settings, get_settings
 from warehouse.engine import Warehouse
-from warehouse.schema import OUTBOX_TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +72,10 @@ def run_cdc(settings: Settings, bootstrap: str, slot: str) -> int:
 def run_relay(settings: Settings, bootstrap: str, poll_seconds: float = 0.2) -> int:
     """Publish the warehouse's outbox (SQLite's captured changes) to ``c360.cdc.<table>`` until interrupted."""
     warehouse = Warehouse.from_url(settings.warehouse_url)
-    create_topics(bootstrap, {TOPIC_PREFIX + table: TopicSpec(1) for table in OUTBOX_TABLES})
-    producer = JsonProducer(bootstrap)
-
-    def publish(topic: str, key: str, value: Mapping[str, Any]) -> None:
-        producer.produce(topic, key, encode(value))
-        producer.flush()  # acknowledged before the relay marks the row relayed: at least once
-
     _stop_on_sigterm()
-    logger.info("relaying the warehouse's outbox to %s; Ctrl-C stops it", bootstrap)
+    logger.info("Ctrl-C stops the relay")
     try:
-        Relay(warehouse, publish).run(threading.Event(), poll_seconds)
+        relay_to_kafka(warehouse, bootstrap, threading.Event(), poll_seconds=poll_seconds)
     except KeyboardInterrupt:
         pass
     finally:

@@ -175,7 +175,8 @@ def _as_dict(record: Any) -> dict[str, Any]:
 
 
 class EmbeddedSource:
-    """The in-process engine over the warehouse's event log, from its first event (so today is rebuilt).
+    """The in-process engine over the warehouse's event log, from the first event accepted at ``start`` or later
+    (the portal gives the start of today, so today is rebuilt without replaying older days), else from the first.
 
     The engine and the log position survive a reopen; an event the engine fails on is logged (position and
     event id) and passed over, so one bad event cannot stop the portal's live view. Customers and campaigns
@@ -191,8 +192,10 @@ class EmbeddedSource:
         engine_factory: Callable[[Warehouse], Engine] = default_engine,
         tail: Tail = default_tail,
         refresh_seconds: float = 300.0,
+        start: dt.datetime | None = None,
     ) -> None:
         self.warehouse = warehouse
+        self.start = start
         self.batch_size = batch_size
         self.idle_wait = idle_wait
         self.engine_factory = engine_factory
@@ -206,6 +209,10 @@ class EmbeddedSource:
 
     def open(self) -> None:
         if self._engine is None:
+            if self.start is not None and self.position == 0:
+                from pipeline.events.log import position_before
+
+                self.position = position_before(self.warehouse, self.start)
             self._engine = self.engine_factory(self.warehouse)
             logger.info(
                 "live engine reading the event log of %s", self.warehouse.engine.url.render_as_string()
@@ -321,6 +328,7 @@ class Listener(threading.Thread):
 
 DAY_SECONDS = 86_400
 FAILURE_PAUSE = 2.0  # seconds the demo day waits after a failed append
+DEMO_LOCK = "live-demo"  # the lock whose holder plays the demo day (one process of several)
 
 
 def demo_speed(planned_events: int, simulated_seconds: float, events_per_second: float) -> float:
@@ -379,9 +387,16 @@ class DemoDay(threading.Thread):
         self._stopping.wait(seconds)
 
     def run(self) -> None:
+        from pipeline.lock import lead
+
+        lead(self.warehouse, DEMO_LOCK, self._play, self._stopping, retry=self.retry)
+        logger.info("demo day stopped after %d events", self.appended)
+
+    def _play(self, done: Callable[[], bool]) -> None:
+        """Play days until ``done``: only the process leading ``DEMO_LOCK`` does, so the day plays once."""
         from pipeline.events.log import append
 
-        while not self._stopping.is_set():
+        while not done():
             try:
                 player = self._player()
                 if player is None:
@@ -393,7 +408,7 @@ class DemoDay(threading.Thread):
                         "demo day playing at %.0fx (%.1f events/s)", player.speed, self.events_per_second
                     )
                     for event in player.play(duration=math.inf):
-                        if self._stopping.is_set():
+                        if done():
                             break
                         self.appended += append(self.warehouse, [event], "generator")
                     continue  # the day ended: plan the next one
@@ -402,4 +417,3 @@ class DemoDay(threading.Thread):
                 self._stopping.wait(FAILURE_PAUSE)
                 continue
             self._stopping.wait(self.retry)
-        logger.info("demo day stopped after %d events", self.appended)

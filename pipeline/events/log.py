@@ -154,3 +154,12 @@ def last_seq(warehouse: Warehouse) -> int:
     """The newest position in the log (0 when empty): a reader that wants only new events starts here."""
     query = sa.select(sa.func.coalesce(sa.func.max(evt_log.c.seq), 0))
     return int(warehouse.scalar(query))
+
+
+def position_before(warehouse: Warehouse, moment: dt.datetime) -> int:
+    """The position of the last event the log accepted before ``moment`` (naive UTC; 0 when none): a reader
+    starting there reads what came since."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    query = sa.select(sa.func.coalesce(sa.func.max(evt_log.c.seq), 0)).where(evt_log.c.recorded_at < moment)
+    return int(warehouse.scalar(query))

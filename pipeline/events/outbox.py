@@ -84,9 +84,13 @@ class Relay:
         logger.debug("relayed %d warehouse changes", len(rows))
         return len(rows)
 
-    def run(self, stop: threading.Event, poll_seconds: float = 0.2) -> None:
-        """Relay until ``stop`` is set, polling every ``poll_seconds`` while the outbox is empty."""
-        while not stop.is_set():
+    def run(
+        self, stop: threading.Event, poll_seconds: float = 0.2, done: Callable[[], bool] | None = None
+    ) -> None:
+        """Relay until ``stop`` is set (or ``done()`` says so), polling every ``poll_seconds`` while the outbox
+        is empty."""
+        finished = done or stop.is_set
+        while not finished():
             try:
                 published = self.run_once()
             except Exception:
@@ -103,3 +107,53 @@ class Relay:
         )
         thread.start()
         return thread, stop
+
+
+def relay_to_kafka(
+    warehouse: Warehouse,
+    bootstrap: str,
+    stop: threading.Event,
+    done: Callable[[], bool] | None = None,
+    poll_seconds: float = 0.2,
+) -> None:
+    """Relay the outbox to ``c360.cdc.<table>`` on ``bootstrap`` until ``stop`` (or ``done()``), each change
+    acknowledged by the broker before its row is marked relayed (at least once)."""
+    from pipeline.events.broker import TopicSpec, create_topics
+    from pipeline.events.kafka_io import JsonProducer, encode
+    from warehouse.schema import OUTBOX_TABLES
+
+    create_topics(bootstrap, {TOPIC_PREFIX + table: TopicSpec(1) for table in OUTBOX_TABLES})
+    producer = JsonProducer(bootstrap)
+
+    def publish(topic: str, key: str, value: dict[str, Any]) -> None:
+        producer.produce(topic, key, encode(value))
+        producer.flush()
+
+    logger.info("relaying the warehouse's outbox to %s", bootstrap)
+    Relay(warehouse, publish).run(stop, poll_seconds, done)
+
+
+class RelayThread(threading.Thread):
+    """The outbox relay in a daemon thread of the portal, in one process of all those sharing the warehouse."""
+
+    LOCK = "outbox-relay"
+
+    def __init__(self, warehouse: Warehouse, bootstrap: str, retry: float = 30.0) -> None:
+        super().__init__(name="outbox-relay", daemon=True)
+        self.warehouse = warehouse
+        self.bootstrap = bootstrap
+        self.retry = retry
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        from pipeline.lock import lead
+
+        def work(done: Callable[[], bool]) -> None:
+            relay_to_kafka(self.warehouse, self.bootstrap, self._stopping, done)
+
+        lead(self.warehouse, self.LOCK, work, self._stopping, retry=self.retry)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.events.broker import LocalKafka
 from pipeline.events.kafka_io import read_to_end
+from pipeline.events.outbox import RelayThread
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import dim_customer
@@ -68,3 +69,38 @@ def test_the_relay_command_publishes_an_insert_update_and_delete(
         relay.wait(timeout=30)
         warehouse.engine.dispose()
     assert relay.returncode == 0
+
+
+def test_the_portal_relays_once_however_many_processes_serve(own_kafka: LocalKafka, tmp_path: Path) -> None:
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    upgrade(warehouse)
+    relays = [RelayThread(warehouse, own_kafka.bootstrap, retry=0.2) for _ in range(2)]
+    for relay in relays:
+        relay.start()
+    try:
+        with warehouse.begin() as conn:
+            for key in range(1, 21):
+                conn.execute(
+                    dim_customer.insert().values(
+                        customer_key=key,
+                        name=f"Shop {key}",
+                        is_customer=True,
+                        source_count=1,
+                        completeness=0.4,
+                    )
+                )
+        keys: list[bytes | None] = []
+        deadline = time.monotonic() + 60
+        while len(keys) < 20 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            try:
+                keys = [r.key for r in read_to_end(own_kafka.bootstrap, "c360.cdc.dim_customer", timeout=10)]
+            except Exception:  # noqa: BLE001 - the relay creates the topic once it leads
+                continue
+        time.sleep(1.0)  # a second relay publishing too would add copies now
+        keys = [r.key for r in read_to_end(own_kafka.bootstrap, "c360.cdc.dim_customer", timeout=10)]
+    finally:
+        for relay in relays:
+            relay.stop()
+        warehouse.engine.dispose()
+    assert sorted(keys) == sorted(str(k).encode() for k in range(1, 21))

@@ -119,3 +119,45 @@ def test_a_customer_moved_to_another_rep_counts_for_the_new_rep_after_a_refresh(
         listener.stop()
         warehouse.engine.dispose()
     assert board.snapshot(Viewer("sales_rep", BOB))["today"]["orders"] == 1, "Bob keeps the order from before"
+
+
+def test_the_portal_engine_starts_from_the_events_the_log_accepted_today(tmp_path) -> None:
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    order = {"order_id": "SO-1", "amount": 50, "currency": "GBP"}
+    yesterday = midnight - dt.timedelta(hours=3)
+    append(warehouse, [event("old-1", "order_placed", 1, order)], "api", now=yesterday.replace(tzinfo=None))
+    append(warehouse, [event("old-2", "order_placed", 1, order)], "api", now=yesterday.replace(tzinfo=None))
+    append(warehouse, [event("new-1", "order_placed", 1, order)], "api")
+    source = EmbeddedSource(warehouse, start=midnight)
+    board = LiveBoard()
+    listener = Listener(source, board, poll_timeout=0.2)
+    listener.start()
+    try:
+        wait_for(lambda: source.position == last_seq(warehouse))
+    finally:
+        listener.stop()
+        warehouse.engine.dispose()
+    assert (
+        board.snapshot(Viewer("admin"))["today"]["orders"] == 1
+    )  # the two accepted yesterday were not replayed
+
+
+def test_two_portal_processes_play_one_demo_day_and_the_second_takes_over_when_the_first_stops(
+    tmp_path,
+) -> None:
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    first = DemoDay(warehouse, events_per_second=5.0, seed=3, retry=0.2)
+    first.start()
+    wait_for(lambda: first.appended >= 3, timeout=20)
+    second = DemoDay(warehouse, events_per_second=5.0, seed=4, retry=0.2)
+    second.start()
+    try:
+        time.sleep(2.0)  # the second looks for the lock about ten times meanwhile
+        assert second.appended == 0, "two processes played the demo day"
+        first.stop()
+        wait_for(lambda: second.appended >= 3, timeout=20)
+    finally:
+        first.stop()
+        second.stop()
+        warehouse.engine.dispose()
