@@ -24,6 +24,7 @@ from pipeline.records import RawRecord, SourceConfig, StagedRow
 from tests.integration.connectors.conftest import FakeClock
 from tests.integration.connectors.qbo_server import DATA, REALM, QboServer
 from tests.integration.connectors.servers import Reply
+from warehouse.schema.core import UNIDENTIFIED_SOURCE_KEY
 
 JSON = {"Content-Type": "application/json"}
 
@@ -158,3 +159,87 @@ def test_the_gateway_401_in_lower_case_refreshes_the_token_once_then_stops(
     real_qbo.inject("/query", refused)
     with pytest.raises(AuthenticationFailed, match="freshly refreshed token.*AUTHENTICATION 3200"):
         read(real_source, clock)
+
+
+def us_phone(text: str) -> str:
+    """A US number as written in the recording, "(650) 555-3311", in E.164."""
+    return "+1" + "".join(ch for ch in text if ch.isdigit())
+
+
+def test_every_customer_of_a_recorded_us_sandbox_company_stages_with_phone_email_and_address(
+    qbo_env: None, tmp_path: Path, clock: FakeClock
+) -> None:
+    body = recorded("customer-query-41.json")
+    server = QboServer({}, recorded={("Customer", 1): body}).start()
+    try:
+        options: dict[str, Any] = {
+            "lawful_basis": "contract",
+            "terms_of_service": "Intuit developer terms; our own company file",
+            "realm_id": REALM,
+            "discovery_url": f"{server.url}/.well-known/openid_configuration",
+            "base_url": f"{server.url}/v3",
+            "token_path": str(tmp_path / "secrets" / "qbo.qbo-token"),
+            "entities": ["Customer"],
+            "page_size": 1000,
+        }
+        source = SourceConfig(name="qbo", type="quickbooks_api", options=options)
+        records, _ = read(source, clock)
+    finally:
+        server.stop()
+    sent = json.loads(body)["QueryResponse"]["Customer"]
+    stage = CONNECTORS["quickbooks_api"].stager_for(source, home=Locale("US", "USD"))
+    staged = {row.values["source_key"]: row.values for r in records for row in stage(r)}
+    assert len(records) == len(sent) == 41
+    assert sorted(staged) == sorted(c["Id"] for c in sent)  # every customer stages; none is rejected
+    for customer in sent:
+        row, bill = staged[customer["Id"]], customer.get("BillAddr", {})
+        assert row["display_name"] == customer["DisplayName"]
+        assert row["phone"] == (
+            us_phone(customer["PrimaryPhone"]["FreeFormNumber"]) if "PrimaryPhone" in customer else None
+        )
+        assert row["mobile"] == (
+            us_phone(customer["Mobile"]["FreeFormNumber"]) if "Mobile" in customer else None
+        )
+        assert row["email"] == (
+            customer["PrimaryEmailAddr"]["Address"].lower() if "PrimaryEmailAddr" in customer else None
+        )
+        assert (row["street"], row["city"], row["postcode"]) == (
+            bill.get("Line1"),
+            bill.get("City"),
+            bill.get("PostalCode"),
+        )
+        assert row["parent_source_key"] == customer.get("ParentRef", {}).get("value")
+        assert row["balance"] == customer["Balance"]
+
+
+def test_recorded_sales_receipts_stage_their_totals_net_of_discount_and_a_walk_in_sale_without_a_customer(
+    qbo_env: None, tmp_path: Path, clock: FakeClock
+) -> None:
+    body = recorded("sales-receipt-query-4.json")
+    server = QboServer({}, recorded={("SalesReceipt", 1): body}).start()
+    try:
+        options: dict[str, Any] = {
+            "lawful_basis": "contract",
+            "terms_of_service": "Intuit developer terms; our own company file",
+            "realm_id": REALM,
+            "discovery_url": f"{server.url}/.well-known/openid_configuration",
+            "base_url": f"{server.url}/v3",
+            "token_path": str(tmp_path / "secrets" / "qbo.qbo-token"),
+            "entities": ["SalesReceipt"],
+            "page_size": 1000,
+        }
+        records, _ = read(SourceConfig(name="qbo", type="quickbooks_api", options=options), clock)
+    finally:
+        server.stop()
+    sent = json.loads(body)["QueryResponse"]["SalesReceipt"]
+    lines = [row.values for r in records for row in stage_api(r, Locale("US", "USD"))]
+    for receipt in sent:
+        mine = [line for line in lines if line["doc_key"] == receipt["Id"]]
+        net = receipt["TotalAmt"] - receipt["TxnTaxDetail"]["TotalTax"]
+        assert round(sum(line["amount"] for line in mine), 2) == net, receipt["Id"]
+        customer = receipt.get("CustomerRef", {}).get("value", UNIDENTIFIED_SOURCE_KEY)  # a walk-in sale
+        assert {line["customer_source_key"] for line in mine} == {customer}
+        assert {line["currency"] for line in mine} == {"USD"}
+    assert (
+        round(sum(line["amount"] for line in lines), 2) == 893.75
+    )  # 337.50 + 337.50 + 140.00 + 87.50 - 8.75
