@@ -56,6 +56,8 @@ def from_http_exception(e: HTTPException) -> Response:
     data = getattr(e, "data", None) or {}
     details = data.get("errors", data.get("messages")) if isinstance(data, dict) else None
     message = data.get("message") if isinstance(data, dict) else None
+    if code == 429 and not message:
+        message = f"Rate limit exceeded: {e.description}"
     response = error_response(code, (message or e.description) if code < 500 else None, details)
     for name, value in e.get_headers():  # keep the Allow of a 405 and the Retry-After of a 429
         if name.lower() in ("allow", "retry-after", "www-authenticate"):

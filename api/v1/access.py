@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 PUBLIC_ENDPOINTS = frozenset({"auth.token", "auth.refresh"})
+BLUEPRINTS = frozenset({"auth", "customers", "sales", "identity", "webhooks", "stream"})
 API_KEY_HEADER = "X-API-Key"
 
 
@@ -53,7 +54,11 @@ def principal_from_request() -> Principal:
 
 def authenticate() -> Response | None:
     """The before-request hook: sets ``g.principal`` for ``/api/v1`` views, or answers 401."""
-    if not is_v1_request() or request.routing_exception is not None or request.endpoint in PUBLIC_ENDPOINTS:
+    if not is_v1_request() or request.routing_exception is not None:
+        return None
+    if request.blueprint not in BLUEPRINTS:  # the portal's catch-all page route: not an API answer
+        return error_response(404, "No API route matches this URL.")
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     try:
         g.principal = principal_from_request()
