@@ -100,6 +100,7 @@ def me() -> dict[str, Any]:
     }
 
 
+@blp.route("/api-keys", endpoint="api_keys")
 class ApiKeys(MethodView):
     @blp.response(200, schemas.ApiKeySchema(many=True))
     def get(self) -> list[dict[str, Any]]:
@@ -122,9 +123,6 @@ class ApiKeys(MethodView):
             context.clock(),
         )
         return plain_row(row) | {"key": key}
-
-
-blp.add_url_rule("/api-keys", view_func=ApiKeys.as_view("api_keys"))
 
 
 @blp.route("/api-keys/<string:key_id>", endpoint="api_key", methods=["DELETE"])

@@ -75,7 +75,7 @@ def _readable(customer_key: int) -> None:
         abort(404, message="no such customer")
 
 
-@blp.route("/customers/<int:customer_key>", endpoint="profile", methods=["GET"])
+@blp.route("/customers/<int(max=2147483647):customer_key>", endpoint="profile", methods=["GET"])
 @blp.response(200, schemas.ProfileSchema)
 def profile(customer_key: int) -> dict[str, Any]:
     """The Customer 360 profile: the golden record, where each value came from, its source records and history."""
@@ -103,7 +103,9 @@ def _date(date_key: int | None) -> str | None:
     return dt.date(date_key // 10000, date_key // 100 % 100, date_key % 100).isoformat()
 
 
-@blp.route("/customers/<int:customer_key>/transactions", endpoint="transactions", methods=["GET"])
+@blp.route(
+    "/customers/<int(max=2147483647):customer_key>/transactions", endpoint="transactions", methods=["GET"]
+)
 @blp.arguments(schemas.LimitSchema, location="query")
 @blp.response(200, schemas.TransactionSchema(many=True))
 def transactions(args: dict[str, Any], customer_key: int) -> list[dict[str, Any]]:
@@ -113,7 +115,7 @@ def transactions(args: dict[str, Any], customer_key: int) -> list[dict[str, Any]
     return [plain_row(r) | {"date": _date(r["date_key"]), "amount": float(r["amount"] or 0)} for r in rows]
 
 
-@blp.route("/customers/<int:customer_key>/timeline", endpoint="timeline", methods=["GET"])
+@blp.route("/customers/<int(max=2147483647):customer_key>/timeline", endpoint="timeline", methods=["GET"])
 @blp.arguments(schemas.LimitSchema, location="query")
 @blp.response(200, schemas.TimelineItemSchema(many=True))
 def timeline(args: dict[str, Any], customer_key: int) -> list[dict[str, Any]]:
@@ -122,7 +124,9 @@ def timeline(args: dict[str, Any], customer_key: int) -> list[dict[str, Any]]:
     return [plain_row(r) for r in api_context().warehouse.rows(timeline_query(customer_key, args["limit"]))]
 
 
-@blp.route("/customers/<int:customer_key>/next-best-action", endpoint="next_action", methods=["GET"])
+@blp.route(
+    "/customers/<int(max=2147483647):customer_key>/next-best-action", endpoint="next_action", methods=["GET"]
+)
 @blp.response(200, schemas.NextActionSchema)
 def next_action(customer_key: int) -> dict[str, Any]:
     """The one action the models suggest for this customer now (404 when there is none)."""

@@ -35,6 +35,7 @@ def _owned(subscription_id: int) -> dict[str, Any]:
     return found
 
 
+@blp.route("/webhooks", endpoint="subscriptions")
 class Subscriptions(MethodView):
     @blp.response(200, schemas.WebhookSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
@@ -55,9 +56,7 @@ class Subscriptions(MethodView):
         return plain_row(row)
 
 
-blp.add_url_rule("/webhooks", view_func=Subscriptions.as_view("subscriptions"))
-
-
+@blp.route("/webhooks/<int(max=2147483647):subscription_id>", endpoint="subscription")
 class Subscription(MethodView):
     @blp.response(200, schemas.WebhookSchema)
     def get(self, subscription_id: int) -> dict[str, Any]:
@@ -80,10 +79,7 @@ class Subscription(MethodView):
         webhooks.delete_subscription(api_context().warehouse, subscription_id)
 
 
-blp.add_url_rule("/webhooks/<int:subscription_id>", view_func=Subscription.as_view("subscription"))
-
-
-@blp.route("/webhooks/<int:subscription_id>/test", endpoint="test", methods=["POST"])
+@blp.route("/webhooks/<int(max=2147483647):subscription_id>/test", endpoint="test", methods=["POST"])
 @blp.response(202, schemas.DeliverySchema(many=True))
 def test(subscription_id: int) -> list[dict[str, Any]]:
     """Queue a ``webhook.test`` event to this subscription (it must subscribe to ``webhook.test``)."""
