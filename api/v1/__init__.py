@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
@@ -22,7 +23,8 @@ from api.v1.access import authenticate, is_v1_request, rate_limit_key
 from api.v1.context import ApiContext, api_context, install_context, utcnow
 from api.v1.schemas import ErrorSchema
 from api.v1.tokens import KeySet, Principal, TokenError, key_set
-from api.v1.webhooks import DeliveryPolicy, DeliveryWorker, publish, verify_signature
+from api.v1.webhooks import AlertForwarder, DeliveryPolicy, DeliveryWorker, publish, verify_signature
+from pipeline.events.live import Viewer as LiveViewer
 from settings import Settings
 from warehouse.engine import Warehouse
 
@@ -117,8 +119,19 @@ def register(
     if worker if worker is not None else "PYTEST_CURRENT_TEST" not in os.environ:
         thread = DeliveryWorker(warehouse, delivery_policy(settings), clock)
         thread.start()
-        context.extras["worker"] = thread
+        forwarder = AlertForwarder(warehouse, lambda: _board_alerts(server), clock)
+        forwarder.start()
+        context.extras["worker"], context.extras["alerts"] = thread, forwarder
     return context
+
+
+def _board_alerts(server: Flask) -> list[dict[str, Any]]:
+    """The newest alerts on the portal's live board (all of them: webhooks are set up by trusted roles)."""
+    board = server.extensions.get(stream.BOARD_EXTENSION)
+    if board is None:
+        return []
+    alerts: list[dict[str, Any]] = board.snapshot(LiveViewer("admin"))["alerts"]
+    return alerts
 
 
 def _secure_operations(api: Api) -> None:

@@ -27,7 +27,7 @@ import requests
 import sqlalchemy as sa
 
 from api.v1.breaker import Breakers, CircuitOpen
-from warehouse.engine import Warehouse
+from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import app_api_webhook, ops_api_delivery
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ EVENT_TYPES: tuple[str, ...] = (
     "lead.created",
     "lead.updated",
     "interaction.created",
-    "kpi.updated",
     "alert.raised",
     "webhook.test",
 )
@@ -142,39 +141,100 @@ def delete_subscription(warehouse: Warehouse, subscription_id: int) -> None:
 # --- deliveries ----------------------------------------------------------------------------------------
 
 
-def publish(warehouse: Warehouse, event_type: str, data: Mapping[str, Any], now: dt.datetime) -> list[str]:
-    """Queue ``event_type`` with ``data`` for every active subscriber to it; returns the delivery ids."""
+def publish(
+    warehouse: Warehouse,
+    event_type: str,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+    event_key: str | None = None,
+) -> list[str]:
+    """Queue ``event_type`` with ``data`` for every active subscriber to it; returns the new delivery ids.
+
+    With an ``event_key`` (an alert id ...) the delivery id is derived from it, so the same event
+    published again, by this process or another, is queued once per subscriber.
+    """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    w = app_api_webhook
+    w, d = app_api_webhook, ops_api_delivery
+    subscribers = warehouse.rows(
+        sa.select(w.c.subscription_id, w.c.event_types).where(w.c.active == sa.true())
+    )
     ids: list[str] = []
-    with warehouse.begin() as conn:
-        for sub in conn.execute(
-            sa.select(w.c.subscription_id, w.c.event_types).where(w.c.active == sa.true())
-        ):
-            if event_type not in str(sub.event_types).split(","):
-                continue
+    for sub in subscribers:
+        if event_type not in str(sub["event_types"]).split(","):
+            continue
+        if event_key is None:
             delivery_id = secrets.token_hex(16)
-            body = {
-                "id": delivery_id,
-                "type": event_type,
-                "created_at": now.isoformat() + "Z",
-                "data": dict(data),
-            }
-            conn.execute(
-                ops_api_delivery.insert().values(
-                    delivery_id=delivery_id,
-                    subscription_id=sub.subscription_id,
-                    event_type=event_type,
-                    payload=json.dumps(body, sort_keys=True, default=str),
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-            ids.append(delivery_id)
+        else:
+            seed = f"{sub['subscription_id']}|{event_type}|{event_key}".encode()
+            delivery_id = hashlib.sha256(seed).hexdigest()[:32]
+        body = {
+            "id": delivery_id,
+            "type": event_type,
+            "created_at": now.isoformat() + "Z",
+            "data": dict(data),
+        }
+        row = {
+            "delivery_id": delivery_id,
+            "subscription_id": sub["subscription_id"],
+            "event_type": event_type,
+            "payload": json.dumps(body, sort_keys=True, default=str),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        try:
+            with warehouse.begin() as conn:
+                if (
+                    event_key is not None
+                    and conn.execute(
+                        sa.select(sa.func.count()).where(d.c.delivery_id == delivery_id)
+                    ).scalar()
+                ):
+                    continue
+                conn.execute(d.insert().values(**row))
+        except WarehouseError:
+            if event_key is None:
+                raise
+            continue  # another process queued the same event first
+        ids.append(delivery_id)
     return ids
+
+
+class AlertForwarder(threading.Thread):
+    """Publishes each new alert of the live board as ``alert.raised`` (once, whichever process sees it)."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        alerts: Callable[[], list[dict[str, Any]]],
+        clock: Callable[[], dt.datetime],
+        interval: float = 1.0,
+    ) -> None:
+        super().__init__(name="webhook-alerts", daemon=True)
+        self.warehouse, self.alerts, self.clock, self.interval = warehouse, alerts, clock, interval
+        self._sent: set[str] = set()
+        self._stop_event = threading.Event()
+
+    def forward(self) -> int:
+        """Publish the alerts not forwarded yet; returns how many were new."""
+        new = [a for a in self.alerts() if str(a.get("alert_id")) not in self._sent]
+        for alert in new:
+            publish(self.warehouse, "alert.raised", alert, self.clock(), event_key=str(alert["alert_id"]))
+            self._sent.add(str(alert["alert_id"]))
+        return len(new)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.forward()
+            except Exception:
+                logger.exception("forwarding alerts to webhooks failed")
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
 
 
 def deliveries(
