@@ -117,6 +117,7 @@ def main() -> int:
         "C360_LIVE_DEMO": "false",
         "C360_API_RATE_LIMIT": "1000000 per minute",
         "C360_LOG_LEVEL": "WARNING",
+        "C360_MFA_REQUIRED_ROLES": "[]",  # the benchmark signs in with a password only
     }
     server_log = open(work / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # nosec B603  # fixed argument list

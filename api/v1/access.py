@@ -10,7 +10,7 @@ from flask_smorest import abort
 from api.errors import error_response
 from api.v1.context import api_context
 from api.v1.keys import key_principal
-from api.v1.tokens import Principal, TokenError, family_user, principal_of, verify_access
+from api.v1.tokens import Principal, TokenError, cached_family_user, principal_of, verify_access
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def principal_from_request() -> Principal:
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenError("use Authorization: Bearer <access token>")
         claims = verify_access(context.keys, token.strip(), context.clock())
-        user = family_user(context.warehouse, str(claims["fam"]))
+        user = cached_family_user(context.warehouse, str(claims["fam"]))
         if user is None or f"user:{user.user_id}" != claims["sub"]:
             raise TokenError("token revoked")
         return principal_of(user, str(claims["fam"]))

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +172,7 @@ def revoke_family(warehouse: Warehouse, family_id: str, reason: str, now: dt.dat
             .where(f.c.family_id == family_id, f.c.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
         )
+    forget_family(family_id)
     if result.rowcount:
         logger.info("api token family %s revoked: %s", family_id, reason)
     return bool(result.rowcount)
@@ -225,6 +228,33 @@ def family_user(warehouse: Warehouse, family_id: str) -> PortalUser | None:
     return PortalUser(
         int(r["user_id"]), str(r["username"]), str(r["role"]), str(r["full_name"]), r["email"], r["rep_key"]
     )
+
+
+_FAMILY_SECONDS = 5.0  # how long another process may still accept a token after its family was revoked
+_families: dict[tuple[int, str], tuple[float, PortalUser | None]] = {}
+_families_lock = threading.Lock()
+
+
+def cached_family_user(warehouse: Warehouse, family_id: str) -> PortalUser | None:
+    """:func:`family_user`, remembered for a few seconds (asked on every call); a revocation in this
+    process takes effect at once, one in another process within ``_FAMILY_SECONDS``."""
+    key = (id(warehouse), family_id)
+    with _families_lock:
+        cached = _families.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _FAMILY_SECONDS:
+        return cached[1]
+    user = family_user(warehouse, family_id)
+    with _families_lock:
+        if len(_families) > 10_000:
+            _families.clear()
+        _families[key] = (time.monotonic(), user)
+    return user
+
+
+def forget_family(family_id: str) -> None:
+    with _families_lock:
+        for key in [k for k in _families if k[1] == family_id]:
+            del _families[key]
 
 
 def principal_of(user: PortalUser, family_id: str) -> Principal:
