@@ -243,7 +243,7 @@ def create_app(
     )
     app.layout = _serve_layout
     auth.install(server, auth.AuthContext(settings, warehouse, secret_key(settings), clock))
-    api.register(server, warehouse)
+    api.register(server, warehouse, settings, clock)
 
     @app.callback(
         Output(ids.NAVBAR_COLLAPSE, "is_open"),

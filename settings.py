@@ -141,6 +141,18 @@ class Settings(BaseSettings):
     live_refresh_ms: int = Field(default=250, ge=100)
     outbox_relay: bool = True  # with a broker and a SQLite warehouse, the portal relays its changes to Kafka
 
+    # The REST API (docs/api.md): access tokens are signed with the first of `api_jwt_keys` ("kid:secret,...";
+    # empty: one key derived from `secret_key`), older keys still verify until removed.
+    api_jwt_keys: SecretStr = SecretStr("")
+    api_access_minutes: int = Field(default=15, ge=1)
+    api_refresh_days: int = Field(default=14, ge=1)
+    api_rate_limit: str = "600 per minute"  # per client (token subject or API key); flask-limiter syntax
+    api_rate_limit_storage: str = "memory://"  # shared storage (redis://...) when several processes serve
+    webhook_max_attempts: int = Field(default=6, ge=1)  # then the delivery is dead-lettered
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0)  # the first retry's wait; doubles each time
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_replay_seconds: int = Field(default=300, ge=1)  # receivers refuse signatures older than this
+
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:
         """The demo day plays by default only in the embedded demo warehouse (no database URL)."""

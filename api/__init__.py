@@ -9,8 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from api.errors import error_response, from_exception, from_http_exception
+from api import v1
+from api.errors import error_response, from_exception, from_http_exception, request_id
 from api.health import health, service_version
+from auth.context import Clock, utcnow
+from settings import Settings, get_settings
 from warehouse.engine import Warehouse
 
 PREFIX = "/api"
@@ -29,9 +32,17 @@ def is_api_request() -> bool:
     return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
 
-def register(server: Flask, warehouse: Warehouse) -> None:
-    """Mount the API on ``server`` and answer HTTP errors under ``/api`` as JSON."""
+def is_token_request() -> bool:
+    """Whether the request is for API v1 or its documents: authenticated by tokens and keys, not cookies."""
+    return v1.is_token_request()
+
+
+def register(
+    server: Flask, warehouse: Warehouse, settings: Settings | None = None, clock: Clock = utcnow
+) -> None:
+    """Mount the API (health and v1) on ``server`` and answer HTTP errors under ``/api`` as JSON."""
     server.register_blueprint(create_blueprint(warehouse))
+    v1.register(server, warehouse, settings or get_settings(), clock)
 
     def http_error(e: HTTPException) -> HTTPException | Response:
         return from_http_exception(e) if is_api_request() else e
@@ -45,6 +56,8 @@ __all__ = [
     "create_blueprint",
     "error_response",
     "is_api_request",
+    "is_token_request",
     "register",
+    "request_id",
     "service_version",
 ]

@@ -40,8 +40,8 @@ def cookie_secure(server: Flask) -> bool:
 
 def check_csrf() -> ResponseReturnValue | None:
     """Refuse a state-changing request without the session's CSRF token (400 JSON for the API, else 403)."""
-    if not csrf.needs_check() or csrf.is_valid():
-        return None
+    if not csrf.needs_check() or csrf.is_valid() or api.is_token_request():
+        return None  # API v1 takes no cookie credentials, so there is nothing to forge
     logger.warning(
         "refused %s %s from %s: missing or wrong CSRF token",
         request.method,
@@ -59,6 +59,8 @@ def check_csrf() -> ResponseReturnValue | None:
 def require_login() -> ResponseReturnValue | None:
     """Let through signed-in users and public paths; everyone else is sent to sign in."""
     path = request.path
+    if api.is_token_request():  # API v1 authenticates its own callers (tokens, keys)
+        return None
     if api.is_api_request():
         if request.routing_exception is not None:  # 405 and friends: answered as JSON by the API handler
             return None

@@ -32,6 +32,13 @@ from warehouse.schema.analytics import (
     mart_product_affinity,
     mart_purchase_distribution,
 )
+from warehouse.schema.api import (
+    app_api_key,
+    app_api_refresh_token,
+    app_api_token_family,
+    app_api_webhook,
+    ops_api_delivery,
+)
 from warehouse.schema.core import (
     UNIDENTIFIED_CUSTOMER_KEY,
     UNIDENTIFIED_CUSTOMER_NAME,
@@ -118,6 +125,10 @@ __all__ = [
     "Name",
     "SOURCE",
     "Timestamp",
+    "app_api_key",
+    "app_api_refresh_token",
+    "app_api_token_family",
+    "app_api_webhook",
     "app_recovery_code",
     "app_role",
     "app_session",
@@ -138,6 +149,7 @@ __all__ = [
     "evt_profile_state",
     "fact_campaign_daily",
     "fact_interaction",
+    "ops_api_delivery",
     "fact_payment",
     "fact_sales_line",
     "golden_field",

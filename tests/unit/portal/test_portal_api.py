@@ -32,7 +32,13 @@ def test_health_is_503_when_the_warehouse_is_unreachable(tmp_path: Path) -> None
 def test_api_errors_share_one_shape(client: FlaskClient, signed_in: FlaskClient) -> None:
     missing = client.get("/api/no-such-thing")
     assert missing.status_code == 404 and missing.is_json
-    assert missing.json == {"error": {"code": 404, "message": "No API route matches this URL."}}
+    error = missing.json["error"]
+    assert (error["code"], error["message"], error["details"]) == (
+        404,
+        "No API route matches this URL.",
+        None,
+    )
+    assert error["request_id"] == missing.headers["X-Request-ID"]
     wrong_method = client.post("/api/health")
     assert wrong_method.status_code == 405 and wrong_method.json["error"]["code"] == 405
     assert "GET" in wrong_method.headers["Allow"]
@@ -50,4 +56,6 @@ def test_unexpected_api_failures_are_json_500_without_internals(
     sign_in(client, "admin")
     response = client.get("/api/boom")
     assert response.status_code == 500
-    assert response.json == {"error": {"code": 500, "message": "Internal Server Error"}}
+    error = response.json["error"]
+    assert (error["code"], error["message"], error["details"]) == (500, "Internal Server Error", None)
+    assert "secret" not in response.get_data(as_text=True)

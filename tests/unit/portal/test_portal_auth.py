@@ -63,7 +63,7 @@ def test_dash_routes_give_anonymous_visitors_only_the_sign_in_form(client: Flask
     assert client.get("/_dash-dependencies").json == []
     refused = overview_callback(client)
     assert refused.status_code == 401
-    assert refused.json == {"error": {"code": 401, "message": "Sign in first."}}
+    assert (refused.json["error"]["code"], refused.json["error"]["message"]) == (401, "Sign in first.")
     assert client.get("/login").status_code == 200
 
 

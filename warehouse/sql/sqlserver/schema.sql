@@ -3,6 +3,18 @@
 -- Production databases are upgraded with Alembic (`alembic upgrade head`); this file is for review
 -- and for DBAs who create the schema themselves.
 
+CREATE TABLE app_api_webhook (
+	subscription_id INTEGER NOT NULL IDENTITY, 
+	url VARCHAR(500) NOT NULL, 
+	event_types VARCHAR(500) NOT NULL, 
+	secret VARCHAR(100) NOT NULL, 
+	owner VARCHAR(80) NOT NULL, 
+	active BIT NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_app_api_webhook PRIMARY KEY (subscription_id)
+);
+GO
+
 CREATE TABLE app_role (
 	name VARCHAR(40) NOT NULL, 
 	description NVARCHAR(200) NOT NULL, 
@@ -918,6 +930,20 @@ CREATE TABLE stg_sales_line (
 );
 GO
 
+CREATE TABLE app_api_key (
+	key_id VARCHAR(16) NOT NULL, 
+	name NVARCHAR(100) NOT NULL, 
+	key_hash VARCHAR(64) NOT NULL, 
+	role VARCHAR(40) NOT NULL, 
+	rep_key INTEGER NULL, 
+	created_by VARCHAR(80) NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	revoked_at DATETIME2 NULL, 
+	CONSTRAINT pk_app_api_key PRIMARY KEY (key_id), 
+	CONSTRAINT fk_app_api_key_role_app_role FOREIGN KEY(role) REFERENCES app_role (name)
+);
+GO
+
 CREATE TABLE app_user (
 	user_id INTEGER NOT NULL IDENTITY, 
 	username VARCHAR(80) NOT NULL, 
@@ -1019,6 +1045,29 @@ GO
 CREATE INDEX ix_land_record_source_entity_source_key ON land_record (source, entity, source_key);
 GO
 
+CREATE TABLE ops_api_delivery (
+	delivery_id VARCHAR(32) NOT NULL, 
+	subscription_id INTEGER NOT NULL, 
+	event_type VARCHAR(60) NOT NULL, 
+	payload NVARCHAR(max) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	attempts INTEGER NOT NULL, 
+	next_attempt_at DATETIME2 NOT NULL, 
+	last_status INTEGER NULL, 
+	last_error NVARCHAR(500) NULL, 
+	created_at DATETIME2 NOT NULL, 
+	delivered_at DATETIME2 NULL, 
+	CONSTRAINT pk_ops_api_delivery PRIMARY KEY (delivery_id), 
+	CONSTRAINT fk_ops_api_delivery_subscription_id_app_api_webhook FOREIGN KEY(subscription_id) REFERENCES app_api_webhook (subscription_id)
+);
+GO
+
+CREATE INDEX ix_ops_api_delivery_status_next_attempt_at ON ops_api_delivery (status, next_attempt_at);
+GO
+
+CREATE INDEX ix_ops_api_delivery_subscription_id ON ops_api_delivery (subscription_id);
+GO
+
 CREATE TABLE ops_deletion_hold_record (
 	hold_id INTEGER NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 
@@ -1053,6 +1102,20 @@ CREATE TABLE ops_step_run (
 	CONSTRAINT pk_ops_step_run PRIMARY KEY (batch_id, step), 
 	CONSTRAINT fk_ops_step_run_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
 );
+GO
+
+CREATE TABLE app_api_token_family (
+	family_id VARCHAR(32) NOT NULL, 
+	user_id INTEGER NOT NULL, 
+	created_at DATETIME2 NOT NULL, 
+	revoked_at DATETIME2 NULL, 
+	revoked_reason VARCHAR(40) NULL, 
+	CONSTRAINT pk_app_api_token_family PRIMARY KEY (family_id), 
+	CONSTRAINT fk_app_api_token_family_user_id_app_user FOREIGN KEY(user_id) REFERENCES app_user (user_id)
+);
+GO
+
+CREATE INDEX ix_app_api_token_family_user_id ON app_api_token_family (user_id);
 GO
 
 CREATE TABLE app_recovery_code (
@@ -1178,4 +1241,18 @@ CREATE INDEX ix_fact_sales_line_customer_key ON fact_sales_line (customer_key);
 GO
 
 CREATE INDEX ix_fact_sales_line_date_key ON fact_sales_line (date_key);
+GO
+
+CREATE TABLE app_api_refresh_token (
+	token_hash VARCHAR(64) NOT NULL, 
+	family_id VARCHAR(32) NOT NULL, 
+	issued_at DATETIME2 NOT NULL, 
+	expires_at DATETIME2 NOT NULL, 
+	used_at DATETIME2 NULL, 
+	CONSTRAINT pk_app_api_refresh_token PRIMARY KEY (token_hash), 
+	CONSTRAINT fk_app_api_refresh_token_family_id_app_api_token_family FOREIGN KEY(family_id) REFERENCES app_api_token_family (family_id)
+);
+GO
+
+CREATE INDEX ix_app_api_refresh_token_family_id ON app_api_refresh_token (family_id);
 GO
