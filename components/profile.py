@@ -101,7 +101,7 @@ def summary_cards(customer: Mapping[str, Any], kpis: Mapping[str, Any] | None) -
                     ),
                     className="kpi-card",
                 ),
-                xs=12,
+                xs=6,
                 sm=6,
                 lg=True,
             )
