@@ -23,7 +23,6 @@ from warehouse.schema import (
     fact_interaction,
     fact_payment,
     fact_sales_line,
-    metadata,
     proj_customer_timeline,
 )
 
@@ -62,7 +61,7 @@ def _event(seq: int, kind: str, at: dt.datetime, producer: str, customer: int = 
 
 
 def build(warehouse: Warehouse) -> Warehouse:
-    metadata.create_all(warehouse.engine)
+    warehouse.create_all()
     nov = dt.datetime(2026, 11, 1)
     with warehouse.begin() as conn:
         insert_rows(
