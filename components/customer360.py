@@ -29,6 +29,7 @@ CALL_LINK = "customer-call-link"
 EMAIL_LINK = "customer-email-link"
 MAPS_LINK = "customer-maps-link"
 LAST_ORDERS = "customer-last-orders"
+LIVE_ACTIVITY = "customer-live-activity"
 TIMELINE = "customer-timeline"
 TIMELINE_KINDS = "customer-timeline-kinds"
 TIMELINE_OLDER = "customer-timeline-older"
@@ -158,6 +159,35 @@ def last_orders(items: Sequence[Item], shown: int = 5) -> html.Div:
             className="list-group list-group-flush",
         ),
         id=LAST_ORDERS,
+    )
+
+
+def live_activity_block(activity: Mapping[str, Any] | None) -> html.Div:
+    """The event stream's running counters for this customer, and its latest event."""
+    if not activity:
+        return html.Div(
+            html.P("No events streamed for this customer yet.", className="text-muted mb-0"), id=LIVE_ACTIVITY
+        )
+    facts = [
+        ("Orders", fmt.count(activity["orders"])), ("Revenue", fmt.money(float(activity["revenue"] or 0))),
+        ("Payments", fmt.count(activity["payments"])), ("Paid", fmt.money(float(activity["paid"] or 0))),
+        ("Visits", fmt.count(activity["visits"])), ("Campaign clicks", fmt.count(activity["clicks"])),
+        ("Mentions", fmt.count(activity["mentions"])), ("Support contacts", fmt.count(activity["support_contacts"])),
+    ]  # fmt: skip
+    last = activity.get("last_event_at")
+    when = _when(last) if isinstance(last, dt.datetime) else str(last or "")
+    return html.Div(
+        [
+            html.Dl(
+                [part for label, value in facts for part in (html.Dt(label), html.Dd(value))],
+                className="c360-golden c360-activity mb-2",
+            ),
+            html.Div(
+                f"Last event: {str(activity['last_event_type']).replace('_', ' ')} · {when}",
+                className="small text-muted",
+            ),
+        ],
+        id=LIVE_ACTIVITY,
     )
 
 

@@ -32,7 +32,7 @@ from warehouse.overrides import OVERRIDABLE, OverrideError, may_override, set_ov
 from warehouse.policy import Viewer, customer_scope
 from warehouse.profile import customer_profile
 from warehouse.schema import mart_customer_kpi
-from warehouse.timeline import KINDS, Page, customer_timeline
+from warehouse.timeline import KINDS, Page, customer_timeline, live_activity
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
         orders = customer_timeline(warehouse, key, kinds=["order", "invoice"], limit=5, viewer=viewer)
         lines, categories = purchase_history(warehouse, key, viewer)
         related = related_customers(warehouse, key, viewer)
+        activity = live_activity(warehouse, key, viewer)
         shown = pii_shown(profile) if viewer.sees_pii else []
         if shown:
             detail = audit.detail_json(fields=shown)
@@ -139,6 +140,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
         c360.contact_bar(customer, score),
         _card("Last orders", c360.last_orders(orders.items if orders else [])),
         outlook_card(score),
+        _card("Live activity", c360.live_activity_block(activity)),
         _card(
             "Golden record",
             html.Div(

@@ -28,6 +28,7 @@ from warehouse.schema import (
     fact_interaction,
     fact_payment,
     fact_sales_line,
+    proj_customer_activity,
     proj_customer_timeline,
 )
 
@@ -338,3 +339,17 @@ def sentiment_label(score: float | None) -> str:
     if score is None:
         return ""
     return "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+
+
+def live_activity(
+    engine: Warehouse | Engine, customer_key: int, viewer: Viewer | None = None
+) -> dict[str, Any] | None:
+    """The customer's counters from the event stream (``proj_customer_activity``): orders, revenue, payments,
+    visits, campaign clicks, mentions, support contacts, leads and the last event; None when there are none
+    or ``viewer`` may not read the customer."""
+    a = proj_customer_activity
+    scope = sa.true() if viewer is None else customer_scope(viewer, a.c.customer_key)
+    db = engine.engine if isinstance(engine, Warehouse) else engine
+    with db.connect() as conn:
+        row = conn.execute(sa.select(a).where(a.c.customer_key == customer_key, scope)).mappings().first()
+    return None if row is None else dict(row)

@@ -78,6 +78,7 @@ def test_a_rep_sees_contact_links_timeline_purchases_and_their_related_customers
     assert '"tel:+441632960001"' in page and '"mailto:c1@example.com"' in page
     assert "Invoice 103" in page and "Clicked Winter PPE offer" in page and c360_data.CALL_TEXT in page
     assert "Stretch Wrap" in page and "Safety & PPE" in page
+    assert "Last event: campaign click · 23 Nov 2026 09:00" in page  # the stream's counters
     assert '"/customer/3"' in page and '"/customer/2"' not in page  # customer 2 is another rep's
     assert "There is no customer 2." in _page(client, "/customer/2")
 

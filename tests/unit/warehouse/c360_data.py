@@ -23,6 +23,7 @@ from warehouse.schema import (
     fact_interaction,
     fact_payment,
     fact_sales_line,
+    proj_customer_activity,
     proj_customer_timeline,
 )
 
@@ -108,6 +109,11 @@ def build(warehouse: Warehouse) -> Warehouse:
             {"customer_key": 1, "seq": 1, "occurred_at": nov.replace(hour=23), "type": "profile_change", "channel": None, "summary": "Profile changed: email"},
             {"customer_key": 1, "seq": 2, "occurred_at": dt.datetime(2026, 11, 20), "type": "order_placed", "channel": "email", "summary": "Order invoice-101: 120.00 GBP"},
             {"customer_key": 1, "seq": 3, "occurred_at": dt.datetime(2026, 11, 23, 9), "type": "campaign_click", "channel": "web", "summary": "Clicked Winter PPE offer"},
+        ])  # fmt: skip
+        insert_rows(conn, proj_customer_activity, [
+            {"customer_key": 1, "orders": 1, "revenue": 120.0, "payments": 0, "paid": 0.0, "visits": 0, "clicks": 1,
+             "mentions": 0, "support_contacts": 0, "leads": 0, "last_event_at": dt.datetime(2026, 11, 23, 9),
+             "last_event_type": "campaign_click", "last_seq": 3},
         ])  # fmt: skip
         insert_rows(conn, customer_relationship, [
             {"customer_key_a": 1, "customer_key_b": 2, "kind": "shared_address", "strength": 0.8, "evidence": "address 1 high street"},

@@ -14,7 +14,7 @@ from tests.unit.warehouse import c360_data
 from tests.unit.warehouse.c360_data import CALL_TEXT, COMMENT_TEXT, EXPECTED
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer
-from warehouse.timeline import _docs, _live, customer_timeline, decode_cursor, mask_text
+from warehouse.timeline import _docs, _live, customer_timeline, decode_cursor, live_activity, mask_text
 
 MANAGER = Viewer("manager", "manager")
 REP_1, REP_2 = Viewer("alice", "sales_rep", 1), Viewer("bob", "sales_rep", 2)
@@ -100,3 +100,10 @@ def test_the_feeds_compile_for_sql_server() -> None:
     for query in (_docs(1, {"invoice", "order"}), _live(1, {"campaign", "profile"})):
         assert query is not None
         assert "SELECT" in str(sa.select(query.subquery()).limit(5).compile(dialect=mssql.dialect()))
+
+
+def test_the_streams_counters_are_read_through_the_policy(c360: Warehouse) -> None:
+    mine = live_activity(c360, 1, REP_1)
+    assert mine is not None and (mine["clicks"], mine["last_event_type"]) == (1, "campaign_click")
+    assert live_activity(c360, 1, REP_2) is None
+    assert live_activity(c360, 3, MANAGER) is None  # nothing streamed for customer 3 yet
