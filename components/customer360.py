@@ -312,7 +312,8 @@ def relationship_figure(name: str, related: Sequence[Mapping[str, Any]]) -> go.F
     for r in related:
         others.setdefault(int(r["other_key"]), r)
     n = max(len(others), 1)
-    pos = {k: (math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n)) for i, k in enumerate(others)}
+    angle = {k: math.pi / 2 + 2 * math.pi * i / n for i, k in enumerate(others)}  # the first straight above
+    pos = {k: (math.cos(a), math.sin(a)) for k, a in angle.items()}
     fig = go.Figure()
     for r in related:
         x, y = pos[int(r["other_key"])]
@@ -328,7 +329,7 @@ def relationship_figure(name: str, related: Sequence[Mapping[str, Any]]) -> go.F
             y=[pos[k][1] for k in others] + [0],
             mode="markers+text",
             text=[str(others[k]["name"])[:22] for k in others] + [name[:22]],
-            textposition="bottom center",
+            textposition=["top center" if pos[k][1] >= 0 else "bottom center" for k in others] + ["bottom center"],
             customdata=[f"/customer/{k}" for k in others] + [""],
             hovertext=[
                 f"{others[k]['name']}: {RELATIONSHIP_LABELS.get(str(others[k]['kind']), others[k]['kind'])}" for k in others
