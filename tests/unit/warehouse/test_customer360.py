@@ -61,3 +61,13 @@ def test_match_reasons_are_words_and_never_a_raw_low_probability() -> None:
         match_reason(_rec("6", "steward", email="a@park.co.uk"), [base])
         == "confirmed by a data steward (same e-mail)"
     )
+
+
+def test_the_queries_compile_for_sql_server() -> None:
+    from sqlalchemy.dialects import mssql
+
+    from warehouse.customer360 import categories_query, purchases_query, relationships_query
+
+    for query in (purchases_query(1, REP_1), categories_query(1), relationships_query(1, REP_1)):
+        sql = str(query.compile(dialect=mssql.dialect()))
+        assert "SELECT" in sql and "customer_key" in sql
