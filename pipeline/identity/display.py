@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import Final
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,8 @@ def tidy(text: str) -> str:
 
 
 def is_one_case(text: str) -> bool:
-    """True when the letters of ``text`` are all capitals or all lower case (and there are at least two)."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) > 1 and (all(c.isupper() for c in letters) or all(c.islower() for c in letters))
+    """True when the letters of ``text`` are all capitals or all lower case."""
+    return text.isupper() or text.islower()
 
 
 def _word_case(word: str, first: bool) -> str:
@@ -102,6 +102,7 @@ def expand_street(text: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=1 << 18)
 def display_value(field: str, value: str) -> str:
     """A golden value as the profile shows it: standard case for names and places, streets written out."""
     if field in {"street", "ship_address"}:
@@ -113,6 +114,7 @@ def display_value(field: str, value: str) -> str:
     return tidy(value)
 
 
+@lru_cache(maxsize=1 << 18)
 def vote_key(field: str, value: str) -> str:
     """What two spellings of one value share: case, spacing, full stops and street abbreviations ignored."""
     text = expand_street(value) if field in {"street", "ship_address"} else value

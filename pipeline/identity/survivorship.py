@@ -121,28 +121,31 @@ def _consensus(
     field: str, offered: Sequence[Mapping[str, Any]], words: Mapping[str, int]
 ) -> Mapping[str, Any]:
     """The record carrying the best-agreed, best-formed spelling of ``field`` (``offered`` in priority order)."""
-    keys = [vote_key(field, str(r[field])) for r in offered]
+    values = [str(r[field]) for r in offered]
+    if len(set(values)) == 1:
+        return offered[0]  # every record agrees (most customers): nothing to vote on
+    keys = [vote_key(field, v) for v in values]
     votes = Counter(keys)
-    rank = {k: keys.index(k) for k in votes}  # position of each key's most trusted record
-    clusters: list[list[str]] = []
-    for key in sorted(votes, key=lambda k: (-votes[k], rank[k])):
-        home = next((c for c in clusters if _one_slip(c[0], key)), None)
-        if home is None:
-            clusters.append([key])
-        else:
-            home.append(key)
-    best = min(clusters, key=lambda c: (-sum(votes[k] for k in c), min(rank[k] for k in c)))
-    key = min(best, key=lambda k: (-votes[k], -_commonness(k, words), rank[k]))
-    spellings = [r for r, k in zip(offered, keys, strict=True) if k == key]
-    shown = Counter(display_value(field, str(r[field])) for r in spellings)
-    return min(
-        spellings,
-        key=lambda r: (
-            -shown[display_value(field, str(r[field]))],
-            is_one_case(str(r[field])),
-            tidy(str(r[field])) != r[field],
-        ),
-    )
+    key = keys[0]
+    if len(votes) > 1:
+        rank = {k: keys.index(k) for k in votes}  # position of each key's most trusted record
+        clusters: list[list[str]] = []
+        for k in sorted(votes, key=lambda k: (-votes[k], rank[k])):
+            home = next((c for c in clusters if _one_slip(c[0], k)), None)
+            if home is None:
+                clusters.append([k])
+            else:
+                home.append(k)
+        best = min(clusters, key=lambda c: (-sum(votes[k] for k in c), min(rank[k] for k in c)))
+        key = min(best, key=lambda k: (-votes[k], -_commonness(k, words), rank[k]))
+    members = [i for i, k in enumerate(keys) if k == key]
+    shown = Counter(display_value(field, values[i]) for i in members)
+    form: dict[str, tuple[int, bool, bool]] = {}
+    for i in members:
+        v = values[i]
+        if v not in form:
+            form[v] = (-shown[display_value(field, v)], is_one_case(v), tidy(v) != v)
+    return offered[min(members, key=lambda i: (form[values[i]], i))]
 
 
 def _commonness(key: str, words: Mapping[str, int]) -> int:
