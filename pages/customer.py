@@ -210,7 +210,8 @@ def page_timeline(
 ) -> tuple[Any, dict[str, Any], bool, bool, str]:
     """Filter the timeline by kind, or step to the older / newer page."""
     viewer = current_viewer()
-    stack: list[str | None] = list((cursors or {}).get("stack") or [None])
+    cursors = cursors or {}
+    stack: list[str | None] = list(cursors.get("stack") or [None])
     trigger = ctx.triggered_id
     if trigger == c360.TIMELINE_OLDER:
         if not cursors.get("next"):

@@ -132,6 +132,9 @@ def test_a_rep_opens_a_profile_on_desktop_and_phone(
     dash_duo.wait_for_element(f"#{c360.RELATIONSHIP_GRAPH} .main-svg", timeout=10)
     reasons = _texts(dash_duo, f"#{c360.SOURCE_RECORDS} .c360-reason")
     assert reasons and all(r.startswith("Joined: ") and "p=" not in r for r in reasons)
+    assert dash_duo.driver.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    ), "nothing wider than a desktop window"
     screenshot(dash_duo, shots, "customer360-rep-desktop.png")
 
     # On a phone: next action and one-tap links first, then the last orders; nothing cut off at the right.
