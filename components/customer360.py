@@ -228,7 +228,7 @@ def timeline_list(items: Sequence[Item]) -> html.Ul:
     return html.Ul(rows, className="list-group list-group-flush")
 
 
-def timeline_controls(kinds: Sequence[str]) -> html.Div:
+def timeline_controls(kinds: Sequence[str], more: bool = True) -> html.Div:
     """The kind filter and the newer / older page buttons."""
     return html.Div(
         [
@@ -246,7 +246,14 @@ def timeline_controls(kinds: Sequence[str]) -> html.Div:
                         "Newer", id=TIMELINE_NEWER, size="sm", outline=True, color="secondary", disabled=True
                     ),
                     html.Span("", id=TIMELINE_PAGE, className="small text-muted mx-2"),
-                    dbc.Button("Older", id=TIMELINE_OLDER, size="sm", outline=True, color="secondary"),
+                    dbc.Button(
+                        "Older",
+                        id=TIMELINE_OLDER,
+                        size="sm",
+                        outline=True,
+                        color="secondary",
+                        disabled=not more,
+                    ),
                 ],
                 className="d-flex align-items-center justify-content-end mt-2",
             ),

@@ -155,7 +155,7 @@ def layout(customer_key: str | None = None, **_kwargs: Any) -> dbc.Container:
         _card(
             "Timeline",
             [
-                c360.timeline_controls([]),
+                c360.timeline_controls([], more=bool(timeline and timeline.next_before)),
                 html.Div(c360.timeline_list(items), id=c360.TIMELINE),
             ],
         ),
