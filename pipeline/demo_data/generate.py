@@ -111,6 +111,7 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
     market = build_market(options.seed, options.customers, options.end, list(options.drops))
     conversions = np.zeros((len(market.campaigns), DAYS), dtype=np.int64)
     churners = CsvWriter(truth_dir / "churners.csv", ["customer_id", "churn_date"])
+    names = CsvWriter(truth_dir / "customers.csv", ["customer_id", "name"])
     with Truth(truth_dir) as truth:
         qb = QuickBooksWriter(out / "quickbooks", market, truth)
         qb.write_items()
@@ -126,6 +127,8 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
             orders = make_orders(rng, pop, market)
             acq = (pop.campaign >= 0) & (pop.acquired_day >= 0)
             np.add.at(conversions, (pop.campaign[acq], pop.acquired_day[acq]), 1)
+            for i in range(n):
+                names.add([pop.true_id(i), pop.company[i]])
             for i in np.flatnonzero(pop.churn_day < DAYS).tolist():
                 churners.add([pop.true_id(i), market.day(int(pop.churn_day[i])).isoformat()])
             buyers += int(pop.buyer.sum())
@@ -149,6 +152,7 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
         camp.close()
         daily.close()
         churners.close()
+        names.close()
         counts = {
             "quickbooks": qb.close(),
             "sales_leads": {"Lead": sheets.close()["Lead"]},
@@ -170,6 +174,7 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
             c.key: int(conversions[k].sum()) for k, c in enumerate(market.campaigns)
         },
         "churners": {"count": churners.count, "file": "churners.csv"},
+        "customer_names": {"file": "customers.csv"},
         "comment_sentiment": {"file": "comment_sentiment.csv"},
         "record_counts": counts,
     }

@@ -15,12 +15,13 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.identity.survivorship import completeness, group_records, survive
+from pipeline.identity.survivorship import Chosen, build_vocabulary, completeness, group_records, survive
 from pipeline.ops import StepResult
 from pipeline.steps.facts import FACTS, Dimensions, build_facts, quarantined, with_customer
 from pipeline.steps.keys import stable_keys
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
+from warehouse.overrides import ALSO_SETS, OVERRIDE_RULE, OVERRIDE_SOURCE, overrides
 from warehouse.schema import (
     UNIDENTIFIED_CUSTOMER_KEY,
     UNIDENTIFIED_CUSTOMER_NAME,
@@ -160,14 +161,17 @@ def _golden_customers(
         (stg_customer.c.source == customer_xref.c.source)
         & (stg_customer.c.source_key == customer_xref.c.source_key),
     )
-    rows = (
+    rows = [
         {**r, "sales_rep": rep_names.get(r["sales_rep"], r["sales_rep"])}
         for r in conn.execute(query).mappings()
-    )
+    ]
+    vocabulary = build_vocabulary(rows)
+    steward = overrides(conn)
     golden: list[dict[str, Any]] = []
     provenance: list[dict[str, Any]] = []
     for key, records in sorted(group_records(rows).items()):
-        chosen = survive(records)
+        chosen = survive(records, vocabulary)
+        _override(chosen, steward.get(key, {}))
         for derived, origin in (
             ("name", ("company_name", "display_name")),
             ("contact_name", ("given_name",)),
@@ -200,6 +204,15 @@ def _golden_customers(
         "source_count": pl.Int64,
     }
     return pl.DataFrame(golden, schema=schema), provenance
+
+
+def _override(chosen: dict[str, Chosen], fields: dict[str, dict[str, Any]]) -> None:
+    """A steward's values replace the survivors (their provenance says so); derived names follow."""
+    for field, o in fields.items():
+        offered = chosen[field].candidates if field in chosen else 0
+        chosen[field] = Chosen(field, o["value"], OVERRIDE_SOURCE, o["set_by"], OVERRIDE_RULE, offered)
+        for extra in ALSO_SETS.get(field, ()):
+            chosen[extra] = replace(chosen[field], field=extra)
 
 
 def _campaigns(

@@ -4,6 +4,7 @@ Layers, by table-name prefix:
     land_   every source record as received (raw payload, content hash, batch id);
     stg_    typed, standardised rows per entity, and the reject table;
     dim_, fact_, customer_xref   the core star schema and golden customers;
+    golden_override   stewards' hand-set golden values, applied by every batch;
     mart_   aggregates the portal and the API read;
     evt_, proj_  the event log, the outbox of warehouse changes, and projections rebuilt from the log;
     dq_     data-quality rule results and the stewardship items failing rules open;
@@ -94,6 +95,7 @@ from warehouse.schema.ops import (
     ops_step_run,
     ops_watermark,
 )
+from warehouse.schema.overrides import golden_override
 from warehouse.schema.privacy import privacy_consent, privacy_request, privacy_suppression
 from warehouse.schema.security import app_recovery_code, app_session, app_user_mfa, sec_event
 from warehouse.schema.staging import (
@@ -153,6 +155,7 @@ __all__ = [
     "fact_payment",
     "fact_sales_line",
     "golden_field",
+    "golden_override",
     "identity_event",
     "identity_review",
     "land_record",

@@ -172,7 +172,7 @@ def test_every_golden_field_names_its_winning_record_and_rule(
             if value is None:
                 continue
             won = profile.provenance[field]
-            assert won["rule"] in ("source_priority", "most_recent", "most_frequent")
+            assert won["rule"] in ("source_priority", "most_recent", "most_frequent", "consensus")
             assert (won["source"], won["source_key"]) in records, (
                 "the winner is one of the customer's records"
             )

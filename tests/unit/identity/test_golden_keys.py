@@ -62,7 +62,7 @@ def test_survivorship_rules_and_provenance() -> None:
         "Acme Cleaning Ltd",
         "quickbooks",
     )
-    assert chosen["company_name"].rule == "source_priority"
+    assert chosen["company_name"].rule == "consensus"  # no two agree: the most trusted source
     assert (chosen["phone"].value, chosen["phone"].rule) == ("+441632960001", "most_recent")
     assert (chosen["sales_rep"].value, chosen["sales_rep"].candidates) == ("Tom Gallagher", 2)
     assert (chosen["city"].value, chosen["city"].source_key) == (

@@ -203,6 +203,17 @@ CREATE TABLE golden_field (
 );
 GO
 
+CREATE TABLE golden_override (
+	customer_key INTEGER NOT NULL, 
+	field VARCHAR(40) NOT NULL, 
+	value NVARCHAR(300) NOT NULL, 
+	reason NVARCHAR(300) NOT NULL, 
+	set_by VARCHAR(80) NOT NULL, 
+	set_at DATETIME2 NOT NULL, 
+	CONSTRAINT pk_golden_override PRIMARY KEY (customer_key, field)
+);
+GO
+
 CREATE TABLE identity_event (
 	batch_id INTEGER NOT NULL, 
 	seq INTEGER NOT NULL, 
