@@ -1,0 +1,57 @@
+"""portal sort and review queue indexes
+
+Revision ID: 0019
+Revises: 0013
+Create Date: 2026-12-05 03:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PLAIN_SORTS = ("name", "orders", "revenue_total", "revenue_365d", "is_active")
+NULLABLE_SORTS = ("city", "region", "segment", "rep", "last_purchase", "recency_days")
+EXPRESSION_DIALECTS = ("sqlite", "postgresql")
+
+
+def upgrade() -> None:
+    for name in PLAIN_SORTS:
+        op.create_index(f"ix_mck_{name}_asc", "mart_customer_kpi", [name, "customer_key"])
+        op.create_index(f"ix_mck_{name}_desc", "mart_customer_kpi", [sa.text(f"{name} DESC"), "customer_key"])
+    op.create_index(
+        "ix_identity_review_queue_asc",
+        "identity_review",
+        ["status", "match_probability", "record_l", "record_r"],
+    )
+    op.create_index(
+        "ix_identity_review_queue_desc",
+        "identity_review",
+        ["status", sa.text("match_probability DESC"), "record_l", "record_r"],
+    )
+    if op.get_bind().dialect.name in EXPRESSION_DIALECTS:  # SQL Server cannot index an expression
+        for name in NULLABLE_SORTS:
+            flag = f"(CASE WHEN {name} IS NULL THEN 1 ELSE 0 END)"
+            for suffix, direction in (("asc", ""), ("desc", " DESC")):
+                op.execute(
+                    f"CREATE INDEX ix_mck_{name}_{suffix} ON mart_customer_kpi ({flag}, {name}{direction}, customer_key)"
+                )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name in EXPRESSION_DIALECTS:
+        for name in NULLABLE_SORTS:
+            for suffix in ("asc", "desc"):
+                op.drop_index(f"ix_mck_{name}_{suffix}", table_name="mart_customer_kpi")
+    op.drop_index("ix_identity_review_queue_desc", table_name="identity_review")
+    op.drop_index("ix_identity_review_queue_asc", table_name="identity_review")
+    for name in PLAIN_SORTS:
+        op.drop_index(f"ix_mck_{name}_desc", table_name="mart_customer_kpi")
+        op.drop_index(f"ix_mck_{name}_asc", table_name="mart_customer_kpi")
