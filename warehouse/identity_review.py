@@ -84,7 +84,7 @@ class ReviewFilter:
     source: str | None = None
     band: str | None = None
     kind: str | None = None
-    order: str = "likely"
+    order: str = "uncertain"
 
     def __post_init__(self) -> None:
         if self.band is not None and self.band not in SCORE_BANDS:
@@ -189,7 +189,7 @@ def pending_page(
 
 def pending_reviews(warehouse: Warehouse, limit: int = 50) -> tuple[list[ReviewPair], int]:
     """The ``limit`` likeliest pending pairs with both records, and how many pairs are pending in all."""
-    return pending_page(warehouse, ReviewFilter(), 0, limit), pending_count(warehouse)
+    return pending_page(warehouse, ReviewFilter(order="likely"), 0, limit), pending_count(warehouse)
 
 
 def _utcnow() -> dt.datetime:
@@ -234,3 +234,13 @@ def decide_reviews(
 ) -> int:
     """A bulk decision on clear cases: each pair still pending is decided and audited alone; returns how many."""
     return sum(decide_review(warehouse, left, right, decision, actor, now) for left, right in pairs)
+
+
+def sources_query() -> sa.Select[Any]:
+    """The sources with staged customer records (read from the primary key's leading column)."""
+    return sa.select(stg_customer.c.source).group_by(stg_customer.c.source).order_by(stg_customer.c.source)
+
+
+def review_sources(warehouse: Warehouse) -> list[str]:
+    """Source names a steward may filter the queue by."""
+    return [str(r["source"]) for r in warehouse.rows(sources_query())]
