@@ -45,7 +45,7 @@ BAND_LABELS: Final = {
 }
 KIND_LABELS: Final = {"rule": "Exact rule (same e-mail, phone)", "scored": "Matcher score"}
 ORDER_LABELS: Final = {"uncertain": "Most uncertain first", "likely": "Most likely first"}
-ANY: Final = ""
+ANY: Final = "all"
 
 
 def pair_data(pair: ReviewPair) -> dict[str, Any]:

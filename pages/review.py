@@ -58,8 +58,12 @@ def _steward() -> PortalUser | None:
 
 def review_filter(source: str | None, band: str | None, kind: str | None, order: str | None) -> ReviewFilter:
     """The filter the controls describe; an unknown value (a tampered request) is refused by ReviewFilter."""
+
+    def chosen(value: str | None) -> str | None:
+        return None if not value or value == rv.ANY else value
+
     return ReviewFilter(
-        source=source or None, band=band or None, kind=kind or None, order=order or "uncertain"
+        source=chosen(source), band=chosen(band), kind=chosen(kind), order=order or "uncertain"
     )
 
 
@@ -124,7 +128,10 @@ def load(
     """One page of the queue (one indexed query, no count)."""
     if _steward() is None:
         return {"key": None, "pairs": []}
-    where = review_filter(source, band, kind, order)
+    try:
+        where = review_filter(source, band, kind, order)
+    except ValueError:  # not one of the options offered
+        raise PreventUpdate from None
     page = max(1, page or 1)
     if ctx.triggered_id in (rv.SOURCE, rv.BAND, rv.KIND, rv.ORDER):
         page = 1  # a new filter starts at its first page (the count callback moves the pager back too)
@@ -150,7 +157,10 @@ def count(
     """How many pairs wait in the filter, and the pager's length."""
     if _steward() is None:
         return "", 1, no_update
-    where = review_filter(source, band, kind, order)
+    try:
+        where = review_filter(source, band, kind, order)
+    except ValueError:  # not one of the options offered
+        raise PreventUpdate from None
     try:
         total = pending_count(current_portal().warehouse, where)
     except WarehouseError:
