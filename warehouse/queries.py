@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
-from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales
+from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -215,18 +215,18 @@ class SalesBreakdown:
 def sales_by_query(dimension: SalesDimension, start: dt.date, end: dt.date) -> sa.Select[Any]:
     """Revenue and orders per region, rep, category or segment over a date range, largest first.
 
-    Reads the ``day`` grain only, so the week and month rows of ``mart_sales`` are not counted twice.
+    Reads the summary ``mart_sales_by_day`` (mart_sales's day grain summed per member and day, so the
+    week and month rows are not counted twice): days x members rows by primary key, not every combination.
     """
     if dimension not in SALES_DIMENSIONS:
         raise ValueError(f"sales dimension {dimension!r} is not one of {', '.join(SALES_DIMENSIONS)}")
-    s = mart_sales.c
-    label = s[dimension]
+    s = mart_sales_by_day.c
     revenue = sa.func.sum(s.revenue).label("revenue")
     return (
-        sa.select(label.label("label"), revenue, sa.func.sum(s.orders).label("orders"))
-        .where(s.grain == "day", s.period_start.between(start, end))
-        .group_by(label)
-        .order_by(revenue.desc(), label)
+        sa.select(s.label.label("label"), revenue, sa.func.sum(s.orders).label("orders"))
+        .where(s.dimension == dimension, s.day.between(start, end))
+        .group_by(s.label)
+        .order_by(revenue.desc(), s.label)
     )
 
 

@@ -104,6 +104,7 @@ from warehouse.schema.staging import (
     stg_reject,
     stg_sales_line,
 )
+from warehouse.schema.summaries import mart_sales_by_day
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
@@ -161,6 +162,7 @@ __all__ = [
     "mart_product_affinity",
     "mart_purchase_distribution",
     "mart_sales",
+    "mart_sales_by_day",
     "mart_sales_forecast",
     "dq_issue",
     "dq_issue_event",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,3 +136,25 @@ def test_the_count_is_asked_apart_and_without_the_join_when_nothing_is_searched(
             ]
             assert count_customers(warehouse, term, viewer) == len(everything)
             assert search_customers(warehouse, term, None, 0, 25, viewer)[1] == len(everything)
+
+
+def test_sales_by_member_reads_the_summary_and_says_what_mart_sales_says(tmp_path: Path) -> None:
+    """The Overview's breakdown from mart_sales_by_day equals grouping mart_sales's day grain per request."""
+    from tests.unit.portal.portal_data import build_portal_warehouse
+    from warehouse.queries import SALES_DIMENSIONS, sales_by
+    from warehouse.schema import mart_sales
+
+    wh = build_portal_warehouse(tmp_path / "portal.db")
+    s = mart_sales.c
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 3, 12)
+    for dimension in SALES_DIMENSIONS:
+        revenue = sa.func.sum(s.revenue).label("revenue")
+        per_request = (
+            sa.select(s[dimension].label("label"), revenue, sa.func.sum(s.orders).label("orders"))
+            .where(s.grain == "day", s.period_start.between(start, end))
+            .group_by(s[dimension])
+            .order_by(revenue.desc(), s[dimension])
+        )
+        expected = [(str(r["label"]), float(r["revenue"]), int(r["orders"])) for r in wh.rows(per_request)]
+        got = [(b.label, b.revenue, b.orders) for b in sales_by(wh, dimension, start, end)]
+        assert got == expected and got, dimension

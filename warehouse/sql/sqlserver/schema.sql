@@ -530,6 +530,16 @@ CREATE TABLE mart_sales (
 );
 GO
 
+CREATE TABLE mart_sales_by_day (
+	dimension VARCHAR(10) NOT NULL, 
+	day DATETIME NOT NULL, 
+	label NVARCHAR(100) NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_sales_by_day PRIMARY KEY (dimension, day, label)
+);
+GO
+
 CREATE TABLE mart_sales_forecast (
 	day DATETIME NOT NULL, 
 	forecast NUMERIC(14, 2) NOT NULL, 
