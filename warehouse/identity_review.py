@@ -237,8 +237,13 @@ def decide_reviews(
 
 
 def sources_query() -> sa.Select[Any]:
-    """The sources with staged customer records (read from the primary key's leading column)."""
-    return sa.select(stg_customer.c.source).group_by(stg_customer.c.source).order_by(stg_customer.c.source)
+    """The sources with staged customer records: one primary-key seek per source (a recursive skip scan),
+    not a read of every staged record."""
+    source = stg_customer.c.source
+    found = sa.select(sa.func.min(source).label("source")).cte("review_sources", recursive=True)
+    following = sa.select(sa.select(sa.func.min(source)).where(source > found.c.source).scalar_subquery())
+    found = found.union_all(following.where(found.c.source.is_not(None)))
+    return sa.select(found.c.source).where(found.c.source.is_not(None)).order_by(found.c.source)
 
 
 def review_sources(warehouse: Warehouse) -> list[str]:
