@@ -16,7 +16,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from warehouse.schema.core import identity_review
-from warehouse.schema.marts import mart_customer_kpi
+from warehouse.schema.marts import mart_customer_kpi, mart_customer_score
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,12 @@ PLAIN_SORTS: Final = ("name", "orders", "revenue_total", "revenue_365d", "is_act
 #: Nullable customer sort columns: ordered NULLs last through an expression index.
 NULLABLE_SORTS: Final = ("city", "region", "segment", "rep", "last_purchase", "recency_days")
 EXPRESSION_DIALECTS: Final = frozenset({"sqlite", "postgresql"})
+#: The Actions page's prospects: highest lead score first, unscored last (``action_queries.prospects_query``).
+PROSPECTS_INDEX: Final = "ix_mcs_lead_score_desc"
+PROSPECTS_STATEMENT: Final = (
+    f"CREATE INDEX IF NOT EXISTS {PROSPECTS_INDEX} ON mart_customer_score "
+    "((CASE WHEN lead_score IS NULL THEN 1 ELSE 0 END), lead_score DESC, customer_key)"
+)
 
 _kpi = mart_customer_kpi.c
 PLAIN_INDEXES: Final = tuple(
@@ -64,7 +70,9 @@ def expression_index_statements() -> list[str]:
 
 
 def expression_index_names() -> list[str]:
-    return [f"ix_mck_{name}_{suffix}" for name in NULLABLE_SORTS for suffix in ("asc", "desc")]
+    return [f"ix_mck_{name}_{suffix}" for name in NULLABLE_SORTS for suffix in ("asc", "desc")] + [
+        PROSPECTS_INDEX
+    ]
 
 
 def outside_metadata(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
@@ -87,4 +95,10 @@ def _after_create(target: sa.Table, connection: sa.Connection, **_kw: Any) -> No
     create_expression_indexes(connection)
 
 
+def _after_scores(target: sa.Table, connection: sa.Connection, **_kw: Any) -> None:
+    if connection.dialect.name in EXPRESSION_DIALECTS:
+        connection.execute(sa.text(PROSPECTS_STATEMENT))
+
+
 sa.event.listen(mart_customer_kpi, "after_create", _after_create)
+sa.event.listen(mart_customer_score, "after_create", _after_scores)

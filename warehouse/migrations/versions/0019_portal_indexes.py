@@ -59,10 +59,15 @@ def upgrade() -> None:
                 op.execute(
                     f"CREATE INDEX ix_mck_{name}_{suffix} ON mart_customer_kpi ({flag}, {name}{direction}, customer_key)"
                 )
+        op.execute(  # the Actions page's prospects: highest lead score first, unscored last
+            "CREATE INDEX ix_mcs_lead_score_desc ON mart_customer_score "
+            "((CASE WHEN lead_score IS NULL THEN 1 ELSE 0 END), lead_score DESC, customer_key)"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name in EXPRESSION_DIALECTS:
+        op.drop_index("ix_mcs_lead_score_desc", table_name="mart_customer_score")
         for name in NULLABLE_SORTS:
             for suffix in ("asc", "desc"):
                 op.drop_index(f"ix_mck_{name}_{suffix}", table_name="mart_customer_kpi")
