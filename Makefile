@@ -10,9 +10,9 @@ DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver openjdk-
 
 .PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams kafka-jars
 
-demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, start the portal
+demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, serve the portal with gunicorn
 	$(PY) -m pipeline run
-	$(PY) app.py
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py "app:create_server()"  # workers and threads: gunicorn.conf.py
 
 test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tests of streams/, then Python)
 	mvn -q -f streams/pom.xml test

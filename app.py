@@ -270,13 +270,8 @@ def create_server() -> Flask:
     return server
 
 
-def main() -> None:
-    """Serve the portal with Flask's dev server (and the scheduler when enabled).
-
-    The embedded demo also brings its warehouse to the newest schema and prints one login per role.
-    """
-    settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def prepare(settings: Settings) -> Warehouse:
+    """Bring the warehouse to the newest schema and, in the embedded demo, print one login per role."""
     warehouse = Warehouse.from_url(settings.warehouse_url)
     upgrade(warehouse)
     if not settings.database_url:
@@ -289,6 +284,18 @@ def main() -> None:
             print(f"  {username:<14} {role}")
         required = ", ".join(sorted(settings.mfa_required_roles))
         print(f"Roles that set up two-step sign-in at first sign-in: {required or 'none'}", flush=True)
+    return warehouse
+
+
+def main() -> None:
+    """Serve the portal with Flask's dev server (and the scheduler when enabled); ``make demo`` uses gunicorn
+    (``gunicorn.conf.py``) instead.
+
+    The embedded demo also brings its warehouse to the newest schema and prints one login per role.
+    """
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    warehouse = prepare(settings)
     start_scheduler(settings)
     create_app(settings, warehouse).run(
         host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler

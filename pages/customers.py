@@ -18,7 +18,7 @@ from components.controls import paged_table
 from components.customers_table import table_columns, table_rows
 from components.export import current_viewer
 from warehouse.engine import WarehouseError
-from warehouse.queries import CustomerSort, page_count, search_customers
+from warehouse.queries import CustomerSort, count_customers, customer_page, page_count
 
 logger = logging.getLogger(__name__)
 
@@ -76,31 +76,42 @@ def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
 
 @callback(
     Output(ids.CUSTOMERS_TABLE, "data"),
-    Output(ids.CUSTOMERS_TABLE, "page_count"),
     Output(ids.CUSTOMERS_TABLE, "page_current"),
-    Output(ids.CUSTOMERS_COUNT, "children"),
     Input(ids.CUSTOMERS_SEARCH, "value"),
     Input(ids.CUSTOMERS_TABLE, "page_current"),
     Input(ids.CUSTOMERS_TABLE, "sort_by"),
 )
 def refresh(
     term: str | None, page: int | None, sort_by: list[dict[str, str]] | None
-) -> tuple[list[dict[str, Any]], int, int, str]:
-    """Fetch the visible page; a new search starts again at page 1."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Fetch the visible page (one indexed query); a new search starts again at page 1."""
     viewer = current_viewer()
     page = 0 if ctx.triggered_id == ids.CUSTOMERS_SEARCH or page is None else page
     sort_spec = (sort_by or DEFAULT_SORT)[0]
     column = SORT_COLUMNS.get(sort_spec["column_id"], sort_spec["column_id"])
     sort = CustomerSort(column=column, descending=sort_spec.get("direction") == "desc")
     try:
-        rows, total = search_customers(current_portal().warehouse, term or "", sort, page, PAGE_SIZE, viewer)
+        rows = customer_page(current_portal().warehouse, term or "", sort, page, PAGE_SIZE, viewer)
     except WarehouseError:
         logger.exception("customers: search failed")
-        return [], 1, 0, "The warehouse could not be read; try again shortly."
+        return [], 0
     except ValueError:  # an unknown (or, for this role, masked) sort column
         logger.warning("customers: refused sort %r", sort_spec)
-        rows, total = search_customers(
-            current_portal().warehouse, term or "", CustomerSort(), page, PAGE_SIZE, viewer
-        )
+        rows = customer_page(current_portal().warehouse, term or "", CustomerSort(), page, PAGE_SIZE, viewer)
+    return table_rows(rows), page
+
+
+@callback(
+    Output(ids.CUSTOMERS_TABLE, "page_count"),
+    Output(ids.CUSTOMERS_COUNT, "children"),
+    Input(ids.CUSTOMERS_SEARCH, "value"),
+)
+def count(term: str | None) -> tuple[int, str]:
+    """How many customers match, in its own request so the first page shows before the count."""
+    try:
+        total = count_customers(current_portal().warehouse, term or "", current_viewer())
+    except WarehouseError:
+        logger.exception("customers: count failed")
+        return 1, "The warehouse could not be read; try again shortly."
     noun = "customer" if total == 1 else "customers"
-    return table_rows(rows), page_count(total, PAGE_SIZE), page, f"{fmt.count(total)} {noun}"
+    return page_count(total, PAGE_SIZE), f"{fmt.count(total)} {noun}"

@@ -64,25 +64,87 @@ def split_record_id(record_id: str) -> tuple[str, str]:
     return source, key
 
 
-def pending_query(limit: int) -> sa.Select[Any]:
-    """The most likely pending pairs first (ties by record ids, so pages are stable)."""
+#: Score bands a steward filters by: name -> (lowest probability, highest probability exclusive).
+SCORE_BANDS: Final[dict[str, tuple[float | None, float | None]]] = {
+    "certain": (0.999, None),
+    "likely": (0.98, 0.999),
+    "doubtful": (None, 0.98),
+}
+#: Kinds of evidence: an exact rule (same e-mail, same phone) or the probabilistic matcher's score.
+KINDS: Final = ("rule", "scored")
+#: Queue orders: most uncertain (lowest probability) first, or most likely first.
+ORDERS: Final = ("uncertain", "likely")
+RULE_PREFIX: Final = "rule:"
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    """What part of the queue a steward looks at; ``None`` means any."""
+
+    source: str | None = None
+    band: str | None = None
+    kind: str | None = None
+    order: str = "uncertain"
+
+    def __post_init__(self) -> None:
+        if self.band is not None and self.band not in SCORE_BANDS:
+            raise ValueError(f"review score band {self.band!r} is not one of {sorted(SCORE_BANDS)}")
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValueError(f"review kind {self.kind!r} is not one of {list(KINDS)}")
+        if self.order not in ORDERS:
+            raise ValueError(f"review order {self.order!r} is not one of {list(ORDERS)}")
+
+
+def _conditions(where: ReviewFilter) -> list[sa.ColumnElement[bool]]:
+    """WHERE terms of the pending pairs ``where`` selects (served by the (status, probability) indexes)."""
     r = identity_review
+    terms: list[sa.ColumnElement[bool]] = [r.c.status == PENDING]
+    if where.source:
+        prefix = f"{where.source}|"
+        terms.append(
+            sa.or_(
+                r.c.record_l.startswith(prefix, autoescape=True),
+                r.c.record_r.startswith(prefix, autoescape=True),
+            )
+        )
+    if where.band:
+        low, high = SCORE_BANDS[where.band]
+        if low is not None:
+            terms.append(r.c.match_probability >= low)
+        if high is not None:
+            terms.append(r.c.match_probability < high)
+    if where.kind == "rule":
+        terms.append(r.c.match_key.startswith(RULE_PREFIX))
+    elif where.kind == "scored":
+        terms.append(sa.or_(r.c.match_key.is_(None), sa.not_(r.c.match_key.startswith(RULE_PREFIX))))
+    return terms
+
+
+def pending_query(limit: int, where: ReviewFilter | None = None, offset: int = 0) -> sa.Select[Any]:
+    """One page of pending pairs in the filter's order (ties by record ids, so pages are stable)."""
+    where = where or ReviewFilter()
+    r = identity_review
+    probability = r.c.match_probability.asc() if where.order == "uncertain" else r.c.match_probability.desc()
     return (
         sa.select(r.c.record_l, r.c.record_r, r.c.match_probability, r.c.match_key)
-        .where(r.c.status == PENDING)
-        .order_by(r.c.match_probability.desc(), r.c.record_l, r.c.record_r)
+        .where(*_conditions(where))
+        .order_by(probability, r.c.record_l, r.c.record_r)
         .limit(limit)
+        .offset(offset)
     )
 
 
-def pending_count_query() -> sa.Select[Any]:
-    return sa.select(sa.func.count()).select_from(identity_review).where(identity_review.c.status == PENDING)
+def pending_count_query(where: ReviewFilter | None = None) -> sa.Select[Any]:
+    return (
+        sa.select(sa.func.count()).select_from(identity_review).where(*_conditions(where or ReviewFilter()))
+    )
 
 
-def records_query(source_keys: list[str]) -> sa.Select[Any]:
-    """Staged records (and their customer key) with one of ``source_keys``; callers keep the right sources."""
+def records_query(record_ids: list[str]) -> sa.Select[Any]:
+    """Staged records (and their customer key) named ``source|source_key``, looked up by primary key."""
     s = stg_customer
     columns = [s.c[name] for name, _ in FIELDS]
+    keys = [split_record_id(rid) for rid in record_ids]
     return (
         sa.select(s.c.source, s.c.source_key, customer_xref.c.customer_key, *columns)
         .select_from(
@@ -91,18 +153,25 @@ def records_query(source_keys: list[str]) -> sa.Select[Any]:
                 (customer_xref.c.source == s.c.source) & (customer_xref.c.source_key == s.c.source_key),
             )
         )
-        .where(s.c.source_key.in_(source_keys))
+        .where(sa.or_(sa.false(), *((s.c.source == src) & (s.c.source_key == key) for src, key in keys)))
     )
 
 
-def pending_reviews(warehouse: Warehouse, limit: int = 50) -> tuple[list[ReviewPair], int]:
-    """The first ``limit`` pending pairs with both records, and how many pairs are pending in all."""
+def pending_count(warehouse: Warehouse, where: ReviewFilter | None = None) -> int:
+    """How many pending pairs the filter selects."""
+    return int(warehouse.scalar(pending_count_query(where)) or 0)
+
+
+def pending_page(
+    warehouse: Warehouse, where: ReviewFilter | None = None, page: int = 0, page_size: int = 25
+) -> list[ReviewPair]:
+    """Page ``page`` (from 0) of the pending pairs the filter selects, with both records."""
+    if page < 0 or page_size < 1:
+        raise ValueError(f"review page {page} / page_size {page_size}: need page >= 0 and page_size >= 1")
     with warehouse.engine.connect() as conn:
-        rows = conn.execute(pending_query(limit)).all()
-        total = int(conn.execute(pending_count_query()).scalar_one())
-        ids = {rid for row in rows for rid in (row.record_l, row.record_r)}
-        keys = sorted({split_record_id(rid)[1] for rid in ids})
-        found = conn.execute(records_query(keys)).mappings().all() if keys else []
+        rows = conn.execute(pending_query(page_size, where, page * page_size)).all()
+        ids = sorted({rid for row in rows for rid in (row.record_l, row.record_r)})
+        found = conn.execute(records_query(ids)).mappings().all() if ids else []
     staged = {f"{m['source']}|{m['source_key']}": m for m in found}
 
     def record(rid: str) -> ReviewRecord:
@@ -112,11 +181,15 @@ def pending_reviews(warehouse: Warehouse, limit: int = 50) -> tuple[list[ReviewP
         customer = m["customer_key"] if m is not None else None
         return ReviewRecord(rid, source, key, None if customer is None else int(customer), values)
 
-    pairs = [
+    return [
         ReviewPair(record(row.record_l), record(row.record_r), float(row.match_probability), row.match_key)
         for row in rows
     ]
-    return pairs, total
+
+
+def pending_reviews(warehouse: Warehouse, limit: int = 50) -> tuple[list[ReviewPair], int]:
+    """The ``limit`` likeliest pending pairs with both records, and how many pairs are pending in all."""
+    return pending_page(warehouse, ReviewFilter(order="likely"), 0, limit), pending_count(warehouse)
 
 
 def _utcnow() -> dt.datetime:
@@ -150,3 +223,29 @@ def decide_review(
         )
         logger.info("%s %s pair %s / %s", actor, decision, record_l, record_r)
     return bool(done)
+
+
+def decide_reviews(
+    warehouse: Warehouse,
+    pairs: list[tuple[str, str]],
+    decision: str,
+    actor: str,
+    now: Callable[[], dt.datetime] = _utcnow,
+) -> int:
+    """A bulk decision on clear cases: each pair still pending is decided and audited alone; returns how many."""
+    return sum(decide_review(warehouse, left, right, decision, actor, now) for left, right in pairs)
+
+
+def sources_query() -> sa.Select[Any]:
+    """The sources with staged customer records: one primary-key seek per source (a recursive skip scan),
+    not a read of every staged record."""
+    source = stg_customer.c.source
+    found = sa.select(sa.func.min(source).label("source")).cte("review_sources", recursive=True)
+    following = sa.select(sa.select(sa.func.min(source)).where(source > found.c.source).scalar_subquery())
+    found = found.union_all(following.where(found.c.source.is_not(None)))
+    return sa.select(found.c.source).where(found.c.source.is_not(None)).order_by(found.c.source)
+
+
+def review_sources(warehouse: Warehouse) -> list[str]:
+    """Source names a steward may filter the queue by."""
+    return [str(r["source"]) for r in warehouse.rows(sources_query())]

@@ -4,7 +4,8 @@ Builders (``*_query``) return SQLAlchemy Core statements and touch no database, 
 them; runners take a :class:`~warehouse.engine.Warehouse` and return plain Python values. Nothing
 here is dialect-specific: case-insensitive matching uses ``ilike`` (``lower() LIKE lower()`` outside
 PostgreSQL), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
-paged query has a total ``ORDER BY``), and NULLs sort last on every dialect via an explicit ``CASE``.
+paged query has a total ``ORDER BY``), and NULLs sort last on every dialect via an explicit ``CASE``
+(indexed: ``warehouse.schema.portal_indexes``).
 
 KPI growth definition (shown in the portal): each period is compared with the *same elapsed part* of
 the previous period, so a Wednesday's week-to-date (Mon-Wed) is compared with last week's Mon-Wed and
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
-from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales
+from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -214,18 +215,18 @@ class SalesBreakdown:
 def sales_by_query(dimension: SalesDimension, start: dt.date, end: dt.date) -> sa.Select[Any]:
     """Revenue and orders per region, rep, category or segment over a date range, largest first.
 
-    Reads the ``day`` grain only, so the week and month rows of ``mart_sales`` are not counted twice.
+    Reads the summary ``mart_sales_by_day`` (mart_sales's day grain summed per member and day, so the
+    week and month rows are not counted twice): days x members rows by primary key, not every combination.
     """
     if dimension not in SALES_DIMENSIONS:
         raise ValueError(f"sales dimension {dimension!r} is not one of {', '.join(SALES_DIMENSIONS)}")
-    s = mart_sales.c
-    label = s[dimension]
+    s = mart_sales_by_day.c
     revenue = sa.func.sum(s.revenue).label("revenue")
     return (
-        sa.select(label.label("label"), revenue, sa.func.sum(s.orders).label("orders"))
-        .where(s.grain == "day", s.period_start.between(start, end))
-        .group_by(label)
-        .order_by(revenue.desc(), label)
+        sa.select(s.label.label("label"), revenue, sa.func.sum(s.orders).label("orders"))
+        .where(s.dimension == dimension, s.day.between(start, end))
+        .group_by(s.label)
+        .order_by(revenue.desc(), s.label)
     )
 
 
@@ -250,8 +251,16 @@ def check_page(page: int, page_size: int) -> None:
 
 
 def nulls_last(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-    """An ORDER BY term that puts NULLs of ``column`` after every value, on every dialect."""
-    return sa.case((column.is_(None), 1), else_=0)
+    """An ORDER BY term that puts NULLs of ``column`` after every value, on every dialect.
+
+    The numbers are literals, not parameters, so the expression indexes of
+    ``warehouse.schema.portal_indexes`` match it.
+    """
+    return sa.case((column.is_(None), sa.literal_column("1")), else_=sa.literal_column("0"))
+
+
+def _may_be_null(column: sa.ColumnElement[Any]) -> bool:
+    return not isinstance(column, sa.Column) or bool(column.nullable)
 
 
 # --- customers search ------------------------------------------------------------------------------
@@ -304,7 +313,7 @@ def customer_search_query(
         .select_from(_customer_source())
         .where(_customer_filter(term, viewer))
         .order_by(
-            nulls_last(column),
+            *([nulls_last(column)] if _may_be_null(column) else []),  # a NOT NULL column sorts by its index
             column.desc() if sort.descending else column.asc(),
             mart_customer_kpi.c.customer_key,
         )
@@ -314,8 +323,31 @@ def customer_search_query(
 
 
 def customer_count_query(term: str, viewer: Viewer | None = None) -> sa.Select[Any]:
-    """How many customers :func:`customer_search_query` matches over all pages."""
-    return sa.select(sa.func.count()).select_from(_customer_source()).where(_customer_filter(term, viewer))
+    """How many customers :func:`customer_search_query` matches over all pages.
+
+    Without a search term the outer join to ``dim_customer`` (one row per key at most) cannot change
+    the count, so only ``mart_customer_kpi``'s primary key is counted.
+    """
+    source = _customer_source() if term.strip() else mart_customer_kpi
+    return sa.select(sa.func.count()).select_from(source).where(_customer_filter(term, viewer))
+
+
+def count_customers(warehouse: Warehouse, term: str = "", viewer: Viewer | None = None) -> int:
+    """The number of customers a search matches, asked for apart from the page so the page shows first."""
+    return int(warehouse.scalar(customer_count_query(term, viewer)) or 0)
+
+
+def customer_page(
+    warehouse: Warehouse,
+    term: str = "",
+    sort: CustomerSort | None = None,
+    page: int = 0,
+    page_size: int = 25,
+    viewer: Viewer | None = None,
+) -> list[dict[str, Any]]:
+    """One page of matching customers without the total (see :func:`count_customers`)."""
+    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer))
+    return rows if viewer is None else mask_rows(viewer, rows)
 
 
 def search_customers(
@@ -328,9 +360,9 @@ def search_customers(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of matching customers and the total number of matches; with a ``viewer``, only the
     customers they may read, masked as the policy says (the portal always passes one)."""
-    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer))
-    total = int(warehouse.scalar(customer_count_query(term, viewer)) or 0)
-    return (rows if viewer is None else mask_rows(viewer, rows)), total
+    return customer_page(warehouse, term, sort, page, page_size, viewer), count_customers(
+        warehouse, term, viewer
+    )
 
 
 def page_count(total: int, page_size: int) -> int:

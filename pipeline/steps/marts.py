@@ -38,6 +38,7 @@ from warehouse.schema import (
     mart_sales,
     stg_customer,
 )
+from warehouse.summaries import rebuild_sales_by_day
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def build_marts(conn: Connection, today: dt.date) -> StepResult:
         "mart_customer_kpi": insert_rows(conn, mart_customer_kpi, _customer_kpis(conn, sales, today)),
         "mart_lead_funnel": insert_rows(conn, mart_lead_funnel, _lead_funnel(conn)),
     }
+    rebuild_sales_by_day(conn)  # the portal's per-member daily sales, summed from mart_sales in SQL
     return StepResult(
         rows_in=sales.height,
         rows_out=sum(counts.values()),

@@ -26,6 +26,7 @@ from warehouse.schema import (
     mart_lead_funnel,
     mart_sales,
 )
+from warehouse.summaries import rebuild_sales_by_day
 
 FIRST_DAY = dt.date(2025, 1, 1)
 TODAY = dt.date(2025, 3, 12)
@@ -223,6 +224,7 @@ def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
         insert_rows(conn, mart_customer_score, score_rows())
         insert_rows(conn, mart_customer_rfm, rfm_rows() if rfm else [])
         insert_rows(conn, mart_lead_funnel, funnel_rows())
+        rebuild_sales_by_day(conn)  # as the marts step does after mart_sales
     users.ensure_demo_users(warehouse, PASSWORD)
     return warehouse
 

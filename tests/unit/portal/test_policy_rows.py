@@ -127,9 +127,7 @@ def test_the_customers_list_masks_email_for_roles_without_the_permission(
         policy_client,
         [
             ("customers-table", "data"),
-            ("customers-table", "page_count"),
             ("customers-table", "page_current"),
-            ("customers-count", "children"),
         ],
         [
             ("customers-search", "value", ""),

@@ -242,6 +242,12 @@ CREATE TABLE identity_review (
 );
 GO
 
+CREATE INDEX ix_identity_review_queue_asc ON identity_review (status, match_probability, record_l, record_r);
+GO
+
+CREATE INDEX ix_identity_review_queue_desc ON identity_review (status, match_probability DESC, record_l, record_r);
+GO
+
 CREATE INDEX ix_identity_review_status ON identity_review (status);
 GO
 
@@ -338,6 +344,36 @@ CREATE INDEX ix_mart_customer_kpi_rep ON mart_customer_kpi (rep);
 GO
 
 CREATE INDEX ix_mart_customer_kpi_revenue_total ON mart_customer_kpi (revenue_total);
+GO
+
+CREATE INDEX ix_mck_is_active_asc ON mart_customer_kpi (is_active, customer_key);
+GO
+
+CREATE INDEX ix_mck_is_active_desc ON mart_customer_kpi (is_active DESC, customer_key);
+GO
+
+CREATE INDEX ix_mck_name_asc ON mart_customer_kpi (name, customer_key);
+GO
+
+CREATE INDEX ix_mck_name_desc ON mart_customer_kpi (name DESC, customer_key);
+GO
+
+CREATE INDEX ix_mck_orders_asc ON mart_customer_kpi (orders, customer_key);
+GO
+
+CREATE INDEX ix_mck_orders_desc ON mart_customer_kpi (orders DESC, customer_key);
+GO
+
+CREATE INDEX ix_mck_revenue_365d_asc ON mart_customer_kpi (revenue_365d, customer_key);
+GO
+
+CREATE INDEX ix_mck_revenue_365d_desc ON mart_customer_kpi (revenue_365d DESC, customer_key);
+GO
+
+CREATE INDEX ix_mck_revenue_total_asc ON mart_customer_kpi (revenue_total, customer_key);
+GO
+
+CREATE INDEX ix_mck_revenue_total_desc ON mart_customer_kpi (revenue_total DESC, customer_key);
 GO
 
 CREATE TABLE mart_customer_rfm (
@@ -514,6 +550,16 @@ CREATE TABLE mart_sales (
 	units FLOAT NOT NULL, 
 	customers INTEGER NOT NULL, 
 	CONSTRAINT pk_mart_sales PRIMARY KEY (grain, period_start, rep, region, category, segment)
+);
+GO
+
+CREATE TABLE mart_sales_by_day (
+	dimension VARCHAR(10) NOT NULL, 
+	day DATETIME NOT NULL, 
+	label NVARCHAR(100) NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_sales_by_day PRIMARY KEY (dimension, day, label)
 );
 GO
 
