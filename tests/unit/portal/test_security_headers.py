@@ -24,6 +24,8 @@ from settings import ROOT
 from tests.unit.portal.portal_data import build_portal_warehouse, sign_in
 from tests.unit.portal.security_helpers import Clock, security_app
 from tests.unit.portal.test_portal_auth import overview_callback
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
 
 EXPECTED = {
     "X-Frame-Options": "DENY",
@@ -101,7 +103,11 @@ def free_port() -> int:
 
 
 def test_gunicorn_names_no_versions(tmp_path: Path) -> None:
-    build_portal_warehouse(tmp_path / "warehouse.db").engine.dispose()
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    migrated = Warehouse.from_url(url)
+    upgrade(migrated)  # gunicorn.conf.py brings the warehouse to the newest schema: it must be a migrated one
+    migrated.engine.dispose()
+    build_portal_warehouse(url).engine.dispose()
     port = free_port()
     env = os.environ | {
         "C360_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",
