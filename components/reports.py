@@ -152,6 +152,14 @@ def build_report(
     raise ValueError(f"report {name!r} is not one of {', '.join(REPORTS)}")
 
 
+def render_pdf(
+    name: str, warehouse: Warehouse, viewer: Viewer, today: dt.date, start: dt.date, end: dt.date
+) -> bytes:
+    """A report's PDF for the period ``start``..``end`` (the Overview compared with the period before)."""
+    state = DrillState(start=start, end=end)
+    return pdf_bytes(build_report(name, warehouse, viewer, today, state))
+
+
 def pdf_download(
     warehouse: Warehouse, viewer: Viewer, name: str, report: Report, view: str = ""
 ) -> dict[str, Any]:
@@ -171,4 +179,5 @@ __all__ = [
     "drill_sections",
     "overview_report",
     "pdf_download",
+    "render_pdf",
 ]
