@@ -116,9 +116,7 @@ def breakdown_figure(rows: Sequence[Mapping[str, Any]], level: str, compare_labe
     fig.update_xaxes(tickprefix=sign, tickformat="~s")
     fig.update_yaxes(type="category")
     fig = _style(fig, LEVEL_TITLES.get(level, "Revenue"))
-    fig.update_layout(
-        hovermode="closest", clickmode="event", barmode="group", height=max(320, 60 + 34 * len(rows))
-    )
+    fig.update_layout(hovermode="closest", clickmode="event", barmode="group")
     return escape_labels(fig)
 
 

@@ -116,7 +116,7 @@ def _chart_card(prefix: str, axis: Axis) -> dbc.Card:
         id=pid(prefix, f"{axis}-graph"),
         figure=empty_figure(""),
         config=graph_config(prefix, axis),  # type: ignore[arg-type]
-        className="chart",
+        className="chart" if axis == "time" else "chart drill-chart",
     )
     return dbc.Card(
         dbc.CardBody(
@@ -302,7 +302,7 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
 
 def figures(view: drill_view.DrillView) -> tuple[go.Figure, go.Figure, go.Figure]:
     """The time, place and product figures of a drill view."""
-    note = "months (customer and product figures are monthly)" if view.months_only else ""
+    note = "a customer's or product's sales are kept by month" if view.months_only else ""
     return (
         time_figure(view.rows["time"], view.levels["time"], note),
         breakdown_figure(view.rows["place"], view.levels["place"], view.compare_label),

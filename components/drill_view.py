@@ -32,7 +32,7 @@ class DrillView:
     revenue: float
     orders: int
     previous: float | None
-    months_only: bool
+    months_only: bool  # the time chart cannot go below months (a customer or product is picked)
 
     @property
     def compare_label(self) -> str:
@@ -81,7 +81,8 @@ def build(warehouse: Warehouse, viewer: Viewer, state: DrillState) -> DrillView:
 
     series, months_only = dq.series(warehouse, filters, viewer)
     time_level = levels["time"]
-    if months_only and time_level in ("week", "day"):
+    stops_at_month = months_only and time_level in ("week", "day")
+    if stops_at_month:
         time_level = "month"
     rows: dict[Axis, list[dict[str, Any]]] = {
         "time": time_buckets(series, time_level, filters.start, filters.end)
@@ -104,7 +105,7 @@ def build(warehouse: Warehouse, viewer: Viewer, state: DrillState) -> DrillView:
         revenue=round(revenue, 2),
         orders=orders,
         previous=None if previous_total is None else round(previous_total, 2),
-        months_only=months_only,
+        months_only=stops_at_month,
     )
 
 

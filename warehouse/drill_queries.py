@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 BREAKDOWN_LEVELS = ("region", "rep", "customer", "category", "product")
 DETAIL_LEVELS = frozenset({"customer", "product"})
-TOP = 25
+TOP = 15  # bars per chart: the largest first
 
 
 @dataclass(frozen=True)
