@@ -52,11 +52,14 @@ def time_buckets(
 
 
 def with_comparison(
-    rows: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, Any]]
+    rows: Sequence[Mapping[str, Any]], previous: Sequence[Mapping[str, Any]] | None
 ) -> list[dict[str, Any]]:
-    """``rows`` each with ``comparison_revenue``: the same key's revenue in the comparison period (or None)."""
+    """``rows`` each with ``comparison_revenue``: the same key's revenue in the comparison period (0 when
+    it sold nothing then), or None without a comparison."""
+    if previous is None:
+        return [dict(r) | {"comparison_revenue": None} for r in rows]
     before = {r["key"]: float(r["revenue"]) for r in previous}
-    return [dict(r) | {"comparison_revenue": before.get(r["key"], 0.0) if previous else None} for r in rows]
+    return [dict(r) | {"comparison_revenue": before.get(r["key"], 0.0)} for r in rows]
 
 
 def time_figure(rows: Sequence[Mapping[str, Any]], level: str, note: str = "") -> go.Figure:

@@ -7,7 +7,7 @@ the numbers on screen.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from components import format as fmt
@@ -63,15 +63,6 @@ def _leaf_level(state: DrillState, axis: Axis) -> str:
     return state.level(axis) or {"time": "day", "place": "customer", "product": "product"}[axis]
 
 
-def _parent(filters: dq.Filters, axis: Axis, state: DrillState) -> dq.Filters:
-    """At a place or product leaf the chart shows the leaf itself, among its siblings' filter."""
-    if axis == "place" and len(state.place) == 3:
-        return replace(filters, customer_key=int(state.place[2]))
-    if axis == "product" and len(state.product) == 2:
-        return replace(filters, product=state.product[1])
-    return filters
-
-
 def build(warehouse: Warehouse, viewer: Viewer, state: DrillState) -> DrillView:
     """Every number the drill panel shows for ``state``, as ``viewer`` may read them."""
     filters = filters_of(state)
@@ -89,9 +80,10 @@ def build(warehouse: Warehouse, viewer: Viewer, state: DrillState) -> DrillView:
     }
     for axis in ("place", "product"):
         level = levels[axis]
-        current = dq.breakdown(warehouse, level, _parent(filters, axis, state), viewer)
-        previous = dq.breakdown(warehouse, level, _parent(before, axis, state), viewer) if before else []
-        rows[axis] = with_comparison(current, previous) if before else with_comparison(current, [])
+        current = dq.breakdown(warehouse, level, filters, viewer)
+        shown = [r["key"] for r in current]
+        previous = dq.breakdown(warehouse, level, before, viewer, keys=shown) if before else None
+        rows[axis] = with_comparison(current, previous)
     revenue = sum(r["revenue"] for r in series)
     orders = sum(r["orders"] for r in series)
     previous_total = dq.total(warehouse, before, viewer)[0] if before else None

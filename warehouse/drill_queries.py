@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +73,11 @@ def _where(filters: Filters, detail: bool, viewer: Viewer) -> list[sa.ColumnElem
     return terms
 
 
-def breakdown_query(level: str, filters: Filters, viewer: Viewer, top: int = TOP) -> sa.Select[Any]:
-    """Revenue and orders per ``level`` value (``key``, ``label``) under ``filters``, largest first, at most ``top``."""
+def breakdown_query(
+    level: str, filters: Filters, viewer: Viewer, top: int = TOP, keys: Sequence[str] | None = None
+) -> sa.Select[Any]:
+    """Revenue and orders per ``level`` value (``key``, ``label``) under ``filters``, largest first, at most
+    ``top``; with ``keys``, only those values (the comparison period of the bars on screen)."""
     if level not in BREAKDOWN_LEVELS:
         raise ValueError(f"drill level {level!r} is not one of {', '.join(BREAKDOWN_LEVELS)}")
     detail = uses_detail(filters, level, viewer)
@@ -87,9 +91,14 @@ def breakdown_query(level: str, filters: Filters, viewer: Viewer, top: int = TOP
         label = c[level]
         group = [c[level]]
     revenue = sa.func.sum(c.revenue).label("revenue")
+    terms = _where(filters, detail, viewer)
+    if keys is not None and level == "customer":
+        terms.append(c.customer_key.in_([int(k) for k in keys if k.isdigit()]))
+    elif keys is not None:
+        terms.append(c[level].in_(list(keys)))
     return (
         sa.select(key.label("key"), label.label("label"), revenue, sa.func.sum(c.orders).label("orders"))
-        .where(*_where(filters, detail, viewer))
+        .where(*terms)
         .group_by(*group)
         .order_by(revenue.desc(), *group)
         .limit(max(1, top))
@@ -97,10 +106,15 @@ def breakdown_query(level: str, filters: Filters, viewer: Viewer, top: int = TOP
 
 
 def breakdown(
-    warehouse: Warehouse, level: str, filters: Filters, viewer: Viewer, top: int = TOP
+    warehouse: Warehouse,
+    level: str,
+    filters: Filters,
+    viewer: Viewer,
+    top: int = TOP,
+    keys: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of :func:`breakdown_query` with plain numbers."""
-    if filters.start > filters.end:
+    if filters.start > filters.end or (keys is not None and not keys):
         return []
     return [
         {
@@ -109,7 +123,7 @@ def breakdown(
             "revenue": float(r["revenue"] or 0),
             "orders": int(r["orders"] or 0),
         }
-        for r in warehouse.rows(breakdown_query(level, filters, viewer, top))
+        for r in warehouse.rows(breakdown_query(level, filters, viewer, top, keys))
     ]
 
 

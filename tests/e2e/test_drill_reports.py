@@ -22,6 +22,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from app import create_app
 from components import ids
 from components.drill_panel import pid
+from components.reports import render_pdf
+from pipeline.reports import write_due_reports
 from tests.e2e.browser import fits_a_phone, screenshot, sign_in, viewport
 from tests.unit.portal.portal_data import portal_settings
 from warehouse.engine import Warehouse
@@ -178,6 +180,7 @@ def test_manager_downloads_what_is_on_screen_as_xlsx_and_pdf(
 ) -> None:
     shots, downloads = _shots(tmp_path), tmp_path / "downloads"
     downloads.mkdir()
+    written = write_due_reports(demo_warehouse, tmp_path / "var", render_pdf)  # what the scheduler's job does
     dash_duo.start_server(create_app(portal_settings(tmp_path / "var"), demo_warehouse))
     dash_duo.driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
@@ -209,8 +212,24 @@ def test_manager_downloads_what_is_on_screen_as_xlsx_and_pdf(
     assert all(rep in text for rep in reps)
     fits_a_phone(dash_duo, shots, "reports-overview-phone.png")
 
-    dash_duo.driver.get(dash_duo.server_url + "/reports")
+    # The Reports page lists the manager's scheduled reports (not the analyst's) and downloads them.
+    dash_duo.find_element("a.nav-link[href='/reports']").click()
     dash_duo.wait_for_element("#reports-now-campaigns", timeout=10)
+    links = [a.get_attribute("href") for a in dash_duo.find_elements("#reports-table a.report-link")]
+    mine = sorted(str(p.relative_to(tmp_path / "var" / "reports")) for p in written if "/manager/" in str(p))
+    assert len(mine) == 6 and sorted(h.split("/reports/files/")[1] for h in links) == mine
+    weekly = next(
+        a
+        for a in dash_duo.find_elements("#reports-table a.report-link")
+        if "weekly" in a.get_attribute("href")
+    )
+    press(dash_duo, weekly)
+    until(lambda: len([p for p in downloads.iterdir() if p.suffix == ".pdf"]) == 2, timeout=30)
+    scheduled = next(p for p in downloads.iterdir() if p.suffix == ".pdf" and "overview-report" not in p.name)
+    assert scheduled.read_bytes().startswith(b"%PDF") and "Miracle Customer 360 · prepared for" in pdf_text(
+        scheduled
+    )
+    screenshot(dash_duo, shots, "reports-page-desktop.png")
     viewport(dash_duo, 375, 812, mobile=True)
     screenshot(dash_duo, shots, "reports-page-phone.png")
     assert dash_duo.get_logs() == []
