@@ -80,11 +80,11 @@ def _kpi_table(kpis: Sequence[tuple[str, str, str]], styles: Any) -> Table:
 
 def _chart(points: Sequence[tuple[str, float]]) -> Drawing:
     shown = list(points)[:MAX_BARS]
-    height = 24 + 16 * len(shown)
+    height = 40 + 16 * len(shown)
     drawing = Drawing(170 * mm, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y = 60 * mm, 10
-    chart.width, chart.height = 100 * mm, height - 20
+    chart.x, chart.y = 60 * mm, 24  # room below for the value axis labels
+    chart.width, chart.height = 100 * mm, height - 30
     chart.data = [[float(v) for _, v in reversed(shown)]]
     chart.categoryAxis.categoryNames = [label[:32] for label, _ in reversed(shown)]
     chart.categoryAxis.labels.fontSize = 7

@@ -40,7 +40,9 @@ def drill_sections(view: drill_view.DrillView) -> list[Section]:
     sections = []
     for axis in ("time", "place", "product"):
         rows = view.rows[axis]
-        columns = ["", "Revenue", "Orders"] + ([compare] if compare and axis != "time" else [])
+        columns = [view.levels[axis].capitalize(), "Revenue", "Orders"] + (
+            [compare] if compare and axis != "time" else []
+        )
         body = [
             [r["label"], fmt.money(r["revenue"]), fmt.count(r["orders"])]
             + ([fmt.money(r.get("comparison_revenue") or 0)] if compare and axis != "time" else [])
