@@ -7,6 +7,7 @@ DEMO_DATA := var/demo-data
 # The demo data ends on the day it is generated, so "today" has sales: it is regenerated once a day.
 DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver openjdk-17-jdk-headless maven
+DEBIAN_PACKAGES += poppler-utils  # pdftotext: the report tests read the PDFs they download
 
 .PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams kafka-jars
 

@@ -25,7 +25,7 @@ from flask import Flask, get_flashed_messages
 import api
 import auth
 from auth import csrf
-from components import ids, live_callbacks
+from components import ids, live_callbacks, report_routes
 from components import live as live_ui
 from components.access import current_portal_user
 from components.context import Portal, current_portal, install
@@ -244,6 +244,7 @@ def create_app(
     app.layout = _serve_layout
     auth.install(server, auth.AuthContext(settings, warehouse, secret_key(settings), clock))
     api.register(server, warehouse, settings, clock)
+    report_routes.register(server)
 
     @app.callback(
         Output(ids.NAVBAR_COLLAPSE, "is_open"),

@@ -32,6 +32,12 @@ logger = logging.getLogger(__name__)
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COUNT_FORMAT = "#,##0"
+
+
+def money_format(symbol: str) -> str:
+    """An Excel number format for amounts in the home currency: ``£#,##0.00``."""
+    return f'"{symbol}"#,##0.00'
 
 
 def current_viewer() -> Viewer:
@@ -61,31 +67,60 @@ def safe_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> list
     return [[neutralise(r.get(c)) for c in columns] for r in rows]
 
 
-def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header line; every cell neutralised, missing values empty."""
+def csv_text(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], headers: Mapping[str, str] | None = None
+) -> str:
+    """CSV with a header line (``headers`` titles, else the column names); every cell neutralised,
+    missing values empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutralise(c) for c in columns])
+    writer.writerow([neutralise((headers or {}).get(c, c)) for c in columns])
     for cells in safe_rows(rows, columns):
         writer.writerow(["" if v is None else v for v in cells])
     return out.getvalue()
 
 
-def xlsx_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], sheet: str = "Export") -> bytes:
-    """An XLSX workbook of one sheet; text cells are stored as text, never as formulas."""
+def xlsx_bytes(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    sheet: str = "Export",
+    headers: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> bytes:
+    """An XLSX workbook of one sheet; text cells are stored as text, never as formulas.
+
+    ``headers`` titles columns as the screen does; ``formats`` gives columns an Excel number format
+    (``MONEY_FORMAT``, ``COUNT_FORMAT``); the header row is bold and frozen, columns sized to fit.
+    """
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     ws = book.create_sheet()
     book.remove(book.worksheets[0])
     ws.title = sheet[:31]
-    ws.append([neutralise(c) for c in columns])
+    ws.append([neutralise((headers or {}).get(c, c)) for c in columns])
     for cells in safe_rows(rows, columns):
         ws.append(cells)
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type == "f":  # openpyxl reads a leading '=' as a formula; keep it text
                 cell.data_type = "s"
+    if headers or formats:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for i, column in enumerate(columns, start=1):
+            letter = get_column_letter(i)
+            number_format = (formats or {}).get(column)
+            if number_format:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.number_format = number_format
+            width = max(
+                (len(str(c.value)) for (c,) in ws.iter_rows(min_col=i, max_col=i) if c.value), default=8
+            )
+            ws.column_dimensions[letter].width = min(60, width + 4)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -116,9 +151,12 @@ def export_download(
     filename: str,
     filters: Mapping[str, Any] | None = None,
     kind: Literal["csv", "xlsx"] = "csv",
+    headers: Mapping[str, str] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """What a ``dcc.Download`` needs to save ``rows`` as ``filename``, scoped, masked and neutralised;
-    the export is audited as ``export.<export>`` with its row count and filters."""
+    the export is audited as ``export.<export>`` with its row count and filters. ``headers`` and
+    ``formats`` title and format the columns as the screen shows them (formats in XLSX only)."""
     shown = mask_rows(viewer, in_scope(warehouse, viewer, rows))
     detail = audit.detail_json(
         rows=len(shown), columns=list(columns), filters=dict(filters or {}), format=kind
@@ -126,18 +164,22 @@ def export_download(
     audit.record(warehouse, viewer.username, f"export.{export}", filename, detail, address=client_address())
     logger.info("%s exported %s (%d rows)", viewer.username, filename, len(shown))
     if kind == "xlsx":
-        content = base64.b64encode(xlsx_bytes(shown, columns, export)).decode("ascii")
+        book = xlsx_bytes(shown, columns, export, headers, formats)
+        content = base64.b64encode(book).decode("ascii")
         return {"content": content, "filename": filename, "type": XLSX_TYPE, "base64": True}
-    return {"content": csv_text(shown, columns), "filename": filename, "type": "text/csv", "base64": False}
+    text = csv_text(shown, columns, headers)
+    return {"content": text, "filename": filename, "type": "text/csv", "base64": False}
 
 
 __all__ = [
+    "COUNT_FORMAT",
     "FORMULA_STARTS",
     "client_address",
     "csv_text",
     "current_viewer",
     "export_download",
     "in_scope",
+    "money_format",
     "neutralise",
     "xlsx_bytes",
 ]

@@ -18,11 +18,13 @@ LOGIN_SUBMIT = "login-submit"
 LOGIN_ERROR = "login-error"
 
 # overview
-OVERVIEW_PERIOD = "overview-period"
+OVERVIEW_LOAD = "overview-load"  # a store whose initial value loads the KPI row
 OVERVIEW_AS_OF = "overview-as-of"
 OVERVIEW_KPI_ROW = "overview-kpi-row"
-OVERVIEW_TREND_GRAPH = "overview-trend-graph"
-OVERVIEW_REGION_GRAPH = "overview-region-graph"
+OVERVIEW_TREND_GRAPH = "overview-drill-time-graph"  # the drill panel's time chart
+OVERVIEW_REGION_GRAPH = "overview-drill-place-graph"  # its region → rep → customer chart
+OVERVIEW_PDF = "overview-pdf"
+OVERVIEW_PDF_DOWNLOAD = "overview-pdf-download"
 OVERVIEW_ALERT = "overview-alert"
 
 # customers

@@ -20,6 +20,7 @@ NAV_ITEMS: tuple[tuple[str, str], ...] = (
     ("Analytics", "/analytics"),
     ("Review", "/review"),
     ("Quality", "/quality"),
+    ("Reports", "/reports"),
 )
 # Next to the user's name: their account, and the administrators' pages.
 ACCOUNT_ITEMS: tuple[tuple[str, str], ...] = (

@@ -9,6 +9,7 @@ Reads the analytics marts (filled by the pipeline's ``analytics`` step) through
 from __future__ import annotations
 
 import datetime as dt
+import html as html_text
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from components import analytics as view
 from components import behaviour, ids
@@ -25,6 +27,9 @@ from components.charts import GRAPH_CONFIG, empty_figure, escape_labels
 from components.context import current_portal
 from components.controls import csv_button, picker, section
 from components.currency import currency_note
+from components.drill import Axis, from_query, from_store, to_store
+from components.drill_panel import drill_panel, register
+from components.drill_panel import pid as drill_id
 from components.export import current_viewer, export_download
 from warehouse import analytics_queries as marts
 from warehouse.engine import WarehouseError
@@ -53,7 +58,7 @@ def _graph(graph_id: str) -> dcc.Loading:
     )
 
 
-def layout(**_kwargs: Any) -> dbc.Container:
+def layout(**kwargs: Any) -> dbc.Container:
     if not may_open(current_role(), PATH):
         return dbc.Container(
             dbc.Alert(
@@ -106,6 +111,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
             currency_note("analytics"),
             dbc.Alert(id=ids.ANALYTICS_ALERT, color="warning", is_open=False),
             drivers,
+            section("Revenue drill-down", drill_panel(DRILL, from_query(kwargs, _today()))),
             dbc.Row(
                 [
                     dbc.Col(
@@ -164,6 +170,39 @@ def layout(**_kwargs: Any) -> dbc.Container:
         fluid=True,
         className="analytics-page",
     )
+
+
+DRILL = "analytics"
+register(DRILL, lambda: require(PATH))
+
+
+def _today() -> dt.date:
+    try:
+        return current_portal().today() or dt.date.today()
+    except WarehouseError:
+        return dt.date.today()
+
+
+@callback(
+    Output(drill_id(DRILL, "state"), "data", allow_duplicate=True),
+    Input(ids.ANALYTICS_DRIVER_GRAPH, "clickData"),
+    State(ids.ANALYTICS_DIMENSION, "value"),
+    State(drill_id(DRILL, "state"), "data"),
+    prevent_initial_call=True,
+)
+def drill_from_driver(
+    click: dict[str, Any] | None, dimension: str | None, data: dict[str, Any] | None
+) -> Any:
+    """A click on a region or category driver filters the drill-down charts to it (the cross-filter)."""
+    require(PATH)
+    points = (click or {}).get("points") or []
+    dim = _dimension(dimension)
+    if not points or dim not in ("region", "category"):
+        raise PreventUpdate
+    axis: Axis = "place" if dim == "region" else "product"
+    member = html_text.unescape(str(points[0].get("y", "")))
+    state = from_store(data, _today())
+    return to_store(state.up(axis, 0).drill(axis, member))
 
 
 def _baseline(value: str | None) -> marts.Baseline:

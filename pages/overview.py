@@ -1,4 +1,4 @@
-"""Overview (``/``): today's live numbers, headline KPIs with growth, the daily revenue trend and revenue by region.
+"""Overview (``/``): today's live numbers, headline KPIs with growth, and revenue drilled by time, place and product.
 
 The live tiles follow the signed-in user's snapshot in ``ids.LIVE_KPI_STORE``, drawn in the browser
 (``components.live.TILES_JS``).
@@ -15,14 +15,15 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from components import format as fmt
 from components import ids
-from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, revenue_trend_figure
 from components.context import current_portal
-from components.controls import picker
+from components.drill import from_query, from_store, to_query
+from components.drill_panel import drill_panel, register
+from components.drill_panel import pid as drill_id
+from components.export import current_viewer
 from components.kpi_cards import kpi_columns
 from components.live import (
     TILE_MEASURES,
@@ -32,22 +33,31 @@ from components.live import (
     tile_spark_id,
     tile_value_id,
 )
+from components.reports import overview_report, pdf_download
 from warehouse.engine import WarehouseError
-from warehouse.queries import daily_revenue, kpi_summary, sales_by
+from warehouse.queries import kpi_summary
 
 logger = logging.getLogger(__name__)
 
 TITLE = "Overview · Miracle Customer 360"
 dash.register_page(__name__, path="/", title=TITLE, name="Overview", order=0)  # type: ignore[no-untyped-call]
-
-PERIODS: dict[str, str] = {"30": "30 days", "90": "90 days", "365": "12 months"}
-DEFAULT_PERIOD = "90"
+PREFIX = "overview"
 
 
-def layout(**_kwargs: Any) -> dbc.Container:
-    period = picker(ids.OVERVIEW_PERIOD, PERIODS, DEFAULT_PERIOD)
+def layout(**kwargs: Any) -> dbc.Container:
+    """The page, drilled as its URL says (``?from=…&to=…&compare=…&time=…&place=…&product=…``)."""
+    state = from_query(kwargs, _today())
+    pdf = html.Div(
+        [
+            dbc.Button(
+                "PDF report", id=ids.OVERVIEW_PDF, color="secondary", outline=True, size="sm", n_clicks=0
+            ),
+            dcc.Download(id=ids.OVERVIEW_PDF_DOWNLOAD),
+        ]
+    )
     return dbc.Container(
         [
+            dcc.Store(id=ids.OVERVIEW_LOAD, data=0),
             dbc.Row(
                 [
                     dbc.Col(
@@ -58,68 +68,67 @@ def layout(**_kwargs: Any) -> dbc.Container:
                         xs=12,
                         md=True,
                     ),
-                    dbc.Col(period, xs=12, md="auto", className="d-flex align-items-center mt-2 mt-md-0"),
+                    dbc.Col(pdf, xs=12, md="auto", className="d-flex align-items-center mt-2 mt-md-0"),
                 ],
                 className="mb-3 align-items-end",
             ),
             live_tiles(),
             dbc.Alert(id=ids.OVERVIEW_ALERT, color="warning", is_open=False),
             dbc.Row(id=ids.OVERVIEW_KPI_ROW, className="kpi-row"),
-            dbc.Row(
-                [
-                    dbc.Col(_graph_card(ids.OVERVIEW_TREND_GRAPH), xs=12, lg=8, className="mb-3"),
-                    dbc.Col(_graph_card(ids.OVERVIEW_REGION_GRAPH), xs=12, lg=4, className="mb-3"),
-                ]
-            ),
+            drill_panel(PREFIX, state),
         ],
         fluid=True,
     )
 
 
-def _graph_card(graph_id: str) -> dbc.Card:
-    graph = dcc.Graph(id=graph_id, figure=empty_figure(""), config=GRAPH_CONFIG, className="chart")
-    return dbc.Card(
-        dbc.CardBody(dcc.Loading(graph, type="dot", delay_show=300)), className="chart-card h-100"
-    )
+def _today() -> dt.date:
+    try:
+        return current_portal().today() or dt.date.today()
+    except WarehouseError:
+        return dt.date.today()
 
 
 @callback(
     Output(ids.OVERVIEW_KPI_ROW, "children"),
-    Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
-    Output(ids.OVERVIEW_REGION_GRAPH, "figure"),
     Output(ids.OVERVIEW_AS_OF, "children"),
     Output(ids.OVERVIEW_ALERT, "children"),
     Output(ids.OVERVIEW_ALERT, "is_open"),
-    Input(ids.OVERVIEW_PERIOD, "value"),
+    Input(ids.OVERVIEW_LOAD, "data"),
 )
-def refresh(period: str | None) -> tuple[list[dbc.Col], go.Figure, go.Figure, str, str, bool]:
-    """Reload the KPIs and charts for the chosen trend period."""
-    days = int(period) if period in PERIODS else int(DEFAULT_PERIOD)
+def refresh(_load: int | None) -> tuple[list[dbc.Col], str, str, bool]:
+    """The headline KPIs as of the portal's today (the charts below follow the drill panel)."""
     portal = current_portal()
     try:
         today = portal.today()
         if today is None:
-            blank = empty_figure("No data yet")
-            return [], blank, blank, "", "No sales data yet: run the pipeline to build the marts.", True
+            return [], "", "No sales data yet: run the pipeline to build the marts.", True
         summary = kpi_summary(portal.warehouse, today)
-        series = daily_revenue(portal.warehouse, today, days)
-        regions = sales_by(portal.warehouse, "region", today - dt.timedelta(days=days - 1), today)
     except WarehouseError:
         logger.exception("overview: warehouse query failed")
-        blank = empty_figure("Data unavailable")
-        return [], blank, blank, "", "The warehouse could not be read; try again shortly.", True
+        return [], "", "The warehouse could not be read; try again shortly.", True
     as_of = (
         f"As of {today:%A %d %B %Y} · growth compares the same elapsed days of the previous period"
         f" · {fmt.currency_note()}"
     )
-    return (
-        kpi_columns(summary),
-        revenue_trend_figure(series),
-        revenue_by_figure(regions, f"region · last {PERIODS[str(days)]}"),
-        as_of,
-        "",
-        False,
-    )
+    return kpi_columns(summary), as_of, "", False
+
+
+register(PREFIX)
+
+
+@callback(
+    Output(ids.OVERVIEW_PDF_DOWNLOAD, "data"),
+    Input(ids.OVERVIEW_PDF, "n_clicks"),
+    State(drill_id(PREFIX, "state"), "data"),
+    prevent_initial_call=True,
+)
+def download_pdf(_clicks: int, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The Overview as on screen (KPIs, the drilled charts as tables and bars, the period) as a PDF."""
+    portal = current_portal()
+    viewer = current_viewer()
+    state = from_store(data, _today())
+    content = overview_report(portal.warehouse, viewer, state, portal.today())
+    return pdf_download(portal.warehouse, viewer, "overview", content, to_query(state))
 
 
 clientside_callback(

@@ -3,6 +3,7 @@
 A second daily job retrains the models when due (`pipeline.steps.score.retrain_models`); it takes the
 same lock as the batch, so it never runs while a batch does (the batch's score step trains too). A third
 removes personal data past its retention period (`warehouse.privacy.apply_retention`), under the same lock.
+A fourth writes the weekly and monthly reports per role (`pipeline.reports`).
 
 Jobs live in a SQLAlchemy job store in the warehouse, so a restart keeps the schedule; one job, one
 instance at a time (``max_instances=1``), and a missed run is coalesced into one. Run a single
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -38,6 +40,8 @@ RETRAIN_JOB = "models-retrain"
 RETRAIN_CRON = "0 5 * * *"  # daily, after the nightly batch; retrains only what is due
 RETENTION_JOB = "privacy-retention"
 RETENTION_CRON = "30 4 * * *"  # daily, after the nightly batch and before retraining
+REPORTS_JOB = "scheduled-reports"
+REPORTS_CRON = "0 6 * * *"  # daily, after the batch and retraining: writes the weekly/monthly reports due
 _batch_lock = threading.Lock()  # one batch at a time in this process, whoever starts it
 
 
@@ -104,6 +108,18 @@ def run_retention_job(settings: Settings, clock: Clock = utc_now) -> RetentionRe
         _batch_lock.release()
 
 
+def run_reports_job(settings: Settings) -> list[Path]:
+    """The daily reports job: the weekly and monthly PDFs per role that are due (`pipeline.reports`)."""
+    from components.reports import render_pdf
+    from pipeline.reports import write_due_reports
+
+    warehouse = Warehouse.from_url(settings.warehouse_url)
+    try:
+        return write_due_reports(warehouse, settings.var_dir, render_pdf)
+    finally:
+        warehouse.engine.dispose()
+
+
 def create_scheduler(settings: Settings) -> BackgroundScheduler:
     """A scheduler with the pipeline job on ``settings.pipeline_cron``; not started."""
     scheduler = BackgroundScheduler(
@@ -133,6 +149,14 @@ def create_scheduler(settings: Settings) -> BackgroundScheduler:
         args=[settings],
         id=RETENTION_JOB,
         name="Customer 360 privacy retention",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        run_reports_job,
+        CronTrigger.from_crontab(REPORTS_CRON, timezone="UTC"),
+        args=[settings],
+        id=REPORTS_JOB,
+        name="Customer 360 scheduled reports",
         replace_existing=True,
     )
     return scheduler

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.ops import StepResult
 from pipeline.steps.core import canonical_reps
+from pipeline.steps.drill_marts import sales_detail_rows
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
@@ -36,6 +37,7 @@ from warehouse.schema import (
     mart_kpi_daily,
     mart_lead_funnel,
     mart_sales,
+    mart_sales_detail,
     stg_customer,
 )
 from warehouse.summaries import rebuild_sales_by_day
@@ -47,7 +49,7 @@ UNASSIGNED, UNKNOWN = "Unassigned", "Unknown"
 GRAINS = {"day": "day", "week": "week_start", "month": "month_start"}
 FUNNEL = ("new", "contacted", "qualified", "proposal", "won", "lost")
 KPI_COUNTS = ("orders", "active_customers", "new_customers")
-MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel)
+MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel, mart_sales_detail)
 _IDENTIFIED = pl.col("customer_key") != UNIDENTIFIED_CUSTOMER_KEY
 
 
@@ -62,6 +64,7 @@ def build_marts(conn: Connection, today: dt.date) -> StepResult:
         "mart_kpi_daily": insert_rows(conn, mart_kpi_daily, _kpi_daily(sales, days).to_dicts()),
         "mart_customer_kpi": insert_rows(conn, mart_customer_kpi, _customer_kpis(conn, sales, today)),
         "mart_lead_funnel": insert_rows(conn, mart_lead_funnel, _lead_funnel(conn)),
+        "mart_sales_detail": insert_rows(conn, mart_sales_detail, sales_detail_rows(sales)),
     }
     rebuild_sales_by_day(conn)  # the portal's per-member daily sales, summed from mart_sales in SQL
     return StepResult(
@@ -90,6 +93,8 @@ def _sales_frame(conn: Connection) -> pl.DataFrame:
             sa.func.coalesce(c.c.region, UNKNOWN).label("region"),
             sa.func.coalesce(p.c.category, UNKNOWN).label("category"),
             sa.func.coalesce(c.c.segment, UNASSIGNED).label("segment"),
+            c.c.name.label("customer"),
+            sa.func.coalesce(p.c.name, UNKNOWN).label("product"),
         )  # fmt: skip
         .join(d, d.c.date_key == f.c.date_key)
         .join(c, c.c.customer_key == f.c.customer_key)

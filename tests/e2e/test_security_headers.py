@@ -16,7 +16,7 @@ from tests.e2e.browser import sign_in
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 
 PAGES = {  # path: an element that shows the page rendered (charts for the pages that have them)
-    "/": "#overview-trend-graph .main-svg",
+    "/": "#overview-drill-time-graph .main-svg",
     "/customers": "#customers-table",
     "/actions": "#actions-count",
     "/campaigns": ".page-title",

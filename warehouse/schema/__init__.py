@@ -77,6 +77,7 @@ from warehouse.schema.marts import (
     mart_kpi_daily,
     mart_lead_funnel,
     mart_sales,
+    mart_sales_detail,
     mart_sales_forecast,
     model_registry,
 )
@@ -178,6 +179,7 @@ __all__ = [
     "mart_purchase_distribution",
     "mart_sales",
     "mart_sales_by_day",
+    "mart_sales_detail",
     "mart_sales_forecast",
     "dq_issue",
     "dq_issue_event",

@@ -129,3 +129,20 @@ customer_relationship = sa.Table(
     sa.Column("evidence", sa.Unicode(300), nullable=False),
     sa.Index(None, "customer_key_b"),
 )
+
+mart_sales_detail = sa.Table(
+    "mart_sales_detail",
+    metadata,
+    # Month-grain sales per customer and product: the customer and product levels of the portal's drill-down.
+    sa.Column("month_start", sa.Date, primary_key=True),
+    sa.Column("customer_key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("category", Name(100), primary_key=True),
+    sa.Column("product", Name(), primary_key=True),
+    sa.Column("customer", Name(), nullable=False),
+    sa.Column("rep", Name(100), nullable=False),
+    sa.Column("region", Name(100), nullable=False),
+    sa.Column("revenue", Money(), nullable=False),
+    sa.Column("orders", sa.Integer, nullable=False),
+    sa.Index(None, "region", "rep", "month_start"),
+    sa.Index(None, "category", "month_start"),
+)

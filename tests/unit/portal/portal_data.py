@@ -25,6 +25,7 @@ from warehouse.schema import (
     mart_kpi_daily,
     mart_lead_funnel,
     mart_sales,
+    mart_sales_detail,
 )
 from warehouse.summaries import rebuild_sales_by_day
 
@@ -88,6 +89,33 @@ def sales_rows() -> list[dict[str, object]]:
             "customers": 9,
         }
     )
+    return rows
+
+
+def sales_detail_rows() -> list[dict[str, object]]:
+    """Month-grain sales per customer (1..30, ``rep`` and ``region`` as in `customer_rows`) and product."""
+    rows: list[dict[str, object]] = []
+    for n in range(1, 31):
+        for month in (1, 2, 3):
+            items = [("Lighting", "Desk lamp", 10.0 * n)] + (
+                [("Cables", "HDMI cable", 5.0 * n)] if month == 3 else []
+            )
+            for category, product, revenue in items:
+                rows.append(
+                    {
+                        "month_start": dt.date(2025, month, 1),
+                        "customer_key": n,
+                        "category": category,
+                        "product": product,
+                        "customer": f"Customer {n:02d}"
+                        if n <= 28
+                        else ("Bristol Bikes Ltd", "100% Cotton Co")[n - 29],
+                        "rep": REPS[n % 2],
+                        "region": REGIONS[n % 3],
+                        "revenue": revenue,
+                        "orders": 1,
+                    }
+                )
     return rows
 
 
@@ -219,6 +247,7 @@ def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
         insert_rows(conn, dim_sales_rep, [{"rep_key": k, "name": n} for k, n in enumerate(REPS, start=1)])
         insert_rows(conn, mart_kpi_daily, kpi_rows())
         insert_rows(conn, mart_sales, sales_rows())
+        insert_rows(conn, mart_sales_detail, sales_detail_rows())
         insert_rows(conn, dim_customer, dims)
         insert_rows(conn, mart_customer_kpi, marts)
         insert_rows(conn, mart_customer_score, score_rows())

@@ -17,17 +17,15 @@ from warehouse.engine import Warehouse
 from warehouse.schema import ops_audit_log
 
 
-def overview_callback(client: FlaskClient, period: str = "90") -> Any:
-    """Call the overview page's callback the way the browser does."""
+def overview_callback(client: FlaskClient) -> Any:
+    """Call the overview page's KPI callback the way the browser does."""
     outputs = [
         (ids.OVERVIEW_KPI_ROW, "children"),
-        (ids.OVERVIEW_TREND_GRAPH, "figure"),
-        (ids.OVERVIEW_REGION_GRAPH, "figure"),
         (ids.OVERVIEW_AS_OF, "children"),
         (ids.OVERVIEW_ALERT, "children"),
         (ids.OVERVIEW_ALERT, "is_open"),
     ]
-    return post_callback(client, outputs, (ids.OVERVIEW_PERIOD, "value", period))
+    return post_callback(client, outputs, (ids.OVERVIEW_LOAD, "data", 0))
 
 
 def component_text(tree: Any, component_id: str) -> Any:

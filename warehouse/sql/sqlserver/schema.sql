@@ -563,6 +563,26 @@ CREATE TABLE mart_sales_by_day (
 );
 GO
 
+CREATE TABLE mart_sales_detail (
+	month_start DATETIME NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	category NVARCHAR(100) NOT NULL, 
+	product NVARCHAR(200) NOT NULL, 
+	customer NVARCHAR(200) NOT NULL, 
+	rep NVARCHAR(100) NOT NULL, 
+	region NVARCHAR(100) NOT NULL, 
+	revenue NUMERIC(14, 2) NOT NULL, 
+	orders INTEGER NOT NULL, 
+	CONSTRAINT pk_mart_sales_detail PRIMARY KEY (month_start, customer_key, category, product)
+);
+GO
+
+CREATE INDEX ix_mart_sales_detail_category_month_start ON mart_sales_detail (category, month_start);
+GO
+
+CREATE INDEX ix_mart_sales_detail_region_rep_month_start ON mart_sales_detail (region, rep, month_start);
+GO
+
 CREATE TABLE mart_sales_forecast (
 	day DATETIME NOT NULL, 
 	forecast NUMERIC(14, 2) NOT NULL, 
