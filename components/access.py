@@ -14,6 +14,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/actions": frozenset({"sales_rep", "manager", "marketing", "analyst", "admin"}),
     "/analytics": frozenset({"analyst", "manager", "admin"}),
     "/campaigns": frozenset({"marketing", "manager", "analyst", "admin"}),
+    "/forecast": frozenset({"manager", "analyst", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},
     "/admin/users": frozenset({"admin"}),

@@ -23,6 +23,7 @@ from components import ids
 from components.charts import GRAPH_CONFIG, empty_figure, revenue_by_figure, revenue_trend_figure
 from components.context import current_portal
 from components.controls import picker
+from components.forecast import forecast_panel
 from components.kpi_cards import kpi_columns
 from components.live import (
     TILE_MEASURES,
@@ -71,6 +72,7 @@ def layout(**_kwargs: Any) -> dbc.Container:
                     dbc.Col(_graph_card(ids.OVERVIEW_REGION_GRAPH), xs=12, lg=4, className="mb-3"),
                 ]
             ),
+            forecast_panel("overview"),
         ],
         fluid=True,
     )
