@@ -236,7 +236,12 @@ def upsell_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         proba = model.predict_proba(x[test])
         metrics = classification_metrics(y[test], proba)
         baseline = classification_metrics(y[test], x.loc[test, "segment_uptake"].clip(0.0, 1.0))
-        return metrics | {"baseline_auc": baseline["auc"], "positive_rate": float(y[test].mean())}
+        rate = float(y[test].mean())
+        return metrics | {
+            "baseline_auc": baseline["auc"],
+            "positive_rate": rate,
+            "majority_accuracy": max(rate, 1.0 - rate),
+        }
 
     n_test = int(pd.Index(customers[test]).nunique())
     return Problem(
