@@ -139,6 +139,12 @@ class Settings(BaseSettings):
     kafka_topic_prefix: str = "c360"
     live_demo: bool | None = None  # embedded mode: play a demo day into the event log; empty: on in the demo
     live_refresh_ms: int = Field(default=250, ge=100)
+    # Budget plans (docs/models.md): each channel within [lower, upper] × its current daily spend; a
+    # reallocation moving more than the threshold a day waits for a manager; alert above ratio × budget.
+    budget_lower: float = Field(default=0.5, ge=0.0, le=1.0)
+    budget_upper: float = Field(default=2.0, ge=1.0)
+    budget_approval_threshold: float = Field(default=100.0, ge=0.0)
+    budget_alert_ratio: float = Field(default=1.25, gt=1.0)
 
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:

@@ -200,6 +200,7 @@ def backtest_purchase_models(
     *,
     candidates: Sequence[str] = CANDIDATES,
     origins_weeks: Sequence[int] = (17, 13),
+    window_weeks: int | None = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -208,8 +209,8 @@ def backtest_purchase_models(
     """Aggregate relative error of each candidate over rolling origins *within* the calibration period.
 
     For each k in `origins_weeks`, fit on data up to `calibration_end - k weeks` and predict the purchases
-    of those customers in the remaining k weeks up to `calibration_end`. Returns one row per candidate
-    with one error column per origin and `mean_abs_error`.
+    of those customers in the next `window_weeks` (default: the remaining k weeks up to `calibration_end`).
+    Returns one row per candidate with one error column per origin and `mean_abs_error`.
     """
     cal_end = pd.Timestamp(calibration_end)
     rows: dict[str, dict[str, float]] = {name: {} for name in candidates}
@@ -218,7 +219,7 @@ def backtest_purchase_models(
         summary = rfm_summary(
             transactions,
             origin,
-            cal_end,
+            cal_end if window_weeks is None else origin + pd.Timedelta(weeks=window_weeks),
             customer_col=customer_col,
             date_col=date_col,
             amount_col=amount_col,
@@ -232,6 +233,24 @@ def backtest_purchase_models(
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["mean_abs_error"] = table.abs().mean(axis=1)
     return table.sort_values("mean_abs_error")
+
+
+#: Rolling-origin selection: at least this many origins, each fitted on at least `MIN_FIT_WEEKS` of data.
+ROLLING_ORIGINS = 4
+MIN_FIT_WEEKS = 13
+
+
+def rolling_origins(
+    data_start: str | pd.Timestamp, calibration_end: str | pd.Timestamp, origins: int = ROLLING_ORIGINS
+) -> tuple[list[int], int]:
+    """Origins (weeks before `calibration_end`) and the window length that tile the calibration period's end.
+
+    The span from `data_start + MIN_FIT_WEEKS` to `calibration_end` is cut into `origins` equal windows;
+    each origin predicts its own window only, so a seasonal peak weighs on one window, not on all.
+    """
+    span = (pd.Timestamp(calibration_end) - pd.Timestamp(data_start)).days // 7 - MIN_FIT_WEEKS
+    window = max(span // origins, 1)
+    return [window * k for k in range(origins, 0, -1)], window
 
 
 def select_purchase_model(

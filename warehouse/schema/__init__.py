@@ -103,6 +103,7 @@ from warehouse.schema.staging import (
     stg_reject,
     stg_sales_line,
 )
+from warehouse.schema.budget import app_budget_request
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "Name",
     "SOURCE",
     "Timestamp",
+    "app_budget_request",
     "app_recovery_code",
     "app_role",
     "app_session",
