@@ -253,13 +253,49 @@ def rolling_origins(
     return [window * k for k in range(origins, 0, -1)], window
 
 
+#: The plain baseline every selection keeps unless a candidate is clearly better.
+BASELINE = "bgnbd"
+#: How many standard errors of the paired per-origin differences a candidate must beat the baseline by.
+SE_MULTIPLE = 1.0
+
+
+def choose_by_origins(table: pd.DataFrame, baseline: str = BASELINE, se_multiple: float = SE_MULTIPLE) -> str:
+    """The rolling-origin rule: keep `baseline` unless a candidate's mean absolute error over the origins is
+    lower by more than `se_multiple` standard errors of the paired differences; then the lowest mean wins.
+
+    `table` has one `err_*` column per origin and one row per candidate (see `backtest_purchase_models`).
+    """
+    errors = table.filter(like="err_").drop(columns=["mean_abs_error"], errors="ignore").abs()
+    base = errors.loc[baseline]
+    better: dict[str, float] = {}
+    for name, row in errors.iterrows():
+        if name == baseline:
+            continue
+        diff = (row - base).to_numpy(dtype=float)
+        se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+        if float(diff.mean()) < -se_multiple * se:
+            better[str(name)] = float(row.mean())
+    return min(better, key=lambda n: (better[n], n)) if better else baseline
+
+
 def select_purchase_model(
-    transactions: pd.DataFrame, calibration_end: str | pd.Timestamp, **kwargs: Any
+    transactions: pd.DataFrame,
+    calibration_end: str | pd.Timestamp,
+    *,
+    origins: int = ROLLING_ORIGINS,
+    date_col: str = "date",
+    **kwargs: Any,
 ) -> tuple[str, pd.DataFrame]:
-    """The candidate with the lowest in-calibration backtest error, and the backtest table."""
-    table = backtest_purchase_models(transactions, calibration_end, **kwargs)
-    best = str(table.index[0])
-    logger.info("purchase model chosen by in-calibration backtest: %s", best)
+    """The candidate chosen by `choose_by_origins` over `origins` rolling origins inside the calibration
+    period (`rolling_origins`), and the backtest table (one error column per origin)."""
+    weeks, window = rolling_origins(transactions[date_col].min(), calibration_end, origins)
+    table = backtest_purchase_models(
+        transactions, calibration_end, origins_weeks=weeks, window_weeks=window, date_col=date_col, **kwargs
+    )
+    best = choose_by_origins(table)
+    logger.info(
+        "purchase model chosen over %d rolling origins (%d-week windows): %s", len(weeks), window, best
+    )
     return best, table
 
 
