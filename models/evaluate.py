@@ -311,8 +311,17 @@ def _evaluate_forecast(name: str) -> ModelCard:
         prophet_default_mape=round(mape(test, result.candidates["prophet"]), 2),
         pi80_coverage=round(float(covered), 3),
         pi95_coverage=round(float(covered95), 3),
+        accuracy_pct=round(100.0 - _wape(test, yhat), 1),
+        accuracy_3m_pct=round(100.0 - _wape(test.iloc[:3], yhat.iloc[:3]), 1),
+        seasonal_naive_accuracy_pct=round(100.0 - _wape(test, result.candidates["SeasonalNaive"]), 1),
     )
     return card
+
+
+def _wape(actual: pd.Series, predicted: pd.Series) -> float:
+    """WAPE in percent: the product's accuracy is 100 − WAPE at monthly grain (docs/models.md)."""
+    a, p = actual.to_numpy(dtype=float), pd.Series(predicted).to_numpy(dtype=float)
+    return float(100.0 * abs(a - p).sum() / abs(a).sum())
 
 
 def evaluate_sentiment() -> ModelCard:
