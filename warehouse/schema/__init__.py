@@ -32,6 +32,7 @@ from warehouse.schema.analytics import (
     mart_product_affinity,
     mart_purchase_distribution,
 )
+from warehouse.schema.budget import app_budget_request
 from warehouse.schema.core import (
     UNIDENTIFIED_CUSTOMER_KEY,
     UNIDENTIFIED_CUSTOMER_NAME,
@@ -103,7 +104,6 @@ from warehouse.schema.staging import (
     stg_reject,
     stg_sales_line,
 )
-from warehouse.schema.budget import app_budget_request
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
