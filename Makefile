@@ -88,3 +88,11 @@ $(KAFKA_JARS)/connect/.fetched: deploy/kafka/connect-pom.xml
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+RUNTIME_VENV := var/runtime-venv
+.PHONY: evaluate-all
+evaluate-all:  ## every `python -m models evaluate NAME` in a fresh venv built from requirements.txt alone
+	rm -rf $(RUNTIME_VENV) && $(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install -q -r requirements.txt
+	for name in $$($(RUNTIME_VENV)/bin/python -c "from models.evaluate import EVALUATIONS; print(*EVALUATIONS)"); do \
+	  $(RUNTIME_VENV)/bin/python -m models evaluate $$name || exit 1; done

@@ -153,6 +153,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_replay_seconds: int = Field(default=300, ge=1)  # receivers refuse signatures older than this
 
+    # Budget plans (docs/models.md): each channel within [lower, upper] × its current daily spend; a
+    # reallocation moving more than the threshold a day waits for a manager; alert above ratio × budget.
+    budget_lower: float = Field(default=0.5, ge=0.0, le=1.0)
+    budget_upper: float = Field(default=2.0, ge=1.0)
+    budget_approval_threshold: float = Field(default=100.0, ge=0.0)
+    budget_alert_ratio: float = Field(default=1.25, gt=1.0)
+
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:
         """The demo day plays by default only in the embedded demo warehouse (no database URL)."""

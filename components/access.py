@@ -15,6 +15,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/analytics": frozenset({"analyst", "manager", "admin"}),
     "/campaigns": frozenset({"marketing", "manager", "analyst", "admin"}),
     "/reports": frozenset({"marketing", "manager", "analyst", "admin"}),
+    "/forecast": frozenset({"manager", "analyst", "admin"}),
+    "/budget": frozenset({"marketing", "manager", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},
     "/admin/users": frozenset({"admin"}),

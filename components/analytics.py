@@ -331,35 +331,38 @@ def price_text(row: Mapping[str, Any]) -> str:
 
 
 def price_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:
-    """Price guidance per segment × category, estimates first."""
+    """Price guidance for the segment × category groups with an estimate, and how many lack the data for one."""
     if not rows:
         return html.Div(html.P(NO_DATA, className="text-muted mb-0"), id=table_id)
+    shown = [r for r in rows if r["status"] == "estimated"]
     body = [
         html.Tr(
             [
                 html.Td(r["segment"]),
                 html.Td(r["category"]),
-                html.Td(
-                    price_text(r),
-                    className="price-estimated" if r["status"] == "estimated" else "text-muted",
-                ),
+                html.Td(price_text(r), className="price-estimated"),
             ]
         )
-        for r in rows
+        for r in shown
     ]
     head = html.Thead(html.Tr([html.Th("Segment"), html.Th("Category"), html.Th("Guidance")]))
-    estimated = sum(1 for r in rows if r["status"] == "estimated")
+    lacking = len(rows) - len(shown)
     note = html.P(
-        f"{estimated} of {len(rows)} segment × category groups have a price elasticity estimate.",
+        f"{len(shown)} of {len(rows)} segment × category groups have a price elasticity estimate."
+        + (
+            f" {lacking} lack the data for one (too few lines, too little price variation, or no clear"
+            " negative slope) and are not shown."
+            if lacking
+            else ""
+        ),
         className="text-muted small",
     )
-    return html.Div(
-        [
-            note,
-            html.Div(
-                dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
-                className="table-responsive price-table",
-            ),
-        ],
-        id=table_id,
+    table = (
+        html.Div(
+            dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="analytics-table mb-0"),
+            className="table-responsive price-table",
+        )
+        if shown
+        else html.P("No group has enough price variation for an estimate yet.", className="text-muted mb-0")
     )
+    return html.Div([note, table], id=table_id)

@@ -16,14 +16,17 @@ logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from models.budget import ResponseCurve, allocate, campaign_metrics, fit_channels
+    from models.budget_bounds import BoundedPlan, bounded_allocation, curve_draws, variation_reason
     from models.card import ModelCard
     from models.churn import ChurnModel, cross_validate, engagement_features, transaction_features
     from models.churn_blend import BlendedChurnModel
     from models.clv import (
         PurchaseModel,
         SpendModel,
+        choose_by_origins,
         customer_lifetime_value,
         rfm_summary,
+        rolling_origins,
         select_purchase_model,
     )
     from models.clv_ml import PurchaseRegressor
@@ -65,6 +68,12 @@ _EXPORTS: dict[str, str] = {
     "customer_lifetime_value": "models.clv",
     "rfm_summary": "models.clv",
     "select_purchase_model": "models.clv",
+    "choose_by_origins": "models.clv",
+    "rolling_origins": "models.clv",
+    "BoundedPlan": "models.budget_bounds",
+    "bounded_allocation": "models.budget_bounds",
+    "curve_draws": "models.budget_bounds",
+    "variation_reason": "models.budget_bounds",
     "PurchaseRegressor": "models.clv_ml",
     "evaluate": "models.evaluate",
     "ForecastResult": "models.forecast",
@@ -92,6 +101,10 @@ __all__ = [
     "customer_lifetime_value",
     "drivers",
     "elasticity",
+    "BoundedPlan",
+    "bounded_allocation",
+    "choose_by_origins",
+    "curve_draws",
     "engagement_features",
     "evaluate",
     "explain_change",
@@ -104,10 +117,12 @@ __all__ = [
     "product_affinity",
     "rfm_scores",
     "rfm_summary",
+    "rolling_origins",
     "score_texts",
     "select_purchase_model",
     "transaction_features",
     "upsell_label",
+    "variation_reason",
 ]
 
 

@@ -57,6 +57,15 @@ class ResponseCurve:
         return self.value_per_conversion * self.conversions(daily_spend)
 
 
+def penalised_nll(theta: FloatArray, s: FloatArray, y: FloatArray, scale: float) -> float:
+    """Negative log-likelihood plus priors of theta = (log alpha, log half/scale, log shape, decay)."""
+    log_alpha, log_half, log_shape, decay = theta
+    mu = np.exp(log_alpha) * hill(adstock(s, decay), scale * np.exp(log_half), np.exp(log_shape)) + 1e-9
+    nll = float(np.sum(mu - y * np.log(mu)))
+    prior = 0.5 * log_half**2 + 0.5 * (log_shape / 0.5) ** 2 - 2.0 * np.log1p(-min(decay, 0.999))
+    return float(nll + prior)
+
+
 def fit_response(
     spend: pd.Series, conversions: pd.Series, channel: str = "", value_per_conversion: float = 1.0
 ) -> ResponseCurve:
@@ -76,11 +85,7 @@ def fit_response(
     scale = float(np.median(positive))
 
     def objective(theta: FloatArray) -> float:
-        log_alpha, log_half, log_shape, decay = theta
-        mu = np.exp(log_alpha) * hill(adstock(s, decay), scale * np.exp(log_half), np.exp(log_shape)) + 1e-9
-        nll = float(np.sum(mu - y * np.log(mu)))
-        prior = 0.5 * log_half**2 + 0.5 * (log_shape / 0.5) ** 2 - 2.0 * np.log1p(-min(decay, 0.999))
-        return float(nll + prior)
+        return penalised_nll(theta, s, y, scale)
 
     rate = max(float(y[s > 0].mean()), 1e-3)
     best = None

@@ -200,6 +200,7 @@ def backtest_purchase_models(
     *,
     candidates: Sequence[str] = CANDIDATES,
     origins_weeks: Sequence[int] = (17, 13),
+    window_weeks: int | None = None,
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
@@ -208,8 +209,8 @@ def backtest_purchase_models(
     """Aggregate relative error of each candidate over rolling origins *within* the calibration period.
 
     For each k in `origins_weeks`, fit on data up to `calibration_end - k weeks` and predict the purchases
-    of those customers in the remaining k weeks up to `calibration_end`. Returns one row per candidate
-    with one error column per origin and `mean_abs_error`.
+    of those customers in the next `window_weeks` (default: the remaining k weeks up to `calibration_end`).
+    Returns one row per candidate with one error column per origin and `mean_abs_error`.
     """
     cal_end = pd.Timestamp(calibration_end)
     rows: dict[str, dict[str, float]] = {name: {} for name in candidates}
@@ -218,7 +219,7 @@ def backtest_purchase_models(
         summary = rfm_summary(
             transactions,
             origin,
-            cal_end,
+            cal_end if window_weeks is None else origin + pd.Timedelta(weeks=window_weeks),
             customer_col=customer_col,
             date_col=date_col,
             amount_col=amount_col,
@@ -234,13 +235,67 @@ def backtest_purchase_models(
     return table.sort_values("mean_abs_error")
 
 
+#: Rolling-origin selection: at least this many origins, each fitted on at least `MIN_FIT_WEEKS` of data.
+ROLLING_ORIGINS = 4
+MIN_FIT_WEEKS = 13
+
+
+def rolling_origins(
+    data_start: str | pd.Timestamp, calibration_end: str | pd.Timestamp, origins: int = ROLLING_ORIGINS
+) -> tuple[list[int], int]:
+    """Origins (weeks before `calibration_end`) and the window length that tile the calibration period's end.
+
+    The span from `data_start + MIN_FIT_WEEKS` to `calibration_end` is cut into `origins` equal windows;
+    each origin predicts its own window only, so a seasonal peak weighs on one window, not on all.
+    """
+    span = (pd.Timestamp(calibration_end) - pd.Timestamp(data_start)).days // 7 - MIN_FIT_WEEKS
+    window = max(span // origins, 1)
+    return [window * k for k in range(origins, 0, -1)], window
+
+
+#: The plain baseline every selection keeps unless a candidate is clearly better.
+BASELINE = "bgnbd"
+#: How many standard errors of the paired per-origin differences a candidate must beat the baseline by.
+SE_MULTIPLE = 1.0
+
+
+def choose_by_origins(table: pd.DataFrame, baseline: str = BASELINE, se_multiple: float = SE_MULTIPLE) -> str:
+    """The rolling-origin rule: keep `baseline` unless a candidate's mean absolute error over the origins is
+    lower by more than `se_multiple` standard errors of the paired differences; then the lowest mean wins.
+
+    `table` has one `err_*` column per origin and one row per candidate (see `backtest_purchase_models`).
+    """
+    errors = table.filter(like="err_").drop(columns=["mean_abs_error"], errors="ignore").abs()
+    base = errors.loc[baseline]
+    better: dict[str, float] = {}
+    for name, row in errors.iterrows():
+        if name == baseline:
+            continue
+        diff = (row - base).to_numpy(dtype=float)
+        se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+        if float(diff.mean()) < -se_multiple * se:
+            better[str(name)] = float(row.mean())
+    return min(better, key=lambda n: (better[n], n)) if better else baseline
+
+
 def select_purchase_model(
-    transactions: pd.DataFrame, calibration_end: str | pd.Timestamp, **kwargs: Any
+    transactions: pd.DataFrame,
+    calibration_end: str | pd.Timestamp,
+    *,
+    origins: int = ROLLING_ORIGINS,
+    date_col: str = "date",
+    **kwargs: Any,
 ) -> tuple[str, pd.DataFrame]:
-    """The candidate with the lowest in-calibration backtest error, and the backtest table."""
-    table = backtest_purchase_models(transactions, calibration_end, **kwargs)
-    best = str(table.index[0])
-    logger.info("purchase model chosen by in-calibration backtest: %s", best)
+    """The candidate chosen by `choose_by_origins` over `origins` rolling origins inside the calibration
+    period (`rolling_origins`), and the backtest table (one error column per origin)."""
+    weeks, window = rolling_origins(transactions[date_col].min(), calibration_end, origins)
+    table = backtest_purchase_models(
+        transactions, calibration_end, origins_weeks=weeks, window_weeks=window, date_col=date_col, **kwargs
+    )
+    best = choose_by_origins(table)
+    logger.info(
+        "purchase model chosen over %d rolling origins (%d-week windows): %s", len(weeks), window, best
+    )
     return best, table
 
 

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "data"
 AMAZON_SNIPPETS = DATA_DIR / "amazon_review_snippets_ground_truth.txt.gz"
 TELCO_TRAIN = DATA_DIR / "telco_churn_train.csv.gz"
+MONTHLY = {"wine": DATA_DIR / "wine_monthly.csv.gz", "airline": DATA_DIR / "airline_monthly.csv.gz"}
 
 
 def load_cdnow(which: str = "sample") -> pd.DataFrame:
@@ -66,16 +67,9 @@ def load_amazon_snippets() -> pd.DataFrame:
 
 def load_monthly(name: str) -> pd.Series:
     """A monthly sales series with a month-start `DatetimeIndex`: `wine` (wineind) or `airline`."""
-    if name == "wine":
-        from pmdarima.datasets import load_wineind
-
-        values = load_wineind(as_series=True)
-        index = pd.date_range("1980-01-01", periods=len(values), freq="MS")
-        return pd.Series(values.to_numpy(dtype=float), index=index, name="wine")
-    if name == "airline":
-        from sktime.datasets import load_airline
-
-        series = load_airline()
-        index = pd.DatetimeIndex(series.index.to_timestamp(), freq="MS")
-        return pd.Series(series.to_numpy(dtype=float), index=index, name="airline")
-    raise ValueError(f"load_monthly: name={name!r} must be 'wine' or 'airline'")
+    path = MONTHLY.get(name)
+    if path is None:
+        raise ValueError(f"load_monthly: name={name!r} must be one of {sorted(MONTHLY)}")
+    frame = pd.read_csv(path)
+    index = pd.DatetimeIndex(pd.to_datetime(frame["month"], format="%Y-%m"), freq="MS")
+    return pd.Series(frame["value"].to_numpy(dtype=float), index=index, name=name)

@@ -31,66 +31,95 @@ def _pct(predicted: float, actual: float) -> float:
 CDNOW_TREATMENTS: tuple[tuple[str, str], ...] = (("sample", "D"), ("master", "W"))
 
 
+#: Calibration cut-offs of the evaluation across cut-offs: the paper's, then later ones (the holdout always
+#: runs to 1998-06-30, so the later the cut-off the shorter it is and the more seasonal peaks the
+#: calibration period holds).
+CDNOW_CUTOFFS: tuple[str, ...] = (CAL_END, "1997-10-31", "1997-12-31")
+
+
+def _cutoff_key(cutoff: str) -> str:
+    return pd.Timestamp(cutoff).strftime("%b%y").lower()
+
+
 def evaluate_cdnow() -> ModelCard:
-    """BG/NBD (paper parameters), the backtest-chosen purchase model and Gamma-Gamma on sample and master."""
+    """BG/NBD and the purchase model chosen by rolling origins, side by side at several cut-offs of both files."""
     from models.clv import CANDIDATES, PurchaseModel, SpendModel, rfm_summary, select_purchase_model
     from models.datasets import load_cdnow
 
     card = ModelCard(
         name="clv",
         dataset="CDNOW sample (2,357; same-day purchases merged) and master (23,570; same-week purchases merged); "
-        "calibration to 1997-09-30, 39-week holdout",
-        method="BG/NBD, Pareto/NBD, penalised, first-spend-segmented and core-mixture BG/NBD; "
-        "chosen by in-calibration backtest",
+        f"calibration cut-offs {', '.join(CDNOW_CUTOFFS)}, holdout to {OBS_END}",
+        method="BG/NBD, Pareto/NBD, penalised, first-spend-segmented and core-mixture BG/NBD; chosen over 4 "
+        "rolling origins inside calibration (baseline kept unless beaten by > 1 s.e. of the paired differences)",
         baseline="BG/NBD (Fader, Hardie & Lee 2005: r=0.243 alpha=4.414 a=0.793 b=2.426 on the sample)",
     )
     for which, period in CDNOW_TREATMENTS:
         transactions = load_cdnow(which)
-        summary = rfm_summary(transactions, CAL_END, OBS_END, period=period)
-        actual = float(summary["frequency_holdout"].sum())
-        chosen, table = select_purchase_model(transactions, CAL_END, period=period)
-        fitted = {name: PurchaseModel.fit(summary, name) for name in CANDIDATES}
-        predicted = {
-            name: float(model.predict(summary, HOLDOUT_WEEKS).sum()) for name, model in fitted.items()
-        }
-        bgnbd, best = fitted["bgnbd"], fitted[chosen]
-        # Diagnostic only (never used to choose): where in the holdout the error sits.
-        q4 = float(bgnbd.predict(summary, 13.0).sum())
-        q4_end = "1997-12-30" if period == "D" else "1997-12-28"  # 13 weeks (days, or whole Mon-Sun weeks)
-        q4_actual = float(
-            rfm_summary(transactions, CAL_END, q4_end, period=period)["frequency_holdout"].sum()
+        gaps: list[float] = []
+        chosen_abs: list[float] = []
+        bgnbd_abs: list[float] = []
+        for cutoff in CDNOW_CUTOFFS:
+            key = f"{which}_{_cutoff_key(cutoff)}"
+            summary = rfm_summary(transactions, cutoff, OBS_END, period=period)
+            actual = float(summary["frequency_holdout"].sum())
+            horizon = float(summary["duration_holdout"].iloc[0])
+            chosen, table = select_purchase_model(transactions, cutoff, period=period)
+            names = CANDIDATES if cutoff == CAL_END else tuple(dict.fromkeys(("bgnbd", chosen)))
+            fitted = {name: PurchaseModel.fit(summary, name) for name in names}
+            predicted = {name: float(model.predict(summary, horizon).sum()) for name, model in fitted.items()}
+            err_chosen, err_bgnbd = _pct(predicted[chosen], actual), _pct(predicted["bgnbd"], actual)
+            gaps.append(abs(err_chosen) - abs(err_bgnbd))
+            chosen_abs.append(abs(err_chosen))
+            bgnbd_abs.append(abs(err_bgnbd))
+            origins = [c for c in table.columns if c.startswith("err_")]
+            card.notes.append(
+                f"{which} {cutoff}: rolling-origin errors ({', '.join(origins)}) "
+                + "; ".join(
+                    f"{n} "
+                    + " ".join(f"{row[c]:+.3f}" for c in origins)
+                    + f" mean |e| {row['mean_abs_error']:.3f}"
+                    for n, row in table.iterrows()
+                )
+            )
+            card.notes.append(
+                f"{which} {cutoff}: holdout ({horizon:.0f} weeks, {actual:,.0f} repeat purchases) "
+                f"chosen {chosen} {err_chosen:+.1f}% vs BG/NBD {err_bgnbd:+.1f}%"
+            )
+            at_cutoff: dict[str, Metric] = {
+                f"{key}_actual": int(actual),
+                f"{key}_chosen": chosen,
+                f"{key}_chosen_err_pct": err_chosen,
+                f"{key}_bgnbd_err_pct": err_bgnbd,
+            }
+            card.add(**at_cutoff)
+            if cutoff != CAL_END:
+                continue
+            bgnbd, best = fitted["bgnbd"], fitted[chosen]
+            card.notes.append(
+                f"{which}: holdout error of every candidate at {CAL_END} (diagnostic, not used to choose) "
+                + ", ".join(f"{n} {_pct(v, actual):+.1f}%" for n, v in predicted.items())
+            )
+            spend = SpendModel.fit(summary)
+            revenue = float((best.predict(summary, HOLDOUT_WEEKS) * spend.expected_spend(summary)).sum())
+            if which == "sample":
+                card.add(**{k: round(v, 3) for k, v in bgnbd.params.items()})
+            figures: dict[str, Metric] = {
+                f"{which}_bgnbd": round(predicted["bgnbd"]),
+                f"{which}_gg_p": round(spend.params["p"], 3),
+                f"{which}_gg_q": round(spend.params["q"], 3),
+                f"{which}_gg_v": round(spend.params["v"], 3),
+                f"{which}_revenue_pred": round(revenue),
+                f"{which}_revenue_actual": round(float(summary["monetary_holdout"].sum())),
+            }
+            card.add(**figures)
+        card.add(
+            **{
+                f"{which}_mean_abs_err_chosen": round(sum(chosen_abs) / len(chosen_abs), 2),
+                f"{which}_mean_abs_err_bgnbd": round(sum(bgnbd_abs) / len(bgnbd_abs), 2),
+                f"{which}_worst_gap_pts": round(max(gaps), 2),
+            }
         )
-        spend = SpendModel.fit(summary)
-        revenue = float((best.predict(summary, HOLDOUT_WEEKS) * spend.expected_spend(summary)).sum())
-        revenue_actual = float(summary["monetary_holdout"].sum())
-        card.notes.append(
-            f"{which}: backtest errors (fit to week 22/26, predict to week 39) "
-            + ", ".join(f"{n} {row['mean_abs_error']:.3f}" for n, row in table.iterrows())
-        )
-        card.notes.append(
-            f"{which}: holdout error of every candidate (diagnostic, not used to choose) "
-            + ", ".join(f"{n} {_pct(v, actual):+.1f}%" for n, v in predicted.items())
-        )
-        card.notes.append(
-            f"{which}: BG/NBD holdout error first 13 weeks {_pct(q4, q4_actual):+.1f}% vs "
-            f"last 26 weeks {_pct(predicted['bgnbd'] - q4, actual - q4_actual):+.1f}% (diagnostic)"
-        )
-        if which == "sample":
-            card.add(**{k: round(v, 3) for k, v in bgnbd.params.items()})
-        figures: dict[str, Metric] = {
-            f"{which}_actual": int(actual),
-            f"{which}_bgnbd": round(predicted["bgnbd"]),
-            f"{which}_bgnbd_err_pct": _pct(predicted["bgnbd"], actual),
-            f"{which}_chosen": chosen,
-            f"{which}_chosen_pred": round(predicted[chosen]),
-            f"{which}_chosen_err_pct": _pct(predicted[chosen], actual),
-            f"{which}_gg_p": round(spend.params["p"], 3),
-            f"{which}_gg_q": round(spend.params["q"], 3),
-            f"{which}_gg_v": round(spend.params["v"], 3),
-            f"{which}_revenue_pred": round(revenue),
-            f"{which}_revenue_actual": round(revenue_actual),
-        }
-        card.add(**figures)
     return card
 
 
@@ -164,7 +193,37 @@ def evaluate_cdnow_churn() -> ModelCard:
         isotonic_xgb_auc=round(isotonic["auc"], 4),
         churn_rate=round(float(churned.mean()), 4),
     )
+    for cutoff in CDNOW_CUTOFFS[1:]:
+        card.add(**_churn_at(transactions, cutoff))
     return card
+
+
+def _churn_at(transactions: pd.DataFrame, cutoff: str) -> dict[str, Metric]:
+    """The blend's CV AUC beside BG/NBD's P(no purchase) and the majority class, with calibration to `cutoff`."""
+    from models.bgnbd import bgnbd_p_no_purchase
+    from models.churn import classification_metrics, cross_validate, transaction_features
+    from models.churn_blend import BlendedChurnModel
+    from models.clv import PurchaseModel, rfm_summary
+
+    features = transaction_features(transactions, cutoff)
+    summary = rfm_summary(transactions, cutoff, OBS_END).reindex(features.index)
+    churned = (summary["frequency_holdout"] == 0).astype(int)
+    horizon = float(summary["duration_holdout"].iloc[0])
+    bgnbd = PurchaseModel.fit(summary, "bgnbd")
+    features["bgnbd_p_alive"] = bgnbd.p_alive(summary)
+    features["bgnbd_expected_purchases"] = bgnbd.predict(summary, horizon)
+    metrics, _ = cross_validate(features, churned, model_factory=BlendedChurnModel)
+    p_none = bgnbd_p_no_purchase(
+        bgnbd.params, summary["frequency"], summary["recency"], summary["T"], horizon
+    )
+    baseline = classification_metrics(churned, pd.Series(p_none, index=churned.index))
+    key = _cutoff_key(cutoff)
+    return {
+        f"{key}_auc": round(metrics["auc"], 4),
+        f"{key}_accuracy": round(metrics["accuracy"], 4),
+        f"{key}_majority_accuracy": round(float(max(churned.mean(), 1 - churned.mean())), 4),
+        f"{key}_pzero_auc": round(baseline["auc"], 4),
+    }
 
 
 def evaluate_telco_churn() -> ModelCard:
@@ -252,8 +311,17 @@ def _evaluate_forecast(name: str) -> ModelCard:
         prophet_default_mape=round(mape(test, result.candidates["prophet"]), 2),
         pi80_coverage=round(float(covered), 3),
         pi95_coverage=round(float(covered95), 3),
+        accuracy_pct=round(100.0 - _wape(test, yhat), 1),
+        accuracy_3m_pct=round(100.0 - _wape(test.iloc[:3], yhat.iloc[:3]), 1),
+        seasonal_naive_accuracy_pct=round(100.0 - _wape(test, result.candidates["SeasonalNaive"]), 1),
     )
     return card
+
+
+def _wape(actual: pd.Series, predicted: pd.Series) -> float:
+    """WAPE in percent: the product's accuracy is 100 − WAPE at monthly grain (docs/models.md)."""
+    a, p = actual.to_numpy(dtype=float), pd.Series(predicted).to_numpy(dtype=float)
+    return float(100.0 * abs(a - p).sum() / abs(a).sum())
 
 
 def evaluate_sentiment() -> ModelCard:

@@ -9,6 +9,7 @@ the allocation they recommend, and its return under the true curves against the 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,36 @@ def evaluate_diagnostic() -> ModelCard:
     return card
 
 
+def channel_days(daily: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Daily spend and conversions per channel, zero-filled."""
+    return {
+        str(channel): rows.groupby(pd.to_datetime(rows["date"]))[["spend", "conversions"]]
+        .sum()
+        .asfreq("D", fill_value=0)
+        for channel, rows in daily.groupby("channel")
+    }
+
+
+def bounded_plan(daily: pd.DataFrame, fitted: dict[str, Any], current: dict[str, float]) -> Any:
+    """The bounded allocation of `models.budget_bounds` on the demo's channels, with curve draws."""
+    from models.budget_bounds import bounded_allocation, curve_draws, variation_reason
+
+    per_day = channel_days(daily)
+    held = {ch: r for ch, days in per_day.items() if (r := variation_reason(days["spend"])) is not None}
+    draws = {
+        ch: curve_draws(fitted[ch], days["spend"], days["conversions"])
+        for ch, days in per_day.items()
+        if ch not in held
+    }
+    return bounded_allocation(fitted, current, held=held, draws=draws)
+
+
+def within_range(channels: pd.DataFrame) -> bool:
+    """Whether every recommended channel budget lies within its bounds (to a thousandth of a penny)."""
+    spend = channels["recommended_spend"]
+    return bool(((spend >= channels["lower_bound"] - 1e-5) & (spend <= channels["upper_bound"] + 1e-5)).all())
+
+
 def evaluate_budget() -> ModelCard:
     """Fitted vs true response curves and the regret of the recommended allocation under the true curves."""
     from models.budget import ResponseCurve, allocate, attribute_customers, campaign_metrics, fit_channels
@@ -124,6 +155,10 @@ def evaluate_budget() -> ModelCard:
     def true_return(spend: dict[str, float]) -> float:
         return float(sum(float(true_curves[ch].expected_return(s)) for ch, s in spend.items()))
 
+    bounded = bounded_plan(daily, fitted, current)
+    bounded_spend = {
+        str(k): float(v) for k, v in bounded.channels.set_index("channel")["recommended_spend"].items()
+    }
     ours, best, now = (
         true_return({str(k): float(v) for k, v in recommended["spend"].items()}),
         float(optimum["expected_return"].sum()),
@@ -138,6 +173,8 @@ def evaluate_budget() -> ModelCard:
             f"last-touch attribution agrees with the generator's true campaign for {agree:.1%} of {len(attributed)} customers"
         ],
     )
+    card.notes.append(f"bounded plan (0.5×–2× current spend): expected gain {bounded.gain_text()}")
+    card.notes.extend(f"held: {note}" for note in bounded.notes)
     for ch in sorted(true_curves):
         t, f, m = true_curves[ch], fitted[ch], by_channel.loc[ch]
         card.notes.append(
@@ -153,6 +190,13 @@ def evaluate_budget() -> ModelCard:
         return_optimum=round(best),
         regret_pct=round(100.0 * (1.0 - ours / best), 2),
         uplift_vs_current_pct=round(100.0 * (ours / now - 1.0), 2),
+        bounded_return_true=round(true_return(bounded_spend)),
+        bounded_uplift_true_pct=round(100.0 * (true_return(bounded_spend) / now - 1.0), 2),
+        bounded_gain=round(bounded.gain),
+        bounded_gain_low=round(bounded.gain_low),
+        bounded_gain_high=round(bounded.gain_high),
+        bounded_channels_held=sum(1 for h in bounded.channels["held"] if h),
+        bounded_within_range=int(within_range(bounded.channels)),
         attribution_agreement=round(agree, 4),
         fitted_conversion_error_pct=round(
             100.0

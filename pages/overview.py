@@ -24,6 +24,7 @@ from components.drill import from_query, from_store, to_query
 from components.drill_panel import drill_panel, register
 from components.drill_panel import pid as drill_id
 from components.export import current_viewer
+from components.forecast import forecast_panel
 from components.kpi_cards import kpi_columns
 from components.live import (
     TILE_MEASURES,
@@ -76,6 +77,7 @@ def layout(**kwargs: Any) -> dbc.Container:
             dbc.Alert(id=ids.OVERVIEW_ALERT, color="warning", is_open=False),
             dbc.Row(id=ids.OVERVIEW_KPI_ROW, className="kpi-row"),
             drill_panel(PREFIX, state),
+            forecast_panel("overview"),
         ],
         fluid=True,
     )

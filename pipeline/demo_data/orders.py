@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.demo_data.market import DAYS, Market
+from pipeline.demo_data.prices import AD_HOC, AD_HOC_ODDS, price_factor, promotion_calendar, quantity_response
 from pipeline.demo_data.reference import CATEGORIES, PRODUCTS, REGIONS, SEGMENTS
 from pipeline.demo_data.world import Population
 
@@ -28,6 +29,8 @@ PAYMENT_TERMS_DAYS: Final = 30
 _CAT_WEIGHTS: Final = np.array([s[1] for s in SEGMENTS.values()], dtype=np.float64)
 _BY_CATEGORY: Final = [np.array([p.index for p in PRODUCTS if p.category == c]) for c in CATEGORIES]
 _PRICES: Final = np.array([p.unit_price for p in PRODUCTS])
+_CATEGORY_OF: Final = np.array([CATEGORIES.index(p.category) for p in PRODUCTS], dtype=np.int64)
+_CALENDAR: Final = promotion_calendar(DAYS)
 
 
 @dataclass
@@ -106,9 +109,11 @@ def make_orders(rng: np.random.Generator, pop: Population, market: Market) -> Or
         product[mask] = np.array(
             [_BY_CATEGORY[c][i] for c, i in zip(cat.tolist(), item.tolist(), strict=True)]
         )
-    qty = np.maximum(1, np.rint(pop.size[cust[line_doc]] * rng.lognormal(0.6, 0.7, lines))).astype(np.int64)
-    discount = rng.choice(np.array([0.0, 0.05, 0.10]), lines, p=[0.85, 0.1, 0.05])
-    price = np.round(_PRICES[product] * (1.0 - discount), 2)
+    factor = price_factor(day[line_doc], _CATEGORY_OF[product], seg, _CALENDAR)
+    base = pop.size[cust[line_doc]] * rng.lognormal(0.6, 0.7, lines)
+    qty = np.maximum(1, np.rint(base * quantity_response(factor, seg))).astype(np.int64)
+    discount = rng.choice(AD_HOC, lines, p=AD_HOC_ODDS)
+    price = np.round(_PRICES[product] * factor * (1.0 - discount), 2)
 
     delay = PAYMENT_TERMS_DAYS - 14 + rng.gamma(3.0, 6.0, docs).astype(np.int64)
     paid = day + delay

@@ -51,9 +51,55 @@ def daily_candidates(y: pd.Series, horizon: int, names: list[str] | tuple[str, .
     return out[list(names)]
 
 
-def choose_forecast(y: pd.Series, horizon: int, origins: int = 2, top_k: int = 3) -> dict[str, Any]:
-    """Rank `DAILY_CANDIDATES` by a rolling-origin backtest on `y`; keep the best `top_k` and the error
-    quantiles of their mean (the 80% interval)."""
+#: The plain baseline: always a candidate on its own, kept when no ensemble beats it.
+BASELINE = "SeasonalNaive"
+#: Rolling origins of the backtest: 4 × 90 days tile the last year, so seasonal peaks fall in some windows
+#: only. Shorter histories get fewer (at least 2), each origin keeping at least `MIN_TRAIN_DAYS` to fit on.
+ORIGINS = 4
+MIN_TRAIN_DAYS = 90
+#: Grains users read forecasts at, with the pandas period they aggregate days to.
+GRAINS: dict[str, str] = {"week": "W-SUN", "month": "M"}
+#: Quantiles of actual/forecast per period: the 95 % and 80 % intervals at each grain.
+QUANTILES: dict[str, float] = {"q025": 0.025, "q10": 0.10, "q90": 0.90, "q975": 0.975}
+
+
+def complete_periods(actual: pd.Series, predicted: pd.Series, grain: str) -> pd.DataFrame:
+    """Sum daily actuals and forecasts per week or month, keeping only periods the window covers whole."""
+    frame = pd.DataFrame(
+        {"actual": actual.to_numpy(dtype=float), "predicted": predicted.to_numpy(dtype=float)}
+    )
+    periods = pd.DatetimeIndex(actual.index).to_period(GRAINS[grain])
+    frame["period"] = periods
+    sums = frame.groupby("period").agg(
+        actual=("actual", "sum"), predicted=("predicted", "sum"), days=("actual", "size")
+    )
+    lengths = [(p.end_time.normalize() - p.start_time.normalize()).days + 1 for p in sums.index]
+    whole: pd.DataFrame = sums[sums["days"].to_numpy() == np.asarray(lengths)][["actual", "predicted"]]
+    return whole
+
+
+def grain_accuracy(folds: list[tuple[pd.Series, pd.Series]]) -> dict[str, float]:
+    """WAPE and actual/forecast quantiles of whole weeks and months over the backtest windows."""
+    out: dict[str, float] = {}
+    for grain in GRAINS:
+        periods = pd.concat([complete_periods(a, p, grain) for a, p in folds])
+        if periods.empty:
+            continue
+        out[f"backtest_wape_{grain}"] = wape(periods["actual"], periods["predicted"])
+        out[f"backtest_periods_{grain}"] = float(len(periods))
+        ratio = (periods["actual"] / periods["predicted"].clip(lower=1e-9)).to_numpy(dtype=float)
+        for key, q in QUANTILES.items():
+            out[f"ratio_{key}_{grain}"] = float(np.quantile(ratio, q))
+    return out
+
+
+def choose_forecast(y: pd.Series, horizon: int, origins: int = ORIGINS, top_k: int = 3) -> dict[str, Any]:
+    """Choose the forecast by a rolling-origin backtest on `y`: the mean of the best `top_k` candidates,
+    or the seasonal naive baseline alone when the ensemble's mean WAPE over the origins is no better.
+
+    Returns the members, every origin's WAPE, the daily 80 %/95 % error quantiles and, per grain (week,
+    month), the backtest WAPE and actual/forecast quantiles used for the intervals on screen."""
+    origins = max(2, min(origins, (len(y) - MIN_TRAIN_DAYS) // horizon))
     errors: dict[str, list[float]] = {n: [] for n in DAILY_CANDIDATES}
     folds = []
     for k in range(origins, 0, -1):
@@ -65,14 +111,34 @@ def choose_forecast(y: pd.Series, horizon: int, origins: int = 2, top_k: int = 3
             errors[name].append(wape(actual, predicted[name]))
     ranked = sorted(DAILY_CANDIDATES, key=lambda n: (float(np.mean(errors[n])), n))
     members = ranked[:top_k]
-    residuals = np.concatenate([a.to_numpy() - p[members].mean(axis=1).to_numpy() for a, p in folds])
+    ensemble = [wape(a, p[members].mean(axis=1)) for a, p in folds]
+    if float(np.mean(errors[BASELINE])) <= float(np.mean(ensemble)):
+        members, ensemble = [BASELINE], errors[BASELINE]
+    points = [(a, p[members].mean(axis=1)) for a, p in folds]
+    residuals = np.concatenate([a.to_numpy() - p.to_numpy() for a, p in points])
     return {
         "members": members,
-        "backtest_wape": float(np.mean([wape(a, p[members].mean(axis=1)) for a, p in folds])),
+        "backtest_wape": float(np.mean(ensemble)),
+        "origin_wape": [float(e) for e in ensemble],
+        "baseline_wape": float(np.mean(errors[BASELINE])),
         "candidate_wape": {n: float(np.mean(errors[n])) for n in DAILY_CANDIDATES},
+        "q025": float(np.quantile(residuals, 0.025)),
         "q10": float(np.quantile(residuals, 0.10)),
         "q90": float(np.quantile(residuals, 0.90)),
+        "q975": float(np.quantile(residuals, 0.975)),
+        "grains": grain_accuracy(points),
     }
+
+
+def backtest_metrics(fitted: Mapping[str, Any]) -> dict[str, float]:
+    """The registry figures of a fitted forecast: every origin's WAPE, the baseline's and each grain's."""
+    metrics = {"backtest_wape": float(fitted["backtest_wape"])}
+    for number, value in enumerate(fitted.get("origin_wape", []), start=1):
+        metrics[f"origin{number}_wape"] = float(value)
+    if "baseline_wape" in fitted:
+        metrics["baseline_backtest_wape"] = float(fitted["baseline_wape"])
+    metrics.update({k: float(v) for k, v in fitted.get("grains", {}).items()})
+    return metrics
 
 
 def forecast_rows(

@@ -27,7 +27,15 @@ from models.features import (
 )
 from models.registry import Metric
 from pipeline.scoring.clv import clv_models, fit_clv, fit_clv_ml
-from pipeline.scoring.forecast import FORECAST_DAYS, choose_forecast, daily_candidates, wape
+from pipeline.scoring.forecast import (
+    FORECAST_DAYS,
+    GRAINS,
+    backtest_metrics,
+    choose_forecast,
+    complete_periods,
+    daily_candidates,
+    wape,
+)
 from pipeline.scoring.inputs import Inputs
 
 logger = logging.getLogger(__name__)
@@ -184,7 +192,12 @@ def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
 
     def rescore(fitted: Any) -> dict[str, float]:
         point = daily_candidates(train, FORECAST_DAYS, fitted["members"]).mean(axis=1)
-        return {"wape": wape(actual, point), "backtest_wape": float(fitted["backtest_wape"])}
+        holdout = {"wape": wape(actual, point)}
+        for grain in GRAINS:
+            periods = complete_periods(actual, point, grain)
+            if not periods.empty:
+                holdout[f"wape_{grain}"] = wape(periods["actual"], periods["predicted"])
+        return holdout | backtest_metrics(fitted)
 
     return Problem(
         algorithm="ensemble(prophet, statsforecast) by backtest",
@@ -223,7 +236,12 @@ def upsell_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         proba = model.predict_proba(x[test])
         metrics = classification_metrics(y[test], proba)
         baseline = classification_metrics(y[test], x.loc[test, "segment_uptake"].clip(0.0, 1.0))
-        return metrics | {"baseline_auc": baseline["auc"], "positive_rate": float(y[test].mean())}
+        rate = float(y[test].mean())
+        return metrics | {
+            "baseline_auc": baseline["auc"],
+            "positive_rate": rate,
+            "majority_accuracy": max(rate, 1.0 - rate),
+        }
 
     n_test = int(pd.Index(customers[test]).nunique())
     return Problem(

@@ -41,6 +41,7 @@ from warehouse.schema.api import (
     app_api_webhook,
     ops_api_delivery,
 )
+from warehouse.schema.budget import app_budget_request
 from warehouse.schema.core import (
     UNIDENTIFIED_CUSTOMER_KEY,
     UNIDENTIFIED_CUSTOMER_NAME,
@@ -134,6 +135,7 @@ __all__ = [
     "app_api_refresh_token",
     "app_api_token_family",
     "app_api_webhook",
+    "app_budget_request",
     "app_recovery_code",
     "app_role",
     "app_session",

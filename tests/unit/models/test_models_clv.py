@@ -99,3 +99,25 @@ def test_penalised_bgnbd_predicts_every_customer(cdnow_summary: pd.DataFrame) ->
     predicted = model.predict(cdnow_summary, 39.0)
     assert predicted.notna().all()
     assert predicted[cdnow_summary["frequency"] == 0].gt(0).all()
+
+
+def test_rolling_origins_tile_the_end_of_calibration_in_equal_windows() -> None:
+    from models.clv import rolling_origins
+
+    weeks, window = rolling_origins("1997-01-01", "1997-12-31")
+    assert (weeks, window) == ([36, 27, 18, 9], 9)  # 52 weeks less 13 to fit on, in 4 windows
+    assert rolling_origins("1997-01-01", "1997-09-30") == ([24, 18, 12, 6], 6)
+
+
+def test_the_baseline_stays_unless_a_candidate_is_better_by_more_than_one_standard_error() -> None:
+    import pandas as pd
+
+    from models.clv import choose_by_origins
+
+    table = pd.DataFrame(
+        {"err_24w": [0.25, 0.06, 0.20], "err_18w": [-0.03, -0.11, -0.02], "err_12w": [0.04, 0.07, 0.03]},
+        index=["bgnbd", "lucky_once", "steady"],
+    )
+    # lucky_once wins on average only through one origin; steady is better on every origin.
+    assert choose_by_origins(table) == "steady"
+    assert choose_by_origins(table.drop(index="steady")) == "bgnbd"

@@ -337,3 +337,17 @@ def test_a_sales_rep_gets_no_analytics_from_the_callbacks(client: FlaskClient) -
     assert sections_callback(client).status_code == 204  # PreventUpdate: nothing sent back
     assert budget_download(client).status_code == 204
     assert drivers_callback(client, "orders", "region").status_code == 204
+
+
+def test_price_guidance_lists_only_groups_with_an_estimate_and_counts_the_rest() -> None:
+    estimated = {"status": "estimated", "reason": "", "elasticity": -1.6, "std_error": 0.2,
+                 "guidance": "elastic: test a 5% price cut", "segment": "Retail", "category": "Packaging"}  # fmt: skip
+    lacking = {"status": "insufficient", "reason": "price spread 0.004 < 0.02", "elasticity": None,
+               "segment": "Office", "category": "Breakroom"}  # fmt: skip
+    shown = texts(view.price_table([estimated, lacking, lacking], "price"))
+    assert shown[0] == (
+        "1 of 3 segment × category groups have a price elasticity estimate. 2 lack the data for one "
+        "(too few lines, too little price variation, or no clear negative slope) and are not shown."
+    )
+    assert "Retail" in shown and "Office" not in shown
+    assert "No group has enough price variation" in " ".join(texts(view.price_table([lacking], "price")))

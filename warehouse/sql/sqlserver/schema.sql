@@ -15,6 +15,24 @@ CREATE TABLE app_api_webhook (
 );
 GO
 
+CREATE TABLE app_budget_request (
+	request_id INTEGER NOT NULL IDENTITY, 
+	requested_at DATETIME2 NOT NULL, 
+	requested_by VARCHAR(80) NOT NULL, 
+	[plan] NVARCHAR(max) NOT NULL, 
+	amount_moved NUMERIC(14, 2) NOT NULL, 
+	threshold NUMERIC(14, 2) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	decided_by VARCHAR(80) NULL, 
+	decided_at DATETIME2 NULL, 
+	note NVARCHAR(500) NULL, 
+	CONSTRAINT pk_app_budget_request PRIMARY KEY (request_id)
+);
+GO
+
+CREATE INDEX ix_app_budget_request_status ON app_budget_request (status);
+GO
+
 CREATE TABLE app_role (
 	name VARCHAR(40) NOT NULL, 
 	description NVARCHAR(200) NOT NULL, 

@@ -1,0 +1,71 @@
+"""The bounded budget plan on the demo's campaigns: no channel leaves its range around current spend, a
+channel spent on too few days stays where it is and says why, and the gain is a range."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from models.budget import ResponseCurve, fit_response
+from models.budget_bounds import bounded_allocation, curve_draws, variation_reason
+from models.demo import demo_world
+from models.evaluate_demo import channel_days, within_range
+
+
+@pytest.fixture(scope="module")
+def demo_plan() -> tuple[object, dict[str, float], dict[str, str]]:
+    world = demo_world(2000, 3)
+    per_day = channel_days(world.campaign_daily)
+    value = {"email": 900.0, "google_ads": 600.0, "instagram": 700.0, "meta": 500.0, "trade_show": 2500.0}
+    curves, draws, held, current = {}, {}, {}, {}
+    for channel, days in per_day.items():
+        current[channel] = float(days["spend"].sum()) / 730.0
+        reason = variation_reason(days["spend"])
+        curves[channel] = fit_response(days["spend"], days["conversions"], channel, value[channel])
+        if reason:
+            held[channel] = reason
+        else:
+            draws[channel] = curve_draws(curves[channel], days["spend"], days["conversions"], draws=100)
+    return bounded_allocation(curves, current, held=held, draws=draws), current, held
+
+
+def test_no_recommended_budget_leaves_its_range_and_the_total_is_kept(demo_plan) -> None:
+    plan, current, _ = demo_plan
+    rows = plan.channels.set_index("channel")
+    assert within_range(plan.channels)
+    for channel, spend in current.items():
+        if rows.loc[channel, "held"] is None:
+            assert rows.loc[channel, "lower_bound"] == pytest.approx(0.5 * spend)
+            assert rows.loc[channel, "upper_bound"] == pytest.approx(2.0 * spend)
+    assert rows["recommended_spend"].sum() == pytest.approx(sum(current.values()), rel=1e-6)
+
+
+def test_a_channel_with_too_few_spending_days_is_held_and_says_why(demo_plan) -> None:
+    plan, current, held = demo_plan
+    assert "trade_show" in held  # the demo's trade shows spend on about 10 days in two years
+    row = plan.channels.set_index("channel").loc["trade_show"]
+    assert row["recommended_spend"] == pytest.approx(current["trade_show"])
+    assert "spent on only" in row["held"] and "held at current spend" in row["held"]
+    assert any(note.startswith("trade_show: spent on only") for note in plan.notes)
+
+
+def test_the_gain_is_printed_as_a_range_around_the_fitted_figure(demo_plan) -> None:
+    plan, _, _ = demo_plan
+    assert plan.gain_low < plan.gain_high
+    assert plan.gain_low <= plan.gain <= plan.gain_high
+    text = plan.gain_text()
+    assert text.startswith(("+£", "−£")) and " to " in text and text.endswith(")")
+
+
+def test_flat_spend_is_held_and_bounds_are_configurable() -> None:
+    days = pd.date_range("2026-01-01", periods=60)
+    assert "varied by only 0%" in (variation_reason(pd.Series(10.0, index=days)) or "")
+    curves = {c: ResponseCurve(c, 5.0, 10.0, 1.0, 0.0, 100.0) for c in ("a", "b")}
+    plan = bounded_allocation(curves, {"a": 1.0, "b": 30.0}, lower=0.8, upper=1.25)
+    rows = plan.channels.set_index("channel")
+    assert rows.loc["a", "recommended_spend"] == pytest.approx(
+        1.25
+    )  # the starved channel grows only to 1.25×
+    assert rows.loc["b", "recommended_spend"] == pytest.approx(29.75)
+    with pytest.raises(ValueError, match="lower"):
+        bounded_allocation(curves, {"a": 1.0, "b": 1.0}, lower=1.5)
