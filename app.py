@@ -33,7 +33,6 @@ from components.login_form import enrol_form, login_form, mfa_form
 from components.shell import navbar
 from pipeline.events.listener import DemoDay, EmbeddedSource, KafkaSource, Listener, Source
 from pipeline.events.live import LiveBoard
-from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import mfa, users
 from warehouse.engine import Warehouse
@@ -267,6 +266,8 @@ def main() -> None:
             print(f"  {username:<14} {role}")
         required = ", ".join(sorted(settings.mfa_required_roles))
         print(f"Roles that set up two-step sign-in at first sign-in: {required or 'none'}", flush=True)
+    from pipeline.scheduler import start_scheduler  # only this dev-server entry point schedules
+
     start_scheduler(settings)
     create_app(settings, warehouse).run(
         host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler
