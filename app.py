@@ -24,6 +24,7 @@ from flask import Flask, get_flashed_messages
 
 import api
 import auth
+import ops
 from auth import csrf
 from components import ids, live_callbacks
 from components import live as live_ui
@@ -202,6 +203,7 @@ def create_app(
     warehouse = warehouse or Warehouse.from_url(settings.warehouse_url)
     server = Flask(__name__)
     _configure_server(server, settings)
+    ops.install(server, settings, warehouse)  # first: its timing hook sees every request
     install(server, Portal(settings, warehouse))
     live_callbacks.install_board(
         server, start_live(settings, warehouse).board if _live_wanted(live, settings) else LiveBoard()
@@ -243,7 +245,9 @@ def create_app(
 
 def create_server() -> Flask:
     """The Flask server of the portal, for WSGI servers (``gunicorn 'app:create_server()'``)."""
-    server: Flask = create_app().server
+    settings = get_settings()
+    ops.configure_logging(settings.log_level, settings.log_format)
+    server: Flask = create_app(settings).server
     return server
 
 
@@ -253,7 +257,7 @@ def main() -> None:
     The embedded demo also brings its warehouse to the newest schema and prints one login per role.
     """
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ops.configure_logging(settings.log_level, settings.log_format)
     warehouse = Warehouse.from_url(settings.warehouse_url)
     upgrade(warehouse)
     if not settings.database_url:
