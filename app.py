@@ -153,6 +153,7 @@ def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
             board = LiveBoard()
             listener = Listener(_live_source(settings, warehouse), board)
             listener.start()
+            ops.watch_listener(listener)
             player = (
                 _start_demo_day(warehouse) if settings.live_demo and not settings.kafka_bootstrap else None
             )

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ops.health import install_probes, readiness
 from ops.logs import batch_context, configure_logging, install_request_ids
-from ops.metrics import REGISTRY, install_web, observe_batch, observe_step
+from ops.metrics import REGISTRY, install_web, observe_batch, observe_step, watch_listener
 from ops.pipeline_hooks import StepRecord, kafka_headers, observed_step
 from settings import Settings
 from warehouse.engine import Warehouse
@@ -47,4 +47,5 @@ __all__ = [
     "observe_step",
     "observed_step",
     "readiness",
+    "watch_listener",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from warehouse.engine import Warehouse
@@ -63,12 +63,6 @@ BATCHES = Counter(
     "c360_pipeline_batches",
     "Pipeline batches finished, by outcome (succeeded, failed, unchanged).",
     ["status"],
-    registry=REGISTRY,
-)
-EVENTS_CONSUMED = Counter(
-    "c360_stream_events_consumed",
-    "Live KPI and alert messages the web process consumed, by source.",
-    ["source"],
     registry=REGISTRY,
 )
 
@@ -171,6 +165,47 @@ class WarehouseCollector(Collector):
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class ListenerCollector(Collector):
+    """The live listener's throughput and health: records consumed, source failures, whether it runs."""
+
+    def __init__(self) -> None:
+        self.listeners: list[Any] = []  # pipeline.events.listener.Listener threads of this process
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        records = CounterMetricFamily(
+            "c360_stream_records_consumed",
+            "Live KPI and alert records the web process consumed, by source.",
+            labels=["source"],
+        )
+        failures = CounterMetricFamily(
+            "c360_stream_source_failures", "Times the live source failed and was reopened.", labels=["source"]
+        )
+        up = GaugeMetricFamily(
+            "c360_stream_listener_up", "1 while the live listener runs.", labels=["source"]
+        )
+        for listener in self.listeners:
+            name = str(listener.source.name)
+            records.add_metric([name], float(listener.records))
+            failures.add_metric([name], float(listener.failures))
+            up.add_metric([name], 1.0 if listener.is_alive() else 0.0)
+        yield records
+        yield failures
+        yield up
+
+
+LISTENERS = ListenerCollector()
+REGISTRY.register(LISTENERS)
+
+
+def watch_listener(listener: Any) -> None:
+    """Expose a live listener's counters (the newest listener of each source replaces older ones)."""
+    name = listener.source.name
+    LISTENERS.listeners = [x for x in LISTENERS.listeners if x.source.name != name] + [listener]
 
 
 _collectors: dict[int, WarehouseCollector] = {}
