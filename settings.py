@@ -144,6 +144,7 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", pattern="^(text|json)$")  # json: one object per line, with ids
     tracing_enabled: bool = False  # OpenTelemetry spans of requests, warehouse statements and Kafka records
     otlp_endpoint: str = ""  # OTLP/HTTP traces URL; empty: the exporter's default (OTEL_EXPORTER_OTLP_*)
+    scheduler_metrics_port: int = Field(default=9108, ge=0, le=65535)  # /metrics of the scheduler; 0: none
     leader_lease_seconds: float = Field(
         default=30, gt=0
     )  # a scheduler replica silent this long loses the lead

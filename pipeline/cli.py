@@ -157,6 +157,12 @@ def _schedule(settings: Settings) -> int:
 
     from ops.leader import serve_scheduler
 
+    if settings.scheduler_metrics_port:  # pipeline step metrics of the batches this process runs
+        from prometheus_client import start_http_server
+
+        from ops.metrics import REGISTRY
+
+        start_http_server(settings.scheduler_metrics_port, addr=settings.host, registry=REGISTRY)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
     signal.signal(signal.SIGINT, lambda _sig, _frame: stop.set())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,8 +41,14 @@ def replicas(tmp_path: Path) -> Iterator[list[tuple[subprocess.Popen[bytes], Pat
             proc.wait(timeout=10)
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _start(
-    tmp_path: Path, name: str, started: list[tuple[subprocess.Popen[bytes], Path]]
+    tmp_path: Path, name: str, started: list[tuple[subprocess.Popen[bytes], Path]], metrics_port: int = 0
 ) -> tuple[subprocess.Popen[bytes], Path]:
     env = {
         **os.environ,
@@ -48,6 +56,7 @@ def _start(
         "C360_DATABASE_URL": "",
         "C360_LEADER_LEASE_SECONDS": str(LEASE),
         "C360_LOG_FORMAT": "json",
+        "C360_SCHEDULER_METRICS_PORT": str(metrics_port),
     }
     log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
@@ -67,8 +76,11 @@ def _start(
 def test_one_replica_schedules_and_the_other_takes_over_when_it_stops(
     tmp_path: Path, replicas: list[tuple[subprocess.Popen[bytes], Path]]
 ) -> None:
-    first, first_log = _start(tmp_path, "first", replicas)
+    port = _free_port()
+    first, first_log = _start(tmp_path, "first", replicas, metrics_port=port)
     assert _wait_for(first_log, LEADS, first, 120), first_log.read_text()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        assert "c360_pipeline_step_duration_seconds" in answer.read().decode()
     second, second_log = _start(tmp_path, "second", replicas)
     assert _wait_for(second_log, "one replica leads", second, 120), second_log.read_text()
     time.sleep(LEASE * 2)
