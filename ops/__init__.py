@@ -30,7 +30,11 @@ def install(server: Flask, settings: Settings, warehouse: Warehouse) -> None:
     if settings.tracing_enabled:
         from ops.tracing import build_provider, install_tracing
 
-        install_tracing(server, warehouse.engine, build_provider(settings.otlp_endpoint))
+        provider = build_provider(settings.otlp_endpoint)
+        install_tracing(server, warehouse.engine, provider)
+        server.extensions["c360_tracer_provider"] = (
+            provider  # flushed and shut down by whoever stops the server
+        )
 
 
 __all__ = [

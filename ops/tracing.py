@@ -23,8 +23,7 @@ from sqlalchemy.engine import Engine
 logger = logging.getLogger(__name__)
 
 SERVICE_NAME = "customer360"
-_SPAN_KEY = "c360_span"
-_instrumented: set[int] = set()
+_TRACED = "_c360_traced"  # set on an engine once its statements are traced
 
 
 def build_provider(endpoint: str, exporter: SpanExporter | None = None) -> TracerProvider:
@@ -40,9 +39,9 @@ def build_provider(endpoint: str, exporter: SpanExporter | None = None) -> Trace
 
 def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
     """A CLIENT span around every statement ``engine`` runs, a child of whatever span is current."""
-    if id(engine) in _instrumented:
+    if getattr(engine, _TRACED, False):
         return
-    _instrumented.add(id(engine))
+    setattr(engine, _TRACED, True)
     tracer = provider.get_tracer(__name__)
     system = engine.dialect.name
 
