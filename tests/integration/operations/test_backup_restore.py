@@ -114,3 +114,16 @@ def test_the_command_line_creates_lists_and_restores(tmp_path: Path) -> None:
     restored = cli("restore", name)
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"restore: {name} matches:")
+
+
+def test_the_scheduled_backup_job_writes_a_backup_and_applies_retention(tmp_path: Path) -> None:
+    from ops.leader import run_backup_job
+    from tests.unit.portal.portal_data import portal_settings
+
+    settings = portal_settings(tmp_path).model_copy(update={"backup_keep": 1})
+    build_portal_warehouse(tmp_path / "warehouse.db").engine.dispose()
+    old = create_backup(settings.warehouse_url, settings.backup_path, lambda: dt.datetime(2020, 1, 1))
+    run_backup_job(settings)
+    kept = list_backups(settings.backup_path)
+    assert len(kept) == 1 and kept[0] != old  # the new one, the old one past retention removed
+    assert restore_backup(kept[0], settings.warehouse_url) == table_sums(settings.warehouse_url)

@@ -173,3 +173,28 @@ def test_json_logs_carry_the_request_id_which_the_answer_echoes(
     not_ready = [e for e in lines if e["message"].startswith("not ready")]
     assert not_ready and not_ready[0]["request_id"] == "req-42.a"
     assert not_ready[0]["level"] == "WARNING" and not_ready[0]["logger"] == "ops.health"
+
+
+def test_json_logs_of_a_pipeline_step_carry_its_batch_id(
+    warehouse: Warehouse, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with warehouse.begin() as conn:
+        batch = batch_ops.start_batch(conn, NOW, "test", "fingerprint-logs")
+
+    def stage(_conn: object, _batch: int, _now: dt.datetime) -> batch_ops.StepResult:
+        logging.getLogger("pipeline.steps.stage").info("staged the rows")
+        return batch_ops.StepResult(rows_in=1, rows_out=1)
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure_logging("INFO", "json")
+        run_step(warehouse, batch, "stage", stage, lambda: NOW)
+        logging.getLogger("test").info("after the step")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    inside = next(e for e in lines if e["message"] == "staged the rows")
+    assert inside["batch_id"] == batch and inside["logger"] == "pipeline.steps.stage"
+    assert "batch_id" not in next(e for e in lines if e["message"] == "after the step")
