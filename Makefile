@@ -96,3 +96,29 @@ evaluate-all:  ## every `python -m models evaluate NAME` in a fresh venv built f
 	$(RUNTIME_VENV)/bin/pip install -q -r requirements.txt
 	for name in $$($(RUNTIME_VENV)/bin/python -c "from models.evaluate import EVALUATIONS; print(*EVALUATIONS)"); do \
 	  $(RUNTIME_VENV)/bin/python -m models evaluate $$name || exit 1; done
+
+# Operations (docs/operations.md): manifests, policy scan, Terraform, backups.
+CHECKOV := var/checkov/bin/checkov
+.PHONY: k8s-render k8s-validate policy-scan terraform-validate backup
+
+k8s-render:  ## render the Kustomize overlays into var/k8s/
+	mkdir -p var/k8s
+	for o in production bluegreen; do kubectl kustomize deploy/k8s/overlays/$$o > var/k8s/$$o.yaml; done
+
+k8s-validate: $(VENV)/.dev  ## the manifests against the Kubernetes schemas, offline
+	$(PY) -m pytest -q tests/unit/deploy/test_kubernetes.py
+
+$(CHECKOV):
+	$(PYTHON) -m venv var/checkov
+	var/checkov/bin/pip install -q checkov==3.3.30
+
+policy-scan: $(CHECKOV) k8s-render  ## checkov over the rendered manifests, the Dockerfiles and the Terraform
+	$(CHECKOV) -d var/k8s --framework kubernetes --compact --quiet
+	$(CHECKOV) -f Dockerfile -f streams/Dockerfile --framework dockerfile --compact --quiet
+	$(CHECKOV) -d deploy/terraform --framework terraform --compact --quiet
+
+terraform-validate:  ## terraform init (no backend) + validate of deploy/terraform
+	cd deploy/terraform && terraform init -backend=false -input=false >/dev/null && terraform validate
+
+backup: $(VENV)/.runtime  ## back the warehouse up now (python -m warehouse.backup create)
+	$(PY) -m warehouse.backup create

@@ -24,6 +24,7 @@ from flask import Flask, get_flashed_messages
 
 import api
 import auth
+import ops
 from auth import csrf
 from components import ids, live_callbacks, report_routes
 from components import live as live_ui
@@ -34,7 +35,6 @@ from components.shell import navbar
 from pipeline.events.listener import DemoDay, EmbeddedSource, KafkaSource, Listener, Source
 from pipeline.events.live import LiveBoard
 from pipeline.events.outbox import RelayThread
-from pipeline.scheduler import start_scheduler
 from settings import ROOT, Settings, get_settings
 from warehouse import mfa, users
 from warehouse.engine import Warehouse
@@ -164,6 +164,7 @@ def start_live(settings: Settings, warehouse: Warehouse) -> LiveFeed:
             board = LiveBoard()
             listener = Listener(_live_source(settings, warehouse), board)
             listener.start()
+            ops.watch_listener(listener)
             player = (
                 _start_demo_day(warehouse) if settings.live_demo and not settings.kafka_bootstrap else None
             )
@@ -225,6 +226,7 @@ def create_app(
     warehouse = warehouse or Warehouse.from_url(settings.warehouse_url)
     server = Flask(__name__)
     _configure_server(server, settings)
+    ops.install(server, settings, warehouse)  # first: its timing hook sees every request
     install(server, Portal(settings, warehouse))
     live_callbacks.install_board(
         server, start_live(settings, warehouse).board if _live_wanted(live, settings) else LiveBoard()
@@ -267,7 +269,9 @@ def create_app(
 
 def create_server() -> Flask:
     """The Flask server of the portal, for WSGI servers (``gunicorn 'app:create_server()'``)."""
-    server: Flask = create_app().server
+    settings = get_settings()
+    ops.configure_logging(settings.log_level, settings.log_format)
+    server: Flask = create_app(settings).server
     return server
 
 
@@ -295,8 +299,10 @@ def main() -> None:
     The embedded demo also brings its warehouse to the newest schema and prints one login per role.
     """
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ops.configure_logging(settings.log_level, settings.log_format)
     warehouse = prepare(settings)
+    from pipeline.scheduler import start_scheduler  # only this dev-server entry point schedules
+
     start_scheduler(settings)
     create_app(settings, warehouse).run(
         host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler

@@ -10,7 +10,6 @@ others start with ``C360_LIVE_DEMO=false`` and no scheduler. Sizes: ``C360_WEB_W
 
 from __future__ import annotations
 
-import logging
 import os
 
 from settings import get_settings
@@ -32,8 +31,9 @@ _owner = None  # the worker's lock file while it owns the scheduler
 def on_starting(server: object) -> None:
     """In the master, once: the warehouse at the newest schema and the demo logins printed."""
     from app import prepare
+    from ops import configure_logging
 
-    logging.basicConfig(level=_settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(_settings.log_level, _settings.log_format)
     prepare(_settings).engine.dispose()  # no connection crosses the fork
 
 

@@ -160,6 +160,27 @@ class Settings(BaseSettings):
     budget_approval_threshold: float = Field(default=100.0, ge=0.0)
     budget_alert_ratio: float = Field(default=1.25, gt=1.0)
 
+    # Operations (docs/operations.md): logs, tracing, the scheduler's leader lock, backups, cost estimate.
+    log_format: str = Field(default="text", pattern="^(text|json)$")  # json: one object per line, with ids
+    tracing_enabled: bool = False  # OpenTelemetry spans of requests, warehouse statements and Kafka records
+    otlp_endpoint: str = ""  # OTLP/HTTP traces URL; empty: the exporter's default (OTEL_EXPORTER_OTLP_*)
+    scheduler_metrics_port: int = Field(default=9108, ge=0, le=65535)  # /metrics of the scheduler; 0: none
+    leader_lease_seconds: float = Field(
+        default=30, gt=0
+    )  # a scheduler replica silent this long loses the lead
+    backup_dir: Path | None = None  # empty: var_dir/backups
+    backup_keep: int = Field(default=14, ge=1)  # backups kept; older ones are deleted after each new one
+    backup_cron: str = "0 1 * * *"  # daily at 01:00 UTC, before the nightly batch
+    # Monthly cost estimate (admin operations page): unit prices in home_currency, from the provider's list.
+    cost_vcpu_hour: float = Field(default=0.040, ge=0)  # one vCPU of a cluster node, per hour
+    cost_gib_ram_hour: float = Field(default=0.005, ge=0)  # one GiB of node memory, per hour
+    cost_storage_gib_month: float = Field(default=0.10, ge=0)  # managed disk / database storage
+    cost_backup_gib_month: float = Field(default=0.02, ge=0)  # backup blob storage (cool tier)
+    cost_database_month: float = Field(default=350.0, ge=0)  # the managed warehouse database's compute
+    cost_kafka_month: float = Field(default=180.0, ge=0)  # the managed Kafka endpoint (one throughput unit)
+    cost_web_vcpus: float = Field(default=2.0, ge=0)  # vCPUs the web tier reserves (requests of its pods)
+    cost_web_gib: float = Field(default=4.0, ge=0)
+
     @model_validator(mode="after")
     def _live_demo_default(self) -> Settings:
         """The demo day plays by default only in the embedded demo warehouse (no database URL)."""
@@ -171,6 +192,11 @@ class Settings(BaseSettings):
     def warehouse_url(self) -> str:
         """The SQLAlchemy URL of the warehouse."""
         return self.database_url or f"sqlite:///{self.var_dir / 'warehouse.db'}"
+
+    @property
+    def backup_path(self) -> Path:
+        """Where backups are written."""
+        return self.backup_dir or self.var_dir / "backups"
 
     @property
     def demo_data_dir(self) -> Path:

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset(
     {"/login", "/login/mfa", "/mfa/enrol", "/logout", "/_dash-layout", "/_favicon.ico", "/_reload-hash"}
 )
+PUBLIC_PATHS = PUBLIC_PATHS | {"/metrics", "/healthz", "/readyz"}  # probes and the metrics scrape
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 
 

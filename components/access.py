@@ -22,6 +22,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/admin/users": frozenset({"admin"}),
     "/admin/security": frozenset({"admin"}),
     "/admin/audit": frozenset({"admin"}),
+    "/admin/ops": frozenset({"admin"}),
 }
 
 

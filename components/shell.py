@@ -28,6 +28,7 @@ ACCOUNT_ITEMS: tuple[tuple[str, str], ...] = (
     ("Users", "/admin/users"),
     ("Security", "/admin/security"),
     ("Audit log", "/admin/audit"),
+    ("Operations", "/admin/ops"),
 )
 
 

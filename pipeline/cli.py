@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline demo-data | run | status | abandon | deletions | migrate | replay | events``."""
+"""Command line: ``python -m pipeline demo-data | run | status | abandon | deletions | migrate | replay | events |
+schedule``."""
 
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     held.add_argument("hold", type=int, nargs="?")
     held.add_argument("--by", default=getpass.getuser(), help="who decides (kept in the audit log)")
     sub.add_parser("migrate", help="upgrade the warehouse schema to the newest revision")
+    sub.add_parser(
+        "schedule",
+        help="run the scheduler (batch, retraining, retention, backups); of several replicas one leads",
+    )
     sub.add_parser("replay", help="rebuild the event projections by replaying the whole event log")
     events = sub.add_parser("events", help="live events: play the demo firm's day into the event log")
     events_sub = events.add_subparsers(dest="events_command", required=True)
@@ -74,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args, rest = parser.parse_known_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ops.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
 
     if args.command == "demo-data":
         from pipeline.demo_data.cli import main as demo_main
@@ -101,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "deletions":
             return _deletions(warehouse, args.action, args.hold, args.by)
+        if args.command == "schedule":
+            return _schedule(settings)
         if args.command == "replay":
             counts = projections.rebuild(warehouse)
             print(
@@ -138,6 +147,27 @@ def _run(
         print(f"batch {outcome.batch_id} {outcome.status}: {', '.join(outcome.steps_run)}")
     if outcome.warnings:
         print("warnings:\n" + "\n".join(f"  {line}" for line in outcome.warnings.splitlines()))
+    return 0
+
+
+def _schedule(settings: Settings) -> int:
+    """Serve the scheduler until SIGTERM or Ctrl-C (Kubernetes stops pods with SIGTERM)."""
+    import signal
+    import threading
+
+    from ops.leader import serve_scheduler
+
+    if settings.scheduler_metrics_port:  # pipeline step metrics of the batches this process runs
+        from prometheus_client import start_http_server
+
+        from ops.metrics import REGISTRY
+
+        start_http_server(settings.scheduler_metrics_port, addr=settings.host, registry=REGISTRY)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    signal.signal(signal.SIGINT, lambda _sig, _frame: stop.set())
+    print(f"scheduler: pipeline on {settings.pipeline_cron!r} (UTC); one replica leads", flush=True)
+    serve_scheduler(settings, stop)
     return 0
 
 

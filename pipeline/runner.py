@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
+from ops import observe_batch, observed_step
 from pipeline import deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
@@ -117,7 +118,11 @@ def run_batch(
     """
     run_lock = RunLock(warehouse, lock)
     with run_lock.held():
-        return _run_batch(warehouse, sources, clock, trigger, force, on_step_done, limits, run_lock, alerts)
+        outcome = _run_batch(
+            warehouse, sources, clock, trigger, force, on_step_done, limits, run_lock, alerts
+        )
+    observe_batch(outcome.status)
+    return outcome
 
 
 def _run_batch(
@@ -188,14 +193,17 @@ def run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: 
         ops.start_step(conn, batch_id, name, clock())
     started = clock()
     try:
-        with warehouse.begin() as conn:
+        with observed_step(batch_id, name) as observed, warehouse.begin() as conn:
             result = step(conn, batch_id, started)
             ops.finish_step(conn, batch_id, name, clock(), ops.SUCCEEDED, result)
+            observed.rows_in, observed.rows_out = result.rows_in, result.rows_out
+            observed.rows_rejected = result.rows_rejected
     except Exception as e:
         logger.exception("batch %d step %s failed", batch_id, name)
         with warehouse.begin() as conn:
             ops.finish_step(conn, batch_id, name, clock(), ops.FAILED, ops.StepResult(message=str(e)[:2000]))
             ops.finish_batch(conn, batch_id, clock(), ops.FAILED, f"step {name} failed: {e}"[:2000])
+        observe_batch(ops.FAILED)
         raise StepError(batch_id, name, str(e)) from e
     logger.info(
         "batch %d step %s done: %d in, %d out, %d rejected",

@@ -24,6 +24,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from ops import kafka_headers
 from pipeline.events.broker import DLQ_TOPIC, EVENTS_TOPIC
 from pipeline.events.schema import InvalidEvent, validate
 
@@ -81,7 +82,9 @@ class JsonProducer:
         """Queue one record, waiting for room when the local queue is full."""
         while True:
             try:
-                self._producer.produce(topic, value, key, on_delivery=self._on_delivery)
+                self._producer.produce(
+                    topic, value, key, on_delivery=self._on_delivery, headers=kafka_headers()
+                )
                 break
             except BufferError:
                 self._producer.poll(0.05)

@@ -1,11 +1,11 @@
-"""The Dockerfile and Kubernetes manifests, checked offline (no Docker engine runs here)."""
+"""The Dockerfile, checked offline (no Docker engine runs here), and the SQL Server engine the image talks to."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 from sqlalchemy.dialects import mssql
 
 from warehouse.engine import make_engine
@@ -14,57 +14,47 @@ from warehouse.queries import kpi_summary_query
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _manifests() -> list[dict]:
-    docs = []
-    for path in sorted((ROOT / "deploy" / "k8s").glob("*.yaml")):
-        docs.extend(d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d)
-    return docs
+def _lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_deployment_runs_as_non_root_with_probes_and_limits() -> None:
-    deployments = [d for d in _manifests() if d["kind"] == "Deployment"]
-    assert {d["metadata"]["name"] for d in deployments} == {"c360-portal", "c360-scheduler"}
-    for d in deployments:
-        spec = d["spec"]["template"]["spec"]
-        assert spec["securityContext"]["runAsNonRoot"] is True
-        assert (
-            d["spec"]["selector"]["matchLabels"].items()
-            <= d["spec"]["template"]["metadata"]["labels"].items()
-        )
-        for container in spec["containers"]:
-            assert container["resources"]["limits"] and container["resources"]["requests"]
-            assert {"secretRef": {"name": "c360-secrets"}} in container["envFrom"]
-
-
-def test_web_tier_scales_out_and_rolls_without_downtime_while_the_scheduler_stays_single() -> None:
-    by_name = {(d["kind"], d["metadata"]["name"]): d for d in _manifests()}
-    portal = by_name[("Deployment", "c360-portal")]
-    assert portal["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
-    assert (
-        portal["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["path"]
-        == "/api/health"
-    )
-    assert (
-        by_name[("HorizontalPodAutoscaler", "c360-portal")]["spec"]["scaleTargetRef"]["name"] == "c360-portal"
-    )
-    assert by_name[("Deployment", "c360-scheduler")]["spec"]["replicas"] == 1
-
-
-def test_dockerfile_installs_dependencies_before_the_source_and_drops_root() -> None:
-    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()]
+def test_dockerfile_installs_dependencies_in_their_own_stage_and_runs_as_a_non_root_user() -> None:
+    lines = _lines(ROOT / "Dockerfile")
+    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    assert len(stages) == 2 and lines[stages[1]].endswith("AS runtime")
     install = next(i for i, line in enumerate(lines) if "pip install" in line)
-    copy_all = lines.index("COPY . .")
-    assert lines.index("COPY requirements.txt .") < install < copy_all
-    assert any(line.startswith("USER ") and "root" not in line for line in lines)
-    assert any(line.startswith("HEALTHCHECK") and "/api/health" in line for line in lines)
-    assert "app:create_server()" in lines[-1]
+    copy_source = next(i for i, line in enumerate(lines) if line.startswith("COPY --chown=root:root"))
+    assert stages[0] < install < stages[1] < copy_source  # code changes never reinstall the dependencies
+    assert "COPY --from=deps /opt/venv /opt/venv" in lines
+    assert lines[next(i for i, line in enumerate(lines) if line.startswith("USER "))] == "USER 10001"
+    assert any(line.startswith("HEALTHCHECK") for line in lines)
+    assert any("/healthz" in line for line in lines)
+    assert lines[-1] == 'CMD ["web"]'
+
+
+def test_one_image_runs_the_web_tier_the_scheduler_or_a_pipeline_command() -> None:
+    entry = (ROOT / "deploy" / "docker" / "entrypoint.sh").read_text(encoding="utf-8")
+    assert '"app:create_server()"' in entry
+    assert "scheduler) exec python -m pipeline schedule" in entry
+    assert 'pipeline) exec python -m pipeline "$@"' in entry
+    assert 'backup) exec python -m warehouse.backup "$@"' in entry
+
+
+def test_dockerignore_keeps_secrets_data_and_virtualenvs_out_of_the_image() -> None:
+    ignored = set(_lines(ROOT / ".dockerignore"))
+    assert {".venv", ".env", "var", "*.db", "**/secrets", "**/portal-secret-key", ".git"} <= ignored
+
+
+def test_streams_image_builds_from_the_shared_event_schemas_and_drops_root() -> None:
+    lines = _lines(ROOT / "streams" / "Dockerfile")
+    assert "COPY pipeline/events/schemas /src/pipeline/events/schemas" in lines
+    assert "USER 10001" in lines
+    assert lines[-1] == 'ENTRYPOINT ["java", "-jar", "/app/c360-streams.jar"]'
 
 
 def test_sql_server_urls_build_an_engine_and_portal_queries_compile_to_tsql() -> None:
     engine = make_engine("mssql+pyodbc://c360:secret@warehouse-dsn")
     assert engine.dialect.name == "mssql"
-    import datetime as dt
-
     sql = str(kpi_summary_query(dt.date(2026, 11, 27)).compile(dialect=mssql.dialect()))
     assert "mart_kpi_daily" in sql
     assert isinstance(engine, sa.engine.Engine)
