@@ -13,9 +13,11 @@ import re
 import uuid
 from typing import Any
 
-from flask import Response, g, has_request_context, jsonify, request
+from flask import Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+
+from ops import logs
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +26,16 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def request_id() -> str:
-    """This request's id: the client's ``X-Request-ID`` when it is a sane token, else a new one."""
+    """This request's id, the one the logs name (``ops.logs``): the client's ``X-Request-ID`` when it is a sane
+    token, else a new one."""
     if not has_request_context():
         return ""
-    current = g.get("request_id")
-    if current is None:
+    current = logs.request_id.get()
+    if current is None:  # a server without the logging hook: give the request its id here
         given = request.headers.get(REQUEST_ID_HEADER, "")
         current = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        g.request_id = current
-    return str(current)
+        logs.request_id.set(current)
+    return current
 
 
 def error_response(code: int, message: str | None = None, details: Any = None) -> Response:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
 from pipeline.identity.errors import FieldMapError, IdentityError, InputDataError, MatchingError, RegionError
 from pipeline.identity.fields import IDENTITY_FIELDS, FieldMap
 from pipeline.identity.prepare import standardise_frame
 
-# The comparison baselines and the evaluation import recordlinkage (and its scikit-learn), which the batch
-# and the portal do not need: they load on first use.
+# The engine imports Splink and DuckDB, the comparison baselines and the evaluation recordlinkage (and its
+# scikit-learn); the portal needs none of them to start (it reads only the standardisation rules): they load
+# on first use.
 _LAZY = {
+    "MatchSettings": "pipeline.identity.engine",
+    "Resolution": "pipeline.identity.engine",
+    "dedupe": "pipeline.identity.engine",
+    "link": "pipeline.identity.engine",
     "BaselineSettings": "pipeline.identity.baseline",
     "baseline_dedupe": "pipeline.identity.baseline",
     "baseline_link": "pipeline.identity.baseline",
@@ -35,6 +39,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from pipeline.identity.baseline import BaselineSettings, baseline_dedupe, baseline_link
+    from pipeline.identity.engine import MatchSettings, Resolution, dedupe, link
     from pipeline.identity.evaluate import (
         Evaluation,
         Scores,

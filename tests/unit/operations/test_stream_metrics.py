@@ -9,9 +9,10 @@ from app import create_app, stop_live
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings
 
 
-def _value(text: str, name: str) -> float | None:
+def _value(text: str, name: str, source: str) -> float | None:
+    """The sample of ``name`` whose source label names ``source`` (other tests' listeners have lines too)."""
     for line in text.splitlines():
-        if line.startswith(name + "{"):
+        if line.startswith(name + "{") and source in line:
             return float(line.rsplit(" ", 1)[1])
     return None
 
@@ -25,13 +26,13 @@ def test_metrics_count_the_records_the_live_listener_consumes(tmp_path: Path) ->
         consumed = None
         while time.monotonic() < deadline:
             text = client.get("/metrics").get_data(as_text=True)
-            consumed = _value(text, "c360_stream_records_consumed_total")
+            consumed = _value(text, "c360_stream_records_consumed_total", str(tmp_path))
             if consumed:
                 break
             time.sleep(0.5)
         assert consumed and consumed > 0, "the listener consumed nothing within 60 s"
-        assert _value(text, "c360_stream_listener_up") == 1.0
+        assert _value(text, "c360_stream_listener_up", str(tmp_path)) == 1.0
     finally:
         stop_live()
     text = client.get("/metrics").get_data(as_text=True)
-    assert _value(text, "c360_stream_listener_up") == 0.0  # a stopped listener shows as down
+    assert _value(text, "c360_stream_listener_up", str(tmp_path)) == 0.0  # a stopped listener shows as down
