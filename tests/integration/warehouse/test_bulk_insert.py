@@ -14,6 +14,8 @@ from warehouse.schema import dim_date, dim_product, land_record, ops_batch_run, 
 
 pytestmark = pytest.mark.postgres
 
+NOTES = r"""{"Notes": "line one\nline two \\ back\\slash\ttab", "Id": "ID"}"""  # escapes COPY must keep
+
 
 @pytest.fixture()
 def pg(pg_database: str) -> Iterator[Warehouse]:
@@ -40,7 +42,7 @@ def _rows() -> dict[sa.Table, list[dict[str, Any]]]:
         ],
         land_record: [
             {"source": "quickbooks", "entity": "Customer", "source_key": str(i), "content_hash": f"{i:064d}",
-             "payload": '{"Notes": "line one\\nline two \\\\ back\\\\slash", "Id": "%d"}' % i,
+             "payload": NOTES.replace("ID", str(i)),
              "received_at": dt.datetime(2026, 1, 2, 3, 4, 5, 678000), "batch_id": 1}
             for i in range(7000)  # more than one chunk
         ],
