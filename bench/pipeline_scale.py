@@ -24,6 +24,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess  # nosec B404
 import sys
@@ -229,6 +230,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the PostgreSQL server on a kill too
     work = args.data / "warehouses"
     work.mkdir(parents=True, exist_ok=True)
     figures: list[dict[str, Any]] = []
