@@ -1,13 +1,16 @@
-"""Scale benchmark: dedupe N synthetic people/businesses with our engine and the recordlinkage baseline.
+"""Scale benchmark: dedupe N synthetic records with our engine and the recordlinkage baseline.
 
-    python bench/identity_scale.py                # N = 1,000,000
-    python bench/identity_scale.py --n 100000 --baseline-n 20000
+    python bench/identity_scale.py                # N = 1,000,000 records
+    python bench/identity_scale.py --n 100000 --baseline-start 10000 --baseline-limit 600
 
-The engine runs on all N records in this process (peak RSS = ru_maxrss of this process,
-which includes the generated frame). The baseline runs in a child process on entity-sampled
-subsets of baseline_n/2 and baseline_n records (whole entities, so duplicates stay together);
-its time at N is extrapolated from the exponent measured between those two sizes, and the
-linear and quadratic extrapolations are printed beside it as bounds.
+"Records" are rows to deduplicate (several per real-world entity); "entities" are the people and
+businesses behind them. The engine runs on all N records in this process (peak RSS = ru_maxrss of
+this process, which includes the generated frame). The baseline (recordlinkage, with the combined-key
+blocking it is normally used with: ``BaselineSettings(blocking="combined")``) runs in a child process
+on entity-sampled subsets (whole entities, so duplicates stay together) of ``--baseline-start`` records,
+doubling until one takes longer than ``--baseline-limit`` seconds (that run is stopped) or reaches N.
+The engine runs on the same subsets, and the speed ratio is printed at each size actually run. An
+extrapolation to N, when the baseline did not reach it, is printed and labelled as such.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import math
 import resource
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +73,7 @@ def run_baseline(df: pd.DataFrame) -> tuple[float, float, float, float]:
     child's figure would only repeat the engine's.
     """
     start = time.perf_counter()
-    res = baseline_dedupe(df, FIELDS, BaselineSettings(region="AU"))
+    res = baseline_dedupe(df, FIELDS, BaselineSettings(region="AU", blocking="combined"))
     seconds = time.perf_counter() - start
     s = score(res, df[["record_id", "entity_id"]])
     return seconds, s.precision, s.recall, s.f1
@@ -81,7 +85,17 @@ def main() -> int:
     )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--baseline-n", type=int, default=20_000, help="largest baseline subsample (0: skip)")
+    parser.add_argument(
+        "--baseline-start",
+        "--baseline-n",
+        dest="baseline_start",
+        type=int,
+        default=10_000,
+        help="first baseline size in records (0: skip)",
+    )
+    parser.add_argument(
+        "--baseline-limit", type=float, default=600.0, help="seconds one baseline run may take"
+    )
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
@@ -111,34 +125,62 @@ def main() -> int:
         f"engine pairwise (pairs implied by clusters): precision={s.precision:.4f} recall={s.recall:.4f} f1={s.f1:.4f}"
     )
 
-    if args.baseline_n <= 0:
+    if args.baseline_start <= 0:
         return 0
-    sizes = [args.baseline_n // 2, args.baseline_n]
-    timings = []
-    ctx = get_context("spawn")
-    for size in sizes:
-        sub = entity_sample(df, size, args.seed)
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            b_sec, b_p, b_r, b_f1 = pool.submit(run_baseline, sub).result()
-        e_sec = dedupe(sub, FIELDS, MatchSettings(region="AU", threads=args.threads)).seconds
-        timings.append((len(sub), b_sec))
+    measured: list[tuple[int, float]] = []
+    size = args.baseline_start
+    while True:
+        sub = entity_sample(df, size, args.seed) if size < len(df) else df
+        outcome = baseline_within(sub, args.baseline_limit)
+        if outcome is None:
+            print(
+                f"baseline (recordlinkage, combined blocking) on {len(sub):,} records: "
+                f"stopped after {args.baseline_limit:.0f} s (not finished)"
+            )
+            break
+        b_sec, b_p, b_r, b_f1 = outcome
+        e_res = dedupe(sub, FIELDS, MatchSettings(region="AU", threads=args.threads))
+        e_f1 = score(e_res, sub[["record_id", "entity_id"]]).f1
+        measured.append((len(sub), b_sec))
         print(
-            f"baseline (recordlinkage) on a {len(sub):,}-record subsample: {b_sec:.1f} s, "
-            f"precision={b_p:.4f} recall={b_r:.4f} f1={b_f1:.4f}; engine on the same subsample: {e_sec:.1f} s"
+            f"{len(sub):>9,} records: recordlinkage {b_sec:7.1f} s (precision={b_p:.4f} recall={b_r:.4f} "
+            f"f1={b_f1:.4f}); engine {e_res.seconds:6.1f} s (f1={e_f1:.4f}); "
+            f"ratio recordlinkage/engine x{b_sec / e_res.seconds:.1f} (measured)"
         )
-    (n1, t1), (n2, t2) = timings
-    exponent = math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and n2 > n1 else 1.0
-    linear = t2 * args.n / n2
-    quadratic = t2 * (args.n / n2) ** 2
-    fitted = t2 * (args.n / n2) ** exponent
-    print(
-        f"baseline at {args.n:,} records (extrapolated, not run): measured exponent {exponent:.2f} -> {fitted:,.0f} s; "
-        f"linear {linear:,.0f} s; quadratic {quadratic:,.0f} s"
-    )
-    print(
-        f"speed ratio baseline/engine at {args.n:,}: {fitted / wall:,.1f}x (linear bound {linear / wall:,.1f}x)"
-    )
+        if len(sub) >= len(df):
+            break
+        size *= 2
+    if measured and measured[-1][0] < len(df):
+        (n2, t2) = measured[-1]
+        exponent = (
+            math.log(t2 / measured[-2][1]) / math.log(n2 / measured[-2][0]) if len(measured) > 1 else 1.0
+        )
+        fitted = t2 * (len(df) / n2) ** exponent
+        print(
+            f"EXTRAPOLATED, not run: recordlinkage at {len(df):,} records ~{fitted:,.0f} s "
+            f"(exponent {exponent:.2f} from the two largest sizes run) -> x{fitted / wall:,.0f} the engine's {wall:.0f} s"
+        )
     return 0
+
+
+def baseline_within(df: pd.DataFrame, limit: float) -> tuple[float, float, float, float] | None:
+    """The baseline on ``df`` in a child process, or None when it has not finished within ``limit`` seconds."""
+    ctx = get_context("spawn")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_baseline_child, args=(df, queue))
+    child.start()
+    try:
+        return tuple(queue.get(timeout=limit))  # type: ignore[return-value]
+    except Empty:
+        return None
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=30)
+
+
+def _baseline_child(df: pd.DataFrame, queue: Any) -> None:
+    queue.put(run_baseline(df))
 
 
 if __name__ == "__main__":

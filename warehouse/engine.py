@@ -103,12 +103,58 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Iterable[Mapping[str, A
 
 def _insert_chunk(conn: Connection, table: sa.Table, chunk: Sequence[Mapping[str, Any]]) -> int:
     columns = {c for row in chunk for c in row}  # a value left out of one row is NULL, not an error
+    if _can_copy(conn, table, columns):
+        return _copy_chunk(conn, table, sorted(columns), chunk)
     rows = [{c: row.get(c) for c in columns} for row in chunk]
     try:
         conn.execute(table.insert(), rows)
     except sa.exc.SQLAlchemyError as e:
         raise WarehouseError(
             f"insert failed: {_first_line(e)}", table=table.name, sql=str(table.insert())
+        ) from e
+    return len(chunk)
+
+
+def _can_copy(conn: Connection, table: sa.Table, columns: set[str]) -> bool:
+    """PostgreSQL through psycopg takes a chunk by ``COPY`` when every column left out has no Python-side default."""
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    missing = [c for c in table.columns if c.name not in columns]
+    return columns <= set(table.columns.keys()) and all(
+        c.default is None or c.default.is_scalar for c in missing
+    )
+
+
+def _copy_chunk(
+    conn: Connection, table: sa.Table, names: list[str], chunk: Sequence[Mapping[str, Any]]
+) -> int:
+    """One ``COPY ... FROM STDIN`` for the chunk: the same rows an ``INSERT`` would give, several times faster."""
+    from psycopg import Error as DriverError
+    from psycopg import sql
+
+    dialect = conn.dialect
+    filled = [  # columns no row names get their scalar default, as INSERT would give them
+        c for c in table.columns if c.name not in names and c.default is not None and c.default.is_scalar
+    ]
+    cols = [table.columns[n] for n in names] + filled
+    fixed = [c.default.arg for c in filled]  # type: ignore[union-attr]
+    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in cols[: len(names)]]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*([table.schema] if table.schema else []), table.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in cols),
+    )
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in chunk:
+                values = [row.get(n) for n in names]
+                copy.write_row(
+                    [v if p is None or v is None else p(v) for v, p in zip(values, procs, strict=True)]
+                    + fixed
+                )
+    except DriverError as e:
+        raise WarehouseError(
+            f"copy failed: {_first_line(e)}", table=table.name, sql=statement.as_string(raw)
         ) from e
     return len(chunk)
 

@@ -40,16 +40,26 @@ class BaselineSettings:
     """For the threshold classifier: agreeing fields needed for a match."""
     region: str | None = None
     day_first: bool = True
+    blocking: Literal["single", "combined"] = "single"
+    """``single``: one block per field (given name alone makes large blocks); ``combined``: the given name
+    only together with the postcode or the city, as recordlinkage is normally used on large inputs."""
 
 
-def _index(a: pd.DataFrame, b: pd.DataFrame | None, present: frozenset[str], window: int) -> pd.MultiIndex:
+def _index(
+    a: pd.DataFrame, b: pd.DataFrame | None, present: frozenset[str], window: int, blocking: str = "single"
+) -> pd.MultiIndex:
     indexer = recordlinkage.Index()
     sort_key = next((f for f in ("family_name", "business_name", "street") if f in present), None)
     if sort_key is not None:
         indexer.sortedneighbourhood(sort_key, window=window)
-    for block in ("date_of_birth", "email", "phone", "national_id", "given_name"):
+    singles = ("date_of_birth", "email", "phone", "national_id")
+    for block in singles if blocking == "combined" else (*singles, "given_name"):
         if block in present:
             indexer.block(block)
+    if blocking == "combined" and "given_name" in present:
+        for other in ("postcode", "city"):
+            if other in present:
+                indexer.block(["given_name", other])
     pairs: pd.MultiIndex = indexer.index(a) if b is None else indexer.index(a, b)
     return pairs
 
@@ -109,7 +119,7 @@ def baseline_dedupe(
     start = time.perf_counter()
     a = _prepared(df, fields, cfg, "input").reset_index(drop=True)
     present = fields.present()
-    pairs = _index(a, None, present, cfg.window)
+    pairs = _index(a, None, present, cfg.window, cfg.blocking)
     logger.info("baseline: %d candidate pairs for %d records", len(pairs), len(a))
     matches = _classify(_features(pairs, a, a, present, cfg), cfg)
     ids = df[fields.record_id].to_numpy() if fields.record_id else np.arange(len(df))
@@ -127,7 +137,7 @@ def baseline_link(
     a = _prepared(df_a, fields, cfg, "a").reset_index(drop=True)
     b = _prepared(df_b, fields, cfg, "b").reset_index(drop=True)
     present = fields.present()
-    pairs = _index(a, b, present, cfg.window)
+    pairs = _index(a, b, present, cfg.window, cfg.blocking)
     logger.info("baseline: %d candidate pairs for %d x %d records", len(pairs), len(a), len(b))
     matches = _classify(_features(pairs, a, b, present, cfg), cfg)
 

@@ -53,11 +53,12 @@ def assign_keys(
         members[clusters[record]].append(record)
     ordered = sorted(members.values(), key=lambda recs: recs[0])  # clusters by their smallest record id
     owner = _key_owners(ordered, previous)
+    owned_at = _keys_by_owner(owner)
     next_key = max(max(previous.values(), default=0), key_floor) + 1
     keys: dict[str, int] = {}
     events: list[IdentityEvent] = []
     for position, records in enumerate(ordered):
-        owned = sorted(k for k, p in owner.items() if p == position)
+        owned = owned_at.get(position, [])
         lost = sorted({previous[r] for r in records if r in previous and owner[previous[r]] != position})
         if owned:
             key = owned[0]
@@ -97,12 +98,24 @@ def assign_keys(
 
 def _key_owners(clusters: list[list[str]], previous: Mapping[str, int]) -> dict[int, int]:
     """For each previous key, the cluster (by position) that keeps it: most of its records, then first."""
-    counts: dict[int, Counter[int]] = defaultdict(Counter)
+    counts: dict[int, dict[int, int]] = {}
     for position, records in enumerate(clusters):
         for record in records:
-            if record in previous:
-                counts[previous[record]][position] += 1
-    return {key: min(c, key=lambda p: (-c[p], p)) for key, c in counts.items()}
+            key = previous.get(record)
+            if key is not None:
+                at = counts.setdefault(key, {})
+                at[position] = at.get(position, 0) + 1
+    return {
+        key: next(iter(c)) if len(c) == 1 else min(c, key=lambda p: (-c[p], p)) for key, c in counts.items()
+    }
+
+
+def _keys_by_owner(owner: Mapping[int, int]) -> dict[int, list[int]]:
+    """Inverted index of ``owner``: cluster position -> the keys it keeps, smallest first."""
+    index: dict[int, list[int]] = defaultdict(list)
+    for key in sorted(owner):
+        index[owner[key]].append(key)
+    return dict(index)
 
 
 def _merge_reason(

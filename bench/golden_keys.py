@@ -1,0 +1,85 @@
+"""Golden-key assignment at scale: ``assign_keys`` with existing keys at 10k and 100k clusters.
+
+    python bench/golden_keys.py [--sizes 10000 100000] [--repeats 3]
+
+Each size builds a second-batch situation: every cluster already has a key, 1 % of clusters merge
+with a neighbour, 1 % split in two and 1 % are new. The best of ``--repeats`` runs is timed and the
+ratio between the largest and the smallest size is printed; linear growth gives about the size
+ratio (10x for 10k -> 100k), the target is at most 12x. For scale, the same ratio is printed for
+building a plain dict of the same record ids (the smallest thing the step must do): on a machine
+whose caches hold the small case but not the large one, that floor alone grows faster than 10x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.identity.golden import assign_keys  # noqa: E402
+
+TARGET_RATIO = 12.0
+
+
+def second_batch(n_clusters: int, seed: int = 7) -> tuple[dict[str, int], dict[str, int]]:
+    """(clusters now, keys from the previous batch) for ``n_clusters`` customers of 1-4 records."""
+    r = random.Random(seed)  # synthetic benchmark data  # nosec B311
+    clusters: dict[str, int] = {}
+    previous: dict[str, int] = {}
+    for c in range(n_clusters):
+        size = r.randint(1, 4)
+        roll = r.random()
+        for i in range(size):
+            record = f"r{c:08d}-{i}"
+            label = c
+            if roll < 0.01 and c > 0:
+                label = c - 1  # merges with the previous customer
+            elif roll < 0.02 and i % 2:
+                label = n_clusters + c  # splits off
+            clusters[record] = label
+            if roll >= 0.03:  # 1 % of customers are new this batch
+                previous[record] = c + 1
+    return clusters, previous
+
+
+def best_of(n_clusters: int, repeats: int) -> tuple[float, float]:
+    """Best time of ``assign_keys`` and of building a plain record -> key dict, in seconds."""
+    clusters, previous = second_batch(n_clusters)
+    times, floor = [], []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        assign_keys(clusters, previous)
+        times.append(time.perf_counter() - tick)
+        tick = time.perf_counter()
+        dict(zip(sorted(clusters), clusters.values(), strict=True))
+        floor.append(time.perf_counter() - tick)
+    return min(times), min(floor)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    seconds = {n: best_of(n, args.repeats) for n in args.sizes}
+    for n, (s, f) in seconds.items():
+        print(f"assign_keys, {n:>9,} clusters with existing keys: {s:7.3f} s (plain dict: {f:.3f} s)")
+    small, large = min(seconds), max(seconds)
+    ratio = seconds[large][0] / seconds[small][0]
+    floor = seconds[large][1] / seconds[small][1]
+    print(
+        f"{small:,} -> {large:,} clusters (x{large / small:.0f} clusters): x{ratio:.1f} time "
+        f"(target <= x{TARGET_RATIO:.0f}: {'met' if ratio <= TARGET_RATIO else 'NOT met'}); "
+        f"a plain dict of the same records: x{floor:.1f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
