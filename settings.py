@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     home_currency: str = "GBP"  # ISO 4217
 
     secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
+    # Personal data at rest (docs/security.md, "Encryption at rest"): Fernet keys, newest first, comma
+    # separated, and the key of the lookup hashes; empty: key files kept in var_dir (demo only).
+    pii_keys: SecretStr = SecretStr("")
+    pii_hash_key: SecretStr = SecretStr("")
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
@@ -112,6 +116,12 @@ class Settings(BaseSettings):
     lock_stale_seconds: float = Field(default=60, gt=0)
     # Data-quality items opened by a batch are announced to the stewards here (a JSON POST), besides the log.
     steward_alert_webhook: str = ""
+
+    # Retention periods per data category, in days (warehouse/privacy/retention.py, docs/privacy.md).
+    retention_landing_days: int = Field(default=400, ge=1)  # superseded versions of landed records
+    retention_rejected_days: int = Field(default=90, ge=1)  # rejected records and flagged raw values
+    retention_soft_deleted_days: int = Field(default=30, ge=1)  # records their source deleted
+    retention_event_days: int = Field(default=730, ge=1)  # the interaction event log
 
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
 
