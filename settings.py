@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1)
     burst_failures: int = Field(default=20, ge=1)  # failures from one address within the window: an alert
     security_alert_webhook: str = ""  # URL that receives each security alert as JSON; empty: log only
+    # An export naming at least this many customers (or holding their personal data) raises `bulk_export`.
+    bulk_export_rows: int = Field(default=1000, ge=1)
     # Roles that must use a second factor (TOTP); they enrol at their next sign-in.
     mfa_required_roles: frozenset[str] = frozenset({"admin", "manager", "data_steward"})
     mfa_issuer: str = "Miracle Customer 360"
