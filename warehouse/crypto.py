@@ -22,12 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-if TYPE_CHECKING:
-    from settings import Settings
+from settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -197,13 +196,11 @@ def read_keys(settings: Settings) -> tuple[list[str], bytes]:
 
 def load_keyring(settings: Settings) -> Keyring:
     """The keyring of ``settings``; when it meets a newer key id it re-reads the same source."""
-    from settings import Settings as Fresh  # a fresh read, not the process-wide cached settings
-
     keys, hash_key = read_keys(settings)
     var_dir = settings.var_dir
 
     def reload() -> tuple[list[str], bytes]:
-        return read_keys(Fresh(var_dir=var_dir))
+        return read_keys(Settings(var_dir=var_dir))  # a fresh read of every source, not the cached settings
 
     return Keyring(keys, hash_key, reload)
 
@@ -211,8 +208,6 @@ def load_keyring(settings: Settings) -> Keyring:
 @lru_cache(maxsize=1)
 def default_keyring() -> Keyring:
     """The process-wide keyring, from the process-wide settings (used when an engine carries none)."""
-    from settings import get_settings
-
     return load_keyring(get_settings())
 
 

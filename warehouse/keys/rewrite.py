@@ -51,29 +51,32 @@ def under_key(table: EncryptedTable, kid: str) -> sa.ColumnElement[bool]:
 
 
 def reencrypt_batch(conn: Connection, table: EncryptedTable, keyring: Keyring, rows: int = BATCH_ROWS) -> int:
-    """Up to ``rows`` rows of ``table`` moved to the newest key; returns how many were rewritten."""
+    """Up to ``rows`` rows of ``table`` moved to the newest key; returns how many were read for it.
+
+    Each row is written only if it still holds the values read (compare and swap on the stored tokens, which
+    are unique), so a row a batch rewrote meanwhile is never put back to its old content.
+    """
     t = table.clause
     query = sa.select(*t.c).where(stale(table, keyring.current)).limit(rows)
     found = conn.execute(query).all()
-    if not found:
-        return 0
-    update = (
-        t.update()
-        .where(*(t.c[k] == sa.bindparam(f"k_{k}") for k in table.key))
-        .values({c: sa.bindparam(f"v_{c}") for c in table.columns})
-    )
-    params: list[dict[str, Any]] = []
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in found:
         values = row._mapping
+        present = tuple(c for c in table.columns if values[c] is not None)
         param = {f"k_{k}": values[k] for k in table.key}
-        param |= {f"v_{c}": _rotated(keyring, values[c]) for c in table.columns}
-        params.append(param)
-    conn.execute(update, params)
+        param |= {f"o_{c}": values[c] for c in present}
+        param |= {f"v_{c}": keyring.rotate(str(values[c])) for c in present}
+        groups.setdefault(present, []).append(param)
+    for present, params in groups.items():
+        update = (
+            t.update()
+            .where(*(t.c[k] == sa.bindparam(f"k_{k}") for k in table.key))
+            .where(*(t.c[c] == sa.bindparam(f"o_{c}") for c in present))
+            .where(*(t.c[c].is_(None) for c in table.columns if c not in present))
+            .values({c: sa.bindparam(f"v_{c}") for c in present})
+        )
+        conn.execute(update, params)
     return len(found)
-
-
-def _rotated(keyring: Keyring, value: Any) -> str | None:
-    return None if value is None else keyring.rotate(str(value))
 
 
 def reencrypt_table(
