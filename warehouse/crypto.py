@@ -13,6 +13,7 @@ files ``pii-keys`` and ``pii-hash-key`` in ``var_dir``, created with mode 0600.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from settings import Settings, get_settings
 
@@ -84,6 +87,8 @@ class Keyring:
 
     def _set(self, keys: list[str]) -> None:
         fernets = [Fernet(k.strip().encode("ascii")) for k in keys]
+        newest = base64.urlsafe_b64decode(keys[0].strip().encode("ascii"))
+        self._newest = _SyntheticIv(newest)
         self._state = (tuple(key_id(k) for k in keys), MultiFernet(fernets))
 
     @property
@@ -96,8 +101,10 @@ class Keyring:
         return self._state[0][0]
 
     def encrypt(self, text: str) -> str:
-        ids, multi = self._state
-        return f"{PREFIX}{ids[0]}:{multi.encrypt(text.encode('utf-8')).decode('ascii')}"
+        """A Fernet token of ``text`` under the newest key; the same text gives the same token (see
+        :class:`_SyntheticIv`), so a batch that rewrites an unchanged row leaves it byte for byte as it was."""
+        ids = self._state[0]
+        return f"{PREFIX}{ids[0]}:{self._newest.token(text.encode('utf-8'))}"
 
     def decrypt(self, value: str) -> str:
         """The plaintext of a stored value (plaintext rows from before encryption read as they are)."""
@@ -115,20 +122,12 @@ class Keyring:
             ) from e
 
     def rotate(self, value: str) -> str:
-        """The value encrypted with the newest key (``MultiFernet.rotate``); plaintext gets encrypted."""
-        ids, multi = self._state
+        """The value encrypted with the newest key (decrypted with any, as ``MultiFernet.rotate`` does);
+        plaintext gets encrypted."""
         kid = token_key_id(value)
-        if kid is None:
-            return self.encrypt(value)
-        if kid == ids[0]:
+        if kid == self.current:
             return value
-        try:
-            token = multi.rotate(value[len(PREFIX) + 9 :].encode("ascii")).decode("ascii")
-        except InvalidToken as e:
-            raise KeyringError(
-                f"a value encrypted with key {kid} cannot be decrypted with keys {list(ids)}"
-            ) from e
-        return f"{PREFIX}{ids[0]}:{token}"
+        return self.encrypt(self.decrypt(value))
 
     def blind_index(self, kind: str, value: str | None) -> str | None:
         """The keyed hash an exact lookup of ``value`` compares (``None`` for a missing value)."""
@@ -148,6 +147,29 @@ class Keyring:
             keys, _ = self._reload()
             self._set(keys)
             logger.info("encryption keys re-read: %s", ", ".join(self.key_ids))
+
+
+class _SyntheticIv:
+    """Fernet tokens (spec version 0x80, readable by any ``Fernet``/``MultiFernet``) whose IV is an HMAC of the
+    plaintext under a key derived from the Fernet key, and whose timestamp is 0: deterministic encryption.
+
+    Equal values give equal tokens, which shows which stored values are equal (as the lookup hashes already do
+    for e-mails and phones) and nothing else; in exchange a rebuilt row that did not change is stored
+    unchanged, so change capture and backups see no churn.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._signing, self._encryption = key[:16], key[16:]
+        self._iv_key = hmac.new(key, b"c360 synthetic iv", hashlib.sha256).digest()
+
+    def token(self, data: bytes) -> str:
+        iv = hmac.new(self._iv_key, data, hashlib.sha256).digest()[:16]
+        padder = padding.PKCS7(algorithms.AES.block_size).padder()
+        padded = padder.update(data) + padder.finalize()
+        encryptor = Cipher(algorithms.AES(self._encryption), modes.CBC(iv)).encryptor()
+        body = b"\x80" + (0).to_bytes(8, "big") + iv + encryptor.update(padded) + encryptor.finalize()
+        mac = hmac.new(self._signing, body, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(body + mac).decode("ascii")
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
