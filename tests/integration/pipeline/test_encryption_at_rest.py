@@ -76,6 +76,10 @@ def test_no_email_or_phone_is_stored_in_clear(
     assert leaked == [], f"{len(leaked)} e-mails or phones stored in clear, e.g. {leaked[:5]}"
 
     listed = sa.select(mart_customer_kpi.c.customer_key)
+    unhashed = sa.select(sa.func.count()).where(
+        dim_customer.c.email.is_not(None), dim_customer.c.email_hash.is_(None)
+    )
+    assert warehouse.scalar(unhashed) == 0, "every golden e-mail has its lookup hash"
     with_email = warehouse.rows(
         sa.select(dim_customer.c.customer_key, dim_customer.c.email).where(
             dim_customer.c.customer_key.in_(listed)
