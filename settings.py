@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     home_currency: str = "GBP"  # ISO 4217
 
     secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
+    # Personal data at rest (docs/security.md, "Encryption at rest"): Fernet keys, newest first, comma
+    # separated, and the key of the lookup hashes; empty: key files kept in var_dir (demo only).
+    pii_keys: SecretStr = SecretStr("")
+    pii_hash_key: SecretStr = SecretStr("")
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
@@ -113,6 +117,12 @@ class Settings(BaseSettings):
     # Data-quality items opened by a batch are announced to the stewards here (a JSON POST), besides the log.
     steward_alert_webhook: str = ""
 
+    # Retention periods per data category, in days (warehouse/privacy/retention.py, docs/privacy.md).
+    retention_landing_days: int = Field(default=400, ge=1)  # superseded versions of landed records
+    retention_rejected_days: int = Field(default=90, ge=1)  # rejected records and flagged raw values
+    retention_soft_deleted_days: int = Field(default=30, ge=1)  # records their source deleted
+    retention_event_days: int = Field(default=730, ge=1)  # the interaction event log
+
     demo_password: SecretStr = SecretStr("miracle-demo")  # the demo users' password (demo only)
 
     # Sign-in sessions: signed out after this long without a request, and this long after signing in.
@@ -128,6 +138,8 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1)
     burst_failures: int = Field(default=20, ge=1)  # failures from one address within the window: an alert
     security_alert_webhook: str = ""  # URL that receives each security alert as JSON; empty: log only
+    # An export naming at least this many customers (or holding their personal data) raises `bulk_export`.
+    bulk_export_rows: int = Field(default=1000, ge=1)
     # Roles that must use a second factor (TOTP); they enrol at their next sign-in.
     mfa_required_roles: frozenset[str] = frozenset({"admin", "manager", "data_steward"})
     mfa_issuer: str = "Miracle Customer 360"

@@ -3,7 +3,8 @@
 Every CSV or XLSX download goes through :func:`export_download`: rows of customers the viewer may not
 read are dropped, personal data is masked as ``warehouse.policy`` says, text cells that a spreadsheet
 would run as a formula get a leading ``'`` (OWASP's CSV-injection rule), and an audit row records who
-exported what, how many rows and with which filters.
+exported what, how many rows and with which filters. An export of many customers' personal data also
+raises a ``bulk_export`` security event (an alert on the Security page and the alert webhook).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from dash.exceptions import PreventUpdate
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 
 from components.access import current_portal_user
-from warehouse import audit
+from components.context import EXTENSION, current_portal
+from settings import Settings, get_settings
+from warehouse import audit, security_events
 from warehouse.engine import Warehouse
-from warehouse.policy import Viewer, customer_scope, mask_rows
+from warehouse.policy import PII_FIELDS, Viewer, customer_scope, mask_rows
 from warehouse.schema import dim_customer
 
 logger = logging.getLogger(__name__)
@@ -163,12 +166,44 @@ def export_download(
     )
     audit.record(warehouse, viewer.username, f"export.{export}", filename, detail, address=client_address())
     logger.info("%s exported %s (%d rows)", viewer.username, filename, len(shown))
+    _watch_bulk(warehouse, viewer, personal_rows(viewer, shown, columns), filename, kind)
     if kind == "xlsx":
         book = xlsx_bytes(shown, columns, export, headers, formats)
         content = base64.b64encode(book).decode("ascii")
         return {"content": content, "filename": filename, "type": XLSX_TYPE, "base64": True}
     text = csv_text(shown, columns, headers)
     return {"content": text, "filename": filename, "type": "text/csv", "base64": False}
+
+
+def personal_rows(viewer: Viewer, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> int:
+    """Rows of an export that are about a person: they name a customer, or hold personal data in clear."""
+    clear = [c for c in columns if c in PII_FIELDS] if viewer.sees_pii else []
+    return sum(1 for r in rows if r.get("customer_key") is not None or any(r.get(c) for c in clear))
+
+
+def _watch_bulk(warehouse: Warehouse, viewer: Viewer, personal: int, filename: str, kind: str) -> None:
+    """A ``bulk_export`` security event when an export holds ``settings.bulk_export_rows`` people or more."""
+    settings = _settings()
+    if personal < settings.bulk_export_rows:
+        return
+    detail = f"{personal} customers' rows as {kind.upper()} ({filename})"
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    security_events.report(
+        warehouse,
+        security_events.BULK_EXPORT,
+        viewer.username,
+        client_address(),
+        detail,
+        now,
+        webhook=settings.security_alert_webhook,
+    )
+
+
+def _settings() -> Settings:
+    """The running portal's settings (the process-wide ones outside a portal)."""
+    if has_app_context() and EXTENSION in current_app.extensions:
+        return current_portal().settings
+    return get_settings()
 
 
 __all__ = [
@@ -181,5 +216,6 @@ __all__ = [
     "in_scope",
     "money_format",
     "neutralise",
+    "personal_rows",
     "xlsx_bytes",
 ]

@@ -1,4 +1,4 @@
-"""Customers (``/customers``): search by name, city or email over the golden customers the signed-in user
+"""Customers (``/customers``): search by name, city or whole e-mail address over the golden customers the signed-in user
 may read (``warehouse.policy``), paged and sorted on the server, personal data masked where the role says."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where th
 
 
 def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
-    searchable = "name, city or email" if current_viewer().sees_pii else "name or city"
+    searchable = "name, city or whole e-mail address" if current_viewer().sees_pii else "name or city"
     table = paged_table(
         ids.CUSTOMERS_TABLE,
         table_columns(),

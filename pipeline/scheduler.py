@@ -28,7 +28,7 @@ from pipeline.quality.stewardship import StewardAlerts
 from pipeline.runner import BatchOutcome, Clock, run_batch, utc_now
 from settings import Settings
 from warehouse.engine import Warehouse
-from warehouse.privacy import RetentionReport, apply_retention
+from warehouse.privacy import RetentionPolicy, RetentionReport, apply_retention
 
 if TYPE_CHECKING:
     from models.registry import Decision
@@ -98,7 +98,7 @@ def run_retention_job(settings: Settings, clock: Clock = utc_now) -> RetentionRe
         warehouse = Warehouse.from_url(settings.warehouse_url)
         try:
             with RunLock(warehouse, LockSettings.from_settings(settings)).held():
-                return apply_retention(warehouse, clock())
+                return apply_retention(warehouse, clock(), RetentionPolicy.from_settings(settings))
         except LockHeld as e:
             logger.warning("retention skipped: %s", e)
             return None

@@ -30,6 +30,14 @@ if "C360_VAR_DIR" not in os.environ or os.environ["C360_VAR_DIR"] == os.environ.
         prefix=f"c360-var-{_worker}-"
     )
 
+# One set of personal-data keys for the whole run, inherited by the processes tests start, so every process
+# reads what another wrote (tests of the key files and of rotation set their own).
+if "C360_PII_KEYS" not in os.environ:
+    from cryptography.fernet import Fernet
+
+    os.environ["C360_PII_KEYS"] = Fernet.generate_key().decode("ascii")
+    os.environ["C360_PII_HASH_KEY"] = Fernet.generate_key().decode("ascii")
+
 from warehouse.engine import Warehouse
 
 

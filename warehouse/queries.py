@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
 from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
+from warehouse.schema.encrypted import hash_matches
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -285,7 +286,14 @@ def _customer_filter(term: str, viewer: Viewer | None = None) -> sa.ColumnElemen
     if not term:
         return scope
     fields = ("name", "city", "email") if viewer is None else searchable_fields(viewer)
-    return sa.and_(scope, sa.or_(*(_customer_column(f).icontains(term, autoescape=True) for f in fields)))
+    return sa.and_(scope, sa.or_(*(_field_matches(f, term) for f in fields)))
+
+
+def _field_matches(field: str, term: str) -> sa.ColumnElement[bool]:
+    """Text fields match a part of ``term``; e-mails (encrypted at rest) only the whole address, by its hash."""
+    if field == "email":
+        return hash_matches(dim_customer.c.email_hash, "email", term)
+    return _customer_column(field).icontains(term, autoescape=True)
 
 
 def _customer_column(name: str) -> sa.ColumnElement[Any]:
@@ -294,10 +302,15 @@ def _customer_column(name: str) -> sa.ColumnElement[Any]:
     return dim_customer.c.email if name == "email" else mart_customer_kpi.c[name]
 
 
+def _sort_column(name: str) -> sa.ColumnElement[Any]:
+    """What a sort orders by: e-mails are encrypted, so their keyed hash (equal addresses together)."""
+    return dim_customer.c.email_hash if name == "email" else _customer_column(name)
+
+
 def customer_search_query(
     term: str, sort: CustomerSort, page: int, page_size: int, viewer: Viewer | None = None
 ) -> sa.Select[Any]:
-    """One page of customers whose name, city or email contains ``term`` (any case), sorted, NULLs last.
+    """One page of customers whose name or city contains ``term`` or whose e-mail is ``term`` (any case), sorted.
 
     ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap. With a
     ``viewer``, only the customers they may read, and a masked field neither matches nor sorts.
@@ -307,7 +320,7 @@ def customer_search_query(
         c for c in CUSTOMER_COLUMNS if c != "email"
     ):
         raise ValueError(f"customer sort column {sort.column!r} is masked for role {viewer.role!r}")
-    column = _customer_column(sort.column)
+    column = _sort_column(sort.column)
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())

@@ -20,6 +20,7 @@ from pipeline.identity.standardise import normalise_business_name, normalise_pos
 from pipeline.quality import standardise as quality
 from warehouse.policy import Viewer, customer_scope
 from warehouse.schema import dim_customer
+from warehouse.schema.encrypted import hash_matches
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity match for a new record")
 
@@ -75,7 +76,11 @@ def match(record: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     warehouse = api_context().warehouse
     email = canonical_email(record.get("email"))
     if email:
-        rows = warehouse.rows(sa.select(*COLUMNS).where(c.c.email == email, customer_scope(viewer)).limit(2))
+        rows = warehouse.rows(
+            sa.select(*COLUMNS)
+            .where(hash_matches(c.c.email_hash, "email", email), customer_scope(viewer))
+            .limit(2)
+        )
         if rows:
             key = int(rows[0]["customer_key"])
             candidate = {"customer_key": key, "name": rows[0]["name"], "score": 1.0, "reasons": ["email"]}

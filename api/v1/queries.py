@@ -27,6 +27,7 @@ from warehouse.schema import (
     model_registry,
     stg_customer,
 )
+from warehouse.schema.encrypted import hash_matches
 
 k, d = mart_customer_kpi, dim_customer
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -61,14 +62,16 @@ def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnE
     """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them)."""
     terms: list[sa.ColumnElement[bool]] = [customer_scope(viewer, k.c.customer_key)]
     if filters.get("q"):
-        fields = ("name", "city", "email") if viewer.sees_pii else ("name", "city")
-        terms.append(sa.or_(*(_column(f).icontains(filters["q"], autoescape=True) for f in fields)))
+        matches = [_column(f).icontains(filters["q"], autoescape=True) for f in ("name", "city")]
+        if viewer.sees_pii:  # e-mails are encrypted at rest: the whole address matches, by its keyed hash
+            matches.append(hash_matches(d.c.email_hash, "email", filters["q"]))
+        terms.append(sa.or_(*matches))
     if filters.get("name"):
         terms.append(k.c.name.istartswith(filters["name"], autoescape=True))
     if filters.get("email"):
         if not viewer.sees_pii:
             raise PermissionError("email is masked for your role and cannot be filtered on")
-        terms.append(sa.func.lower(d.c.email) == filters["email"].lower())
+        terms.append(hash_matches(d.c.email_hash, "email", filters["email"]))
     for name in ("rep", "region", "city", "segment"):
         if filters.get(name):
             terms.append(k.c[name] == filters[name])

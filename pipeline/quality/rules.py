@@ -100,7 +100,7 @@ def _flagged(conn: Connection, batch: int, _today: dt.date) -> Measurement:
 
 
 def _duplicate_emails(conn: Connection, _batch: int, _today: dt.date) -> Measurement:
-    email = sa.func.lower(dim_customer.c.email)
+    email = dim_customer.c.email_hash  # the keyed hash of the case-folded address (e-mails are encrypted)
     present = sa.select(sa.func.count()).select_from(dim_customer).where(dim_customer.c.email.is_not(None))
     shared = (
         sa.select(email.label("email"), sa.func.count().label("n"))

@@ -157,14 +157,14 @@ def _latest_versions(conn: Connection, source: str) -> dict[tuple[str, str], tup
         .where(land_record.c.source == source)
         .group_by(land_record.c.entity, land_record.c.source_key)
     )
-    dead = land_record.c.payload.contains(f'"{TOMBSTONE}": true', autoescape=True)
     query = sa.select(
         land_record.c.entity,
         land_record.c.source_key,
         land_record.c.content_hash,
-        sa.case((dead, 1), else_=0),
+        land_record.c.payload,  # encrypted at rest: read whole, so a tombstone is told in Python
     ).where(land_record.c.land_id.in_(latest))
-    return {(r[0], r[1]): (r[2], bool(r[3])) for r in conn.execute(query)}
+    dead = f'"{TOMBSTONE}": true'
+    return {(r[0], r[1]): (r[2], dead in r[3]) for r in conn.execute(query)}
 
 
 def _deleted_since(

@@ -90,16 +90,14 @@ def _row(r: Relationship) -> dict[str, Any]:
 def _referrals(conn: Connection) -> list[tuple[int, str]]:
     """(customer, text) for every landed customer record with a referral field (``Referred By``...) or note."""
     lr = land_record
-    query = (
-        sa.select(lr.c.payload, customer_xref.c.customer_key)
-        .join(
-            customer_xref,
-            (customer_xref.c.source == lr.c.source) & (customer_xref.c.source_key == lr.c.source_key),
-        )
-        .where(sa.func.lower(lr.c.payload).like("%referr%"))
-    )
+    query = sa.select(lr.c.payload, customer_xref.c.customer_key).join(
+        customer_xref,
+        (customer_xref.c.source == lr.c.source) & (customer_xref.c.source_key == lr.c.source_key),
+    )  # payloads are encrypted at rest: the "referr" filter runs here, not in SQL
     out: list[tuple[int, str]] = []
     for payload, key in conn.execute(query):
+        if "referr" not in payload.lower():
+            continue
         try:
             values = json.loads(payload)
         except ValueError:

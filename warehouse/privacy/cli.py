@@ -22,7 +22,7 @@ from warehouse.privacy.consent import LAWFUL_BASES, PURPOSES, record_consent
 from warehouse.privacy.erase import erase_subject
 from warehouse.privacy.export import export_subject
 from warehouse.privacy.requests import PrivacyError
-from warehouse.privacy.retention import apply_retention
+from warehouse.privacy.retention import RetentionPolicy, apply_retention
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             _say(json.dumps({"customer_key": report.customer_key, **report.summary()}, indent=2))
         elif args.command == "retention":
             with RunLock(warehouse, lock).held():
-                result = apply_retention(warehouse, utc_now(), dry_run=args.dry_run)
+                policy = RetentionPolicy.from_settings(settings)
+                result = apply_retention(warehouse, utc_now(), policy, dry_run=args.dry_run)
             verb = "would remove" if result.dry_run else "removed"
             _say(f"retention {verb}: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
         else:

@@ -47,6 +47,7 @@ from warehouse.schema import (
     privacy_suppression,
     stg_deletion,
 )
+from warehouse.schema.encrypted import with_blind_indexes
 from warehouse.users import record_audit
 
 logger = logging.getLogger(__name__)
@@ -162,7 +163,8 @@ def _rewrite_table(conn: Connection, table: sa.Table, subject: Subject, alias: s
             where = [
                 table.c[k] == v if v is not None else table.c[k].is_(None) for k, v in _identity(table, row)
             ]
-            conn.execute(table.update().where(clause, *where).values(**changes))
+            values = with_blind_indexes(table, changes, conn.dialect)  # a changed e-mail's lookup hash too
+            conn.execute(table.update().where(clause, *where).values(**values))
             changed += 1
     return changed
 

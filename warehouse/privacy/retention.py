@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,6 +33,9 @@ from warehouse.schema import (
     stg_reject,
 )
 
+if TYPE_CHECKING:
+    from settings import Settings
+
 logger = logging.getLogger(__name__)
 
 EVENT_TABLE = "evt_log"
@@ -48,6 +51,16 @@ class RetentionPolicy:
     rejected_days: int = 90
     soft_deleted_days: int = 30
     event_days: int = 730
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetentionPolicy:
+        """The periods the settings give (``C360_RETENTION_*_DAYS``)."""
+        return cls(
+            landing_days=settings.retention_landing_days,
+            rejected_days=settings.retention_rejected_days,
+            soft_deleted_days=settings.retention_soft_deleted_days,
+            event_days=settings.retention_event_days,
+        )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from warehouse.schema.encrypted import EncryptedText, blind_index
 from warehouse.schema.types import KEY, SOURCE, ExchangeRate, LongText, Money, Name, Timestamp, metadata
 
 #: The golden key of the one "unidentified customer": sales without a customer (walk-in receipts) count as
@@ -39,16 +40,18 @@ dim_customer = sa.Table(
     sa.Column("name", Name(), nullable=False),
     sa.Column("company_name", Name()),
     sa.Column("contact_name", Name()),
-    sa.Column("email", sa.String(200)),
-    sa.Column("phone", sa.String(20)),
-    sa.Column("street", Name()),
+    sa.Column("email", EncryptedText),  # personal data: encrypted at rest (docs/security.md)
+    sa.Column("phone", EncryptedText),
+    sa.Column("street", EncryptedText),
     sa.Column("city", Name(100)),
     sa.Column("region", Name(100)),
     sa.Column("postcode", sa.String(20)),
     sa.Column("country", sa.String(2)),
     sa.Column("website", sa.String(200)),
-    sa.Column("instagram_handle", sa.String(60)),
+    sa.Column("instagram_handle", EncryptedText),
     sa.Column("segment", sa.String(40)),
+    blind_index("email", "email"),  # exact lookups and grouping by e-mail or phone in SQL
+    blind_index("phone", "phone"),
     sa.Column("geography_key", sa.Integer, sa.ForeignKey("dim_geography.geography_key")),
     sa.Column("rep_key", sa.Integer, sa.ForeignKey("dim_sales_rep.rep_key")),
     sa.Column("is_customer", sa.Boolean, nullable=False),  # False: a prospect seen only in leads/directories
@@ -58,7 +61,8 @@ dim_customer = sa.Table(
     ),  # weighted share of profile fields filled, 0..1
     sa.Column("first_seen", Timestamp),
     sa.Index(None, "name"),
-    sa.Index(None, "email"),
+    sa.Index(None, "email_hash"),
+    sa.Index(None, "phone_hash"),
     sa.Index(None, "rep_key"),
 )
 
@@ -114,7 +118,7 @@ golden_field = sa.Table(
     metadata,
     sa.Column("customer_key", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("field", sa.String(40), primary_key=True),
-    sa.Column("value", Name(300)),
+    sa.Column("value", EncryptedText),  # the field's value, personal data among them: encrypted at rest
     sa.Column("source", SOURCE, nullable=False),
     sa.Column("source_key", KEY, nullable=False),
     sa.Column("rule", sa.String(30), nullable=False),  # source_priority, most_recent, most_frequent

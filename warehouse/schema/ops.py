@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from warehouse.schema.encrypted import EncryptedText
 from warehouse.schema.types import ENTITY, KEY, SOURCE, LongText, Name, Timestamp, metadata
 
 # --- ops: runs, watermarks, lineage, audit ----------------------------------------------------
@@ -90,7 +91,7 @@ ops_deletion_hold_record = sa.Table(
     sa.Column("hold_id", sa.Integer, sa.ForeignKey("ops_deletion_hold.hold_id"), primary_key=True),
     sa.Column("source_key", KEY, primary_key=True),
     sa.Column("content_hash", sa.String(64), nullable=False),  # the record's version it would delete
-    sa.Column("payload", LongText, nullable=False),
+    sa.Column("payload", EncryptedText, nullable=False),
 )
 
 ops_audit_log = sa.Table(

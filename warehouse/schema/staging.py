@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from warehouse.schema.encrypted import EncryptedText, blind_index
 from warehouse.schema.types import (
     ENTITY,
     KEY,
@@ -27,7 +28,7 @@ land_record = sa.Table(
     sa.Column("entity", ENTITY, nullable=False),
     sa.Column("source_key", KEY, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("payload", LongText, nullable=False),
+    sa.Column("payload", EncryptedText, nullable=False),  # the whole raw record, encrypted at rest
     sa.Column("received_at", Timestamp, nullable=False),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), nullable=False),
     sa.Index(None, "source", "entity", "source_key"),  # versions of a record; the same content may land
@@ -57,15 +58,15 @@ stg_customer = _staged(
     sa.Column("company_name", Name()),
     sa.Column("given_name", Name(100)),
     sa.Column("family_name", Name(100)),
-    sa.Column("email", sa.String(200)),
-    sa.Column("phone", sa.String(20)),  # E.164
-    sa.Column("street", Name()),
+    sa.Column("email", EncryptedText),  # personal data: encrypted at rest (docs/security.md)
+    sa.Column("phone", EncryptedText),  # E.164
+    sa.Column("street", EncryptedText),
     sa.Column("city", Name(100)),
     sa.Column("region", Name(100)),
     sa.Column("postcode", sa.String(20)),
     sa.Column("country", sa.String(2)),  # ISO 3166-1 alpha-2
     sa.Column("website", sa.String(200)),
-    sa.Column("instagram_handle", sa.String(60)),
+    sa.Column("instagram_handle", EncryptedText),
     sa.Column("segment", sa.String(40)),
     sa.Column("sales_rep", Name(100)),
     sa.Column("lead_status", sa.String(30)),
@@ -75,11 +76,13 @@ stg_customer = _staged(
     sa.Column("created_at", Timestamp),
     sa.Column("updated_at", Timestamp),
     sa.Column("is_active", sa.Boolean),
-    sa.Column("mobile", sa.String(20)),  # E.164
+    sa.Column("mobile", EncryptedText),  # E.164
     sa.Column("parent_source_key", KEY),  # a sub-customer's (job's) parent customer record in the same source
     sa.Column("terms", sa.String(40)),  # payment terms, e.g. "Net 30"
     sa.Column("balance", Money()),  # open balance as the source states it, in the source's home currency
-    sa.Column("ship_address", Name(300)),  # the shipping address on one line
+    sa.Column("ship_address", EncryptedText),  # the shipping address on one line
+    blind_index("email", "email"),
+    blind_index("phone", "phone"),
 )
 
 stg_product = _staged(
@@ -193,7 +196,7 @@ stg_field_flag = sa.Table(
     sa.Column("record_key", KEY, primary_key=True),
     sa.Column("field", sa.String(60), primary_key=True),  # the source's own field name
     sa.Column("rule", sa.String(60), nullable=False),
-    sa.Column("raw_value", sa.Unicode(400), nullable=False),
+    sa.Column("raw_value", EncryptedText, nullable=False),  # an e-mail or phone among them: encrypted
     sa.Column("message", sa.Unicode(500), nullable=False),
     sa.Column("land_id", BigId, nullable=False),
     sa.Column("batch_id", sa.Integer, nullable=False),
@@ -210,7 +213,9 @@ stg_deletion = sa.Table(
     sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Column("deleted_at", Timestamp, nullable=False),
     sa.Column("evidence", sa.Unicode(500), nullable=False),
-    sa.Column("staged_rows", LongText, nullable=False),  # JSON {table: [row, ...]} as they were when deleted
+    sa.Column(
+        "staged_rows", EncryptedText, nullable=False
+    ),  # encrypted JSON {table: [row, ...]} as they were when deleted
     sa.Column("revived_batch", sa.Integer),  # the batch in which the record came back, if it did
     sa.Index(None, "batch_id"),
 )

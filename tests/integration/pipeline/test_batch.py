@@ -256,17 +256,15 @@ def test_a_single_record_matches_between_batches_with_the_batchs_model(
     _run(warehouse, demo_sources)
     with warehouse.engine.connect() as conn:
         index = golden_index(conn)
-        known = (
-            conn.execute(
-                sa.text(
-                    "SELECT s.*, x.customer_key FROM stg_customer s JOIN customer_xref x "
-                    "ON x.source = s.source AND x.source_key = s.source_key "
-                    "WHERE s.entity = 'Customer' AND s.email IS NOT NULL ORDER BY s.source_key LIMIT 1"
-                )
-            )
-            .mappings()
-            .one()
+        s, x = stg_customer, customer_xref  # through the schema: personal data is decrypted
+        query = (
+            sa.select(s, x.c.customer_key)
+            .join(x, (x.c.source == s.c.source) & (x.c.source_key == s.c.source_key))
+            .where(s.c.entity == "Customer", s.c.email.is_not(None))
+            .order_by(s.c.source_key)
+            .limit(1)
         )
+        known = conn.execute(query).mappings().one()
     copy = dict(known) | {"source": "api", "source_key": "new-1", "phone": None}
     assert match_record(copy, index).customer_key == known["customer_key"]
     stranger = {"source": "api", "source_key": "new-2", "entity": "Lead", "company_name": "Zyxwvut Quantum Bakery",

@@ -30,7 +30,7 @@ from tests.integration.pipeline.conftest import (
 )
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
-from warehouse.schema import metadata, ops_audit_log, ops_batch_run, ops_run_lock, ops_step_run
+from warehouse.schema import metadata, ops_audit_log, ops_batch_run, ops_run_lock, ops_step_run, stg_deletion
 
 HISTORY = {"land_record", "stg_deletion", "customer_xref_deleted"}
 
@@ -82,7 +82,7 @@ def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
     _run(warehouse, toml)  # the decision is news: the batch runs although the files did not change
     assert staged_leads(warehouse) == {k: v for k, v in before.items() if k not in gone}
     with warehouse.engine.connect() as conn:
-        kept = conn.execute(sa.text("SELECT source_key, staged_rows FROM stg_deletion")).all()
+        kept = conn.execute(sa.select(stg_deletion.c.source_key, stg_deletion.c.staged_rows)).all()
     assert sorted(k for k, _ in kept) == sorted(gone), "each deleted record is kept, with its staged rows"
     assert all(json.loads(rows)["stg_customer"] for _, rows in kept)
     assert _audit(warehouse) == [("steward", "deletions.approved", "ops_deletion_hold:1")]

@@ -18,6 +18,7 @@ from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from settings import get_settings
 from tests.integration.pipeline.conftest import copy_demo, fixed_clock, generate_demo
+from warehouse.crypto import keyring_of
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 
@@ -134,7 +135,7 @@ def pick_person(warehouse: Warehouse, sources_toml: Path) -> Person:
             ),
             {"k": key},
         ).one()
-    values |= {v for v in golden if v}
+    values |= {plain(warehouse, v) for v in golden if v}
     return Person(pid, key, frozenset(mine), frozenset(v for v in values if len(v) >= 5))
 
 
@@ -147,7 +148,7 @@ def raw_values(warehouse: Warehouse, records: set[tuple[str, str, str]]) -> set[
     for source, entity, key, payload in rows:
         if (source, entity, key) not in wanted:
             continue
-        data = json.loads(payload)
+        data = json.loads(plain(warehouse, payload))
         if data.get("GivenName") and data.get("FamilyName"):  # the contact's full name (a namesake elsewhere)
             found.add(f"{data['GivenName']} {data['FamilyName']}")
         for path in RAW_FIELDS[(source, entity)]:
@@ -169,8 +170,8 @@ def scan_tables(warehouse: Warehouse, values: frozenset[str]) -> dict[str, list[
             for column in table.columns:
                 if not isinstance(column.type, sa.String | sa.Text):
                     continue
-                texts = [
-                    str(v).lower()
+                texts = [  # encrypted values are read in clear: erasure must have rewritten them too
+                    plain(warehouse, str(v)).lower()
                     for v in conn.execute(sa.select(column).where(column.is_not(None))).scalars()
                 ]
                 blob = "\n".join(texts)
@@ -178,6 +179,11 @@ def scan_tables(warehouse: Warehouse, values: frozenset[str]) -> dict[str, list[
                     if value.lower() in blob:
                         found[f"{table.name}.{column.name}"].append(value)
     return dict(found)
+
+
+def plain(warehouse: Warehouse, value: str) -> str:
+    """A stored value in clear (values encrypted at rest are decrypted with the warehouse's keys)."""
+    return keyring_of(warehouse.engine.dialect).decrypt(value)
 
 
 def scan_files(root: Path, values: frozenset[str]) -> dict[str, list[str]]:

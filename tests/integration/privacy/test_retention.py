@@ -1,5 +1,5 @@
 """Retention removes only what is past its period: deleted records after 30 days, rejects after 90, superseded
-payloads after 400; the daily scheduler job runs it with the clock it is given."""
+payloads after 400 (or the periods the settings give); the daily scheduler job runs it with the clock it is given."""
 
 from __future__ import annotations
 
@@ -82,12 +82,18 @@ def test_retention_removes_only_what_is_past_its_period(
     apply_retention(warehouse, FIXED_NOW + dt.timedelta(days=91))
     assert _counts(warehouse, lead, changed["Id"])["rejects"] == 0
 
-    # The daily job, with its clock patched past the landing period: the superseded version goes, the latest stays.
+    # The daily job, with its clock patched: day 101 is within the default landing period (400 days), so the
+    # superseded version stays; with the period set to 100 days it goes, and the latest version stays.
     monkeypatch.setenv("C360_DATABASE_URL", warehouse.engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
     settings = get_settings()
     assert create_scheduler(settings).get_job(RETENTION_JOB) is not None
-    report = run_retention_job(settings, clock=lambda: FIXED_NOW + dt.timedelta(days=401))
+    report = run_retention_job(settings, clock=lambda: FIXED_NOW + dt.timedelta(days=101))
+    assert report is not None and report.removed["landing"] == 0
+    monkeypatch.setenv("C360_RETENTION_LANDING_DAYS", "100")
+    get_settings.cache_clear()
+    report = run_retention_job(get_settings(), clock=lambda: FIXED_NOW + dt.timedelta(days=101))
+    get_settings.cache_clear()
     assert report is not None and report.removed["landing"] == 1
     end = _counts(warehouse, lead, changed["Id"])
     assert end["customer_versions"] == 1 and end["land"] == after_31["land"] - 1

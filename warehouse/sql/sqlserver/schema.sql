@@ -212,7 +212,7 @@ GO
 CREATE TABLE golden_field (
 	customer_key INTEGER NOT NULL, 
 	field VARCHAR(40) NOT NULL, 
-	value NVARCHAR(300) NULL, 
+	value NVARCHAR(max) NULL, 
 	source VARCHAR(40) NOT NULL, 
 	source_key VARCHAR(200) NOT NULL, 
 	[rule] VARCHAR(30) NOT NULL, 
@@ -862,15 +862,15 @@ CREATE TABLE stg_customer (
 	company_name NVARCHAR(200) NULL, 
 	given_name NVARCHAR(100) NULL, 
 	family_name NVARCHAR(100) NULL, 
-	email VARCHAR(200) NULL, 
-	phone VARCHAR(20) NULL, 
-	street NVARCHAR(200) NULL, 
+	email NVARCHAR(max) NULL, 
+	phone NVARCHAR(max) NULL, 
+	street NVARCHAR(max) NULL, 
 	city NVARCHAR(100) NULL, 
 	region NVARCHAR(100) NULL, 
 	postcode VARCHAR(20) NULL, 
 	country VARCHAR(2) NULL, 
 	website VARCHAR(200) NULL, 
-	instagram_handle VARCHAR(60) NULL, 
+	instagram_handle NVARCHAR(max) NULL, 
 	segment VARCHAR(40) NULL, 
 	sales_rep NVARCHAR(100) NULL, 
 	lead_status VARCHAR(30) NULL, 
@@ -880,11 +880,13 @@ CREATE TABLE stg_customer (
 	created_at DATETIME2 NULL, 
 	updated_at DATETIME2 NULL, 
 	is_active BIT NULL, 
-	mobile VARCHAR(20) NULL, 
+	mobile NVARCHAR(max) NULL, 
 	parent_source_key VARCHAR(200) NULL, 
 	terms VARCHAR(40) NULL, 
 	balance NUMERIC(14, 2) NULL, 
-	ship_address NVARCHAR(300) NULL, 
+	ship_address NVARCHAR(max) NULL, 
+	email_hash VARCHAR(64) NULL, 
+	phone_hash VARCHAR(64) NULL, 
 	land_id BIGINT NOT NULL, 
 	batch_id INTEGER NOT NULL, 
 	CONSTRAINT pk_stg_customer PRIMARY KEY (source, source_key)
@@ -914,7 +916,7 @@ CREATE TABLE stg_field_flag (
 	record_key VARCHAR(200) NOT NULL, 
 	field VARCHAR(60) NOT NULL, 
 	[rule] VARCHAR(60) NOT NULL, 
-	raw_value NVARCHAR(400) NOT NULL, 
+	raw_value NVARCHAR(max) NOT NULL, 
 	message NVARCHAR(500) NOT NULL, 
 	land_id BIGINT NOT NULL, 
 	batch_id INTEGER NOT NULL, 
@@ -1074,16 +1076,18 @@ CREATE TABLE dim_customer (
 	name NVARCHAR(200) NOT NULL, 
 	company_name NVARCHAR(200) NULL, 
 	contact_name NVARCHAR(200) NULL, 
-	email VARCHAR(200) NULL, 
-	phone VARCHAR(20) NULL, 
-	street NVARCHAR(200) NULL, 
+	email NVARCHAR(max) NULL, 
+	phone NVARCHAR(max) NULL, 
+	street NVARCHAR(max) NULL, 
 	city NVARCHAR(100) NULL, 
 	region NVARCHAR(100) NULL, 
 	postcode VARCHAR(20) NULL, 
 	country VARCHAR(2) NULL, 
 	website VARCHAR(200) NULL, 
-	instagram_handle VARCHAR(60) NULL, 
+	instagram_handle NVARCHAR(max) NULL, 
 	segment VARCHAR(40) NULL, 
+	email_hash VARCHAR(64) NULL, 
+	phone_hash VARCHAR(64) NULL, 
 	geography_key INTEGER NULL, 
 	rep_key INTEGER NULL, 
 	is_customer BIT NOT NULL, 
@@ -1096,10 +1100,13 @@ CREATE TABLE dim_customer (
 );
 GO
 
-CREATE INDEX ix_dim_customer_email ON dim_customer (email);
+CREATE INDEX ix_dim_customer_email_hash ON dim_customer (email_hash);
 GO
 
 CREATE INDEX ix_dim_customer_name ON dim_customer (name);
+GO
+
+CREATE INDEX ix_dim_customer_phone_hash ON dim_customer (phone_hash);
 GO
 
 CREATE INDEX ix_dim_customer_rep_key ON dim_customer (rep_key);
