@@ -29,7 +29,8 @@ def sales_by_day_statements() -> list[sa.Executable]:
                 sa.literal(dimension, sa.String(10)).label("dimension"),
                 s.period_start.label("day"),
                 s[dimension].label("label"),
-                sa.func.sum(s.revenue).label("revenue"),
+                # to the cent, as every backend adds: SQLite sums binary floats, PostgreSQL exact numerics
+                sa.func.round(sa.func.sum(s.revenue), 2).label("revenue"),
                 sa.func.sum(s.orders).label("orders"),
             )
             .where(s.grain == "day")

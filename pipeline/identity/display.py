@@ -104,7 +104,12 @@ def expand_street(text: str) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def display_value(field: str, value: str) -> str:
-    """A golden value as the profile shows it: standard case for names and places, streets written out."""
+    """A golden value as the profile shows it: standard case for names and places, streets written out; an
+    erased person's pseudonym stays as written."""
+    from warehouse.privacy.pseudonym import PREFIX as ERASED
+
+    if value.startswith(ERASED):
+        return value
     if field in {"street", "ship_address"}:
         return expand_street(standard_case(value))
     if field in {"company_name", "display_name", "name"}:

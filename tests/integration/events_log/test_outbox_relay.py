@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline.events.outbox import Relay
+from warehouse.crypto import keyring_of
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import dim_customer, evt_outbox
@@ -84,8 +85,11 @@ def test_insert_update_and_delete_reach_the_publisher_within_two_seconds(sqlite_
     ]
     created, updated, deleted = (m for _, _, m in messages)
     assert created["before"] is None and created["after"]["name"] == "Acme Ltd"
-    assert updated["before"]["email"] is None and updated["after"]["email"] == "ops@acme.example"
-    assert deleted["before"]["email"] == "ops@acme.example" and deleted["after"] is None
+    # personal data stays encrypted in the change stream: a consumer holding the keys reads it
+    clear = keyring_of(sqlite_warehouse.engine.dialect).decrypt
+    assert updated["before"]["email"] is None and clear(updated["after"]["email"]) == "ops@acme.example"
+    assert updated["after"]["email"] != "ops@acme.example"
+    assert clear(deleted["before"]["email"]) == "ops@acme.example" and deleted["after"] is None
     assert all(
         m["source"] == {"table": "dim_customer"} and m["ts_ms"] > 1_700_000_000_000 for _, _, m in messages
     )
@@ -107,7 +111,8 @@ def test_a_rebuild_that_puts_the_same_rows_back_publishes_only_what_changed(
         conn.execute(dim_customer.insert(), [CUSTOMER | {"phone": None}, other | {"phone": "+441632960001"}])
     assert relay.run_once() == 1
     _, key, change = published.messages[-1]
-    assert key == "8" and change["op"] == "u" and change["after"]["phone"] == "+441632960001"
+    clear = keyring_of(sqlite_warehouse.engine.dialect).decrypt
+    assert key == "8" and change["op"] == "u" and clear(change["after"]["phone"]) == "+441632960001"
 
 
 def test_a_failed_publish_leaves_the_change_to_send_again(sqlite_warehouse: Warehouse) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from deploy.bluegreen import KubectlSwitch, LocalProxy, SwitchError, release, rollback
-from tests.unit.portal.portal_data import build_portal_warehouse
+from tests.unit.portal.portal_data import build_served_warehouse
 
 ROOT = Path(__file__).resolve().parents[3]
 PATHS = ("/healthz", "/readyz", "/login", "/metrics")
@@ -66,7 +66,7 @@ def _start_portal(tmp_path: Path, colour: str, database: Path) -> tuple[subproce
 @pytest.fixture
 def colours(tmp_path: Path) -> Iterator[dict[str, str]]:
     database = tmp_path / "warehouse.db"
-    build_portal_warehouse(database).engine.dispose()
+    build_served_warehouse(database)
     procs = {c: _start_portal(tmp_path, c, database) for c in ("blue", "green")}
     try:
         yield {c: url for c, (_p, url) in procs.items()}

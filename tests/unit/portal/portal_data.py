@@ -237,6 +237,18 @@ def score_rows() -> list[dict[str, object]]:
     return rows
 
 
+def build_served_warehouse(path: Path) -> None:
+    """The fixture warehouse in a SQLite file, migrated first: a server started with ``gunicorn.conf.py``
+    brings its warehouse to the newest schema, which a ``create_all`` warehouse without migration history fails."""
+    from warehouse.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    migrated = Warehouse.from_url(url)
+    upgrade(migrated)
+    migrated.engine.dispose()
+    build_portal_warehouse(url).engine.dispose()
+
+
 def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
     """Create the fixture warehouse, with the demo users (password PASSWORD), in a SQLite file at a path
     or in the empty database at a URL; ``rfm=False`` leaves every analytics mart empty."""

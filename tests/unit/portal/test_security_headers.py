@@ -21,11 +21,9 @@ from werkzeug.serving import make_server
 
 from auth import QuietRequestHandler
 from settings import ROOT
-from tests.unit.portal.portal_data import build_portal_warehouse, sign_in
+from tests.unit.portal.portal_data import build_served_warehouse, sign_in
 from tests.unit.portal.security_helpers import Clock, security_app
 from tests.unit.portal.test_portal_auth import overview_callback
-from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 
 EXPECTED = {
     "X-Frame-Options": "DENY",
@@ -103,11 +101,7 @@ def free_port() -> int:
 
 
 def test_gunicorn_names_no_versions(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    migrated = Warehouse.from_url(url)
-    upgrade(migrated)  # gunicorn.conf.py brings the warehouse to the newest schema: it must be a migrated one
-    migrated.engine.dispose()
-    build_portal_warehouse(url).engine.dispose()
+    build_served_warehouse(tmp_path / "warehouse.db")
     port = free_port()
     env = os.environ | {
         "C360_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",

@@ -77,7 +77,9 @@ def unindexed_query(
     )
 
 
-@pytest.mark.parametrize("column", OFFERED + ["email"])
+# E-mails are encrypted at rest: an e-mail sort orders by their keyed hash (equal addresses together), so it has
+# no "before" to equal.
+@pytest.mark.parametrize("column", OFFERED)
 @pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
 def test_every_sort_gives_the_same_pages_as_before(
     warehouse: Warehouse, column: str, descending: bool
