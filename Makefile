@@ -9,7 +9,7 @@ DEMO_STAMP := $(DEMO_DATA)/.generated-$(shell date +%F)
 DEBIAN_PACKAGES := postgresql unixodbc tdsodbc chromium chromium-driver openjdk-17-jdk-headless maven
 DEBIAN_PACKAGES += poppler-utils  # pdftotext: the report tests read the PDFs they download
 
-.PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams kafka-jars
+.PHONY: demo test check lint typecheck security format tsql system-deps demo-data pipeline portal clean streams kafka-jars test-install
 
 demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pipeline, serve the portal with gunicorn
 	$(PY) -m pipeline run
@@ -17,7 +17,10 @@ demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pi
 
 test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tests of streams/, then Python)
 	mvn -q -f streams/pom.xml test
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not install"
+
+test-install: $(VENV)/.dev  ## the tests that build fresh virtual environments from the package index (CI runs them)
+	$(PY) -m pytest -m install
 
 streams:  ## build the Kafka Streams application: streams/target/c360-streams.jar
 	mvn -q -f streams/pom.xml package -DskipTests

@@ -40,7 +40,7 @@ def test_the_dependency_stage_is_cached_apart_from_the_source() -> None:
     assert any("pip install" in r and "-r /tmp/requirements.txt" in r for r in runs)
 
 
-@pytest.mark.slow
+@pytest.mark.install
 def test_the_dockerfiles_install_steps_give_a_venv_that_runs_the_portal(tmp_path: Path) -> None:
     copies, runs = dependency_steps((ROOT / "Dockerfile").read_text(encoding="utf-8"))
     venv = tmp_path / "venv"
