@@ -26,7 +26,7 @@ def _legend(dash_duo, page: str) -> list[str]:
 def _sees_forecast(dash_duo, page: str) -> None:
     until(
         lambda: {"Actual", "Forecast", "80 % interval", "95 % interval"} <= set(_legend(dash_duo, page)),
-        timeout=20,
+        timeout=45,  # the Overview draws its drill charts first; a loaded machine needs more than 20 s
     )
     bands = dash_duo.find_elements(f"div[id*='forecast-graph'][id*='{page}'] path.js-fill")
     assert len(bands) >= 2, "both interval bands are drawn"
