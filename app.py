@@ -26,7 +26,7 @@ import api
 import auth
 import ops
 from auth import csrf
-from components import ids, live_callbacks, report_routes
+from components import forecast, ids, live_callbacks, report_routes
 from components import live as live_ui
 from components.access import current_portal_user
 from components.context import Portal, current_portal, install
@@ -258,6 +258,7 @@ def create_app(
         return not is_open
 
     live_callbacks.register(app)
+    forecast.register(app)
 
     # Claim the page callbacks now: Dash keeps `dash.callback`s in a process-wide list until an app's
     # first request, so a second create_app() in the same process would otherwise take them over.

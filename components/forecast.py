@@ -13,7 +13,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import MATCH, Input, Output, callback, dcc, html
+from dash import MATCH, Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import format as fmt
@@ -138,11 +138,15 @@ def accuracy_sentence(figures: Sequence[Accuracy], grain: str) -> str:
     return "Accuracy is measured when the forecast is trained (it needs a year of daily sales)."
 
 
-@callback(
-    Output(panel_id(GRAPH_ID, MATCH), "figure"),  # type: ignore[arg-type]
-    Output(panel_id(SENTENCE_ID, MATCH), "children"),  # type: ignore[arg-type]
-    Input(panel_id(GRAIN_ID, MATCH), "value"),  # type: ignore[arg-type]
-)
+def register(app: Dash) -> None:
+    """The panels' one callback, on ``app`` itself: a module imported once would give it to the first app only."""
+    app.callback(
+        Output(panel_id(GRAPH_ID, MATCH), "figure"),  # type: ignore[arg-type]
+        Output(panel_id(SENTENCE_ID, MATCH), "children"),  # type: ignore[arg-type]
+        Input(panel_id(GRAIN_ID, MATCH), "value"),  # type: ignore[arg-type]
+    )(refresh_forecast)
+
+
 def refresh_forecast(grain: str | None) -> tuple[go.Figure, str]:
     """Draw the forecast at the chosen grain for a user who may see it."""
     if not may_see_forecast(current_role()):
