@@ -47,16 +47,24 @@ def real_qbo() -> Iterator[QboServer]:
 
 @pytest.fixture
 def real_source(real_qbo: QboServer, qbo_env: None, tmp_path: Path) -> SourceConfig:
+    http = {"rate": 500.0, "burst": 20, "retries": 2, "backoff_base": 0.1}
+    return source_for(real_qbo, tmp_path, ["Customer", "Invoice"], page_size=3, http=http)
+
+
+def source_for(
+    server: QboServer, tmp_path: Path, entities: list[str], page_size: int, **extra: Any
+) -> SourceConfig:
+    """The API source reading ``entities`` from the local QuickBooks ``server``."""
     options: dict[str, Any] = {
         "lawful_basis": "contract",
         "terms_of_service": "Intuit developer terms; our own company file",
         "realm_id": REALM,
-        "discovery_url": f"{real_qbo.url}/.well-known/openid_configuration",
-        "base_url": f"{real_qbo.url}/v3",
+        "discovery_url": f"{server.url}/.well-known/openid_configuration",
+        "base_url": f"{server.url}/v3",
         "token_path": str(tmp_path / "secrets" / "qbo.qbo-token"),
-        "entities": ["Customer", "Invoice"],
-        "page_size": 3,
-        "http": {"rate": 500.0, "burst": 20, "retries": 2, "backoff_base": 0.1},
+        "entities": entities,
+        "page_size": page_size,
+        **extra,
     }
     return SourceConfig(name="qbo", type="quickbooks_api", options=options)
 
@@ -172,17 +180,7 @@ def test_every_customer_of_a_recorded_us_sandbox_company_stages_with_phone_email
     body = recorded("customer-query-41.json")
     server = QboServer({}, recorded={("Customer", 1): body}).start()
     try:
-        options: dict[str, Any] = {
-            "lawful_basis": "contract",
-            "terms_of_service": "Intuit developer terms; our own company file",
-            "realm_id": REALM,
-            "discovery_url": f"{server.url}/.well-known/openid_configuration",
-            "base_url": f"{server.url}/v3",
-            "token_path": str(tmp_path / "secrets" / "qbo.qbo-token"),
-            "entities": ["Customer"],
-            "page_size": 1000,
-        }
-        source = SourceConfig(name="qbo", type="quickbooks_api", options=options)
+        source = source_for(server, tmp_path, ["Customer"], page_size=1000)
         records, _ = read(source, clock)
     finally:
         server.stop()
@@ -218,17 +216,7 @@ def test_recorded_sales_receipts_stage_their_totals_net_of_discount_and_a_walk_i
     body = recorded("sales-receipt-query-4.json")
     server = QboServer({}, recorded={("SalesReceipt", 1): body}).start()
     try:
-        options: dict[str, Any] = {
-            "lawful_basis": "contract",
-            "terms_of_service": "Intuit developer terms; our own company file",
-            "realm_id": REALM,
-            "discovery_url": f"{server.url}/.well-known/openid_configuration",
-            "base_url": f"{server.url}/v3",
-            "token_path": str(tmp_path / "secrets" / "qbo.qbo-token"),
-            "entities": ["SalesReceipt"],
-            "page_size": 1000,
-        }
-        records, _ = read(SourceConfig(name="qbo", type="quickbooks_api", options=options), clock)
+        records, _ = read(source_for(server, tmp_path, ["SalesReceipt"], page_size=1000), clock)
     finally:
         server.stop()
     sent = json.loads(body)["QueryResponse"]["SalesReceipt"]
