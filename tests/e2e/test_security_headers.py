@@ -51,9 +51,18 @@ def test_every_page_runs_under_the_csp_without_violations(dash_duo, tmp_path: Pa
     assert dash_duo.get_logs() == []
 
     # Signing out is one click on the navbar's button (a form posting the CSRF token); the old page's
-    # requests are refused from then on.
+    # requests are refused from then on. A callback the old page fires while the browser leaves it is
+    # refused (401), which the browser logs; anything else logged is a fault.
     dash_duo.find_element(f"#{SIGN_OUT_BUTTON}").click()
     dash_duo.wait_for_element("#login-username", timeout=15)
     dash_duo.driver.get(dash_duo.server_url + "/")
     dash_duo.wait_for_element("#login-username", timeout=15)
-    assert dash_duo.get_logs() == []
+    assert [entry for entry in dash_duo.get_logs() if not _refused_old_page_callback(entry)] == []
+
+
+def _refused_old_page_callback(entry: dict) -> bool:
+    """A console entry from a callback of the signed-out page: its 401, or the Dash renderer reading that answer."""
+    message = entry["message"]
+    refused = "/_dash-update-component" in message and "status of 401" in message
+    renderer = "dash_renderer" in message and "body stream already read" in message
+    return refused or renderer
