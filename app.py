@@ -302,9 +302,9 @@ def main() -> None:
     settings = get_settings()
     ops.configure_logging(settings.log_level, settings.log_format)
     warehouse = prepare(settings)
-    from pipeline.scheduler import start_scheduler  # only this dev-server entry point schedules
+    from ops.leader import start_scheduler_thread  # when enabled, and no other replica leads it
 
-    start_scheduler(settings)
+    start_scheduler_thread(settings)
     create_app(settings, warehouse).run(
         host=settings.host, port=settings.port, debug=settings.debug, request_handler=auth.QuietRequestHandler
     )

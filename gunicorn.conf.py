@@ -2,10 +2,11 @@
 
 ``gunicorn -c gunicorn.conf.py 'app:create_server()'``. The master prepares the warehouse (newest
 schema, demo logins) once before forking. Every worker serves pages and runs its own live listener
-(the live board is per process); exactly one worker, the holder of ``var/scheduler.lock``
-(``pipeline.scheduler_owner``), runs the scheduler and, in the embedded demo, plays the demo day. The
-others start with ``C360_LIVE_DEMO=false`` and no scheduler. Sizes: ``C360_WEB_WORKERS`` (default 3),
-``C360_WEB_THREADS`` (default 4).
+(the live board is per process). What must run once is led through the warehouse's lock table
+(``pipeline.lock.lead``), the same way across workers, replicas and hosts: every worker offers to play the
+embedded demo day (lock ``live-demo``) and, when ``C360_SCHEDULER_ENABLED``, to run the scheduler (lock
+``scheduler``, ``ops.leader``); one leads each, and another takes over when it exits. Sizes:
+``C360_WEB_WORKERS`` (default 3), ``C360_WEB_THREADS`` (default 4).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-_owner = None  # the worker's lock file while it owns the scheduler
+_scheduler_stop = None  # set on worker exit: the scheduler thread lets go of the lead
 
 
 def on_starting(server: object) -> None:
@@ -38,15 +39,14 @@ def on_starting(server: object) -> None:
 
 
 def post_fork(server: object, worker: object) -> None:
-    """In each new worker: the scheduler and the demo day if this worker takes the lock, else neither."""
-    global _owner
-    from pipeline.scheduler import start_scheduler
-    from pipeline.scheduler_owner import claim
+    """In each new worker: offer to lead the scheduler (the demo day is offered by the app itself)."""
+    global _scheduler_stop
+    from ops.leader import start_scheduler_thread
 
-    settings = get_settings()
-    _owner = claim(settings.var_dir)
-    if _owner is None:
-        os.environ["C360_LIVE_DEMO"] = "false"  # the owner plays the demo day; this worker only listens
-        get_settings.cache_clear()
-        return
-    start_scheduler(settings)
+    _scheduler_stop = start_scheduler_thread(get_settings())
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """A leaving worker hands the scheduler's lead on at once rather than after its lease."""
+    if _scheduler_stop is not None:
+        _scheduler_stop.set()

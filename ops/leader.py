@@ -1,8 +1,8 @@
 """The scheduler as its own process, with a leader lock so that of several replicas exactly one schedules.
 
-Every replica runs :func:`serve_scheduler`; the one holding the ``scheduler`` row of the warehouse's lock
-table (``pipeline.lock.RunLock``, heartbeat every third of the lease) starts APScheduler, the others wait
-and try again every third of the lease. A leader that dies stops its heartbeat: within one lease another
+Every replica runs :func:`serve_scheduler` (the ``python -m pipeline schedule`` process, or a thread of each
+web worker): the one leading the ``scheduler`` lock of the warehouse (``pipeline.lock.lead``, heartbeat every
+third of the lease) starts APScheduler, the others wait and try again every third of the lease. A leader that dies stops its heartbeat: within one lease another
 replica takes over. A leader that finds its lock taken over stops scheduling at once.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from pipeline.lock import LockHeld, LockSettings, RunLock
+from pipeline.lock import LockSettings, lead
 from settings import Settings
 from warehouse.engine import Warehouse
 
@@ -25,9 +25,9 @@ LEADER_LOCK = "scheduler"
 BACKUP_JOB = "warehouse-backup"
 
 
-def leader_lock(warehouse: Warehouse, lease: float) -> RunLock:
-    """A fresh claim on the scheduler's leadership (a new owner id each time)."""
-    return RunLock(warehouse, LockSettings(heartbeat=lease / 3, stale_after=lease, wait=0), name=LEADER_LOCK)
+def lease_settings(lease: float) -> LockSettings:
+    """The scheduler lock's timing: a heartbeat every third of the lease, stale after one lease."""
+    return LockSettings(heartbeat=lease / 3, stale_after=lease, wait=0)
 
 
 def run_backup_job(settings: Settings) -> None:
@@ -67,28 +67,37 @@ def serve_scheduler(
     """Schedule while this replica leads; wait for the lead otherwise; return when ``stop`` is set."""
     warehouse = Warehouse.from_url(settings.warehouse_url)
     lease = settings.leader_lease_seconds
+
+    def schedule(done: Callable[[], bool]) -> None:
+        logger.info("this replica leads: scheduling (lease %.0f s)", lease)
+        scheduler = make_scheduler(settings)
+        scheduler.start()
+        if on_lead is not None:
+            on_lead(True)
+        try:
+            while not done():
+                stop.wait(min(1.0, lease / 3))
+        finally:
+            scheduler.shutdown(wait=False)
+            if on_lead is not None:
+                on_lead(False)
+        if not stop.is_set():
+            logger.error("leadership taken over by another replica: scheduling stopped here")
+
     try:
-        while not stop.is_set():
-            lock = leader_lock(warehouse, lease)
-            try:
-                with lock.held():
-                    logger.info("this replica leads: scheduling (lease %.0f s)", lease)
-                    scheduler = make_scheduler(settings)
-                    scheduler.start()
-                    if on_lead is not None:
-                        on_lead(True)
-                    try:
-                        while not stop.wait(min(1.0, lease / 3)) and not lock.lost.is_set():
-                            pass
-                    finally:
-                        scheduler.shutdown(wait=False)
-                        if on_lead is not None:
-                            on_lead(False)
-                    if lock.lost.is_set():
-                        logger.error("leadership taken over by another replica: scheduling stopped here")
-            except LockHeld:
-                logger.debug("another replica leads; waiting")
-                stop.wait(lease / 3)
+        lead(warehouse, LEADER_LOCK, schedule, stop, retry=lease / 3, settings=lease_settings(lease))
     finally:
         warehouse.engine.dispose()
     logger.info("scheduler stopped")
+
+
+def start_scheduler_thread(settings: Settings) -> threading.Event | None:
+    """Serve the scheduler on a daemon thread of this process when settings enable it (each web worker
+    does; the one that leads schedules). Returns the event that stops it, or None when scheduling is off."""
+    if not settings.scheduler_enabled:
+        return None
+    stop = threading.Event()
+    threading.Thread(
+        target=serve_scheduler, args=(settings, stop), name="scheduler-leader", daemon=True
+    ).start()
+    return stop

@@ -160,13 +160,3 @@ def create_scheduler(settings: Settings) -> BackgroundScheduler:
         replace_existing=True,
     )
     return scheduler
-
-
-def start_scheduler(settings: Settings) -> BackgroundScheduler | None:
-    """Start the scheduler when settings enable it (they do not in tests or by default)."""
-    if not settings.scheduler_enabled:
-        return None
-    scheduler = create_scheduler(settings)
-    scheduler.start()
-    logger.info("scheduler started: pipeline on %r (UTC)", settings.pipeline_cron)
-    return scheduler
