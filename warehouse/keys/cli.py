@@ -9,13 +9,14 @@ holds a value under it.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
-import sys
 
 from settings import Settings, get_settings
+from warehouse.command import run_command, say
 from warehouse.crypto import KeyringError, keys_file, load_keyring
-from warehouse.engine import Warehouse, WarehouseError
+from warehouse.engine import Warehouse
 from warehouse.keys.rewrite import BATCH_ROWS
 from warehouse.keys.rotate import KeyOperationError, add_key, check_retirable, reencrypt, remove_key, usage
 
@@ -40,41 +41,32 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = parser().parse_args(argv)
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    warehouse = Warehouse.from_url(settings.warehouse_url)
+    return run_command(settings, functools.partial(_run, args, settings), (KeyOperationError, KeyringError))
+
+
+def _run(args: argparse.Namespace, settings: Settings, warehouse: Warehouse) -> None:
     path = keys_file(settings)
-    try:
-        if args.command == "status":
-            keyring = load_keyring(settings)
-            _say(json.dumps({"keys": list(keyring.key_ids), "values": usage(warehouse)}, indent=2))
-        elif args.command == "rotate":
-            if not args.no_new_key:
-                if path is None:
-                    raise KeyOperationError(
-                        "the keys come from the secret store (C360_PII_KEYS): put a new key first there, "
-                        "then run `rotate --no-new-key`"
-                    )
-                add_key(path)
-            keyring = load_keyring(settings)
-            _say(reencrypt(warehouse, keyring, args.batch_rows).summary())
-            old = ", ".join(keyring.key_ids[1:])
-            if old:
-                _say(f"retire the old key(s) with `python -m warehouse.keys retire ID`: {old}")
-        else:
-            keyring = load_keyring(settings)
-            check_retirable(warehouse, keyring, args.key_id)
+    if args.command == "status":
+        keyring = load_keyring(settings)
+        say(json.dumps({"keys": list(keyring.key_ids), "values": usage(warehouse)}, indent=2))
+    elif args.command == "rotate":
+        if not args.no_new_key:
             if path is None:
-                _say(f"no value is under key {args.key_id}: remove it from the secret store")
-            else:
-                remove_key(path, args.key_id)
-                _say(f"key {args.key_id} retired")
-    except (KeyOperationError, KeyringError, WarehouseError) as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 1
-    finally:
-        warehouse.engine.dispose()
-    return 0
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
+                raise KeyOperationError(
+                    "the keys come from the secret store (C360_PII_KEYS): put a new key first there, "
+                    "then run `rotate --no-new-key`"
+                )
+            add_key(path)
+        keyring = load_keyring(settings)
+        say(reencrypt(warehouse, keyring, args.batch_rows).summary())
+        old = ", ".join(keyring.key_ids[1:])
+        if old:
+            say(f"retire the old key(s) with `python -m warehouse.keys retire ID`: {old}")
+    else:
+        keyring = load_keyring(settings)
+        check_retirable(warehouse, keyring, args.key_id)
+        if path is None:
+            say(f"no value is under key {args.key_id}: remove it from the secret store")
+        else:
+            remove_key(path, args.key_id)
+            say(f"key {args.key_id} retired")

@@ -7,17 +7,18 @@ Erasure and retention hold the pipeline lock, so no batch lands or stages while 
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import logging
-import sys
 from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.lock import LockSettings, RunLock
 from pipeline.runner import utc_now
-from settings import get_settings
-from warehouse.engine import Warehouse, WarehouseError
+from settings import Settings, get_settings
+from warehouse.command import run_command, say
+from warehouse.engine import Warehouse
 from warehouse.privacy.consent import LAWFUL_BASES, PURPOSES, record_consent
 from warehouse.privacy.erase import erase_subject
 from warehouse.privacy.export import export_subject
@@ -54,36 +55,25 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    warehouse = Warehouse.from_url(settings.warehouse_url)
+    return run_command(settings, functools.partial(_run, args, settings), (PrivacyError, PipelineError))
+
+
+def _run(args: argparse.Namespace, settings: Settings, warehouse: Warehouse) -> None:
     lock = LockSettings.from_settings(settings)
-    try:
-        if args.command == "export":
-            path = export_subject(warehouse, args.customer_key, args.out, settings.var_dir, by=args.by)
-            _say(f"customer {args.customer_key} exported to {path}")
-        elif args.command == "erase":
-            with RunLock(warehouse, lock).held():
-                report = erase_subject(warehouse, args.customer_key, args.by, args.reason, settings.var_dir)
-            _say(json.dumps({"customer_key": report.customer_key, **report.summary()}, indent=2))
-        elif args.command == "retention":
-            with RunLock(warehouse, lock).held():
-                policy = RetentionPolicy.from_settings(settings)
-                result = apply_retention(warehouse, utc_now(), policy, dry_run=args.dry_run)
-            verb = "would remove" if result.dry_run else "removed"
-            _say(f"retention {verb}: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
-        else:
-            granted = args.decision == "grant"
-            record_consent(
-                warehouse, args.customer_key, args.purpose, granted, args.by, args.basis, args.source
-            )
-            _say(f"customer {args.customer_key}: {args.purpose} {'granted' if granted else 'withdrawn'}")
-    except (PrivacyError, PipelineError, WarehouseError) as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 1
-    finally:
-        warehouse.engine.dispose()
-    return 0
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    if args.command == "export":
+        path = export_subject(warehouse, args.customer_key, args.out, settings.var_dir, by=args.by)
+        say(f"customer {args.customer_key} exported to {path}")
+    elif args.command == "erase":
+        with RunLock(warehouse, lock).held():
+            report = erase_subject(warehouse, args.customer_key, args.by, args.reason, settings.var_dir)
+        say(json.dumps({"customer_key": report.customer_key, **report.summary()}, indent=2))
+    elif args.command == "retention":
+        with RunLock(warehouse, lock).held():
+            policy = RetentionPolicy.from_settings(settings)
+            result = apply_retention(warehouse, utc_now(), policy, dry_run=args.dry_run)
+        verb = "would remove" if result.dry_run else "removed"
+        say(f"retention {verb}: " + ", ".join(f"{k} {v}" for k, v in result.removed.items()))
+    else:
+        granted = args.decision == "grant"
+        record_consent(warehouse, args.customer_key, args.purpose, granted, args.by, args.basis, args.source)
+        say(f"customer {args.customer_key}: {args.purpose} {'granted' if granted else 'withdrawn'}")
