@@ -378,6 +378,7 @@ EVALUATIONS: dict[str, Callable[[], ModelCard]] = {
     "diagnostic": lambda: _demo("evaluate_diagnostic"),
     "budget": lambda: _demo("evaluate_budget"),
     "churn-rolling": lambda: _rolling("evaluate_churn_rolling"),
+    "lead-rolling": lambda: _rolling("evaluate_lead_rolling"),
     "upsell-rolling": lambda: _rolling("evaluate_upsell_rolling"),
 }
 

@@ -42,10 +42,14 @@ class Examples:
     baseline: pd.Series
 
 
-def origins_before(end: str | pd.Timestamp, horizon_days: int, count: int = 4) -> list[pd.Timestamp]:
-    """`count` test origins spaced one horizon apart, the last one horizon before `end` (oldest first)."""
+def origins_before(
+    end: str | pd.Timestamp, horizon_days: int, count: int = 4, step_days: int | None = None
+) -> list[pd.Timestamp]:
+    """`count` test origins `step_days` apart (default: one horizon), the last one horizon before `end`
+    (oldest first)."""
     last = pd.Timestamp(end) - pd.Timedelta(days=horizon_days)
-    return [last - pd.Timedelta(days=horizon_days * k) for k in range(count - 1, -1, -1)]
+    step = horizon_days if step_days is None else step_days
+    return [last - pd.Timedelta(days=step * k) for k in range(count - 1, -1, -1)]
 
 
 def score_metrics(y: pd.Series, score: pd.Series) -> dict[str, float]:
