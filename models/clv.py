@@ -257,11 +257,20 @@ def rolling_origins(
 BASELINE = "bgnbd"
 #: How many standard errors of the paired per-origin differences a candidate must beat the baseline by.
 SE_MULTIPLE = 1.0
+#: And by how much, at least, in mean absolute relative error (0.01 = one percentage point).
+MARGIN = 0.01
 
 
-def choose_by_origins(table: pd.DataFrame, baseline: str = BASELINE, se_multiple: float = SE_MULTIPLE) -> str:
-    """The rolling-origin rule: keep `baseline` unless a candidate's mean absolute error over the origins is
-    lower by more than `se_multiple` standard errors of the paired differences; then the lowest mean wins.
+def choose_by_origins(
+    table: pd.DataFrame,
+    baseline: str = BASELINE,
+    se_multiple: float = SE_MULTIPLE,
+    margin: float = MARGIN,
+) -> str:
+    """The rolling-origin rule: keep `baseline` unless a candidate is better at *every* origin (a one-sided
+    sign test: 1 in 2^origins by chance) and its mean absolute error over the origins is lower by more than
+    `margin` and by more than `se_multiple` standard errors of the paired differences; among candidates that
+    pass, the lowest mean wins.
 
     `table` has one `err_*` column per origin and one row per candidate (see `backtest_purchase_models`).
     """
@@ -273,7 +282,8 @@ def choose_by_origins(table: pd.DataFrame, baseline: str = BASELINE, se_multiple
             continue
         diff = (row - base).to_numpy(dtype=float)
         se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
-        if float(diff.mean()) < -se_multiple * se:
+        gain = -float(diff.mean())
+        if bool((diff < 0).all()) and gain > margin and gain > se_multiple * se:
             better[str(name)] = float(row.mean())
     return min(better, key=lambda n: (better[n], n)) if better else baseline
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ class DemoWorld:
     campaigns: pd.DataFrame
     campaign_daily: pd.DataFrame
     scenario: dict[str, Any]
+    #: Everyone in the population (buyers and prospects): customer_id, segment and the presence flags the
+    #: warehouse's lead features read (`models.features.FIRMOGRAPHIC`; values only sources know are NaN).
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def demo_world(
@@ -49,12 +52,14 @@ def demo_world(
     market = build_market(seed, customers, dt.date.fromisoformat(end), [Drop.parse(d) for d in drops])
     conversions = np.zeros((len(market.campaigns), DAYS), dtype=np.int64)
     frames: list[pd.DataFrame] = []
+    people: list[pd.DataFrame] = []
     n_orders = 0
     for chunk, first in enumerate(range(0, customers, CHUNK)):
         n = min(CHUNK, customers - first)
         rng = np.random.default_rng([seed, chunk])
         pop = make_population(rng, first, n, market)
         orders = make_orders(rng, pop, market)
+        people.append(_people(pop, SEGMENT_NAMES))
         acq = (pop.campaign >= 0) & (pop.acquired_day >= 0)
         np.add.at(conversions, (pop.campaign[acq], pop.acquired_day[acq]), 1)
         doc = np.repeat(np.arange(len(orders)), np.diff(orders.first_line))
@@ -108,4 +113,26 @@ def demo_world(
                 }
             )
     logger.info("demo world: %d customers, %d lines, %d campaign days", customers, len(lines), len(rows))
-    return DemoWorld(lines, campaigns, pd.DataFrame(rows), market.scenario())
+    return DemoWorld(
+        lines, campaigns, pd.DataFrame(rows), market.scenario(), pd.concat(people, ignore_index=True)
+    )
+
+
+def _people(pop: Any, segment_names: Any) -> pd.DataFrame:
+    """One row per member of a population chunk with the lead features' presence flags."""
+    n = len(pop)
+    return pd.DataFrame(
+        {
+            "customer_id": [pop.true_id(i) for i in range(n)],
+            "segment": np.array(segment_names)[pop.segment],
+            "has_lead": pop.in_leads.astype(float),
+            "lead_value": np.nan,
+            "has_listing": pop.in_directory.astype(float),
+            "rating": np.nan,
+            "has_profile": pop.in_instagram.astype(float),
+            "followers": np.nan,
+            "has_website": np.array([w is not None for w in pop.website], dtype=float),
+            "has_email": 1.0,
+            "has_phone": 1.0,
+        }
+    )

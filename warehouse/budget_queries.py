@@ -58,7 +58,12 @@ def channel_spend_query(start: dt.date) -> sa.Select[Any]:
         dim_date, f.date_key == d.date_key
     )
     return (
-        sa.select(ch.name.label("channel"), d.day, sa.func.sum(f.spend).label("spend"))
+        sa.select(
+            ch.name.label("channel"),
+            d.day,
+            sa.func.sum(f.spend).label("spend"),
+            sa.func.sum(f.conversions).label("conversions"),
+        )
         .select_from(joined)
         .where(d.day >= start)
         .group_by(ch.name, d.day)
@@ -66,13 +71,15 @@ def channel_spend_query(start: dt.date) -> sa.Select[Any]:
     )
 
 
-def channel_days(warehouse: Warehouse, end: dt.date, days: int = CURVE_DAYS) -> dict[str, pd.Series]:
-    """Each channel's daily spend over the ``days`` to ``end``, zero-filled."""
+def channel_days(
+    warehouse: Warehouse, end: dt.date, days: int = CURVE_DAYS, column: str = "spend"
+) -> dict[str, pd.Series]:
+    """Each channel's daily spend (or ``column="conversions"``) over the ``days`` to ``end``, zero-filled."""
     start = end - dt.timedelta(days=days - 1)
     index = pd.date_range(start, end, freq="D")
     values: dict[str, dict[pd.Timestamp, float]] = {}
     for row in warehouse.rows(channel_spend_query(start)):
-        values.setdefault(str(row["channel"]), {})[pd.Timestamp(_day(row["day"]))] = float(row["spend"])
+        values.setdefault(str(row["channel"]), {})[pd.Timestamp(_day(row["day"]))] = float(row[column] or 0)
     return {
         name: pd.Series(days, dtype=float).reindex(index, fill_value=0.0) for name, days in values.items()
     }
@@ -106,9 +113,10 @@ def budget_alerts(spend: Mapping[str, pd.Series], ratio: float) -> list[Alert]:
 
 
 def channel_plan(warehouse: Warehouse, end: dt.date, lower: float, upper: float) -> Any:
-    """The bounded plan (``models.budget_bounds``) from the fitted curves in ``mart_channel_response``."""
+    """The bounded plan (``models.budget_bounds``) from the fitted curves in ``mart_channel_response``, its
+    gain a range over draws of each curve (fitted to the same ``CURVE_DAYS`` of spend and conversions)."""
     from models.budget import ResponseCurve
-    from models.budget_bounds import bounded_allocation, variation_reason
+    from models.budget_bounds import bounded_allocation, curve_draws, variation_reason
 
     rows = warehouse.rows(sa.select(mart_channel_response).order_by(mart_channel_response.c.channel))
     if len(rows) < 2:
@@ -131,7 +139,13 @@ def channel_plan(warehouse: Warehouse, end: dt.date, lower: float, upper: float)
         for name in curves
         if (reason := variation_reason(spend.get(name, pd.Series(dtype=float)))) is not None
     }
-    return bounded_allocation(curves, current, lower=lower, upper=upper, held=held)
+    conversions = channel_days(warehouse, end, column="conversions")
+    draws = {
+        name: curve_draws(curve, spend[name], conversions[name])
+        for name, curve in curves.items()
+        if name not in held and name in spend
+    }
+    return bounded_allocation(curves, current, lower=lower, upper=upper, held=held, draws=draws)
 
 
 def amount_moved(plan_rows: Sequence[Mapping[str, Any]]) -> float:

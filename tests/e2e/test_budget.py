@@ -38,6 +38,8 @@ def test_an_over_threshold_reallocation_waits_for_a_managers_approval(
     dash_duo.wait_for_element("#budget-plan-table", timeout=20)
     gain = dash_duo.find_element("#budget-gain").text
     assert gain.startswith("Expected gain of the plan: ") and " to " in gain
+    assert "80 % interval over" in gain and "curve draws" in gain
+    assert plan.gain_low < plan.gain_high, "the range comes from curve draws, not the fitted figure alone"
     held = [r for r in plan.channels.itertuples() if r.held]
     for row in held:
         assert row.held in dash_duo.find_element("#budget-plan-table").text

@@ -69,3 +69,44 @@ def test_flat_spend_is_held_and_bounds_are_configurable() -> None:
     assert rows.loc["b", "recommended_spend"] == pytest.approx(29.75)
     with pytest.raises(ValueError, match="lower"):
         bounded_allocation(curves, {"a": 1.0, "b": 1.0}, lower=1.5)
+
+
+def _plan_on(noise: float, seed: int = 11) -> object:
+    """A bounded plan fitted to a year of three channels' spend and conversions drawn from known curves;
+    `noise` > 0 makes the conversions over-dispersed (gamma-Poisson with that squared coefficient of variation)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2025-01-01", periods=365)
+    truth = {
+        "email": ResponseCurve("email", 6.0, 40.0, 1.2, 0.2, 300.0),
+        "search": ResponseCurve("search", 10.0, 120.0, 1.0, 0.3, 250.0),
+        "social": ResponseCurve("social", 4.0, 60.0, 1.5, 0.1, 200.0),
+    }
+    level = {"email": 20.0, "search": 150.0, "social": 50.0}
+    curves, draws, current = {}, {}, {}
+    for name, curve in truth.items():
+        spend = pd.Series(level[name] * rng.lognormal(0.0, 0.5, len(days)), index=days)
+        mean = curve.conversions(spend.to_numpy())
+        rate = mean * (rng.gamma(1.0 / noise, noise, len(days)) if noise > 0 else 1.0)
+        conversions = pd.Series(rng.poisson(rate), index=days)
+        curves[name] = fit_response(spend, conversions, name, curve.value_per_conversion)
+        draws[name] = curve_draws(curves[name], spend, conversions, draws=200)
+        current[name] = float(spend.mean())
+    return bounded_allocation(curves, current, draws=draws)
+
+
+def test_noisier_conversions_give_a_wider_gain_range_and_every_budget_stays_in_its_range() -> None:
+    clean, noisy = _plan_on(0.0), _plan_on(1.0)
+    for plan in (clean, noisy):
+        assert within_range(plan.channels)
+        assert plan.gain_low < plan.gain_high
+        assert "80 % interval over 200 curve draws" in plan.gain_text()
+    assert noisy.gain_high - noisy.gain_low > 1.5 * (clean.gain_high - clean.gain_low)
+
+
+def test_without_draws_the_text_says_the_range_is_the_fitted_figure_only() -> None:
+    curves = {c: ResponseCurve(c, 5.0, 10.0, 1.0, 0.0, 100.0) for c in ("a", "b")}
+    plan = bounded_allocation(curves, {"a": 5.0, "b": 10.0})
+    assert plan.gain_low == plan.gain_high == pytest.approx(plan.gain)
+    assert "no curve draws" in plan.gain_text()

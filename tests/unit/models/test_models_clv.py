@@ -121,3 +121,33 @@ def test_the_baseline_stays_unless_a_candidate_is_better_by_more_than_one_standa
     # lucky_once wins on average only through one origin; steady is better on every origin.
     assert choose_by_origins(table) == "steady"
     assert choose_by_origins(table.drop(index="steady")) == "bgnbd"
+
+
+def test_a_candidate_that_loses_at_any_origin_or_wins_by_less_than_a_point_leaves_the_baseline() -> None:
+    from models.clv import choose_by_origins
+
+    table = pd.DataFrame(
+        {  # the shape of master at 1997-10-31: far better at the earliest origin, worse at the latest
+            "err_28w": [0.411, 0.157, 0.405],
+            "err_21w": [0.091, -0.069, 0.087],
+            "err_14w": [0.058, -0.006, 0.054],
+            "err_7w": [0.003, -0.044, -0.002],
+        },
+        index=["bgnbd", "early_winner", "hair_better"],
+    )
+    assert table.abs().mean(axis=1).idxmin() == "early_winner"  # the lowest mean alone would switch
+    assert choose_by_origins(table) == "bgnbd"
+    # better at every origin, but by less than one point on average: not worth a switch
+    assert choose_by_origins(table.drop(index="early_winner")) == "bgnbd"
+    assert choose_by_origins(table.drop(index="early_winner"), margin=0.0) == "hair_better"
+
+
+def test_on_the_cdnow_sample_the_rolling_origin_choice_keeps_bgnbd_against_a_lower_mean() -> None:
+    from models.clv import select_purchase_model
+
+    chosen, table = select_purchase_model(
+        load_cdnow("sample"), "1997-12-31", candidates=("bgnbd", "pareto_nbd")
+    )
+    assert list(table.filter(like="err_").columns) == ["err_36w", "err_27w", "err_18w", "err_9w"]
+    assert table.index[0] == "pareto_nbd"  # lower mean error over the origins inside calibration ...
+    assert chosen == "bgnbd"  # ... but worse at one of them, so the plain model stays
