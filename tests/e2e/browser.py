@@ -34,8 +34,13 @@ def build_demo_warehouse(root: Path) -> Warehouse:
 
 def screenshot(dash_duo, directory: Path, name: str) -> Path:
     """A full-page PNG through the DevTools protocol (exact size, beyond the viewport)."""
+    # The capture lays the page out without its scrollbar, so it is as wide as the window, not the content box.
+    width, height = dash_duo.driver.execute_script(
+        "return [window.innerWidth, document.documentElement.scrollHeight]"
+    )
+    whole = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
     shot = dash_duo.driver.execute_cdp_cmd(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": whole}
     )
     path = directory / name
     path.write_bytes(base64.b64decode(shot["data"]))
