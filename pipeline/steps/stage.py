@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline import api_writes
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
@@ -57,6 +58,10 @@ def stage(
     for source in sources:
         stager = CONNECTORS[source.type].stager_for(source, home)
         mark = f"stage:{source.name}"
+        if (
+            source.name == api_writes.SOURCE
+        ):  # written through the API at any time: wait for landings in flight
+            api_writes.hold_for_stage(conn, batch_id)
         after = int(get_watermark(conn, mark, "0"))
         while True:
             landed = _landed_after(conn, source.name, after)
