@@ -97,7 +97,8 @@ def scoped_write(
     if body.get("customer_key") is not None:
         named = customer(warehouse, int(body["customer_key"]))
         if named is None or not may_write_customer(viewer, named.rep_key):
-            abort(404, message=NO_CUSTOMER, errors={"json": {"customer_key": [NO_CUSTOMER]}})
+            details = {"json": {"customer_key": [NO_CUSTOMER]}} if missing == NO_CUSTOMER else None
+            abort(404, message=missing, errors=details)
     for other in (linked, matched_customer(warehouse, body, names)):
         if other is not None and not may_write_customer(viewer, other.rep_key):
             logger.info("api: %s may not write for customer %d", viewer.username, other.customer_key)
