@@ -23,7 +23,6 @@ from tests.unit.api.api_helpers import Clock
 from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse
 from warehouse.engine import Warehouse
 
-
 LOOPBACK = AllowList.parse("127.0.0.1")  # the receivers listen there; by default it is refused
 
 
