@@ -79,7 +79,7 @@ def problem(address: IPAddress) -> str | None:
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address ``host`` resolves to (the system resolver, as the HTTP client uses)."""
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in found}, key=str)
+    return sorted({ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found}, key=str)
 
 
 def check_url(url: str, allowed: AllowList, resolver: Resolver = resolve) -> list[IPAddress]:
