@@ -3,9 +3,8 @@
 The API lands them raw in ``land_record`` under the source ``api`` (each write in a batch of its own, with
 the trigger ``api``); every pipeline batch then stages them with the spreadsheet stager, the one the API
 validated them with, so they are matched, built into the core tables and marts, or quarantined in
-``stg_reject`` with their reason. The stage step's watermark row ``stage:api`` doubles as a lock: a writer
-holds it shared while it lands, the stage step exclusively while it reads, so no write that commits late
-with a lower ``land_id`` is skipped (PostgreSQL hands out ids before commit; SQLite writes one at a time).
+``stg_reject`` with their reason. The stage step reads them only up to :func:`settled`, so no landing that
+commits late with a lower ``land_id`` is skipped behind the watermark (PostgreSQL hands out ids before commit).
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ import logging
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from pipeline.ops import API_TRIGGER, get_watermark, set_watermark
+from pipeline.ops import API_TRIGGER, get_watermark
 from pipeline.records import SourceConfig
 from warehouse.schema import land_record, ops_watermark
 
@@ -25,6 +24,7 @@ logger = logging.getLogger(__name__)
 SOURCE = "api"
 TRIGGER = API_TRIGGER  # the ops_batch_run trigger of a write's own landing batch: not a pipeline run
 MARK = f"stage:{SOURCE}"
+LOCK = f"lock:{SOURCE}-writes"  # an ops_watermark row that only serves as a lock
 CONFIG = SourceConfig(
     name=SOURCE,
     type="spreadsheet",
@@ -47,20 +47,50 @@ def waiting(conn: Connection) -> int:
     return int(conn.execute(query).scalar() or 0)
 
 
-def hold_for_write(conn: Connection) -> None:
-    """Take the stage watermark row shared for this landing transaction (writers do not wait for each other)."""
-    conn.execute(
-        sa.select(ops_watermark.c.name).where(ops_watermark.c.name == MARK).with_for_update(read=True)
+def _lock_row_exists(conn: Connection) -> bool:
+    return (
+        conn.execute(sa.select(ops_watermark.c.name).where(ops_watermark.c.name == LOCK)).first() is not None
     )
 
 
-def hold_for_stage(conn: Connection, batch_id: int) -> None:
-    """Take the stage watermark row exclusively: landings in flight finish first, new ones wait for the commit."""
-    held = conn.execute(
-        sa.select(ops_watermark.c.name).where(ops_watermark.c.name == MARK).with_for_update()
-    ).first()
-    if held is None:  # the first batch after the first write: the row the writers share from now on
-        set_watermark(conn, MARK, "0", batch_id)
+def ensure_lock(engine: Engine) -> None:
+    """Create the row writers and the stage step lock on, once per warehouse (two creators at once: one wins)."""
+    if engine.dialect.name == "sqlite":  # one writer at a time: nothing to order
+        return
+    with engine.connect() as conn:
+        if _lock_row_exists(conn):
+            return
+        conn.rollback()  # end the read's transaction; the insert runs in its own
+        try:
+            with conn.begin():
+                conn.execute(
+                    ops_watermark.insert().values(name=LOCK, value="writers hold it shared", batch_id=0)
+                )
+        except sa.exc.IntegrityError:
+            logger.debug("%s was created by another process meanwhile", LOCK)
+
+
+def hold_for_write(conn: Connection) -> None:
+    """Hold the lock row shared for this landing transaction (writers do not wait for each other)."""
+    conn.execute(
+        sa.select(ops_watermark.c.name).where(ops_watermark.c.name == LOCK).with_for_update(read=True)
+    )
+
+
+def settled(conn: Connection) -> int:
+    """The newest ``land_id`` of the API's records below which every landing has committed.
+
+    In a short transaction of its own, the stage step takes the lock row exclusively: landings in flight (which
+    hold it shared from before they take an id) finish first, new ones wait only for that moment, and every id
+    handed out after it is higher than the bound read under it. SQLite writes one transaction at a time.
+    """
+    newest = sa.select(sa.func.max(land_record.c.land_id)).where(land_record.c.source == SOURCE)
+    if conn.dialect.name == "sqlite":
+        return int(conn.execute(newest).scalar() or 0)
+    ensure_lock(conn.engine)
+    with conn.engine.connect() as barrier, barrier.begin():
+        barrier.execute(sa.select(ops_watermark.c.name).where(ops_watermark.c.name == LOCK).with_for_update())
+        return int(barrier.execute(newest).scalar() or 0)
 
 
 __all__ = [
@@ -68,8 +98,9 @@ __all__ = [
     "MARK",
     "SOURCE",
     "TRIGGER",
-    "hold_for_stage",
+    "ensure_lock",
     "hold_for_write",
+    "settled",
     "waiting",
     "with_api_source",
 ]

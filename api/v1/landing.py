@@ -96,8 +96,9 @@ def land(warehouse: Warehouse, record: RawRecord, now: dt.datetime) -> Landed:
     ):
         return Landed(SOURCE, record.entity, record.source_key, None, None, False)
     fingerprint = hashlib.sha256(f"{record.entity}:{record.source_key}:{text}".encode()).hexdigest()
+    api_writes.ensure_lock(warehouse.engine)
     with warehouse.begin() as conn:
-        api_writes.hold_for_write(conn)  # a batch staging API records waits for this landing to commit
+        api_writes.hold_for_write(conn)  # a batch about to stage API records waits for this landing to commit
         batch_id = start_batch(conn, now, api_writes.TRIGGER, fingerprint)
         land_id = conn.execute(
             land_record.insert().values(

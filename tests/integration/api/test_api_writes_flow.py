@@ -5,6 +5,8 @@ invalid one in quarantine with its reason."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,13 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from api.v1.landing import SOURCE, land
+from pipeline import api_writes
 from pipeline.config import load_sources
-from pipeline.records import SourceConfig
+from pipeline.ops import start_batch
+from pipeline.records import RawRecord, SourceConfig
 from pipeline.runner import run_batch
+from pipeline.steps import stage
 from tests.integration.pipeline.conftest import FIXED_NOW, fixed_clock, generate_demo
 from tests.unit.api.api_helpers import Clock, api_app, bearer, sign_in
 from tests.unit.portal.portal_data import PASSWORD
@@ -25,6 +31,7 @@ from warehouse.schema import (
     dim_customer,
     dim_sales_rep,
     fact_interaction,
+    land_record,
     mart_lead_funnel,
     stg_customer,
     stg_reject,
@@ -145,3 +152,43 @@ def test_records_written_through_the_api_reach_the_leads_marts_and_timeline_once
         )
     )
     assert interactions == 1
+
+
+@pytest.mark.postgres
+def test_a_batch_waits_for_a_landing_in_flight_so_none_is_skipped(pg_database: str) -> None:
+    """PostgreSQL hands out ids before commit: a landing that commits after a later one is still staged."""
+    warehouse = Warehouse.from_url(pg_database)
+    try:
+        upgrade(warehouse)
+        now = FIXED_NOW
+        early = RawRecord(SOURCE, "Lead", "lead-early", {"Company": "Slow Commit Ltd", "Status": "new"})
+        late = RawRecord(SOURCE, "Lead", "lead-late", {"Company": "Quick Commit Ltd", "Status": "new"})
+        api_writes.ensure_lock(warehouse.engine)
+        with warehouse.engine.connect() as slow:
+            transaction = slow.begin()  # a landing in flight: lock held shared, id taken, not committed
+            api_writes.hold_for_write(slow)
+            batch = start_batch(slow, now, api_writes.TRIGGER, "early")
+            slow.execute(
+                land_record.insert().values(
+                    source=SOURCE, entity="Lead", source_key="lead-early", content_hash=early.content_hash(),
+                    payload=json.dumps(early.payload), received_at=now, batch_id=batch,
+                )
+            )  # fmt: skip
+            assert land(warehouse, late, now).changed  # a later landing commits first, with a higher id
+            bounds: list[int] = []
+            with warehouse.engine.connect() as stage_conn:
+                waiter = threading.Thread(target=lambda: bounds.append(api_writes.settled(stage_conn)))
+                waiter.start()
+                waiter.join(timeout=1.0)
+                assert waiter.is_alive() and bounds == []  # the stage step waits for the landing in flight
+                transaction.commit()
+                waiter.join(timeout=30)
+        landed = {r["source_key"]: r["land_id"] for r in warehouse.rows(sa.select(land_record))}
+        assert landed["lead-early"] < landed["lead-late"] and bounds == [landed["lead-late"]]
+        with warehouse.begin() as conn:
+            start = start_batch(conn, now, "cli", "stage")
+            stage(conn, api_writes.with_api_source([]), start)  # no configured source: the API's alone
+        staged = warehouse.rows(sa.select(stg_customer.c.source_key).where(stg_customer.c.source == SOURCE))
+        assert sorted(r["source_key"] for r in staged) == ["lead-early", "lead-late"]
+    finally:
+        warehouse.engine.dispose()
