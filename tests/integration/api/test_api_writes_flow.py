@@ -19,6 +19,7 @@ from pipeline import api_writes
 from pipeline.config import load_sources
 from pipeline.ops import start_batch
 from pipeline.records import RawRecord, SourceConfig
+from pipeline.recovery import status_report
 from pipeline.runner import run_batch
 from pipeline.steps import stage
 from tests.integration.pipeline.conftest import FIXED_NOW, fixed_clock, generate_demo
@@ -192,3 +193,39 @@ def test_a_batch_waits_for_a_landing_in_flight_so_none_is_skipped(pg_database: s
         assert sorted(r["source_key"] for r in staged) == ["lead-early", "lead-late"]
     finally:
         warehouse.engine.dispose()
+
+
+class _Stop(Exception):
+    """Stops a batch between two steps, as a crash would."""
+
+
+def _stop_after_stage(_batch: int, step: str) -> None:
+    if step == "stage":
+        raise _Stop(step)
+
+
+def test_a_write_through_the_api_does_not_hide_a_stopped_batch(
+    warehouse: Warehouse, demo: list[SourceConfig], tmp_path: Path
+) -> None:
+    upgrade(warehouse)
+    with pytest.raises(_Stop):
+        run_batch(warehouse, demo, clock=fixed_clock, on_step_done=_stop_after_stage)
+    users.ensure_demo_users(warehouse, PASSWORD)
+    with api_app(warehouse, tmp_path, Clock(FIXED_NOW)).server.test_client() as client:
+        manager = bearer(sign_in(client, "manager"))
+        lead = client.post(
+            "/api/v1/leads", json={"company": "Late Arrival Ltd", "status": "new"}, headers=manager
+        )
+        assert lead.status_code == 201
+        assert lead.json["batch_id"] == 2  # the write's own landing batch, after the stopped one
+
+        assert status_report(warehouse).startswith("batch 1: running")  # not the write's batch
+        resumed = run_batch(warehouse, demo, clock=fixed_clock)
+        assert (resumed.batch_id, resumed.steps_run[0]) == (1, "profile")  # resumed where it stopped
+        after = run_batch(warehouse, demo, clock=fixed_clock)  # the lead landed after batch 1 staged
+        assert (after.batch_id, after.status) == (3, "succeeded")
+        leads = client.get("/api/v1/leads?limit=500", headers=manager).json
+        assert [(r["source_key"], r["company"]) for r in leads if r["source"] == "api"] == [
+            (lead.json["source_key"], "Late Arrival Ltd")
+        ]
+    assert run_batch(warehouse, demo, clock=fixed_clock).status == "unchanged"
