@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = Field(default=2.0, gt=0)  # the first retry's wait; doubles each time
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_replay_seconds: int = Field(default=300, ge=1)  # receivers refuse signatures older than this
+    # Webhook URLs must reach public addresses; these hosts, addresses or networks are allowed although they are
+    # not ("hooks.internal.example,10.20.0.0/16"). Empty: none (api/v1/urlguard.py).
+    webhook_allowed_hosts: str = ""
 
     # Budget plans (docs/models.md): each channel within [lower, upper] × its current daily spend; a
     # reallocation moving more than the threshold a day waits for a manager; alert above ratio × budget.

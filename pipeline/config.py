@@ -19,6 +19,8 @@ from pipeline.quality import standardise
 from pipeline.records import SourceConfig
 
 REQUIRED = ("name", "type", "lawful_basis")
+#: Source names the platform keeps for itself: ``api`` holds the records written through the REST API.
+RESERVED_NAMES = frozenset({"api"})
 #: Source types whose records carry money (sales, payments): their books must be in the reporting currency.
 MONEY_TYPES = frozenset({"quickbooks_export", "quickbooks_api"})
 
@@ -38,6 +40,12 @@ def load_sources(path: Path, reporting_currency: str | None = None) -> list[Sour
     sources = [_source(entry, path.parent, i) for i, entry in enumerate(entries, start=1)]
     _check_currencies(sources, home_currency(reporting_currency))
     names = [s.name for s in sources]
+    reserved = sorted(RESERVED_NAMES.intersection(names))
+    if reserved:
+        raise ConfigError(
+            f"sources config {path}: the source name {reserved[0]!r} is reserved for records written through "
+            "the REST API; give the source another name"
+        )
     if len(set(names)) != len(names):
         raise ConfigError(f"sources config {path}: source names must be unique, got {names}")
     return sources

@@ -14,6 +14,9 @@ from sqlalchemy.engine import Connection
 from warehouse.schema import ops_batch_run, ops_lineage_edge, ops_step_run, ops_watermark
 
 RUNNING, SUCCEEDED, FAILED, ABANDONED = "running", "succeeded", "failed", "abandoned"
+#: The trigger of the one-record batches the REST API lands its writes in: not pipeline runs, so the
+#: run/resume/unchanged logic below looks past them.
+API_TRIGGER = "api"
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,21 @@ class StepResult:
 
 
 def last_batch(conn: Connection) -> dict[str, Any] | None:
-    row = conn.execute(sa.select(ops_batch_run).order_by(ops_batch_run.c.batch_id.desc()).limit(1)).first()
+    """The newest pipeline batch (an API write's landing batch is not one)."""
+    query = (
+        sa.select(ops_batch_run)
+        .where(ops_batch_run.c.trigger != API_TRIGGER)
+        .order_by(ops_batch_run.c.batch_id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
     return dict(row._mapping) if row else None
 
 
 def last_succeeded_batch(conn: Connection) -> dict[str, Any] | None:
     query = (
         sa.select(ops_batch_run)
-        .where(ops_batch_run.c.status == SUCCEEDED)
+        .where(ops_batch_run.c.status == SUCCEEDED, ops_batch_run.c.trigger != API_TRIGGER)
         .order_by(ops_batch_run.c.batch_id.desc())
         .limit(1)
     )

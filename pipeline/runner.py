@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from ops import observe_batch, observed_step
-from pipeline import deletions, ops
+from pipeline import api_writes, deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
 from pipeline.events.batch_events import record_batch_events
@@ -70,7 +70,7 @@ def steps_for(
     """The batch's steps, bound to its sources."""
     return [
         ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits)),
-        ("stage", lambda conn, batch, now: stage(conn, sources, batch)),
+        ("stage", lambda conn, batch, now: stage(conn, api_writes.with_api_source(sources), batch)),
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
         ("core", lambda conn, batch, now: build_core(conn, now.date())),
@@ -149,6 +149,7 @@ def _run_batch(
         else:
             succeeded = ops.last_succeeded_batch(conn)
             live = any(s.path is None for s in sources)  # a live source can always have news
+            live = live or api_writes.waiting(conn) > 0  # so do records written through the API
             # so do a steward's decisions since the last batch: identity pairs, held deletions
             since = succeeded["finished_at"] if succeeded else None
             news = live or (

@@ -6,6 +6,9 @@ One :class:`Viewer` per request (built from the signed-in ``PortalUser``). Queri
 
 * rows: a sales rep reads the customers and prospects whose golden record names them
   (``dim_customer.rep_key``); a rep without a linked ``rep_key`` reads none; every other role reads all.
+* writes (leads and interactions through the API): a role writes for the customers it reads; a sales rep
+  only for their own, and the records they add name them as owner (:func:`may_write_customer`,
+  :func:`write_owner`).
 * columns: e-mail, phone, mobile, street, shipping address, postcode and Instagram handle are personal
   data; ``analyst`` and ``marketing`` see them masked (``j•••@example.com``), every other role in clear.
 """
@@ -91,6 +94,27 @@ def may_read_customer(viewer: Viewer, rep_key: int | None) -> bool:
     if viewer.all_customers:
         return True
     return viewer.role == "sales_rep" and viewer.rep_key is not None and rep_key == viewer.rep_key
+
+
+def may_write_customer(viewer: Viewer, rep_key: int | None) -> bool:
+    """Whether ``viewer`` may add or change a lead or interaction of a customer whose record names ``rep_key``:
+    the customers they read (a sales rep: their own)."""
+    return may_read_customer(viewer, rep_key)
+
+
+def write_owner(viewer: Viewer, own_name: str | None, named: str | None) -> tuple[bool, str | None]:
+    """Whether ``viewer`` may record ``named`` as a record's owner, and the owner to record.
+
+    Roles that read every customer record whom they name; a sales rep records themselves (``own_name``,
+    their rep's name) and may not name another rep.
+    """
+    if viewer.all_customers:
+        return True, named
+    if own_name is None:
+        return False, None
+    if named is not None and named.strip().casefold() != own_name.casefold():
+        return False, None
+    return True, own_name
 
 
 # --- masking ----------------------------------------------------------------------------------------
@@ -194,5 +218,7 @@ __all__ = [
     "mask_rows",
     "mask_value",
     "may_read_customer",
+    "may_write_customer",
     "searchable_fields",
+    "write_owner",
 ]

@@ -23,6 +23,7 @@ from api.v1.access import authenticate, is_v1_request, rate_limit_key
 from api.v1.context import ApiContext, api_context, install_context, utcnow
 from api.v1.schemas import ErrorSchema
 from api.v1.tokens import KeySet, Principal, TokenError, key_set
+from api.v1.urlguard import AllowList
 from api.v1.webhooks import AlertForwarder, DeliveryPolicy, DeliveryWorker, publish, verify_signature
 from pipeline.events.live import Viewer as LiveViewer
 from settings import Settings
@@ -59,7 +60,10 @@ def is_token_request() -> bool:
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
     return DeliveryPolicy(
-        settings.webhook_max_attempts, settings.webhook_backoff_seconds, settings.webhook_timeout_seconds
+        settings.webhook_max_attempts,
+        settings.webhook_backoff_seconds,
+        settings.webhook_timeout_seconds,
+        AllowList.parse(settings.webhook_allowed_hosts),
     )
 
 

@@ -1,6 +1,7 @@
 """Leads and interactions written through the API: validated exactly like a spreadsheet source's rows
 (the same stager) and landed raw in ``land_record`` under the source ``api``, in a batch of their own
-with a lineage edge, so the pipeline stages, matches and traces them like any other source record."""
+with a lineage edge; every pipeline batch stages them (``pipeline.api_writes``), then matches, builds and
+traces them like any other source record."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from pipeline import api_writes
 from pipeline.connectors import spreadsheet
 from pipeline.ops import SUCCEEDED, finish_batch, start_batch
 from pipeline.quality.locale import Locale
@@ -21,14 +23,16 @@ from pipeline.records import RawRecord, Rejected
 from warehouse.engine import Warehouse
 from warehouse.schema import land_record, ops_lineage_edge
 
-SOURCE = "api"
+SOURCE = api_writes.SOURCE
+# ``Customer Key`` (the golden customer the caller named) is kept raw for lineage; the stager reads the rest.
 LEAD_HEADERS = {
     "company": "Company", "contact": "Contact", "email": "Email", "phone": "Phone", "town": "Town",
     "region": "Region", "owner": "Owner", "status": "Status", "value": "Est. Value (£)", "last_contact": "Last Contact",
+    "customer_key": "Customer Key",
 }  # fmt: skip
 ACTIVITY_HEADERS = {
     "type": "Type", "date": "Date", "account": "Account", "contact": "Contact", "email": "Email", "rep": "Rep",
-    "notes": "Notes",
+    "notes": "Notes", "customer_key": "Customer Key",
 }  # fmt: skip
 
 
@@ -92,8 +96,10 @@ def land(warehouse: Warehouse, record: RawRecord, now: dt.datetime) -> Landed:
     ):
         return Landed(SOURCE, record.entity, record.source_key, None, None, False)
     fingerprint = hashlib.sha256(f"{record.entity}:{record.source_key}:{text}".encode()).hexdigest()
+    api_writes.ensure_lock(warehouse.engine)
     with warehouse.begin() as conn:
-        batch_id = start_batch(conn, now, "api", fingerprint)
+        api_writes.hold_for_write(conn)  # a batch about to stage API records waits for this landing to commit
+        batch_id = start_batch(conn, now, api_writes.TRIGGER, fingerprint)
         land_id = conn.execute(
             land_record.insert().values(
                 source=SOURCE,

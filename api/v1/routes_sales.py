@@ -16,7 +16,9 @@ from api.v1.context import api_context, current_principal
 from api.v1.landing import (
     ACTIVITY_HEADERS,
     LEAD_HEADERS,
+    SOURCE,
     InvalidRecord,
+    Landed,
     land,
     latest_payload,
     new_key,
@@ -34,9 +36,10 @@ from api.v1.queries import (
     plain_row,
 )
 from api.v1.webhooks import publish
+from api.v1.write_scope import INTERACTION, LEAD, linked_customer, rep_name, scoped_write
 from pipeline.quality.locale import home_locale
 from pipeline.records import RawRecord
-from warehouse.policy import mask_rows
+from warehouse.policy import mask_rows, write_owner
 from warehouse.queries import kpi_summary, latest_day
 
 blp = Blueprint(
@@ -48,14 +51,14 @@ blp = Blueprint(
 
 WRITER_ROLES = ("admin", "manager", "sales_rep", "marketing")
 CAMPAIGN_ROLES = ("admin", "manager", "analyst", "marketing")
+NO_LEAD = "no lead with this key was written through the API"
 
 
-def _invalid(e: InvalidRecord) -> None:
-    abort(
-        422,
-        message=f"{e.field}: {e.message}",
-        errors={"json": {e.field or "record": [f"{e.rule}: {e.message}"]}},
-    )
+def _invalid(e: InvalidRecord, quarantined: Landed | None = None) -> None:
+    details: dict[str, Any] = {"json": {e.field or "record": [f"{e.rule}: {e.message}"]}}
+    if quarantined is not None and quarantined.land_id is not None:
+        details["quarantined"] = {"source_key": quarantined.source_key, "land_id": quarantined.land_id}
+    abort(422, message=f"{e.field}: {e.message}", errors=details)
 
 
 @blp.route("/leads", endpoint="leads", methods=["GET"])
@@ -70,19 +73,28 @@ def leads(args: dict[str, Any]) -> list[dict[str, Any]]:
     return [plain_row(r) for r in mask_rows(viewer, rows)]
 
 
-def _land(entity: str, key: str, body: dict[str, Any], headers: dict[str, str], event: str) -> dict[str, Any]:
+def _land(
+    entity: str,
+    key: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    event: str,
+    quarantine: bool = False,
+) -> dict[str, Any]:
+    """Validate and land one record; a new record breaking a source rule is landed all the same when
+    ``quarantine`` (the next batch keeps it in ``stg_reject`` with its reason) and answered 422."""
     context = api_context()
-    record = RawRecord("api", entity, key, payload(body, headers))
+    record = RawRecord(SOURCE, entity, key, payload(body, headers))
     try:
         validate(record, home_locale(context.settings), headers)
     except InvalidRecord as e:
-        _invalid(e)
+        _invalid(e, land(context.warehouse, record, context.clock()) if quarantine else None)
     landed = land(context.warehouse, record, context.clock())
     if landed.changed:
         publish(
             context.warehouse,
             event,
-            {"source": "api", "source_key": key, "entity": entity, "land_id": landed.land_id},
+            {"source": SOURCE, "source_key": key, "entity": entity, "land_id": landed.land_id},
             context.clock(),
         )
     return dataclasses.asdict(landed)
@@ -92,25 +104,32 @@ def _land(entity: str, key: str, body: dict[str, Any], headers: dict[str, str], 
 @blp.arguments(schemas.LeadWriteSchema)
 @blp.response(201, schemas.LandedSchema)
 def create_lead(body: dict[str, Any]) -> dict[str, Any]:
-    """Add a lead: validated like a lead sheet's row, landed with lineage; the next pipeline run matches it."""
-    require_roles(*WRITER_ROLES)
-    return _land("Lead", new_key("lead"), body, LEAD_HEADERS, "lead.created")
+    """Add a lead: validated like a lead sheet's row, landed with lineage; the next pipeline run stages and
+    matches it. A sales rep adds leads only for their own customers (another's: 404) and as the owner."""
+    viewer = require_roles(*WRITER_ROLES).viewer
+    body = scoped_write(api_context().warehouse, viewer, body, LEAD)
+    return _land("Lead", new_key("lead"), body, LEAD_HEADERS, "lead.created", quarantine=True)
 
 
 @blp.route("/leads/<string:source_key>", endpoint="update_lead", methods=["PATCH"])
 @blp.arguments(schemas.LeadUpdateSchema)
 @blp.response(200, schemas.LandedSchema)
 def update_lead(body: dict[str, Any], source_key: str) -> dict[str, Any]:
-    """Change a lead written through the API: the changed fields land as its new version."""
-    require_roles(*WRITER_ROLES)
-    before = latest_payload(api_context().warehouse, "Lead", source_key)
+    """Change a lead written through the API: the changed fields land as its new version (a change that
+    breaks a source rule is refused and the lead stays as it was)."""
+    viewer = require_roles(*WRITER_ROLES).viewer
+    warehouse = api_context().warehouse
+    before = latest_payload(warehouse, "Lead", source_key)
     if before is None:
-        abort(404, message="no lead with this key was written through the API")
+        abort(404, message=NO_LEAD)
     assert before is not None  # abort raised otherwise  # nosec B101
     inverse = {header: name for name, header in LEAD_HEADERS.items()}
-    merged = {inverse[h]: v for h, v in before.items() if h in inverse} | {
-        k: plain(v) for k, v in body.items()
-    }
+    current = {inverse[h]: v for h, v in before.items() if h in inverse}
+    allowed, _ = write_owner(viewer, rep_name(warehouse, viewer.rep_key), current.get("owner"))
+    if not allowed:  # another rep's lead, not matched to a customer yet
+        abort(404, message=NO_LEAD)
+    merged = current | {k: plain(v) for k, v in body.items()}
+    merged = scoped_write(warehouse, viewer, merged, LEAD, linked_customer(warehouse, source_key), NO_LEAD)
     return _land("Lead", source_key, merged, LEAD_HEADERS, "lead.updated")
 
 
@@ -118,9 +137,11 @@ def update_lead(body: dict[str, Any], source_key: str) -> dict[str, Any]:
 @blp.arguments(schemas.InteractionWriteSchema)
 @blp.response(201, schemas.LandedSchema)
 def create_interaction(body: dict[str, Any]) -> dict[str, Any]:
-    """Log a call, e-mail, visit or complaint against an account (by name or e-mail)."""
-    require_roles(*WRITER_ROLES)
-    return _land("Activity", new_key("act"), body, ACTIVITY_HEADERS, "interaction.created")
+    """Log a call, e-mail, visit or complaint against an account (by ``customer_key``, name or e-mail); a
+    sales rep only against their own customers (another's: 404)."""
+    viewer = require_roles(*WRITER_ROLES).viewer
+    body = scoped_write(api_context().warehouse, viewer, body, INTERACTION)
+    return _land("Activity", new_key("act"), body, ACTIVITY_HEADERS, "interaction.created", quarantine=True)
 
 
 @blp.route("/next-best-actions", endpoint="next_actions", methods=["GET"])

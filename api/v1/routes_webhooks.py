@@ -1,6 +1,8 @@
 """``/api/v1/webhooks``: subscriptions (CRUD), their delivery log, the dead letters, and redelivery.
 
-Subscriptions belong to whoever made them; administrators see and change every one.
+Subscriptions belong to whoever made them; administrators see and change every one. A URL must reach a
+public address (``api.v1.urlguard``): one naming a private, loopback, link-local or metadata address, or
+another scheme than http(s), is refused with 422.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from api.v1 import schemas, webhooks
 from api.v1.access import require_roles
 from api.v1.context import api_context
 from api.v1.queries import plain_row
+from api.v1.urlguard import AllowList, RefusedURL, check_url
 
 blp = Blueprint(
     "webhooks", __name__, url_prefix="/api/v1", description="Webhook subscriptions and deliveries"
@@ -24,6 +27,15 @@ ROLES = ("admin", "manager", "marketing")
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in plain_row(row).items() if k != "secret"}
+
+
+def _checked(url: str) -> str:
+    """``url`` when it reaches a public address (or an allowed host); else 422 saying why."""
+    try:
+        check_url(url, AllowList.parse(api_context().settings.webhook_allowed_hosts))
+    except RefusedURL as e:
+        abort(422, message=f"url: {e}", errors={"json": {"url": [str(e)]}})
+    return url
 
 
 def _owned(subscription_id: int) -> dict[str, Any]:
@@ -51,7 +63,7 @@ class Subscriptions(MethodView):
         principal = require_roles(*ROLES)
         context = api_context()
         row = webhooks.create_subscription(
-            context.warehouse, body["url"], body["event_types"], principal.username, context.clock()
+            context.warehouse, _checked(body["url"]), body["event_types"], principal.username, context.clock()
         )
         return plain_row(row)
 
@@ -68,6 +80,8 @@ class Subscription(MethodView):
     def patch(self, body: dict[str, Any], subscription_id: int) -> dict[str, Any]:
         """Change the URL, the event types, or pause it (``active: false``)."""
         _owned(subscription_id)
+        if "url" in body:
+            _checked(body["url"])
         warehouse = api_context().warehouse
         webhooks.update_subscription(warehouse, subscription_id, body)
         return _public(_owned(subscription_id))

@@ -175,6 +175,16 @@ class LeadSchema(ma.Schema):
 _TEXT = validate.Length(max=200)
 
 
+def _customer_key() -> fields.Integer:
+    return fields.Integer(
+        validate=validate.Range(min=0, max=2**31 - 1),
+        metadata={
+            "description": "the golden customer the record is for (the caller must be able to read it); "
+            "its name and e-mail fill the record's when left out, so the next batch links it to that customer"
+        },
+    )
+
+
 class LeadWriteSchema(Strict):
     company = fields.String(required=True, validate=validate.Length(min=1, max=200))
     contact = fields.String(validate=_TEXT)
@@ -186,6 +196,7 @@ class LeadWriteSchema(Strict):
     status = fields.String(validate=validate.Length(max=30))
     value = fields.Float(validate=validate.Range(min=0, max=1e12))
     last_contact = fields.Date()
+    customer_key = _customer_key()
 
 
 class LeadUpdateSchema(LeadWriteSchema):
@@ -200,6 +211,7 @@ class InteractionWriteSchema(Strict):
     email = fields.String(validate=_TEXT)
     rep = fields.String(validate=validate.Length(max=100))
     notes = fields.String(validate=validate.Length(max=5000))
+    customer_key = _customer_key()
 
 
 class LandedSchema(ma.Schema):

@@ -6,6 +6,8 @@ same on every retry, so a receiver deduplicates by it) and ``X-C360-Event``. A r
 timestamp older than the replay window (:func:`verify_signature`). A delivery that fails is retried
 after ``backoff * 2**(attempts-1)`` seconds; after ``max_attempts`` failures it is dead (the
 dead-letter list) until someone redelivers it. Calls to a receiver go through its host's circuit breaker.
+Before each call the URL is checked again (``api.v1.urlguard``: public addresses only, unless allowed), and
+redirects are not followed, so a receiver's name or answer cannot steer a delivery into the firm's network.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import requests
 import sqlalchemy as sa
 
 from api.v1.breaker import Breakers, CircuitOpen
+from api.v1.urlguard import AllowList, RefusedURL, check_url
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import app_api_webhook, ops_api_delivery
 
@@ -268,7 +271,9 @@ def redeliver(warehouse: Warehouse, delivery_id: str, now: dt.datetime) -> bool:
 
 
 class Poster(Protocol):
-    def __call__(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any: ...
+    def __call__(
+        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, allow_redirects: bool
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,9 @@ class DeliveryPolicy:
     max_attempts: int = 6
     backoff_seconds: float = 2.0
     timeout_seconds: float = 5.0
+    allowed: AllowList = (
+        AllowList()
+    )  # hosts that may be called although not public (C360_WEBHOOK_ALLOWED_HOSTS)
 
 
 def attempt(
@@ -300,6 +308,7 @@ def attempt(
     breaker = breakers.get(urlsplit(str(row["url"])).netloc)
     status: int | None = None
     try:
+        check_url(str(row["url"]), policy.allowed)  # again: the name may resolve elsewhere than it did
         breaker.before_call()
         answer = post(
             str(row["url"]),
@@ -311,10 +320,14 @@ def attempt(
                 EVENT_HEADER: str(row["event_type"]),
             },
             timeout=policy.timeout_seconds,
+            allow_redirects=False,  # a redirect is an answer (3xx, a failure), never a second request
         )
         status = int(answer.status_code)
         ok, error = 200 <= status < 300, None if 200 <= status < 300 else f"HTTP {status}"
         breaker.record(ok)
+    except RefusedURL as e:
+        logger.warning("webhook delivery %s refused: %s", delivery_id, e)
+        ok, error = False, f"refused: {e}"[:500]
     except CircuitOpen as e:
         ok, error = False, str(e)
     except requests.RequestException as e:

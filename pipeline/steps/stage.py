@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline import api_writes
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
@@ -57,9 +58,11 @@ def stage(
     for source in sources:
         stager = CONNECTORS[source.type].stager_for(source, home)
         mark = f"stage:{source.name}"
+        # written through the API at any time: only up to the landings that have all committed
+        upto = api_writes.settled(conn) if source.name == api_writes.SOURCE else None
         after = int(get_watermark(conn, mark, "0"))
         while True:
-            landed = _landed_after(conn, source.name, after)
+            landed = _landed_after(conn, source.name, after, upto)
             if not landed:
                 break
             chunk = _stage_chunk(landed, source.name, stager)
@@ -89,13 +92,15 @@ def stage(
     )
 
 
-def _landed_after(conn: Connection, source: str, after: int) -> list[dict[str, Any]]:
+def _landed_after(conn: Connection, source: str, after: int, upto: int | None = None) -> list[dict[str, Any]]:
     query = (
         sa.select(land_record)
         .where((land_record.c.source == source) & (land_record.c.land_id > after))
         .order_by(land_record.c.land_id)
         .limit(CHUNK)
     )
+    if upto is not None:
+        query = query.where(land_record.c.land_id <= upto)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 

@@ -15,12 +15,15 @@ import pytest
 import requests
 
 from api.v1.breaker import Breakers
+from api.v1.urlguard import AllowList
 from api.v1.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, DeliveryPolicy, deliver, verify_signature
 from tests.integration.api.conftest import serve_api
 from tests.integration.loopback import serve
 from tests.unit.api.api_helpers import Clock
 from tests.unit.portal.portal_data import PASSWORD, build_portal_warehouse
 from warehouse.engine import Warehouse
+
+LOOPBACK = AllowList.parse("127.0.0.1")  # the receivers listen there; by default it is refused
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -108,7 +111,12 @@ def test_a_receiver_failing_three_times_gets_the_event_exactly_once(
     with serve(Receiver, state=receiver_state) as receiver:
         delivery_id = _subscribe_and_publish(base, session, receiver, receiver_state)
         status = deliver(
-            api_warehouse, delivery_id, Clock(), slept.append, DeliveryPolicy(5, 2.0, 5.0), Breakers()
+            api_warehouse,
+            delivery_id,
+            Clock(),
+            slept.append,
+            DeliveryPolicy(5, 2.0, 5.0, LOOPBACK),
+            Breakers(),
         )
     assert status == "delivered"
     assert receiver_state["requests"] == 4 and receiver_state["bad_signatures"] == 0
@@ -126,7 +134,7 @@ def test_after_too_many_failures_a_delivery_is_dead_lettered_and_can_be_redelive
 ) -> None:
     base, session = api
     receiver_state["failures"] = 5  # as many failures as attempts allowed
-    policy = DeliveryPolicy(5, 1.0, 5.0)
+    policy = DeliveryPolicy(5, 1.0, 5.0, LOOPBACK)
     with serve(Receiver, state=receiver_state) as receiver:
         delivery_id = _subscribe_and_publish(base, session, receiver, receiver_state)
         assert (
@@ -158,7 +166,12 @@ def test_an_open_circuit_stops_calling_a_failing_receiver(
         delivery_id = _subscribe_and_publish(base, session, receiver, receiver_state)
         breakers = Breakers(threshold=2, reset_seconds=3600)
         status = deliver(
-            api_warehouse, delivery_id, Clock(), lambda _s: None, DeliveryPolicy(5, 1.0, 5.0), breakers
+            api_warehouse,
+            delivery_id,
+            Clock(),
+            lambda _s: None,
+            DeliveryPolicy(5, 1.0, 5.0, LOOPBACK),
+            breakers,
         )
     assert status == "dead"
     assert receiver_state["requests"] == 2  # the breaker opened after two failures: three attempts never left

@@ -30,13 +30,15 @@ class Clock:
 
 
 def api_settings(var_dir: Path, **overrides: Any) -> Settings:
-    """Settings that read nothing from the environment; no role must enrol a second factor."""
+    """Settings that read nothing from the environment; no role must enrol a second factor; webhooks may call
+    receivers on 127.0.0.1."""
     values: dict[str, Any] = {
         "_env_file": None,
         "var_dir": var_dir,
         "secret_key": "test-secret",
         "mfa_required_roles": frozenset(),
         "portal_today": dt.date(2025, 3, 12),
+        "webhook_allowed_hosts": "127.0.0.1",  # the test receivers listen on loopback
     }
     return Settings(**(values | overrides))
 

@@ -30,8 +30,8 @@ def test_a_new_lead_lands_raw_in_its_own_batch_with_lineage(
     row = api_warehouse.rows(sa.select(land_record).where(land_record.c.land_id == landed["land_id"]))[0]
     assert json.loads(row["payload"]) == {
         "Company": "Harbour Lights Ltd", "Contact": "Ann Lee", "Email": "ann@harbour.example", "Status": "new",
-        "Est. Value (£)": 1200.0,
-    }  # fmt: skip
+        "Est. Value (£)": 1200.0, "Owner": "Alice Brown",
+    }  # fmt: skip  # a rep's lead names them as its owner
     batch = api_warehouse.rows(
         sa.select(ops_batch_run).where(ops_batch_run.c.batch_id == landed["batch_id"])
     )[0]
@@ -44,23 +44,28 @@ def test_a_new_lead_lands_raw_in_its_own_batch_with_lineage(
     ]
 
 
-def test_a_lead_breaking_a_source_rule_is_refused_naming_the_field(
+def test_a_lead_breaking_a_source_rule_is_refused_naming_the_field_and_kept_in_quarantine(
     client: FlaskClient, api_warehouse: Warehouse
 ) -> None:
     rep = bearer(sign_in(client, "sales_rep"))
-    before = api_warehouse.scalar(sa.select(sa.func.count()).select_from(land_record))
     bad_status = client.post("/api/v1/leads", json={"company": "X Ltd", "status": "maybe"}, headers=rep)
     assert bad_status.status_code == 422
-    assert bad_status.json["error"]["details"]["json"]["status"][0].startswith("enum:")
+    details = bad_status.json["error"]["details"]
+    assert details["json"]["status"][0].startswith("enum:")
     blank = client.post("/api/v1/leads", json={"company": "   "}, headers=rep)  # the sheet's "required" rule
     assert blank.status_code == 422 and blank.json["error"]["details"]["json"]["company"][0].startswith(
         "required"
     )
-    missing = client.post("/api/v1/leads", json={"contact": "Nobody"}, headers=rep)
+    missing = client.post("/api/v1/leads", json={"contact": "Nobody"}, headers=rep)  # not a record at all
     assert missing.status_code == 422 and "company" in missing.json["error"]["details"]["json"]
-    assert (
-        api_warehouse.scalar(sa.select(sa.func.count()).select_from(land_record)) == before
-    )  # nothing landed
+    assert "quarantined" not in missing.json["error"]["details"]
+    kept = api_warehouse.rows(sa.select(land_record).order_by(land_record.c.land_id))
+    assert [(r["land_id"], r["source_key"]) for r in kept] == [
+        (d["quarantined"]["land_id"], d["quarantined"]["source_key"])
+        for d in (details, blank.json["error"]["details"])
+    ]  # landed raw, so the next batch keeps them in stg_reject with their reason
+    assert json.loads(kept[0]["payload"])["Status"] == "maybe"
+    assert api_warehouse.rows(sa.select(ops_api_delivery)) == []  # nobody is told of a refused lead
 
 
 def test_updating_a_lead_lands_a_new_version_and_an_unchanged_one_lands_nothing(
