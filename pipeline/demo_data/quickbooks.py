@@ -212,7 +212,8 @@ class QuickBooksWriter:
         product, qty, price = orders.product.tolist(), orders.qty.tolist(), orders.price.tolist()
         paid = orders.paid_day.tolist()
         items = [(_str(p.name), _str(self.item_id(p.index))) for p in PRODUCTS]
-        refs: dict[str, str] = {}
+        refs: dict[str, str] = {}  # customer Id -> its CustomerRef
+        emails: dict[str, str] = {}  # customer Id -> its invoices' BillEmail
         for d, (c, day, receipt) in enumerate(
             zip(orders.cust.tolist(), orders.day.tolist(), orders.receipt.tolist(), strict=True)
         ):
@@ -241,6 +242,8 @@ class QuickBooksWriter:
             ref = refs.get(cust["Id"])
             if ref is None:
                 ref = refs[cust["Id"]] = _customer_ref(cust)
+                if "PrimaryEmailAddr" in cust:
+                    emails[cust["Id"]] = f',"BillEmail":{dumps(cust["PrimaryEmailAddr"])}'
             head = (
                 f'{{"Id":"{doc_id}","SyncToken":"0","domain":"QBO","DocNumber":"{10000 + int(doc_id)}",'
                 f'"TxnDate":"{txn.isoformat()}","CurrencyRef":{_GBP_JSON},"CustomerRef":{ref},'
@@ -257,8 +260,7 @@ class QuickBooksWriter:
                 due = (txn + dt.timedelta(days=PAYMENT_TERMS_DAYS)).isoformat()
                 open_amount = total if paid[d] < 0 else 0.0
                 tail = f',"DueDate":"{due}","SalesTermRef":{{"value":"3","name":"Net 30"}},"Balance":{open_amount!r}'
-                if "PrimaryEmailAddr" in cust:
-                    tail += f',"BillEmail":{dumps(cust["PrimaryEmailAddr"])}'
+                tail += emails.get(cust["Id"], "")
             meta = f',"MetaData":{{"CreateTime":"{stamp}","LastUpdatedTime":"{stamp}"}}}}'
             self.add_encoded(entity, head + tail + meta, doc_id, pop.true_id(c))
             if open_amount:
