@@ -22,6 +22,19 @@ test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tes
 test-install: $(VENV)/.dev  ## the tests that build fresh virtual environments from the package index (CI runs them)
 	$(PY) -m pytest -m install
 
+.PHONY: test-spark
+SPARK_VENV := var/venv-spark
+PYSPARK := pyspark==4.0.1
+$(SPARK_VENV)/.ok: $(VENV)/.dev
+	$(PY) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install -q $(PYSPARK)
+	$(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
+	  > "$$($(SPARK_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/project-venv.pth"
+	touch $@
+
+test-spark: $(SPARK_VENV)/.ok  ## identity resolution on Splink's Spark backend: pyspark (local mode, Java 17) over the project's venv
+	C360_REQUIRE_SPARK=1 $(SPARK_VENV)/bin/python -m pytest -m spark -p no:randomly tests/integration/identity/test_spark_backend.py
+
 streams:  ## build the Kafka Streams application: streams/target/c360-streams.jar
 	mvn -q -f streams/pom.xml package -DskipTests
 

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     demo_seed: int = 42
     home_country: str = "GB"  # ISO 3166-1 alpha-2: national phone numbers and postcodes are read for it
     home_currency: str = "GBP"  # ISO 4217
+    # Where identity resolution trains and scores its model (docs/scaling.md): duckdb in process, or spark
+    # (Splink's Spark backend; needs pyspark, see `make test-spark`) on spark_master (local[N] or a cluster).
+    identity_backend: str = Field(default="duckdb", pattern="^(duckdb|spark)$")
+    spark_master: str = "local[2]"
 
     secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
     # Personal data at rest (docs/security.md, "Encryption at rest"): Fernet keys, newest first, comma

@@ -4,7 +4,7 @@
 
 Each size builds a second-batch situation: every cluster already has a key, 1 % of clusters merge
 with a neighbour, 1 % split in two and 1 % are new. The best of ``--repeats`` runs is timed and the
-ratio between the largest and the smallest size is printed; linear growth gives about the size
+ratio between the largest and the smallest size is printed (the sizes take turns); linear growth gives about the size
 ratio (10x for 10k -> 100k), the target is at most 12x. For scale, the same ratio is printed for
 building a plain dict of the same record ids (the smallest thing the step must do): on a machine
 whose caches hold the small case but not the large one, that floor alone grows faster than 10x.
@@ -13,6 +13,7 @@ whose caches hold the small case but not the large one, that floor alone grows f
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 import time
@@ -46,18 +47,25 @@ def second_batch(n_clusters: int, seed: int = 7) -> tuple[dict[str, int], dict[s
     return clusters, previous
 
 
-def best_of(n_clusters: int, repeats: int) -> tuple[float, float]:
-    """Best time of ``assign_keys`` and of building a plain record -> key dict, in seconds."""
-    clusters, previous = second_batch(n_clusters)
-    times, floor = [], []
+def best_of(sizes: list[int], repeats: int) -> dict[int, tuple[float, float]]:
+    """Per size, the best time of ``assign_keys`` and of building a plain record -> key dict, in seconds.
+
+    The sizes take turns within each repeat, so a burst of load on a shared machine falls on all of
+    them alike instead of on whichever size happened to run during it.
+    """
+    cases = {n: second_batch(n) for n in sizes}
+    times: dict[int, list[float]] = {n: [] for n in sizes}
+    floor: dict[int, list[float]] = {n: [] for n in sizes}
     for _ in range(repeats):
-        tick = time.perf_counter()
-        assign_keys(clusters, previous)
-        times.append(time.perf_counter() - tick)
-        tick = time.perf_counter()
-        dict(zip(sorted(clusters), clusters.values(), strict=True))
-        floor.append(time.perf_counter() - tick)
-    return min(times), min(floor)
+        for n, (clusters, previous) in cases.items():
+            gc.collect()
+            tick = time.perf_counter()
+            assign_keys(clusters, previous)
+            times[n].append(time.perf_counter() - tick)
+            tick = time.perf_counter()
+            dict(zip(sorted(clusters), clusters.values(), strict=True))
+            floor[n].append(time.perf_counter() - tick)
+    return {n: (min(times[n]), min(floor[n])) for n in sizes}
 
 
 def main() -> int:
@@ -65,9 +73,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    seconds = {n: best_of(n, args.repeats) for n in args.sizes}
+    seconds = best_of(args.sizes, args.repeats)
     for n, (s, f) in seconds.items():
         print(f"assign_keys, {n:>9,} clusters with existing keys: {s:7.3f} s (plain dict: {f:.3f} s)")
     small, large = min(seconds), max(seconds)

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--malformed", type=int, default=0, metavar="K", help="plant K malformed records per source"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes to write with (default: 2 where there are 2 cores); the files are the same",
+    )
+    parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)  # older scripts; always fast
     return parser
 
 
@@ -57,6 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         drops=tuple(args.plant_drop),
         malformed=max(args.malformed, 0),
     )
-    summary = generate(args.out, options)
+    summary = generate(args.out, options, processes=max(args.processes, 1))
     sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     return 0

@@ -1,7 +1,8 @@
 """Generate the whole demo data set, a chunk of customers at a time, into one folder.
 
 Layout of ``out``: ``quickbooks/``, ``sheets/``, ``instagram/``, ``directory/``, ``campaigns/``, ``truth/``
-and ``sources.toml``. Memory is bounded by :data:`CHUNK` customers, whatever the total.
+and ``sources.toml``. Memory is bounded by :data:`CHUNK` customers, whatever the total; QuickBooks can be
+written by a second process at the same time as the other sources.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import random
+import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -27,7 +31,7 @@ from pipeline.demo_data.quickbooks import QuickBooksWriter
 from pipeline.demo_data.reference import REPS
 from pipeline.demo_data.sheets import SheetsWriter
 from pipeline.demo_data.world import make_population
-from pipeline.demo_data.writers import CsvWriter, Truth
+from pipeline.demo_data.writers import CsvWriter, TruthParts, merge_truth
 
 logger = logging.getLogger(__name__)
 
@@ -100,80 +104,75 @@ class Options:
     end: dt.date = field(default_factory=dt.date.today)
     drops: tuple[Drop, ...] = ()
     malformed: int = 0
+    chunk: int = CHUNK
+    """Customers per chunk; each chunk has its own random streams, so this is part of what is generated."""
 
 
-def generate(out: Path, options: Options) -> dict[str, Any]:
-    """Write the data set into ``out`` and return a summary (record counts per source/entity, seconds)."""
+LAST: Final = 999_999_999  # segment number after every chunk's
+QUICKBOOKS: Final = "quickbooks"
+OTHERS: Final = ("sheets", "instagram", "directory")
+"""The sources besides QuickBooks, in the order their truth records are listed; this group also writes
+the customer names, the churners and the campaign conversions."""
+
+
+def generate(out: Path, options: Options, processes: int = 1) -> dict[str, Any]:
+    """Write the data set into ``out`` and return a summary (record counts per source/entity, seconds).
+
+    With ``processes`` of 2 or more, QuickBooks (about half the work) is written by a second process
+    while this one writes the other sources; the files are the same byte for byte. Planting
+    malformed records needs both in one process (they share one random stream), so it runs in one.
+    """
     began = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     truth_dir = out / "truth"
     truth_dir.mkdir(exist_ok=True)
+    parts = truth_dir / ".parts"
+    if parts.exists():
+        shutil.rmtree(parts)
+    if processes > 1 and not options.malformed:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            quickbooks = pool.submit(write_sources, out, options, (QUICKBOOKS,))
+            others = write_sources(out, options, OTHERS)
+            results = [quickbooks.result(), others]
+    else:
+        results = [write_sources(out, options, (QUICKBOOKS, *OTHERS))]
+    done: dict[str, Any] = {}
+    for result in results:
+        done.update(result)
     market = build_market(options.seed, options.customers, options.end, list(options.drops))
-    conversions = np.zeros((len(market.campaigns), DAYS), dtype=np.int64)
-    churners = CsvWriter(truth_dir / "churners.csv", ["customer_id", "churn_date"])
-    names = CsvWriter(truth_dir / "customers.csv", ["customer_id", "name"])
-    with Truth(truth_dir) as truth:
-        qb = QuickBooksWriter(out / "quickbooks", market, truth)
-        qb.write_items()
-        qb.write_payment_methods()
-        sheets = SheetsWriter(out / "sheets", market, truth)
-        ig = InstagramWriter(out / "instagram", truth_dir, market, truth, options.seed)
-        directory = DirectoryWriter(out / "directory", truth)
-        buyers = prospects = 0
-        for chunk, first in enumerate(range(0, options.customers, CHUNK)):
-            n = min(CHUNK, options.customers - first)
-            rng = np.random.default_rng([options.seed, chunk])
-            pop = make_population(rng, first, n, market)
-            orders = make_orders(rng, pop, market)
-            acq = (pop.campaign >= 0) & (pop.acquired_day >= 0)
-            np.add.at(conversions, (pop.campaign[acq], pop.acquired_day[acq]), 1)
-            for i in range(n):
-                names.add([pop.true_id(i), pop.company[i]])
-            for i in np.flatnonzero(pop.churn_day < DAYS).tolist():
-                churners.add([pop.true_id(i), market.day(int(pop.churn_day[i])).isoformat()])
-            buyers += int(pop.buyer.sum())
-            prospects += int((~pop.buyer).sum())
-            seeds = [options.seed * 1_000_003 + chunk * 16 + s for s in range(5)]
-            streams = [random.Random(seed) for seed in seeds]  # seeded demo data  # nosec B311
-            qb.write_chunk(streams[0], pop, orders)
-            sheets.write_chunk(streams[1], pop)
-            ig.write_chunk(streams[2], pop)
-            directory.write_chunk(streams[3], pop)
-            if chunk == 0 and options.malformed:
-                bad = random.Random(options.seed * 7 + 1)  # seeded demo data  # nosec B311
-                malformed.plant_quickbooks(options.malformed, bad, pop, qb, truth)
-                malformed.plant_sheets(options.malformed, bad, pop, sheets, truth)
-                malformed.plant_instagram(options.malformed, bad, pop, ig, truth)
-                malformed.plant_directory(options.malformed, bad, pop, directory, truth)
-            logger.info("chunk %d: %d customers, %d orders", chunk, n, len(orders))
-        camp, daily = write_campaigns(out / "campaigns", market, conversions, options.seed, truth)
+    with TruthParts(parts) as truth:
+        truth.start(_segment(LAST, "campaigns"))
+        camp, daily = write_campaigns(out / "campaigns", market, done["conversions"], options.seed, truth)
         if options.malformed:
             malformed.plant_campaigns(options.malformed, camp, daily, truth)
         camp.close()
         daily.close()
-        churners.close()
-        names.close()
-        counts = {
-            "quickbooks": qb.close(),
-            "sales_leads": {"Lead": sheets.close()["Lead"]},
-            "instagram": ig.close(),
-            "directory": directory.close(),
-        }
-        counts["sales_activities"] = {"Activity": sheets.activities.count}
-        counts["campaigns"] = {"Campaign": camp.count, "CampaignDaily": daily.count}
+    truth_parts = sorted(p.name for p in parts.glob("*.records.csv"))
+    merge_truth(parts, truth_dir, [name.removesuffix(".records.csv") for name in truth_parts])
+    shutil.rmtree(parts)
+    counts = {
+        "quickbooks": done["quickbooks"],
+        "sales_leads": {"Lead": done["sheets"]["Lead"]},
+        "instagram": done["instagram"],
+        "directory": done["directory"],
+        "sales_activities": {"Activity": done["activities"]},
+        "campaigns": {"Campaign": camp.count, "CampaignDaily": daily.count},
+    }
     (out / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
+    conversions = done["conversions"]
     scenario = {
         "seed": options.seed,
         "customers": options.customers,
-        "buyers": buyers,
-        "prospects": prospects,
+        "buyers": done["buyers"],
+        "prospects": done["prospects"],
         "malformed_per_source": options.malformed,
         "reps": {rep: list(regions) for rep, regions in REPS.items()},
         **market.scenario(),
         "actual_conversions_per_campaign": {
             c.key: int(conversions[k].sum()) for k, c in enumerate(market.campaigns)
         },
-        "churners": {"count": churners.count, "file": "churners.csv"},
+        "churners": {"count": done["churners"], "file": "churners.csv"},
         "customer_names": {"file": "customers.csv"},
         "comment_sentiment": {"file": "comment_sentiment.csv"},
         "record_counts": counts,
@@ -182,3 +181,87 @@ def generate(out: Path, options: Options) -> dict[str, Any]:
     seconds = round(time.perf_counter() - began, 2)
     logger.info("demo data for %d customers written to %s in %.1f s", options.customers, out, seconds)
     return {"out": str(out), "seconds": seconds, "counts": counts}
+
+
+def _segment(chunk: int, source: str) -> str:
+    """Name of a truth segment; sorted names give the order the records are listed in."""
+    order = ("setup", QUICKBOOKS, *OTHERS, "malformed", "campaigns").index(source)
+    return f"{chunk:09d}-{order}-{source}"
+
+
+def write_sources(out: Path, options: Options, sources: tuple[str, ...]) -> dict[str, Any]:
+    """Write ``sources`` for every chunk of customers; truth records go to segments under ``truth/.parts``.
+
+    Runs in a worker process as well as in the caller's, so it takes only picklable arguments and
+    rebuilds the market (cheap and deterministic) itself.
+    """
+    truth_dir = out / "truth"
+    market = build_market(options.seed, options.customers, options.end, list(options.drops))
+    others = set(OTHERS) <= set(sources)
+    result: dict[str, Any] = {}
+    with TruthParts(truth_dir / ".parts") as truth:
+        qb = sheets = ig = directory = None
+        if QUICKBOOKS in sources:
+            truth.start(_segment(0, "setup"))
+            qb = QuickBooksWriter(out / "quickbooks", market, truth)
+            qb.write_items()
+            qb.write_payment_methods()
+        if others:
+            conversions = np.zeros((len(market.campaigns), DAYS), dtype=np.int64)
+            churners = CsvWriter(truth_dir / "churners.csv", ["customer_id", "churn_date"])
+            names = CsvWriter(truth_dir / "customers.csv", ["customer_id", "name"])
+            sheets = SheetsWriter(out / "sheets", market, truth)
+            ig = InstagramWriter(out / "instagram", truth_dir, market, truth, options.seed)
+            directory = DirectoryWriter(out / "directory", truth)
+            buyers = prospects = 0
+        for chunk, first in enumerate(range(0, options.customers, options.chunk)):
+            n = min(options.chunk, options.customers - first)
+            rng = np.random.default_rng([options.seed, chunk])
+            pop = make_population(rng, first, n, market)
+            seeds = [options.seed * 1_000_003 + chunk * 16 + s for s in range(5)]
+            streams = [random.Random(seed) for seed in seeds]  # seeded demo data  # nosec B311
+            if qb is not None:
+                orders = make_orders(rng, pop, market)
+                truth.start(_segment(chunk + 1, QUICKBOOKS))
+                qb.write_chunk(streams[0], pop, orders)
+                logger.info("chunk %d: %d customers, %d orders", chunk, n, len(orders))
+            if sheets is not None and ig is not None and directory is not None:
+                acq = (pop.campaign >= 0) & (pop.acquired_day >= 0)
+                np.add.at(conversions, (pop.campaign[acq], pop.acquired_day[acq]), 1)
+                for i in range(n):
+                    names.add([pop.true_id(i), pop.company[i]])
+                for i in np.flatnonzero(pop.churn_day < DAYS).tolist():
+                    churners.add([pop.true_id(i), market.day(int(pop.churn_day[i])).isoformat()])
+                buyers += int(pop.buyer.sum())
+                prospects += int((~pop.buyer).sum())
+                truth.start(_segment(chunk + 1, "sheets"))
+                sheets.write_chunk(streams[1], pop)
+                truth.start(_segment(chunk + 1, "instagram"))
+                ig.write_chunk(streams[2], pop)
+                truth.start(_segment(chunk + 1, "directory"))
+                directory.write_chunk(streams[3], pop)
+            if chunk == 0 and options.malformed:
+                if qb is None or sheets is None or ig is None or directory is None:
+                    raise ValueError("malformed records are planted with every source in one process")
+                truth.start(_segment(chunk + 1, "malformed"))
+                bad = random.Random(options.seed * 7 + 1)  # seeded demo data  # nosec B311
+                malformed.plant_quickbooks(options.malformed, bad, pop, qb, truth)
+                malformed.plant_sheets(options.malformed, bad, pop, sheets, truth)
+                malformed.plant_instagram(options.malformed, bad, pop, ig, truth)
+                malformed.plant_directory(options.malformed, bad, pop, directory, truth)
+        if qb is not None:
+            result["quickbooks"] = qb.close()
+        if sheets is not None and ig is not None and directory is not None:
+            churners.close()
+            names.close()
+            result.update(
+                sheets={"Lead": sheets.close()["Lead"]},
+                activities=sheets.activities.count,
+                instagram=ig.close(),
+                directory=directory.close(),
+                conversions=conversions,
+                buyers=buyers,
+                prospects=prospects,
+                churners=churners.count,
+            )
+    return result

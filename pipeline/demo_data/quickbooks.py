@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,7 +20,7 @@ from pipeline.demo_data.market import Market
 from pipeline.demo_data.orders import PAYMENT_TERMS_DAYS, Orders
 from pipeline.demo_data.reference import CATEGORIES, PRODUCTS, REGIONS, TOWNS
 from pipeline.demo_data.world import SEGMENT_NAMES, Population
-from pipeline.demo_data.writers import PagedJsonWriter, Truth
+from pipeline.demo_data.writers import PagedJsonWriter, Truth, dumps
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,17 @@ _METHODS: Final = (("1", "BACS"), ("2", "Card"), ("3", "Cheque"), ("4", "Direct 
 _CARD_METHODS: Final = frozenset({"Card"})
 _COUNTRY_FORMS: Final = ("United Kingdom", "United Kingdom", "UK", "GB", "England", "")
 _VAT: Final = 0.2
+_GBP_JSON: Final = dumps(_GBP)
+
+
+def _str(value: str) -> str:
+    """A JSON string, exactly as ``dumps`` writes it (non-ASCII kept)."""
+    return encode_basestring(value)
+
+
+def _customer_ref(cust: dict[str, Any]) -> str:
+    """The JSON of a document's ``CustomerRef`` to ``cust``."""
+    return f'{{"value":{_str(cust["Id"])},"name":{_str(cust["DisplayName"])}}}'
 
 
 def _stamp(day: dt.date, seconds: int) -> str:
@@ -177,6 +189,11 @@ class QuickBooksWriter:
             obj["MetaData"]["LastUpdatedTime"] = obj["MetaData"]["CreateTime"]
             self.add("Customer", obj, pop.true_id(i))
 
+    def add_encoded(self, entity: str, text: str, key: str, customer: str) -> None:
+        """Queue an object already encoded as JSON (``key``: its Id, for the truth file)."""
+        self.out[entity].add_encoded(text)
+        self.truth.record(SOURCE, entity, key, customer)
+
     def _write_documents(
         self,
         r: random.Random,
@@ -185,85 +202,95 @@ class QuickBooksWriter:
         owner: list[dict[str, Any]],
         balances: dict[str, float],
     ) -> None:
+        """Invoices, sales receipts and payments, encoded straight from templates (the bulk of the data set).
+
+        The text is what ``dumps`` gives for the same object, key order included: strings through
+        JSON's own string encoder, numbers by ``repr`` as JSON does.
+        """
         day0 = self.market.start
         first = orders.first_line.tolist()
         product, qty, price = orders.product.tolist(), orders.qty.tolist(), orders.price.tolist()
         paid = orders.paid_day.tolist()
+        items = [(_str(p.name), _str(self.item_id(p.index))) for p in PRODUCTS]
+        refs: dict[str, str] = {}  # customer Id -> its CustomerRef
+        emails: dict[str, str] = {}  # customer Id -> its invoices' BillEmail
         for d, (c, day, receipt) in enumerate(
             zip(orders.cust.tolist(), orders.day.tolist(), orders.receipt.tolist(), strict=True)
         ):
             cust = owner[d]
             entity = "SalesReceipt" if receipt else "Invoice"
-            lines: list[dict[str, Any]] = []
+            lines: list[str] = []
             subtotal = 0.0
             for n, k in enumerate(range(first[d], first[d + 1]), start=1):
-                p = PRODUCTS[product[k]]
+                name, item = items[product[k]]
                 amount = round(qty[k] * price[k], 2)
                 subtotal += amount
-                lines.append({
-                    "Id": str(n), "LineNum": n, "Description": p.name, "Amount": amount,
-                    "DetailType": "SalesItemLineDetail",
-                    "SalesItemLineDetail": {"ItemRef": {"value": self.item_id(p.index), "name": p.name},
-                                            "UnitPrice": price[k], "Qty": qty[k], "TaxCodeRef": {"value": "20.0% S"}},
-                })  # fmt: skip
+                lines.append(
+                    f'{{"Id":"{n}","LineNum":{n},"Description":{name},"Amount":{amount!r},'
+                    f'"DetailType":"SalesItemLineDetail","SalesItemLineDetail":{{"ItemRef":{{"value":{item},'
+                    f'"name":{name}}},"UnitPrice":{price[k]!r},"Qty":{qty[k]!r},"TaxCodeRef":{{"value":"20.0% S"}}}}}}'
+                )
             subtotal = round(subtotal, 2)
-            lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+            lines.append(
+                f'{{"Amount":{subtotal!r},"DetailType":"SubTotalLineDetail","SubTotalLineDetail":{{}}}}'
+            )
             tax = round(subtotal * _VAT, 2)
             total = round(subtotal + tax, 2)
             txn = day0 + dt.timedelta(days=day)
             stamp = _stamp(txn, 8 * 3600 + (d * 7919) % 36000)
             doc_id = self.take_id(entity)
-            obj: dict[str, Any] = {
-                "Id": doc_id, "SyncToken": "0", "domain": "QBO", "DocNumber": str(10000 + int(doc_id)),
-                "TxnDate": txn.isoformat(), "CurrencyRef": _GBP,
-                "CustomerRef": {"value": cust["Id"], "name": cust["DisplayName"]},
-                "CustomField": [
-                    {"DefinitionId": "1", "Name": "Sales Rep", "Type": "StringType", "StringValue": pop.rep[c]},
-                    {"DefinitionId": "2", "Name": "Channel", "Type": "StringType", "StringValue": orders.channel[d]},
-                ],
-                "Line": lines, "TxnTaxDetail": {"TotalTax": tax}, "TotalAmt": total,
-            }  # fmt: skip
+            ref = refs.get(cust["Id"])
+            if ref is None:
+                ref = refs[cust["Id"]] = _customer_ref(cust)
+                if "PrimaryEmailAddr" in cust:
+                    emails[cust["Id"]] = f',"BillEmail":{dumps(cust["PrimaryEmailAddr"])}'
+            head = (
+                f'{{"Id":"{doc_id}","SyncToken":"0","domain":"QBO","DocNumber":"{10000 + int(doc_id)}",'
+                f'"TxnDate":"{txn.isoformat()}","CurrencyRef":{_GBP_JSON},"CustomerRef":{ref},'
+                f'"CustomField":[{{"DefinitionId":"1","Name":"Sales Rep","Type":"StringType","StringValue":'
+                f'{_str(pop.rep[c])}}},{{"DefinitionId":"2","Name":"Channel","Type":"StringType","StringValue":'
+                f'{_str(orders.channel[d])}}}],"Line":[{",".join(lines)}],"TxnTaxDetail":{{"TotalTax":{tax!r}}},'
+                f'"TotalAmt":{total!r}'
+            )
             open_amount = 0.0
             if receipt:
                 method = _METHODS[1] if r.random() < 0.8 else _METHODS[0]
-                obj["PaymentMethodRef"] = {"value": method[0], "name": method[1]}
-                obj["Balance"] = 0
+                tail = f',"PaymentMethodRef":{{"value":"{method[0]}","name":{_str(method[1])}}},"Balance":0'
             else:
-                obj["DueDate"] = (txn + dt.timedelta(days=PAYMENT_TERMS_DAYS)).isoformat()
-                obj["SalesTermRef"] = {"value": "3", "name": "Net 30"}
+                due = (txn + dt.timedelta(days=PAYMENT_TERMS_DAYS)).isoformat()
                 open_amount = total if paid[d] < 0 else 0.0
-                obj["Balance"] = open_amount
-                if "PrimaryEmailAddr" in cust:
-                    obj["BillEmail"] = cust["PrimaryEmailAddr"]
-            obj["MetaData"] = {"CreateTime": stamp, "LastUpdatedTime": stamp}
-            self.add(entity, obj, pop.true_id(c))
+                tail = f',"DueDate":"{due}","SalesTermRef":{{"value":"3","name":"Net 30"}},"Balance":{open_amount!r}'
+                tail += emails.get(cust["Id"], "")
+            meta = f',"MetaData":{{"CreateTime":"{stamp}","LastUpdatedTime":"{stamp}"}}}}'
+            self.add_encoded(entity, head + tail + meta, doc_id, pop.true_id(c))
             if open_amount:
                 balances[cust["Id"]] = balances.get(cust["Id"], 0.0) + open_amount
             if not receipt and paid[d] >= 0:
-                self._payment(r, pop, c, cust, doc_id, total, day0 + dt.timedelta(days=paid[d]))
+                self._payment(r, pop, c, ref, doc_id, total, day0 + dt.timedelta(days=paid[d]))
 
     def _payment(
         self,
         r: random.Random,
         pop: Population,
         c: int,
-        cust: dict[str, Any],
+        ref: str,
         invoice: str,
         total: float,
         when: dt.date,
     ) -> None:
+        """The payment of an invoice, encoded from its template (``ref``: the customer reference's JSON)."""
         method = _METHODS[0] if r.random() < 0.6 else r.choice(_METHODS)
         stamp = _stamp(when, 10 * 3600)
-        obj = {
-            "Id": self.take_id("Payment"), "SyncToken": "0", "domain": "QBO", "TxnDate": when.isoformat(),
-            "CurrencyRef": _GBP, "CustomerRef": {"value": cust["Id"], "name": cust["DisplayName"]},
-            "PaymentMethodRef": {"value": method[0]},
-            "DepositToAccountRef": {"value": "35", "name": "Business Current Account"},
-            "TotalAmt": total, "UnappliedAmt": 0,
-            "Line": [{"Amount": total, "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}],
-            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
-        }  # fmt: skip
-        self.add("Payment", obj, pop.true_id(c))
+        payment_id = self.take_id("Payment")
+        text = (
+            f'{{"Id":"{payment_id}","SyncToken":"0","domain":"QBO","TxnDate":"{when.isoformat()}",'
+            f'"CurrencyRef":{_GBP_JSON},"CustomerRef":{ref},"PaymentMethodRef":{{"value":"{method[0]}"}},'
+            f'"DepositToAccountRef":{{"value":"35","name":"Business Current Account"}},'
+            f'"TotalAmt":{total!r},"UnappliedAmt":0,'
+            f'"Line":[{{"Amount":{total!r},"LinkedTxn":[{{"TxnId":"{invoice}","TxnType":"Invoice"}}]}}],'
+            f'"MetaData":{{"CreateTime":"{stamp}","LastUpdatedTime":"{stamp}"}}}}'
+        )
+        self.add_encoded("Payment", text, payment_id, pop.true_id(c))
 
     def close(self) -> dict[str, int]:
         for w in self.out.values():

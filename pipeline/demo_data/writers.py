@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import shutil
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
@@ -38,10 +39,14 @@ class PagedJsonWriter:
 
     def add(self, obj: dict[str, Any]) -> tuple[str, int]:
         """Queue one object; returns (page file relative to the source root, 0-based position in it)."""
+        return self.add_encoded(dumps(obj))
+
+    def add_encoded(self, text: str) -> tuple[str, int]:
+        """Queue one object already encoded as ``dumps`` would; returns what ``add`` returns."""
         if len(self.buffer) == self.page_size:
             self._flush()
         position = (f"{self.entity}/page-{self.page:05d}.json", len(self.buffer))
-        self.buffer.append(dumps(obj))
+        self.buffer.append(text)
         self.count += 1
         return position
 
@@ -140,3 +145,65 @@ class Truth:
     ) -> None:
         self.records.close()
         self.malformed.close()
+
+
+class TruthParts(Truth):
+    """The truth files written as named segments (``<name>.records.csv``, ``<name>.malformed.csv``).
+
+    Processes writing different sources each keep their own segments; ``merge_truth`` joins them in
+    the order of their names, so the files are the same as one process writing them in turn.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.counts = {}
+        self.name: str | None = None
+
+    def start(self, name: str) -> None:
+        """Write what follows into segment ``name`` (appending if it was started before)."""
+        if name == self.name:
+            return
+        self._close()
+        self.name = name
+        self.records = _AppendingCsv(self.root / f"{name}.records.csv")
+        self.malformed = _AppendingCsv(self.root / f"{name}.malformed.csv")
+
+    def _close(self) -> None:
+        if self.name is not None:
+            self.records.close()
+            self.malformed.close()
+
+    def __enter__(self) -> TruthParts:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._close()
+        self.name = None
+
+
+class _AppendingCsv(CsvWriter):
+    """A CSV segment without a header, appended to."""
+
+    def __init__(self, path: Path) -> None:
+        self.handle = path.open("a", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.line = 0
+        self.count = 0
+
+
+def merge_truth(parts: Path, root: Path, names: list[str]) -> None:
+    """``truth/records.csv`` and ``truth/malformed.csv`` from the segments ``names``, in that order."""
+    for kind, header in (
+        ("records", "source,entity,source_key,customer_id\n"),
+        ("malformed", "source,entity,source_key,rule,field\n"),
+    ):
+        with (root / f"{kind}.csv").open("wb") as target:
+            target.write(header.encode("utf-8"))
+            for name in names:
+                segment = parts / f"{name}.{kind}.csv"
+                if segment.exists():
+                    with segment.open("rb") as source:
+                        shutil.copyfileobj(source, target, 1 << 20)

@@ -1,4 +1,4 @@
-"""The matching engine: Splink (DuckDB backend) Fellegi–Sunter scoring plus deterministic rules.
+"""The matching engine: Splink (DuckDB backend, or Spark) Fellegi–Sunter scoring plus deterministic rules.
 
 Flow: standardise -> derive key columns -> train without labels (prior from near-certain
 rules, u by random sampling, m by EM on two blocked samples) -> predict blocked pairs ->
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -62,6 +63,11 @@ class MatchSettings:
     seed: int = 42
     threads: int | None = None
     """DuckDB threads; ``None`` lets DuckDB use every core."""
+    backend: str = "duckdb"
+    """Where Splink trains and scores: ``duckdb`` (in process) or ``spark`` (``spark_master``; needs pyspark).
+    The deterministic rules and the clustering run in process either way."""
+    spark_master: str = "local[2]"
+    """Spark master URL for the ``spark`` backend: ``local[N]`` or a cluster's."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ def _train(
 ) -> Linker:
     """Train the Fellegi–Sunter model without labels: prior from near-certain rules, u by sampling, m by EM."""
     spec = model_spec(present)
-    db_api = DuckDBAPI(connection=con)
+    db_api = _db_api(con, cfg)
     names = [prefix + n for n in (["a", "b"] if len(tables) == 2 else ["records"])]
     sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
     settings = SettingsCreator(
@@ -203,13 +209,29 @@ def _train(
     return linker
 
 
+def _db_api(con: duckdb.DuckDBPyConnection, cfg: MatchSettings) -> Any:
+    """Splink's database API for ``cfg.backend``: DuckDB on ``con``, or a Spark session."""
+    if cfg.backend == "spark":
+        from pipeline.identity.spark import spark_api
+
+        return spark_api(cfg.spark_master)
+    if cfg.backend != "duckdb":
+        raise MatchingError(f"unknown matching backend {cfg.backend!r}: use duckdb or spark")
+    return DuckDBAPI(connection=con)
+
+
 def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings) -> pd.DataFrame:
     """Blocked pairs at or above ``pair_threshold`` (or ``threshold`` if lower)."""
     tick = time.perf_counter()
     predict_at = min(cfg.pair_threshold, cfg.threshold)
     pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
-    scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # splink's own table name  # nosec B608
+    scored: pd.DataFrame
+    if cfg.backend == "spark":
+        scored = pred.as_spark_dataframe().selectExpr(*cols.split(", ")).toPandas()
+        scored = scored.astype({"uid_l": np.int64, "uid_r": np.int64})
+    else:
+        scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # splink's own table name  # nosec B608
     _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)
     return scored
 
@@ -258,7 +280,7 @@ def _person_linker(
         return None
     logger.info("person model on %d of %d records (no business name)", len(mine), len(combined))
     if trained is not None:
-        return _trained_linker(con, tables, trained, prefix="persons_")
+        return _trained_linker(con, tables, trained, cfg, prefix="persons_")
     return _train(con, tables, person_present, cfg, prefix="persons_")
 
 
@@ -380,7 +402,7 @@ def _resolve(
             linker = (
                 _train(con, tables, business_present, cfg)
                 if trained is None
-                else _trained_linker(con, tables, trained)
+                else _trained_linker(con, tables, trained, cfg)
             )
             model: ModelParams | None = ModelParams.from_splink(linker.misc.save_model_to_json()).with_person(
                 None if trained is None else trained.person
@@ -401,6 +423,10 @@ def _resolve(
         raise MatchingError(f"matching failed while training or scoring: {e}") from e
     finally:
         con.close()
+        if cfg.backend == "spark":
+            from pipeline.identity.spark import release_cached
+
+            release_cached()
     rules = _rank_rules(rules, scored)
     scored = scored.assign(rank_weight=scored["match_weight"], model_weight=scored["match_weight"])
     pairs = pd.concat([rules, scored], ignore_index=True)
@@ -462,13 +488,22 @@ def dedupe(
 
 
 def _trained_linker(
-    con: duckdb.DuckDBPyConnection, tables: list[pd.DataFrame], model: ModelParams, prefix: str = ""
+    con: duckdb.DuckDBPyConnection,
+    tables: list[pd.DataFrame],
+    model: ModelParams,
+    cfg: MatchSettings,
+    prefix: str = "",
 ) -> Linker:
     """A linker that scores with ``model``'s saved parameters (no training)."""
-    db_api = DuckDBAPI(connection=con)
+    db_api = _db_api(con, cfg)
     names = [prefix + n for n in (["a", "b"] if len(tables) == 2 else ["records"])]
     sdfs = [db_api.register(t, dataset_display_name=n) for t, n in zip(tables, names, strict=True)]
-    return Linker(sdfs if len(sdfs) == 2 else sdfs[0], dict(model.splink), log_level=None)
+    settings = dict(model.splink)
+    if settings.get("sql_dialect", "duckdb") != cfg.backend:  # trained on the other backend
+        from pipeline.identity.spark import settings_for
+
+        settings = settings_for(settings, cfg.backend)
+    return Linker(sdfs if len(sdfs) == 2 else sdfs[0], settings, log_level=None)
 
 
 def link(

@@ -10,9 +10,10 @@ key is returned as an event with its reason, so the warehouse can say why a cust
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +48,27 @@ def assign_keys(
     ``evidence`` maps a matched record pair to a short description (rule or probability) used in
     the merge reasons. New keys start above ``key_floor`` (the highest key ever given), so the key
     of a customer whose records were all deleted is never handed to another.
+
+    Linear in the records: clusters are runs of one flat list (no container per cluster, which the
+    garbage collector would traverse again and again), and a cluster learns the keys it keeps from
+    its own records' previous keys.
     """
-    members: dict[Hashable, list[str]] = defaultdict(list)
-    for record in sorted(clusters):
-        members[clusters[record]].append(record)
-    ordered = sorted(members.values(), key=lambda recs: recs[0])  # clusters by their smallest record id
-    owner = _key_owners(ordered, previous)
-    owned_at = _keys_by_owner(owner)
+    records, bounds = _grouped(clusters)
+    had = [previous.get(r) for r in records]
+    owner = _key_owners(had, bounds)
     next_key = max(max(previous.values(), default=0), key_floor) + 1
     keys: dict[str, int] = {}
     events: list[IdentityEvent] = []
-    for position, records in enumerate(ordered):
-        owned = owned_at.get(position, [])
-        lost = sorted({previous[r] for r in records if r in previous and owner[previous[r]] != position})
+    for position in range(len(bounds) - 1):
+        lo, hi = bounds[position], bounds[position + 1]
+        first = had[lo]
+        if first is not None and owner[first] == position and had[lo:hi].count(first) == hi - lo:
+            keys.update(dict.fromkeys(records[lo:hi], first))  # unchanged customer: the usual case
+            continue
+        members = records[lo:hi]
+        known = {k for k in had[lo:hi] if k is not None}
+        owned = sorted(k for k in known if owner[k] == position)
+        lost = sorted(k for k in known if owner[k] != position)
         if owned:
             key = owned[0]
             for retired in owned[1:]:
@@ -68,16 +77,16 @@ def assign_keys(
                         "merge",
                         key,
                         retired,
-                        len(records),
-                        _merge_reason(records, previous, key, retired, evidence),
+                        len(members),
+                        _merge_reason(members, previous, key, retired, evidence),
                     )
                 )
         else:
             key, next_key = next_key, next_key + 1
             if not lost:
-                events.append(IdentityEvent("new", key, None, len(records), "no existing customer matched"))
+                events.append(IdentityEvent("new", key, None, len(members), "no existing customer matched"))
         for old in lost:
-            moved = sum(1 for r in records if previous.get(r) == old)
+            moved = had[lo:hi].count(old)
             events.append(
                 IdentityEvent(
                     "split",
@@ -87,35 +96,51 @@ def assign_keys(
                     f"{moved} record(s) of customer {old} no longer match its other records",
                 )
             )
-        for record in records:
-            keys[record] = key
+        keys.update(dict.fromkeys(members, key))
     logger.info(
         "golden keys: %d records, %d customers; %s",
-        len(keys), len(set(keys.values())), dict(Counter(e.kind for e in events)),
+        len(keys), len(bounds) - 1, dict(Counter(e.kind for e in events)),
     )  # fmt: skip
     return KeyAssignment(keys, events)
 
 
-def _key_owners(clusters: list[list[str]], previous: Mapping[str, int]) -> dict[int, int]:
+def _grouped(clusters: Mapping[str, Hashable]) -> tuple[list[str], list[int]]:
+    """Record ids grouped by cluster, and where each cluster starts (plus the end).
+
+    Clusters are ordered by their smallest record id and records by id within a cluster: a
+    cluster's position is the order in which its first record appears among the sorted ids, and
+    a counting sort by position keeps that order inside each cluster.
+    """
+    ids = sorted(clusters)
+    position_of: dict[Hashable, int] = {}
+    positions = [position_of.setdefault(clusters[r], len(position_of)) for r in ids]
+    sizes = [0] * (len(position_of) + 1)
+    for p in positions:
+        sizes[p + 1] += 1
+    bounds = list(accumulate(sizes))
+    slot = bounds[:-1]
+    records = [""] * len(ids)
+    for record, p in zip(ids, positions, strict=True):
+        records[slot[p]] = record
+        slot[p] += 1
+    return records, bounds
+
+
+def _key_owners(had: list[int | None], bounds: list[int]) -> dict[int, int]:
     """For each previous key, the cluster (by position) that keeps it: most of its records, then first."""
-    counts: dict[int, dict[int, int]] = {}
-    for position, records in enumerate(clusters):
-        for record in records:
-            key = previous.get(record)
-            if key is not None:
-                at = counts.setdefault(key, {})
-                at[position] = at.get(position, 0) + 1
-    return {
-        key: next(iter(c)) if len(c) == 1 else min(c, key=lambda p: (-c[p], p)) for key, c in counts.items()
-    }
-
-
-def _keys_by_owner(owner: Mapping[int, int]) -> dict[int, list[int]]:
-    """Inverted index of ``owner``: cluster position -> the keys it keeps, smallest first."""
-    index: dict[int, list[int]] = defaultdict(list)
-    for key in sorted(owner):
-        index[owner[key]].append(key)
-    return dict(index)
+    owner: dict[int, int] = {}
+    most: dict[int, int] = {}
+    for position in range(len(bounds) - 1):
+        lo, hi = bounds[position], bounds[position + 1]
+        if hi - lo == 1:
+            key = had[lo]
+            if key is not None and key not in owner:
+                owner[key], most[key] = position, 1
+            continue
+        for key, count in Counter(k for k in had[lo:hi] if k is not None).items():
+            if count > most.get(key, 0):  # strictly more: on a tie the earlier cluster keeps it
+                owner[key], most[key] = position, count
+    return owner
 
 
 def _merge_reason(

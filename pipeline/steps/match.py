@@ -111,10 +111,16 @@ def match(conn: Connection, batch_id: int) -> StepResult:
 
 
 def _customer_settings() -> MatchSettings:
-    """The customer match settings, reading phones without a country code as the firm's home country's."""
+    """The customer match settings: phones without a country code read as the home country's; the backend."""
     from settings import get_settings  # late: tests point the environment elsewhere
 
-    return replace(CUSTOMER_SETTINGS, region=get_settings().home_country)
+    settings = get_settings()
+    return replace(
+        CUSTOMER_SETTINGS,
+        region=settings.home_country,
+        backend=settings.identity_backend,
+        spark_master=settings.spark_master,
+    )
 
 
 def _remove_records(conn: Connection, gone: dict[str, Any], remaining: set[int], batch_id: int) -> list[Any]:

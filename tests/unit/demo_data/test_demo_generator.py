@@ -180,3 +180,31 @@ def test_cli_defaults_to_today_and_validates_drop(tmp_path: Path, capsys: pytest
     with pytest.raises(ValueError, match="unknown region"):
         Drop.parse("Atlantis:2025-01-01:0.3")
     assert Drop.parse("North West:2025-01-06:0.3") == Drop("North West", dt.date(2025, 1, 6), 0.3)
+
+
+def test_two_processes_write_the_same_files_as_one(tmp_path: Path) -> None:
+    options = Options(customers=700, seed=4, end=END, chunk=250)  # three chunks: pages and ids span them
+    one = generate(tmp_path / "one", options, processes=1)
+    two = generate(tmp_path / "two", options, processes=2)
+    assert one["counts"] == two["counts"]
+    assert digest(tmp_path / "one") == digest(tmp_path / "two")
+    assert not (tmp_path / "two" / "truth" / ".parts").exists()
+    truth = rows(tmp_path / "two" / "truth" / "records.csv")
+    sources = [r["source"] for r in truth]
+    assert sources[0] == "quickbooks" and sources[-1] == "campaigns"
+    assert set(sources) == {
+        "quickbooks",
+        "sales_leads",
+        "sales_activities",
+        "instagram",
+        "directory",
+        "campaigns",
+    }
+
+
+def test_quickbooks_documents_are_written_as_json_dumps_writes_them(big: Path) -> None:
+    for entity in ("Invoice", "SalesReceipt", "Payment"):
+        text = (big / "quickbooks" / entity / "page-00001.json").read_text(encoding="utf-8")
+        objects = json.loads(text)["QueryResponse"][entity]
+        encoded = ",".join(json.dumps(o, ensure_ascii=False, separators=(",", ":")) for o in objects)
+        assert f'"{entity}":[{encoded}]' in text  # same key order, escaping and number forms

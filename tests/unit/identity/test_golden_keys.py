@@ -115,3 +115,29 @@ def test_keys_after_random_merges_and_splits_match_a_full_scan() -> None:
         assert result.keys == _keys_by_full_scan(clusters, previous)
         kept_twice = [e for e in result.events if e.kind == "merge"]
         assert all(e.customer_key < (e.other_key or 0) for e in kept_twice)
+
+
+def test_keys_and_events_match_the_former_implementation_on_random_batches() -> None:
+    import random
+
+    from tests.unit.identity.former_golden import former_assign_keys
+
+    r = random.Random(11)
+    kinds: set[str] = set()
+    for _ in range(400):
+        records = [f"r{r.randint(0, 999):03d}" for _ in range(r.randint(0, 80))]
+        r.shuffle(records)  # the input's order must not matter
+        previous = {rec: r.randint(1, 20) for rec in records if r.random() < 0.8}
+        clusters = {
+            rec: r.choice([r.randint(0, 25), ("t", r.randint(0, 3)), f"s{r.randint(0, 5)}"])
+            for rec in records
+        }
+        evidence = {(a, b): "rule:email" for a in records[:10] for b in records[:10] if r.random() < 0.2}
+        floor = r.choice([0, 30])
+        expected = former_assign_keys(clusters, previous, evidence, floor)
+        result = assign_keys(clusters, previous, evidence, floor)
+        assert result.keys == expected.keys
+        assert list(result.keys) == list(expected.keys)  # the same order too
+        assert result.events == expected.events
+        kinds.update(e.kind for e in result.events)
+    assert kinds == {"new", "merge", "split"}  # every kind of change was exercised
