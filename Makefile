@@ -17,17 +17,16 @@ demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pi
 
 test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tests of streams/, then Python)
 	mvn -q -f streams/pom.xml test
-	$(PY) -m pytest -n 2 -m "not install" --durations=40  # the slowest tests are printed at the end
+	$(PY) -m pytest -n 2 -m "not install and not spark" --durations=40  # the slowest tests are printed at the end
 
 test-install: $(VENV)/.dev  ## the tests that build fresh virtual environments from the package index (CI runs them)
 	$(PY) -m pytest -m install
 
 .PHONY: test-spark
 SPARK_VENV := var/venv-spark
-PYSPARK := pyspark==4.0.1
-$(SPARK_VENV)/.ok: $(VENV)/.dev
+$(SPARK_VENV)/.ok: $(VENV)/.dev requirements-spark.txt
 	$(PY) -m venv $(SPARK_VENV)
-	$(SPARK_VENV)/bin/pip install -q $(PYSPARK)
+	$(SPARK_VENV)/bin/pip install -q -r requirements-spark.txt
 	$(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" \
 	  > "$$($(SPARK_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/project-venv.pth"
 	touch $@
