@@ -2,8 +2,8 @@
 
 Builders (``*_query``) return SQLAlchemy Core statements and touch no database, so tests can compile
 them; runners take a :class:`~warehouse.engine.Warehouse` and return plain Python values. Nothing
-here is dialect-specific: case-insensitive matching uses ``ilike`` (``lower() LIKE lower()`` outside
-PostgreSQL), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
+here is dialect-specific: a search term goes through :func:`warehouse.search.customer_text_matches`
+(a text index on each backend), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
 paged query has a total ``ORDER BY``), and NULLs sort last on every dialect via an explicit ``CASE``
 (indexed: ``warehouse.schema.portal_indexes``).
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
 from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
-from warehouse.schema.encrypted import hash_matches
+from warehouse.search import customer_text_matches
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -286,14 +286,7 @@ def _customer_filter(term: str, viewer: Viewer | None = None) -> sa.ColumnElemen
     if not term:
         return scope
     fields = ("name", "city", "email") if viewer is None else searchable_fields(viewer)
-    return sa.and_(scope, sa.or_(*(_field_matches(f, term) for f in fields)))
-
-
-def _field_matches(field: str, term: str) -> sa.ColumnElement[bool]:
-    """Text fields match a part of ``term``; e-mails (encrypted at rest) only the whole address, by its hash."""
-    if field == "email":
-        return hash_matches(dim_customer.c.email_hash, "email", term)
-    return _customer_column(field).icontains(term, autoescape=True)
+    return sa.and_(scope, customer_text_matches(term, fields))
 
 
 def _customer_column(name: str) -> sa.ColumnElement[Any]:

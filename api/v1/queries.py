@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from warehouse.policy import Viewer, customer_scope
+from warehouse.policy import Viewer, customer_scope, searchable_fields
 from warehouse.queries import CUSTOMER_COLUMNS
 from warehouse.schema import (
     customer_xref,
@@ -28,6 +28,7 @@ from warehouse.schema import (
     stg_customer,
 )
 from warehouse.schema.encrypted import hash_matches
+from warehouse.search import customer_text_matches
 
 k, d = mart_customer_kpi, dim_customer
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -61,11 +62,8 @@ def _column(name: str) -> sa.ColumnElement[Any]:
 def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them)."""
     terms: list[sa.ColumnElement[bool]] = [customer_scope(viewer, k.c.customer_key)]
-    if filters.get("q"):
-        matches = [_column(f).icontains(filters["q"], autoescape=True) for f in ("name", "city")]
-        if viewer.sees_pii:  # e-mails are encrypted at rest: the whole address matches, by its keyed hash
-            matches.append(hash_matches(d.c.email_hash, "email", filters["q"]))
-        terms.append(sa.or_(*matches))
+    if filters.get("q"):  # name or city contain it; the whole e-mail (by its keyed hash) for PII roles
+        terms.append(customer_text_matches(filters["q"], searchable_fields(viewer), k.c.customer_key))
     if filters.get("name"):
         terms.append(k.c.name.istartswith(filters["name"], autoescape=True))
     if filters.get("email"):

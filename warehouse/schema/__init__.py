@@ -20,7 +20,10 @@ One module per layer (``ops``, ``security``, ``staging``, ``core``, ``marts``, `
 
 from __future__ import annotations
 
-from warehouse.schema import portal_indexes  # noqa: F401  (sort and queue indexes on the tables above)
+from warehouse.schema import (
+    portal_indexes,  # noqa: F401  (sort and queue indexes on the tables above)
+    text_index,  # noqa: F401  (the customer text index: FTS5, pg_trgm)
+)
 from warehouse.schema.analytics import (
     mart_budget_allocation,
     mart_campaign_performance,
