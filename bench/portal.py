@@ -50,7 +50,7 @@ from components import ids  # noqa: E402
 from warehouse import users  # noqa: E402
 from warehouse.engine import Warehouse  # noqa: E402
 from warehouse.migrate import upgrade  # noqa: E402
-from warehouse.summaries import rebuild_sales_by_day  # noqa: E402
+from warehouse.summaries import rebuild_action_summary, rebuild_sales_by_day  # noqa: E402
 
 PASSWORD = "bench-portal-password"  # the throwaway bench warehouse's demo logins  # nosec B105
 TODAY = dt.date(2026, 11, 30)
@@ -249,6 +249,7 @@ def build(path: Path, n: int, seed: int = 18) -> None:
     warehouse = Warehouse.from_url(f"sqlite:///{path}")
     with warehouse.begin() as c:
         rebuild_sales_by_day(c)  # as the pipeline's marts step does
+        rebuild_action_summary(c)  # as the score step does
         c.exec_driver_sql("ANALYZE")
     warehouse.engine.dispose()
     print(f"built {path} with {n:,} customers in {time.perf_counter() - started:.0f} s", flush=True)

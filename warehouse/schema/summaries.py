@@ -18,3 +18,20 @@ mart_sales_by_day = sa.Table(
     sa.Column("revenue", Money(), nullable=False),
     sa.Column("orders", sa.Integer, nullable=False),
 )
+
+# Customers and expected value per next best action for each combination of what the Actions page
+# filters on (rep, region, RFM segment, spend quintile): built by the score step from mart_customer_score,
+# so the page sums a few hundred rows instead of grouping every score. Customers opted out since are
+# subtracted at read time (warehouse.action_queries.action_summary). A customer without a rep, region or
+# RFM row is kept under 0 / '' (no filter value equals those), so the key is never NULL.
+mart_action_summary = sa.Table(
+    "mart_action_summary",
+    metadata,
+    sa.Column("rep_key", sa.Integer, primary_key=True),
+    sa.Column("region", Name(100), primary_key=True),
+    sa.Column("rfm_segment", sa.String(30), primary_key=True),
+    sa.Column("m_score", sa.Integer, primary_key=True),
+    sa.Column("action", sa.String(40), primary_key=True),
+    sa.Column("customers", sa.Integer, nullable=False),
+    sa.Column("value", Money(), nullable=False),
+)

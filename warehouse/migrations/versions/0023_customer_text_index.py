@@ -1,4 +1,4 @@
-"""customer text index: SQLite FTS5 (trigram) over the customers mart, PostgreSQL pg_trgm
+"""customer text index (SQLite FTS5 trigram, PostgreSQL pg_trgm) and the Actions page's summary mart
 
 Revision ID: 0023
 Revises: 0018
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 from warehouse.schema.text_index import create_text_index, drop_text_index
@@ -21,7 +22,24 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     create_text_index(op.get_bind())  # indexes the customers already in the mart
+    op.create_table(
+        "mart_action_summary",
+        sa.Column("rep_key", sa.Integer(), nullable=False),
+        sa.Column("region", sa.Unicode(length=100), nullable=False),
+        sa.Column("rfm_segment", sa.String(length=30), nullable=False),
+        sa.Column("m_score", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("customers", sa.Integer(), nullable=False),
+        sa.Column("value", sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "rep_key", "region", "rfm_segment", "m_score", "action", name=op.f("pk_mart_action_summary")
+        ),
+    )
+    from warehouse.summaries import rebuild_action_summary  # the schema as of this revision
+
+    rebuild_action_summary(op.get_bind())  # a warehouse scored before this revision gets its summary now
 
 
 def downgrade() -> None:
+    op.drop_table("mart_action_summary")
     drop_text_index(op.get_bind())

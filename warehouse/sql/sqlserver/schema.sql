@@ -269,6 +269,18 @@ GO
 CREATE INDEX ix_identity_review_status ON identity_review (status);
 GO
 
+CREATE TABLE mart_action_summary (
+	rep_key INTEGER NOT NULL, 
+	region NVARCHAR(100) NOT NULL, 
+	rfm_segment VARCHAR(30) NOT NULL, 
+	m_score INTEGER NOT NULL, 
+	action VARCHAR(40) NOT NULL, 
+	customers INTEGER NOT NULL, 
+	value NUMERIC(14, 2) NOT NULL, 
+	CONSTRAINT pk_mart_action_summary PRIMARY KEY (rep_key, region, rfm_segment, m_score, action)
+);
+GO
+
 CREATE TABLE mart_budget_allocation (
 	level VARCHAR(10) NOT NULL, 
 	name NVARCHAR(200) NOT NULL, 
