@@ -2,7 +2,8 @@
 
 Pure statement builders plus functions that run them in the caller's transaction: the marts step rebuilds
 ``mart_sales_by_day`` after ``mart_sales`` (migration 0019 once for warehouses built before it), the score
-step ``mart_action_summary`` after ``mart_customer_score`` (migration 0023 likewise).
+step ``mart_action_summary`` after ``mart_customer_score`` and the analytics step ``mart_rfm_summary``
+after ``mart_customer_rfm`` (migration 0023 builds both once).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from warehouse.schema import (
     mart_action_summary,
     mart_customer_rfm,
     mart_customer_score,
+    mart_rfm_summary,
     mart_sales,
     mart_sales_by_day,
 )
@@ -98,3 +100,24 @@ def rebuild_action_summary(conn: Connection) -> int:
     rows = int(conn.execute(sa.select(sa.func.count()).select_from(mart_action_summary)).scalar_one())
     logger.info("mart_action_summary rebuilt: %d rows", rows)
     return rows
+
+
+def rfm_summary_statements() -> list[sa.Executable]:
+    """Empty ``mart_rfm_summary``, then group ``mart_customer_rfm`` by segment."""
+    r = mart_customer_rfm.c
+    select = sa.select(
+        r.segment,
+        sa.func.count().label("customers"),
+        sa.func.avg(r.recency_days).label("recency_days"),
+        sa.func.avg(r.frequency).label("frequency"),
+        sa.func.round(sa.func.sum(r.monetary), 2).label("monetary"),
+    ).group_by(r.segment)
+    columns = ["segment", "customers", "recency_days", "frequency", "monetary"]
+    return [mart_rfm_summary.delete(), mart_rfm_summary.insert().from_select(columns, select)]
+
+
+def rebuild_rfm_summary(conn: Connection) -> int:
+    """Rebuild ``mart_rfm_summary`` from the RFM mart; returns its row count."""
+    for statement in rfm_summary_statements():
+        conn.execute(statement)
+    return int(conn.execute(sa.select(sa.func.count()).select_from(mart_rfm_summary)).scalar_one())

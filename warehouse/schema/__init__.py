@@ -118,7 +118,7 @@ from warehouse.schema.staging import (
     stg_reject,
     stg_sales_line,
 )
-from warehouse.schema.summaries import mart_action_summary, mart_sales_by_day
+from warehouse.schema.summaries import mart_action_summary, mart_rfm_summary, mart_sales_by_day
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
@@ -184,6 +184,7 @@ __all__ = [
     "mart_purchase_distribution",
     "mart_sales",
     "mart_action_summary",
+    "mart_rfm_summary",
     "mart_sales_by_day",
     "mart_sales_detail",
     "mart_sales_forecast",

@@ -1,4 +1,4 @@
-"""Summary tables the portal reads instead of grouping a mart per request (built by the marts step)."""
+"""Summary tables the portal reads instead of grouping a mart per request (built by the batch steps)."""
 
 from __future__ import annotations
 
@@ -34,4 +34,16 @@ mart_action_summary = sa.Table(
     sa.Column("action", sa.String(40), primary_key=True),
     sa.Column("customers", sa.Integer, nullable=False),
     sa.Column("value", Money(), nullable=False),
+)
+
+# Customers, mean recency and frequency, and total spend per RFM segment: built by the analytics step from
+# mart_customer_rfm, so the Analytics page reads a handful of rows instead of grouping every buyer.
+mart_rfm_summary = sa.Table(
+    "mart_rfm_summary",
+    metadata,
+    sa.Column("segment", sa.String(30), primary_key=True),
+    sa.Column("customers", sa.Integer, nullable=False),
+    sa.Column("recency_days", sa.Float),
+    sa.Column("frequency", sa.Float),
+    sa.Column("monetary", Money()),
 )

@@ -1,4 +1,4 @@
-"""customer text index (SQLite FTS5 trigram, PostgreSQL pg_trgm) and the Actions page's summary mart
+"""customer text index (SQLite FTS5 trigram, PostgreSQL pg_trgm), summaries for the Actions and Analytics pages
 
 Revision ID: 0023
 Revises: 0018
@@ -35,11 +35,22 @@ def upgrade() -> None:
             "rep_key", "region", "rfm_segment", "m_score", "action", name=op.f("pk_mart_action_summary")
         ),
     )
-    from warehouse.summaries import rebuild_action_summary  # the schema as of this revision
+    op.create_table(
+        "mart_rfm_summary",
+        sa.Column("segment", sa.String(length=30), nullable=False),
+        sa.Column("customers", sa.Integer(), nullable=False),
+        sa.Column("recency_days", sa.Float(), nullable=True),
+        sa.Column("frequency", sa.Float(), nullable=True),
+        sa.Column("monetary", sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=True),
+        sa.PrimaryKeyConstraint("segment", name=op.f("pk_mart_rfm_summary")),
+    )
+    from warehouse.summaries import rebuild_action_summary, rebuild_rfm_summary  # the schema as of now
 
-    rebuild_action_summary(op.get_bind())  # a warehouse scored before this revision gets its summary now
+    rebuild_action_summary(op.get_bind())  # a warehouse built before this revision gets its summaries now
+    rebuild_rfm_summary(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("mart_rfm_summary")
     op.drop_table("mart_action_summary")
     drop_text_index(op.get_bind())

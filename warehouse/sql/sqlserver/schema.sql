@@ -568,6 +568,16 @@ CREATE TABLE mart_purchase_distribution (
 );
 GO
 
+CREATE TABLE mart_rfm_summary (
+	segment VARCHAR(30) NOT NULL, 
+	customers INTEGER NOT NULL, 
+	recency_days FLOAT NULL, 
+	frequency FLOAT NULL, 
+	monetary NUMERIC(14, 2) NULL, 
+	CONSTRAINT pk_mart_rfm_summary PRIMARY KEY (segment)
+);
+GO
+
 CREATE TABLE mart_sales (
 	grain VARCHAR(5) NOT NULL, 
 	period_start DATETIME NOT NULL, 

@@ -1,4 +1,4 @@
-"""The Actions page's summary reads the score step's summary mart and says what grouping every score said."""
+"""The Actions and Analytics pages read summaries the batch builds, and say what grouping every row said."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from tests.unit.portal.portal_data import build_portal_warehouse
 from warehouse import action_queries as q
+from warehouse import analytics_queries
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer
 from warehouse.privacy.consent import record_consent
@@ -59,3 +60,19 @@ def test_a_customer_who_opts_out_leaves_the_summary_at_once(portal: Warehouse) -
     assert after.get(action["next_best_action"], 0) == before[action["next_best_action"]] - 1
     for scope in SCOPES:  # no rebuild: the mart still counts them, the read takes them off
         assert summarised(portal, scope) == grouped(portal, scope), scope
+
+
+def test_the_rfm_segments_read_from_the_summary_match_grouping_every_buyer(portal: Warehouse) -> None:
+    def plain(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return [
+            (
+                r["segment"],
+                int(r["customers"]),
+                *(round(float(r[c]), 2) for c in ("recency_days", "frequency", "monetary")),
+            )  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    segments = analytics_queries.rfm_segments(portal)
+    assert len(segments) >= 3
+    assert plain(segments) == plain(portal.rows(analytics_queries.rfm_segments_query()))
