@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
 from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
-from warehouse.search import customer_text_matches
+from warehouse.search import customer_text_matches, is_dense, match_count_query
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -279,14 +279,17 @@ def _customer_source() -> sa.FromClause:
     )
 
 
-def _customer_filter(term: str, viewer: Viewer | None = None) -> sa.ColumnElement[bool]:
+def _fields(viewer: Viewer | None) -> tuple[str, ...]:
+    return ("name", "city", "email") if viewer is None else searchable_fields(viewer)
+
+
+def _customer_filter(term: str, viewer: Viewer | None = None, dense: bool = False) -> sa.ColumnElement[bool]:
     """Rows ``viewer`` may read (every row without one) whose searchable fields contain ``term``."""
     scope = sa.true() if viewer is None else customer_scope(viewer, mart_customer_kpi.c.customer_key)
     term = term.strip()
     if not term:
         return scope
-    fields = ("name", "city", "email") if viewer is None else searchable_fields(viewer)
-    return sa.and_(scope, customer_text_matches(term, fields))
+    return sa.and_(scope, customer_text_matches(term, _fields(viewer), dense=dense))
 
 
 def _customer_column(name: str) -> sa.ColumnElement[Any]:
@@ -301,12 +304,18 @@ def _sort_column(name: str) -> sa.ColumnElement[Any]:
 
 
 def customer_search_query(
-    term: str, sort: CustomerSort, page: int, page_size: int, viewer: Viewer | None = None
+    term: str,
+    sort: CustomerSort,
+    page: int,
+    page_size: int,
+    viewer: Viewer | None = None,
+    dense: bool = False,
 ) -> sa.Select[Any]:
     """One page of customers whose name or city contains ``term`` or whose e-mail is ``term`` (any case), sorted.
 
     ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap. With a
     ``viewer``, only the customers they may read, and a masked field neither matches nor sorts.
+    ``dense``: the term matches many customers (:func:`warehouse.search.is_dense`), read in sort order.
     """
     check_page(page, page_size)
     if viewer is not None and sort.column not in searchable_fields(viewer) + tuple(
@@ -317,7 +326,7 @@ def customer_search_query(
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())
-        .where(_customer_filter(term, viewer))
+        .where(_customer_filter(term, viewer, dense))
         .order_by(
             *([nulls_last(column)] if _may_be_null(column) else []),  # a NOT NULL column sorts by its index
             column.desc() if sort.descending else column.asc(),
@@ -328,19 +337,30 @@ def customer_search_query(
     )
 
 
-def customer_count_query(term: str, viewer: Viewer | None = None) -> sa.Select[Any]:
+def customer_count_query(term: str, viewer: Viewer | None = None, dense: bool = False) -> sa.Select[Any]:
     """How many customers :func:`customer_search_query` matches over all pages.
 
     Without a search term the outer join to ``dim_customer`` (one row per key at most) cannot change
-    the count, so only ``mart_customer_kpi``'s primary key is counted.
+    the count, so only ``mart_customer_kpi``'s primary key is counted. A ``dense`` term seen by a
+    viewer of every customer counts the text index's matches (each a customer) and the e-mail match.
     """
     source = _customer_source() if term.strip() else mart_customer_kpi
-    return sa.select(sa.func.count()).select_from(source).where(_customer_filter(term, viewer))
+    query = sa.select(sa.func.count()).select_from(source).where(_customer_filter(term, viewer))
+    if dense and term.strip() and (viewer is None or viewer.all_customers):
+        return match_count_query(term, _fields(viewer), query)
+    return query
+
+
+def _dense(warehouse: Warehouse, term: str, viewer: Viewer | None) -> bool:
+    """Whether to read a page in sort order, checking each customer against the text index: for a term
+    matching many customers, seen by a viewer of every customer (a rep's few customers are read first)."""
+    return (viewer is None or viewer.all_customers) and is_dense(warehouse, term, _fields(viewer))
 
 
 def count_customers(warehouse: Warehouse, term: str = "", viewer: Viewer | None = None) -> int:
     """The number of customers a search matches, asked for apart from the page so the page shows first."""
-    return int(warehouse.scalar(customer_count_query(term, viewer)) or 0)
+    dense = _dense(warehouse, term, viewer)
+    return int(warehouse.scalar(customer_count_query(term, viewer, dense)) or 0)
 
 
 def customer_page(
@@ -352,7 +372,8 @@ def customer_page(
     viewer: Viewer | None = None,
 ) -> list[dict[str, Any]]:
     """One page of matching customers without the total (see :func:`count_customers`)."""
-    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer))
+    dense = _dense(warehouse, term, viewer)
+    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer, dense))
     return rows if viewer is None else mask_rows(viewer, rows)
 
 

@@ -7,7 +7,11 @@ backend answers it from an index instead of testing every customer:
 
 - SQLite: the FTS5 table ``customer_search`` (trigram tokenizer) over ``mart_customer_kpi``'s name and
   city, kept in step by triggers; a term is looked up as one phrase of trigrams, which is a substring
-  match. Terms shorter than a trigram fall back to ``LIKE`` (a scan).
+  match. Terms shorter than a trigram fall back to ``LIKE`` (a scan). SQLite's planner cannot tell how
+  many customers a term matches, so :func:`is_dense` asks the index (counting at most
+  ``DENSE_MATCHES``): a rarer term reads its matches and sorts them; a term matching that many or more
+  walks the page's sort order and checks each customer against the index by key (``dense=True``),
+  stopping after one page, as a common term fills a page within a few hundred customers.
 - PostgreSQL: ``pg_trgm`` GIN indexes on name and city serve the same ``ILIKE '%term%'``.
 - SQL Server and any other dialect: ``LIKE '%term%'`` (a scan; a full-text index is not built).
 
@@ -24,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from warehouse.engine import Warehouse
 from warehouse.schema.core import dim_customer
 from warehouse.schema.encrypted import hash_matches
 from warehouse.schema.marts import mart_customer_kpi
@@ -33,10 +38,13 @@ logger = logging.getLogger(__name__)
 
 #: Fewer characters than this make no trigram: such a term is matched by a scan.
 MIN_INDEXED_CHARS: Final = 3
+#: From this many matches on, a page walks the sort order instead of sorting every match (SQLite).
+DENSE_MATCHES: Final = 5000
 
 
 class _TextKeys(sa.ColumnElement[bool]):
-    """``customer_key IN (...)`` with the key set built for the dialect it is compiled for."""
+    """One of two expressions, by the dialect it is compiled for: ``indexed`` on SQLite (the text index),
+    ``scanned`` elsewhere (``pg_trgm`` serves its ``ILIKE`` on PostgreSQL)."""
 
     inherit_cache = True
     type = sa.types.NullType()  # type: ignore[assignment]  # rendered as it is, not as "... = 1"
@@ -69,6 +77,20 @@ def _fts_keys(term: str, fields: Sequence[str]) -> sa.Select[Any]:
     )
 
 
+def _fts_has(term: str, fields: Sequence[str], key: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """``key``'s name or city contains ``term``: one index probe by rowid."""
+    phrase = "{" + " ".join(fields) + '} : "' + term.replace('"', '""') + '"'
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(fts)
+        .where(
+            sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam(None, phrase, type_=sa.String)),
+            fts.c.rowid == key,
+        )
+    )
+
+
 def _like_keys(term: str, fields: Sequence[str]) -> sa.Select[Any]:
     """Keys whose ``fields`` contain ``term`` (``ILIKE``: served by ``pg_trgm`` on PostgreSQL)."""
     m = mart_customer_kpi.alias("mck_text")
@@ -84,12 +106,14 @@ def _email_keys(term: str) -> sa.Select[Any]:
 
 
 def customer_text_matches(
-    term: str, fields: Sequence[str], key: sa.ColumnElement[Any] | None = None
+    term: str, fields: Sequence[str], key: sa.ColumnElement[Any] | None = None, dense: bool = False
 ) -> sa.ColumnElement[bool]:
     """Customers (``key``, the customers mart's by default) whose ``fields`` match ``term``.
 
     ``fields`` are those the viewer may search (``warehouse.policy.searchable_fields``): ``name`` and
     ``city`` match a part of the term, ``email`` only the whole address. An empty term matches everyone.
+    ``dense`` (from :func:`is_dense`) checks customers one by one against the index on SQLite, for a
+    page read in sort order; the customers matched are the same either way.
     """
     term = term.strip()
     if not term:
@@ -100,12 +124,60 @@ def customer_text_matches(
     scanned = [_like_keys(term, text)] if text else []
     if not scanned and not email:
         return sa.false()
-    indexed = [_fts_keys(term, text)] if text and len(term) >= MIN_INDEXED_CHARS else scanned
-    return _TextKeys(key.in_(_union(indexed + email)), key.in_(_union(scanned + email)))
+    scan = key.in_(_union(scanned + email))
+    if not text or len(term) < MIN_INDEXED_CHARS:
+        return _TextKeys(scan, scan)
+    if dense:
+        probe = _fts_has(term, text, key)
+        return _TextKeys(sa.or_(probe, key.in_(_union(email))) if email else probe, scan)
+    return _TextKeys(key.in_(_union([_fts_keys(term, text), *email])), scan)
+
+
+def match_count_query(term: str, fields: Sequence[str], otherwise: sa.Select[Any]) -> sa.Select[Any]:
+    """How many customers match ``term``, for a viewer of every customer: on SQLite the text index's
+    matches (each a customer) and the e-mail match counted without reading the customers; elsewhere,
+    or for a term too short for the index, ``otherwise`` (a count over the customers)."""
+    term = term.strip()
+    text = [f for f in fields if f in TEXT_FIELDS]
+    if not text or len(term) < MIN_INDEXED_CHARS:
+        return otherwise
+    keys: list[sa.Select[Any]] = [_fts_keys(term, text)]
+    if "email" in fields:
+        mart = mart_customer_kpi.c.customer_key
+        keys.append(_email_keys(term).where(dim_customer.c.customer_key.in_(sa.select(mart))))
+    indexed = sa.select(sa.func.count()).select_from(_union(keys).subquery())
+    return sa.select(_TextKeys(indexed.scalar_subquery(), otherwise.scalar_subquery()).label("matches"))
+
+
+def dense_query(term: str, fields: Sequence[str]) -> sa.Select[Any] | None:
+    """How many customers the index matches for ``term``, counting at most ``DENSE_MATCHES`` (SQLite);
+    ``None`` when the index is not asked (a short term, or no text field)."""
+    term = term.strip()
+    text = [f for f in fields if f in TEXT_FIELDS]
+    if not text or len(term) < MIN_INDEXED_CHARS:
+        return None
+    matches = _fts_keys(term, text).limit(DENSE_MATCHES).subquery()
+    return sa.select(sa.func.count()).select_from(matches)
+
+
+def is_dense(warehouse: Warehouse, term: str, fields: Sequence[str]) -> bool:
+    """Whether ``term`` matches ``DENSE_MATCHES`` customers or more, on a backend whose planner cannot tell
+    (SQLite); elsewhere False, the planner choosing from its own statistics."""
+    query = dense_query(term, fields)
+    if query is None or warehouse.engine.dialect.name != "sqlite":
+        return False
+    return int(warehouse.scalar(query) or 0) >= DENSE_MATCHES
 
 
 def _union(selects: list[sa.Select[Any]]) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     return selects[0] if len(selects) == 1 else sa.union(*selects)
 
 
-__all__ = ["MIN_INDEXED_CHARS", "customer_text_matches"]
+__all__ = [
+    "DENSE_MATCHES",
+    "MIN_INDEXED_CHARS",
+    "match_count_query",
+    "customer_text_matches",
+    "dense_query",
+    "is_dense",
+]

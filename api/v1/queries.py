@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, searchable_fields
 from warehouse.queries import CUSTOMER_COLUMNS
 from warehouse.schema import (
@@ -28,7 +29,7 @@ from warehouse.schema import (
     stg_customer,
 )
 from warehouse.schema.encrypted import hash_matches
-from warehouse.search import customer_text_matches
+from warehouse.search import customer_text_matches, is_dense
 
 k, d = mart_customer_kpi, dim_customer
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -59,11 +60,15 @@ def _column(name: str) -> sa.ColumnElement[Any]:
     return d.c.email if name == "email" else k.c[name]
 
 
-def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them)."""
+def customer_filters(
+    viewer: Viewer, filters: dict[str, Any], dense: bool = False
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them).
+    ``dense``: the term matches many customers (:func:`search_is_dense`), read in sort order."""
     terms: list[sa.ColumnElement[bool]] = [customer_scope(viewer, k.c.customer_key)]
     if filters.get("q"):  # name or city contain it; the whole e-mail (by its keyed hash) for PII roles
-        terms.append(customer_text_matches(filters["q"], searchable_fields(viewer), k.c.customer_key))
+        fields = searchable_fields(viewer)
+        terms.append(customer_text_matches(filters["q"], fields, k.c.customer_key, dense))
     if filters.get("name"):
         terms.append(k.c.name.istartswith(filters["name"], autoescape=True))
     if filters.get("email"):
@@ -84,8 +89,20 @@ def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnE
     return terms
 
 
+def search_is_dense(warehouse: Warehouse, viewer: Viewer, filters: dict[str, Any]) -> bool:
+    """Whether a page should be read in sort order, checking customers against the text index one by one:
+    a search term matching many customers, for a caller who reads every customer."""
+    term = filters.get("q") or ""
+    return viewer.all_customers and is_dense(warehouse, term, searchable_fields(viewer))
+
+
 def customer_page_query(
-    viewer: Viewer, filters: dict[str, Any], sort: str, after: tuple[Any, int] | None, limit: int
+    viewer: Viewer,
+    filters: dict[str, Any],
+    sort: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+    dense: bool = False,
 ) -> sa.Select[Any]:
     """``limit`` customers after the cursor position ``after`` in the order (sort column, customer key).
 
@@ -94,7 +111,7 @@ def customer_page_query(
     """
     descending = sort.startswith("-")
     column = SORTS[sort.lstrip("-")]
-    terms = customer_filters(viewer, filters)
+    terms = customer_filters(viewer, filters, dense)
     if after is not None:
         value, key = after
         beyond = column < value if descending else column > value

@@ -19,6 +19,7 @@ from api.v1.queries import (
     customer_page_query,
     next_actions_query,
     plain_row,
+    search_is_dense,
     timeline_query,
     transactions_query,
 )
@@ -49,10 +50,12 @@ def list_customers(args: dict[str, Any]) -> dict[str, Any]:
         except CursorError as e:
             abort(400, message=str(e), errors={"query": {"cursor": [str(e)]}})
     try:
-        query = customer_page_query(viewer, args, sort, after, limit + 1)
+        warehouse = api_context().warehouse
+        dense = search_is_dense(warehouse, viewer, args)
+        query = customer_page_query(viewer, args, sort, after, limit + 1, dense)
     except PermissionError as e:
         abort(400, message=str(e), errors={"query": {"email": [str(e)]}})
-    rows = api_context().warehouse.rows(query)
+    rows = warehouse.rows(query)
     more, rows = len(rows) > limit, rows[:limit]
     column = sort.lstrip("-")
     next_cursor = (

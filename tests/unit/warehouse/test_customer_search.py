@@ -8,12 +8,20 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from api.v1.queries import customer_page_query
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.migrate import upgrade
 from warehouse.policy import Viewer, customer_scope, searchable_fields
-from warehouse.queries import CustomerSort, count_customers, customer_page, customer_search_query
+from warehouse.queries import (
+    CustomerSort,
+    count_customers,
+    customer_count_query,
+    customer_page,
+    customer_search_query,
+)
 from warehouse.schema import dim_customer, dim_sales_rep, mart_customer_kpi
 from warehouse.schema.encrypted import hash_matches
+from warehouse.search import DENSE_MATCHES, dense_query, is_dense
 
 WORDS = (
     "Park",
@@ -146,3 +154,37 @@ def test_upgrading_a_warehouse_indexes_the_customers_it_already_has(warehouse: W
     for term in ("park", "station hotel", "leeds"):
         assert search_keys(warehouse, term, None) == like_keys(warehouse, term, None)
         assert search_keys(warehouse, term, None)
+
+
+def test_a_common_term_read_in_sort_order_finds_the_same_customers(migrated: Warehouse) -> None:
+    """A term matching many customers is checked customer by customer in sort order: same rows, same order."""
+    for viewer in (None, VIEWERS[1], VIEWERS[3]):
+        for term in TERMS:
+            for sort in (CustomerSort(), CustomerSort("name", False), CustomerSort("city", True)):
+                dense = migrated.rows(customer_search_query(term, sort, 0, 500, viewer, dense=True))
+                plain = migrated.rows(customer_search_query(term, sort, 0, 500, viewer))
+                assert dense == plain, (viewer, term, sort)
+            expected = len(like_keys(migrated, term, viewer))
+            assert migrated.scalar(customer_count_query(term, viewer, dense=True)) == expected, (viewer, term)
+
+
+def test_the_index_says_how_many_customers_a_term_matches_up_to_the_threshold(migrated: Warehouse) -> None:
+    for term in ("park", "leeds", "zzz"):
+        query = dense_query(term, ("name", "city"))
+        assert query is not None
+        found = migrated.scalar(query) if migrated.engine.dialect.name == "sqlite" else None
+        if found is not None:
+            assert found == min(len(like_keys(migrated, term, VIEWERS[1])), DENSE_MATCHES)
+        assert not is_dense(migrated, term, ("name", "city"))  # 400 customers: never that many
+    assert dense_query("pa", ("name", "city")) is None  # no trigram: the index is not asked
+
+
+def test_the_api_finds_the_same_customers_either_way(migrated: Warehouse) -> None:
+    manager = VIEWERS[3]
+    for term in ("park", "LEEDS", "c7@firm.example", "o'neil"):
+        pages = [
+            migrated.rows(customer_page_query(manager, {"q": term}, "-revenue_total", None, 200, dense))
+            for dense in (False, True)
+        ]
+        assert pages[0] == pages[1]
+        assert [r["customer_key"] for r in pages[0]] == like_keys(migrated, term, manager)[:200]
