@@ -1,4 +1,5 @@
-"""customer text index (SQLite FTS5 trigram, PostgreSQL pg_trgm), summaries for the Actions and Analytics pages
+"""customer text index (SQLite FTS5 trigram, PostgreSQL pg_trgm), summaries for the Actions and Analytics pages,
+the profile's merge-history index
 
 Revision ID: 0023
 Revises: 0018
@@ -44,6 +45,8 @@ def upgrade() -> None:
         sa.Column("monetary", sa.Numeric(precision=14, scale=2, asdecimal=False), nullable=True),
         sa.PrimaryKeyConstraint("segment", name=op.f("pk_mart_rfm_summary")),
     )
+    with op.batch_alter_table("identity_event", schema=None) as batch_op:  # a profile's merge history
+        batch_op.create_index(batch_op.f("ix_identity_event_other_key"), ["other_key"], unique=False)
     from warehouse.summaries import rebuild_action_summary, rebuild_rfm_summary  # the schema as of now
 
     rebuild_action_summary(op.get_bind())  # a warehouse built before this revision gets its summaries now
@@ -51,6 +54,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("identity_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_identity_event_other_key"))
     op.drop_table("mart_rfm_summary")
     op.drop_table("mart_action_summary")
     drop_text_index(op.get_bind())

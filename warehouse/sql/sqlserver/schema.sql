@@ -247,6 +247,9 @@ GO
 CREATE INDEX ix_identity_event_customer_key ON identity_event (customer_key);
 GO
 
+CREATE INDEX ix_identity_event_other_key ON identity_event (other_key);
+GO
+
 CREATE TABLE identity_review (
 	record_l VARCHAR(200) NOT NULL, 
 	record_r VARCHAR(200) NOT NULL, 
