@@ -7,11 +7,10 @@ backend answers it from an index instead of testing every customer:
 
 - SQLite: the FTS5 table ``customer_search`` (trigram tokenizer) over ``mart_customer_kpi``'s name and
   city, kept in step by triggers; a term is looked up as one phrase of trigrams, which is a substring
-  match. Terms shorter than a trigram fall back to ``LIKE`` (a scan). SQLite's planner cannot tell how
-  many customers a term matches, so :func:`is_dense` asks the index (counting at most
-  ``DENSE_MATCHES``): a rarer term reads its matches and sorts them; a term matching that many or more
-  walks the page's sort order and checks each customer against the index by key (``dense=True``),
-  stopping after one page, as a common term fills a page within a few hundred customers.
+  match. Terms shorter than a trigram fall back to ``LIKE`` (a scan). SQLite's planner cannot tell
+  how many customers a term matches, so :func:`search_plan` counts its matches among a sample of
+  customers and picks how a page is read: a rare term's matches are read and sorted; a common term's
+  page walks the sort index and stops after one page (see ``search_plan`` for the two ways it checks).
 - PostgreSQL: ``pg_trgm`` GIN indexes on name and city serve the same ``ILIKE '%term%'``.
 - SQL Server and any other dialect: ``LIKE '%term%'`` (a scan; a full-text index is not built).
 
@@ -22,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -38,8 +37,14 @@ logger = logging.getLogger(__name__)
 
 #: Fewer characters than this make no trigram: such a term is matched by a scan.
 MIN_INDEXED_CHARS: Final = 3
-#: From this many matches on, a page walks the sort order instead of sorting every match (SQLite).
-DENSE_MATCHES: Final = 5000
+#: How a page of matches is read on SQLite (:func:`search_plan`).
+SearchPlan = Literal["keys", "walk", "probe"]
+#: Customers (the lowest keys) whose matches estimate how common a term is.
+SAMPLE_CUSTOMERS: Final = 20_000
+#: From this share of customers matching on, a page walks the sort order, looking matches up in their set.
+WALK_SHARE: Final = 0.0005
+#: From this share on, a page walks the sort order asking the text index about each customer.
+PROBE_SHARE: Final = 0.15
 
 
 class _TextKeys(sa.ColumnElement[bool]):
@@ -106,14 +111,13 @@ def _email_keys(term: str) -> sa.Select[Any]:
 
 
 def customer_text_matches(
-    term: str, fields: Sequence[str], key: sa.ColumnElement[Any] | None = None, dense: bool = False
+    term: str, fields: Sequence[str], key: sa.ColumnElement[Any] | None = None, plan: SearchPlan = "keys"
 ) -> sa.ColumnElement[bool]:
     """Customers (``key``, the customers mart's by default) whose ``fields`` match ``term``.
 
     ``fields`` are those the viewer may search (``warehouse.policy.searchable_fields``): ``name`` and
     ``city`` match a part of the term, ``email`` only the whole address. An empty term matches everyone.
-    ``dense`` (from :func:`is_dense`) checks customers one by one against the index on SQLite, for a
-    page read in sort order; the customers matched are the same either way.
+    ``plan`` (from :func:`search_plan`) says how SQLite reads a page; the customers matched are the same.
     """
     term = term.strip()
     if not term:
@@ -127,10 +131,13 @@ def customer_text_matches(
     scan = key.in_(_union(scanned + email))
     if not text or len(term) < MIN_INDEXED_CHARS:
         return _TextKeys(scan, scan)
-    if dense:
+    if plan == "probe":
         probe = _fts_has(term, text, key)
         return _TextKeys(sa.or_(probe, key.in_(_union(email))) if email else probe, scan)
-    return _TextKeys(key.in_(_union([_fts_keys(term, text), *email])), scan)
+    keys = _union([_fts_keys(term, text), *email])
+    if plan == "walk":  # ``key + 0`` is no index: the page's sort index leads, the key set is looked up
+        return _TextKeys((key + 0).in_(keys), scan)
+    return _TextKeys(key.in_(keys), scan)
 
 
 def match_count_query(term: str, fields: Sequence[str], otherwise: sa.Select[Any]) -> sa.Select[Any]:
@@ -149,24 +156,43 @@ def match_count_query(term: str, fields: Sequence[str], otherwise: sa.Select[Any
     return sa.select(_TextKeys(indexed.scalar_subquery(), otherwise.scalar_subquery()).label("matches"))
 
 
-def dense_query(term: str, fields: Sequence[str]) -> sa.Select[Any] | None:
-    """How many customers the index matches for ``term``, counting at most ``DENSE_MATCHES`` (SQLite);
-    ``None`` when the index is not asked (a short term, or no text field)."""
+def sample_end_query() -> sa.Select[Any]:
+    """The ``SAMPLE_CUSTOMERS``-th smallest customer key: the end of the sample :func:`density_query` reads."""
+    k = mart_customer_kpi.c.customer_key
+    return sa.select(k).order_by(k).limit(1).offset(SAMPLE_CUSTOMERS - 1)
+
+
+def density_query(term: str, fields: Sequence[str], end: int) -> sa.Select[Any] | None:
+    """How many of the customers keyed up to ``end`` the index matches for ``term``, counting at most
+    ``PROBE_SHARE`` of them; ``None`` when the index is not asked (a short term, or no text field)."""
     term = term.strip()
     text = [f for f in fields if f in TEXT_FIELDS]
     if not text or len(term) < MIN_INDEXED_CHARS:
         return None
-    matches = _fts_keys(term, text).limit(DENSE_MATCHES).subquery()
-    return sa.select(sa.func.count()).select_from(matches)
+    keys = _fts_keys(term, text)
+    sample = keys.where(keys.selected_columns[0] <= end).limit(int(SAMPLE_CUSTOMERS * PROBE_SHARE))
+    return sa.select(sa.func.count()).select_from(sample.subquery())
 
 
-def is_dense(warehouse: Warehouse, term: str, fields: Sequence[str]) -> bool:
-    """Whether ``term`` matches ``DENSE_MATCHES`` customers or more, on a backend whose planner cannot tell
-    (SQLite); elsewhere False, the planner choosing from its own statistics."""
-    query = dense_query(term, fields)
-    if query is None or warehouse.engine.dialect.name != "sqlite":
-        return False
-    return int(warehouse.scalar(query) or 0) >= DENSE_MATCHES
+def search_plan(warehouse: Warehouse, term: str, fields: Sequence[str]) -> SearchPlan:
+    """How SQLite should read a page of customers matching ``term``, from the share of a sample of customers
+    it matches (SQLite's planner cannot tell); elsewhere ``keys``, the planner choosing from its statistics.
+
+    ``keys``: read the matches, then sort them (a rare term). ``walk``: read the page's sort index and
+    look each customer up in the set of matches (a term matching ``WALK_SHARE`` or more). ``probe``: read
+    the sort index and ask the text index about each customer (``PROBE_SHARE`` or more: a page fills
+    after a few dozen customers, cheaper than building the set of matches).
+    """
+    if warehouse.engine.dialect.name != "sqlite":
+        return "keys"
+    end = warehouse.scalar(sample_end_query())
+    query = None if end is None else density_query(term, fields, int(end))
+    if query is None:  # fewer customers than the sample, or no text to look up: any plan is quick
+        return "keys"
+    share = int(warehouse.scalar(query) or 0) / SAMPLE_CUSTOMERS
+    if share >= PROBE_SHARE:
+        return "probe"
+    return "walk" if share >= WALK_SHARE else "keys"
 
 
 def _union(selects: list[sa.Select[Any]]) -> sa.Select[Any] | sa.CompoundSelect[Any]:
@@ -174,10 +200,14 @@ def _union(selects: list[sa.Select[Any]]) -> sa.Select[Any] | sa.CompoundSelect[
 
 
 __all__ = [
-    "DENSE_MATCHES",
     "MIN_INDEXED_CHARS",
-    "match_count_query",
+    "PROBE_SHARE",
+    "SAMPLE_CUSTOMERS",
+    "WALK_SHARE",
+    "SearchPlan",
     "customer_text_matches",
-    "dense_query",
-    "is_dense",
+    "density_query",
+    "match_count_query",
+    "sample_end_query",
+    "search_plan",
 ]

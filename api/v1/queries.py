@@ -29,7 +29,7 @@ from warehouse.schema import (
     stg_customer,
 )
 from warehouse.schema.encrypted import hash_matches
-from warehouse.search import customer_text_matches, is_dense
+from warehouse.search import SearchPlan, customer_text_matches, search_plan
 
 k, d = mart_customer_kpi, dim_customer
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -61,14 +61,14 @@ def _column(name: str) -> sa.ColumnElement[Any]:
 
 
 def customer_filters(
-    viewer: Viewer, filters: dict[str, Any], dense: bool = False
+    viewer: Viewer, filters: dict[str, Any], plan: SearchPlan = "keys"
 ) -> list[sa.ColumnElement[bool]]:
     """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them).
-    ``dense``: the term matches many customers (:func:`search_is_dense`), read in sort order."""
+    ``plan``: how SQLite reads a page of the search term's matches (:func:`page_plan`)."""
     terms: list[sa.ColumnElement[bool]] = [customer_scope(viewer, k.c.customer_key)]
     if filters.get("q"):  # name or city contain it; the whole e-mail (by its keyed hash) for PII roles
         fields = searchable_fields(viewer)
-        terms.append(customer_text_matches(filters["q"], fields, k.c.customer_key, dense))
+        terms.append(customer_text_matches(filters["q"], fields, k.c.customer_key, plan))
     if filters.get("name"):
         terms.append(k.c.name.istartswith(filters["name"], autoescape=True))
     if filters.get("email"):
@@ -89,11 +89,13 @@ def customer_filters(
     return terms
 
 
-def search_is_dense(warehouse: Warehouse, viewer: Viewer, filters: dict[str, Any]) -> bool:
-    """Whether a page should be read in sort order, checking customers against the text index one by one:
-    a search term matching many customers, for a caller who reads every customer."""
+def page_plan(warehouse: Warehouse, viewer: Viewer, filters: dict[str, Any]) -> SearchPlan:
+    """How to read a page of the search term's matches: in sort order for a common term and a caller who
+    reads every customer (``warehouse.search.search_plan``); a rep's own customers are read first."""
     term = filters.get("q") or ""
-    return viewer.all_customers and is_dense(warehouse, term, searchable_fields(viewer))
+    if not term.strip() or not viewer.all_customers:
+        return "keys"
+    return search_plan(warehouse, term, searchable_fields(viewer))
 
 
 def customer_page_query(
@@ -102,7 +104,7 @@ def customer_page_query(
     sort: str,
     after: tuple[Any, int] | None,
     limit: int,
-    dense: bool = False,
+    plan: SearchPlan = "keys",
 ) -> sa.Select[Any]:
     """``limit`` customers after the cursor position ``after`` in the order (sort column, customer key).
 
@@ -111,7 +113,7 @@ def customer_page_query(
     """
     descending = sort.startswith("-")
     column = SORTS[sort.lstrip("-")]
-    terms = customer_filters(viewer, filters, dense)
+    terms = customer_filters(viewer, filters, plan)
     if after is not None:
         value, key = after
         beyond = column < value if descending else column > value

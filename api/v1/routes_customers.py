@@ -18,8 +18,8 @@ from api.v1.queries import (
     SORTS,
     customer_page_query,
     next_actions_query,
+    page_plan,
     plain_row,
-    search_is_dense,
     timeline_query,
     transactions_query,
 )
@@ -51,8 +51,8 @@ def list_customers(args: dict[str, Any]) -> dict[str, Any]:
             abort(400, message=str(e), errors={"query": {"cursor": [str(e)]}})
     try:
         warehouse = api_context().warehouse
-        dense = search_is_dense(warehouse, viewer, args)
-        query = customer_page_query(viewer, args, sort, after, limit + 1, dense)
+        plan = page_plan(warehouse, viewer, args)
+        query = customer_page_query(viewer, args, sort, after, limit + 1, plan)
     except PermissionError as e:
         abort(400, message=str(e), errors={"query": {"email": [str(e)]}})
     rows = warehouse.rows(query)

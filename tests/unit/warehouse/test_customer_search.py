@@ -21,7 +21,7 @@ from warehouse.queries import (
 )
 from warehouse.schema import dim_customer, dim_sales_rep, mart_customer_kpi
 from warehouse.schema.encrypted import hash_matches
-from warehouse.search import DENSE_MATCHES, dense_query, is_dense
+from warehouse.search import PROBE_SHARE, SAMPLE_CUSTOMERS, SearchPlan, density_query, search_plan
 
 WORDS = (
     "Park",
@@ -156,35 +156,36 @@ def test_upgrading_a_warehouse_indexes_the_customers_it_already_has(warehouse: W
         assert search_keys(warehouse, term, None)
 
 
-def test_a_common_term_read_in_sort_order_finds_the_same_customers(migrated: Warehouse) -> None:
-    """A term matching many customers is checked customer by customer in sort order: same rows, same order."""
+@pytest.mark.parametrize("plan", ["walk", "probe"])
+def test_a_common_term_read_in_sort_order_finds_the_same_customers(
+    migrated: Warehouse, plan: SearchPlan
+) -> None:
+    """A term matching many customers is read along the page's sort index: same rows, same order, same count."""
     for viewer in (None, VIEWERS[1], VIEWERS[3]):
         for term in TERMS:
             for sort in (CustomerSort(), CustomerSort("name", False), CustomerSort("city", True)):
-                dense = migrated.rows(customer_search_query(term, sort, 0, 500, viewer, dense=True))
+                walked = migrated.rows(customer_search_query(term, sort, 0, 500, viewer, plan))
                 plain = migrated.rows(customer_search_query(term, sort, 0, 500, viewer))
-                assert dense == plain, (viewer, term, sort)
+                assert walked == plain, (viewer, term, sort)
             expected = len(like_keys(migrated, term, viewer))
-            assert migrated.scalar(customer_count_query(term, viewer, dense=True)) == expected, (viewer, term)
+            assert migrated.scalar(customer_count_query(term, viewer, plan)) == expected, (viewer, term)
 
 
-def test_the_index_says_how_many_customers_a_term_matches_up_to_the_threshold(migrated: Warehouse) -> None:
+def test_how_common_a_term_is_is_counted_in_a_sample_of_customers(migrated: Warehouse) -> None:
     for term in ("park", "leeds", "zzz"):
-        query = dense_query(term, ("name", "city"))
+        query = density_query(term, ("name", "city"), 200)
         assert query is not None
-        found = migrated.scalar(query) if migrated.engine.dialect.name == "sqlite" else None
-        if found is not None:
-            assert found == min(len(like_keys(migrated, term, VIEWERS[1])), DENSE_MATCHES)
-        assert not is_dense(migrated, term, ("name", "city"))  # 400 customers: never that many
-    assert dense_query("pa", ("name", "city")) is None  # no trigram: the index is not asked
+        if migrated.engine.dialect.name == "sqlite":
+            cap = int(SAMPLE_CUSTOMERS * PROBE_SHARE)
+            expected = len([k for k in like_keys(migrated, term, VIEWERS[1]) if k <= 200])
+            assert migrated.scalar(query) == min(expected, cap)
+        assert search_plan(migrated, term, ("name", "city")) == "keys"  # 400 customers: fewer than a sample
+    assert density_query("pa", ("name", "city"), 200) is None  # no trigram: the index is not asked
 
 
-def test_the_api_finds_the_same_customers_either_way(migrated: Warehouse) -> None:
+@pytest.mark.parametrize("plan", ["keys", "walk", "probe"])
+def test_the_api_finds_the_same_customers_either_way(migrated: Warehouse, plan: SearchPlan) -> None:
     manager = VIEWERS[3]
     for term in ("park", "LEEDS", "c7@firm.example", "o'neil"):
-        pages = [
-            migrated.rows(customer_page_query(manager, {"q": term}, "-revenue_total", None, 200, dense))
-            for dense in (False, True)
-        ]
-        assert pages[0] == pages[1]
-        assert [r["customer_key"] for r in pages[0]] == like_keys(migrated, term, manager)[:200]
+        page = migrated.rows(customer_page_query(manager, {"q": term}, "-revenue_total", None, 200, plan))
+        assert [r["customer_key"] for r in page] == like_keys(migrated, term, manager)[:200]
