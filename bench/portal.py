@@ -297,9 +297,9 @@ def portal(var_dir: Path, workers: int, threads: int) -> Iterator[str]:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({process.returncode}); see {var_dir / 'gunicorn.log'}")
             try:
-                if requests.get(url + "/login", timeout=5).status_code == 200:
+                if requests.get(url + "/login", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still starting under load
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 180 s")

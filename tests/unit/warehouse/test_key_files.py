@@ -1,0 +1,41 @@
+"""Workers starting together on an empty var folder all read the same, whole key."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from settings import Settings
+from warehouse.crypto import read_keys
+
+
+def test_workers_creating_the_key_files_at_once_all_read_the_same_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("C360_PII_KEYS", raising=False)  # the embedded kind: key files under var_dir
+    monkeypatch.delenv("C360_PII_HASH_KEY", raising=False)
+    for attempt in range(20):
+        var_dir = tmp_path / f"var{attempt}"
+        settings = Settings(_env_file=None, var_dir=var_dir)  # type: ignore[call-arg]
+        start = threading.Barrier(12)
+        seen: list[tuple[tuple[str, ...], bytes]] = []
+        failures: list[BaseException] = []
+
+        def worker() -> None:
+            start.wait()
+            try:
+                keys, hash_key = read_keys(settings)
+                seen.append((tuple(keys), hash_key))
+            except BaseException as e:  # noqa: BLE001 - reported below with the attempt
+                failures.append(e)
+
+        threads = [threading.Thread(target=worker) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == [], (attempt, failures)
+        assert len(set(seen)) == 1 and seen[0][0] and seen[0][1], (attempt, set(seen))
+        assert sorted(p.name for p in var_dir.iterdir()) == ["pii-hash-key", "pii-keys"]  # no temp file left
