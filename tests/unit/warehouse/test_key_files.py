@@ -11,6 +11,30 @@ from settings import Settings
 from warehouse.crypto import read_keys
 
 
+def _start_together(
+    settings: Settings, workers: int
+) -> tuple[set[tuple[tuple[str, ...], bytes]], list[BaseException]]:
+    """``workers`` threads reading (and so creating) the key files at the same moment: what each read."""
+    start = threading.Barrier(workers)
+    seen: list[tuple[tuple[str, ...], bytes]] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            keys, hash_key = read_keys(settings)
+            seen.append((tuple(keys), hash_key))
+        except BaseException as e:  # noqa: BLE001 - the test reports it
+            failures.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return set(seen), failures
+
+
 def test_workers_creating_the_key_files_at_once_all_read_the_same_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -18,24 +42,9 @@ def test_workers_creating_the_key_files_at_once_all_read_the_same_key(
     monkeypatch.delenv("C360_PII_HASH_KEY", raising=False)
     for attempt in range(20):
         var_dir = tmp_path / f"var{attempt}"
-        settings = Settings(_env_file=None, var_dir=var_dir)  # type: ignore[call-arg]
-        start = threading.Barrier(12)
-        seen: list[tuple[tuple[str, ...], bytes]] = []
-        failures: list[BaseException] = []
-
-        def worker() -> None:
-            start.wait()
-            try:
-                keys, hash_key = read_keys(settings)
-                seen.append((tuple(keys), hash_key))
-            except BaseException as e:  # noqa: BLE001 - reported below with the attempt
-                failures.append(e)
-
-        threads = [threading.Thread(target=worker) for _ in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        seen, failures = _start_together(Settings(_env_file=None, var_dir=var_dir), 12)  # type: ignore[call-arg]
         assert failures == [], (attempt, failures)
-        assert len(set(seen)) == 1 and seen[0][0] and seen[0][1], (attempt, set(seen))
+        assert len(seen) == 1, (attempt, seen)
+        keys, hash_key = next(iter(seen))
+        assert keys and hash_key, attempt
         assert sorted(p.name for p in var_dir.iterdir()) == ["pii-hash-key", "pii-keys"]  # no temp file left
