@@ -13,9 +13,9 @@ tables (sales lines, interactions) are not loaded: the Customer 360 figure is th
 
 Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, signs in each
 client as a real browser does (CSRF token, session cookie) and replays the pages' callbacks over HTTP:
-Overview, Customers (first page, page N, sort, search, count), Customer 360 (the page's layout), Actions,
-Analytics, Review (page and count); the count of a search is measured too (it answers after the page,
-no target). Targets: p95 <= 100 ms for customers page/search/sort and the profile,
+Overview (KPI row; the drill panel's three charts), Customers (first page, page N, sort, search, count),
+Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel), Review (page and count);
+the count of a search is measured too (it answers after the page, no target). Targets: p95 <= 100 ms for customers page/search/sort and the profile,
 <= 300 ms for Overview and Analytics, <= 300 ms for the review queue, at 20 clients.
 """
 
