@@ -3,6 +3,7 @@
     C360_VAR_DIR=/tmp/api-demo python -m pipeline demo-data --out /tmp/api-demo/demo-data
     C360_VAR_DIR=/tmp/api-demo python -m pipeline run
     python bench/api_load.py --db sqlite:////tmp/api-demo/warehouse.db [--users 50 --seconds 30]
+    python bench/api_load.py --db sqlite:///var/bench/portal-1000000/warehouse.db --password bench-portal-password
 
 Serves the portal with gunicorn on a free 127.0.0.1 port (its own process group, logs in the work
 directory), signs in once as the demo manager, runs locust headless from another process, and prints
@@ -85,11 +86,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--matches", type=int, default=300, help="identity matches timed one by one")
+    parser.add_argument(
+        "--password",
+        default=PASSWORD,
+        help="the demo users' password where they exist already (bench/portal.py's warehouse: bench-portal-password)",
+    )
     args = parser.parse_args()
 
     warehouse = Warehouse.from_url(args.db)
     upgrade(warehouse)
-    users.ensure_demo_users(warehouse, PASSWORD)
+    users.ensure_demo_users(warehouse, args.password)
     keys = [
         int(k)
         for k in warehouse.engine.connect().execute(sa.select(mart_customer_kpi.c.customer_key)).scalars()
@@ -141,7 +147,7 @@ def main() -> int:
     try:
         wait_up(f"{base}/api/health", server)
         token = requests.post(
-            f"{base}/api/v1/auth/token", json={"username": "manager", "password": PASSWORD}, timeout=30
+            f"{base}/api/v1/auth/token", json={"username": "manager", "password": args.password}, timeout=30
         ).json()["access_token"]
         locust_log = open(work / "locust.log", "wb")  # noqa: SIM115 - closed below
         load_env = env | {

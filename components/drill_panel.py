@@ -10,6 +10,7 @@ be shared and reloads the same.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,7 +28,9 @@ from components.controls import picker
 from components.drill import AXES, COMPARES, Axis, DrillState, from_store, to_query, to_store
 from components.drill_charts import EXPORT_COLUMNS, breakdown_figure, time_figure
 from components.export import COUNT_FORMAT, current_viewer, export_download, money_format
-from warehouse.engine import WarehouseError
+from components.view_cache import ViewCache, data_version, reader_scope
+from warehouse.engine import Warehouse, WarehouseError
+from warehouse.policy import Viewer
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +227,16 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
         """The three charts, their trails and the summary for the stored state."""
         guard()
         state = from_store(data, _today())
+        warehouse, viewer = current_portal().warehouse, current_viewer()
         try:
-            view = drill_view.build(current_portal().warehouse, current_viewer(), state)
+            key = (
+                str(warehouse.engine.url),  # one worker may serve several warehouses (tests do)
+                prefix,
+                json.dumps(to_store(state), sort_keys=True),
+                reader_scope(viewer),
+                data_version(warehouse),
+            )
+            view, drawn = VIEWS.get_or_build(key, lambda: _drawn(warehouse, viewer, state))
         except WarehouseError:
             logger.exception("%s: drill-down could not be read", prefix)
             blank = empty_figure("Data unavailable")
@@ -240,7 +251,7 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
                 None,
             )
         return (
-            *figures(view),
+            *drawn,
             *[breadcrumbs(prefix, a, view.crumbs[a]) for a in AXES],
             view.summary,
             to_query(state),
@@ -298,6 +309,18 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
             headers,
             formats,
         )
+
+
+#: Drawn views per worker: the panels open on the same few views for everyone.
+VIEWS = ViewCache()
+
+
+def _drawn(
+    warehouse: Warehouse, viewer: Viewer, state: DrillState
+) -> tuple[drill_view.DrillView, tuple[dict[str, Any], ...]]:
+    """The view and its three figures as plain JSON-ready dicts (drawn once, sent many times)."""
+    view = drill_view.build(warehouse, viewer, state)
+    return view, tuple(f.to_plotly_json() for f in figures(view))
 
 
 def figures(view: drill_view.DrillView) -> tuple[go.Figure, go.Figure, go.Figure]:

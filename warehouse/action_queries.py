@@ -20,6 +20,7 @@ from warehouse.queries import MAX_PAGE_SIZE, check_page, nulls_last
 from warehouse.schema import (
     dim_customer,
     dim_sales_rep,
+    mart_action_summary,
     mart_customer_kpi,
     mart_customer_rfm,
     mart_customer_score,
@@ -47,11 +48,12 @@ class ActionScope:
         if self.spend is not None and self.spend not in SPEND_BANDS:
             raise ValueError(f"spend band {self.spend!r} is not one of {', '.join(SPEND_BANDS)}")
 
-    def conditions(self) -> list[sa.ColumnElement[bool]]:
-        """The WHERE terms of this scope (over dim_customer, mart_customer_rfm and mart_customer_score)."""
+    def conditions(self, contactable: bool = True) -> list[sa.ColumnElement[bool]]:
+        """The WHERE terms of this scope (over dim_customer, mart_customer_rfm and mart_customer_score);
+        ``contactable=False`` keeps only the customers opted out instead."""
         terms: list[sa.ColumnElement[bool]] = [
             mart_customer_score.c.next_best_action.is_not(None),
-            _contactable(),
+            _contactable() if contactable else sa.not_(_contactable()),
         ]
         if self.viewer is not None:
             terms.append(customer_scope(self.viewer))
@@ -163,8 +165,60 @@ def action_summary_query(scope: ActionScope | None = None) -> sa.Select[Any]:
     )
 
 
+def action_summary_mart_query(scope: ActionScope | None = None) -> sa.Select[Any]:
+    """:func:`action_summary_query` read from ``mart_action_summary`` (opted-out customers still counted)."""
+    scope = scope or ActionScope()
+    m = mart_action_summary.c
+    terms: list[sa.ColumnElement[bool]] = []
+    viewer = scope.viewer
+    if viewer is not None and not viewer.all_customers:
+        own = viewer.role == "sales_rep" and viewer.rep_key is not None
+        terms.append(m.rep_key == viewer.rep_key if own else sa.false())
+    if scope.rep_key is not None:
+        terms.append(m.rep_key == scope.rep_key)
+    if scope.region is not None:
+        terms.append(m.region == scope.region)
+    if scope.rfm_segment is not None:
+        terms.append(m.rfm_segment == scope.rfm_segment)
+    if scope.spend is not None:
+        low, high = SPEND_BANDS[scope.spend]
+        terms.append(m.m_score.between(low, high))
+    value = sa.func.sum(m.value).label("value")
+    return (
+        sa.select(m.action, sa.func.sum(m.customers).label("customers"), value)
+        .where(*terms)
+        .group_by(m.action)
+    )
+
+
+def opted_out_summary_query(scope: ActionScope | None = None) -> sa.Select[Any]:
+    """Per action in ``scope``: the customers opted out (or erased) and their expected value, read live."""
+    scope = replace(scope or ActionScope(), action=None)
+    s = mart_customer_score.c
+    return (
+        sa.select(
+            s.next_best_action.label("action"),
+            sa.func.count().label("customers"),
+            sa.func.sum(s.action_value).label("value"),
+        )
+        .select_from(_customers())
+        .where(*scope.conditions(contactable=False))
+        .group_by(s.next_best_action)
+    )
+
+
 def action_summary(warehouse: Warehouse, scope: ActionScope | None = None) -> list[dict[str, Any]]:
-    return warehouse.rows(action_summary_query(scope))
+    """Per action in ``scope``: customers and total expected value, from the summary the score step
+    builds, less the customers opted out since (few rows, read live), highest value first."""
+    gone = {r["action"]: r for r in warehouse.rows(opted_out_summary_query(scope))}
+    out = []
+    for row in warehouse.rows(action_summary_mart_query(scope)):
+        less = gone.get(row["action"], {})
+        customers = int(row["customers"] or 0) - int(less.get("customers") or 0)
+        if customers > 0:
+            value = round(float(row["value"] or 0) - float(less.get("value") or 0), 2)
+            out.append({"action": row["action"], "customers": customers, "value": value})
+    return sorted(out, key=lambda r: (-r["value"], r["action"]))
 
 
 def prospects_query(

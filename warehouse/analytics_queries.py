@@ -28,6 +28,7 @@ from warehouse.schema import (
     mart_price_guidance,
     mart_product_affinity,
     mart_purchase_distribution,
+    mart_rfm_summary,
 )
 
 Baseline = Literal["previous_week", "mean_4_weeks", "previous_4_weeks"]
@@ -108,8 +109,17 @@ def rfm_segments_query() -> sa.Select[Any]:
     )
 
 
+def rfm_summary_query() -> sa.Select[Any]:
+    """:func:`rfm_segments_query` read from the summary the analytics step builds (``mart_rfm_summary``)."""
+    m = mart_rfm_summary.c
+    return sa.select(m.segment, m.customers, m.recency_days, m.frequency, m.monetary).order_by(
+        m.monetary.desc(), m.segment
+    )
+
+
 def rfm_segments(warehouse: Warehouse) -> list[dict[str, Any]]:
-    return warehouse.rows(rfm_segments_query())
+    """Customers, mean recency and frequency, and total spend per RFM segment, biggest spend first."""
+    return warehouse.rows(rfm_summary_query())
 
 
 def anomalies_query(start: dt.date, end: dt.date, kpi: str | None = None) -> sa.Select[Any]:

@@ -173,16 +173,24 @@ class _SyntheticIv:
 
 
 def _read_or_create(path: Path, make: Callable[[], str]) -> str:
-    """The text of a key file, created with mode 0600 (in a 0700 folder) when missing."""
+    """The text of a key file, created with mode 0600 (in a 0700 folder) when missing.
+
+    The key is written to a file of this process and thread, then linked into place: another worker
+    starting at the same moment reads the whole key or finds none, never an empty file, and the
+    first link wins."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(make() + "\n")
+            os.link(tmp, path)
+            logger.info("created the key file %s", path)
         except FileExistsError:
-            return path.read_text(encoding="utf-8")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(make() + "\n")
-        logger.info("created the key file %s", path)
+            pass  # another worker's key is in place: use it
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text(encoding="utf-8")
 
 

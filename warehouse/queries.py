@@ -2,8 +2,8 @@
 
 Builders (``*_query``) return SQLAlchemy Core statements and touch no database, so tests can compile
 them; runners take a :class:`~warehouse.engine.Warehouse` and return plain Python values. Nothing
-here is dialect-specific: case-insensitive matching uses ``ilike`` (``lower() LIKE lower()`` outside
-PostgreSQL), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
+here is dialect-specific: a search term goes through :func:`warehouse.search.customer_text_matches`
+(a text index on each backend), paging uses ``LIMIT/OFFSET`` (``OFFSET ... FETCH`` on SQL Server, which is why every
 paged query has a total ``ORDER BY``), and NULLs sort last on every dialect via an explicit ``CASE``
 (indexed: ``warehouse.schema.portal_indexes``).
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer, customer_scope, mask_rows, searchable_fields
 from warehouse.schema import dim_customer, mart_customer_kpi, mart_kpi_daily, mart_sales_by_day
-from warehouse.schema.encrypted import hash_matches
+from warehouse.search import SearchPlan, customer_text_matches, match_count_query, search_plan
 
 SalesDimension = Literal["region", "rep", "category", "segment"]
 SALES_DIMENSIONS: tuple[SalesDimension, ...] = ("region", "rep", "category", "segment")
@@ -279,21 +279,19 @@ def _customer_source() -> sa.FromClause:
     )
 
 
-def _customer_filter(term: str, viewer: Viewer | None = None) -> sa.ColumnElement[bool]:
+def _fields(viewer: Viewer | None) -> tuple[str, ...]:
+    return ("name", "city", "email") if viewer is None else searchable_fields(viewer)
+
+
+def _customer_filter(
+    term: str, viewer: Viewer | None = None, plan: SearchPlan = "keys"
+) -> sa.ColumnElement[bool]:
     """Rows ``viewer`` may read (every row without one) whose searchable fields contain ``term``."""
     scope = sa.true() if viewer is None else customer_scope(viewer, mart_customer_kpi.c.customer_key)
     term = term.strip()
     if not term:
         return scope
-    fields = ("name", "city", "email") if viewer is None else searchable_fields(viewer)
-    return sa.and_(scope, sa.or_(*(_field_matches(f, term) for f in fields)))
-
-
-def _field_matches(field: str, term: str) -> sa.ColumnElement[bool]:
-    """Text fields match a part of ``term``; e-mails (encrypted at rest) only the whole address, by its hash."""
-    if field == "email":
-        return hash_matches(dim_customer.c.email_hash, "email", term)
-    return _customer_column(field).icontains(term, autoescape=True)
+    return sa.and_(scope, customer_text_matches(term, _fields(viewer), plan=plan))
 
 
 def _customer_column(name: str) -> sa.ColumnElement[Any]:
@@ -308,12 +306,18 @@ def _sort_column(name: str) -> sa.ColumnElement[Any]:
 
 
 def customer_search_query(
-    term: str, sort: CustomerSort, page: int, page_size: int, viewer: Viewer | None = None
+    term: str,
+    sort: CustomerSort,
+    page: int,
+    page_size: int,
+    viewer: Viewer | None = None,
+    plan: SearchPlan = "keys",
 ) -> sa.Select[Any]:
     """One page of customers whose name or city contains ``term`` or whose e-mail is ``term`` (any case), sorted.
 
     ``page`` counts from 0. Ties are broken by ``customer_key`` so pages never overlap. With a
     ``viewer``, only the customers they may read, and a masked field neither matches nor sorts.
+    ``plan``: how SQLite reads the page (:func:`warehouse.search.search_plan`).
     """
     check_page(page, page_size)
     if viewer is not None and sort.column not in searchable_fields(viewer) + tuple(
@@ -324,7 +328,7 @@ def customer_search_query(
     return (
         sa.select(*(_customer_column(c).label(c) for c in CUSTOMER_COLUMNS))
         .select_from(_customer_source())
-        .where(_customer_filter(term, viewer))
+        .where(_customer_filter(term, viewer, plan))
         .order_by(
             *([nulls_last(column)] if _may_be_null(column) else []),  # a NOT NULL column sorts by its index
             column.desc() if sort.descending else column.asc(),
@@ -335,19 +339,34 @@ def customer_search_query(
     )
 
 
-def customer_count_query(term: str, viewer: Viewer | None = None) -> sa.Select[Any]:
+def customer_count_query(
+    term: str, viewer: Viewer | None = None, plan: SearchPlan = "keys"
+) -> sa.Select[Any]:
     """How many customers :func:`customer_search_query` matches over all pages.
 
     Without a search term the outer join to ``dim_customer`` (one row per key at most) cannot change
-    the count, so only ``mart_customer_kpi``'s primary key is counted.
+    the count, so only ``mart_customer_kpi``'s primary key is counted. A common term (``plan`` not ``keys``) seen by a
+    viewer of every customer counts the text index's matches (each a customer) and the e-mail match.
     """
     source = _customer_source() if term.strip() else mart_customer_kpi
-    return sa.select(sa.func.count()).select_from(source).where(_customer_filter(term, viewer))
+    query = sa.select(sa.func.count()).select_from(source).where(_customer_filter(term, viewer))
+    if plan != "keys" and term.strip() and (viewer is None or viewer.all_customers):
+        return match_count_query(term, _fields(viewer), query)
+    return query
+
+
+def _plan(warehouse: Warehouse, term: str, viewer: Viewer | None) -> SearchPlan:
+    """How to read a page of ``term``'s matches: in sort order for a common term seen by a viewer of every
+    customer; a rep's own customers (few) are read first and sorted."""
+    if viewer is not None and not viewer.all_customers:
+        return "keys"
+    return search_plan(warehouse, term, _fields(viewer))
 
 
 def count_customers(warehouse: Warehouse, term: str = "", viewer: Viewer | None = None) -> int:
     """The number of customers a search matches, asked for apart from the page so the page shows first."""
-    return int(warehouse.scalar(customer_count_query(term, viewer)) or 0)
+    plan = _plan(warehouse, term, viewer)
+    return int(warehouse.scalar(customer_count_query(term, viewer, plan)) or 0)
 
 
 def customer_page(
@@ -359,7 +378,8 @@ def customer_page(
     viewer: Viewer | None = None,
 ) -> list[dict[str, Any]]:
     """One page of matching customers without the total (see :func:`count_customers`)."""
-    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer))
+    plan = _plan(warehouse, term, viewer)
+    rows = warehouse.rows(customer_search_query(term, sort or CustomerSort(), page, page_size, viewer, plan))
     return rows if viewer is None else mask_rows(viewer, rows)
 
 

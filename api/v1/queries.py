@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from warehouse.policy import Viewer, customer_scope
+from warehouse.engine import Warehouse
+from warehouse.policy import Viewer, customer_scope, searchable_fields
 from warehouse.queries import CUSTOMER_COLUMNS
 from warehouse.schema import (
     customer_xref,
@@ -28,6 +29,7 @@ from warehouse.schema import (
     stg_customer,
 )
 from warehouse.schema.encrypted import hash_matches
+from warehouse.search import SearchPlan, customer_text_matches, search_plan
 
 k, d = mart_customer_kpi, dim_customer
 SORTS: dict[str, sa.ColumnElement[Any]] = {
@@ -58,14 +60,15 @@ def _column(name: str) -> sa.ColumnElement[Any]:
     return d.c.email if name == "email" else k.c[name]
 
 
-def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them)."""
+def customer_filters(
+    viewer: Viewer, filters: dict[str, Any], plan: SearchPlan = "keys"
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE terms for the list filters; masked fields may not be filtered on (that would leak them).
+    ``plan``: how SQLite reads a page of the search term's matches (:func:`page_plan`)."""
     terms: list[sa.ColumnElement[bool]] = [customer_scope(viewer, k.c.customer_key)]
-    if filters.get("q"):
-        matches = [_column(f).icontains(filters["q"], autoescape=True) for f in ("name", "city")]
-        if viewer.sees_pii:  # e-mails are encrypted at rest: the whole address matches, by its keyed hash
-            matches.append(hash_matches(d.c.email_hash, "email", filters["q"]))
-        terms.append(sa.or_(*matches))
+    if filters.get("q"):  # name or city contain it; the whole e-mail (by its keyed hash) for PII roles
+        fields = searchable_fields(viewer)
+        terms.append(customer_text_matches(filters["q"], fields, k.c.customer_key, plan))
     if filters.get("name"):
         terms.append(k.c.name.istartswith(filters["name"], autoescape=True))
     if filters.get("email"):
@@ -86,8 +89,22 @@ def customer_filters(viewer: Viewer, filters: dict[str, Any]) -> list[sa.ColumnE
     return terms
 
 
+def page_plan(warehouse: Warehouse, viewer: Viewer, filters: dict[str, Any]) -> SearchPlan:
+    """How to read a page of the search term's matches: in sort order for a common term and a caller who
+    reads every customer (``warehouse.search.search_plan``); a rep's own customers are read first."""
+    term = filters.get("q") or ""
+    if not term.strip() or not viewer.all_customers:
+        return "keys"
+    return search_plan(warehouse, term, searchable_fields(viewer))
+
+
 def customer_page_query(
-    viewer: Viewer, filters: dict[str, Any], sort: str, after: tuple[Any, int] | None, limit: int
+    viewer: Viewer,
+    filters: dict[str, Any],
+    sort: str,
+    after: tuple[Any, int] | None,
+    limit: int,
+    plan: SearchPlan = "keys",
 ) -> sa.Select[Any]:
     """``limit`` customers after the cursor position ``after`` in the order (sort column, customer key).
 
@@ -96,7 +113,7 @@ def customer_page_query(
     """
     descending = sort.startswith("-")
     column = SORTS[sort.lstrip("-")]
-    terms = customer_filters(viewer, filters)
+    terms = customer_filters(viewer, filters, plan)
     if after is not None:
         value, key = after
         beyond = column < value if descending else column > value

@@ -18,6 +18,7 @@ from api.v1.queries import (
     SORTS,
     customer_page_query,
     next_actions_query,
+    page_plan,
     plain_row,
     timeline_query,
     transactions_query,
@@ -49,10 +50,12 @@ def list_customers(args: dict[str, Any]) -> dict[str, Any]:
         except CursorError as e:
             abort(400, message=str(e), errors={"query": {"cursor": [str(e)]}})
     try:
-        query = customer_page_query(viewer, args, sort, after, limit + 1)
+        warehouse = api_context().warehouse
+        plan = page_plan(warehouse, viewer, args)
+        query = customer_page_query(viewer, args, sort, after, limit + 1, plan)
     except PermissionError as e:
         abort(400, message=str(e), errors={"query": {"email": [str(e)]}})
-    rows = api_context().warehouse.rows(query)
+    rows = warehouse.rows(query)
     more, rows = len(rows) > limit, rows[:limit]
     column = sort.lstrip("-")
     next_cursor = (

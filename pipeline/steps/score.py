@@ -29,6 +29,7 @@ from pipeline.ops import StepResult
 from pipeline.scoring import build_scores, read_inputs, train_if_due
 from warehouse.engine import insert_rows
 from warehouse.schema import mart_customer_score, mart_sales_forecast
+from warehouse.summaries import rebuild_action_summary
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def score(
     if inputs.sales.empty:
         conn.execute(mart_customer_score.delete())
         conn.execute(mart_sales_forecast.delete())
+        rebuild_action_summary(conn)
         return StepResult(message="no sales yet: nothing to train or score")
     training = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
     scores, forecast = build_scores(conn, inputs, model_dir, now)
@@ -59,6 +61,7 @@ def score(
     conn.execute(mart_sales_forecast.delete())
     n_scores = insert_rows(conn, mart_customer_score, scores)
     n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
+    rebuild_action_summary(conn)  # what the Actions page sums, instead of grouping every score per request
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,
@@ -84,4 +87,5 @@ def retrain_models(
         conn.execute(mart_sales_forecast.delete())
         insert_rows(conn, mart_customer_score, scores)
         insert_rows(conn, mart_sales_forecast, forecast)
+        rebuild_action_summary(conn)
     return decisions

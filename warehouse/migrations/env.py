@@ -12,6 +12,7 @@ from settings import get_settings
 from warehouse.engine import make_engine
 from warehouse.schema import metadata
 from warehouse.schema.portal_indexes import expression_index_names
+from warehouse.schema.text_index import FTS_TABLE, text_index_names
 
 config = context.config
 
@@ -19,10 +20,15 @@ config = context.config
 FOREIGN_TABLES = {"ops_scheduler_job"}
 # Expression indexes kept outside the metadata (SQL Server has none): warehouse.schema.portal_indexes.
 EXPRESSION_INDEXES = set(expression_index_names())
+TEXT_INDEXES = set(text_index_names())
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     if type_ == "index" and name in EXPRESSION_INDEXES:  # made by migration 0019 where the dialect can
+        return False
+    if type_ == "index" and name in TEXT_INDEXES:  # made by migration 0023 on PostgreSQL
+        return False
+    if type_ == "table" and name and name.startswith(FTS_TABLE):  # SQLite's FTS5 table and its shadow tables
         return False
     return not (type_ == "table" and name in FOREIGN_TABLES)
 

@@ -20,7 +20,10 @@ One module per layer (``ops``, ``security``, ``staging``, ``core``, ``marts``, `
 
 from __future__ import annotations
 
-from warehouse.schema import portal_indexes  # noqa: F401  (sort and queue indexes on the tables above)
+from warehouse.schema import (
+    portal_indexes,  # noqa: F401  (sort and queue indexes on the tables above)
+    text_index,  # noqa: F401  (the customer text index: FTS5, pg_trgm)
+)
 from warehouse.schema.analytics import (
     mart_budget_allocation,
     mart_campaign_performance,
@@ -115,7 +118,7 @@ from warehouse.schema.staging import (
     stg_reject,
     stg_sales_line,
 )
-from warehouse.schema.summaries import mart_sales_by_day
+from warehouse.schema.summaries import mart_action_summary, mart_rfm_summary, mart_sales_by_day
 from warehouse.schema.types import ENTITY, KEY, SOURCE, BigId, LongText, Money, Name, Timestamp, metadata
 
 __all__ = [
@@ -180,6 +183,8 @@ __all__ = [
     "mart_product_affinity",
     "mart_purchase_distribution",
     "mart_sales",
+    "mart_action_summary",
+    "mart_rfm_summary",
     "mart_sales_by_day",
     "mart_sales_detail",
     "mart_sales_forecast",

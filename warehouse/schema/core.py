@@ -111,6 +111,7 @@ identity_event = sa.Table(
     sa.Column("records", sa.Integer, nullable=False),
     sa.Column("reason", sa.Unicode(500), nullable=False),
     sa.Index(None, "customer_key"),
+    sa.Index(None, "other_key"),  # a profile reads the events naming its key on either side
 )
 
 golden_field = sa.Table(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from warehouse.schema.core import identity_review
 from warehouse.schema.marts import mart_customer_kpi, mart_customer_score
+from warehouse.schema.text_index import FTS_TABLE, text_index_names
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,11 @@ def expression_index_names() -> list[str]:
 
 
 def outside_metadata(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """An Alembic ``include_object`` hook: False for the expression indexes, which the metadata leaves out."""
-    return not (type_ == "index" and name in expression_index_names())
+    """An Alembic ``include_object`` hook: False for the expression indexes and the customer text index
+    (``warehouse.schema.text_index``), which the metadata leaves out."""
+    if type_ == "index" and name in (*expression_index_names(), *text_index_names()):
+        return False
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
 def create_expression_indexes(conn: sa.Connection) -> None:

@@ -27,7 +27,7 @@ from warehouse.schema import (
     mart_sales,
     mart_sales_detail,
 )
-from warehouse.summaries import rebuild_sales_by_day
+from warehouse.summaries import rebuild_action_summary, rebuild_rfm_summary, rebuild_sales_by_day
 
 FIRST_DAY = dt.date(2025, 1, 1)
 TODAY = dt.date(2025, 3, 12)
@@ -266,6 +266,8 @@ def build_portal_warehouse(where: Path | str, *, rfm: bool = True) -> Warehouse:
         insert_rows(conn, mart_customer_rfm, rfm_rows() if rfm else [])
         insert_rows(conn, mart_lead_funnel, funnel_rows())
         rebuild_sales_by_day(conn)  # as the marts step does after mart_sales
+        rebuild_action_summary(conn)  # as the score step does after mart_customer_score
+        rebuild_rfm_summary(conn)  # as the analytics step does after mart_customer_rfm
     users.ensure_demo_users(warehouse, PASSWORD)
     return warehouse
 

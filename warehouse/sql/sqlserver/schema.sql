@@ -247,6 +247,9 @@ GO
 CREATE INDEX ix_identity_event_customer_key ON identity_event (customer_key);
 GO
 
+CREATE INDEX ix_identity_event_other_key ON identity_event (other_key);
+GO
+
 CREATE TABLE identity_review (
 	record_l VARCHAR(200) NOT NULL, 
 	record_r VARCHAR(200) NOT NULL, 
@@ -267,6 +270,18 @@ CREATE INDEX ix_identity_review_queue_desc ON identity_review (status, match_pro
 GO
 
 CREATE INDEX ix_identity_review_status ON identity_review (status);
+GO
+
+CREATE TABLE mart_action_summary (
+	rep_key INTEGER NOT NULL, 
+	region NVARCHAR(100) NOT NULL, 
+	rfm_segment VARCHAR(30) NOT NULL, 
+	m_score INTEGER NOT NULL, 
+	action VARCHAR(40) NOT NULL, 
+	customers INTEGER NOT NULL, 
+	value NUMERIC(14, 2) NOT NULL, 
+	CONSTRAINT pk_mart_action_summary PRIMARY KEY (rep_key, region, rfm_segment, m_score, action)
+);
 GO
 
 CREATE TABLE mart_budget_allocation (
@@ -553,6 +568,16 @@ CREATE TABLE mart_purchase_distribution (
 	customers INTEGER NOT NULL, 
 	share FLOAT NOT NULL, 
 	CONSTRAINT pk_mart_purchase_distribution PRIMARY KEY (measure, bin_order)
+);
+GO
+
+CREATE TABLE mart_rfm_summary (
+	segment VARCHAR(30) NOT NULL, 
+	customers INTEGER NOT NULL, 
+	recency_days FLOAT NULL, 
+	frequency FLOAT NULL, 
+	monetary NUMERIC(14, 2) NULL, 
+	CONSTRAINT pk_mart_rfm_summary PRIMARY KEY (segment)
 );
 GO
 
