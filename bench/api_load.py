@@ -16,7 +16,6 @@ import argparse
 import csv
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess  # nosec B404  # runs our own servers and locust
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.events.broker import stop_group  # noqa: E402
 from warehouse import users  # noqa: E402
 from warehouse.engine import Warehouse  # noqa: E402
 from warehouse.migrate import upgrade  # noqa: E402
@@ -62,13 +62,7 @@ def wait_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) ->
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    stop_group(process)
 
 
 def percentile(values: list[float], q: float) -> float:

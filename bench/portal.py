@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import os
 import random
-import signal
 import socket
 import sqlite3
 import statistics
@@ -49,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from components import ids  # noqa: E402
 from components.drill import AXES, default_state, to_store  # noqa: E402
 from components.drill_panel import pid as drill_id  # noqa: E402
+from pipeline.events.broker import stop_group  # noqa: E402
 from warehouse import users  # noqa: E402
 from warehouse.engine import Warehouse  # noqa: E402
 from warehouse.migrate import upgrade  # noqa: E402
@@ -306,12 +306,7 @@ def portal(var_dir: Path, workers: int, threads: int) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_group(process, grace=30)
         log.close()
 
 

@@ -157,6 +157,20 @@ def kill_group(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
         os.killpg(pid, sig)
 
 
+def stop_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """Stop a process started with ``start_new_session`` and its group: SIGTERM, then SIGKILL after ``grace``
+    seconds; the process is reaped either way."""
+    if process.poll() is None:
+        kill_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(process.pid)
+    process.wait(timeout=10)
+
+
 def _alive(pid: int) -> bool:
     """Whether a process exists and is not a zombie waiting for its parent."""
     try:

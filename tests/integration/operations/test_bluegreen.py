@@ -4,7 +4,6 @@ a load loop running throughout, not one failed request across a release and a ro
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from deploy.bluegreen import KubectlSwitch, LocalProxy, SwitchError, release, rollback
+from pipeline.events.broker import stop_group
 from tests.unit.portal.portal_data import build_served_warehouse
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,13 +72,7 @@ def colours(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield {c: url for c, (_p, url) in procs.items()}
     finally:
         for proc, _url in procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=10)
+            stop_group(proc)
 
 
 class LoadLoop(threading.Thread):

@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 import sqlalchemy as sa
 
+from pipeline.events.broker import stop_group
 from tests.unit.portal.portal_data import build_served_warehouse
 from tests.unit.portal.test_security_headers import free_port
 
@@ -84,9 +85,4 @@ def test_one_gunicorn_worker_leads_the_scheduler_and_another_takes_over(tmp_path
         assert successor in _workers(master.pid)
     finally:
         engine.dispose()
-        os.killpg(master.pid, signal.SIGTERM)
-        try:
-            master.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(master.pid, signal.SIGKILL)
-            master.wait(timeout=5)
+        stop_group(master)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from auth import QuietRequestHandler
+from pipeline.events.broker import stop_group
 from settings import ROOT
 from tests.unit.portal.portal_data import build_served_warehouse, sign_in
 from tests.unit.portal.security_helpers import Clock, security_app
@@ -141,10 +141,5 @@ def test_gunicorn_names_no_versions(tmp_path: Path) -> None:
         assert servers == ["gunicorn"]  # its name, no version
         assert_secured(secured, "gunicorn")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        stop_group(process, grace=15)
         log.close()
