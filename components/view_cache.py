@@ -2,8 +2,9 @@
 
 The Overview's and Analytics' drill panels open on the same few views for everyone (the last 30 or 90 days), and
 drawing them is mostly Plotly figure building; a worker keeps the last ``size`` drawings for ``ttl`` seconds,
-keyed by the view, whose customers the reader may see, and the warehouse's data version (the latest batch and
-its status, and the portal's today), so a finished batch draws afresh.
+keyed by the view, whose customers the reader may see and whether in clear, and the warehouse's data version
+(the latest batch and its status, the last erasure, the stewards' overrides), so a finished batch, an erasure
+or an override draws afresh.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer
-from warehouse.schema import ops_batch_run
+from warehouse.schema import golden_override, ops_batch_run, privacy_request
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,18 @@ TTL_SECONDS: Final = 300.0
 
 
 def data_version_query() -> sa.Select[Any]:
-    """The latest batch and its status: changes when a batch starts and again when it ends."""
-    b = ops_batch_run.c
-    return sa.select(b.batch_id, b.status, b.finished_at).order_by(b.batch_id.desc()).limit(1)
+    """The latest batch and its status (changes when a batch starts and again when it ends), and what changes
+    names outside batches: the last completed privacy request (an erasure) and the stewards' field overrides."""
+    b, r, o = ops_batch_run.c, privacy_request.c, golden_override.c
+    latest = sa.select(ops_batch_run).order_by(b.batch_id.desc()).limit(1).subquery()
+    return sa.select(
+        sa.select(latest.c.batch_id).scalar_subquery(),
+        sa.select(latest.c.status).scalar_subquery(),
+        sa.select(latest.c.finished_at).scalar_subquery(),
+        sa.select(sa.func.max(r.completed_at)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(golden_override).scalar_subquery(),
+        sa.select(sa.func.max(o.set_at)).scalar_subquery(),
+    )
 
 
 def data_version(warehouse: Warehouse) -> tuple[Any, ...]:
@@ -39,8 +49,9 @@ def data_version(warehouse: Warehouse) -> tuple[Any, ...]:
 
 
 def reader_scope(viewer: Viewer) -> tuple[Any, ...]:
-    """What of the warehouse ``viewer`` reads: every customer, or one rep's."""
-    return ("all",) if viewer.all_customers else (viewer.role, viewer.rep_key)
+    """What of the warehouse ``viewer`` reads: every customer or one rep's, and names in clear or masked."""
+    customers = ("all",) if viewer.all_customers else (viewer.role, viewer.rep_key)
+    return (*customers, viewer.sees_pii)
 
 
 class ViewCache:
