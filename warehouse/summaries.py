@@ -102,14 +102,19 @@ def rebuild_action_summary(conn: Connection) -> int:
     return rows
 
 
+def _mean(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The column's average to 6 decimals: a float sum's last bits depend on the order rows are read in."""
+    return sa.func.round(sa.cast(sa.func.avg(column), sa.Numeric(24, 6)), 6)
+
+
 def rfm_summary_statements() -> list[sa.Executable]:
     """Empty ``mart_rfm_summary``, then group ``mart_customer_rfm`` by segment."""
     r = mart_customer_rfm.c
     select = sa.select(
         r.segment,
         sa.func.count().label("customers"),
-        sa.func.avg(r.recency_days).label("recency_days"),
-        sa.func.avg(r.frequency).label("frequency"),
+        _mean(r.recency_days).label("recency_days"),
+        _mean(r.frequency).label("frequency"),
         sa.func.round(sa.func.sum(r.monetary), 2).label("monetary"),
     ).group_by(r.segment)
     columns = ["segment", "customers", "recency_days", "frequency", "monetary"]
