@@ -20,12 +20,6 @@ from pipeline.identity.spark import PYSPARK_VERSION, spark_available, spark_sql,
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-if not spark_available():
-    reason = f"pyspark is not installed (make test-spark installs pyspark=={PYSPARK_VERSION})"
-    if os.environ.get("C360_REQUIRE_SPARK") == "1":
-        raise RuntimeError(f"the Spark tests are required (C360_REQUIRE_SPARK=1) but {reason}")
-    pytest.skip(reason, allow_module_level=True)
-
 SPARK = MatchSettings(backend="spark", spark_master="local[2]")
 
 
@@ -43,7 +37,13 @@ def on_duckdb(febrl3: tuple[pd.DataFrame, pd.DataFrame]) -> Resolution:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def spark_stopped_after() -> Iterator[None]:
+def spark_session() -> Iterator[None]:
+    """pyspark present (these tests skip without it, or fail under C360_REQUIRE_SPARK=1); Spark stopped after."""
+    if not spark_available():
+        reason = f"pyspark is not installed (make test-spark installs pyspark=={PYSPARK_VERSION})"
+        if os.environ.get("C360_REQUIRE_SPARK") == "1":
+            pytest.fail(f"the Spark tests are required (C360_REQUIRE_SPARK=1) but {reason}")
+        pytest.skip(reason)
     yield
     stop_spark()
 
