@@ -40,10 +40,15 @@ def headers() -> list[tuple[str, str | bytes | None]]:
     return [(k, v.encode()) for k, v in carrier.items()]
 
 
+def tracing() -> bool:
+    """Whether a record sent now gets a span: tracing was installed, or a span is current."""
+    return bool(_provider) or trace.get_current_span().get_span_context().is_valid
+
+
 @contextmanager
 def producing(topic: str) -> Iterator[list[tuple[str, str | bytes | None]]]:
     """A PRODUCER span for one record to ``topic``; yields the headers that carry it."""
-    if not trace.get_current_span().get_span_context().is_valid and not _provider:
+    if not tracing():
         yield []  # nothing traced here: no span, no headers
         return
     with tracer().start_as_current_span(

@@ -81,14 +81,26 @@ class JsonProducer:
 
     def produce(self, topic: str, key: str | bytes | None, value: bytes | None) -> None:
         """Queue one record, waiting for room when the local queue is full; it carries the trace context."""
-        with kafka_trace.producing(topic) as headers:
-            while True:
-                try:
-                    self._producer.produce(topic, value, key, on_delivery=self._on_delivery, headers=headers)
-                    break
-                except BufferError:
-                    self._producer.poll(0.05)
+        if kafka_trace.tracing():
+            with kafka_trace.producing(topic) as headers:
+                self._queue(topic, key, value, headers)
+        else:
+            self._queue(topic, key, value, None)
         self._producer.poll(0)
+
+    def _queue(
+        self,
+        topic: str,
+        key: str | bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, str | bytes | None]] | None,
+    ) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value, key, on_delivery=self._on_delivery, headers=headers)
+                return
+            except BufferError:
+                self._producer.poll(0.05)
 
     def publish(self, topic: str, records: Iterable[Mapping[str, Any]], key_field: str) -> int:
         """Produce records keyed by one of their fields (customers, campaigns); returns how many."""
