@@ -14,6 +14,7 @@ from ops.health import install_probes, readiness
 from ops.logs import batch_context, configure_logging, install_request_ids
 from ops.metrics import REGISTRY, install_web, observe_batch, observe_step, watch_listener
 from ops.pipeline_hooks import StepRecord, kafka_headers, observed_step
+from ops.streaming import watch_outbox
 from settings import Settings
 from warehouse.engine import Warehouse
 
@@ -26,6 +27,7 @@ def install(server: Flask, settings: Settings, warehouse: Warehouse) -> None:
     """Monitoring endpoints, request ids and (when enabled) tracing on the portal's server."""
     install_request_ids(server)
     install_web(server, warehouse)
+    watch_outbox(warehouse)
     install_probes(server, warehouse, settings.kafka_bootstrap)
     if settings.tracing_enabled:
         from ops.tracing import build_provider, install_tracing
@@ -52,4 +54,5 @@ __all__ = [
     "observed_step",
     "readiness",
     "watch_listener",
+    "watch_outbox",
 ]

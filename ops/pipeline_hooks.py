@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 
+from ops import kafka_trace
 from ops.logs import batch_context
 from ops.metrics import observe_step
 
@@ -47,6 +48,4 @@ def observed_step(batch_id: int, step: str) -> Iterator[StepRecord]:
 
 def kafka_headers() -> list[tuple[str, str | bytes | None]]:
     """The current trace context as Kafka record headers (empty when no span is recording)."""
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return [(k, v.encode()) for k, v in carrier.items()]
+    return kafka_trace.headers()

@@ -2,8 +2,8 @@
 
 ``settings.tracing_enabled`` and ``settings.otlp_endpoint`` (an OTLP/HTTP traces URL, e.g. a collector's
 ``http://otel-collector:4318/v1/traces``) turn it on. The Flask server gets a span per request; every SQL
-statement the warehouse engine runs is a child span; Kafka records carry the W3C ``traceparent`` header
-(:func:`ops.pipeline_hooks.kafka_headers`) so the stream side can continue the trace.
+statement the warehouse engine runs is a child span; each Kafka record sent is a PRODUCER span whose W3C
+``traceparent`` header the consumers continue as a CONSUMER span (:mod:`ops.kafka_trace`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from ops.kafka_trace import use_provider
 
 logger = logging.getLogger(__name__)
 
@@ -84,4 +86,5 @@ def install_tracing(server: Flask, engine: Engine, provider: TracerProvider) -> 
         trace.set_tracer_provider(provider)  # Kafka headers and other libraries use the global provider
     instrument_server(server, provider)
     instrument_engine(engine, provider)
+    use_provider(provider)  # Kafka produce and consume spans
     logger.info("tracing on: spans of web requests and warehouse statements are exported")

@@ -24,7 +24,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from ops import kafka_headers
+from ops import kafka_trace, streaming
 from pipeline.events.broker import DLQ_TOPIC, EVENTS_TOPIC
 from pipeline.events.schema import InvalidEvent, validate
 
@@ -72,23 +72,35 @@ class JsonProducer:
         self._errors: list[KafkaError] = []
         self.delivered = 0
 
-    def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        streaming.produced(msg.topic() or "", ok=err is None)
         if err is None:
             self.delivered += 1
         else:
             self._errors.append(err)
 
     def produce(self, topic: str, key: str | bytes | None, value: bytes | None) -> None:
-        """Queue one record, waiting for room when the local queue is full."""
+        """Queue one record, waiting for room when the local queue is full; it carries the trace context."""
+        if kafka_trace.tracing():
+            with kafka_trace.producing(topic) as headers:
+                self._queue(topic, key, value, headers)
+        else:
+            self._queue(topic, key, value, None)
+        self._producer.poll(0)
+
+    def _queue(
+        self,
+        topic: str,
+        key: str | bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, str | bytes | None]] | None,
+    ) -> None:
         while True:
             try:
-                self._producer.produce(
-                    topic, value, key, on_delivery=self._on_delivery, headers=kafka_headers()
-                )
-                break
+                self._producer.produce(topic, value, key, on_delivery=self._on_delivery, headers=headers)
+                return
             except BufferError:
                 self._producer.poll(0.05)
-        self._producer.poll(0)
 
     def publish(self, topic: str, records: Iterable[Mapping[str, Any]], key_field: str) -> int:
         """Produce records keyed by one of their fields (customers, campaigns); returns how many."""
@@ -201,6 +213,7 @@ class EventConsumer:
         """The valid, first-seen events among the next messages (possibly none)."""
         messages = self._consumer.consume(max_messages, timeout)
         events: list[dict[str, Any]] = []
+        arrived: dict[str, int] = {}
         dead = False
         for msg in messages:
             error = msg.error()
@@ -209,6 +222,10 @@ class EventConsumer:
                     raise KafkaException(error)
                 logger.warning("consumer: %s", error)
                 continue
+            arrived[msg.topic() or ""] = arrived.get(msg.topic() or "", 0) + 1
+            span = kafka_trace.consumer_span(msg)
+            if span is not None:
+                span.end()  # the hand-over to the caller: the trace shows the record arrived
             try:
                 event = validate(msg.value() or b"")
             except InvalidEvent as e:
@@ -223,6 +240,8 @@ class EventConsumer:
             self.seen.add(event["event_id"])
             self.stats.events += 1
             events.append(event)
+        for topic, count in arrived.items():
+            streaming.consumed(topic, count)
         if dead:
             self._dlq.flush()  # a dead letter is on its topic before its offset is committed
         for msg in messages:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ops import kafka_trace, streaming
 from pipeline.events.live import LiveBoard
 from warehouse.engine import Warehouse
 
@@ -84,13 +85,18 @@ def consumer_config(bootstrap: str, group: str) -> dict[str, Any]:
 class KafkaSource:
     """The processor's output topics ``<prefix>.kpis`` and ``<prefix>.alerts`` from a Kafka cluster."""
 
-    def __init__(self, bootstrap: str, prefix: str = "c360", batch_size: int = 500) -> None:
+    def __init__(
+        self, bootstrap: str, prefix: str = "c360", batch_size: int = 500, lag_interval: float = 15.0
+    ) -> None:
         self.bootstrap = bootstrap
         self.prefix = prefix
         self.batch_size = batch_size
+        self.lag_interval = lag_interval  # seconds between lag measurements (0: not measured)
         self.name = f"kafka {bootstrap} {prefix}.kpis/{prefix}.alerts"
         self.group = consumer_group(prefix)
+        self.positions: dict[tuple[str, int], int] = {}  # the next offset to read, per partition read from
         self._consumer: Any = None
+        self._probe: Any = None
 
     @property
     def topics(self) -> tuple[str, str]:
@@ -99,18 +105,27 @@ class KafkaSource:
     def open(self) -> None:
         from confluent_kafka import Consumer  # imported here: the embedded portal does not need it
 
+        self.positions = {}
         self._consumer = Consumer(consumer_config(self.bootstrap, self.group))
         self._consumer.subscribe(list(self.topics))
         logger.info("listening to %s as group %s", self.name, self.group)
+        if self.lag_interval > 0:
+            from pipeline.events.lag import LagProbe
+
+            self._probe = LagProbe(
+                self.bootstrap, self.topics, lambda: self.positions, interval=self.lag_interval
+            )
+            self._probe.start()
 
     def poll(self, timeout: float) -> Batch:
         from confluent_kafka import KafkaError
 
         if self._consumer is None:
             raise SourceError(f"{self.name}: poll before open")
-        kpis_topic, alerts_topic = self.topics
         batch = Batch()
-        for message in self._consumer.consume(num_messages=self.batch_size, timeout=timeout):
+        messages = self._consumer.consume(num_messages=self.batch_size, timeout=timeout)
+        arrived: dict[str, int] = {}
+        for message in messages:
             error = message.error()
             if error is not None:
                 if error.fatal():
@@ -118,22 +133,44 @@ class KafkaSource:
                 if error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:  # not created yet: comes soon
                     logger.warning("%s: %s", self.name, error.str())
                 continue
-            value = message.value()
-            if value is None:
-                continue  # a tombstone
-            where = f"{message.topic()}[{message.partition()}]@{message.offset()}"
+            arrived[message.topic()] = arrived.get(message.topic(), 0) + 1
+            span = kafka_trace.consumer_span(message, self.group)
             try:
-                record = json.loads(value)
-            except ValueError as e:
-                logger.warning("%s: skipped %s, not JSON: %s", self.name, where, e)
-                continue
-            if not isinstance(record, dict):
-                logger.warning("%s: skipped %s, not a JSON object", self.name, where)
-                continue
-            (batch.kpis if message.topic() == kpis_topic else batch.alerts).append(record)
+                self._take(message, batch)
+            finally:
+                if span is not None:
+                    span.end()
+        for topic, count in arrived.items():
+            streaming.consumed(topic, count)
+        if messages:
+            self._note_positions()
         return batch
 
+    def _take(self, message: Any, batch: Batch) -> None:
+        """Add one record's JSON object to the batch (a tombstone or a value that is not one is skipped)."""
+        value = message.value()
+        if value is None:
+            return  # a tombstone
+        where = f"{message.topic()}[{message.partition()}]@{message.offset()}"
+        try:
+            record = json.loads(value)
+        except ValueError as e:
+            logger.warning("%s: skipped %s, not JSON: %s", self.name, where, e)
+            return
+        if not isinstance(record, dict):
+            logger.warning("%s: skipped %s, not a JSON object", self.name, where)
+            return
+        (batch.kpis if message.topic() == self.topics[0] else batch.alerts).append(record)
+
+    def _note_positions(self) -> None:
+        """Keep the consumer's positions (a local read) for the lag probe; they step over transaction markers."""
+        positions = self._consumer.position(self._consumer.assignment())
+        self.positions = {(tp.topic, tp.partition): tp.offset for tp in positions if tp.offset >= 0}
+
     def close(self) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.stop()
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             try:

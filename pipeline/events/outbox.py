@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ops import kafka_trace, streaming
 from warehouse.engine import Warehouse
 from warehouse.schema import evt_outbox
 
@@ -78,9 +79,15 @@ class Relay:
                 return 0
             query = sa.select(t).where(t.c.seq.in_(claimed), t.c.op != NOTHING).order_by(t.c.seq)
             rows = conn.execute(query).all()
-            for row in rows:
-                r = dict(row._mapping)
-                self.publish(TOPIC_PREFIX + r["table_name"], str(r["pk"]), envelope(r))
+            tables: dict[str, int] = {}
+            with kafka_trace.tracer().start_as_current_span("outbox relay") as span:
+                span.set_attribute("c360.outbox.rows", len(rows))
+                for row in rows:
+                    r = dict(row._mapping)
+                    self.publish(TOPIC_PREFIX + r["table_name"], str(r["pk"]), envelope(r))
+                    tables[r["table_name"]] = tables.get(r["table_name"], 0) + 1
+        for table, count in tables.items():  # counted once the claim is committed
+            streaming.relayed(table, count)
         logger.debug("relayed %d warehouse changes", len(rows))
         return len(rows)
 
