@@ -19,6 +19,9 @@ from warehouse.schema.types import LongText
 
 revision: str = "0018"
 down_revision: str | None = "0016"
+# Personal data is re-encrypted in place: a release before this one reads ciphertext, so stop the old colour
+# before migrating (docs/operations.md, "Migrations follow expand/contract").
+BLUE_GREEN_BREAKS = "values are encrypted in place; the previous release cannot read them"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
