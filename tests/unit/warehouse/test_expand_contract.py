@@ -25,7 +25,8 @@ def _breaking_calls(path: Path) -> list[str]:
             continue
         name = call.func.attr
         keywords = {k.arg: k.value for k in call.keywords}
-        narrowed = isinstance(keywords.get("nullable"), ast.Constant) and keywords["nullable"].value is False
+        nullable = keywords.get("nullable")
+        narrowed = isinstance(nullable, ast.Constant) and nullable.value is False
         if name in BREAKING or (
             name == "alter_column" and ("new_column_name" in keywords or "type_" in keywords or narrowed)
         ):
