@@ -16,6 +16,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess  # nosec B404  # runs our own servers and locust
@@ -65,6 +66,33 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     stop_group(process)
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of process group ``pgid`` (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == pgid:  # state, ppid, pgrp, ...; utime and stime are the 12th and 13th after ")"
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pgid: int, seconds: float = 180, share: float = 0.15) -> tuple[float, float]:
+    """Wait until the server's processes use under ``share`` of a core for two seconds running (each worker's
+    live listener first loads every customer for event enrichment: ~7 s of CPU at a million customers);
+    returns the seconds waited and the CPU seconds spent meanwhile."""
+    started, first = time.monotonic(), group_cpu_seconds(pgid)
+    calm, last = 0, first
+    while calm < 2 and time.monotonic() - started < seconds:
+        time.sleep(1)
+        now = group_cpu_seconds(pgid)
+        calm = calm + 1 if now - last < share else 0
+        last = now
+    return time.monotonic() - started, last - first
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -79,6 +107,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--only", choices=("search", "profile"), help="load one endpoint alone (default: both, half each)"
+    )
     parser.add_argument("--matches", type=int, default=300, help="identity matches timed one by one")
     parser.add_argument(
         "--password",
@@ -140,9 +171,16 @@ def main() -> int:
     )
     try:
         wait_up(f"{base}/api/health", server)
+        waited, warm_cpu = wait_idle(server.pid)
+        print(
+            f"server settled {waited:.0f} s after answering ({warm_cpu:.1f} s of CPU: the workers' start-up)"
+        )
         token = requests.post(
             f"{base}/api/v1/auth/token", json={"username": "manager", "password": args.password}, timeout=30
         ).json()["access_token"]
+        server_cpu = group_cpu_seconds(server.pid)
+        load_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_started = time.monotonic()
         locust_log = open(work / "locust.log", "wb")  # noqa: SIM115 - closed below
         load_env = env | {
             "C360_BENCH_TOKEN": token,
@@ -166,6 +204,7 @@ def main() -> int:
                 "--csv",
                 str(work / "load"),
                 "--only-summary",
+                *(["--tags", args.only] if args.only else []),
             ],  # fmt: skip
             env=load_env,
             stdout=locust_log,
@@ -177,12 +216,17 @@ def main() -> int:
         finally:
             stop(locust)
             locust_log.close()
+        wall = time.monotonic() - load_started
+        server_cpu = group_cpu_seconds(server.pid) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (after.ru_utime + after.ru_stime) - (load_cpu.ru_utime + load_cpu.ru_stime)
         print(
             f"\n{args.users} clients for {args.seconds} s against {base} ({args.workers} workers x {args.threads} threads)"
         )
         print(
             f"{'endpoint':<10} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  p95 / target"
         )
+        served = 1
         with open(work / "load_stats.csv", encoding="utf-8") as f:
             for row in csv.DictReader(f):
                 p95 = float(row["95%"])
@@ -190,6 +234,13 @@ def main() -> int:
                     f"{row['Name']:<10} {row['Request Count']:>9} {row['Failure Count']:>7} "
                     f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}  {p95 / TARGET_MS:.2f}"
                 )
+                if row["Name"] == "Aggregated":
+                    served = max(1, int(row["Request Count"]))
+        print(
+            f"CPU per request: server {server_cpu / served * 1000:.1f} ms, load generator "
+            f"{locust_cpu / served * 1000:.1f} ms ({server_cpu:.1f} s + {locust_cpu:.1f} s of CPU in {wall:.0f} s; "
+            f"load average {os.getloadavg()[0]:.1f})"
+        )
         headers = {"Authorization": f"Bearer {token}"}
         session = requests.Session()
         timings: list[float] = []
@@ -204,11 +255,12 @@ def main() -> int:
             answer = session.post(f"{base}/api/v1/identity/match", json=body, headers=headers, timeout=30)
             timings.append((time.perf_counter() - started) * 1000)
             matched += answer.json().get("status") == "matched"
-        print(
-            f"\nidentity match, {len(timings)} calls one by one: p50 {statistics.median(timings):.1f} ms, "
-            f"p95 {percentile(timings, 95):.1f} ms ({percentile(timings, 95) / TARGET_MS:.2f} of the 100 ms target); "
-            f"{matched} matched"
-        )
+        if timings:
+            print(
+                f"\nidentity match, {len(timings)} calls one by one: p50 {statistics.median(timings):.1f} ms, "
+                f"p95 {percentile(timings, 95):.1f} ms ({percentile(timings, 95) / TARGET_MS:.2f} of the 100 ms target); "
+                f"{matched} matched"
+            )
     finally:
         stop(server)
         server_log.close()

@@ -10,7 +10,7 @@ import os
 import random
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, tag, task
 
 KEYS = [int(k) for k in Path(os.environ["C360_BENCH_KEYS"]).read_text(encoding="utf-8").split()]
 TERMS = [t for t in Path(os.environ["C360_BENCH_TERMS"]).read_text(encoding="utf-8").splitlines() if t]
@@ -22,11 +22,13 @@ class ApiUser(HttpUser):
 
     wait_time = between(0.05, 0.15)
 
+    @tag("search")
     @task(1)
     def search(self) -> None:
         term = random.choice(TERMS)  # nosec B311  # load generation, not security
         self.client.get(f"/api/v1/customers?q={term}&limit=25", headers=HEADERS, name="search")
 
+    @tag("profile")
     @task(1)
     def profile(self) -> None:
         key = random.choice(KEYS)  # nosec B311  # load generation, not security

@@ -20,7 +20,10 @@ The index itself is :mod:`warehouse.schema.text_index` (migration 0023).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
@@ -41,10 +44,15 @@ MIN_INDEXED_CHARS: Final = 3
 SearchPlan = Literal["keys", "walk", "probe"]
 #: Customers (the lowest keys) whose matches estimate how common a term is.
 SAMPLE_CUSTOMERS: Final = 20_000
-#: From this share of customers matching on, a page walks the sort order, looking matches up in their set.
-WALK_SHARE: Final = 0.0005
+#: From this share of customers matching on, a page walks the sort order, looking matches up in their set
+#: (measured at a million customers: below ~0.15 %, reading and sorting the matches is quicker).
+WALK_SHARE: Final = 0.0015
 #: From this share on, a page walks the sort order asking the text index about each customer.
 PROBE_SHARE: Final = 0.15
+#: How long a term's plan is reused before it is counted again (it only steers speed, never the matches).
+PLAN_SECONDS: Final = 300.0
+#: Terms remembered per warehouse; the oldest are forgotten first.
+PLAN_TERMS: Final = 4096
 
 
 class _TextKeys(sa.ColumnElement[bool]):
@@ -182,9 +190,15 @@ def search_plan(warehouse: Warehouse, term: str, fields: Sequence[str]) -> Searc
     look each customer up in the set of matches (a term matching ``WALK_SHARE`` or more). ``probe``: read
     the sort index and ask the text index about each customer (``PROBE_SHARE`` or more: a page fills
     after a few dozen customers, cheaper than building the set of matches).
+    A term's plan is counted once per ``PLAN_SECONDS`` per warehouse (:class:`PlanMemo`).
     """
     if warehouse.engine.dialect.name != "sqlite":
         return "keys"
+    return PLANS.plan(warehouse, term, fields)
+
+
+def count_plan(warehouse: Warehouse, term: str, fields: Sequence[str]) -> SearchPlan:
+    """The plan of :func:`search_plan`, counted afresh in the sample of customers (two statements)."""
     end = warehouse.scalar(sample_end_query())
     query = None if end is None else density_query(term, fields, int(end))
     if query is None:  # fewer customers than the sample, or no text to look up: any plan is quick
@@ -193,6 +207,48 @@ def search_plan(warehouse: Warehouse, term: str, fields: Sequence[str]) -> Searc
     if share >= PROBE_SHARE:
         return "probe"
     return "walk" if share >= WALK_SHARE else "keys"
+
+
+class PlanMemo:
+    """Plans of recent terms per warehouse engine, each reused for ``seconds``: a search then costs one
+    statement (its page) instead of three. A stale plan reads the same customers, at worst more slowly."""
+
+    def __init__(
+        self,
+        seconds: float = PLAN_SECONDS,
+        terms: int = PLAN_TERMS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds, self.terms, self.clock = seconds, terms, clock
+        self._plans: weakref.WeakKeyDictionary[
+            Any, dict[tuple[str, tuple[str, ...]], tuple[float, SearchPlan]]
+        ]
+        self._plans = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def plan(self, warehouse: Warehouse, term: str, fields: Sequence[str]) -> SearchPlan:
+        """The remembered plan of ``term`` in ``warehouse``, counted (:func:`count_plan`) when unknown or old."""
+        key, now = (term.strip(), tuple(fields)), self.clock()
+        with self._lock:
+            known = self._plans.setdefault(warehouse.engine, {}).get(key)
+        if known is not None and now - known[0] < self.seconds:
+            return known[1]
+        plan = count_plan(warehouse, term, fields)
+        with self._lock:
+            plans = self._plans.setdefault(warehouse.engine, {})
+            plans.pop(key, None)
+            plans[key] = (now, plan)
+            while len(plans) > self.terms:
+                del plans[next(iter(plans))]
+        return plan
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
+
+#: The process's memo of search plans.
+PLANS = PlanMemo()
 
 
 def _union(selects: list[sa.Select[Any]]) -> sa.Select[Any] | sa.CompoundSelect[Any]:
@@ -204,7 +260,10 @@ __all__ = [
     "PROBE_SHARE",
     "SAMPLE_CUSTOMERS",
     "WALK_SHARE",
+    "PLANS",
+    "PlanMemo",
     "SearchPlan",
+    "count_plan",
     "customer_text_matches",
     "density_query",
     "match_count_query",

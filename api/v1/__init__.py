@@ -17,7 +17,7 @@ from flask_limiter import Limiter
 from flask_smorest import Api
 
 from api.errors import REQUEST_ID_HEADER, from_exception, request_id
-from api.v1 import docs, routes_auth, routes_customers, routes_sales, routes_webhooks, stream
+from api.v1 import docs, quota, routes_auth, routes_customers, routes_sales, routes_webhooks, stream
 from api.v1 import identity as identity_routes
 from api.v1.access import authenticate, is_v1_request, rate_limit_key
 from api.v1.context import ApiContext, api_context, install_context, utcnow
@@ -105,7 +105,7 @@ def register(
         app=server,
         default_limits=[settings.api_rate_limit],
         default_limits_exempt_when=lambda: not is_v1_request(),
-        storage_uri=settings.api_rate_limit_storage,
+        storage_uri=quota.storage_uri(settings.api_rate_limit_storage),
         headers_enabled=True,
         key_prefix="c360-api",
     )

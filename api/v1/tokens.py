@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -34,6 +34,7 @@ ALGORITHM = "HS256"
 ISSUER = "customer360"
 AUDIENCE = "customer360-api"
 DERIVED_KID = "k0"
+VERIFIED_TOKENS = 4096  # access tokens whose signature a key set remembers having checked
 
 
 class TokenError(Exception):
@@ -46,6 +47,7 @@ class KeySet:
 
     keys: Mapping[str, bytes]
     current: str
+    verified: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> KeySet:
@@ -107,7 +109,25 @@ def issue_access(keys: KeySet, user: PortalUser, family_id: str, now: dt.datetim
 
 
 def verify_access(keys: KeySet, token: str, now: dt.datetime) -> dict[str, Any]:
-    """The claims of a valid access token at ``now``; :class:`TokenError` for anything else."""
+    """The claims of a valid access token at ``now``; :class:`TokenError` for anything else.
+
+    A token whose signature, algorithm, key, issuer and audience held once is remembered by ``keys``
+    (up to ``VERIFIED_TOKENS``), so a client's next calls skip the signature check; expiry is checked
+    at every call, and revocation by the caller (:func:`cached_family_user`).
+    """
+    claims = keys.verified.get(token)
+    if claims is None:
+        claims = _verified_claims(keys, token)
+        if len(keys.verified) >= VERIFIED_TOKENS:
+            keys.verified.clear()
+        keys.verified[token] = claims
+    if int(claims["exp"]) <= _timestamp(now):
+        raise TokenError("token expired")
+    return dict(claims)
+
+
+def _verified_claims(keys: KeySet, token: str) -> dict[str, Any]:
+    """The claims of ``token`` once its algorithm, key id, signature, issuer and audience hold."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as e:
@@ -128,8 +148,6 @@ def verify_access(keys: KeySet, token: str, now: dt.datetime) -> dict[str, Any]:
         )
     except jwt.InvalidTokenError as e:
         raise TokenError(f"invalid token: {e}") from e
-    if int(claims["exp"]) <= _timestamp(now):
-        raise TokenError("token expired")
     return claims
 
 

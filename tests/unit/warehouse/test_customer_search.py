@@ -21,7 +21,15 @@ from warehouse.queries import (
 )
 from warehouse.schema import dim_customer, dim_sales_rep, mart_customer_kpi
 from warehouse.schema.encrypted import hash_matches
-from warehouse.search import PROBE_SHARE, SAMPLE_CUSTOMERS, SearchPlan, density_query, search_plan
+from warehouse.search import (
+    PROBE_SHARE,
+    SAMPLE_CUSTOMERS,
+    PlanMemo,
+    SearchPlan,
+    count_plan,
+    density_query,
+    search_plan,
+)
 
 WORDS = (
     "Park",
@@ -189,3 +197,23 @@ def test_the_api_finds_the_same_customers_either_way(migrated: Warehouse, plan: 
     for term in ("park", "LEEDS", "c7@firm.example", "o'neil"):
         page = migrated.rows(customer_page_query(manager, {"q": term}, "-revenue_total", None, 200, plan))
         assert [r["customer_key"] for r in page] == like_keys(migrated, term, manager)[:200]
+
+
+def test_a_terms_plan_is_counted_once_and_counted_again_after_a_while(migrated: Warehouse) -> None:
+    """Repeated searches for a term skip counting it in the sample; the count is renewed after ``seconds``."""
+    now = [0.0]
+    memo = PlanMemo(seconds=60, clock=lambda: now[0])
+    statements: list[str] = []
+    sa.event.listen(migrated.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    first = memo.plan(migrated, "park", ("name", "city"))
+    counted = len(statements)
+    assert counted >= 1 and first == count_plan(migrated, "park", ("name", "city"))
+    statements.clear()
+    now[0] = 59.0
+    assert memo.plan(migrated, "park", ("name", "city")) == first and statements == []
+    assert (
+        memo.plan(migrated, "leeds", ("name", "city")) == "keys" and len(statements) == counted
+    )  # another term
+    statements.clear()
+    now[0] = 61.0
+    assert memo.plan(migrated, "park", ("name", "city")) == first and len(statements) == counted
