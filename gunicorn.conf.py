@@ -26,7 +26,7 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-_scheduler_stop = None  # set on worker exit: the scheduler thread lets go of the lead
+_stop_scheduler = None  # called on worker exit: the scheduler thread lets go of the lead
 
 
 def on_starting(server: object) -> None:
@@ -40,13 +40,13 @@ def on_starting(server: object) -> None:
 
 def post_fork(server: object, worker: object) -> None:
     """In each new worker: offer to lead the scheduler (the demo day is offered by the app itself)."""
-    global _scheduler_stop
+    global _stop_scheduler
     from ops.leader import start_scheduler_thread
 
-    _scheduler_stop = start_scheduler_thread(get_settings())
+    _stop_scheduler = start_scheduler_thread(get_settings())
 
 
 def worker_exit(server: object, worker: object) -> None:
     """A leaving worker hands the scheduler's lead on at once rather than after its lease."""
-    if _scheduler_stop is not None:
-        _scheduler_stop.set()
+    if _stop_scheduler is not None:
+        _stop_scheduler()

@@ -91,13 +91,20 @@ def serve_scheduler(
     logger.info("scheduler stopped")
 
 
-def start_scheduler_thread(settings: Settings) -> threading.Event | None:
+def start_scheduler_thread(settings: Settings) -> Callable[[], None] | None:
     """Serve the scheduler on a daemon thread of this process when settings enable it (each web worker
-    does; the one that leads schedules). Returns the event that stops it, or None when scheduling is off."""
+    does; the one that leads schedules). Returns the function that stops it, or None when scheduling is off."""
     if not settings.scheduler_enabled:
         return None
     stop = threading.Event()
-    threading.Thread(
+    thread = threading.Thread(
         target=serve_scheduler, args=(settings, stop), name="scheduler-leader", daemon=True
-    ).start()
-    return stop
+    )
+    thread.start()
+
+    def stopped() -> None:
+        """Stop scheduling and wait (a few seconds at most) until the lead is let go for another process."""
+        stop.set()
+        thread.join(timeout=10)
+
+    return stopped
