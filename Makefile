@@ -17,7 +17,8 @@ demo: $(VENV)/.runtime $(DEMO_STAMP)  ## install, generate demo data, run the pi
 
 test: $(VENV)/.dev system-deps kafka-jars  ## run the whole test suite (Java tests of streams/, then Python)
 	mvn -q -f streams/pom.xml test
-	$(PY) -m pytest -n 2 --dist worksteal -m "not install and not spark" --durations=40  # slowest tests printed last
+	@# Three test processes on two cores: the Kafka, Streams and browser tests spend much of their time waiting.
+	$(PY) -m pytest -n 3 --dist worksteal -m "not install and not spark" --durations=40  # slowest tests printed last
 
 test-install: $(VENV)/.dev  ## the tests that build fresh virtual environments from the package index (CI runs them)
 	$(PY) -m pytest -m install
