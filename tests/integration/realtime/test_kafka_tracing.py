@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from pipeline.events.kafka_io import JsonProducer, encode
 from pipeline.events.listener import KafkaSource, Listener
 from pipeline.events.live import LiveBoard
 from pipeline.events.outbox import relay_to_kafka
+from tests.integration.realtime.test_kafka_metrics import wait_for  # the same bounded wait
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import dim_customer
@@ -52,15 +53,6 @@ def exporter() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
         yield provider, spans
     finally:
         kafka_trace.use_provider(None)
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 def of_kind(spans: InMemorySpanExporter, kind: SpanKind) -> list[ReadableSpan]:
