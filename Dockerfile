@@ -20,7 +20,8 @@ RUN apt-get update \
     && mkdir -p /var/lib/c360 && chown c360 /var/lib/c360
 COPY --from=deps /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    C360_VAR_DIR=/var/lib/c360 C360_LOG_FORMAT=json C360_HOST=0.0.0.0
+    C360_VAR_DIR=/var/lib/c360 C360_LOG_FORMAT=json C360_HOST=0.0.0.0 \
+    OPENBLAS_NUM_THREADS=1
 WORKDIR /app
 # The source last, owned by root and read-only to the service user; .dockerignore keeps secrets and data out.
 COPY --chown=root:root --chmod=a+rX,go-w . /app
