@@ -16,7 +16,7 @@ A value present in only one period takes the other period's rate, so its whole c
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -308,6 +308,51 @@ def explain_change(
     `kpi` is a key of `KPIS`; `dimensions` defaults to the KPI's own (orders and average order value
     leave out category, which does not split orders).
     """
+    (explained,) = explain_changes(
+        lines, start, kpis=[kpi], days=days, baseline_periods=baseline_periods, dimensions=dimensions,
+        columns=columns, direction=direction,
+    )  # fmt: skip
+    return explained
+
+
+def explain_changes(
+    lines: pd.DataFrame,
+    start: str | pd.Timestamp,
+    *,
+    kpis: Sequence[str] = tuple(KPIS),
+    days: int = 7,
+    baseline_periods: int = 4,
+    dimensions: Sequence[str] | None = None,
+    columns: LineColumns = LineColumns(),
+    direction: Direction = "auto",
+) -> list[Explanation]:
+    """`explain_change` for each of `kpis`, aggregating the lines once per dimension for all of them."""
+    frames: dict[tuple[str, ...], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def framed(dims: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if dims not in frames:
+            frames[dims] = period_frames(
+                lines, start, days=days, baseline_periods=baseline_periods, dimensions=dims, columns=columns
+            )
+        return frames[dims]
+
+    label = "week" if days == 7 else f"{days} days"
+    versus = (
+        "the previous one" if baseline_periods == 1 else f"the average of the previous {baseline_periods}"
+    )
+    when = f"in the {label} from {pd.Timestamp(start):%d %b %Y} vs {versus}"
+    return [_explain(lines, kpi, dimensions, columns, framed, when, direction) for kpi in kpis]
+
+
+def _explain(
+    lines: pd.DataFrame,
+    kpi: str,
+    dimensions: Sequence[str] | None,
+    columns: LineColumns,
+    framed: Callable[[tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]],
+    when: str,
+    direction: Direction,
+) -> Explanation:
     if kpi not in KPIS:
         raise ValueError(f"unknown KPI {kpi!r}; choose one of {sorted(KPIS)}")
     spec = KPIS[kpi]
@@ -320,20 +365,11 @@ def explain_change(
         )
     tables = []
     for dim in dims:
-        base, current = period_frames(
-            lines, start, days=days, baseline_periods=baseline_periods, dimensions=[dim], columns=columns
-        )
+        base, current = framed((dim,))
         tables.append(decompose(base, current, dim, value=spec.value, volume=spec.volume, ratio=spec.ratio))
     table = rank_drivers(tables, direction)
-    whole = period_frames(
-        lines, start, days=days, baseline_periods=baseline_periods, dimensions=(), columns=columns
-    )
-    before, after = kpi_total(whole[0], spec), kpi_total(whole[1], spec)
-    label = "week" if days == 7 else f"{days} days"
-    versus = (
-        "the previous one" if baseline_periods == 1 else f"the average of the previous {baseline_periods}"
-    )
-    when = f"in the {label} from {pd.Timestamp(start):%d %b %Y} vs {versus}"
+    before_cells, after_cells = framed(())
+    before, after = kpi_total(before_cells, spec), kpi_total(after_cells, spec)
     summary = summarise(table, spec, before, after, when, direction=direction)
     logger.info("%s", summary)
     return Explanation(kpi, before, after, table, summary)

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from models.diagnostic import KPIS as DRIVER_KPIS
-from models.diagnostic import AnomalyKind, Explanation, anomaly_flags, explain_change
+from models.diagnostic import AnomalyKind, Explanation, anomaly_flags, explain_changes
 from pipeline.analytics.read import records
 
 logger = logging.getLogger(__name__)
@@ -49,9 +49,11 @@ def driver_rows(lines: pd.DataFrame, as_of: pd.Timestamp, weeks: int = WEEKS) ->
             if since < first:
                 continue
             window = lines[(lines["date"] >= since) & (lines["date"] < until)]
-            for kpi in DRIVER_KPIS:
-                explained = explain_change(window, start, kpi=kpi, days=days, baseline_periods=periods)
-                rows += _driver_records(explained, start, baseline, days)
+            explained = explain_changes(
+                window, start, kpis=list(DRIVER_KPIS), days=days, baseline_periods=periods
+            )
+            for each in explained:
+                rows += _driver_records(each, start, baseline, days)
     return rows
 
 
