@@ -16,36 +16,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Final
 
-import sqlalchemy as sa
-
-from warehouse.engine import Warehouse
 from warehouse.policy import Viewer
-from warehouse.schema import golden_override, ops_batch_run, privacy_request
 
 logger = logging.getLogger(__name__)
 
 SIZE: Final = 128
 TTL_SECONDS: Final = 300.0
-
-
-def data_version_query() -> sa.Select[Any]:
-    """The latest batch and its status (changes when a batch starts and again when it ends), and what changes
-    names outside batches: the last completed privacy request (an erasure) and the stewards' field overrides."""
-    b, r, o = ops_batch_run.c, privacy_request.c, golden_override.c
-    latest = sa.select(ops_batch_run).order_by(b.batch_id.desc()).limit(1).subquery()
-    return sa.select(
-        sa.select(latest.c.batch_id).scalar_subquery(),
-        sa.select(latest.c.status).scalar_subquery(),
-        sa.select(latest.c.finished_at).scalar_subquery(),
-        sa.select(sa.func.max(r.completed_at)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(golden_override).scalar_subquery(),
-        sa.select(sa.func.max(o.set_at)).scalar_subquery(),
-    )
-
-
-def data_version(warehouse: Warehouse) -> tuple[Any, ...]:
-    rows = warehouse.rows(data_version_query())
-    return tuple(rows[0].values()) if rows else ()
 
 
 def reader_scope(viewer: Viewer) -> tuple[Any, ...]:
@@ -81,4 +57,4 @@ class ViewCache:
         return value
 
 
-__all__ = ["SIZE", "TTL_SECONDS", "ViewCache", "data_version", "data_version_query", "reader_scope"]
+__all__ = ["SIZE", "TTL_SECONDS", "ViewCache", "reader_scope"]

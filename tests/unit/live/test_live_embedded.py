@@ -16,7 +16,7 @@ from pipeline.events.log import append, last_seq
 from tests.unit.live.test_live_listener import wait_for
 from tests.unit.portal.portal_data import build_portal_warehouse
 from warehouse.engine import Warehouse
-from warehouse.schema import dim_customer
+from warehouse.schema import dim_customer, ops_batch_run
 
 ALICE, BOB = "Alice Brown", "Bob Singh"  # customer n belongs to Alice when n is even
 
@@ -110,8 +110,7 @@ def test_a_customer_moved_to_another_rep_counts_for_the_new_rep_after_a_refresh(
         order = {"order_id": "SO-9", "amount": 50, "currency": "GBP"}
         append(warehouse, [event("m-1", "order_placed", 1, order)], "api")  # customer 1 is Bob's
         wait_for(lambda: board.snapshot(Viewer("sales_rep", BOB))["today"]["orders"] == 1)
-        with warehouse.begin() as conn:
-            conn.execute(dim_customer.update().where(dim_customer.c.customer_key == 1).values(rep_key=1))
+        move_customer_in_a_batch(warehouse, customer_key=1, rep_key=1)
         time.sleep(0.5)  # a poll or two: the customers are read again
         append(warehouse, [event("m-2", "order_placed", 1, {**order, "order_id": "SO-10"})], "api")
         wait_for(lambda: board.snapshot(Viewer("sales_rep", ALICE))["today"]["orders"] == 1)
@@ -119,6 +118,48 @@ def test_a_customer_moved_to_another_rep_counts_for_the_new_rep_after_a_refresh(
         listener.stop()
         warehouse.engine.dispose()
     assert board.snapshot(Viewer("sales_rep", BOB))["today"]["orders"] == 1, "Bob keeps the order from before"
+
+
+def move_customer_in_a_batch(warehouse: Warehouse, customer_key: int, rep_key: int) -> None:
+    """What a batch does to a customer whose rep changed: the customer row, and a finished batch run."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with warehouse.begin() as conn:
+        conn.execute(
+            dim_customer.update().where(dim_customer.c.customer_key == customer_key).values(rep_key=rep_key)
+        )
+        conn.execute(
+            ops_batch_run.insert().values(
+                started_at=now, finished_at=now, status="succeeded", trigger="cli", input_fingerprint="moved"
+            )
+        )
+
+
+def test_an_unchanged_warehouse_is_not_read_again_and_a_finished_batch_is(tmp_path) -> None:
+    warehouse = build_portal_warehouse(tmp_path / "warehouse.db")
+    source = EmbeddedSource(warehouse, refresh_seconds=0.0)
+    source.open()
+    reads: list[int] = []
+    engine = source._engine
+    assert engine is not None
+    upsert = engine.upsert_customer  # type: ignore[attr-defined]
+    engine.upsert_customer = lambda customer: (reads.append(customer.customer_key), upsert(customer))  # type: ignore[attr-defined]
+    try:
+        for _ in range(3):
+            source.poll(0.0)
+        assert reads == [], "no batch ended: the customers were not read again"
+        with warehouse.begin() as conn:  # a direct edit is not a batch: the engine still reads the old rep
+            conn.execute(dim_customer.update().where(dim_customer.c.customer_key == 1).values(rep_key=1))
+        source.poll(0.0)
+        assert reads == []
+        move_customer_in_a_batch(warehouse, customer_key=1, rep_key=1)
+        source.poll(0.0)
+        assert 1 in reads and len(reads) == len(set(reads)), "every customer read once after the batch"
+        reads.clear()
+        source.poll(0.0)
+        assert reads == []
+    finally:
+        source.close()
+        warehouse.engine.dispose()
 
 
 def test_the_portal_engine_starts_from_the_events_the_log_accepted_today(tmp_path) -> None:
