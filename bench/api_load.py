@@ -5,6 +5,7 @@
     python bench/api_load.py --db sqlite:////tmp/api-demo/warehouse.db [--users 50 --seconds 30]
     python bench/api_load.py --db sqlite:///var/bench/portal-1000000/warehouse.db --password bench-portal-password
     python bench/api_load.py --db ... --think 1-3   # each client pauses 1-3 s between calls (a person, a system)
+    python bench/api_load.py --db ... --think 1-3 --workers 1 --profile /tmp/api-prof   # cProfile the worker
 
 Serves the portal with gunicorn on a free 127.0.0.1 port (its own process group, logs in the work
 directory), signs in once as the demo manager, runs locust headless from another process, and prints
@@ -16,7 +17,9 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import pstats
 import random
+import re
 import resource
 import socket
 import statistics
@@ -94,6 +97,27 @@ def wait_idle(pgid: int, seconds: float = 180, share: float = 0.15) -> tuple[flo
     return time.monotonic() - started, last - first
 
 
+PROFILED = re.compile(r"GET\.api\.v1\.customers(?P<key>\.\d+)?\.(?P<ms>\d+)ms\.")
+
+
+def print_profile(folder: Path, top: int = 25) -> None:
+    """The functions that took the most time in the profiled search and profile requests, summed per endpoint
+    (werkzeug names each file ``GET.api.v1.customers[.<key>].<ms>ms.<start>.prof``)."""
+    found: dict[str, list[tuple[str, float]]] = {"search": [], "profile": []}
+    for path in folder.glob("GET.api.v1.customers*.prof"):
+        m = PROFILED.match(path.name)
+        if m:
+            found["profile" if m["key"] else "search"].append((str(path), float(m["ms"])))
+    for kind, files in found.items():
+        if not files:
+            continue
+        mean = sum(ms for _, ms in files) / len(files)
+        print(f"\n{kind}: {len(files)} requests profiled, {mean:.1f} ms each on average (profiler included)")
+        summed = pstats.Stats(*(f for f, _ in files), stream=sys.stdout)
+        summed.files = []  # not the list of every file read
+        summed.sort_stats("cumulative").print_stats(top)
+
+
 def think_range(text: str) -> str:
     """``MIN-MAX`` seconds (``1-3``, ``0.05-0.15``), checked; the locust file reads it back."""
     low, _, high = text.partition("-")
@@ -130,6 +154,12 @@ def main() -> int:
         help="each client's pause between calls, MIN-MAX seconds (default 0.05-0.15: a throughput test; "
         "1-3 is a person or an integration working through customers)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile every request of the server (cProfile, one file each in this folder) and print the "
+        "functions that took the most time, summed over the load (use with --workers 1)",
+    )
     parser.add_argument("--matches", type=int, default=300, help="identity matches timed one by one")
     parser.add_argument(
         "--password",
@@ -137,6 +167,8 @@ def main() -> int:
         help="the demo users' password where they exist already (bench/portal.py's warehouse: bench-portal-password)",
     )
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
 
     warehouse = Warehouse.from_url(args.db)
     upgrade(warehouse)
@@ -182,9 +214,9 @@ def main() -> int:
             str(args.threads),
             "--chdir",
             str(ROOT),
-            "app:create_server()",
+            "bench.api_profiled:create()" if args.profile else "app:create_server()",
         ],  # fmt: skip
-        env=env,
+        env=env | ({"C360_BENCH_PROFILE_DIR": str(args.profile)} if args.profile else {}),
         stdout=server_log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -264,6 +296,8 @@ def main() -> int:
             f"{locust_cpu / served * 1000:.1f} ms ({server_cpu:.1f} s + {locust_cpu:.1f} s of CPU in {wall:.0f} s; "
             f"load average {os.getloadavg()[0]:.1f})"
         )
+        if args.profile:
+            print_profile(args.profile)
         headers = {"Authorization": f"Bearer {token}"}
         session = requests.Session()
         timings: list[float] = []
