@@ -114,7 +114,7 @@ def print_profile(folder: Path, top: int = 25) -> None:
         mean = sum(ms for _, ms in files) / len(files)
         print(f"\n{kind}: {len(files)} requests profiled, {mean:.1f} ms each on average (profiler included)")
         summed = pstats.Stats(*(f for f, _ in files), stream=sys.stdout)
-        summed.files = []  # not the list of every file read
+        summed.files = []  # type: ignore[attr-defined]  # not the list of every file read
         summed.sort_stats("cumulative").print_stats(top)
 
 
