@@ -127,7 +127,7 @@ def update_lead(body: dict[str, Any], source_key: str) -> dict[str, Any]:
     inverse = {header: name for name, header in LEAD_HEADERS.items()}
     current = {inverse[h]: v for h, v in before.items() if h in inverse}
     allowed, _ = write_owner(viewer, rep_name(warehouse, viewer.rep_key), current.get("owner"))
-    if not allowed:  # another rep's lead, not matched to a customer yet
+    if not allowed:  # another rep's lead: as if it did not exist
         abort(404, message=NO_LEAD)
     merged = current | {k: plain(v) for k, v in body.items()}
     merged = scoped_write(warehouse, viewer, merged, LEAD, NO_LEAD)
