@@ -4,6 +4,8 @@
     C360_VAR_DIR=/tmp/api-demo python -m pipeline run
     python bench/api_load.py --db sqlite:////tmp/api-demo/warehouse.db [--users 50 --seconds 30]
     python bench/api_load.py --db sqlite:///var/bench/portal-1000000/warehouse.db --password bench-portal-password
+    python bench/api_load.py --db ... --think 1-3   # each client pauses 1-3 s between calls (a person, a system)
+    python bench/api_load.py --db ... --think 1-3 --workers 1 --profile /tmp/api-prof   # cProfile the worker
 
 Serves the portal with gunicorn on a free 127.0.0.1 port (its own process group, logs in the work
 directory), signs in once as the demo manager, runs locust headless from another process, and prints
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import pstats
 import random
+import re
 import resource
 import socket
 import statistics
@@ -93,6 +97,39 @@ def wait_idle(pgid: int, seconds: float = 180, share: float = 0.15) -> tuple[flo
     return time.monotonic() - started, last - first
 
 
+PROFILED = re.compile(r"GET\.api\.v1\.customers(?P<key>\.\d+)?\.(?P<ms>\d+)ms\.")
+
+
+def print_profile(folder: Path, top: int = 25) -> None:
+    """The functions that took the most time in the profiled search and profile requests, summed per endpoint
+    (werkzeug names each file ``GET.api.v1.customers[.<key>].<ms>ms.<start>.prof``)."""
+    found: dict[str, list[tuple[str, float]]] = {"search": [], "profile": []}
+    for path in folder.glob("GET.api.v1.customers*.prof"):
+        m = PROFILED.match(path.name)
+        if m:
+            found["profile" if m["key"] else "search"].append((str(path), float(m["ms"])))
+    for kind, files in found.items():
+        if not files:
+            continue
+        mean = sum(ms for _, ms in files) / len(files)
+        print(f"\n{kind}: {len(files)} requests profiled, {mean:.1f} ms each on average (profiler included)")
+        summed = pstats.Stats(*(f for f, _ in files), stream=sys.stdout)
+        summed.files = []  # type: ignore[attr-defined]  # not the list of every file read
+        summed.sort_stats("cumulative").print_stats(top)
+
+
+def think_range(text: str) -> str:
+    """``MIN-MAX`` seconds (``1-3``, ``0.05-0.15``), checked; the locust file reads it back."""
+    low, _, high = text.partition("-")
+    try:
+        pause = (float(low), float(high or low))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the pause as MIN-MAX seconds, e.g. 1-3") from e
+    if not 0 <= pause[0] <= pause[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: the pause needs 0 <= MIN <= MAX")
+    return f"{pause[0]}-{pause[1]}"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -110,6 +147,19 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=("search", "profile"), help="load one endpoint alone (default: both, half each)"
     )
+    parser.add_argument(
+        "--think",
+        default="0.05-0.15",
+        type=think_range,
+        help="each client's pause between calls, MIN-MAX seconds (default 0.05-0.15: a throughput test; "
+        "1-3 is a person or an integration working through customers)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="profile every request of the server (cProfile, one file each in this folder) and print the "
+        "functions that took the most time, summed over the load (use with --workers 1)",
+    )
     parser.add_argument("--matches", type=int, default=300, help="identity matches timed one by one")
     parser.add_argument(
         "--password",
@@ -117,6 +167,8 @@ def main() -> int:
         help="the demo users' password where they exist already (bench/portal.py's warehouse: bench-portal-password)",
     )
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
 
     warehouse = Warehouse.from_url(args.db)
     upgrade(warehouse)
@@ -162,9 +214,9 @@ def main() -> int:
             str(args.threads),
             "--chdir",
             str(ROOT),
-            "app:create_server()",
+            "bench.api_profiled:create()" if args.profile else "app:create_server()",
         ],  # fmt: skip
-        env=env,
+        env=env | ({"C360_BENCH_PROFILE_DIR": str(args.profile)} if args.profile else {}),
         stdout=server_log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -186,6 +238,7 @@ def main() -> int:
             "C360_BENCH_TOKEN": token,
             "C360_BENCH_KEYS": str(work / "keys.txt"),
             "C360_BENCH_TERMS": str(work / "terms.txt"),
+            "C360_BENCH_THINK": args.think,
         }
         locust = subprocess.Popen(  # nosec B603  # fixed argument list
             [
@@ -221,10 +274,11 @@ def main() -> int:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after.ru_utime + after.ru_stime) - (load_cpu.ru_utime + load_cpu.ru_stime)
         print(
-            f"\n{args.users} clients for {args.seconds} s against {base} ({args.workers} workers x {args.threads} threads)"
+            f"\n{args.users} clients for {args.seconds} s, pausing {args.think} s between calls, against {base} "
+            f"({args.workers} workers x {args.threads} threads)"
         )
         print(
-            f"{'endpoint':<10} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  p95 / target"
+            f"{'endpoint':<10} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}  p95 / target"
         )
         served = 1
         with open(work / "load_stats.csv", encoding="utf-8") as f:
@@ -232,7 +286,8 @@ def main() -> int:
                 p95 = float(row["95%"])
                 print(
                     f"{row['Name']:<10} {row['Request Count']:>9} {row['Failure Count']:>7} "
-                    f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}  {p95 / TARGET_MS:.2f}"
+                    f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7} "
+                    f"{float(row['Max Response Time']):>7.0f}  {p95 / TARGET_MS:.2f}"
                 )
                 if row["Name"] == "Aggregated":
                     served = max(1, int(row["Request Count"]))
@@ -241,6 +296,8 @@ def main() -> int:
             f"{locust_cpu / served * 1000:.1f} ms ({server_cpu:.1f} s + {locust_cpu:.1f} s of CPU in {wall:.0f} s; "
             f"load average {os.getloadavg()[0]:.1f})"
         )
+        if args.profile:
+            print_profile(args.profile)
         headers = {"Authorization": f"Bearer {token}"}
         session = requests.Session()
         timings: list[float] = []

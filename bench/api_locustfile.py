@@ -1,7 +1,8 @@
 """Locust users for bench/api_load.py: search and profile calls with the token and keys it hands over.
 
 Environment: ``C360_BENCH_TOKEN`` (an access token), ``C360_BENCH_KEYS`` (a file of customer keys, one a line),
-``C360_BENCH_TERMS`` (a file of search terms, one a line).
+``C360_BENCH_TERMS`` (a file of search terms, one a line), ``C360_BENCH_THINK`` (each client's pause between
+calls, ``MIN-MAX`` seconds; default ``0.05-0.15``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from locust import HttpUser, between, tag, task
 KEYS = [int(k) for k in Path(os.environ["C360_BENCH_KEYS"]).read_text(encoding="utf-8").split()]
 TERMS = [t for t in Path(os.environ["C360_BENCH_TERMS"]).read_text(encoding="utf-8").splitlines() if t]
 HEADERS = {"Authorization": f"Bearer {os.environ['C360_BENCH_TOKEN']}"}
+THINK = tuple(float(s) for s in os.environ.get("C360_BENCH_THINK", "0.05-0.15").split("-", 1))
 
 
 class ApiUser(HttpUser):
-    """A system calling the API: searches customers and opens profiles, with a short pause between calls."""
+    """A system calling the API: searches customers and opens profiles, pausing ``THINK`` seconds between calls."""
 
-    wait_time = between(0.05, 0.15)
+    wait_time = between(THINK[0], THINK[-1])
 
     @tag("search")
     @task(1)

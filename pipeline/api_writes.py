@@ -9,6 +9,7 @@ commits late with a lower ``land_id`` is skipped behind the watermark (PostgreSQ
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 
@@ -25,6 +26,9 @@ SOURCE = "api"
 TRIGGER = API_TRIGGER  # the ops_batch_run trigger of a write's own landing batch: not a pipeline run
 MARK = f"stage:{SOURCE}"
 LOCK = f"lock:{SOURCE}-writes"  # an ops_watermark row that only serves as a lock
+#: The raw field naming the sales rep whose scope bounded a write (absent when a role reading every customer
+#: wrote it): such a record may not change a customer of another rep (``pipeline.identity.scoped``).
+SCOPE = "Written In Scope Of"
 CONFIG = SourceConfig(
     name=SOURCE,
     type="spreadsheet",
@@ -93,13 +97,25 @@ def settled(conn: Connection) -> int:
         return int(barrier.execute(newest).scalar() or 0)
 
 
+def scoped_writers(conn: Connection) -> dict[str, str]:
+    """API records written by a sales rep: source key -> the rep, from each record's newest landed version, in
+    the order the records were first landed."""
+    r = land_record.c
+    rows = conn.execute(sa.select(r.source_key, r.payload).where(r.source == SOURCE).order_by(r.land_id))
+    newest = {str(key): str(text) for key, text in rows}
+    found = {key: json.loads(text).get(SCOPE) for key, text in newest.items() if SCOPE in text}
+    return {key: str(rep) for key, rep in found.items() if rep}
+
+
 __all__ = [
     "CONFIG",
     "MARK",
+    "SCOPE",
     "SOURCE",
     "TRIGGER",
     "ensure_lock",
     "hold_for_write",
+    "scoped_writers",
     "settled",
     "waiting",
     "with_api_source",

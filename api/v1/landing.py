@@ -24,15 +24,16 @@ from warehouse.engine import Warehouse
 from warehouse.schema import land_record, ops_lineage_edge
 
 SOURCE = api_writes.SOURCE
-# ``Customer Key`` (the golden customer the caller named) is kept raw for lineage; the stager reads the rest.
+# ``Customer Key`` (the golden customer the caller named) is kept raw for lineage, and so is the sales rep
+# whose scope bounded the write (``api_writes.SCOPE``, read by the batch's survivorship); the stager reads the rest.
 LEAD_HEADERS = {
     "company": "Company", "contact": "Contact", "email": "Email", "phone": "Phone", "town": "Town",
     "region": "Region", "owner": "Owner", "status": "Status", "value": "Est. Value (£)", "last_contact": "Last Contact",
-    "customer_key": "Customer Key",
+    "customer_key": "Customer Key", "rep_scope": api_writes.SCOPE,
 }  # fmt: skip
 ACTIVITY_HEADERS = {
     "type": "Type", "date": "Date", "account": "Account", "contact": "Contact", "email": "Email", "rep": "Rep",
-    "notes": "Notes", "customer_key": "Customer Key",
+    "notes": "Notes", "customer_key": "Customer Key", "rep_scope": api_writes.SCOPE,
 }  # fmt: skip
 
 

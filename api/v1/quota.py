@@ -22,13 +22,20 @@ class SweptMemoryStorage(MemoryStorage):
     """``memory://`` whose expired windows are swept by one short-lived thread a second, not one per call."""
 
     STORAGE_SCHEME = [SCHEME]
+    sweep_seconds = SWEEP_SECONDS
+    _starting = threading.Lock()  # threads that all find the sweeper ended start one between them
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the parent's private per-call scheduling
-        if not self.timer.is_alive():
+        if self.timer.is_alive():
+            return
+        with self._starting:
+            if self.timer.is_alive():
+                return
             sweep = getattr(self, "_MemoryStorage__expire_events")  # noqa: B009  # the parent's private sweep
-            self.timer = threading.Timer(SWEEP_SECONDS, sweep)
-            self.timer.daemon = True
-            self.timer.start()
+            timer = threading.Timer(self.sweep_seconds, sweep)
+            timer.daemon = True
+            timer.start()
+            self.timer = timer
 
 
 def storage_uri(configured: str) -> str:

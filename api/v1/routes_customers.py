@@ -14,6 +14,7 @@ from flask_smorest import Blueprint, abort
 from api.v1 import schemas
 from api.v1.context import api_context, current_principal
 from api.v1.cursor import CursorError, decode, encode
+from api.v1.page_cache import cached_rows
 from api.v1.queries import (
     SORTS,
     customer_page_query,
@@ -40,7 +41,8 @@ def _cursor_key() -> bytes:
 @blp.arguments(schemas.CustomerQuerySchema, location="query")
 @blp.response(200, schemas.CustomerPageSchema)
 def list_customers(args: dict[str, Any]) -> dict[str, Any]:
-    """Customers the caller may read, filtered and sorted; follow ``next_cursor`` for the next page."""
+    """Customers the caller may read, filtered and sorted; follow ``next_cursor`` for the next page (a page read
+    before is answered from the worker's page cache until the warehouse's data changes)."""
     viewer = current_principal().viewer
     sort, limit = args["sort"], args["limit"]
     after = None
@@ -49,13 +51,17 @@ def list_customers(args: dict[str, Any]) -> dict[str, Any]:
             after = decode(_cursor_key(), sort, args["cursor"])
         except CursorError as e:
             abort(400, message=str(e), errors={"query": {"cursor": [str(e)]}})
-    try:
-        warehouse = api_context().warehouse
+    context = api_context()
+    warehouse = context.warehouse
+
+    def read() -> list[dict[str, Any]]:
         plan = page_plan(warehouse, viewer, args)
-        query = customer_page_query(viewer, args, sort, after, limit + 1, plan)
+        return warehouse.rows(customer_page_query(viewer, args, sort, after, limit + 1, plan))
+
+    try:
+        rows = cached_rows(context, warehouse, viewer, args, after, read)
     except PermissionError as e:
         abort(400, message=str(e), errors={"query": {"email": [str(e)]}})
-    rows = warehouse.rows(query)
     more, rows = len(rows) > limit, rows[:limit]
     column = sort.lstrip("-")
     next_cursor = (

@@ -36,7 +36,7 @@ from api.v1.queries import (
     plain_row,
 )
 from api.v1.webhooks import publish
-from api.v1.write_scope import INTERACTION, LEAD, linked_customer, rep_name, scoped_write
+from api.v1.write_scope import INTERACTION, LEAD, rep_name, scoped_write
 from pipeline.quality.locale import home_locale
 from pipeline.records import RawRecord
 from warehouse.policy import mask_rows, write_owner
@@ -105,7 +105,8 @@ def _land(
 @blp.response(201, schemas.LandedSchema)
 def create_lead(body: dict[str, Any]) -> dict[str, Any]:
     """Add a lead: validated like a lead sheet's row, landed with lineage; the next pipeline run stages and
-    matches it. A sales rep adds leads only for their own customers (another's: 404) and as the owner."""
+    matches it. A sales rep adds leads as the owner; a ``customer_key`` must be one of theirs (another's: 404, as a
+    missing one), and a lead resembling another rep's customer is answered like any new lead (docs/api.md)."""
     viewer = require_roles(*WRITER_ROLES).viewer
     body = scoped_write(api_context().warehouse, viewer, body, LEAD)
     return _land("Lead", new_key("lead"), body, LEAD_HEADERS, "lead.created", quarantine=True)
@@ -126,10 +127,10 @@ def update_lead(body: dict[str, Any], source_key: str) -> dict[str, Any]:
     inverse = {header: name for name, header in LEAD_HEADERS.items()}
     current = {inverse[h]: v for h, v in before.items() if h in inverse}
     allowed, _ = write_owner(viewer, rep_name(warehouse, viewer.rep_key), current.get("owner"))
-    if not allowed:  # another rep's lead, not matched to a customer yet
+    if not allowed:  # another rep's lead: as if it did not exist
         abort(404, message=NO_LEAD)
     merged = current | {k: plain(v) for k, v in body.items()}
-    merged = scoped_write(warehouse, viewer, merged, LEAD, linked_customer(warehouse, source_key), NO_LEAD)
+    merged = scoped_write(warehouse, viewer, merged, LEAD, NO_LEAD)
     return _land("Lead", source_key, merged, LEAD_HEADERS, "lead.updated")
 
 
@@ -138,7 +139,7 @@ def update_lead(body: dict[str, Any], source_key: str) -> dict[str, Any]:
 @blp.response(201, schemas.LandedSchema)
 def create_interaction(body: dict[str, Any]) -> dict[str, Any]:
     """Log a call, e-mail, visit or complaint against an account (by ``customer_key``, name or e-mail); a
-    sales rep only against their own customers (another's: 404)."""
+    sales rep names by ``customer_key`` only their own customers (another's: 404, as a missing one)."""
     viewer = require_roles(*WRITER_ROLES).viewer
     body = scoped_write(api_context().warehouse, viewer, body, INTERACTION)
     return _land("Activity", new_key("act"), body, ACTIVITY_HEADERS, "interaction.created", quarantine=True)

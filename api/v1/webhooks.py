@@ -6,8 +6,9 @@ same on every retry, so a receiver deduplicates by it) and ``X-C360-Event``. A r
 timestamp older than the replay window (:func:`verify_signature`). A delivery that fails is retried
 after ``backoff * 2**(attempts-1)`` seconds; after ``max_attempts`` failures it is dead (the
 dead-letter list) until someone redelivers it. Calls to a receiver go through its host's circuit breaker.
-Before each call the URL is checked again (``api.v1.urlguard``: public addresses only, unless allowed), and
-redirects are not followed, so a receiver's name or answer cannot steer a delivery into the firm's network.
+Before each call the URL is checked again (``api.v1.urlguard``: public addresses only, unless allowed), the call
+connects to the address that check approved (``api.v1.pinned``: no second lookup), and redirects are not
+followed, so a receiver's name or answer cannot steer a delivery into the firm's network.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 import sqlalchemy as sa
 
+from api.v1 import pinned
 from api.v1.breaker import Breakers, CircuitOpen
-from api.v1.urlguard import AllowList, RefusedURL, check_url
+from api.v1.urlguard import AllowList, RefusedURL, Resolver, check_url, resolve
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import app_api_webhook, ops_api_delivery
 
@@ -270,12 +271,6 @@ def redeliver(warehouse: Warehouse, delivery_id: str, now: dt.datetime) -> bool:
     return bool(done)
 
 
-class Poster(Protocol):
-    def __call__(
-        self, url: str, *, data: bytes, headers: dict[str, str], timeout: float, allow_redirects: bool
-    ) -> Any: ...
-
-
 @dataclass(frozen=True)
 class DeliveryPolicy:
     max_attempts: int = 6
@@ -284,6 +279,23 @@ class DeliveryPolicy:
     allowed: AllowList = (
         AllowList()
     )  # hosts that may be called although not public (C360_WEBHOOK_ALLOWED_HOSTS)
+    ca_bundle: str | None = None  # certificates trusted for https receivers (None: certifi's public roots)
+
+
+def checked_address(url: str, allowed: AllowList, resolver: Resolver) -> pinned.IPAddress:
+    """The address a delivery connects to: one that :func:`check_url` approved in this very lookup (a host
+    allowed by name is looked up once, unchecked, as its administrator allowed it)."""
+    addresses = check_url(url, allowed, resolver)
+    if not addresses:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+        try:
+            addresses = resolver(host, port)
+        except (OSError, UnicodeError) as e:
+            raise RefusedURL(f"the webhook host {host} does not resolve ({e})") from e
+        if not addresses:
+            raise RefusedURL(f"the webhook host {host} resolves to no address")
+    return addresses[0]
 
 
 def attempt(
@@ -292,7 +304,7 @@ def attempt(
     now: dt.datetime,
     policy: DeliveryPolicy,
     breakers: Breakers,
-    post: Poster = requests.post,
+    resolver: Resolver = resolve,
 ) -> str:
     """Try one delivery once; returns its status afterwards (pending, delivered or dead)."""
     d, w = ops_api_delivery, app_api_webhook
@@ -308,21 +320,22 @@ def attempt(
     breaker = breakers.get(urlsplit(str(row["url"])).netloc)
     status: int | None = None
     try:
-        check_url(str(row["url"]), policy.allowed)  # again: the name may resolve elsewhere than it did
+        # again: the name may resolve elsewhere than it did, and the call goes where this check says
+        address = checked_address(str(row["url"]), policy.allowed, resolver)
         breaker.before_call()
-        answer = post(
+        status = pinned.post(
             str(row["url"]),
-            data=body,
-            headers={
+            address,
+            body,
+            {
                 "Content-Type": "application/json",
                 SIGNATURE_HEADER: sign(str(row["secret"]), int(time.time()), body),
                 DELIVERY_HEADER: delivery_id,
                 EVENT_HEADER: str(row["event_type"]),
             },
-            timeout=policy.timeout_seconds,
-            allow_redirects=False,  # a redirect is an answer (3xx, a failure), never a second request
-        )
-        status = int(answer.status_code)
+            policy.timeout_seconds,
+            policy.ca_bundle,
+        )  # a redirect is an answer (3xx, a failure), never a second request
         ok, error = 200 <= status < 300, None if 200 <= status < 300 else f"HTTP {status}"
         breaker.record(ok)
     except RefusedURL as e:
@@ -330,9 +343,9 @@ def attempt(
         ok, error = False, f"refused: {e}"[:500]
     except CircuitOpen as e:
         ok, error = False, str(e)
-    except requests.RequestException as e:
+    except pinned.DeliveryFailed as e:
         breaker.record(False)
-        ok, error = False, f"{type(e).__name__}: {e}"[:500]
+        ok, error = False, str(e)[:500]
     attempts = int(row["attempts"]) + 1
     if ok:
         values: dict[str, Any] = {
@@ -365,11 +378,11 @@ def deliver(
     sleep: Callable[[float], None],
     policy: DeliveryPolicy,
     breakers: Breakers,
-    post: Poster = requests.post,
+    resolver: Resolver = resolve,
 ) -> str:
     """Deliver one event now, waiting out the backoff between attempts; returns delivered or dead."""
     while True:
-        status = attempt(warehouse, delivery_id, clock(), policy, breakers, post)
+        status = attempt(warehouse, delivery_id, clock(), policy, breakers, resolver)
         if status != PENDING:
             return status
         row = delivery(warehouse, delivery_id)
@@ -383,7 +396,7 @@ def deliver_due(
     now: dt.datetime,
     policy: DeliveryPolicy,
     breakers: Breakers,
-    post: Poster = requests.post,
+    resolver: Resolver = resolve,
 ) -> int:
     """One attempt of every pending delivery that is due; returns how many were tried."""
     d = ops_api_delivery
@@ -407,7 +420,7 @@ def deliver_due(
                 .values(next_attempt_at=claim)
             ).rowcount
         if taken:
-            attempt(warehouse, str(row["delivery_id"]), now, policy, breakers, post)
+            attempt(warehouse, str(row["delivery_id"]), now, policy, breakers, resolver)
             tried += 1
     return tried
 

@@ -15,6 +15,9 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.api_writes import SOURCE as API_SOURCE
+from pipeline.api_writes import scoped_writers
+from pipeline.identity.scoped import without_rep_votes
 from pipeline.identity.survivorship import Chosen, build_vocabulary, completeness, group_records, survive
 from pipeline.ops import StepResult
 from pipeline.steps.facts import FACTS, Dimensions, build_facts, quarantined, with_customer
@@ -168,9 +171,14 @@ def _golden_customers(
     ]
     vocabulary = build_vocabulary(rows)
     steward = overrides(conn)
+    written = set(scoped_writers(conn))
     golden: list[dict[str, Any]] = []
     provenance: list[dict[str, Any]] = []
     for key, records in sorted(group_records(rows).items()):
+        if written:
+            records = without_rep_votes(
+                records, lambda r: r["source"] == API_SOURCE and r["source_key"] in written
+            )
         chosen = survive(records, vocabulary)
         _override(chosen, steward.get(key, {}))
         for derived, origin in (

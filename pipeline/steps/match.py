@@ -22,6 +22,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.api_writes import SOURCE as API_SOURCE
+from pipeline.api_writes import scoped_writers
 from pipeline.identity.clustering import cluster_ids
 from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
 from pipeline.identity.engine import MatchSettings, dedupe
@@ -29,7 +31,9 @@ from pipeline.identity.golden import assign_keys, removal_events
 from pipeline.identity.incremental import GoldenIndex
 from pipeline.identity.params import ModelParams
 from pipeline.identity.review import review_pairs
+from pipeline.identity.scoped import REVIEW_KEY, held_records, keep_edge
 from pipeline.ops import StepResult, get_watermark, set_watermark
+from pipeline.steps.core import canonical_reps
 from warehouse.engine import insert_rows
 from warehouse.schema import (
     customer_xref,
@@ -76,6 +80,14 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     left = np.array([position[a] for a, _ in edges], dtype=np.int64)
     right = np.array([position[b] for _, b in edges], dtype=np.int64)
     labels = cluster_ids(len(ids), left, right)
+    writers, reps = _rep_writers(conn)
+    held = _held(rows, dict(zip(ids, labels.tolist(), strict=True)), writers, reps) if writers else {}
+    if held:  # a rep's record changes no other owner's customer: those edges go until a steward joins them
+        edges = [e for e in edges if keep_edge(*e, held, writers, rule_of[e])]
+        rule_of = {e: rule_of[e] for e in edges}
+        left = np.array([position[a] for a, _ in edges], dtype=np.int64)
+        right = np.array([position[b] for _, b in edges], dtype=np.int64)
+        labels = cluster_ids(len(ids), left, right)
     floor = max(
         int(get_watermark(conn, KEY_FLOOR, "0")), max((x.customer_key for x in gone.values()), default=0)
     )
@@ -91,6 +103,8 @@ def match(conn: Connection, batch_id: int) -> StepResult:
         threshold=CUSTOMER_SETTINGS.threshold,
         review_from=REVIEW_FROM,
     )
+    if held:
+        review = pd.concat([review, _held_pairs(held, pairs)], ignore_index=True)
     queued = _queue_reviews(conn, review, decisions, batch_id)
     if model is None and resolution.model is not None:  # a newly trained model: kept for later batches
         set_watermark(conn, MODEL_STATE, resolution.model.to_json(), batch_id)
@@ -107,6 +121,48 @@ def match(conn: Connection, batch_id: int) -> StepResult:
             f"{k} {sum(1 for e in [*removed, *assignment.events] if e.kind == k)}"
             for k in ("new", "merge", "split", "removed")
         ),
+    )
+
+
+def _rep_writers(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:
+    """Record id -> the sales rep of each API record a rep wrote (in landing order), and reps' names as typed
+    -> as the core step names them; both empty when no rep wrote through the API."""
+    written = scoped_writers(conn)
+    if not written:
+        return {}, {}
+    reps = canonical_reps(conn)
+    return {record_id(API_SOURCE, k): reps.get(r, r) for k, r in written.items()}, reps
+
+
+def _held(
+    rows: list[dict[str, Any]], clusters: dict[str, int], writers: dict[str, str], reps: dict[str, str]
+) -> dict[str, str]:
+    """The records reps wrote that the engine put with another owner's customer (``pipeline.identity.scoped``)."""
+    touched = {label for rid, label in clusters.items() if rid in writers}
+    records: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        rid = record_id(r["source"], r["source_key"])
+        if clusters.get(rid) in touched:
+            records[rid] = {**r, "sales_rep": reps.get(r["sales_rep"], r["sales_rep"])}
+    return held_records({rid: clusters[rid] for rid in records}, records, writers)
+
+
+def _held_pairs(held: dict[str, str], pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each held record with a record of the customer it resembles, for the steward's review queue."""
+    scores = {
+        _pair(a, b): (float(p), float(w))
+        for a, b, p, w in pairs[
+            ["record_id_l", "record_id_r", "match_probability", "match_weight"]
+        ].itertuples(index=False)
+    }
+    out = []
+    for rid, partner in sorted(held.items()):
+        a, b = _pair(rid, partner)
+        p, w = scores.get((a, b), (CUSTOMER_SETTINGS.threshold, 0.0))
+        out.append({"record_id_l": a, "record_id_r": b, "match_probability": p, "match_weight": w,
+                    "match_key": REVIEW_KEY})  # fmt: skip
+    return pd.DataFrame(
+        out, columns=["record_id_l", "record_id_r", "match_probability", "match_weight", "match_key"]
     )
 
 

@@ -1,11 +1,13 @@
-"""Row scope on writes: a sales rep adds and changes leads and interactions only for their own customers,
-as themselves; another rep's customer answers 404 with no data, as reading it does."""
+"""Row scope on writes: a sales rep writes as themselves, names by key only their own customers (another rep's
+answers 404 with no data, as a missing one does), and learns nothing of other reps' customers from a write
+that resembles one: it is answered exactly as a write for no customer at all."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from flask.testing import FlaskClient
 from tests.unit.api.api_helpers import Clock, api_app, bearer, sign_in
 from tests.unit.portal.portal_data import build_portal_warehouse
 from warehouse.engine import Warehouse
-from warehouse.schema import land_record
+from warehouse.schema import dim_customer, land_record
 
 CALL = {"type": "Phone call", "date": "2025-03-12T10:30:00", "notes": "Asked for the spring price list"}
 
@@ -65,30 +67,65 @@ def test_a_rep_writes_for_their_own_customer_as_themselves(portal: tuple[FlaskCl
     assert changed.status_code == 200 and changed.json["changed"] is True
 
 
-def test_another_reps_customer_answers_404_and_nothing_is_written(
+def _shape(answer: Any) -> tuple[int, str, list[str], list[str]]:
+    """What a caller can tell an answer by: status, content type, header names and body keys."""
+    headers = sorted(name.lower() for name, _value in answer.headers)
+    return answer.status_code, answer.headers["Content-Type"], headers, sorted(answer.json)
+
+
+def _bobs(warehouse: Warehouse) -> list[dict[str, object]]:
+    c = dim_customer.c
+    return warehouse.rows(
+        sa.select(dim_customer).where(c.customer_key.in_([3, 5, 7])).order_by(c.customer_key)
+    )
+
+
+def test_a_write_resembling_another_reps_customer_is_answered_as_one_for_no_customer(
     portal: tuple[FlaskClient, Warehouse],
 ) -> None:
     client, warehouse = portal
     rep = bearer(sign_in(client, "sales_rep"))
+    bobs_before = _bobs(warehouse)
+    unknown = {"company": "Nobody Trading Ltd", "email": "orders@nobody-trading.example"}
+    bobs = {"company": "Customer 03", "email": "BUYER03@shop.example"}  # Bob's customer 3, by name and e-mail
+    pairs = {
+        "create lead": [client.post("/api/v1/leads", json=body, headers=rep) for body in (unknown, bobs)],
+        "create interaction": [
+            client.post(
+                "/api/v1/interactions",
+                json=CALL | {"account": b["company"], "email": b["email"]},
+                headers=rep,
+            )
+            for b in (unknown, {"company": "Customer 05", "email": "buyer05@shop.example"})
+        ],
+    }
+    own = client.post("/api/v1/leads", json={"company": "Fresh Start Ltd"}, headers=rep).json["source_key"]
+    pairs["update lead"] = [
+        client.patch(f"/api/v1/leads/{own}", json={"email": e}, headers=rep)
+        for e in ("owner@fresh-start.example", "buyer07@shop.example")  # the second is Bob's customer 7's
+    ]
+    for endpoint, (for_nobody, for_bobs) in pairs.items():
+        assert _shape(for_bobs) == _shape(for_nobody), endpoint
+        assert for_bobs.status_code in (200, 201) and for_bobs.json["changed"] is True, endpoint
+        assert "customer" not in for_bobs.get_data(as_text=True).lower(), endpoint  # no key, no name
+    landed = _landed(warehouse)
+    assert [w.get("Written In Scope Of") for w in landed] == ["Alice Brown"] * 7  # the batch holds them apart
+    assert [w.get("Customer Key") for w in landed] == [None] * 7
+    assert _bobs(warehouse) == bobs_before  # nothing of Bob's customers changed
+
     by_key = client.post("/api/v1/interactions", json=CALL | {"customer_key": 3}, headers=rep)  # Bob's
     _refused_without_data(by_key, "Customer 03", "buyer03")
     missing = client.post("/api/v1/interactions", json=CALL | {"customer_key": 99999}, headers=rep)
     _refused_without_data(missing)
     assert (
-        by_key.json["error"]["message"] == missing.json["error"]["message"]
-    )  # the same as no customer at all
-    by_email = client.post(
-        "/api/v1/leads", json={"company": "Whoever Ltd", "email": "BUYER03@shop.example"}, headers=rep
-    )  # the identity match finds Bob's customer by e-mail
-    _refused_without_data(by_email, "Customer 03")
-    by_name = client.post("/api/v1/interactions", json=CALL | {"account": "Customer 05"}, headers=rep)
-    _refused_without_data(by_name, "buyer05")
-    assert _landed(warehouse) == []
-    manager = bearer(sign_in(client, "manager"))
-    assert (
-        client.post("/api/v1/interactions", json=CALL | {"customer_key": 3}, headers=manager).status_code
-        == 201
+        _shape(by_key) == _shape(missing)
+        and by_key.json["error"]["message"] == missing.json["error"]["message"]
     )
+    assert len(_landed(warehouse)) == 7
+    manager = bearer(sign_in(client, "manager"))
+    by_manager = client.post("/api/v1/interactions", json=CALL | {"customer_key": 3}, headers=manager)
+    assert by_manager.status_code == 201
+    assert "Written In Scope Of" not in _landed(warehouse)[-1]  # a manager's write is not held apart
 
 
 def test_a_rep_cannot_name_another_owner_or_change_another_reps_lead(

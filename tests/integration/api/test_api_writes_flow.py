@@ -29,9 +29,12 @@ from warehouse import users
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import (
+    app_user,
+    customer_xref,
     dim_customer,
     dim_sales_rep,
     fact_interaction,
+    identity_review,
     land_record,
     mart_lead_funnel,
     stg_customer,
@@ -153,6 +156,62 @@ def test_records_written_through_the_api_reach_the_leads_marts_and_timeline_once
         )
     )
     assert interactions == 1
+
+
+def test_a_reps_write_resembling_another_reps_customer_changes_nothing_of_it(
+    built: FlaskClient, warehouse: Warehouse, demo: list[SourceConfig]
+) -> None:
+    """The batch matches such a write to that customer but holds it apart for a steward: the customer keeps its
+    owner, fields and timeline, and the rep finds their record as they would one for a new company."""
+    client = built
+    rep_user = warehouse.rows(sa.select(app_user.c.rep_key).where(app_user.c.username == "sales_rep"))[0]
+    c = dim_customer.c
+    other = warehouse.rows(
+        sa.select(c.customer_key, c.name, c.email, c.phone, c.city, c.rep_key)
+        .where(c.rep_key.is_not(None), c.rep_key != rep_user["rep_key"], c.email.is_not(None))
+        .order_by(c.customer_key)
+        .limit(1)
+    )[0]
+    rep = bearer(sign_in(client, "sales_rep"))
+    for _ in range(2):  # two records outvote one, were they allowed to vote
+        lead = client.post(
+            "/api/v1/leads", json={"company": other["name"], "email": other["email"]}, headers=rep
+        )
+        assert lead.status_code == 201
+    call = client.post(
+        "/api/v1/interactions",
+        json={
+            "type": "Phone call",
+            "date": "2026-11-27T10:30:00",
+            "account": other["name"],
+            "email": other["email"],
+        },
+        headers=rep,
+    )
+    assert call.status_code == 201
+    assert run_batch(warehouse, demo, clock=lambda: FIXED_NOW + dt.timedelta(hours=2)).status == "succeeded"
+
+    after = warehouse.rows(
+        sa.select(c.customer_key, c.name, c.email, c.phone, c.city, c.rep_key).where(
+            c.customer_key == other["customer_key"]
+        )
+    )
+    assert after == [other]  # not reassigned, not renamed
+    x = customer_xref.c
+    ours = warehouse.rows(sa.select(x.source_key, x.customer_key).where(x.source == "api"))
+    assert len(ours) == 3 and other["customer_key"] not in {r["customer_key"] for r in ours}
+    timeline = customer_timeline(warehouse, int(other["customer_key"]), kinds=["call"])
+    assert timeline is not None and not [i for i in timeline.items if i.ref.startswith("api:")]
+    mine = [r for r in client.get("/api/v1/leads?limit=500", headers=rep).json if r["source"] == "api"]
+    assert len(mine) == 2 and all(r["customer_key"] is not None for r in mine)  # as for a new company
+    review = warehouse.rows(
+        sa.select(identity_review.c.record_l, identity_review.c.record_r).where(
+            identity_review.c.match_key == "scope: another owner", identity_review.c.status == "pending"
+        )
+    )
+    assert {r for row in review for r in (row["record_l"], row["record_r"]) if r.startswith("api|")} == {
+        f"api|{r['source_key']}" for r in ours
+    }  # each waits for a steward to attach it
 
 
 @pytest.mark.postgres

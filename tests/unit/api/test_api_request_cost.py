@@ -3,6 +3,7 @@ and the rate limit still counts and resets while its counters are swept once a s
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -46,3 +47,33 @@ def test_the_rate_limit_counts_and_resets_with_counters_swept_once_a_second() ->
     assert (
         quota.storage_uri("redis://cache:6379") == "redis://cache:6379"
     )  # shared storage left as configured
+
+
+def test_many_calls_at_once_as_a_sweep_ends_never_fail() -> None:
+    """Threads that all find the sweeper ended start one between them: two starting the same one answered a
+    call with a 500 under load (seen at 50 clients; here threads switch often to make that moment likely)."""
+    storage = quota.SweptMemoryStorage("c360-memory://")
+    storage.sweep_seconds = 0.0  # every sweep ends at once, so calls keep racing to start the next
+    failures: list[BaseException] = []
+    start = threading.Barrier(16)
+
+    def calls() -> None:
+        start.wait()
+        for n in range(2000):
+            try:
+                storage.incr(f"user:{n % 7}", 60)
+            except RuntimeError as e:
+                failures.append(e)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=calls) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert storage.get("user:0") > 0

@@ -30,8 +30,8 @@ def test_a_new_lead_lands_raw_in_its_own_batch_with_lineage(
     row = api_warehouse.rows(sa.select(land_record).where(land_record.c.land_id == landed["land_id"]))[0]
     assert json.loads(row["payload"]) == {
         "Company": "Harbour Lights Ltd", "Contact": "Ann Lee", "Email": "ann@harbour.example", "Status": "new",
-        "Est. Value (£)": 1200.0, "Owner": "Alice Brown",
-    }  # fmt: skip  # a rep's lead names them as its owner
+        "Est. Value (£)": 1200.0, "Owner": "Alice Brown", "Written In Scope Of": "Alice Brown",
+    }  # fmt: skip  # a rep's lead names them as its owner, and the batch keeps it to their own customers
     batch = api_warehouse.rows(
         sa.select(ops_batch_run).where(ops_batch_run.c.batch_id == landed["batch_id"])
     )[0]
