@@ -14,6 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -241,27 +242,38 @@ class Fields:
         return [*staged, *self.flags]
 
 
-def _columns(table: sa.Table) -> dict[str, tuple[bool, int | None]]:
-    result = {}
+@dataclass(frozen=True)
+class _Contract:
+    """What a stager may write to one staging table: its columns, and those with a rule (in table order)."""
+
+    names: frozenset[str]
+    checked: tuple[tuple[str, bool, int | None], ...]  # (column, required, text length limit)
+
+
+def _contract(table: sa.Table) -> _Contract:
+    names, checked = [], []
     for column in table.columns:
         if column.name in _ADDED_BY_PIPELINE:
             continue
         length = getattr(column.type, "length", None)
-        result[column.name] = (not column.nullable, length if isinstance(length, int) else None)
-    return result
+        limit = length if isinstance(length, int) else None
+        names.append(column.name)
+        if not column.nullable or limit is not None:
+            checked.append((column.name, not column.nullable, limit))
+    return _Contract(frozenset(names), tuple(checked))
 
 
-_TABLES: Final = {name: _columns(t) for name, t in metadata.tables.items() if name.startswith("stg_")}
+_TABLES: Final = {name: _contract(t) for name, t in metadata.tables.items() if name.startswith("stg_")}
 
 
 def row(table: str, values: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> StagedRow:
     """A staging row, checked against the schema; ``fields`` maps columns to source field names for messages."""
-    columns = _TABLES[table]
-    unknown = set(values) - set(columns)
+    contract = _TABLES[table]
+    unknown = values.keys() - contract.names
     if unknown:
         raise ValueError(f"{table} has no column(s) {sorted(unknown)}")  # a stager bug, not bad data
     names = fields or {}
-    for column, (needed, length) in columns.items():
+    for column, needed, length in contract.checked:
         value = values.get(column)
         field = names.get(column, column)
         if value is None:
