@@ -14,25 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from pipeline.quality.locale import Locale
-
-T = TypeVar("T")
-
-CHUNK_RECORDS = 20_000
-"""Landed records the stage step holds at once: its memory stays bounded whatever the input size."""
-
-
-def chunks(items: Iterable[T], size: int = CHUNK_RECORDS) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,7 @@ def _executemany_chunk(
     conn: Connection, table: sa.Table, insert: _BulkInsert, chunk: Sequence[Mapping[str, Any]]
 ) -> int:
     """One DB-API ``executemany``, each value through its column's bind processor: what SQLAlchemy's own
-    executemany stores, without its bookkeeping for every row (a third of a bulk load's time)."""
+    executemany stores, without the bookkeeping it does for every row."""
     dialect = conn.dialect
     procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in insert.columns]
     at = {c.key: i for i, c in enumerate(insert.columns)}

@@ -26,12 +26,13 @@ from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.quality.flags import replace_field_flags
 from pipeline.quality.locale import Locale, home_locale
-from pipeline.records import CHUNK_RECORDS, Deleted, RawRecord, Rejected, SourceConfig, StagedRow
+from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.engine import insert_rows
 from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
 
 logger = logging.getLogger(__name__)
 
+CHUNK = 20_000  # landed records staged per round: the step's memory is one chunk whatever the input size
 MAX_MESSAGE = 500
 
 # Rows that replace each other when a newer version of a record is staged. Sales lines go by
@@ -103,7 +104,7 @@ def _landed_after(conn: Connection, source: str, after: int, upto: int | None = 
         sa.select(land_record)
         .where((land_record.c.source == source) & (land_record.c.land_id > after))
         .order_by(land_record.c.land_id)
-        .limit(CHUNK_RECORDS)
+        .limit(CHUNK)
     )
     if upto is not None:
         query = query.where(land_record.c.land_id <= upto)
