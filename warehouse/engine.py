@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,9 @@ def _insert_chunk(conn: Connection, table: sa.Table, chunk: Sequence[Mapping[str
     columns = {c for row in chunk for c in row}  # a value left out of one row is NULL, not an error
     if _can_copy(conn, table, columns):
         return _copy_chunk(conn, table, sorted(columns), chunk)
+    insert = _bulk_insert(conn, table, sorted(columns)) if _plain(table, columns) else None
+    if insert is not None:
+        return _executemany_chunk(conn, table, insert, chunk)
     rows = [{c: row.get(c) for c in columns} for row in chunk]
     try:
         conn.execute(table.insert(), rows)
@@ -119,10 +123,63 @@ def _can_copy(conn: Connection, table: sa.Table, columns: set[str]) -> bool:
     """PostgreSQL through psycopg takes a chunk by ``COPY`` when every column left out has no Python-side default."""
     if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
         return False
+    return _plain(table, columns)
+
+
+def _plain(table: sa.Table, columns: set[str]) -> bool:
+    """The rows name only columns of ``table``, and every column they leave out has no default computed in Python."""
     missing = [c for c in table.columns if c.name not in columns]
     return columns <= set(table.columns.keys()) and all(
         c.default is None or c.default.is_scalar for c in missing
     )
+
+
+@dataclass(frozen=True)
+class _BulkInsert:
+    """A compiled INSERT for DB-API ``executemany``: its SQL, and how a row's values become its parameters."""
+
+    sql: str
+    names: list[str]  # the columns rows name
+    fixed: list[Any]  # scalar defaults of the columns no row names, in the order of ``columns``
+    columns: list[sa.Column[Any]]  # ``names`` then the defaulted columns
+    order: list[str]  # the statement's parameters, by column key
+    positional: bool
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, names: list[str]) -> _BulkInsert | None:
+    """The INSERT of rows naming ``names``; ``None`` when the compiler renamed a parameter (the ordinary path)."""
+    filled = [  # columns no row names get their scalar default, as INSERT would give them
+        c for c in table.columns if c.name not in names and c.default is not None and c.default.is_scalar
+    ]
+    columns = [table.columns[n] for n in names] + filled
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=[c.key for c in columns])
+    order = list(compiled.positiontup or []) if compiled.positional else list(compiled.binds)
+    if sorted(order) != sorted(c.key for c in columns):
+        return None
+    fixed = [c.default.arg for c in filled]  # type: ignore[union-attr]
+    return _BulkInsert(str(compiled), names, fixed, columns, order, compiled.positional)
+
+
+def _executemany_chunk(
+    conn: Connection, table: sa.Table, insert: _BulkInsert, chunk: Sequence[Mapping[str, Any]]
+) -> int:
+    """One DB-API ``executemany``, each value through its column's bind processor: what SQLAlchemy's own
+    executemany stores, without the bookkeeping it does for every row."""
+    dialect = conn.dialect
+    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in insert.columns]
+    at = {c.key: i for i, c in enumerate(insert.columns)}
+    positions = [at[key] for key in insert.order]
+    params: list[Any] = []
+    for row in chunk:
+        values = [row.get(n) for n in insert.names] + insert.fixed
+        values = [v if p is None or v is None else p(v) for v, p in zip(values, procs, strict=True)]
+        ordered = [values[i] for i in positions]
+        params.append(tuple(ordered) if insert.positional else dict(zip(insert.order, ordered, strict=True)))
+    try:
+        conn.exec_driver_sql(insert.sql, params)
+    except sa.exc.SQLAlchemyError as e:
+        raise WarehouseError(f"insert failed: {_first_line(e)}", table=table.name, sql=insert.sql) from e
+    return len(chunk)
 
 
 def _copy_chunk(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from pipeline.records import SourceConfig
 logger = logging.getLogger(__name__)
 
 LEGACY_ENCODING: Final = "cp1252"  # what non-UTF-8 text files are read as unless a source declares one
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
 RAW_LIMIT: Final = 100_000  # characters of an unreadable file kept in its reject record
 _BOMS: Final = (  # longest first: a UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -115,6 +116,18 @@ def raw_text(path: Path) -> str:
         return ""
 
 
+def text_lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, split where ``io.StringIO(text, newline="")`` splits them
+    (after ``\r\n``, ``\r`` or ``\n``), one at a time, without a copy of the whole text (``StringIO`` keeps
+    one at four bytes a character: 1.7 GB for a 420 MB export)."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start : end.end()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def read_csv(path: Path, encoding: str | None = None, required: Sequence[str] = ()) -> Iterator[CsvRow]:
     """Rows of a headed CSV file as dicts of strings; a row with the wrong number of fields is an error row.
 
@@ -128,7 +141,7 @@ def read_csv(path: Path, encoding: str | None = None, required: Sequence[str] = 
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
+        for line in text_lines(text):
             consumed.append(line)
             yield line
 
@@ -176,7 +189,7 @@ def read_json_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[i
     except UnreadableFile as e:
         yield 0, raw_text(path), None, str(e)
         return
-    for n, line in enumerate(io.StringIO(text, newline=None), start=1):
+    for n, line in enumerate(text_lines(text), start=1):
         raw = line.rstrip("\r\n")
         if not raw.strip():
             continue

@@ -17,6 +17,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import phonenumbers
@@ -54,6 +55,9 @@ _COUNTRIES: Final = {
     "HOLLAND": "NL", "DEUTSCHLAND": "DE", "ESPAÑA": "ES", "ITA": "IT", "BEL": "BE", "USA.": "US",
 }  # fmt: skip
 _ALPHA2: Final = frozenset(phonenumbers.SUPPORTED_REGIONS)
+CACHED: Final = (
+    65_536  # standard forms kept per rule: the same phone or e-mail recurs across a source's records
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ def text(value: str | None, *, keep_newlines: bool = False) -> str | None:
     return value or None
 
 
+@lru_cache(maxsize=CACHED)
 def phone(value: str | None, country_code: str | None) -> str | None:
     """E.164 (``+442079460123``) for any way of writing a valid number; national forms are read as numbers of
     ``country_code`` (the record's country), and without a country only an international form is valid."""
@@ -130,6 +135,7 @@ def phone(value: str | None, country_code: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=CACHED)
 def email(value: str | None) -> str | None:
     """A syntactically valid address, lower-cased (no DNS look-up)."""
     value = text(value)

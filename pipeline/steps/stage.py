@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 20_000  # landed records staged per round trip
+CHUNK = 20_000  # landed records staged per round: the step's memory is one chunk whatever the input size
 MAX_MESSAGE = 500
 
 # Rows that replace each other when a newer version of a record is staged. Sales lines go by
@@ -61,10 +61,7 @@ def stage(
         # written through the API at any time: only up to the landings that have all committed
         upto = api_writes.settled(conn) if source.name == api_writes.SOURCE else None
         after = int(get_watermark(conn, mark, "0"))
-        while True:
-            landed = _landed_after(conn, source.name, after, upto)
-            if not landed:
-                break
+        for landed in _landed_chunks(conn, source.name, after, upto):
             chunk = _stage_chunk(landed, source.name, stager)
             staged, rejects = chunk.staged, chunk.rejects
             deleted += _delete_records(conn, source.name, chunk.deletions, landed)
@@ -92,7 +89,17 @@ def stage(
     )
 
 
+def _landed_chunks(
+    conn: Connection, source: str, after: int, upto: int | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """The source's records landed after ``after`` (up to ``upto``), in landing order, a chunk at a time."""
+    while landed := _landed_after(conn, source, after, upto):
+        yield landed
+        after = int(landed[-1]["land_id"])
+
+
 def _landed_after(conn: Connection, source: str, after: int, upto: int | None = None) -> list[dict[str, Any]]:
+    """One chunk: a seek on the (source, land_id) index, so no chunk reads the rows before it."""
     query = (
         sa.select(land_record)
         .where((land_record.c.source == source) & (land_record.c.land_id > after))

@@ -33,6 +33,7 @@ land_record = sa.Table(
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("ops_batch_run.batch_id"), nullable=False),
     sa.Index(None, "source", "entity", "source_key"),  # versions of a record; the same content may land
     sa.Index(None, "batch_id"),  # again after a deletion, so (key, content hash) is not unique
+    sa.Index(None, "source", "land_id"),  # the stage step reads a source's landings in order, chunk by chunk
 )
 
 # --- staging -----------------------------------------------------------------------------------

@@ -33,23 +33,40 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 def _text(card: Tag | None, cls: str) -> str | None:
     found = card.find(class_=cls) if card is not None else None
-    return found.get_text(" ", strip=True) if found is not None else None
+    return _shown(found)
+
+
+def _shown(tag: Tag | None) -> str | None:
+    return tag.get_text(" ", strip=True) if tag is not None else None
+
+
+def _first_by_class(card: Tag) -> dict[str | tuple[str, str], Tag]:
+    """The first tag inside ``card`` with each class, as ``card.find(class_=...)`` finds it, and under
+    ``(name, class)`` the first of that name; one walk of the card instead of one per field."""
+    first: dict[str | tuple[str, str], Tag] = {}
+    for tag in card.descendants:
+        if isinstance(tag, Tag):
+            for cls in tag.get_attribute_list("class"):
+                first.setdefault(cls, tag)
+                first.setdefault((tag.name, cls), tag)
+    return first
 
 
 def parse_listing(card: Tag) -> dict[str, Any]:
     """The fields of one ``div.result``, as the page shows them."""
-    link = card.find("a", class_="track-visit-website")
-    rating = card.find(class_="ratings")
+    first = _first_by_class(card)
+    link = first.get(("a", "track-visit-website"))
+    rating = first.get("ratings")
     count = _text(rating, "count")
     return {
         "listing_id": card.get("data-listing-id"),
-        "name": _text(card, "business-name"),
-        "street": _text(card, "street-address"),
-        "locality": _text(card, "locality"),
-        "postcode": _text(card, "postal-code"),
-        "phone": _text(card, "phones"),
+        "name": _shown(first.get("business-name")),
+        "street": _shown(first.get("street-address")),
+        "locality": _shown(first.get("locality")),
+        "postcode": _shown(first.get("postal-code")),
+        "phone": _shown(first.get("phones")),
         "website": link.get("href") if link is not None else None,
-        "category": _text(card, "categories"),
+        "category": _shown(first.get("categories")),
         "rating": rating.get("data-rating") if rating is not None else None,
         "reviews": re.sub(r"\D", "", count) if count else None,
     }

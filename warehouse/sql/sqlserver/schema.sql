@@ -1172,6 +1172,9 @@ GO
 CREATE INDEX ix_land_record_source_entity_source_key ON land_record (source, entity, source_key);
 GO
 
+CREATE INDEX ix_land_record_source_land_id ON land_record (source, land_id);
+GO
+
 CREATE TABLE ops_api_delivery (
 	delivery_id VARCHAR(32) NOT NULL, 
 	subscription_id INTEGER NOT NULL, 
