@@ -302,11 +302,11 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         y = rfm_summary(inputs.sales, earlier, at)["frequency_holdout"].reindex(x.index).fillna(0.0)
         return x, y
 
-    x, y = regression_data(cutoff, train.index)
-    with_ml = len(train) >= CLV_ML_MIN_CUSTOMERS and int((y > 0).sum()) >= MIN_POSITIVES
     fits = {BGNBD_ALGORITHM: _once(lambda: fit_clv(train))}
-    if with_ml:
-        fits[CLV_ML_ALGORITHM] = _once(lambda: fit_clv_ml(train, x, y, CHURN_DAYS))
+    if len(train) >= CLV_ML_MIN_CUSTOMERS:  # features are built only when the regression is a candidate
+        x, y = regression_data(cutoff, train.index)
+        if int((y > 0).sum()) >= MIN_POSITIVES:
+            fits[CLV_ML_ALGORITHM] = _once(lambda: fit_clv_ml(train, x, y, CHURN_DAYS))
 
     def at_origin(algorithm: str, origin: pd.Timestamp) -> dict[str, Any]:
         calibrated = rfm_summary(inputs.sales, origin, origin + pd.Timedelta(days=CHURN_DAYS))
