@@ -42,6 +42,7 @@ from pipeline.scoring.forecast import (
 from pipeline.scoring.inputs import Inputs
 from pipeline.scoring.selection import (
     HOLDOUT,
+    ONLY,
     ROLLING,
     Figures,
     Option,
@@ -324,6 +325,8 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
     def select() -> Selection:
         first_day = pd.Timestamp(inputs.sales["date"].min())
         origins, why = plan_origins(first_day, inputs.as_of, CHURN_DAYS)
+        if len(fits) == 1:  # BG/NBD alone: nothing to compare, so no origin is fitted
+            origins, why = [], ONLY_BGNBD
         if origins:
             try:
                 figures = [
@@ -344,7 +347,8 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
             for name, fit in fits.items()
         ]
         chosen = choose(figures, higher_is_better=False, every_origin=True)
-        return Selection(chosen, HOLDOUT, "mae", figures, note=why, rule=CLV_RULE)
+        method = ONLY if why == ONLY_BGNBD else HOLDOUT
+        return Selection(chosen, method, "mae", figures, note=why, rule=CLV_RULE)
 
     return Problem(
         algorithm=BGNBD_ALGORITHM,
@@ -359,6 +363,9 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
     )
 
 
+ONLY_BGNBD = (
+    f"BG/NBD is the only candidate below {CLV_ML_MIN_CUSTOMERS:,} training customers, so nothing is compared"
+)
 CLV_RULE = (
     "BG/NBD is kept unless the Poisson regression (a candidate from "
     f"{CLV_ML_MIN_CUSTOMERS:,} training customers) has a lower mean absolute error of each customer's "

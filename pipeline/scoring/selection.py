@@ -6,7 +6,7 @@ the last year and a seasonal peak falls in one window, not in all), on the train
 (`models.rolling` trains each origin on the past only). The best mean wins; the baseline is kept unless
 another candidate is strictly better at `DECIMALS` decimals. When the history is too short for `ORIGINS`
 origins, or an origin holds too few of either label, the candidates are compared on the single holdout
-instead, and the selection says so.
+instead, and the selection says so; a family left with one candidate on small data compares nothing (`ONLY`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ MIN_HISTORY_DAYS = 90
 DECIMALS = 4
 #: Fewest examples of either label a cut-off needs for a fit and an AUC.
 MIN_CLASS = 3
-ROLLING, HOLDOUT = "rolling origins", "single holdout"
+ROLLING, HOLDOUT, ONLY = "rolling origins", "single holdout", "only candidate"
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,8 @@ class Selection:
         if self.method == ROLLING:
             said = f"by mean {self.metric} over {origins} rolling origins"
             return f"{said} ({self.note})" if self.note else said
+        if self.method == ONLY:
+            return f"the only candidate: {self.note}" if self.note else "the only candidate"
         return f"on the {HOLDOUT}: {self.note}" if self.note else f"on the {HOLDOUT}"
 
 
