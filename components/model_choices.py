@@ -27,6 +27,8 @@ def choice_sentence(choice: ModelChoice) -> str:
     chosen = choice.chosen or choice.algorithm
     if choice.method == "rolling origins":
         how = f"chosen by its mean {choice.metric.upper()} over {origins} rolling origins inside its training data"
+    elif choice.method == "only candidate":
+        how = f"the only candidate ({choice.note})" if choice.note else "the only candidate"
     else:
         how = (
             f"chosen on the single holdout ({choice.note})" if choice.note else "chosen on the single holdout"

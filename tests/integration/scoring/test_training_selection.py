@@ -64,11 +64,7 @@ def test_two_years_of_sales_choose_churn_and_upsell_over_four_rolling_origins(
 ) -> None:
     summary, selections = _trained(tmp_path, world_inputs)
     assert "forecast not trained" in summary
-    for model, baseline in (
-        ("churn", "logistic"),
-        ("upsell", "segment uptake"),
-        ("clv", "bgnbd+gamma_gamma"),
-    ):
+    for model, baseline in (("churn", "logistic"), ("upsell", "segment uptake")):
         selection = selections[model]
         assert selection["method"] == ROLLING, (model, selection["note"])
         assert (
@@ -79,6 +75,10 @@ def test_two_years_of_sales_choose_churn_and_upsell_over_four_rolling_origins(
         assert base["algorithm"] == baseline
         assert all(len(c["origins"]) == 4 for c in selection["candidates"])
     assert {c["algorithm"] for c in selections["churn"]["candidates"]} == {"logistic", "xgboost+isotonic"}
+    # Under 1,000 training customers BG/NBD is CLV's only candidate: no origin is fitted for nothing to compare.
+    clv = selections["clv"]
+    assert clv["method"] == "only candidate" and [len(c["origins"]) for c in clv["candidates"]] == [1]
+    assert "clv v1 champion (bgnbd+gamma_gamma the only candidate: BG/NBD is the only candidate" in summary
 
 
 def test_a_short_history_falls_back_to_the_single_holdout_and_says_so(
