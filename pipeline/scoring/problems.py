@@ -1,33 +1,25 @@
-"""Each model's training set-up on the current warehouse data: what to fit and how to measure it.
+"""Each model's training set-up on the current warehouse data (`PROBLEMS`): what to fit and how to measure it.
 
 A `Problem` holds a `fit()` and a `rescore(fitted)` that measures any fitted version on the same
-holdout, which is what the registry compares champion and challenger on. A classifier family (churn, lead
-score, upsell) also lists its candidate algorithms, the plain baseline among them: `select()` compares them
-by their mean AUC over rolling origins inside the training data (`pipeline.scoring.selection`), and `fits`
-fits the chosen one; CLV carries the Poisson xgboost regression as an alternative to BG/NBD.
+holdout, which is what the registry compares champion and challenger on. The classifiers (churn, lead
+score, upsell; `pipeline.scoring.classifiers`) and CLV list their candidate algorithms, the plain baseline
+among them: `select()` compares them over rolling origins inside the training data
+(`pipeline.scoring.selection`) and `fits` fits the chosen one; the forecast's backtest chooses inside its fit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import pandas as pd
 
 from models import registry
-from models.features import (
-    churn_label,
-    conversion_label,
-    customer_features,
-    prospect_features,
-    prospects_at,
-)
+from models.features import customer_features
 from models.registry import Metric
-from models.rolling import Examples
+from pipeline.scoring.classifiers import churn_problem, lead_problem, upsell_problem
 from pipeline.scoring.clv import clv_models, fit_clv, fit_clv_ml, purchases_mae
 from pipeline.scoring.forecast import (
     FORECAST_DAYS,
@@ -40,34 +32,28 @@ from pipeline.scoring.forecast import (
     wape,
 )
 from pipeline.scoring.inputs import Inputs
+from pipeline.scoring.problem import (
+    CHURN_DAYS,
+    LEAD_DAYS,
+    MIN_POSITIVES,
+    UPSELL_DAYS,
+    Problem,
+    once,
+    split_holdout,
+)
 from pipeline.scoring.selection import (
     HOLDOUT,
     ONLY,
     ROLLING,
     Figures,
-    Option,
     Selection,
     choose,
-    holdout_classifiers,
     plan_origins,
-    rolling_classifiers,
 )
 
 logger = logging.getLogger(__name__)
 
-CHURN_DAYS = 90  # churned = no purchase in this many days after the cut-off
-LEAD_DAYS = 180  # converted = first purchase within this many days after the cut-off
-LEAD_STEP_DAYS = 90  # lead origins are 90 days apart, so four 180-day labels fit in two years
-UPSELL_DAYS = 90  # upsold = bought a category new to the customer within this many days after the cut-off
-MIN_POSITIVES = 10  # fewer positive (or negative) labels than this: the classifier is not trained
-#: The alternative to calibrated xgboost for churn and lead scores (`models.churn_blend`), kept where it wins.
-BLEND_ALGORITHM = "logistic+xgboost blend+platt"
-XGBOOST_ALGORITHM = "xgboost+isotonic"
-LOGISTIC_ALGORITHM = "logistic"
-UPTAKE_ALGORITHM = "segment uptake"
-#: The blend chooses C, depth and weight by inner 3-fold CV: below this many training rows at an origin its
-#: folds are too small to choose from, and it is not a candidate (it also costs ten times a plain fit).
-BLEND_MIN_ROWS = 2000
+__all__ = ["METRICS", "NEEDS", "PROBLEMS", "Problem"]
 
 #: What each model needs to be trained, as the score step reports it when the data fall short.
 NEEDS = {
@@ -86,181 +72,6 @@ METRICS = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One model's training set-up on the current data: how to fit, and how to measure on the holdout.
-
-    With `select`, the algorithm is chosen when training is due: `select()` compares the candidates and
-    `fits[chosen]` fits the winner on the training rows.
-    """
-
-    algorithm: str
-    rows: int
-    features: list[str]
-    train_start: dt.date | None
-    holdout: str
-    fit: Callable[[], Any]
-    rescore: Callable[[Any], Mapping[str, float]]
-    select: Callable[[], Selection] | None = None
-    fits: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
-    #: For a fit that makes its own choice (the forecast's backtest): that choice, read from the fitted model.
-    explain: Callable[[Any], Selection | None] | None = None
-
-    def chosen(self) -> tuple[Problem, Selection | None]:
-        """This problem set to its chosen candidate, and how it was chosen (None: nothing to choose)."""
-        if self.select is None:
-            return self, None
-        selection = self.select()
-        return replace(self, algorithm=selection.chosen, fit=self.fits[selection.chosen]), selection
-
-
-def _split(index: pd.Index) -> tuple[pd.Series, str]:
-    hold = registry.in_holdout(index)
-    return hold, f"{int(hold.sum())} of {len(index)} customers (fixed key hash, {registry.HOLDOUT_SHARE}%)"
-
-
-def _customers(index: pd.Index) -> pd.Index:
-    """The customer of each row: the index itself, or its customer_id level for (customer, category) pairs."""
-    return index.get_level_values("customer_id") if isinstance(index, pd.MultiIndex) else index
-
-
-def _training_rows(examples: Examples) -> Examples:
-    """The rows of customers outside the holdout: the only ones the selection may look at."""
-    keep = ~registry.in_holdout(pd.Index(_customers(examples.x.index))).to_numpy()
-    return Examples(examples.x[keep], examples.y[keep], examples.baseline[keep])
-
-
-def _options(family: str, rows: int) -> list[Option]:
-    """The candidates of a classifier family, the plain baseline first."""
-    from models.baselines import ColumnScore, LogisticModel
-    from models.churn import ChurnModel
-    from models.churn_blend import BlendedChurnModel
-
-    if family == "upsell":
-        return [Option(UPTAKE_ALGORITHM, ColumnScore, baseline=True), Option(XGBOOST_ALGORITHM, ChurnModel)]
-    options = [
-        Option(LOGISTIC_ALGORITHM, LogisticModel, baseline=True),
-        Option(XGBOOST_ALGORITHM, ChurnModel),
-    ]
-    if rows >= BLEND_MIN_ROWS:
-        options.append(Option(BLEND_ALGORITHM, BlendedChurnModel))
-    return options
-
-
-def _classifier_problem(
-    family: str,
-    examples_at: Callable[[pd.Timestamp], Examples],
-    inputs: Inputs,
-    horizon_days: int,
-    label: str,
-    step_days: int | None = None,
-) -> Problem | None:
-    """Train on the training customers at data end − horizon, measured on the held-out ones; the algorithm
-    chosen over rolling origins before that (or on the holdout when the history is too short)."""
-    from models.churn import classification_metrics
-
-    cutoff = inputs.as_of - pd.Timedelta(days=horizon_days)
-    examples = examples_at(cutoff)
-    x, y = examples.x, examples.y
-    if x.empty:
-        return None
-    customers = _customers(x.index)
-    hold = registry.in_holdout(pd.Index(customers)).to_numpy()
-    train, test = ~hold, hold
-    for part, least in ((train, MIN_POSITIVES), (test, 2)):
-        positives = int(y[part].sum())
-        if min(positives, int(part.sum()) - positives) < least:
-            return None
-
-    def rescore(model: Any) -> dict[str, float]:
-        metrics = classification_metrics(y[test], model.predict_proba(x[test]))
-        rate = float(y[test].mean())
-        extra = {"positive_rate": rate, "majority_accuracy": max(rate, 1.0 - rate)}
-        if family == "upsell":
-            baseline = examples.baseline[test].clip(0.0, 1.0)
-            extra["baseline_auc"] = classification_metrics(y[test], baseline)["auc"]
-        return metrics | extra
-
-    options = _options(family, int(train.sum()))
-    fits = {o.algorithm: _once(_fitter(o, x[train], y[train])) for o in options}
-
-    def select() -> Selection:
-        first_day = pd.Timestamp(inputs.sales["date"].min())
-        origins, why = plan_origins(first_day, inputs.as_of, horizon_days, step_days)
-        if origins:
-
-            @cache
-            def training_rows(at: pd.Timestamp) -> Examples:
-                return _training_rows(examples_at(at))
-
-            found = rolling_classifiers(training_rows, origins, horizon_days, options)
-            if isinstance(found, Selection):
-                return found
-            why = found
-        logger.warning("%s: the candidates are compared on the single holdout: %s", family, why)
-        return holdout_classifiers(
-            options, lambda o: rescore(fits[o.algorithm]()), cutoff, int(test.sum()), why
-        )
-
-    n_test = int(pd.Index(customers[test]).nunique())
-    unit = "customers" if family != "upsell" else "customers' (customer, category) pairs"
-    return Problem(
-        algorithm=options[0].algorithm,
-        rows=len(x),
-        features=list(x.columns),
-        train_start=inputs.sales["date"].min().date(),
-        holdout=(
-            f"{n_test} of {customers.nunique()} {unit} (fixed key hash, {registry.HOLDOUT_SHARE}%); {label}"
-        ),
-        fit=fits[options[0].algorithm],
-        rescore=rescore,
-        select=select,
-        fits=fits,
-    )
-
-
-def _fitter(option: Option, x: pd.DataFrame, y: pd.Series) -> Callable[[], Any]:
-    return lambda: option.factory().fit(x, y)
-
-
-def _once(fit: Callable[[], Any]) -> Callable[[], Any]:
-    """`fit`, run at most once: the holdout comparison and the final fit share the fitted model."""
-    done: list[Any] = []
-
-    def run() -> Any:
-        if not done:
-            done.append(fit())
-        return done[0]
-
-    return run
-
-
-def churn_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    @cache
-    def examples_at(cutoff: pd.Timestamp) -> Examples:
-        x = customer_features(inputs.sales, inputs.interactions, inputs.customers, cutoff, sentiment)
-        return Examples(
-            x, churn_label(inputs.sales, x.index, cutoff, CHURN_DAYS), x.get("recency_days", x.iloc[:, 0])
-        )
-
-    cutoff = inputs.as_of - pd.Timedelta(days=CHURN_DAYS)
-    label = f"features to {cutoff.date()}, churn = no purchase to {inputs.as_of.date()}"
-    return _classifier_problem("churn", examples_at, inputs, CHURN_DAYS, label)
-
-
-def lead_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    @cache
-    def examples_at(cutoff: pd.Timestamp) -> Examples:
-        index = prospects_at(inputs.sales, inputs.customers, cutoff)
-        x = prospect_features(inputs.customers, inputs.interactions, index, cutoff)
-        y = conversion_label(inputs.sales, index, cutoff, LEAD_DAYS)
-        return Examples(x, y, pd.Series(0.0, index=index))
-
-    cutoff = inputs.as_of - pd.Timedelta(days=LEAD_DAYS)
-    label = f"prospects at {cutoff.date()}, converted = first purchase to {inputs.as_of.date()}"
-    return _classifier_problem("lead_score", examples_at, inputs, LEAD_DAYS, label, LEAD_STEP_DAYS)
-
-
 BGNBD_ALGORITHM = "bgnbd+gamma_gamma"
 CLV_ML_ALGORITHM = "xgboost_poisson+gamma_gamma"
 #: The Poisson regression is a CLV candidate from this many training customers on: below it, BG/NBD's four
@@ -276,7 +87,7 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
 
     cutoff = inputs.as_of - pd.Timedelta(days=CHURN_DAYS)
     summary = rfm_summary(inputs.sales, cutoff, inputs.as_of).sort_index()
-    hold, where = _split(summary.index)
+    hold, where = split_holdout(summary.index)
     train, test = summary[~hold], summary[hold]
     if (train["frequency"] > 0).sum() < MIN_POSITIVES or test.empty:
         return None
@@ -303,11 +114,11 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         y = rfm_summary(inputs.sales, earlier, at)["frequency_holdout"].reindex(x.index).fillna(0.0)
         return x, y
 
-    fits = {BGNBD_ALGORITHM: _once(lambda: fit_clv(train))}
+    fits = {BGNBD_ALGORITHM: once(lambda: fit_clv(train))}
     if len(train) >= CLV_ML_MIN_CUSTOMERS:  # features are built only when the regression is a candidate
         x, y = regression_data(cutoff, train.index)
         if int((y > 0).sum()) >= MIN_POSITIVES:
-            fits[CLV_ML_ALGORITHM] = _once(lambda: fit_clv_ml(train, x, y, CHURN_DAYS))
+            fits[CLV_ML_ALGORITHM] = once(lambda: fit_clv_ml(train, x, y, CHURN_DAYS))
 
     def at_origin(algorithm: str, origin: pd.Timestamp) -> dict[str, Any]:
         calibrated = rfm_summary(inputs.sales, origin, origin + pd.Timedelta(days=CHURN_DAYS))
@@ -398,25 +209,6 @@ def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         rescore=rescore,
         explain=forecast_selection,
     )
-
-
-def upsell_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    """(customer, category not yet bought) pairs at data end − 90 days; label: bought it in the 90 days after.
-
-    Held out by customer (the same key hash as the other models); the baseline candidate is the category's
-    uptake among the customer's segment.
-    """
-    from models.upsell import candidate_pairs, upsell_label
-
-    @cache
-    def examples_at(cutoff: pd.Timestamp) -> Examples:
-        x = candidate_pairs(inputs.sales, inputs.customers, cutoff)
-        y = upsell_label(inputs.sales, x.index, cutoff, UPSELL_DAYS) if len(x) else pd.Series(dtype=int)
-        return Examples(x, y, x["segment_uptake"] if len(x) else pd.Series(dtype=float))
-
-    cutoff = inputs.as_of - pd.Timedelta(days=UPSELL_DAYS)
-    label = f"pairs at {cutoff.date()}, upsold = new category bought to {inputs.as_of.date()}"
-    return _classifier_problem("upsell", examples_at, inputs, UPSELL_DAYS, label)
 
 
 PROBLEMS: dict[str, Callable[[Inputs, pd.DataFrame], Problem | None]] = {
