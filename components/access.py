@@ -16,6 +16,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/campaigns": frozenset({"marketing", "manager", "analyst", "admin"}),
     "/reports": frozenset({"marketing", "manager", "analyst", "admin"}),
     "/forecast": frozenset({"manager", "analyst", "admin"}),
+    "/models": frozenset({"manager", "analyst", "admin"}),
     "/budget": frozenset({"marketing", "manager", "admin"}),
     "/review": STEWARD_ROLES,
     "/quality": STEWARD_ROLES | {"analyst"},

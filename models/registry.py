@@ -67,6 +67,8 @@ class Candidate:
     features: Sequence[str]
     metrics: Mapping[str, float]
     holdout: str
+    #: How the algorithm was chosen: the rule, and each candidate's figure at every rolling origin (JSON-able).
+    selection: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,12 @@ def outlived(row: Mapping[str, Any], data_end: dt.date | None) -> bool:
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    return row | {"metrics": json.loads(row["metrics"]), "features": json.loads(row["features"])}
+    selection = row.get("selection")
+    return row | {
+        "metrics": json.loads(row["metrics"]),
+        "features": json.loads(row["features"]),
+        "selection": json.loads(selection) if selection else None,
+    }
 
 
 def retrain_due(
@@ -250,6 +257,7 @@ def register(
             decision=reason[:500],
             batch_id=batch_id,
             file_sha256=file_digest(data),
+            selection=json.dumps(candidate.selection) if candidate.selection is not None else None,
         )
     )
     champion_version = version if status == CHAMPION else int(current["version"])  # type: ignore[index]

@@ -55,7 +55,11 @@ def layout(**_kwargs: Any) -> dbc.Container:
             forecast_panel("forecast"),
             section(
                 "How accurate the forecast has been",
-                [accuracy_table(figures), html.P(DEFINITION, className="text-muted small mb-0")],
+                [
+                    accuracy_table(figures),
+                    html.P(DEFINITION, className="text-muted small mb-0"),
+                    html.A("How each model was chosen", href="/models", className="small"),
+                ],
                 class_name="forecast-accuracy",
             ),
         ],

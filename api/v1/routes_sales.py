@@ -39,6 +39,7 @@ from api.v1.webhooks import publish
 from api.v1.write_scope import INTERACTION, LEAD, rep_name, scoped_write
 from pipeline.quality.locale import home_locale
 from pipeline.records import RawRecord
+from warehouse.model_queries import model_choices
 from warehouse.policy import mask_rows, write_owner
 from warehouse.queries import kpi_summary, latest_day
 
@@ -216,3 +217,15 @@ def forecasts(args: dict[str, Any]) -> dict[str, Any]:
         "days": [plain_row(r) for r in warehouse.rows(forecast_query(args.get("start")))],
         "models": models,
     }
+
+
+@blp.route("/models", endpoint="models", methods=["GET"])
+@blp.response(200, schemas.ModelChoiceSchema(many=True))
+def models() -> list[dict[str, Any]]:
+    """Every model in use and how it was chosen: each candidate's figure at every rolling origin, and the mean."""
+    out = []
+    for choice in model_choices(api_context().warehouse):
+        row = dataclasses.asdict(choice)
+        row["trained_at"] = choice.trained_at.isoformat() if choice.trained_at else None
+        out.append(row)
+    return out

@@ -319,6 +319,33 @@ class ForecastSchema(ma.Schema):
     models = fields.List(fields.Nested(ForecastModelSchema), required=True)
 
 
+class OriginFigureSchema(ma.Schema):
+    cutoff = fields.String(required=True)
+    value = fields.Float(required=True)
+    rows = fields.Integer(required=True)
+
+
+class CandidateFiguresSchema(ma.Schema):
+    algorithm = fields.String(required=True)
+    baseline = fields.Boolean(required=True)
+    chosen = fields.Boolean(required=True)
+    mean = fields.Float(required=True)
+    origins = fields.List(fields.Nested(OriginFigureSchema), required=True)
+
+
+class ModelChoiceSchema(ma.Schema):
+    model = fields.String(required=True)
+    version = fields.Integer(required=True)
+    algorithm = fields.String(required=True)
+    trained_at = fields.String(required=True, allow_none=True)
+    metric = fields.String(required=True)
+    method = fields.String(required=True)
+    note = fields.String(required=True)
+    rule = fields.String(required=True)
+    chosen = fields.String(required=True)
+    candidates = fields.List(fields.Nested(CandidateFiguresSchema), required=True)
+
+
 # --- identity --------------------------------------------------------------------------------------------
 
 

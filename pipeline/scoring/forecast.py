@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.scoring.selection import ROLLING, Figures, Selection
+
 logger = logging.getLogger(__name__)
 
 FORECAST_DAYS = 90
@@ -102,8 +104,10 @@ def choose_forecast(y: pd.Series, horizon: int, origins: int = ORIGINS, top_k: i
     origins = max(2, min(origins, (len(y) - MIN_TRAIN_DAYS) // horizon))
     errors: dict[str, list[float]] = {n: [] for n in DAILY_CANDIDATES}
     folds = []
+    cutoffs = []
     for k in range(origins, 0, -1):
         cut = len(y) - k * horizon
+        cutoffs.append(str(y.index[cut - 1].date()))
         predicted = daily_candidates(y.iloc[:cut], horizon, DAILY_CANDIDATES)
         actual = y.iloc[cut : cut + horizon]
         folds.append((actual, predicted))
@@ -122,12 +126,44 @@ def choose_forecast(y: pd.Series, horizon: int, origins: int = ORIGINS, top_k: i
         "origin_wape": [float(e) for e in ensemble],
         "baseline_wape": float(np.mean(errors[BASELINE])),
         "candidate_wape": {n: float(np.mean(errors[n])) for n in DAILY_CANDIDATES},
+        "candidate_origin_wape": {n: [float(e) for e in errors[n]] for n in DAILY_CANDIDATES},
+        "origin_cutoffs": cutoffs,
+        "origin_days": horizon,
         "q025": float(np.quantile(residuals, 0.025)),
         "q10": float(np.quantile(residuals, 0.10)),
         "q90": float(np.quantile(residuals, 0.90)),
         "q975": float(np.quantile(residuals, 0.975)),
         "grains": grain_accuracy(points),
     }
+
+
+def forecast_selection(fitted: Mapping[str, Any]) -> Selection | None:
+    """The backtest as a registry selection: every candidate's and the ensemble's WAPE at each origin."""
+    per_origin = fitted.get("candidate_origin_wape")
+    if not per_origin:
+        return None  # fitted before the per-origin figures were kept
+    cutoffs, days = fitted["origin_cutoffs"], int(fitted["origin_days"])
+    ensemble = ensemble_name(fitted["members"])
+
+    def origins(values: list[float]) -> list[dict[str, Any]]:
+        return [{"cutoff": c, "value": float(v), "rows": days} for c, v in zip(cutoffs, values, strict=True)]
+
+    figures = [Figures(n, n == BASELINE, origins(per_origin[n])) for n in DAILY_CANDIDATES]
+    if fitted["members"] != [BASELINE]:
+        figures.append(Figures(ensemble, False, origins(fitted["origin_wape"])))
+    enough = len(cutoffs) >= ORIGINS
+    note = "" if enough else f"{len(cutoffs)} origins only: the history is too short for {ORIGINS}"
+    rule = (
+        f"the mean of the best 3 candidates by mean WAPE over {ORIGINS} rolling {days}-day origins, or the "
+        f"seasonal naive baseline alone when that mean is no better"
+    )
+    chosen = BASELINE if fitted["members"] == [BASELINE] else ensemble
+    return Selection(chosen, ROLLING, "wape", figures, note=note, rule=rule)
+
+
+def ensemble_name(members: list[str]) -> str:
+    """How a forecast's members are named in the registry and the mart, e.g. "mean(AutoETS+AutoTheta)"."""
+    return f"mean({'+'.join(members)})"[:80]
 
 
 def backtest_metrics(fitted: Mapping[str, Any]) -> dict[str, float]:
@@ -148,7 +184,7 @@ def forecast_rows(
     if fitted is None or row is None:
         return []
     point = daily_candidates(revenue, FORECAST_DAYS, fitted["members"]).mean(axis=1)
-    name = f"mean({'+'.join(fitted['members'])})"[:80]
+    name = ensemble_name(fitted["members"])
     return [
         {
             "day": pd.Timestamp(str(day)).date(),

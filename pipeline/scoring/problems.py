@@ -1,32 +1,26 @@
-"""Each model's training set-up on the current warehouse data: what to fit and how to measure it.
+"""Each model's training set-up on the current warehouse data (`PROBLEMS`): what to fit and how to measure it.
 
 A `Problem` holds a `fit()` and a `rescore(fitted)` that measures any fitted version on the same
-holdout, which is what the registry compares champion and challenger on. A problem may carry
-`alternatives`: other algorithms for the same model, on the same holdout, trained and registered after
-it, so the registry keeps whichever scores best (churn and lead score: calibrated xgboost and a logistic +
-xgboost blend; CLV: BG/NBD and a Poisson xgboost regression).
+holdout, which is what the registry compares champion and challenger on. The classifiers (churn, lead
+score, upsell; `pipeline.scoring.classifiers`) and CLV list their candidate algorithms, the plain baseline
+among them: `select()` compares them over rolling origins inside the training data
+(`pipeline.scoring.selection`) and `fits` fits the chosen one; the forecast's backtest chooses inside its fit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
 from models import registry
-from models.features import (
-    churn_label,
-    conversion_label,
-    customer_features,
-    prospect_features,
-    prospects_at,
-)
+from models.features import customer_features
 from models.registry import Metric
-from pipeline.scoring.clv import clv_models, fit_clv, fit_clv_ml
+from pipeline.scoring.classifiers import churn_problem, lead_problem, upsell_problem
+from pipeline.scoring.clv import clv_models, fit_clv, fit_clv_ml, purchases_mae
 from pipeline.scoring.forecast import (
     FORECAST_DAYS,
     GRAINS,
@@ -34,18 +28,32 @@ from pipeline.scoring.forecast import (
     choose_forecast,
     complete_periods,
     daily_candidates,
+    forecast_selection,
     wape,
 )
 from pipeline.scoring.inputs import Inputs
+from pipeline.scoring.problem import (
+    CHURN_DAYS,
+    LEAD_DAYS,
+    MIN_POSITIVES,
+    UPSELL_DAYS,
+    Problem,
+    once,
+    split_holdout,
+)
+from pipeline.scoring.selection import (
+    HOLDOUT,
+    ONLY,
+    ROLLING,
+    Figures,
+    Selection,
+    choose,
+    plan_origins,
+)
 
 logger = logging.getLogger(__name__)
 
-CHURN_DAYS = 90  # churned = no purchase in this many days after the cut-off
-LEAD_DAYS = 180  # converted = first purchase within this many days after the cut-off
-UPSELL_DAYS = 90  # upsold = bought a category new to the customer within this many days after the cut-off
-MIN_POSITIVES = 10  # fewer positive (or negative) labels than this: the classifier is not trained
-#: The alternative to calibrated xgboost for churn and lead scores (`models.churn_blend`), kept where it wins.
-BLEND_ALGORITHM = "logistic+xgboost blend+platt"
+__all__ = ["METRICS", "NEEDS", "PROBLEMS", "Problem"]
 
 #: What each model needs to be trained, as the score step reports it when the data fall short.
 NEEDS = {
@@ -64,91 +72,33 @@ METRICS = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One model's training set-up on the current data: how to fit, and how to measure on the holdout."""
-
-    algorithm: str
-    rows: int
-    features: list[str]
-    train_start: dt.date | None
-    holdout: str
-    fit: Callable[[], Any]
-    rescore: Callable[[Any], Mapping[str, float]]
-    alternatives: tuple[Problem, ...] = ()
-
-
-def _split(index: pd.Index) -> tuple[pd.Series, str]:
-    hold = registry.in_holdout(index)
-    return hold, f"{int(hold.sum())} of {len(index)} customers (fixed key hash, {registry.HOLDOUT_SHARE}%)"
-
-
-def _classifier_problem(
-    x: pd.DataFrame, y: pd.Series, algorithm: str, holdout: str, train_start: dt.date
-) -> Problem | None:
-    from models.churn import ChurnModel, classification_metrics
-    from models.churn_blend import BlendedChurnModel
-
-    hold, where = _split(x.index)
-    train, test = ~hold, hold
-    for part in (train, test):
-        positives = int(y[part].sum())
-        if min(positives, int(part.sum()) - positives) < (MIN_POSITIVES if part is train else 2):
-            return None
-
-    def rescore(model: Any) -> dict[str, float]:
-        proba = model.predict_proba(x[test])
-        metrics = classification_metrics(y[test], proba)
-        rate = float(y[test].mean())
-        return metrics | {"positive_rate": rate, "majority_accuracy": max(rate, 1.0 - rate)}
-
-    problem = Problem(
-        algorithm=algorithm,
-        rows=len(x),
-        features=list(x.columns),
-        train_start=train_start,
-        holdout=f"{where}; {holdout}",
-        fit=lambda: ChurnModel().fit(x[train], y[train]),
-        rescore=rescore,
-    )
-    blend = replace(
-        problem, algorithm=BLEND_ALGORITHM, fit=lambda: BlendedChurnModel().fit(x[train], y[train])
-    )
-    return replace(problem, alternatives=(blend,))
-
-
-def churn_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    cutoff = inputs.as_of - pd.Timedelta(days=CHURN_DAYS)
-    x = customer_features(inputs.sales, inputs.interactions, inputs.customers, cutoff, sentiment)
-    y = churn_label(inputs.sales, x.index, cutoff, CHURN_DAYS)
-    label = f"features to {cutoff.date()}, churn = no purchase to {inputs.as_of.date()}"
-    return _classifier_problem(x, y, "xgboost+isotonic", label, inputs.sales["date"].min().date())
-
-
-def lead_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    cutoff = inputs.as_of - pd.Timedelta(days=LEAD_DAYS)
-    index = prospects_at(inputs.sales, inputs.customers, cutoff)
-    x = prospect_features(inputs.customers, inputs.interactions, index, cutoff)
-    y = conversion_label(inputs.sales, index, cutoff, LEAD_DAYS)
-    label = f"prospects at {cutoff.date()}, converted = first purchase to {inputs.as_of.date()}"
-    return _classifier_problem(x, y, "xgboost+isotonic", label, inputs.sales["date"].min().date())
+BGNBD_ALGORITHM = "bgnbd+gamma_gamma"
+CLV_ML_ALGORITHM = "xgboost_poisson+gamma_gamma"
+#: The Poisson regression is a CLV candidate from this many training customers on: below it, BG/NBD's four
+#: parameters are all a small base supports (on CDNOW, BG/NBD is kept at every cut-off even at 23,570).
+CLV_ML_MIN_CUSTOMERS = 1000
 
 
 def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
     """BG/NBD + Gamma-Gamma calibrated to data end − 90 days, judged on the purchases of the 90 days after;
-    the ML alternative (a Poisson regression trained on the 90 days before the cut-off) on the same holdout."""
+    on a large base, the ML alternative (a Poisson regression trained on the 90 days before the cut-off) is a
+    candidate, kept only if it beats BG/NBD at every rolling origin and on the mean."""
     from models.clv import rfm_summary
 
     cutoff = inputs.as_of - pd.Timedelta(days=CHURN_DAYS)
     summary = rfm_summary(inputs.sales, cutoff, inputs.as_of).sort_index()
-    hold, where = _split(summary.index)
+    hold, where = split_holdout(summary.index)
     train, test = summary[~hold], summary[hold]
     if (train["frequency"] > 0).sum() < MIN_POSITIVES or test.empty:
         return None
-    at_cutoff = customer_features(inputs.sales, inputs.interactions, inputs.customers, cutoff, sentiment)
+
+    @cache
+    def features_at(at: pd.Timestamp) -> pd.DataFrame:
+        return customer_features(inputs.sales, inputs.interactions, inputs.customers, at, sentiment)
 
     def rescore(fitted: Any) -> dict[str, float]:
-        predicted = clv_models(fitted, at_cutoff.reindex(test.index))[0].predict(test, CHURN_DAYS / 7.0)
+        features = features_at(cutoff).reindex(test.index) if "regressor" in fitted else None
+        predicted = clv_models(fitted, features)[0].predict(test, CHURN_DAYS / 7.0)
         actual = test["frequency_holdout"]
         return {
             "mae": float((predicted - actual).abs().mean()),
@@ -156,32 +106,82 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
             "actual_purchases": float(actual.sum()),
         }
 
-    holdout = f"{where}; calibrated to {cutoff.date()}, purchases to {inputs.as_of.date()}"
-    problem = Problem(
-        algorithm="bgnbd+gamma_gamma",
+    def regression_data(at: pd.Timestamp, keep: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
+        """Features at `at` − 90 days and purchases in the 90 days to `at`, of the customers in `keep`."""
+        earlier = at - pd.Timedelta(days=CHURN_DAYS)
+        x = features_at(earlier)
+        x = x[x.index.isin(keep)]
+        y = rfm_summary(inputs.sales, earlier, at)["frequency_holdout"].reindex(x.index).fillna(0.0)
+        return x, y
+
+    fits = {BGNBD_ALGORITHM: once(lambda: fit_clv(train))}
+    if len(train) >= CLV_ML_MIN_CUSTOMERS:  # features are built only when the regression is a candidate
+        x, y = regression_data(cutoff, train.index)
+        if int((y > 0).sum()) >= MIN_POSITIVES:
+            fits[CLV_ML_ALGORITHM] = once(lambda: fit_clv_ml(train, x, y, CHURN_DAYS))
+
+    def at_origin(algorithm: str, origin: pd.Timestamp) -> dict[str, Any]:
+        calibrated = rfm_summary(inputs.sales, origin, origin + pd.Timedelta(days=CHURN_DAYS))
+        calibrated = calibrated[~registry.in_holdout(calibrated.index).to_numpy()]
+        if (calibrated["frequency"] > 0).sum() < MIN_POSITIVES:
+            raise ValueError(f"origin {origin.date()}: fewer than {MIN_POSITIVES} repeat customers")
+        if algorithm == BGNBD_ALGORITHM:
+            fitted, features = fit_clv(calibrated, spend_too=False), None
+        else:
+            fitted = fit_clv_ml(calibrated, *regression_data(origin, calibrated.index), CHURN_DAYS, False)
+            features = features_at(origin).reindex(calibrated.index)
+        mae = purchases_mae(fitted, calibrated, features, CHURN_DAYS)
+        return {"cutoff": str(origin.date()), "value": mae, "rows": len(calibrated)}
+
+    def select() -> Selection:
+        first_day = pd.Timestamp(inputs.sales["date"].min())
+        origins, why = plan_origins(first_day, inputs.as_of, CHURN_DAYS)
+        if len(fits) == 1:  # BG/NBD alone: nothing to compare, so no origin is fitted
+            origins, why = [], ONLY_BGNBD
+        if origins:
+            try:
+                figures = [
+                    Figures(name, name == BGNBD_ALGORITHM, [at_origin(name, o) for o in origins])
+                    for name in fits
+                ]
+            except Exception as e:  # lifetimes' ConvergenceError, or too few repeat customers at an origin
+                why = f"an origin could not be fitted: {e}"
+            else:
+                chosen = choose(figures, higher_is_better=False, every_origin=True)
+                return Selection(chosen, ROLLING, "mae", figures, rule=CLV_RULE)
+        figures = [
+            Figures(
+                name,
+                name == BGNBD_ALGORITHM,
+                [{"cutoff": str(cutoff.date()), "value": rescore(fit())["mae"], "rows": len(test)}],
+            )
+            for name, fit in fits.items()
+        ]
+        chosen = choose(figures, higher_is_better=False, every_origin=True)
+        method = ONLY if why == ONLY_BGNBD else HOLDOUT
+        return Selection(chosen, method, "mae", figures, note=why, rule=CLV_RULE)
+
+    return Problem(
+        algorithm=BGNBD_ALGORITHM,
         rows=len(summary),
         features=["frequency", "recency", "T", "monetary_value"],
         train_start=inputs.sales["date"].min().date(),
-        holdout=holdout,
-        fit=lambda: fit_clv(train),
+        holdout=f"{where}; calibrated to {cutoff.date()}, purchases to {inputs.as_of.date()}",
+        fit=fits[BGNBD_ALGORITHM],
         rescore=rescore,
+        select=select,
+        fits=fits,
     )
-    earlier = cutoff - pd.Timedelta(days=CHURN_DAYS)
-    x = customer_features(inputs.sales, inputs.interactions, inputs.customers, earlier, sentiment)
-    x = x[~registry.in_holdout(x.index).to_numpy()]
-    y = rfm_summary(inputs.sales, earlier, cutoff)["frequency_holdout"].reindex(x.index).fillna(0.0)
-    if int((y > 0).sum()) < MIN_POSITIVES:
-        return problem
-    regression = Problem(
-        algorithm="xgboost_poisson+gamma_gamma",
-        rows=len(summary),
-        features=list(x.columns),
-        train_start=problem.train_start,
-        holdout=f"{holdout}; trained on {earlier.date()}..{cutoff.date()}",
-        fit=lambda: fit_clv_ml(train, x, y, CHURN_DAYS),
-        rescore=rescore,
-    )
-    return replace(problem, alternatives=(regression,))
+
+
+ONLY_BGNBD = (
+    f"BG/NBD is the only candidate below {CLV_ML_MIN_CUSTOMERS:,} training customers, so nothing is compared"
+)
+CLV_RULE = (
+    "BG/NBD is kept unless the Poisson regression (a candidate from "
+    f"{CLV_ML_MIN_CUSTOMERS:,} training customers) has a lower mean absolute error of each customer's "
+    f"purchases at every one of the rolling {CHURN_DAYS}-day origins"
+)
 
 
 def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
@@ -207,54 +207,7 @@ def forecast_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
         holdout=f"last {FORECAST_DAYS} days of daily revenue to {y.index[-1].date()}",
         fit=lambda: choose_forecast(train, FORECAST_DAYS),
         rescore=rescore,
-    )
-
-
-def upsell_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
-    """(customer, category not yet bought) pairs at data end − 90 days; label: bought it in the 90 days after.
-
-    Held out by customer (the same key hash as the other models); the baseline is the category's uptake
-    among the customer's segment, measured on the same holdout pairs.
-    """
-    from models.churn import ChurnModel, classification_metrics
-    from models.upsell import candidate_pairs, upsell_label
-
-    cutoff = inputs.as_of - pd.Timedelta(days=UPSELL_DAYS)
-    x = candidate_pairs(inputs.sales, inputs.customers, cutoff)
-    if x.empty:
-        return None
-    y = upsell_label(inputs.sales, x.index, cutoff, UPSELL_DAYS)
-    customers = x.index.get_level_values("customer_id")
-    hold = registry.in_holdout(pd.Index(customers)).to_numpy()
-    train, test = ~hold, hold
-    for part, least in ((train, MIN_POSITIVES), (test, 2)):
-        positives = int(y[part].sum())
-        if min(positives, int(part.sum()) - positives) < least:
-            return None
-
-    def rescore(model: Any) -> dict[str, float]:
-        proba = model.predict_proba(x[test])
-        metrics = classification_metrics(y[test], proba)
-        baseline = classification_metrics(y[test], x.loc[test, "segment_uptake"].clip(0.0, 1.0))
-        rate = float(y[test].mean())
-        return metrics | {
-            "baseline_auc": baseline["auc"],
-            "positive_rate": rate,
-            "majority_accuracy": max(rate, 1.0 - rate),
-        }
-
-    n_test = int(pd.Index(customers[test]).nunique())
-    return Problem(
-        algorithm="xgboost+isotonic",
-        rows=len(x),
-        features=list(x.columns),
-        train_start=inputs.sales["date"].min().date(),
-        holdout=(
-            f"{n_test} of {customers.nunique()} customers (fixed key hash, {registry.HOLDOUT_SHARE}%); "
-            f"pairs at {cutoff.date()}, upsold = new category bought to {inputs.as_of.date()}"
-        ),
-        fit=lambda: ChurnModel().fit(x[train], y[train]),
-        rescore=rescore,
+        explain=forecast_selection,
     )
 
 

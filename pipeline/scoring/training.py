@@ -1,4 +1,9 @@
-"""Train and register every model whose retraining is due (champion/challenger in `models.registry`)."""
+"""Train and register every model whose retraining is due (champion/challenger in `models.registry`).
+
+When a model is due, its candidates are compared first (`Problem.chosen`: rolling origins inside the
+training data, or the single holdout when the history is too short); the chosen one is fitted, measured
+on the holdout and registered with every candidate's figures.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,18 @@ class Training:
 
     decisions: list[Decision] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # model -> reason
+    chosen: dict[str, str] = field(default_factory=dict)  # model -> how its algorithm was chosen
 
     def summary(self) -> str:
-        """One line for the step record: what was trained, what could not be, and why."""
-        trained = ", ".join(f"{d.model} v{d.version} {d.status}" for d in self.decisions) or "nothing due"
+        """One line for the step record: what was trained (and how it was chosen), what could not be, and why."""
+        trained = (
+            ", ".join(
+                f"{d.model} v{d.version} {d.status}"
+                + (f" ({self.chosen[d.model]})" if d.model in self.chosen else "")
+                for d in self.decisions
+            )
+            or "nothing due"
+        )
         skipped = "; ".join(f"{name} not trained: {why}" for name, why in self.skipped.items())
         return f"trained: {trained}" + (f"; {skipped}" if skipped else "")
 
@@ -62,10 +75,9 @@ def train_if_due(
             logger.info("%s v%s stays champion: %s", name, current and current["version"], why)
             continue
         logger.info("%s: training (%s)", name, "forced" if force and not due else why)
-        for each in (problem, *problem.alternatives):  # each is judged against the champion of the moment
-            decision = _train(conn, inputs, model_dir, now, batch_id, name, each, metric)
-            if decision is not None:
-                training.decisions.append(decision)
+        decision = _train(conn, inputs, model_dir, now, batch_id, name, problem, metric, training)
+        if decision is not None:
+            training.decisions.append(decision)
     return training
 
 
@@ -78,9 +90,13 @@ def _train(
     name: str,
     problem: Problem,
     metric: Metric,
+    training: Training,
 ) -> Decision | None:
     try:
+        problem, selection = problem.chosen()
         fitted = problem.fit()
+        if selection is None and problem.explain is not None:
+            selection = problem.explain(fitted)
     except Exception:
         logger.exception(
             "%s (%s): training failed; the champion (if any) keeps scoring", name, problem.algorithm
@@ -96,7 +112,11 @@ def _train(
         features=problem.features,
         metrics=problem.rescore(fitted),
         holdout=problem.holdout,
+        selection=None if selection is None else selection.as_json(),
     )
+    if selection is not None:
+        training.chosen[name] = f"{selection.chosen} {selection.summary()}"
+        logger.info("%s: %s chosen %s", name, selection.chosen, selection.summary())
     return registry.register(conn, model_dir, candidate, metric, problem.rescore, now, batch_id)
 
 

@@ -8,7 +8,10 @@ Models (names in ``model_registry``), all measured on a holdout the champion is 
     lead_score  calibrated xgboost on firmographic and interaction features of prospects at cut-off
                 = data end − 180 days; label: first purchase within the 180 days after.
     forecast    daily revenue (mart_kpi_daily): top-3 ensemble of prophet and statsforecast models by a
-                2-origin backtest; metric: WAPE on the last 90 days; 90-day forecast with 80% intervals.
+                4-origin backtest; metric: WAPE on the last 90 days; 90-day forecast with 80% intervals.
+
+Each model's algorithm is chosen among candidates (the plain baseline always one) by the mean over 4 rolling
+origins inside the training data, or on the holdout when the history is too short (`pipeline.scoring.selection`).
 
 The data end ("as of") is the last day with sales, so the same warehouse gives the same scores whatever
 the clock says. Training is skipped unless `models.registry.retrain_due` (or ``force_retrain``). The inputs, problems,

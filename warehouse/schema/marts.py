@@ -87,6 +87,8 @@ model_registry = sa.Table(
     sa.Column("decision", sa.Unicode(500)),  # why it became (or did not become) champion
     sa.Column("batch_id", sa.Integer),
     sa.Column("file_sha256", sa.String(64)),  # the fitted model file's hash, checked before it is unpickled
+    # JSON: how the algorithm was chosen, with every candidate's figure at every rolling origin
+    sa.Column("selection", LongText),
 )
 
 mart_customer_score = sa.Table(

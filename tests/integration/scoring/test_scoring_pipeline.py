@@ -6,6 +6,7 @@ fitted models go to a temporary ``C360_VAR_DIR``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,14 @@ from warehouse.engine import Warehouse
 
 MODELS = {"churn", "clv", "forecast", "lead_score", "upsell"}
 ORDER = ("churn", "clv", "lead_score", "forecast", "upsell")  # as scores name their versions
-#: Algorithms trained per model each time it is due (the first, then its alternatives on the same holdout).
-ALGORITHMS = {"churn": 2, "clv": 2, "lead_score": 2, "forecast": 1, "upsell": 1}
+#: Each model's plain baseline, always among the candidates its algorithm is chosen from.
+BASELINES = {
+    "churn": "logistic",
+    "lead_score": "logistic",
+    "upsell": "segment uptake",
+    "clv": "bgnbd+gamma_gamma",
+    "forecast": "SeasonalNaive",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,20 +53,44 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
     champions = _rows(warehouse, "SELECT * FROM model_registry WHERE status = 'champion'")
     assert {r["model"] for r in champions} == MODELS
     versions = {r["model"]: r["version"] for r in champions}
-    assert all(1 <= versions[m] <= n for m, n in ALGORITHMS.items())
-    for model in ("churn", "lead_score"):  # calibrated xgboost (v1) or the blend (v2): the higher AUC
-        rows = _rows(warehouse, f"SELECT * FROM model_registry WHERE model = '{model}' ORDER BY version")
-        assert [r["algorithm"] for r in rows] == ["xgboost+isotonic", "logistic+xgboost blend+platt"]
-        auc = [json.loads(r["metrics"])["auc"] for r in rows]
-        assert versions[model] == (2 if auc[1] > auc[0] else 1)
-    # CLV: BG/NBD (v1) and the Poisson regression (v2) on the same holdout; the lower MAE is champion.
-    clv = {r["algorithm"]: r for r in _rows(warehouse, "SELECT * FROM model_registry WHERE model = 'clv'")}
-    assert set(clv) == {"bgnbd+gamma_gamma", "xgboost_poisson+gamma_gamma"}
-    mae = {a: json.loads(r["metrics"])["mae"] for a, r in clv.items()}
-    best = min(mae, key=lambda a: (mae[a], clv[a]["version"]))
-    clv_version = clv[best]["version"]
-    loser = "retired" if clv_version == 2 else "challenger"  # v1 was champion until v2 beat it, if it did
-    assert sorted(r["status"] for r in clv.values()) == sorted(["champion", loser])
+    assert set(versions.values()) == {
+        1
+    }  # one version per model: the candidate chosen over the rolling origins
+    message = _rows(warehouse, "SELECT message FROM ops_step_run WHERE step = 'score'")[0]["message"]
+    for row in champions:
+        selection = json.loads(row["selection"])
+        model, higher = row["model"], selection["metric"] == "auc"
+        if model == "clv":  # 300 training customers: BG/NBD is the only candidate, measured on the holdout
+            assert selection["method"] == "only candidate" and row["algorithm"] == selection["chosen"]
+            assert [c["algorithm"] for c in selection["candidates"]] == ["bgnbd+gamma_gamma"]
+            assert f"clv v1 champion (bgnbd+gamma_gamma the only candidate: {selection['note']})" in message
+            continue
+        assert selection["method"] == "rolling origins" and row["algorithm"] in (
+            selection["chosen"],
+            "ensemble(prophet, statsforecast) by backtest",
+        )
+        assert (
+            f"{model} v1 champion ({selection['chosen']} by mean {selection['metric']} over 4 rolling"
+            in message
+        )
+        candidates = selection["candidates"]
+        [baseline] = [c for c in candidates if c["baseline"]]
+        assert baseline["algorithm"] == BASELINES[model]
+        for candidate in candidates:  # four origins 90 days apart (lead score: 180-day labels), oldest first
+            cutoffs = [dt.date.fromisoformat(o["cutoff"]) for o in candidate["origins"]]
+            assert len(cutoffs) == 4 and all(
+                (b - a).days == 90 for a, b in zip(cutoffs, cutoffs[1:], strict=False)
+            )
+            assert all(o["rows"] > 0 for o in candidate["origins"])
+            assert candidate["mean"] == pytest.approx(
+                sum(o["value"] for o in candidate["origins"]) / 4, abs=1e-5
+            )
+        chosen = next(c for c in candidates if c["algorithm"] == selection["chosen"])
+        best = max if higher else min
+        if model != "forecast":  # the forecast's ensemble is chosen by its own rule (`choose_forecast`)
+            assert round(chosen["mean"], 4) == round(best(c["mean"] for c in candidates), 4)
+            if chosen is not baseline:
+                assert (chosen["mean"] > baseline["mean"]) if higher else (chosen["mean"] < baseline["mean"])
     for row in champions:
         metrics = json.loads(row["metrics"])
         assert row["train_end"] is not None and row["rows"] > 0 and row["holdout"], row["model"]
@@ -122,17 +153,14 @@ def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
     }
     decisions = run_retrain_job(settings, clock=fixed_clock, force=True)
     assert decisions is not None and {d.model for d in decisions} == MODELS
-    assert all([d.model for d in decisions].count(m) == n for m, n in ALGORITHMS.items())  # all again
+    assert sorted(d.model for d in decisions) == sorted(MODELS)  # each model once again
     for decision in decisions:
         # Retrained on the same data with the same seeds: not better on the same holdout, so no promotion.
         assert decision.status == "challenger" and decision.champion_version == champions[decision.model]
         assert "on the same holdout" in decision.reason
     registry = _rows(warehouse, "SELECT model, version, status, decision FROM model_registry ORDER BY 1, 2")
-    versions = {m: tuple(range(1, 2 * n + 1)) for m, n in ALGORITHMS.items()}
     assert [(r["model"], r["version"], r["status"]) for r in registry] == [
-        (m, v, "champion" if v == champions[m] else ("retired" if v < champions[m] else "challenger"))
-        for m in sorted(MODELS)
-        for v in versions[m]
+        (m, v, "champion" if v == 1 else "challenger") for m in sorted(MODELS) for v in (1, 2)
     ]
     assert snapshot(warehouse, ["mart_customer_score"]) == {
         "mart_customer_score": before["mart_customer_score"]

@@ -652,6 +652,7 @@ CREATE TABLE model_registry (
 	decision NVARCHAR(500) NULL, 
 	batch_id INTEGER NULL, 
 	file_sha256 VARCHAR(64) NULL, 
+	selection NVARCHAR(max) NULL, 
 	CONSTRAINT pk_model_registry PRIMARY KEY (model, version)
 );
 GO
