@@ -1,7 +1,7 @@
 """land_record read in order per source: the stage step seeks each chunk instead of sorting the source's rows
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 09:45:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
