@@ -19,7 +19,7 @@ from warehouse.schema import dim_campaign, dim_customer, dim_sales_rep, mart_cus
 logger = logging.getLogger(__name__)
 
 
-def customers_query() -> sa.Select[tuple[int, str | None, str | None, str | None, float | None]]:
+def customers_query() -> sa.Select[int, str | None, str | None, str | None, float | None]:
     """Every customer with its rep's name, region, segment and churn probability (NULL where unknown)."""
     return (
         sa.select(
