@@ -11,11 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import html
 
 from components import format as fmt
-from components.charts import ACCENT, _style, empty_figure
+from components.charts import ACCENT, Figure, empty_figure, styled_figure
 from components.controls import section
 
 logger = logging.getLogger(__name__)
@@ -147,25 +146,26 @@ def anomalies_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
     )
 
 
-def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     """Revenue per RFM segment as bars, largest on top, customers on hover."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
     ordered = sorted(rows, key=lambda r: r["monetary"])
-    fig = go.Figure(
-        go.Bar(
-            x=[r["monetary"] for r in ordered],
-            y=[r["segment"] for r in ordered],
-            orientation="h",
-            marker_color=ACCENT,
-            customdata=[r["customers"] for r in ordered],
-            hovertemplate=f"%{{y}}: {fmt.currency_symbol()}%{{x:,.0f}} · %{{customdata:,}} customers<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": [r["monetary"] for r in ordered],
+        "y": [r["segment"] for r in ordered],
+        "orientation": "h",
+        "marker": {"color": ACCENT},
+        "customdata": [r["customers"] for r in ordered],
+        "hovertemplate": f"%{{y}}: {fmt.currency_symbol()}%{{x:,.0f}} · %{{customdata:,}} customers<extra></extra>",
+    }
+    return styled_figure(
+        [bars],
+        "Revenue by RFM segment",
+        xaxis={"tickprefix": fmt.currency_symbol(), "tickformat": "~s"},
+        hovermode="closest",
     )
-    fig.update_xaxes(tickprefix=fmt.currency_symbol(), tickformat="~s")
-    fig = _style(fig, "Revenue by RFM segment")
-    fig.update_layout(hovermode="closest")
-    return fig
 
 
 def rfm_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:

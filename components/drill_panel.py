@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import drill_view
 from components import format as fmt
-from components.charts import GRAPH_CONFIG, empty_figure
+from components.charts import GRAPH_CONFIG, Figure, empty_figure
 from components.context import current_portal
 from components.controls import picker
 from components.drill import AXES, COMPARES, Axis, DrillState, from_store, to_query, to_store
@@ -320,10 +319,10 @@ def _drawn(
 ) -> tuple[drill_view.DrillView, tuple[dict[str, Any], ...]]:
     """The view and its three figures as plain JSON-ready dicts (drawn once, sent many times)."""
     view = drill_view.build(warehouse, viewer, state)
-    return view, tuple(f.to_plotly_json() for f in figures(view))
+    return view, figures(view)
 
 
-def figures(view: drill_view.DrillView) -> tuple[go.Figure, go.Figure, go.Figure]:
+def figures(view: drill_view.DrillView) -> tuple[Figure, Figure, Figure]:
     """The time, place and product figures of a drill view."""
     note = "a customer's or product's sales are kept by month" if view.months_only else ""
     return (

@@ -15,7 +15,6 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -23,7 +22,7 @@ from components import analytics as view
 from components import behaviour, ids
 from components import drivers as why
 from components.access import current_role, may_open, require
-from components.charts import GRAPH_CONFIG, empty_figure, escape_labels
+from components.charts import GRAPH_CONFIG, Figure, empty_figure, escape_labels
 from components.context import current_portal
 from components.controls import csv_button, picker, section
 from components.currency import currency_note
@@ -224,7 +223,7 @@ def _kpi(value: str | None) -> str:
     Input(ids.ANALYTICS_DIMENSION, "value"),
     Input(ids.ANALYTICS_BASELINE, "value"),
 )
-def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None) -> tuple[str, go.Figure]:
+def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None) -> tuple[str, Figure]:
     """The driver sentence and the ranked contributions for the chosen KPI, dimension and baseline.
 
     Orders and average order value have no category drivers (one order can span categories).
@@ -290,7 +289,7 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     Output(ids.ANALYTICS_RECENCY_GRAPH, "figure"),
     Input(ids.ANALYTICS_LOAD, "data"),
 )
-def refresh_behaviour(_load: int | None) -> tuple[go.Figure, go.Figure, go.Figure]:
+def refresh_behaviour(_load: int | None) -> tuple[Figure, Figure, Figure]:
     """Cohort retention of the last 12 first-purchase months, and the order-count and recency spreads."""
     require(PATH)
     try:
