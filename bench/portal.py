@@ -14,7 +14,8 @@ tables (sales lines, interactions) are not loaded: the Customer 360 figure is th
 Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, signs in each
 client as a real browser does (CSRF token, session cookie) and replays the pages' callbacks over HTTP:
 Overview (KPI row; the drill panel's three charts), Customers (first page, page N, sort, search, count),
-Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel), Review (page and count);
+Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel; the RFM chart, a random
+segment or all), Review (page and count);
 the count of a search is measured too (it answers after the page, no target). Targets: p95 <= 100 ms for customers page/search/sort and the profile,
 <= 300 ms for Overview and Analytics, <= 300 ms for the review queue, at 20 clients.
 """
@@ -70,7 +71,7 @@ SOURCES = ("quickbooks", "sales_leads", "instagram", "directory", "sales_activit
 BIG_TABLES = ("dim_customer", "mart_customer_kpi", "mart_customer_score", "mart_customer_rfm", "stg_customer",
               "customer_xref", "identity_review", "mart_sales")  # fmt: skip
 TARGETS = {"overview": 300, "overview_charts": 300, "customers_first": 100, "customers_page": 100, "customers_sort": 100,
-           "customers_search": 100, "customers_count": 100, "search_count": 0, "profile": 100, "actions": 300, "analytics": 300, "analytics_charts": 300,
+           "customers_search": 100, "customers_count": 100, "search_count": 0, "profile": 100, "actions": 300, "analytics": 300, "analytics_charts": 300, "analytics_rfm": 300,
            "review_page": 300, "review_count": 300}  # fmt: skip
 
 
@@ -356,8 +357,7 @@ ACTIONS_OUT = [
     (ids.ACTIONS_PROSPECTS, "children"),
     (ids.ACTIONS_FUNNEL, "children"),
 ]
-ANALYTICS = [(ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"), (ids.ANALYTICS_RFM_GRAPH, "figure"),
-             (ids.ANALYTICS_RFM, "children"), (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
+ANALYTICS = [(ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"), (ids.ANALYTICS_RFM, "children"), (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
              (ids.ANALYTICS_PRICE, "children"), (ids.ANALYTICS_ALERT, "children"), (ids.ANALYTICS_ALERT, "is_open")]  # fmt: skip
 SORTS = (
     "name",
@@ -408,6 +408,13 @@ def callbacks(n: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
         "actions": lambda r: body(ACTIONS_OUT, scope),
         "analytics": lambda r: body(ANALYTICS, [(ids.ANALYTICS_LOAD, "data", 0)]),
         "analytics_charts": lambda r: drill_render("analytics", r.choice([30, 90])),
+        "analytics_rfm": lambda r: body(
+            [(ids.ANALYTICS_RFM_GRAPH, "figure"), ("analytics-rfm-crumbs", "children")],
+            [
+                ("analytics-rfm-path", "data", {"segment": r.choice([None, *RFM])}),
+                (drill_id("analytics", "state"), "data", to_store(default_state(TODAY, 365))),
+            ],
+        ),  # fmt: skip
         "review_page": lambda r: body(
             [("review-pairs", "data")],
             [

@@ -146,25 +146,47 @@ def anomalies_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
     )
 
 
+RFM_TITLES = {
+    "segment": "Revenue by RFM segment",
+    "region": "Revenue by region",
+    "rep": "Revenue by rep",
+    "customer": "Revenue by customer",
+}
+
+
 def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     """Revenue per RFM segment as bars, largest on top, customers on hover."""
+    drill = [
+        {"key": r["segment"], "label": r["segment"], "revenue": r["monetary"], "customers": r["customers"]}
+        for r in rows
+    ]
+    return rfm_drill_figure(drill, "segment")
+
+
+def rfm_drill_figure(rows: Sequence[Mapping[str, Any]], level: str, segment: str = "") -> Figure:
+    """Spend per RFM segment, or per region, rep or customer inside ``segment``, as bars, largest on top,
+    customers on hover; each bar carries its drill key (``customdata[0]``) so a click can drill into it."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
-    ordered = sorted(rows, key=lambda r: r["monetary"])
+    ordered = sorted(rows, key=lambda r: r["revenue"])
+    sign = fmt.currency_symbol()
     bars = {
         "type": "bar",
-        "x": [r["monetary"] for r in ordered],
-        "y": [r["segment"] for r in ordered],
+        "x": [r["revenue"] for r in ordered],
+        "y": [r["label"] for r in ordered],
         "orientation": "h",
         "marker": {"color": ACCENT},
-        "customdata": [r["customers"] for r in ordered],
-        "hovertemplate": f"%{{y}}: {fmt.currency_symbol()}%{{x:,.0f}} · %{{customdata:,}} customers<extra></extra>",
+        "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
+        "hovertemplate": f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata[1]:,}} customers<extra></extra>",
     }
+    title = RFM_TITLES.get(level, "Revenue") + (f" · {segment}" if segment and level != "segment" else "")
     return styled_figure(
         [bars],
-        "Revenue by RFM segment",
-        xaxis={"tickprefix": fmt.currency_symbol(), "tickformat": "~s"},
+        title,
+        xaxis={"tickprefix": sign, "tickformat": "~s"},
+        yaxis={"type": "category"},
         hovermode="closest",
+        clickmode="event",
     )
 
 

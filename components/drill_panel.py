@@ -258,8 +258,17 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
 
     clientside_callback(
         """function (query) {
-            if (query && window.location.search !== query) {
-                window.history.replaceState(window.history.state, "", window.location.pathname + query);
+            if (!query) { return window.dash_clientside.no_update; }
+            const own = ["from", "to", "compare", "time", "place", "product"];
+            const others = Array.from(new URLSearchParams(window.location.search)).filter(p => !own.includes(p[0]));
+            let search = query;  // the panel's state, plus what other parts of the page keep in the address
+            if (others.length) {
+                const params = new URLSearchParams(query);
+                others.forEach(p => params.set(p[0], p[1]));
+                search = "?" + params.toString();
+            }
+            if (window.location.search !== search) {
+                window.history.replaceState(window.history.state, "", window.location.pathname + search);
             }
             return window.dash_clientside.no_update;
         }""",

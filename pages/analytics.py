@@ -19,7 +19,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import analytics as view
-from components import behaviour, ids
+from components import behaviour, ids, rfm_drill
 from components import drivers as why
 from components.access import current_role, may_open, require
 from components.charts import GRAPH_CONFIG, Figure, empty_figure, escape_labels
@@ -128,11 +128,8 @@ def layout(**kwargs: Any) -> dbc.Container:
             ),
             section(
                 "RFM segments",
-                dbc.Row(
-                    [
-                        dbc.Col(_graph(ids.ANALYTICS_RFM_GRAPH), xs=12, lg=5),
-                        dbc.Col(html.Div(id=ids.ANALYTICS_RFM), xs=12, lg=7),
-                    ]
+                rfm_drill.rfm_card_body(
+                    DRILL, rfm_drill.segment_of(kwargs.get(rfm_drill.PARAM)), html.Div(id=ids.ANALYTICS_RFM)
                 ),
             ),
             section(
@@ -180,6 +177,9 @@ def _today() -> dt.date:
         return current_portal().today() or dt.date.today()
     except WarehouseError:
         return dt.date.today()
+
+
+rfm_drill.register(DRILL, _today, lambda: require(PATH))
 
 
 @callback(
@@ -246,7 +246,6 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
 @callback(
     Output(ids.ANALYTICS_GROWTH, "children"),
     Output(ids.ANALYTICS_ANOMALIES, "children"),
-    Output(ids.ANALYTICS_RFM_GRAPH, "figure"),
     Output(ids.ANALYTICS_RFM, "children"),
     Output(ids.ANALYTICS_BUDGET_SUMMARY, "children"),
     Output(ids.ANALYTICS_BUDGET, "children"),
@@ -256,7 +255,8 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
     Input(ids.ANALYTICS_LOAD, "data"),
 )
 def refresh_sections(_load: int | None) -> tuple[Any, ...]:
-    """Growth, unusual days, RFM segments, budget and price guidance, read once when the page opens."""
+    """Growth, unusual days, RFM segments (the table; the chart drills, see ``components.rfm_drill``), budget
+    and price guidance, read once when the page opens."""
     require(PATH)
     portal = current_portal()
     try:
@@ -269,12 +269,11 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     except WarehouseError:
         logger.exception("analytics: marts could not be read")
         blank = html.P(UNREADABLE, className="text-muted mb-0")
-        return blank, blank, empty_figure("Data unavailable"), blank, "", blank, blank, UNREADABLE, True
+        return blank, blank, blank, "", blank, blank, UNREADABLE, True
     empty = not (growth or rfm or budget or prices)
     return (
         view.growth_table(growth, "analytics-growth-table"),
         view.anomalies_table(anomalies, "analytics-anomalies-table"),
-        escape_labels(view.rfm_figure(rfm)),
         view.rfm_table(rfm, "analytics-rfm-table"),
         *view.budget_parts(budget, "analytics-budget-table"),
         view.price_table(prices, "analytics-price-table"),

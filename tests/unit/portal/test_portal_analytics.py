@@ -254,7 +254,7 @@ def test_analytics_is_in_the_navbar_only_for_roles_that_may_open_it(role: str, s
 def sections_callback(client: FlaskClient) -> Any:
     outputs = [
         (ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"),
-        (ids.ANALYTICS_RFM_GRAPH, "figure"), (ids.ANALYTICS_RFM, "children"),
+        (ids.ANALYTICS_RFM, "children"),
         (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
         (ids.ANALYTICS_PRICE, "children"), (ids.ANALYTICS_ALERT, "children"), (ids.ANALYTICS_ALERT, "is_open"),
     ]  # fmt: skip
