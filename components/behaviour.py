@@ -4,6 +4,7 @@ recently customers buy, and what is bought together. Pure functions from the des
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,12 +33,16 @@ def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     text = [[f"{v:.0%}" if v is not None else "" for v in row] for row in z]
     sizes = {c: next(int(r["cohort_size"]) for r in rows if r["cohort_month"] == c) for c in cohorts}
     labels = [f"{c:%b %Y} ({fmt.count(sizes[c])})" for c in cohorts]
+    bought = [
+        [month_key(c, m) for m in months] for c in cohorts
+    ]  # the month each cell is: a click drills to it
     heat = {
         "type": "heatmap",
         "z": z,
         "x": months,
         "y": labels,
         "text": text,
+        "customdata": bought,
         "texttemplate": "%{text}",
         "colorscale": [[0.0, "#f3f9ff"], [1.0, ACCENT]],
         "zmin": 0.0,
@@ -55,6 +60,21 @@ def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
         hovermode="closest",
         height=max(320, 28 * len(cohorts) + 110),
     )
+
+
+def month_key(cohort: dt.date, months_since: int) -> str:
+    """The calendar month ``months_since`` months after ``cohort``'s: ``2025-03``."""
+    index = cohort.year * 12 + cohort.month - 1 + months_since
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def time_path(month: str) -> tuple[str, str, str] | None:
+    """The drill panel's time path to ``month`` (``2025-03``): year → quarter → month; None if malformed."""
+    try:
+        day = dt.date.fromisoformat(f"{month}-01")
+    except (TypeError, ValueError):
+        return None
+    return f"{day.year}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day:%Y-%m}"
 
 
 def distribution_figure(rows: Sequence[Mapping[str, Any]], measure: str) -> Figure:

@@ -137,7 +137,8 @@ def layout(**kwargs: Any) -> dbc.Container:
                 [
                     html.P(
                         "Each row is the customers whose first order fell in that month (how many in brackets); "
-                        "the last cell of a row is the month so far.",
+                        "the last cell of a row is the month so far. Click a cell to drill the revenue charts "
+                        "to that month.",
                         className="text-muted small mb-0",
                     ),
                     _graph(ids.ANALYTICS_COHORT_GRAPH),
@@ -202,6 +203,25 @@ def drill_from_driver(
     member = html_text.unescape(str(points[0].get("y", "")))
     state = from_store(data, _today())
     return to_store(state.up(axis, 0).drill(axis, member))
+
+
+@callback(
+    Output(drill_id(DRILL, "state"), "data", allow_duplicate=True),
+    Input(ids.ANALYTICS_COHORT_GRAPH, "clickData"),
+    State(drill_id(DRILL, "state"), "data"),
+    prevent_initial_call=True,
+)
+def drill_from_cohort(click: dict[str, Any] | None, data: dict[str, Any] | None) -> Any:
+    """A click on a cohort cell drills the drill-down's time to that month (year → quarter → month)."""
+    require(PATH)
+    points = (click or {}).get("points") or []
+    path = behaviour.time_path(str(points[0].get("customdata"))) if points else None
+    if path is None:
+        raise PreventUpdate
+    state = from_store(data, _today()).up("time", 0)
+    for value in path:
+        state = state.drill("time", value)
+    return to_store(state)
 
 
 def _baseline(value: str | None) -> marts.Baseline:
