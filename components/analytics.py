@@ -163,11 +163,15 @@ def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     return rfm_drill_figure(drill, "segment")
 
 
-def rfm_drill_figure(rows: Sequence[Mapping[str, Any]], level: str, segment: str = "") -> Figure:
-    """Spend per RFM segment, or per region, rep or customer inside ``segment``, as bars, largest on top,
-    customers on hover; each bar carries its drill key (``customdata[0]``) so a click can drill into it."""
+def rfm_drill_figure(
+    rows: Sequence[Mapping[str, Any]], level: str, segment: str = "", measure: str = "revenue"
+) -> Figure:
+    """Spend (or customers) per RFM segment, or per region, rep or customer inside ``segment``, as bars,
+    largest on top; each bar carries its drill key (``customdata[0]``) so a click can drill into it."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
+    if measure == "customers":
+        return _customers_figure(rows, level, segment)
     ordered = sorted(rows, key=lambda r: r["revenue"])
     sign = fmt.currency_symbol()
     bars = {
@@ -184,6 +188,28 @@ def rfm_drill_figure(rows: Sequence[Mapping[str, Any]], level: str, segment: str
         [bars],
         title,
         xaxis={"tickprefix": sign, "tickformat": "~s"},
+        yaxis={"type": "category"},
+        hovermode="closest",
+        clickmode="event",
+    )
+
+
+def _customers_figure(rows: Sequence[Mapping[str, Any]], level: str, group: str) -> Figure:
+    ordered = sorted(rows, key=lambda r: r["customers"])
+    bars = {
+        "type": "bar",
+        "x": [r["customers"] for r in ordered],
+        "y": [r["label"] for r in ordered],
+        "orientation": "h",
+        "marker": {"color": ACCENT},
+        "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
+        "hovertemplate": "%{y}: %{x:,} customers<extra></extra>",
+    }
+    title = f"Customers by {level}" + (f" · {group}" if group else "")
+    return styled_figure(
+        [bars],
+        title,
+        xaxis={"tickformat": ",d"},
         yaxis={"type": "category"},
         hovermode="closest",
         clickmode="event",

@@ -144,9 +144,17 @@ def layout(**kwargs: Any) -> dbc.Container:
                     _graph(ids.ANALYTICS_COHORT_GRAPH),
                     dbc.Row(
                         [
-                            dbc.Col(_graph(ids.ANALYTICS_FREQUENCY_GRAPH), xs=12, lg=6),
-                            dbc.Col(_graph(ids.ANALYTICS_RECENCY_GRAPH), xs=12, lg=6),
+                            dbc.Col(
+                                rfm_drill.rfm_chart(DRILL, rfm_drill.segment_of(kwargs.get(c)), c),
+                                xs=12,
+                                lg=6,
+                            )
+                            for c in ("frequency", "recency")
                         ]
+                    ),
+                    html.P(
+                        "Click a band to drill: band → region → rep → customer.",
+                        className="text-muted small mb-0",
                     ),
                 ],
             ),
@@ -180,7 +188,8 @@ def _today() -> dt.date:
         return dt.date.today()
 
 
-rfm_drill.register(DRILL, _today, lambda: require(PATH))
+for _chart in rfm_drill.CHARTS:
+    rfm_drill.register(DRILL, _today, lambda: require(PATH), _chart)
 
 
 @callback(
@@ -302,30 +311,17 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     )
 
 
-@callback(
-    Output(ids.ANALYTICS_COHORT_GRAPH, "figure"),
-    Output(ids.ANALYTICS_FREQUENCY_GRAPH, "figure"),
-    Output(ids.ANALYTICS_RECENCY_GRAPH, "figure"),
-    Input(ids.ANALYTICS_LOAD, "data"),
-)
-def refresh_behaviour(_load: int | None) -> tuple[Figure, Figure, Figure]:
-    """Cohort retention of the last 12 first-purchase months, and the order-count and recency spreads."""
+@callback(Output(ids.ANALYTICS_COHORT_GRAPH, "figure"), Input(ids.ANALYTICS_LOAD, "data"))
+def refresh_behaviour(_load: int | None) -> Figure:
+    """Cohort retention of the last 12 first-purchase months (the order-count and recency spreads drill, see
+    ``components.rfm_drill``)."""
     require(PATH)
     try:
         cohorts = marts.cohort_retention(current_portal().warehouse)
-        spread = marts.purchase_distribution(current_portal().warehouse)
     except WarehouseError:
         logger.exception("analytics: behaviour marts could not be read")
-        return (
-            empty_figure("Data unavailable"),
-            empty_figure("Data unavailable"),
-            empty_figure("Data unavailable"),
-        )
-    return (
-        escape_labels(behaviour.cohort_figure(cohorts)),
-        escape_labels(behaviour.distribution_figure(spread, "frequency")),
-        escape_labels(behaviour.distribution_figure(spread, "recency")),
-    )
+        return empty_figure("Data unavailable")
+    return escape_labels(behaviour.cohort_figure(cohorts))
 
 
 @callback(Output(ids.ANALYTICS_AFFINITY, "children"), Input(ids.ANALYTICS_AFFINITY_LEVEL, "value"))

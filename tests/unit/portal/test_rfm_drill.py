@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from components.drill import DrillState, to_store
 from components.drill_panel import pid
-from components.rfm_drill import after_click, after_crumb, level, rid, trail
+from components.rfm_drill import after_click, after_crumb, filters, level, rid, trail
 from tests.unit.portal.portal_data import build_portal_warehouse, call_callback, sign_in
 from warehouse.policy import Viewer
 from warehouse.rfm_drill import RfmFilters, rfm_breakdown
@@ -127,3 +127,29 @@ def test_a_sales_rep_cannot_drill_the_analytics_rfm_chart(client: FlaskClient) -
         client, outputs, [(PATH, "data", {"segment": None}), (STATE, "data", to_store(MARCH))]
     )
     assert answer.status_code in (204, 403)
+
+
+def test_order_count_bands_drill_to_places_and_follow_the_panels_place(warehouse_url: str) -> None:
+    warehouse = build_portal_warehouse(warehouse_url)
+    try:
+        london = rfm_breakdown(warehouse, "frequency", filters(None, ("London",), "frequency"), MANAGER)
+        assert [(r["key"], r["customers"]) for r in london] == [
+            ("3-4", 1),
+            ("5-9", 2),
+            ("10-19", 3),
+            ("20+", 4),
+        ]
+        tens = filters("10-19", (), "frequency")
+        assert tens.band == ("frequency", 10, 20)
+        regions = {r["label"]: r["customers"] for r in rfm_breakdown(warehouse, "region", tens, MANAGER)}
+        assert regions == {"North West": 4, "London": 3, "Scotland": 3}
+        recent = rfm_breakdown(warehouse, "recency", RfmFilters(), MANAGER)
+        assert [(r["key"], r["customers"]) for r in recent] == [("0-29", 29), ("30-59", 1)]
+    finally:
+        warehouse.engine.dispose()
+    assert trail("10-19", ("London",), {}, "frequency") == [
+        (0, "All order counts"),
+        (1, "10-19 orders"),
+        (2, "London"),
+    ]
+    assert level("10-19", (), "frequency") == "region" and level(None, (), "recency") == "recency"
