@@ -1,7 +1,8 @@
 """The older Analytics charts drill in a real browser, on the small demo warehouse of `tests.e2e.browser`, at
 1440 px and on a 375 px phone: an analyst drills the RFM chart from a segment to its regions and a region's
 reps (the drill-down charts follow the region), reopens the view from its address, steps back by the
-breadcrumbs, and a click on a cohort cell drills the revenue charts to that month."""
+breadcrumbs; a click on a cohort cell drills the revenue charts to that month, and a band of the
+order-count spread drills to its customers' regions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app import create_app
 from components.drill_panel import pid
 from components.rfm_drill import rid
 from tests.e2e.browser import screenshot, sign_in, viewport
-from tests.e2e.test_drill_reports import bars, click_bar, press, total, wait_bars
+from tests.e2e.test_drill_reports import bars, press, total, wait_bars
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse
@@ -37,6 +38,20 @@ def wait_trail(dash_duo, nav: str, expected: str) -> None:
     until(lambda: trail(dash_duo, nav) == expected, timeout=20, msg=f"{nav} trail is not {expected!r}")
 
 
+def click_bar(dash_duo, graph: str, label: str) -> None:
+    """Click the bar of ``label`` the way a user does; scrolled there at once first (the page scrolls smoothly,
+    and a click during the scroll lands where the bar was)."""
+    index = list(bars(dash_duo, graph)).index(label)
+    point = dash_duo.driver.execute_script(
+        "const traces = document.querySelectorAll('#' + arguments[0] + ' .barlayer .trace');"
+        " const p = traces[traces.length - 1].querySelectorAll('.point')[arguments[1]];"
+        " p.scrollIntoView({block: 'center', behavior: 'instant'}); return p;",
+        graph,
+        index,
+    )
+    ActionChains(dash_duo.driver).move_to_element(point).click().perform()
+
+
 def click_cell(dash_duo, graph: str, column: int, row: int) -> None:
     """Click the middle of a heatmap cell the way a user does (a real mouse click at its place; this
     selenium measures the offset from the element's top-left corner)."""
@@ -50,7 +65,9 @@ def click_cell(dash_duo, graph: str, column: int, row: int) -> None:
         column,
         row,
     )
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", plot
+    )
     ActionChains(dash_duo.driver).move_to_element_with_offset(plot, int(x), int(y)).click().perform()
 
 
@@ -108,6 +125,23 @@ def test_analyst_drills_the_rfm_chart_and_a_cohort_cell(
     )
     assert "rfm=" not in dash_duo.driver.current_url
 
+    # A band of the order-count spread drills to the regions of its customers, and back.
+    frequency, crumbs = rid("analytics", "graph", "frequency"), rid("analytics", "crumbs", "frequency")
+    spread = wait_bars(dash_duo, frequency, lambda b: len(b) > 1, "the order-count spread is empty")
+    band = max(spread, key=lambda k: spread[k])
+    click_bar(dash_duo, frequency, band)
+    wait_trail(dash_duo, crumbs, f"All order counts › {band} orders")
+    places = wait_bars(dash_duo, frequency, lambda b: band not in b, "the band did not drill to regions")
+    assert sum(places.values()) == pytest.approx(spread[band], abs=0.5)
+    until(lambda: "frequency=" in dash_duo.driver.current_url, timeout=10)
+    press(
+        dash_duo,
+        next(e for e in dash_duo.find_elements(f"#{crumbs} .drill-crumb") if e.text == "All order counts"),
+    )
+    wait_bars(
+        dash_duo, frequency, lambda b: b == pytest.approx(spread, abs=0.5), "the breadcrumb lost the spread"
+    )
+
     # A cohort cell drills the revenue charts to the month it shows.
     newest = max(r["cohort_month"] for r in cohorts)
     everything = total(dash_duo, TIME)
@@ -122,7 +156,7 @@ def test_analyst_drills_the_rfm_chart_and_a_cohort_cell(
     assert set(bars(dash_duo, TIME)) <= {f"{month:%b %Y}"} | {
         k for k in bars(dash_duo, TIME) if k.startswith("Week of")
     }
+    screenshot(dash_duo, shots, f"analytics-cohort-drill-{width}.png")
     if phone:
         assert dash_duo.driver.execute_script("return document.documentElement.scrollWidth") <= width
-    screenshot(dash_duo, shots, f"analytics-cohort-drill-{width}.png")
     assert dash_duo.get_logs() == []
