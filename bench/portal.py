@@ -11,7 +11,8 @@ word lists, towns Zipf-distributed, regions by town, ~10% without a town or a se
 tables (sales lines, interactions) are not loaded: the Customer 360 figure is the profile's own reads
 (golden record, provenance, scores), not its history.
 
-Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, signs in each
+Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, waits for the workers'
+start-up to settle (each worker's live listener loads every customer), signs in each
 client as a real browser does (CSRF token, session cookie) and replays the pages' callbacks over HTTP:
 Overview (KPI row; the drill panel's three charts), Customers (first page, page N, sort, search, count),
 Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel; the RFM chart, a random
@@ -46,6 +47,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.api_load import wait_idle  # noqa: E402
 from components import ids  # noqa: E402
 from components.drill import AXES, default_state, to_store  # noqa: E402
 from components.drill_panel import pid as drill_id  # noqa: E402
@@ -305,6 +307,11 @@ def portal(var_dir: Path, workers: int, threads: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 180 s")
             time.sleep(0.5)
+        waited, cpu = wait_idle(process.pid)  # each worker's live listener first loads every customer
+        print(
+            f"server settled {waited:.0f} s after answering ({cpu:.1f} s of CPU: the workers' start-up)",
+            flush=True,
+        )
         yield url
     finally:
         stop_group(process, grace=30)
