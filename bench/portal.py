@@ -437,9 +437,11 @@ def callbacks(n: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
     }
 
 
-def replay(url: str, n: int, clients: int, rounds: int) -> dict[str, list[float]]:
+def replay(
+    url: str, n: int, clients: int, rounds: int, only: list[str] | None = None
+) -> dict[str, list[float]]:
     """Each client signs in and plays every callback ``rounds`` times in a random order; milliseconds per call."""
-    cases = callbacks(n)
+    cases = {k: v for k, v in callbacks(n).items() if not only or k in only}
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
@@ -505,6 +507,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=list(TARGETS), help="replay these callbacks only")
     parser.add_argument(
         "--build-only", action="store_true", help="build (or keep) the warehouse, measure nothing"
     )
@@ -524,10 +527,12 @@ def main() -> int:
             f"gunicorn: {args.workers} workers x {args.threads} threads at {url}; {os.cpu_count()} CPUs",
             flush=True,
         )
-        replay(url, args.customers, args.workers * args.threads, 1)  # every worker imports and connects once
+        replay(
+            url, args.customers, args.workers * args.threads, 1, args.only
+        )  # every worker imports and connects once
         for clients in args.clients:
             rounds = args.rounds if clients == 1 else max(2, args.rounds // 4)
-            report(clients, replay(url, args.customers, clients, rounds))
+            report(clients, replay(url, args.customers, clients, rounds, args.only))
     return 0
 
 
