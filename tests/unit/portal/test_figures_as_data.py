@@ -46,6 +46,12 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     ),
     "revenue by": lambda: charts.revenue_by_figure([SalesBreakdown("North", 5.0, 1)], "region"),
     "rfm": lambda: analytics.rfm_figure(RFM),
+    "rfm drilled, customers": lambda: analytics.rfm_drill_figure(
+        [{"key": "London", "label": "London", "revenue": 10.0, "customers": 3}],
+        "region",
+        "3-4 orders",
+        "customers",
+    ),
     "cohorts": lambda: behaviour.cohort_figure(COHORTS),
     "frequency": lambda: behaviour.distribution_figure(SPREAD, "frequency"),
     "drivers": lambda: drivers.drivers_figure([driver(1, "London", 50, -20)], "region"),
