@@ -11,6 +11,7 @@ embedded demo day (lock ``live-demo``) and, when ``C360_SCHEDULER_ENABLED``, to 
 
 from __future__ import annotations
 
+import gc
 import os
 
 from settings import get_settings
@@ -44,6 +45,13 @@ def post_fork(server: object, worker: object) -> None:
     from ops.leader import start_scheduler_thread
 
     _stop_scheduler = start_scheduler_thread(get_settings())
+
+
+def post_worker_init(worker: object) -> None:
+    """In each worker, once the app is built: its modules and startup objects live as long as the worker, so
+    they are moved out of the collector's sight; a full collection then walks only what requests made
+    (~0.4 s less per full collection, which otherwise lands on whichever request triggers it)."""
+    gc.freeze()
 
 
 def worker_exit(server: object, worker: object) -> None:

@@ -11,10 +11,12 @@ word lists, towns Zipf-distributed, regions by town, ~10% without a town or a se
 tables (sales lines, interactions) are not loaded: the Customer 360 figure is the profile's own reads
 (golden record, provenance, scores), not its history.
 
-Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, signs in each
+Then it serves the portal with gunicorn (``gunicorn.conf.py``) on a free loopback port, waits for the workers'
+start-up to settle (each worker's live listener loads every customer), signs in each
 client as a real browser does (CSRF token, session cookie) and replays the pages' callbacks over HTTP:
 Overview (KPI row; the drill panel's three charts), Customers (first page, page N, sort, search, count),
-Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel), Review (page and count);
+Customer 360 (the page's layout), Actions, Analytics (sections; the drill panel; the RFM chart, a random
+segment or all), Review (page and count);
 the count of a search is measured too (it answers after the page, no target). Targets: p95 <= 100 ms for customers page/search/sort and the profile,
 <= 300 ms for Overview and Analytics, <= 300 ms for the review queue, at 20 clients.
 """
@@ -45,6 +47,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.api_load import wait_idle  # noqa: E402
 from components import ids  # noqa: E402
 from components.drill import AXES, default_state, to_store  # noqa: E402
 from components.drill_panel import pid as drill_id  # noqa: E402
@@ -70,7 +73,7 @@ SOURCES = ("quickbooks", "sales_leads", "instagram", "directory", "sales_activit
 BIG_TABLES = ("dim_customer", "mart_customer_kpi", "mart_customer_score", "mart_customer_rfm", "stg_customer",
               "customer_xref", "identity_review", "mart_sales")  # fmt: skip
 TARGETS = {"overview": 300, "overview_charts": 300, "customers_first": 100, "customers_page": 100, "customers_sort": 100,
-           "customers_search": 100, "customers_count": 100, "search_count": 0, "profile": 100, "actions": 300, "analytics": 300, "analytics_charts": 300,
+           "customers_search": 100, "customers_count": 100, "search_count": 0, "profile": 100, "actions": 300, "analytics": 300, "analytics_charts": 300, "analytics_rfm": 300,
            "review_page": 300, "review_count": 300}  # fmt: skip
 
 
@@ -304,6 +307,11 @@ def portal(var_dir: Path, workers: int, threads: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not answer within 180 s")
             time.sleep(0.5)
+        waited, cpu = wait_idle(process.pid)  # each worker's live listener first loads every customer
+        print(
+            f"server settled {waited:.0f} s after answering ({cpu:.1f} s of CPU: the workers' start-up)",
+            flush=True,
+        )
         yield url
     finally:
         stop_group(process, grace=30)
@@ -356,8 +364,7 @@ ACTIONS_OUT = [
     (ids.ACTIONS_PROSPECTS, "children"),
     (ids.ACTIONS_FUNNEL, "children"),
 ]
-ANALYTICS = [(ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"), (ids.ANALYTICS_RFM_GRAPH, "figure"),
-             (ids.ANALYTICS_RFM, "children"), (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
+ANALYTICS = [(ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"), (ids.ANALYTICS_RFM, "children"), (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
              (ids.ANALYTICS_PRICE, "children"), (ids.ANALYTICS_ALERT, "children"), (ids.ANALYTICS_ALERT, "is_open")]  # fmt: skip
 SORTS = (
     "name",
@@ -408,6 +415,13 @@ def callbacks(n: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
         "actions": lambda r: body(ACTIONS_OUT, scope),
         "analytics": lambda r: body(ANALYTICS, [(ids.ANALYTICS_LOAD, "data", 0)]),
         "analytics_charts": lambda r: drill_render("analytics", r.choice([30, 90])),
+        "analytics_rfm": lambda r: body(
+            [(ids.ANALYTICS_RFM_GRAPH, "figure"), ("analytics-rfm-crumbs", "children")],
+            [
+                ("analytics-rfm-path", "data", {"segment": r.choice([None, *RFM])}),
+                (drill_id("analytics", "state"), "data", to_store(default_state(TODAY, 365))),
+            ],
+        ),  # fmt: skip
         "review_page": lambda r: body(
             [("review-pairs", "data")],
             [
@@ -423,9 +437,11 @@ def callbacks(n: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
     }
 
 
-def replay(url: str, n: int, clients: int, rounds: int) -> dict[str, list[float]]:
+def replay(
+    url: str, n: int, clients: int, rounds: int, only: list[str] | None = None
+) -> dict[str, list[float]]:
     """Each client signs in and plays every callback ``rounds`` times in a random order; milliseconds per call."""
-    cases = callbacks(n)
+    cases = {k: v for k, v in callbacks(n).items() if not only or k in only}
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
@@ -491,6 +507,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=list(TARGETS), help="replay these callbacks only")
     parser.add_argument(
         "--build-only", action="store_true", help="build (or keep) the warehouse, measure nothing"
     )
@@ -510,10 +527,12 @@ def main() -> int:
             f"gunicorn: {args.workers} workers x {args.threads} threads at {url}; {os.cpu_count()} CPUs",
             flush=True,
         )
-        replay(url, args.customers, args.workers * args.threads, 1)  # every worker imports and connects once
+        replay(
+            url, args.customers, args.workers * args.threads, 1, args.only
+        )  # every worker imports and connects once
         for clients in args.clients:
             rounds = args.rounds if clients == 1 else max(2, args.rounds // 4)
-            report(clients, replay(url, args.customers, clients, rounds))
+            report(clients, replay(url, args.customers, clients, rounds, args.only))
     return 0
 
 

@@ -11,11 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import html
 
 from components import format as fmt
-from components.charts import ACCENT, _style, empty_figure
+from components.charts import ACCENT, Figure, empty_figure, styled_figure
 from components.controls import section
 
 logger = logging.getLogger(__name__)
@@ -147,25 +146,74 @@ def anomalies_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Di
     )
 
 
-def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+RFM_TITLES = {
+    "segment": "Revenue by RFM segment",
+    "region": "Revenue by region",
+    "rep": "Revenue by rep",
+    "customer": "Revenue by customer",
+}
+
+
+def rfm_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     """Revenue per RFM segment as bars, largest on top, customers on hover."""
+    drill = [
+        {"key": r["segment"], "label": r["segment"], "revenue": r["monetary"], "customers": r["customers"]}
+        for r in rows
+    ]
+    return rfm_drill_figure(drill, "segment")
+
+
+def rfm_drill_figure(
+    rows: Sequence[Mapping[str, Any]], level: str, segment: str = "", measure: str = "revenue"
+) -> Figure:
+    """Spend (or customers) per RFM segment, or per region, rep or customer inside ``segment``, as bars,
+    largest on top; each bar carries its drill key (``customdata[0]``) so a click can drill into it."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
-    ordered = sorted(rows, key=lambda r: r["monetary"])
-    fig = go.Figure(
-        go.Bar(
-            x=[r["monetary"] for r in ordered],
-            y=[r["segment"] for r in ordered],
-            orientation="h",
-            marker_color=ACCENT,
-            customdata=[r["customers"] for r in ordered],
-            hovertemplate=f"%{{y}}: {fmt.currency_symbol()}%{{x:,.0f}} · %{{customdata:,}} customers<extra></extra>",
-        )
+    if measure == "customers":
+        return _customers_figure(rows, level, segment)
+    ordered = sorted(rows, key=lambda r: r["revenue"])
+    sign = fmt.currency_symbol()
+    bars = {
+        "type": "bar",
+        "x": [r["revenue"] for r in ordered],
+        "y": [r["label"] for r in ordered],
+        "orientation": "h",
+        "marker": {"color": ACCENT},
+        "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
+        "hovertemplate": f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata[1]:,}} customers<extra></extra>",
+    }
+    title = RFM_TITLES.get(level, "Revenue") + (f" · {segment}" if segment and level != "segment" else "")
+    return styled_figure(
+        [bars],
+        title,
+        xaxis={"tickprefix": sign, "tickformat": "~s"},
+        yaxis={"type": "category"},
+        hovermode="closest",
+        clickmode="event",
     )
-    fig.update_xaxes(tickprefix=fmt.currency_symbol(), tickformat="~s")
-    fig = _style(fig, "Revenue by RFM segment")
-    fig.update_layout(hovermode="closest")
-    return fig
+
+
+def _customers_figure(rows: Sequence[Mapping[str, Any]], level: str, group: str) -> Figure:
+    ordered = sorted(rows, key=lambda r: r["customers"])
+    bars = {
+        "type": "bar",
+        "x": [r["customers"] for r in ordered],
+        "y": [r["label"] for r in ordered],
+        "orientation": "h",
+        "marker": {"color": ACCENT},
+        "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
+        "hovertemplate": "%{y}: %{x:,} customers<extra></extra>",
+    }
+    title = f"Customers by {level}" + (f" · {group}" if group else "")
+    return styled_figure(
+        [bars],
+        title,
+        xaxis={"tickformat": ",d"},
+        yaxis={"type": "category"},
+        hovermode="closest",
+        clickmode="event",
+    )
 
 
 def rfm_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:

@@ -4,15 +4,15 @@ recently customers buy, and what is bought together. Pure functions from the des
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import html
 
 from components import format as fmt
 from components.analytics import NO_DATA
-from components.charts import ACCENT, _style, empty_figure
+from components.charts import ACCENT, Figure, empty_figure, styled_figure
 from components.controls import NUMBER, TEXT, WIDE, compact_table
 
 DISTRIBUTION_TITLES = {
@@ -21,7 +21,7 @@ DISTRIBUTION_TITLES = {
 }
 
 
-def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
+def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> Figure:
     """Retention heatmap: one row per first-purchase month (newest at the top), one column per month
     since, each cell the share of the cohort that bought in that month."""
     if not rows:
@@ -33,47 +33,70 @@ def cohort_figure(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     text = [[f"{v:.0%}" if v is not None else "" for v in row] for row in z]
     sizes = {c: next(int(r["cohort_size"]) for r in rows if r["cohort_month"] == c) for c in cohorts}
     labels = [f"{c:%b %Y} ({fmt.count(sizes[c])})" for c in cohorts]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=months,
-            y=labels,
-            text=text,
-            texttemplate="%{text}",
-            colorscale=[[0.0, "#f3f9ff"], [1.0, ACCENT]],
-            zmin=0.0,
-            zmax=1.0,
-            showscale=False,
-            hovertemplate="%{y}, month %{x}: %{z:.0%} bought<extra></extra>",
-            xgap=2,
-            ygap=2,
-        )
+    bought = [
+        [month_key(c, m) for m in months] for c in cohorts
+    ]  # the month each cell is: a click drills to it
+    heat = {
+        "type": "heatmap",
+        "z": z,
+        "x": months,
+        "y": labels,
+        "text": text,
+        "customdata": bought,
+        "texttemplate": "%{text}",
+        "colorscale": [[0.0, "#f3f9ff"], [1.0, ACCENT]],
+        "zmin": 0.0,
+        "zmax": 1.0,
+        "showscale": False,
+        "hovertemplate": "%{y}, month %{x}: %{z:.0%} bought<extra></extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    return styled_figure(
+        [heat],
+        "Share of each first-purchase month's customers buying again, by months since",
+        xaxis={"title": {"text": "months since first purchase"}, "dtick": 1, "showgrid": False},
+        yaxis={"showgrid": False},
+        hovermode="closest",
+        height=max(320, 28 * len(cohorts) + 110),
     )
-    fig = _style(fig, "Share of each first-purchase month's customers buying again, by months since")
-    fig.update_xaxes(title="months since first purchase", dtick=1, showgrid=False)
-    fig.update_yaxes(showgrid=False)
-    fig.update_layout(hovermode="closest", height=max(320, 28 * len(cohorts) + 110))
-    return fig
 
 
-def distribution_figure(rows: Sequence[Mapping[str, Any]], measure: str) -> go.Figure:
+def month_key(cohort: dt.date, months_since: int) -> str:
+    """The calendar month ``months_since`` months after ``cohort``'s: ``2025-03``."""
+    index = cohort.year * 12 + cohort.month - 1 + months_since
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def time_path(month: str) -> tuple[str, str, str] | None:
+    """The drill panel's time path to ``month`` (``2025-03``): year → quarter → month; None if malformed."""
+    try:
+        day = dt.date.fromisoformat(f"{month}-01")
+    except (TypeError, ValueError):
+        return None
+    return f"{day.year}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day:%Y-%m}"
+
+
+def distribution_figure(rows: Sequence[Mapping[str, Any]], measure: str) -> Figure:
     """Customers per bin of one measure (``frequency`` in orders, ``recency`` in days), in bin order."""
     picked = sorted((r for r in rows if r["measure"] == measure), key=lambda r: int(r["bin_order"]))
     if not picked:
         return empty_figure("No data yet — run the pipeline")
-    fig = go.Figure(
-        go.Bar(
-            x=[str(r["bin"]) for r in picked],
-            y=[int(r["customers"]) for r in picked],
-            marker_color=ACCENT,
-            customdata=[float(r["share"]) for r in picked],
-            hovertemplate="%{x}: %{y:,} customers (%{customdata:.0%})<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": [str(r["bin"]) for r in picked],
+        "y": [int(r["customers"]) for r in picked],
+        "marker": {"color": ACCENT},
+        "customdata": [float(r["share"]) for r in picked],
+        "hovertemplate": "%{x}: %{y:,} customers (%{customdata:.0%})<extra></extra>",
+    }
+    unit = "orders" if measure == "frequency" else "days"
+    return styled_figure(
+        [bars],
+        DISTRIBUTION_TITLES.get(measure, measure),
+        xaxis={"type": "category", "title": {"text": unit}},
+        hovermode="closest",
     )
-    fig = _style(fig, DISTRIBUTION_TITLES.get(measure, measure))
-    fig.update_xaxes(type="category", title="orders" if measure == "frequency" else "days")
-    fig.update_layout(hovermode="closest")
-    return fig
 
 
 def affinity_table(rows: Sequence[Mapping[str, Any]], table_id: str) -> html.Div:

@@ -1,9 +1,15 @@
-"""Figure builders: pure functions from query results to Plotly figures, one house style."""
+"""Figure builders: pure functions from query results to Plotly figures, one house style.
+
+Figures are built as the plain data Plotly sends to the browser (:data:`Figure`), not through
+``plotly.graph_objects``: those validate and copy every property (and the template) on each build, which
+was most of a chart callback's time. The tests pass every builder's output through ``go.Figure`` so a
+property Plotly would refuse still fails there.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -30,6 +36,14 @@ pio.templates[TEMPLATE] = go.layout.Template(
     data={kind: getattr(pio.templates["plotly_white"].data, kind) for kind in ("bar", "scatter", "heatmap")},
 )
 
+#: A Plotly figure as the JSON-ready data Dash sends (``{"data": [traces], "layout": {...}}``).
+Figure = dict[str, Any]
+
+#: The template as Plotly writes it into a figure, serialised once and shared by every figure built as data.
+TEMPLATE_JSON: Final[dict[str, Any]] = pio.templates[TEMPLATE].to_plotly_json()
+
+_F = TypeVar("_F", go.Figure, dict[str, Any])
+
 #: Trace properties that carry data values Plotly draws as text (axis labels, hover, legend, slices).
 TEXT_PROPERTIES = ("x", "y", "text", "hovertext", "labels", "name", "customdata", "ids", "parents")
 
@@ -45,13 +59,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def escape_labels(fig: go.Figure) -> go.Figure:
+def escape_labels(fig: _F) -> _F:
     """``fig`` with every data-borne text (campaign, customer, product and category names in labels,
     hovers and legends) and its title and annotations escaped, so markup in them shows as typed.
 
     Every figure built from warehouse values passes through here; hover and text templates are ours
-    and keep their markup.
+    and keep their markup. Takes a :data:`Figure` or a ``go.Figure`` and returns the same kind.
     """
+    if isinstance(fig, dict):
+        return _escape_data(fig)
     for trace in fig.data:
         for prop in TEXT_PROPERTIES:
             if prop in trace and trace[prop] is not None:
@@ -65,32 +81,55 @@ def escape_labels(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def _style(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(
-        template=TEMPLATE,
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 8, "r": 8, "t": 44, "b": 8},
-        font={"family": FONT, "size": 12, "color": "#252423"},
-        hovermode="x unified",
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    fig.update_xaxes(gridcolor=GRID, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, automargin=True, zeroline=False)
+def _escape_data(fig: Figure) -> Figure:
+    for trace in fig.get("data", []):
+        for prop in TEXT_PROPERTIES:
+            if trace.get(prop) is not None:
+                trace[prop] = _plain(trace[prop])
+    layout = fig.get("layout", {})
+    title = layout.get("title") or {}
+    if title.get("text"):
+        title["text"] = fmt.plain(str(title["text"]))
+    for note in layout.get("annotations", []):
+        if note.get("text"):
+            note["text"] = fmt.plain(str(note["text"]))
     return fig
 
 
-def empty_figure(message: str) -> go.Figure:
+def styled_figure(
+    traces: Sequence[dict[str, Any]],
+    title: str,
+    *,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    **layout: Any,
+) -> Figure:
+    """``traces`` (plain dicts, each with its ``type``) in the house style, ``layout`` and the axes on top."""
+    return {
+        "data": list(traces),
+        "layout": {
+            "template": TEMPLATE_JSON,
+            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "margin": {"l": 8, "r": 8, "t": 44, "b": 8},
+            "font": {"family": FONT, "size": 12, "color": "#252423"},
+            "hovermode": "x unified",
+            "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            **layout,
+            "xaxis": {**(xaxis or {}), "gridcolor": GRID, "automargin": True},
+            "yaxis": {**(yaxis or {}), "gridcolor": GRID, "automargin": True, "zeroline": False},
+        },
+    }
+
+
+def empty_figure(message: str) -> Figure:
     """A blank figure that says why it is blank."""
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#605e5c"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _style(fig, "")
+    note = {"text": message, "showarrow": False, "font": {"size": 14, "color": "#605e5c"}}
+    return styled_figure([], "", xaxis={"visible": False}, yaxis={"visible": False}, annotations=[note])
 
 
-def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) -> go.Figure:
+def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) -> Figure:
     """Daily revenue as columns with its trailing ``average_days``-day average as a line."""
     if not series:
         return empty_figure("No sales in this period")
@@ -102,46 +141,33 @@ def revenue_trend_figure(series: Sequence[DailyRevenue], average_days: int = 7) 
         / len(revenue[max(0, i - average_days + 1) : i + 1])
         for i in range(len(revenue))
     ]
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=days,
-                y=revenue,
-                name="Revenue",
-                marker_color=ACCENT,
-                hovertemplate=f"{sign}%{{y:,.0f}}<extra></extra>",
-            ),
-            go.Scatter(
-                x=days,
-                y=average,
-                name=f"{average_days}-day average",
-                mode="lines",
-                line={"color": ACCENT_DARK, "width": 2},
-                hovertemplate=f"{sign}%{{y:,.0f}}<extra></extra>",
-            ),
-        ]
-    )
-    fig.update_yaxes(tickprefix=sign, tickformat=",.0f")
-    return _style(fig, "Revenue per day")
+    hover = f"{sign}%{{y:,.0f}}<extra></extra>"
+    bars = {"type": "bar", "x": days, "y": revenue, "name": "Revenue", "marker": {"color": ACCENT},
+            "hovertemplate": hover}  # fmt: skip
+    line = {"type": "scatter", "x": days, "y": average, "name": f"{average_days}-day average", "mode": "lines",
+            "line": {"color": ACCENT_DARK, "width": 2}, "hovertemplate": hover}  # fmt: skip
+    return styled_figure([bars, line], "Revenue per day", yaxis={"tickprefix": sign, "tickformat": ",.0f"})
 
 
-def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> go.Figure:
+def revenue_by_figure(rows: Sequence[SalesBreakdown], dimension: str) -> Figure:
     """Horizontal bars of revenue per ``dimension`` value, largest on top."""
     if not rows:
         return empty_figure("No sales in this period")
     ordered = list(reversed(rows))
     sign = fmt.currency_symbol()
-    fig = go.Figure(
-        go.Bar(
-            x=[r.revenue for r in ordered],
-            y=[r.label for r in ordered],
-            orientation="h",
-            marker_color=ACCENT,
-            customdata=[r.orders for r in ordered],
-            hovertemplate=f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata:,}} orders<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": [r.revenue for r in ordered],
+        "y": [r.label for r in ordered],
+        "orientation": "h",
+        "marker": {"color": ACCENT},
+        "customdata": [r.orders for r in ordered],
+        "hovertemplate": f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata:,}} orders<extra></extra>",
+    }
+    fig = styled_figure(
+        [bars],
+        f"Revenue by {dimension}",
+        xaxis={"tickprefix": sign, "tickformat": "~s"},
+        hovermode="closest",
     )
-    fig.update_xaxes(tickprefix=sign, tickformat="~s")
-    fig = _style(fig, f"Revenue by {dimension}")
-    fig.update_layout(hovermode="closest")
     return escape_labels(fig)

@@ -8,13 +8,14 @@ on a 375 px phone and no row is taller than its text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote_plus
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
+import plotly.io as pio
 from dash import dcc, html
 
 from components import format as fmt
@@ -313,7 +314,13 @@ def _qty(quantity: Any) -> str:
     return f"{int(q)} ×" if q.is_integer() else f"{q:g} ×"
 
 
-def relationship_figure(name: str, related: Sequence[Mapping[str, Any]]) -> go.Figure:
+@functools.cache
+def _default_template() -> dict[str, Any]:
+    """Plotly's default template as a figure carries it (this chart sets no template of its own)."""
+    return dict(pio.templates[pio.templates.default].to_plotly_json())
+
+
+def relationship_figure(name: str, related: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """A small network: this customer in the middle, related customers around it, edges by kind."""
     others: dict[int, Mapping[str, Any]] = {}
     for r in related:
@@ -321,37 +328,36 @@ def relationship_figure(name: str, related: Sequence[Mapping[str, Any]]) -> go.F
     n = max(len(others), 1)
     angle = {k: math.pi / 2 + 2 * math.pi * i / n for i, k in enumerate(others)}  # the first straight above
     pos = {k: (math.cos(a), math.sin(a)) for k, a in angle.items()}
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []
     for r in related:
         x, y = pos[int(r["other_key"])]
-        fig.add_trace(
-            go.Scatter(
-                x=[0, x], y=[0, y], mode="lines", hoverinfo="skip", showlegend=False,
-                line={"width": 1 + 3 * float(r["strength"]), "color": "#8aa4c8"},
-            )
+        traces.append(
+            {"type": "scatter", "x": [0, x], "y": [0, y], "mode": "lines", "hoverinfo": "skip", "showlegend": False,
+             "line": {"width": 1 + 3 * float(r["strength"]), "color": "#8aa4c8"}}
         )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=[pos[k][0] for k in others] + [0],
-            y=[pos[k][1] for k in others] + [0],
-            mode="markers+text",
-            text=[str(others[k]["name"])[:22] for k in others] + [name[:22]],
-            textposition=["top center" if pos[k][1] >= 0 else "bottom center" for k in others] + ["bottom center"],
-            customdata=[f"/customer/{k}" for k in others] + [""],
-            hovertext=[
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [pos[k][0] for k in others] + [0],
+            "y": [pos[k][1] for k in others] + [0],
+            "mode": "markers+text",
+            "text": [str(others[k]["name"])[:22] for k in others] + [name[:22]],
+            "textposition": ["top center" if pos[k][1] >= 0 else "bottom center" for k in others] + ["bottom center"],
+            "customdata": [f"/customer/{k}" for k in others] + [""],
+            "hovertext": [
                 f"{others[k]['name']}: {RELATIONSHIP_LABELS.get(str(others[k]['kind']), others[k]['kind'])}" for k in others
             ] + [name],
-            hoverinfo="text",
-            marker={"size": [14] * len(others) + [22], "color": ["#5b8def"] * len(others) + ["#1f3b73"]},
-            showlegend=False,
-        )
+            "hoverinfo": "text",
+            "marker": {"size": [14] * len(others) + [22], "color": ["#5b8def"] * len(others) + ["#1f3b73"]},
+            "showlegend": False,
+        }
     )  # fmt: skip
-    fig.update_layout(
-        height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"visible": False, "range": [-1.6, 1.6]}, yaxis={"visible": False, "range": [-1.5, 1.4]},
-        plot_bgcolor="white", paper_bgcolor="white",
-    )  # fmt: skip
-    return fig
+    layout = {
+        "template": _default_template(), "height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "xaxis": {"visible": False, "range": [-1.6, 1.6]}, "yaxis": {"visible": False, "range": [-1.5, 1.4]},
+        "plot_bgcolor": "white", "paper_bgcolor": "white",
+    }  # fmt: skip
+    return {"data": traces, "layout": layout}
 
 
 def relationships_block(name: str, related: Sequence[Mapping[str, Any]]) -> html.Div:

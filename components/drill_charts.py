@@ -11,10 +11,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
-
 from components import format as fmt
-from components.charts import ACCENT, _style, empty_figure, escape_labels
+from components.charts import ACCENT, Figure, empty_figure, escape_labels, styled_figure
 from components.drill import time_key, time_label
 
 logger = logging.getLogger(__name__)
@@ -62,64 +60,74 @@ def with_comparison(
     return [dict(r) | {"comparison_revenue": before.get(r["key"], 0.0)} for r in rows]
 
 
-def time_figure(rows: Sequence[Mapping[str, Any]], level: str, note: str = "") -> go.Figure:
+def time_figure(rows: Sequence[Mapping[str, Any]], level: str, note: str = "") -> Figure:
     """Columns of revenue per time bucket, oldest on the left; a click drills into the bucket."""
     if not rows:
         return empty_figure("No sales in this selection")
     sign = fmt.currency_symbol()
-    fig = go.Figure(
-        go.Bar(
-            x=[r["label"] for r in rows],
-            y=[r["revenue"] for r in rows],
-            customdata=[r["key"] for r in rows],
-            marker_color=ACCENT,
-            name="Revenue",
-            hovertemplate=f"%{{x}}: {sign}%{{y:,.0f}}<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": [r["label"] for r in rows],
+        "y": [r["revenue"] for r in rows],
+        "customdata": [r["key"] for r in rows],
+        "marker": {"color": ACCENT},
+        "name": "Revenue",
+        "hovertemplate": f"%{{x}}: {sign}%{{y:,.0f}}<extra></extra>",
+    }
+    fig = styled_figure(
+        [bars],
+        LEVEL_TITLES.get(level, "Revenue") + (f" · {note}" if note else ""),
+        xaxis={"type": "category"},
+        yaxis={"tickprefix": sign, "tickformat": "~s"},
+        hovermode="closest",
+        clickmode="event",
     )
-    fig.update_yaxes(tickprefix=sign, tickformat="~s")
-    fig.update_xaxes(type="category")
-    fig = _style(fig, LEVEL_TITLES.get(level, "Revenue") + (f" · {note}" if note else ""))
-    fig.update_layout(hovermode="closest", clickmode="event")
     return escape_labels(fig)
 
 
-def breakdown_figure(rows: Sequence[Mapping[str, Any]], level: str, compare_label: str = "") -> go.Figure:
+def breakdown_figure(rows: Sequence[Mapping[str, Any]], level: str, compare_label: str = "") -> Figure:
     """Horizontal bars of revenue per region, rep, customer, category or product (largest on top), with
     the comparison period's revenue as grey bars when there is one; a click drills into the bar."""
     if not rows:
         return empty_figure("No sales in this selection")
     ordered = list(reversed(rows))
     sign = fmt.currency_symbol()
+    labels, keys = [r["label"] for r in ordered], [r["key"] for r in ordered]
     traces = []
     if compare_label and any(r.get("comparison_revenue") is not None for r in ordered):
         traces.append(
-            go.Bar(
-                x=[r.get("comparison_revenue") or 0 for r in ordered],
-                y=[r["label"] for r in ordered],
-                customdata=[r["key"] for r in ordered],
-                orientation="h",
-                marker_color=COMPARE_COLOUR,
-                name=compare_label,
-                hovertemplate=f"%{{y}} ({compare_label}): {sign}%{{x:,.0f}}<extra></extra>",
-            )
+            {
+                "type": "bar",
+                "x": [r.get("comparison_revenue") or 0 for r in ordered],
+                "y": labels,
+                "customdata": keys,
+                "orientation": "h",
+                "marker": {"color": COMPARE_COLOUR},
+                "name": compare_label,
+                "hovertemplate": f"%{{y}} ({compare_label}): {sign}%{{x:,.0f}}<extra></extra>",
+            }
         )
     traces.append(
-        go.Bar(
-            x=[r["revenue"] for r in ordered],
-            y=[r["label"] for r in ordered],
-            customdata=[r["key"] for r in ordered],
-            orientation="h",
-            marker_color=ACCENT,
-            name="Selected period",
-            hovertemplate=f"%{{y}}: {sign}%{{x:,.0f}}<extra></extra>",
-        )
+        {
+            "type": "bar",
+            "x": [r["revenue"] for r in ordered],
+            "y": list(labels),
+            "customdata": list(keys),
+            "orientation": "h",
+            "marker": {"color": ACCENT},
+            "name": "Selected period",
+            "hovertemplate": f"%{{y}}: {sign}%{{x:,.0f}}<extra></extra>",
+        }
     )
-    fig = go.Figure(traces)
-    fig.update_xaxes(tickprefix=sign, tickformat="~s")
-    fig.update_yaxes(type="category")
-    fig = _style(fig, LEVEL_TITLES.get(level, "Revenue"))
-    fig.update_layout(hovermode="closest", clickmode="event", barmode="group")
+    fig = styled_figure(
+        traces,
+        LEVEL_TITLES.get(level, "Revenue"),
+        xaxis={"tickprefix": sign, "tickformat": "~s"},
+        yaxis={"type": "category"},
+        hovermode="closest",
+        clickmode="event",
+        barmode="group",
+    )
     return escape_labels(fig)
 
 

@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from components import drill_view
 from components import format as fmt
-from components.charts import GRAPH_CONFIG, empty_figure
+from components.charts import GRAPH_CONFIG, Figure, empty_figure
 from components.context import current_portal
 from components.controls import picker
 from components.drill import AXES, COMPARES, Axis, DrillState, from_store, to_query, to_store
@@ -260,8 +259,17 @@ def register(prefix: str, guard: Callable[[], None] = lambda: None) -> None:
 
     clientside_callback(
         """function (query) {
-            if (query && window.location.search !== query) {
-                window.history.replaceState(window.history.state, "", window.location.pathname + query);
+            if (!query) { return window.dash_clientside.no_update; }
+            const own = ["from", "to", "compare", "time", "place", "product"];
+            const others = Array.from(new URLSearchParams(window.location.search)).filter(p => !own.includes(p[0]));
+            let search = query;  // the panel's state, plus what other parts of the page keep in the address
+            if (others.length) {
+                const params = new URLSearchParams(query);
+                others.forEach(p => params.set(p[0], p[1]));
+                search = "?" + params.toString();
+            }
+            if (window.location.search !== search) {
+                window.history.replaceState(window.history.state, "", window.location.pathname + search);
             }
             return window.dash_clientside.no_update;
         }""",
@@ -321,10 +329,10 @@ def _drawn(
 ) -> tuple[drill_view.DrillView, tuple[dict[str, Any], ...]]:
     """The view and its three figures as plain JSON-ready dicts (drawn once, sent many times)."""
     view = drill_view.build(warehouse, viewer, state)
-    return view, tuple(f.to_plotly_json() for f in figures(view))
+    return view, figures(view)
 
 
-def figures(view: drill_view.DrillView) -> tuple[go.Figure, go.Figure, go.Figure]:
+def figures(view: drill_view.DrillView) -> tuple[Figure, Figure, Figure]:
     """The time, place and product figures of a drill view."""
     note = "a customer's or product's sales are kept by month" if view.months_only else ""
     return (

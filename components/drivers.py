@@ -13,11 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
-
 from components import format as fmt
 from components.analytics import NO_DATA
-from components.charts import _style, empty_figure
+from components.charts import Figure, empty_figure, styled_figure
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +115,7 @@ def _explains(row: Mapping[str, Any], before: float, verb: str = "") -> str:
     return f"{row['member']} {verb}{points} points ({_effect(row)})"
 
 
-def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figure:
+def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> Figure:
     """Horizontal bars of each member's contribution to the change, rank 1 on top, mix and rate on hover."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
@@ -126,21 +124,20 @@ def drivers_figure(rows: Sequence[Mapping[str, Any]], dimension: str) -> go.Figu
     members = [str(r["member"]) for r in ranked]
     unit = view.unit
     digits = ",.0f" if unit else ",.1f"
-    fig = go.Figure(
-        go.Bar(
-            x=[r["contribution"] for r in ranked],
-            y=members,
-            orientation="h",
-            marker_color=[UP if r["contribution"] >= 0 else DOWN for r in ranked],
-            customdata=[[r["mix_effect"], r["rate_effect"]] for r in ranked],
-            hovertemplate=(
-                f"%{{y}}: {unit}%{{x:{digits}}}<br>mix ({view.mix}) {unit}%{{customdata[0]:{digits}}}"
-                f" · rate ({view.rate}) {unit}%{{customdata[1]:{digits}}}<extra></extra>"
-            ),
-        )
-    )
-    fig.update_xaxes(tickprefix=unit, tickformat="~s", zeroline=True, zerolinecolor="#8a8886")
+    bars = {
+        "type": "bar",
+        "x": [r["contribution"] for r in ranked],
+        "y": members,
+        "orientation": "h",
+        "marker": {"color": [UP if r["contribution"] >= 0 else DOWN for r in ranked]},
+        "customdata": [[r["mix_effect"], r["rate_effect"]] for r in ranked],
+        "hovertemplate": (
+            f"%{{y}}: {unit}%{{x:{digits}}}<br>mix ({view.mix}) {unit}%{{customdata[0]:{digits}}}"
+            f" · rate ({view.rate}) {unit}%{{customdata[1]:{digits}}}<extra></extra>"
+        ),
+    }
     label = DIMENSION_LABELS.get(dimension, dimension).lower()
-    fig = _style(fig, f"Contribution by {label}")
-    fig.update_layout(hovermode="closest", showlegend=False)
-    return fig
+    axis = {"tickprefix": unit, "tickformat": "~s", "zeroline": True, "zerolinecolor": "#8a8886"}
+    return styled_figure(
+        [bars], f"Contribution by {label}", xaxis=axis, hovermode="closest", showlegend=False
+    )

@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import MATCH, Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import format as fmt
 from components.access import current_role
-from components.charts import ACCENT, ACCENT_DARK, GRAPH_CONFIG, GRID, empty_figure, escape_labels
+from components.charts import (
+    ACCENT,
+    ACCENT_DARK,
+    GRAPH_CONFIG,
+    Figure,
+    empty_figure,
+    escape_labels,
+    styled_figure,
+)
 from components.context import current_portal
 from components.controls import picker, section
 from warehouse.engine import WarehouseError
@@ -66,7 +73,7 @@ def forecast_panel(page: str) -> Any:
     return section("Revenue forecast", body, actions=grain, class_name="forecast-panel")
 
 
-def forecast_figure(points: Sequence[ForecastPoint], grain: Grain) -> go.Figure:
+def forecast_figure(points: Sequence[ForecastPoint], grain: Grain) -> Figure:
     """Actual revenue per period as columns, the forecast as a line inside its 95 % and 80 % bands."""
     if not points:
         return empty_figure("No forecast yet: the batch trains one once a year of sales is in")
@@ -75,14 +82,15 @@ def forecast_figure(points: Sequence[ForecastPoint], grain: Grain) -> go.Figure:
     past = [p for p in points if p.actual is not None]
     ahead = [p for p in points if p.forecast is not None]
     x = [p.period_start for p in ahead]
-    traces: list[go.BaseTraceType] = [
-        go.Bar(
-            x=[p.period_start for p in past],
-            y=[p.actual for p in past],
-            name="Actual",
-            marker_color=ACCENT,
-            hovertemplate=money,
-        )
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": [p.period_start for p in past],
+            "y": [p.actual for p in past],
+            "name": "Actual",
+            "marker": {"color": ACCENT},
+            "hovertemplate": money,
+        }
     ]
     for label, lower, upper, colour in (
         ("95 % interval", [p.lower_95 for p in ahead], [p.upper_95 for p in ahead], BAND_95),
@@ -90,43 +98,34 @@ def forecast_figure(points: Sequence[ForecastPoint], grain: Grain) -> go.Figure:
     ):
         if x and None not in lower and None not in upper:
             traces.append(
-                go.Scatter(
-                    x=x + x[::-1],
-                    y=list(upper) + list(lower)[::-1],
-                    fill="toself",
-                    fillcolor=colour,
-                    line={"width": 0},
-                    name=label,
-                    hoverinfo="skip",
-                )
+                {
+                    "type": "scatter",
+                    "x": x + x[::-1],
+                    "y": list(upper) + list(lower)[::-1],
+                    "fill": "toself",
+                    "fillcolor": colour,
+                    "line": {"width": 0},
+                    "name": label,
+                    "hoverinfo": "skip",
+                }
             )
     traces.append(
-        go.Scatter(
-            x=x,
-            y=[p.forecast for p in ahead],
-            name="Forecast",
-            mode="lines+markers",
-            line={"color": ACCENT_DARK, "width": 2, "dash": "dash"},
-            hovertemplate=money,
-        )
+        {
+            "type": "scatter",
+            "x": x,
+            "y": [p.forecast for p in ahead],
+            "name": "Forecast",
+            "mode": "lines+markers",
+            "line": {"color": ACCENT_DARK, "width": 2, "dash": "dash"},
+            "hovertemplate": money,
+        }
     )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        template="plotly_white",
-        title={
-            "text": f"Revenue per {grain}: actual and forecast",
-            "x": 0,
-            "xanchor": "left",
-            "font": {"size": 15},
-        },
-        margin={"l": 8, "r": 8, "t": 44, "b": 8},
-        hovermode="x unified",
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
+    fig = styled_figure(
+        traces,
+        f"Revenue per {grain}: actual and forecast",
+        yaxis={"tickprefix": sign, "tickformat": ",.0f"},
     )
-    fig.update_xaxes(gridcolor=GRID, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, automargin=True, zeroline=False, tickprefix=sign, tickformat=",.0f")
+    del fig["layout"]["font"]  # the template's font, as this chart always had
     return escape_labels(fig)
 
 
@@ -147,7 +146,7 @@ def register(app: Dash) -> None:
     )(refresh_forecast)
 
 
-def refresh_forecast(grain: str | None) -> tuple[go.Figure, str]:
+def refresh_forecast(grain: str | None) -> tuple[Figure, str]:
     """Draw the forecast at the chosen grain for a user who may see it."""
     if not may_see_forecast(current_role()):
         raise PreventUpdate

@@ -15,15 +15,14 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import analytics as view
-from components import behaviour, ids
+from components import behaviour, ids, rfm_drill
 from components import drivers as why
 from components.access import current_role, may_open, require
-from components.charts import GRAPH_CONFIG, empty_figure, escape_labels
+from components.charts import GRAPH_CONFIG, Figure, empty_figure, escape_labels
 from components.context import current_portal
 from components.controls import csv_button, picker, section
 from components.currency import currency_note
@@ -129,11 +128,8 @@ def layout(**kwargs: Any) -> dbc.Container:
             ),
             section(
                 "RFM segments",
-                dbc.Row(
-                    [
-                        dbc.Col(_graph(ids.ANALYTICS_RFM_GRAPH), xs=12, lg=5),
-                        dbc.Col(html.Div(id=ids.ANALYTICS_RFM), xs=12, lg=7),
-                    ]
+                rfm_drill.rfm_card_body(
+                    DRILL, rfm_drill.segment_of(kwargs.get(rfm_drill.PARAM)), html.Div(id=ids.ANALYTICS_RFM)
                 ),
             ),
             section(
@@ -141,15 +137,24 @@ def layout(**kwargs: Any) -> dbc.Container:
                 [
                     html.P(
                         "Each row is the customers whose first order fell in that month (how many in brackets); "
-                        "the last cell of a row is the month so far.",
+                        "the last cell of a row is the month so far. Click a cell to drill the revenue charts "
+                        "to that month.",
                         className="text-muted small mb-0",
                     ),
                     _graph(ids.ANALYTICS_COHORT_GRAPH),
                     dbc.Row(
                         [
-                            dbc.Col(_graph(ids.ANALYTICS_FREQUENCY_GRAPH), xs=12, lg=6),
-                            dbc.Col(_graph(ids.ANALYTICS_RECENCY_GRAPH), xs=12, lg=6),
+                            dbc.Col(
+                                rfm_drill.rfm_chart(DRILL, rfm_drill.segment_of(kwargs.get(c)), c),
+                                xs=12,
+                                lg=6,
+                            )
+                            for c in ("frequency", "recency")
                         ]
+                    ),
+                    html.P(
+                        "Click a band to drill: band → region → rep → customer.",
+                        className="text-muted small mb-0",
                     ),
                 ],
             ),
@@ -183,6 +188,10 @@ def _today() -> dt.date:
         return dt.date.today()
 
 
+for _chart in rfm_drill.CHARTS:
+    rfm_drill.register(DRILL, _today, lambda: require(PATH), _chart)
+
+
 @callback(
     Output(drill_id(DRILL, "state"), "data", allow_duplicate=True),
     Input(ids.ANALYTICS_DRIVER_GRAPH, "clickData"),
@@ -205,6 +214,25 @@ def drill_from_driver(
     return to_store(state.up(axis, 0).drill(axis, member))
 
 
+@callback(
+    Output(drill_id(DRILL, "state"), "data", allow_duplicate=True),
+    Input(ids.ANALYTICS_COHORT_GRAPH, "clickData"),
+    State(drill_id(DRILL, "state"), "data"),
+    prevent_initial_call=True,
+)
+def drill_from_cohort(click: dict[str, Any] | None, data: dict[str, Any] | None) -> Any:
+    """A click on a cohort cell drills the drill-down's time to that month (year → quarter → month)."""
+    require(PATH)
+    points = (click or {}).get("points") or []
+    path = behaviour.time_path(str(points[0].get("customdata"))) if points else None
+    if path is None:
+        raise PreventUpdate
+    state = from_store(data, _today()).up("time", 0)
+    for value in path:
+        state = state.drill("time", value)
+    return to_store(state)
+
+
 def _baseline(value: str | None) -> marts.Baseline:
     return next((b for b in marts.BASELINES if b == value), DEFAULT_BASELINE)
 
@@ -224,7 +252,7 @@ def _kpi(value: str | None) -> str:
     Input(ids.ANALYTICS_DIMENSION, "value"),
     Input(ids.ANALYTICS_BASELINE, "value"),
 )
-def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None) -> tuple[str, go.Figure]:
+def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None) -> tuple[str, Figure]:
     """The driver sentence and the ranked contributions for the chosen KPI, dimension and baseline.
 
     Orders and average order value have no category drivers (one order can span categories).
@@ -247,7 +275,6 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
 @callback(
     Output(ids.ANALYTICS_GROWTH, "children"),
     Output(ids.ANALYTICS_ANOMALIES, "children"),
-    Output(ids.ANALYTICS_RFM_GRAPH, "figure"),
     Output(ids.ANALYTICS_RFM, "children"),
     Output(ids.ANALYTICS_BUDGET_SUMMARY, "children"),
     Output(ids.ANALYTICS_BUDGET, "children"),
@@ -257,7 +284,8 @@ def refresh_drivers(kpi: str | None, dimension: str | None, baseline: str | None
     Input(ids.ANALYTICS_LOAD, "data"),
 )
 def refresh_sections(_load: int | None) -> tuple[Any, ...]:
-    """Growth, unusual days, RFM segments, budget and price guidance, read once when the page opens."""
+    """Growth, unusual days, RFM segments (the table; the chart drills, see ``components.rfm_drill``), budget
+    and price guidance, read once when the page opens."""
     require(PATH)
     portal = current_portal()
     try:
@@ -270,12 +298,11 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     except WarehouseError:
         logger.exception("analytics: marts could not be read")
         blank = html.P(UNREADABLE, className="text-muted mb-0")
-        return blank, blank, empty_figure("Data unavailable"), blank, "", blank, blank, UNREADABLE, True
+        return blank, blank, blank, "", blank, blank, UNREADABLE, True
     empty = not (growth or rfm or budget or prices)
     return (
         view.growth_table(growth, "analytics-growth-table"),
         view.anomalies_table(anomalies, "analytics-anomalies-table"),
-        escape_labels(view.rfm_figure(rfm)),
         view.rfm_table(rfm, "analytics-rfm-table"),
         *view.budget_parts(budget, "analytics-budget-table"),
         view.price_table(prices, "analytics-price-table"),
@@ -284,30 +311,17 @@ def refresh_sections(_load: int | None) -> tuple[Any, ...]:
     )
 
 
-@callback(
-    Output(ids.ANALYTICS_COHORT_GRAPH, "figure"),
-    Output(ids.ANALYTICS_FREQUENCY_GRAPH, "figure"),
-    Output(ids.ANALYTICS_RECENCY_GRAPH, "figure"),
-    Input(ids.ANALYTICS_LOAD, "data"),
-)
-def refresh_behaviour(_load: int | None) -> tuple[go.Figure, go.Figure, go.Figure]:
-    """Cohort retention of the last 12 first-purchase months, and the order-count and recency spreads."""
+@callback(Output(ids.ANALYTICS_COHORT_GRAPH, "figure"), Input(ids.ANALYTICS_LOAD, "data"))
+def refresh_behaviour(_load: int | None) -> Figure:
+    """Cohort retention of the last 12 first-purchase months (the order-count and recency spreads drill, see
+    ``components.rfm_drill``)."""
     require(PATH)
     try:
         cohorts = marts.cohort_retention(current_portal().warehouse)
-        spread = marts.purchase_distribution(current_portal().warehouse)
     except WarehouseError:
         logger.exception("analytics: behaviour marts could not be read")
-        return (
-            empty_figure("Data unavailable"),
-            empty_figure("Data unavailable"),
-            empty_figure("Data unavailable"),
-        )
-    return (
-        escape_labels(behaviour.cohort_figure(cohorts)),
-        escape_labels(behaviour.distribution_figure(spread, "frequency")),
-        escape_labels(behaviour.distribution_figure(spread, "recency")),
-    )
+        return empty_figure("Data unavailable")
+    return escape_labels(behaviour.cohort_figure(cohorts))
 
 
 @callback(Output(ids.ANALYTICS_AFFINITY, "children"), Input(ids.ANALYTICS_AFFINITY_LEVEL, "value"))

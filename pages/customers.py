@@ -17,8 +17,10 @@ from components.context import current_portal
 from components.controls import paged_table
 from components.customers_table import table_columns, table_rows
 from components.export import current_viewer
+from components.view_cache import ViewCache, reader_scope
 from warehouse.engine import WarehouseError
 from warehouse.queries import CustomerSort, count_customers, customer_page, page_count
+from warehouse.version import data_version
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ dash.register_page(__name__, path="/customers", title=TITLE, name="Customers", o
 PAGE_SIZE = 25
 DEFAULT_SORT: list[DataTable.SortBy] = [{"column_id": "revenue_total", "direction": "desc"}]
 SORT_COLUMNS = {"status": "is_active"}  # table column -> query column, where they differ
+COUNTS = ViewCache(size=512)  # counts of recent terms per worker (see ``count``)
 
 
 def layout(q: str = "", **_kwargs: Any) -> dbc.Container:
@@ -107,9 +110,15 @@ def refresh(
     Input(ids.CUSTOMERS_SEARCH, "value"),
 )
 def count(term: str | None) -> tuple[int, str]:
-    """How many customers match, in its own request so the first page shows before the count."""
+    """How many customers match, in its own request so the first page shows before the count.
+
+    Counted once per worker, term, reader scope and data version (``COUNTS``): a count changes only with a
+    batch, an erasure or an override, and counting a million customers is most of this request.
+    """
+    warehouse, viewer, text = current_portal().warehouse, current_viewer(), term or ""
     try:
-        total = count_customers(current_portal().warehouse, term or "", current_viewer())
+        key = (str(warehouse.engine.url), text, reader_scope(viewer), data_version(warehouse))
+        total = COUNTS.get_or_build(key, lambda: count_customers(warehouse, text, viewer))
     except WarehouseError:
         logger.exception("customers: count failed")
         return 1, "The warehouse could not be read; try again shortly."

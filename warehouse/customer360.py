@@ -85,9 +85,14 @@ def purchase_history(
     return lines, warehouse.rows(categories_query(customer_key, viewer))
 
 
+#: The related customer's side of a pair: one alias for every query (aliasing the wide table per request
+#: built a proxy of each of its columns every time).
+_OTHER: Final = dim_customer.alias("other")
+
+
 def relationships_query(customer_key: int, viewer: Viewer | None = None) -> sa.Select[Any]:
     """Customers related to ``customer_key`` (either side of a pair), strongest first, with their names."""
-    r, other = customer_relationship, dim_customer.alias("other")
+    r, other = customer_relationship, _OTHER
     other_key = sa.case(
         (r.c.customer_key_a == customer_key, r.c.customer_key_b), else_=r.c.customer_key_a
     ).label("other_key")

@@ -50,8 +50,8 @@ def test_a_campaign_named_with_a_link_shows_escaped_in_the_drivers_chart(policy_
 
 
 def test_figures_built_from_warehouse_labels_escape_them() -> None:
-    fig = revenue_by_figure(
-        [SalesBreakdown(EVIL_CAMPAIGN, 10.0, 1), SalesBreakdown("North", 5.0, 1)], "region"
+    fig = go.Figure(
+        revenue_by_figure([SalesBreakdown(EVIL_CAMPAIGN, 10.0, 1), SalesBreakdown("North", 5.0, 1)], "region")
     )
     assert list(fig.data[0].y) == ["North", ESCAPED]
     custom = escape_labels(

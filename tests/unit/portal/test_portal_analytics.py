@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 from dash.development.base_component import Component
 from flask.testing import FlaskClient
@@ -105,7 +106,9 @@ def test_driver_sentence_rise_flat_and_nothing_to_compare() -> None:
 
 
 def test_drivers_figure_ranks_top_driver_first_and_colours_by_sign() -> None:
-    fig = why.drivers_figure([driver(2, "London", 50, 0), driver(1, "North West", -110, -700)], "region")
+    fig = go.Figure(
+        why.drivers_figure([driver(2, "London", 50, 0), driver(1, "North West", -110, -700)], "region")
+    )
     bar = fig.data[0]
     assert list(bar.y) == ["London", "North West"]  # plotly draws the last category on top
     assert list(bar.marker.color) == [why.UP, why.DOWN]
@@ -128,14 +131,14 @@ def test_orders_and_order_value_drivers_read_in_their_own_units() -> None:
     assert why.driver_sentence(orders, "previous_week") == (
         "Orders fell 6.2% in the week 21–27 Nov 2026 vs last week; South East explains −5.0 points (mix effect)."
     )
-    fig = why.drivers_figure(orders, "region")
+    fig = go.Figure(why.drivers_figure(orders, "region"))
     assert fig.layout.xaxis.tickprefix == ""
     assert "customers ordering" in fig.data[0].hovertemplate and "£" not in fig.data[0].hovertemplate
     aov = [driver(1, "Hospitality", 1.5, 9.0, before=300, after=310.5, kpi="average_order_value")]
     assert why.driver_sentence(aov, "mean_4_weeks").startswith(
         "Average order value rose 3.5% in the week 21–27 Nov 2026 vs the 4-week mean; Hospitality explains"
     )
-    assert why.drivers_figure(aov, "segment").layout.xaxis.tickprefix == "£"
+    assert go.Figure(why.drivers_figure(aov, "segment")).layout.xaxis.tickprefix == "£"
 
 
 def test_growth_cells_read_percent_changes_with_arrows() -> None:
@@ -229,7 +232,7 @@ def test_every_builder_says_no_data_yet_on_empty_marts() -> None:
     for table in (view.growth_table, view.rfm_table, view.budget_table, view.price_table):
         assert texts(table([], "t")) == [view.NO_DATA]
     assert texts(view.anomalies_table([], "t")) == ["No unusual days in the last 30 days."]
-    for fig in (why.drivers_figure([], "region"), view.rfm_figure([])):
+    for fig in (go.Figure(why.drivers_figure([], "region")), go.Figure(view.rfm_figure([]))):
         assert fig.layout.annotations[0].text == "No data yet — run the pipeline"
 
 
@@ -251,7 +254,7 @@ def test_analytics_is_in_the_navbar_only_for_roles_that_may_open_it(role: str, s
 def sections_callback(client: FlaskClient) -> Any:
     outputs = [
         (ids.ANALYTICS_GROWTH, "children"), (ids.ANALYTICS_ANOMALIES, "children"),
-        (ids.ANALYTICS_RFM_GRAPH, "figure"), (ids.ANALYTICS_RFM, "children"),
+        (ids.ANALYTICS_RFM, "children"),
         (ids.ANALYTICS_BUDGET_SUMMARY, "children"), (ids.ANALYTICS_BUDGET, "children"),
         (ids.ANALYTICS_PRICE, "children"), (ids.ANALYTICS_ALERT, "children"), (ids.ANALYTICS_ALERT, "is_open"),
     ]  # fmt: skip

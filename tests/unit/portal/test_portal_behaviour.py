@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -78,7 +79,7 @@ PAIRS = [
 
 
 def test_the_cohort_heatmap_puts_the_newest_month_on_top_and_leaves_months_not_reached_blank() -> None:
-    heat = view.cohort_figure(COHORTS).data[0]
+    heat = go.Figure(view.cohort_figure(COHORTS)).data[0]
     assert list(heat.y) == ["Mar 2025 (8)", "Feb 2025 (5)", "Jan 2025 (10)"]
     assert list(heat.x) == [0, 1, 2]
     assert [list(row) for row in heat.z] == [[1.0, None, None], [1.0, 0.2, None], [1.0, 0.4, 0.3]]
@@ -86,13 +87,14 @@ def test_the_cohort_heatmap_puts_the_newest_month_on_top_and_leaves_months_not_r
 
 
 def test_the_spreads_follow_bin_order_not_row_order() -> None:
-    bars = view.distribution_figure(SPREAD, "frequency").data[0]
+    bars = go.Figure(view.distribution_figure(SPREAD, "frequency")).data[0]
     assert list(bars.x) == ["1", "2", "3-4"] and list(bars.y) == [50, 30, 20]
     assert (
-        view.distribution_figure(SPREAD, "recency").layout.title.text == view.DISTRIBUTION_TITLES["recency"]
+        go.Figure(view.distribution_figure(SPREAD, "recency")).layout.title.text
+        == view.DISTRIBUTION_TITLES["recency"]
     )
     assert (
-        view.distribution_figure([], "frequency").layout.annotations[0].text
+        go.Figure(view.distribution_figure([], "frequency")).layout.annotations[0].text
         == "No data yet — run the pipeline"
     )
 

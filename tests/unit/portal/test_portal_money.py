@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 from flask.testing import FlaskClient
 
@@ -45,7 +46,7 @@ def test_books_in_dollars_show_dollars_everywhere(
     cards = answer[ids.OVERVIEW_KPI_ROW]["children"]
     assert component_text(cards, ids.kpi_value("revenue-today")) == "$4,500"
     assert answer[ids.OVERVIEW_AS_OF]["children"].endswith("Amounts in USD ($), net of discounts and tax.")
-    figure = revenue_by_figure([SalesBreakdown("West", 1200.0, 3)], "region")
+    figure = go.Figure(revenue_by_figure([SalesBreakdown("West", 1200.0, 3)], "region"))
     assert figure.layout.xaxis.tickprefix == "$"
     assert (fmt.money(12.5), fmt.money(0)) == ("$12.50", "$0")
 
