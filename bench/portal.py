@@ -1,6 +1,7 @@
 """Portal speed at a million customers: p50/p95 of each page's callbacks with 1 and 20 concurrent clients.
 
     python bench/portal.py [--customers 1000000] [--clients 1 20] [--rounds 8] [--workers 3 --threads 4]
+    python bench/portal.py --clients 20 --think 1-3   # each client pauses 1-3 s after each call, as a person does
 
 Builds (or reuses) ``var/bench/portal-<N>/warehouse.db``: the warehouse schema (Alembic, so every index
 the portal relies on) bulk-loaded with N golden customers and what the portal reads about them: the
@@ -47,7 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_load import wait_idle  # noqa: E402
+from bench.api_load import think_range, wait_idle  # noqa: E402
 from components import ids  # noqa: E402
 from components.drill import AXES, default_state, to_store  # noqa: E402
 from components.drill_panel import pid as drill_id  # noqa: E402
@@ -438,9 +439,15 @@ def callbacks(n: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
 
 
 def replay(
-    url: str, n: int, clients: int, rounds: int, only: list[str] | None = None
+    url: str,
+    n: int,
+    clients: int,
+    rounds: int,
+    only: list[str] | None = None,
+    think: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, list[float]]:
-    """Each client signs in and plays every callback ``rounds`` times in a random order; milliseconds per call."""
+    """Each client signs in and plays every callback ``rounds`` times in a random order, pausing ``think``
+    (min, max seconds) after each call; milliseconds per call."""
     cases = {k: v for k, v in callbacks(n).items() if not only or k in only}
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -465,6 +472,8 @@ def replay(
                     if answer.status_code not in (200, 204):
                         errors.append(f"{name}: HTTP {answer.status_code}")
                     timings[name].append(took)
+                if think[1] > 0:
+                    time.sleep(rng.uniform(*think))  # a person reading the answer before the next click
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for t in threads:
@@ -511,7 +520,15 @@ def main() -> int:
     parser.add_argument(
         "--build-only", action="store_true", help="build (or keep) the warehouse, measure nothing"
     )
+    parser.add_argument(
+        "--think",
+        default="0-0",
+        type=think_range,
+        help="each client's pause after each call, MIN-MAX seconds (default 0-0: clients ask as fast as "
+        "they can, a throughput test; 1-3 is a person reading each answer)",
+    )
     args = parser.parse_args()
+    low, high = (float(v) for v in args.think.split("-"))
     var_dir = ROOT / "var" / "bench" / f"portal-{args.customers}"
     path = var_dir / "warehouse.db"
     if args.rebuild or customer_count(path) != args.customers:
@@ -532,7 +549,8 @@ def main() -> int:
         )  # every worker imports and connects once
         for clients in args.clients:
             rounds = args.rounds if clients == 1 else max(2, args.rounds // 4)
-            report(clients, replay(url, args.customers, clients, rounds, args.only))
+            print(f"clients pause {args.think} s after each call", flush=True)
+            report(clients, replay(url, args.customers, clients, rounds, args.only, (low, high)))
     return 0
 
 
