@@ -82,6 +82,17 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return sorted({ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found}, key=str)
 
 
+def addresses_of(host: str, port: int, resolver: Resolver = resolve) -> list[IPAddress]:
+    """What ``resolver`` gives for ``host``; :class:`RefusedURL` when it fails or gives no address."""
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError) as e:
+        raise RefusedURL(f"the webhook host {host} does not resolve ({e})") from e
+    if not addresses:
+        raise RefusedURL(f"the webhook host {host} resolves to no address")
+    return addresses
+
+
 def check_url(url: str, allowed: AllowList, resolver: Resolver = resolve) -> list[IPAddress]:
     """The addresses ``url`` would reach; :class:`RefusedURL` unless each is public or allowed."""
     parts = urlsplit(url)
@@ -102,12 +113,7 @@ def check_url(url: str, allowed: AllowList, resolver: Resolver = resolve) -> lis
         addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         literal = False
-        try:
-            addresses = resolver(host, port)
-        except (OSError, UnicodeError) as e:
-            raise RefusedURL(f"the webhook host {host} does not resolve ({e})") from e
-    if not addresses:
-        raise RefusedURL(f"the webhook host {host} resolves to no address")
+        addresses = addresses_of(host, port, resolver)
     for address in addresses:
         why = None if allowed.allows(address) else problem(address)
         if why is not None:

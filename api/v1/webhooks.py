@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from api.v1 import pinned
 from api.v1.breaker import Breakers, CircuitOpen
-from api.v1.urlguard import AllowList, RefusedURL, Resolver, check_url, resolve
+from api.v1.urlguard import AllowList, RefusedURL, Resolver, addresses_of, check_url, resolve
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.schema import app_api_webhook, ops_api_delivery
 
@@ -289,12 +289,7 @@ def checked_address(url: str, allowed: AllowList, resolver: Resolver) -> pinned.
     if not addresses:
         host = (urlsplit(url).hostname or "").rstrip(".")
         port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
-        try:
-            addresses = resolver(host, port)
-        except (OSError, UnicodeError) as e:
-            raise RefusedURL(f"the webhook host {host} does not resolve ({e})") from e
-        if not addresses:
-            raise RefusedURL(f"the webhook host {host} resolves to no address")
+        addresses = addresses_of(host, port, resolver)
     return addresses[0]
 
 
