@@ -170,49 +170,31 @@ def rfm_drill_figure(
     largest on top; each bar carries its drill key (``customdata[0]``) so a click can drill into it."""
     if not rows:
         return empty_figure("No data yet — run the pipeline")
-    if measure == "customers":
-        return _customers_figure(rows, level, segment)
-    ordered = sorted(rows, key=lambda r: r["revenue"])
     sign = fmt.currency_symbol()
-    bars = {
-        "type": "bar",
-        "x": [r["revenue"] for r in ordered],
-        "y": [r["label"] for r in ordered],
-        "orientation": "h",
-        "marker": {"color": ACCENT},
-        "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
-        "hovertemplate": f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata[1]:,}} customers<extra></extra>",
-    }
+    if measure == "customers":
+        title = f"Customers by {level}" + (f" · {segment}" if segment else "")
+        return _drill_bars(rows, "customers", "%{y}: %{x:,} customers", title, {"tickformat": ",d"})
     title = RFM_TITLES.get(level, "Revenue") + (f" · {segment}" if segment and level != "segment" else "")
-    return styled_figure(
-        [bars],
-        title,
-        xaxis={"tickprefix": sign, "tickformat": "~s"},
-        yaxis={"type": "category"},
-        hovermode="closest",
-        clickmode="event",
-    )
+    hover = f"%{{y}}: {sign}%{{x:,.0f}} · %{{customdata[1]:,}} customers"
+    return _drill_bars(rows, "revenue", hover, title, {"tickprefix": sign, "tickformat": "~s"})
 
 
-def _customers_figure(rows: Sequence[Mapping[str, Any]], level: str, group: str) -> Figure:
-    ordered = sorted(rows, key=lambda r: r["customers"])
+def _drill_bars(
+    rows: Sequence[Mapping[str, Any]], value: str, hover: str, title: str, xaxis: dict[str, Any]
+) -> Figure:
+    """Horizontal bars of ``value`` per row, largest on top, each carrying its drill key and customer count."""
+    ordered = sorted(rows, key=lambda r: r[value])
     bars = {
         "type": "bar",
-        "x": [r["customers"] for r in ordered],
+        "x": [r[value] for r in ordered],
         "y": [r["label"] for r in ordered],
         "orientation": "h",
         "marker": {"color": ACCENT},
         "customdata": [[str(r["key"]), r["customers"]] for r in ordered],
-        "hovertemplate": "%{y}: %{x:,} customers<extra></extra>",
+        "hovertemplate": hover + "<extra></extra>",
     }
-    title = f"Customers by {level}" + (f" · {group}" if group else "")
     return styled_figure(
-        [bars],
-        title,
-        xaxis={"tickformat": ",d"},
-        yaxis={"type": "category"},
-        hovermode="closest",
-        clickmode="event",
+        [bars], title, xaxis=xaxis, yaxis={"type": "category"}, hovermode="closest", clickmode="event"
     )
 
 
