@@ -26,19 +26,14 @@ class LogisticModel:
 
     def fit(self, features: pd.DataFrame, labels: pd.Series) -> LogisticModel:
         """Fit on a numeric feature frame and 0/1 labels aligned on the same index."""
-        from sklearn.impute import SimpleImputer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+        from models.churn_blend import logistic_pipeline
 
         if not features.index.equals(labels.index):
             raise ValueError("LogisticModel.fit: features and labels must share the same index")
         self.columns = list(features.columns)
-        self.estimator = make_pipeline(
-            SimpleImputer(strategy="median", keep_empty_features=True),
-            StandardScaler(),
-            LogisticRegression(C=self.c, max_iter=1000),
-        ).fit(features.to_numpy(dtype=float), labels.to_numpy(dtype=int))
+        self.estimator = logistic_pipeline(self.c, max_iter=1000).fit(
+            features.to_numpy(dtype=float), labels.to_numpy(dtype=int)
+        )
         return self
 
     def predict_proba(self, features: pd.DataFrame) -> pd.Series:

@@ -60,7 +60,8 @@ def apply_platt(p: np.ndarray, slope: float, intercept: float) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-(slope * logit(p) + intercept))))
 
 
-def _logistic(c: float) -> Any:
+def logistic_pipeline(c: float, max_iter: int = 2000) -> Any:
+    """Median imputation, standard scaling and a logistic regression of inverse regularisation ``c``."""
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -71,7 +72,7 @@ def _logistic(c: float) -> Any:
     return make_pipeline(
         SimpleImputer(strategy="median", keep_empty_features=True),
         StandardScaler(),
-        LogisticRegression(C=c, max_iter=2000),
+        LogisticRegression(C=c, max_iter=max_iter),
     )
 
 
@@ -105,7 +106,7 @@ class BlendedChurnModel:
         def oof(estimator: Any) -> np.ndarray:
             return np.asarray(cross_val_predict(estimator, x, y, cv=inner, method="predict_proba")[:, 1])
 
-        linear = {str(c): oof(_logistic(c)) for c in LOGISTIC_C}
+        linear = {str(c): oof(logistic_pipeline(c)) for c in LOGISTIC_C}
         trees = {str(d): oof(_xgboost(d, self.params)) for d in XGB_DEPTHS}
         c, linear_auc = best_by_auc(y, linear)
         depth, trees_auc = best_by_auc(y, trees)
@@ -120,7 +121,7 @@ class BlendedChurnModel:
             "inner_auc": best_by_auc(y, {"blend": blend})[1],
         }
         logger.debug("inner AUC logistic %.4f xgboost %.4f -> %s", linear_auc, trees_auc, self.chosen)
-        self.models = [_logistic(float(c)).fit(x, y), _xgboost(int(depth), self.params).fit(x, y)]
+        self.models = [logistic_pipeline(float(c)).fit(x, y), _xgboost(int(depth), self.params).fit(x, y)]
         return self
 
     def predict_proba(self, features: pd.DataFrame) -> pd.Series:
