@@ -18,7 +18,7 @@ from app import create_app
 from components.drill_panel import pid
 from components.rfm_drill import rid
 from tests.e2e.browser import screenshot, sign_in, viewport
-from tests.e2e.test_drill_reports import bars, press, total, wait_bars
+from tests.e2e.test_drill_reports import bars, click_bar, press, settled, total, wait_bars
 from tests.unit.portal.portal_data import portal_settings
 from warehouse import analytics_queries as marts
 from warehouse.engine import Warehouse
@@ -38,23 +38,10 @@ def wait_trail(dash_duo, nav: str, expected: str) -> None:
     until(lambda: trail(dash_duo, nav) == expected, timeout=20, msg=f"{nav} trail is not {expected!r}")
 
 
-def click_bar(dash_duo, graph: str, label: str) -> None:
-    """Click the bar of ``label`` the way a user does; scrolled there at once first (the page scrolls smoothly,
-    and a click during the scroll lands where the bar was)."""
-    index = list(bars(dash_duo, graph)).index(label)
-    point = dash_duo.driver.execute_script(
-        "const traces = document.querySelectorAll('#' + arguments[0] + ' .barlayer .trace');"
-        " const p = traces[traces.length - 1].querySelectorAll('.point')[arguments[1]];"
-        " p.scrollIntoView({block: 'center', behavior: 'instant'}); return p;",
-        graph,
-        index,
-    )
-    ActionChains(dash_duo.driver).move_to_element(point).click().perform()
-
-
 def click_cell(dash_duo, graph: str, column: int, row: int) -> None:
     """Click the middle of a heatmap cell the way a user does (a real mouse click at its place; this
     selenium measures the offset from the element's top-left corner)."""
+    settled(dash_duo)
     plot = dash_duo.driver.execute_script(
         "return document.querySelector('#' + arguments[0] + ' .js-plotly-plot');", graph
     )

@@ -56,16 +56,24 @@ def total(dash_duo, graph: str) -> float:
     return round(sum(bars(dash_duo, graph).values()), 2)
 
 
+def settled(dash_duo) -> None:
+    """Wait until no callback is in flight: a chart redrawn while it is clicked loses the click."""
+    until(lambda: not dash_duo.redux_state_rqs, timeout=20, msg="callbacks still running")
+
+
 def click_bar(dash_duo, graph: str, label: str) -> None:
-    """Click the bar of ``label`` in the chart's main trace the way a user does (a real mouse click)."""
+    """Click the bar of ``label`` in the chart's main trace the way a user does (a real mouse click), once
+    the page has settled; scrolled there at once first (the page scrolls smoothly, and a click during the
+    scroll lands where the bar was)."""
+    settled(dash_duo)
     index = list(bars(dash_duo, graph)).index(label)
     point = dash_duo.driver.execute_script(
         "const traces = document.querySelectorAll('#' + arguments[0] + ' .barlayer .trace');"
-        " return traces[traces.length - 1].querySelectorAll('.point')[arguments[1]];",
+        " const p = traces[traces.length - 1].querySelectorAll('.point')[arguments[1]];"
+        " p.scrollIntoView({block: 'center', behavior: 'instant'}); return p;",
         graph,
         index,
     )
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", point)
     ActionChains(dash_duo.driver).move_to_element(point).click().perform()
 
 
