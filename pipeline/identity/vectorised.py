@@ -80,26 +80,17 @@ def _bare_email(e: pl.Expr) -> pl.Expr:
     return pl.when(lower.str.starts_with("mailto:")).then(lower.str.slice(7)).otherwise(lower)
 
 
-#: An address ``email_validator`` takes unchanged (after lower-casing): a dot-atom local part of letters,
-#: digits and ``_+-`` and a domain of letter/digit/hyphen labels under an alphabetic top-level domain.
-_PLAIN_EMAIL: Final = (
-    r"^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-)
-#: Top-level domains ``email_validator`` refuses (special-use names).
-_SPECIAL_TLDS: Final = ("arpa", "invalid", "local", "localhost", "onion", "test")
-
-
 def _plain_email(e: pl.Expr) -> pl.Expr:
     """Addresses whose canonical form (``quality.email``) is their lower-cased text without ``mailto:``."""
     bare = _bare_email(e)
     parts = bare.str.split_exact("@", 1)
     local, domain = parts.struct.field("field_0"), parts.struct.field("field_1")
     return (
-        bare.str.contains(_PLAIN_EMAIL)
+        bare.str.contains(quality.PLAIN_EMAIL)
         & (local.str.len_bytes() <= 64)
         & (bare.str.len_bytes() <= 254)
         & ~domain.str.contains("--", literal=True)
-        & ~domain.str.extract(r"\.([a-z]+)$", 1).is_in(list(_SPECIAL_TLDS))
+        & ~domain.str.extract(r"\.([a-z]+)$", 1).is_in(sorted(quality.SPECIAL_TLDS))
     )
 
 

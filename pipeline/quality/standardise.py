@@ -30,8 +30,11 @@ __all__ = [
     "InvalidValue",
     "PostcodeRule",
     "country",
+    "PLAIN_EMAIL",
+    "SPECIAL_TLDS",
     "email",
     "fold",
+    "is_plain_email",
     "phone",
     "postcode",
     "state_abbreviations",
@@ -135,14 +138,36 @@ def phone(value: str | None, country_code: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+#: An address ``email_validator`` takes unchanged (after lower-casing): a dot-atom local part of letters,
+#: digits and ``_+-`` and a domain of letter/digit/hyphen labels under an alphabetic top-level domain.
+PLAIN_EMAIL: Final = (
+    r"^[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+#: Top-level domains ``email_validator`` refuses (special-use names).
+SPECIAL_TLDS: Final = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+_PLAIN: Final = re.compile(PLAIN_EMAIL)
+
+
+def is_plain_email(bare: str) -> bool:
+    """Whether a lower-case address without ``mailto:`` is its own canonical form (no validator needed)."""
+    if len(bare) > 254 or not _PLAIN.fullmatch(bare):
+        return False
+    local, domain = bare.rsplit("@", 1)
+    return len(local) <= 64 and "--" not in domain and domain.rsplit(".", 1)[1] not in SPECIAL_TLDS
+
+
 @lru_cache(maxsize=CACHED)
 def email(value: str | None) -> str | None:
-    """A syntactically valid address, lower-cased (no DNS look-up)."""
+    """A syntactically valid address, lower-cased (no DNS look-up). A plain ASCII address is its own
+    canonical form and skips ``email_validator`` (~70 µs an address), which reads every other one."""
     value = text(value)
     if value is None:
         return None
     if value.lower().startswith("mailto:"):
         value = value[7:]
+    bare = value.lower()
+    if is_plain_email(bare):
+        return bare
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
