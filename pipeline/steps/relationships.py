@@ -1,8 +1,8 @@
 """Relationships: connections between golden customers -> ``customer_relationship`` (rebuilt each run).
 
 Reads every staged customer record with its golden key, the customers' Instagram handles, the text
-of their interactions (posts, comments, notes) and any landed record with a referral field or
-note, and writes what ``pipeline.identity.relationships`` finds. The table is replaced in one
+of their interactions (posts, comments, notes) and the landed version of each staged customer record
+with a referral field or note, and writes what ``pipeline.identity.relationships`` finds. The table is replaced in one
 transaction, so a re-run gives the same rows.
 """
 
@@ -88,11 +88,16 @@ def _row(r: Relationship) -> dict[str, Any]:
 
 
 def _referrals(conn: Connection) -> list[tuple[int, str]]:
-    """(customer, text) for every landed customer record with a referral field (``Referred By``...) or note."""
-    lr = land_record
-    query = sa.select(lr.c.payload, customer_xref.c.customer_key).join(
-        customer_xref,
-        (customer_xref.c.source == lr.c.source) & (customer_xref.c.source_key == lr.c.source_key),
+    """(customer, text) for every staged customer record whose landed version has a referral field
+    (``Referred By``...) or note: the version the staging row came from, not older ones."""
+    lr, stg = land_record, stg_customer
+    query = (
+        sa.select(lr.c.payload, customer_xref.c.customer_key)
+        .join(stg, stg.c.land_id == lr.c.land_id)
+        .join(
+            customer_xref,
+            (customer_xref.c.source == stg.c.source) & (customer_xref.c.source_key == stg.c.source_key),
+        )
     )  # payloads are encrypted at rest: the "referr" filter runs here, not in SQL
     out: list[tuple[int, str]] = []
     for payload, key in conn.execute(query):

@@ -6,6 +6,7 @@ agrees with the batch; relationships are rebuilt idempotently."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 import string
 from pathlib import Path
@@ -28,6 +29,7 @@ from warehouse.schema import (
     customer_xref,
     identity_event,
     identity_review,
+    land_record,
     stg_customer,
 )
 
@@ -118,6 +120,49 @@ def test_relationships_on_the_demo_warehouse_are_ordered_and_idempotent(
         build_relationships(conn)
     with wh.engine.connect() as conn:
         assert sorted(tuple(r) for r in conn.execute(sa.select(customer_relationship))) == rows
+
+
+def test_a_referral_counts_from_the_version_staged_not_from_an_older_one(
+    first_batch: tuple[Warehouse, Path],
+) -> None:
+    """A lead whose newer version dropped "Referred by X" no longer links to X; its staged version does."""
+    wh, _ = first_batch
+    staged = [r for r in _staged(wh) if r["source"] == "sales_leads"]
+    lead = staged[0]
+    referrer = next(r for r in _staged(wh) if r["customer_key"] != lead["customer_key"] and r["company_name"])
+    note = {"Lead ID": lead["source_key"], "Notes": f"Referred by {referrer['company_name']}."}
+
+    def referral_pairs(conn: sa.Connection) -> set[tuple[int, int]]:
+        build_relationships(conn)
+        rows = conn.execute(
+            sa.select(customer_relationship).where(customer_relationship.c.kind == "referral")
+        )
+        return {(r.customer_key_a, r.customer_key_b) for r in rows}
+
+    pair = tuple(sorted((lead["customer_key"], referrer["customer_key"])))
+    with wh.engine.connect() as conn, conn.begin() as transaction:  # every change here is rolled back
+        assert pair not in referral_pairs(conn)
+        older = conn.execute(
+            land_record.insert().values(
+                source="sales_leads",
+                entity="Lead",
+                source_key=lead["source_key"],
+                content_hash="0" * 64,
+                payload=json.dumps(note),
+                received_at=fixed_clock(),
+                batch_id=1,
+            )
+        ).inserted_primary_key[0]
+        assert pair not in referral_pairs(conn), "a version no staging row came from does not count"
+        conn.execute(
+            stg_customer.update()
+            .where(
+                (stg_customer.c.source == "sales_leads") & (stg_customer.c.source_key == lead["source_key"])
+            )
+            .values(land_id=older)
+        )
+        assert pair in referral_pairs(conn), "the staged version's note names the referrer"
+        transaction.rollback()
 
 
 def test_a_new_batch_moves_only_new_and_changed_records(first_batch: tuple[Warehouse, Path]) -> None:
