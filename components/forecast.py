@@ -40,6 +40,7 @@ DEFAULT_GRAIN = "month"
 GRAIN_ID = "forecast-grain"
 GRAPH_ID = "forecast-graph"
 SENTENCE_ID = "forecast-accuracy-sentence"
+MORE_ID = "forecast-more"
 BAND_80 = "rgba(17, 141, 255, 0.28)"
 BAND_95 = "rgba(17, 141, 255, 0.12)"
 
@@ -70,6 +71,9 @@ def forecast_panel(page: str) -> Any:
         dcc.Loading(graph, type="dot", delay_show=300),
         html.P(id=panel_id(SENTENCE_ID, page), className="driver-sentence mb-0 mt-2"),
     ]
+    if page != "forecast":  # the way to the forecast's own page, where its accuracy is told per grain
+        more = "Accuracy per week and month, and how the model was chosen"
+        body.append(html.A(more, href="/forecast", id=panel_id(MORE_ID, page), className="small"))
     return section("Revenue forecast", body, actions=grain, class_name="forecast-panel")
 
 

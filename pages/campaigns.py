@@ -35,6 +35,15 @@ dash.register_page(__name__, path=PATH, title=TITLE, name="Campaigns", order=3) 
 UNREADABLE = "The warehouse could not be read; try again shortly."
 
 
+def _plan_link() -> html.A | None:
+    """The way to the budget page, where the plan's ranges are shown and a reallocation is requested."""
+    if not may_open(current_role(), "/budget"):
+        return None
+    return html.A(
+        "Plan and request a reallocation", href="/budget", id=ids.CAMPAIGNS_BUDGET_LINK, className="small"
+    )
+
+
 def layout(**_kwargs: Any) -> dbc.Container:
     if not may_open(current_role(), PATH):
         return dbc.Container(
@@ -52,7 +61,11 @@ def layout(**_kwargs: Any) -> dbc.Container:
             dcc.Store(id=ids.CAMPAIGNS_LOAD, data=0),
             html.P(id=ids.CAMPAIGNS_SUMMARY, className="driver-sentence"),
             section("Return per channel", html.Div(id=ids.CAMPAIGNS_CHANNELS)),
-            budget_view.budget_section(ids.CAMPAIGNS_BUDGET_SUMMARY, ids.CAMPAIGNS_BUDGET),
+            budget_view.budget_section(
+                ids.CAMPAIGNS_BUDGET_SUMMARY,
+                ids.CAMPAIGNS_BUDGET,
+                actions=_plan_link(),
+            ),
             section(
                 "Campaigns",
                 [

@@ -52,6 +52,13 @@ def test_marketing_reads_campaign_returns_and_a_sales_rep_cannot(
     screenshot(dash_duo, shots, "campaigns-desktop.png")
 
     fits_a_phone(dash_duo, shots, "campaigns-phone.png")
+    viewport(dash_duo, 1440, 900, mobile=False)
+    link = dash_duo.find_element(f"#{ids.CAMPAIGNS_BUDGET_LINK}")  # the budget card leads to the plan
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", link
+    )
+    dash_duo.wait_for_element("#budget-plan-table", timeout=20)
+    assert dash_duo.driver.current_url.endswith("/budget")
     refused(
         dash_duo,
         "sales_rep",

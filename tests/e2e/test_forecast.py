@@ -54,7 +54,10 @@ def test_a_manager_sees_the_forecast_with_intervals_and_its_accuracy(
         until(lambda s=sentence: s.text == monthly, timeout=10)
         screenshot(dash_duo, shots, f"overview-forecast-{width}.png")
 
-        dash_duo.driver.get(dash_duo.server_url + "/forecast")
+        more = dash_duo.find_element("a[id*='forecast-more'][id*='overview']")  # the panel leads to its page
+        dash_duo.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", more
+        )
         dash_duo.wait_for_text_to_equal("#forecast-headline", monthly, timeout=20)
         _sees_forecast(dash_duo, "forecast")
         table = dash_duo.find_element(".forecast-accuracy table")
