@@ -27,10 +27,10 @@ from components.controls import picker
 from components.drill import AXES, COMPARES, Axis, DrillState, from_store, to_query, to_store
 from components.drill_charts import EXPORT_COLUMNS, breakdown_figure, time_figure
 from components.export import COUNT_FORMAT, current_viewer, export_download, money_format
-from components.view_cache import ViewCache, reader_scope
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.policy import Viewer
 from warehouse.version import data_version
+from warehouse.view_cache import ViewCache, reader_scope
 
 logger = logging.getLogger(__name__)
 

@@ -30,12 +30,12 @@ from components.drill import DrillState, from_store, to_store
 from components.drill_panel import breadcrumbs
 from components.drill_panel import pid as drill_id
 from components.export import current_viewer
-from components.view_cache import ViewCache, reader_scope
 from warehouse.analytics_queries import purchase_distribution
 from warehouse.engine import Warehouse, WarehouseError
 from warehouse.policy import Viewer
 from warehouse.rfm_drill import RFM_LEVELS, RfmFilters, band_of, rfm_breakdown
 from warehouse.version import data_version
+from warehouse.view_cache import ViewCache, reader_scope
 
 logger = logging.getLogger(__name__)
 

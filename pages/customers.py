@@ -17,10 +17,10 @@ from components.context import current_portal
 from components.controls import paged_table
 from components.customers_table import table_columns, table_rows
 from components.export import current_viewer
-from components.view_cache import ViewCache, reader_scope
 from warehouse.engine import WarehouseError
 from warehouse.queries import CustomerSort, count_customers, customer_page, page_count
 from warehouse.version import data_version
+from warehouse.view_cache import ViewCache, reader_scope
 
 logger = logging.getLogger(__name__)
 

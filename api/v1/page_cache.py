@@ -4,7 +4,7 @@ same rows, so a page asked for again is answered without reading the warehouse a
 A search of a million customers costs 5-150 ms of SQLite reading its text index (``warehouse.search``), and
 integrations and people ask for the same first pages of common terms over and over. Each worker keeps the last
 ``SIZE`` pages for at most ``TTL_SECONDS``, keyed by the query (filters, sort, cursor position, page size), whose
-customers the caller reads and whether in clear (``components.view_cache.reader_scope``), and the warehouse's
+customers the caller reads and whether in clear (``warehouse.view_cache.reader_scope``), and the warehouse's
 data version (``warehouse.version.data_version``: the latest batch and its status, the last erasure, the
 stewards' overrides), so a new batch, an API write's landing batch, an erasure or an override reads afresh. The
 version costs one small statement per call.
@@ -17,10 +17,10 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final
 
 from api.v1.context import ApiContext
-from components.view_cache import ViewCache, reader_scope
 from warehouse.engine import Warehouse
 from warehouse.policy import Viewer
 from warehouse.version import data_version
+from warehouse.view_cache import ViewCache, reader_scope
 
 logger = logging.getLogger(__name__)
 

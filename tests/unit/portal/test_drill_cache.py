@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from app import create_app
 from components.drill_panel import pid
-from components.view_cache import ViewCache, reader_scope
 from tests.unit.portal.portal_data import build_portal_warehouse, portal_settings, sign_in
 from tests.unit.portal.test_drill_portal import MARCH, bars, render
 from warehouse.policy import Viewer
 from warehouse.schema import golden_override, mart_sales, ops_batch_run, privacy_request
+from warehouse.view_cache import ViewCache, reader_scope
 
 
 def test_a_finished_batch_redraws_the_charts_everyone_shares(tmp_path: Path) -> None:
