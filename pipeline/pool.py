@@ -2,8 +2,9 @@
 
 Workers are spawned (a fresh interpreter), never forked: the step's process holds a warehouse connection
 and maybe a connection pool, which a child must never share. They ignore Ctrl-C (the step's process
-decides), exit if that process dies, and are terminated when the step fails, so a failed step leaves no
-processes behind. What a task logs is sent back with its result and logged by the step's process.
+decides), exit if that process dies, and stop with the step, failed or not (after the tasks they are
+running: one chunk each), so a step leaves no processes behind. What a task logs is sent back with its
+result and logged by the step's process.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any, Generic, TypeVar
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-JOIN_SECONDS = 10.0  # a terminated worker is killed if it has not exited by then
 
 
 class WorkerPool:
@@ -36,6 +36,10 @@ class WorkerPool:
     @property
     def enabled(self) -> bool:
         return self.workers > 0
+
+    @property
+    def started(self) -> bool:
+        return self._executor is not None
 
     def submit(self, fn: Callable[..., T], /, *args: Any) -> Task[T]:
         """Run ``fn(*args)`` in a worker; ``fn`` and ``args`` must pickle (a module-level function, plain data)."""
@@ -52,24 +56,15 @@ class WorkerPool:
         return Task(self._executor.submit(_logged, fn, *args))
 
     def close(self, abort: bool = False) -> None:
-        """Stop the workers: after their tasks, or (``abort``) at once, dropping what is queued."""
+        """Stop the workers once their tasks are done; ``abort`` drops the tasks not yet started.
+
+        Running tasks finish (one chunk each) rather than being terminated: a worker killed while it
+        sends its result leaves the pool's reader waiting for the rest of a message for ever.
+        """
         executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        if not abort:
-            executor.shutdown(wait=True)
-            return
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(JOIN_SECONDS)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        executor.shutdown(wait=True)
-        logger.info("stopped %d worker processes", len(processes))
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=abort)
+            logger.info("stopped %d worker processes", self.workers)
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -39,7 +39,9 @@ from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
 logger = logging.getLogger(__name__)
 
 CHUNK = 20_000  # landed records staged per round: the step's memory is one chunk whatever the input size
-POOL_FROM = 2  # chunks a source must have left before worker processes type them (starting them costs ~1 s)
+# Chunks a source must have left before worker processes type them: starting one costs ~2.5 s of CPU,
+# about what typing one chunk costs (docs/scaling.md); once started, two chunks are enough.
+POOL_FROM = 3
 SENT = (
     "source",
     "entity",
@@ -144,9 +146,11 @@ def _staged_chunks(
     chunks: Iterator[list[dict[str, Any]]], source: SourceConfig, home: Locale, pool: WorkerPool
 ) -> Iterator[tuple[list[dict[str, Any]], _Chunk]]:
     """Each chunk with what it stages, in landing order: typed here, or, when the source has ``POOL_FROM``
-    chunks left, by the pool's workers, which type the next chunks while the caller writes this one."""
-    ahead = list(itertools.islice(chunks, POOL_FROM)) if pool.enabled else []
-    if len(ahead) < POOL_FROM:
+    chunks left (two once the workers run), by the pool's workers, which type the next chunks while the
+    caller writes this one."""
+    needed = 2 if pool.started else POOL_FROM
+    ahead = list(itertools.islice(chunks, needed)) if pool.enabled else []
+    if len(ahead) < needed:
         stager = CONNECTORS[source.type].stager_for(source, home)
         for landed in itertools.chain(ahead, chunks):
             yield landed, _stage_chunk(landed, source.name, stager)

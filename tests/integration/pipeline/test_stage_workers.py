@@ -94,8 +94,8 @@ def test_workers_stage_the_same_rows_rejects_flags_deletions_and_watermarks(
     # in chunks small enough that each batch has more than one
     for change, chunk in (
         (lambda: None, CHUNK),
-        (lambda: _drop_leads(root, 3), 2),
-        (lambda: (root / "sheets" / "leads.xlsx").write_bytes(saved), 2),
+        (lambda: _drop_leads(root, 3), 1),
+        (lambda: (root / "sheets" / "leads.xlsx").write_bytes(saved), 1),
     ):
         change()
         monkeypatch.setattr(importlib.import_module("pipeline.steps.stage"), "CHUNK", chunk)
@@ -121,12 +121,23 @@ def test_workers_stage_the_same_rows_rejects_flags_deletions_and_watermarks(
     assert multiprocessing.active_children() == [], "the workers stopped with the step"
 
 
-def test_a_source_of_one_chunk_is_staged_without_starting_workers(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_sources_of_two_chunks_or_fewer_are_staged_without_starting_workers(
+    warehouse: Warehouse,
+    demo_sources: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     root = copy_demo(demo_sources, tmp_path).parent
     upgrade(warehouse)
     batch = _land(warehouse, root)
+    with warehouse.engine.connect() as conn:
+        largest = max(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(land_record).group_by(land_record.c.source)
+            ).scalars()
+        )
+    monkeypatch.setattr(importlib.import_module("pipeline.steps.stage"), "CHUNK", largest // 2 + 1)
     caplog.set_level(logging.INFO)
     result, state = _staged(warehouse, root, batch, workers=2)
     assert result.rows_out > 0 and state["stg_customer"]

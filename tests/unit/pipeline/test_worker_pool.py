@@ -70,7 +70,8 @@ from tests.unit.pipeline.test_worker_pool import pid_and_log
 with WorkerPool(2) as pool:
     [pool.submit(pid_and_log, str(n)).result() for n in range(4)]
     print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
-    pool.submit(time.sleep, 600).result()
+    pool.submit(time.sleep, 3).result()  # a chunk being typed
+    pool.submit(time.sleep, 600).result()  # never started: Ctrl-C comes first
 """
 
 
@@ -83,7 +84,7 @@ def _alive(pid: int) -> bool:
 
 
 def _start_holder(tmp_path: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
-    """A process with two workers, one of them busy for ten minutes; returns it and its workers' pids."""
+    """A process with two workers, one of them busy; returns it and its workers' pids."""
     log = tmp_path / "holder.log"
     with log.open("wb") as out:
         holder = subprocess.Popen(
