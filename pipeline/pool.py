@@ -23,6 +23,8 @@ from typing import Any, Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Task", "WorkerPool"]
+
 T = TypeVar("T")
 
 

@@ -7,7 +7,7 @@ them, and are kept in ``stg_deletion`` with the time, the batch and the evidence
 back stages again and its deletion is marked revived. A per-source watermark (the last ``land_id`` staged)
 makes the step incremental and, because it moves in the same transaction, safe to re-run.
 
-A source with more than one chunk left is typed in worker processes (``pipeline.pool``; the settings'
+A source with three chunks or more left (two once they run) is typed in worker processes (``pipeline.pool``; the settings'
 ``stage_workers``): they type the next chunks while this process reads and writes, and the results are
 written in landing order, so the rows, rejects, watermarks and lineage are those of typing in process.
 """
@@ -42,14 +42,8 @@ CHUNK = 20_000  # landed records staged per round: the step's memory is one chun
 # Chunks a source must have left before worker processes type them: starting one costs ~2.5 s of CPU,
 # about what typing one chunk costs (docs/scaling.md); once started, two chunks are enough.
 POOL_FROM = 3
-SENT = (
-    "source",
-    "entity",
-    "source_key",
-    "payload",
-    "land_id",
-    "batch_id",
-)  # what a worker needs of a landing
+# What a worker needs of a landing.
+SENT = ("source", "entity", "source_key", "payload", "land_id", "batch_id")
 MAX_MESSAGE = 500
 
 # Rows that replace each other when a newer version of a record is staged. Sales lines go by
