@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # (Splink's Spark backend; needs pyspark, see `make test-spark`) on spark_master (local[N] or a cluster).
     identity_backend: str = Field(default="duckdb", pattern="^(duckdb|spark)$")
     spark_master: str = "local[2]"
+    # Worker processes the stage step types landed records in, beside its own (docs/scaling.md); 0: none,
+    # all in the step's process. Default: one per core beyond the first, at most four.
+    stage_workers: int = Field(default_factory=lambda: min(max((os.cpu_count() or 1) - 1, 0), 4), ge=0)
 
     secret_key: SecretStr = SecretStr("")  # empty: a random key kept in var_dir (demo only)
     # Personal data at rest (docs/security.md, "Encryption at rest"): Fernet keys, newest first, comma

@@ -6,13 +6,18 @@ delete: the rows the record's earlier versions staged leave the staging tables, 
 them, and are kept in ``stg_deletion`` with the time, the batch and the evidence. A record that comes
 back stages again and its deletion is marked revived. A per-source watermark (the last ``land_id`` staged)
 makes the step incremental and, because it moves in the same transaction, safe to re-run.
+
+A source with three chunks or more left (two once they run) is typed in worker processes (``pipeline.pool``; the settings'
+``stage_workers``): they type the next chunks while this process reads and writes, and the results are
+written in landing order, so the rows, rejects, watermarks and lineage are those of typing in process.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +29,7 @@ from pipeline import api_writes
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.changes import is_tombstone
 from pipeline.ops import StepResult, get_watermark, set_watermark
+from pipeline.pool import Task, WorkerPool
 from pipeline.quality.flags import replace_field_flags
 from pipeline.quality.locale import Locale, home_locale
 from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
@@ -33,6 +39,11 @@ from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
 logger = logging.getLogger(__name__)
 
 CHUNK = 20_000  # landed records staged per round: the step's memory is one chunk whatever the input size
+# Chunks a source must have left before worker processes type them: starting one costs ~2.5 s of CPU,
+# about what typing one chunk costs (docs/scaling.md); once started, two chunks are enough.
+POOL_FROM = 3
+# What a worker needs of a landing.
+SENT = ("source", "entity", "source_key", "payload", "land_id", "batch_id")
 MAX_MESSAGE = 500
 
 # Rows that replace each other when a newer version of a record is staged. Sales lines go by
@@ -48,21 +59,35 @@ STAGING_TABLES: tuple[sa.Table, ...] = tuple(
 
 
 def stage(
-    conn: Connection, sources: Iterable[SourceConfig], batch_id: int, home: Locale | None = None
+    conn: Connection,
+    sources: Iterable[SourceConfig],
+    batch_id: int,
+    home: Locale | None = None,
+    workers: int | None = None,
 ) -> StepResult:
     """Stage every record landed since the last run, source by source, each read in its locale (its own
-    ``country`` option, else ``home``: the settings' home country and currency when not given)."""
+    ``country`` option, else ``home``: the settings' home country and currency when not given), typed by
+    ``workers`` processes (the settings' ``stage_workers`` when not given; 0: in this process)."""
+    if workers is None:
+        from settings import get_settings  # late, as home_locale: tests point C360_* elsewhere
+
+        workers = get_settings().stage_workers
+    with WorkerPool(workers) as pool:
+        return _stage(conn, sources, batch_id, home or home_locale(), pool)
+
+
+def _stage(
+    conn: Connection, sources: Iterable[SourceConfig], batch_id: int, home: Locale, pool: WorkerPool
+) -> StepResult:
     rows_in = rows_out = rejected = deleted = 0
     lineage: dict[tuple[str, str], int] = defaultdict(int)
-    home = home or home_locale()
     for source in sources:
-        stager = CONNECTORS[source.type].stager_for(source, home)
         mark = f"stage:{source.name}"
         # written through the API at any time: only up to the landings that have all committed
         upto = api_writes.settled(conn) if source.name == api_writes.SOURCE else None
         after = int(get_watermark(conn, mark, "0"))
-        for landed in _landed_chunks(conn, source.name, after, upto):
-            chunk = _stage_chunk(landed, source.name, stager)
+        chunks = _landed_chunks(conn, source.name, after, upto)
+        for landed, chunk in _staged_chunks(chunks, source, home, pool):
             staged, rejects = chunk.staged, chunk.rejects
             deleted += _delete_records(conn, source.name, chunk.deletions, landed)
             _revive(conn, source.name, chunk.revived)
@@ -109,6 +134,36 @@ def _landed_after(conn: Connection, source: str, after: int, upto: int | None = 
     if upto is not None:
         query = query.where(land_record.c.land_id <= upto)
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _staged_chunks(
+    chunks: Iterator[list[dict[str, Any]]], source: SourceConfig, home: Locale, pool: WorkerPool
+) -> Iterator[tuple[list[dict[str, Any]], _Chunk]]:
+    """Each chunk with what it stages, in landing order: typed here, or, when the source has ``POOL_FROM``
+    chunks left (two once the workers run), by the pool's workers, which type the next chunks while the
+    caller writes this one."""
+    needed = 2 if pool.started else POOL_FROM
+    ahead = list(itertools.islice(chunks, needed)) if pool.enabled else []
+    if len(ahead) < needed:
+        stager = CONNECTORS[source.type].stager_for(source, home)
+        for landed in itertools.chain(ahead, chunks):
+            yield landed, _stage_chunk(landed, source.name, stager)
+        return
+    pending: deque[tuple[list[dict[str, Any]], Task[_Chunk]]] = deque()
+    for landed in itertools.chain(ahead, chunks):
+        sent = [{k: land[k] for k in SENT} for land in landed]
+        pending.append((landed, pool.submit(_stage_in_worker, source, home, sent)))
+        if len(pending) > pool.workers:  # every worker has a chunk: write the oldest while they type
+            done, task = pending.popleft()
+            yield done, task.result()
+    while pending:
+        done, task = pending.popleft()
+        yield done, task.result()
+
+
+def _stage_in_worker(source: SourceConfig, home: Locale, landed: list[dict[str, Any]]) -> _Chunk:
+    """In a worker process: the source's stager, built again here, over one chunk."""
+    return _stage_chunk(landed, source.name, CONNECTORS[source.type].stager_for(source, home))
 
 
 @dataclass
