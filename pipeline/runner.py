@@ -66,10 +66,11 @@ def steps_for(
     sources: Sequence[SourceConfig],
     limits: DeletionLimits | None = None,
     alerts: StewardAlerts | None = None,
+    force: bool = False,
 ) -> list[tuple[str, Step]]:
-    """The batch's steps, bound to its sources."""
+    """The batch's steps, bound to its sources (``force``: land reads every part, changed or not)."""
     return [
-        ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits)),
+        ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits, reuse=not force)),
         ("stage", lambda conn, batch, now: stage(conn, api_writes.with_api_source(sources), batch)),
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
@@ -162,7 +163,7 @@ def _run_batch(
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)
             done = set()
     ran: list[str] = []
-    for name, step in steps_for(sources, limits, alerts):
+    for name, step in steps_for(sources, limits, alerts, force):
         if name in done:
             continue
         if run_lock.lost.is_set():
