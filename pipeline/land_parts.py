@@ -2,7 +2,8 @@
 
 A *part* is the smallest unit a connector names files for: an entity with files of its own (a QuickBooks
 export keeps one folder per entity), else the whole source (``"*"``). Its fingerprint is the SHA-256 of
-the source's config entry and of each file's relative path and bytes. A part is left unread only when
+the source's config entry (not its path: the same files moved elsewhere read the same) and of each file's
+path, relative to the source's, and bytes. A part is left unread only when
 
 - its fingerprint is the one kept in ``ops_land_part`` by the last land that read it, and that read was
   clean (every file parsed, no key read twice, nothing missing that had records), so reading it again
@@ -57,7 +58,7 @@ def parts_of(connector: Connector, source: SourceConfig) -> list[Part]:
     """The parts of ``source`` with their fingerprints; none for a live source (it is always read)."""
     if connector.sync is not None or source.path is None:
         return []
-    config = repr((source.name, source.type, str(source.path), sorted(source.options.items(), key=repr)))
+    config = repr((source.name, source.type, sorted(source.options.items(), key=repr)))
     if connector.entity_files is not None:
         return [
             Part(entity, fingerprint(config, source.path, files) if files else None)

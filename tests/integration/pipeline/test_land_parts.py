@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from pipeline import deletions
 from pipeline.config import load_sources
+from pipeline.recovery import abandon
 from pipeline.runner import BatchOutcome, run_batch
 from tests.integration.pipeline.conftest import copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
+from warehouse.privacy.erase import erase_subject
 from warehouse.schema import ops_land_part
 
 
@@ -114,3 +117,85 @@ def test_a_second_batch_reading_only_changed_parts_ends_as_reading_everything(
         assert rows_in == expected, "the land step still counts every record of the input"
     finally:
         reference.engine.dispose()
+
+
+def test_a_stewards_decision_or_an_erasure_has_every_part_read_again_with_the_same_end(
+    demo_sources: Path, tmp_path: Path
+) -> None:
+    root = copy_demo(demo_sources, tmp_path).parent
+    skipping = Warehouse.from_url(f"sqlite:///{tmp_path / 'skipping.db'}")
+    reference = Warehouse.from_url(f"sqlite:///{tmp_path / 'reference.db'}")
+    try:
+        for warehouse, force in ((skipping, False), (reference, True)):
+            assert _run(warehouse, root, force).status == "succeeded"
+        change_customers(root, every=10**9, drop=20)  # a mass deletion: held for a steward
+        for warehouse, force in ((skipping, False), (reference, True)):
+            assert "held for approval" in _run(warehouse, root, force).warnings
+        assert read_by(skipping)[("quickbooks", "Payment")] == 1
+        for warehouse in (skipping, reference):
+            with warehouse.begin() as conn:
+                (hold,) = deletions.holds(conn, deletions.HELD)
+                assert deletions.decide(conn, int(hold["hold_id"]), True, "steward", fixed_clock()) == 20
+                erased = conn.execute(sa.text(
+                    "SELECT MIN(customer_key) FROM customer_xref WHERE source = 'quickbooks'")).scalar_one()  # fmt: skip
+            erase_subject(warehouse, int(erased), "steward", "asked by e-mail", now=fixed_clock)
+
+        for warehouse, force in ((skipping, False), (reference, True)):
+            assert _run(warehouse, root, force).status == "succeeded"
+        assert {p: b for p, b in read_by(skipping).items() if p[0] == "quickbooks"} == {
+            ("quickbooks", e): 3
+            for e in ("Customer", "Item", "Payment", "PaymentMethod", "SalesReceipt", "Invoice")
+        }, "the approval and the erasure since batch 2 have every QuickBooks part read again"
+        assert snapshot(skipping) == snapshot(reference)
+    finally:
+        skipping.engine.dispose()
+        reference.engine.dispose()
+
+
+def test_parts_read_by_an_abandoned_batch_are_read_again(demo_sources: Path, tmp_path: Path) -> None:
+    root = copy_demo(demo_sources, tmp_path).parent
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    try:
+        _run(warehouse, root)
+        changed = change_customers(root)
+        sources = load_sources(root / "sources.toml")
+
+        def stop(batch: int, step: str) -> None:
+            if step == "stage":
+                raise RuntimeError("stopped after stage")
+
+        with pytest.raises(RuntimeError, match="stopped after stage"):
+            run_batch(warehouse, sources, clock=fixed_clock, on_step_done=stop)
+        abandon(warehouse, 2, sources, clock=fixed_clock)
+        assert _run(warehouse, root).batch_id == 3
+        with warehouse.engine.connect() as conn:
+            landed = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM land_record WHERE batch_id = 3 AND entity = 'Customer'")).scalar_one()  # fmt: skip
+        assert landed == changed + 1, "the changes and the deletion the abandoned batch landed land again"
+        assert read_by(warehouse)[("quickbooks", "Payment")] == 1
+    finally:
+        warehouse.engine.dispose()
+
+
+def test_an_entity_dropped_from_the_config_is_still_named_while_the_others_are_left_unread(
+    demo_sources: Path, tmp_path: Path
+) -> None:
+    root = copy_demo(demo_sources, tmp_path).parent
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    try:
+        _run(warehouse, root)
+        toml = root / "sources.toml"
+        toml.write_text(toml.read_text("utf-8").replace('"Customer", "Item",', '"Customer",'), "utf-8")
+        kept = "quickbooks Item: nothing read from"
+        assert kept in _run(warehouse, root).warnings
+        change_customers(root)
+        third = _run(warehouse, root)
+        assert kept in third.warnings, "the dropped entity's records are still kept, and said so"
+        assert read_by(warehouse)[("quickbooks", "Payment")] == 2
+        assert ("quickbooks", "Item") not in read_by(warehouse)
+        with warehouse.engine.connect() as conn:
+            items = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM stg_product WHERE source = 'quickbooks'")).scalar_one()  # fmt: skip
+        assert items > 0, "nothing of the dropped entity was deleted"
+    finally:
+        warehouse.engine.dispose()
