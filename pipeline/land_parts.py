@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ from warehouse.schema import ops_batch_run, ops_deletion_hold, ops_land_part, pr
 logger = logging.getLogger(__name__)
 
 WHOLE = "*"  # the part name of a source read as one
+_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}  # a file as stat sees it -> SHA-256 of its bytes
+_DIGESTS_KEPT = 200_000
+_SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,24 @@ def fingerprint(config: str, root: Path, files: Iterable[Path]) -> str:
     for file in files:
         name = file.relative_to(root) if file != root else Path(file.name)
         digest.update(b"\0" + str(name).encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        digest.update(file_digest(file))
     return digest.hexdigest()
+
+
+def file_digest(file: Path) -> bytes:
+    """SHA-256 of a file's bytes, hashed once per process while its size, times and inode stay the same
+    (the runner's input fingerprint and the land step hash the same files moments apart)."""
+    stat = file.stat()
+    key = (str(file), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = hashlib.sha256(file.read_bytes()).digest()
+        # a file changed in the last seconds may change again within the same timestamp tick: not kept
+        if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > _SETTLED_NS:
+            if len(_DIGESTS) >= _DIGESTS_KEPT:
+                _DIGESTS.clear()
+            _DIGESTS[key] = digest
+    return digest
 
 
 def _files(path: Path) -> list[Path]:

@@ -26,6 +26,7 @@ from pipeline import api_writes, deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
 from pipeline.events.batch_events import record_batch_events
+from pipeline.land_parts import file_digest
 from pipeline.lock import LockSettings, RunLock
 from pipeline.quality.stewardship import StewardAlerts
 from pipeline.records import SourceConfig
@@ -91,7 +92,7 @@ def input_fingerprint(sources: Sequence[SourceConfig]) -> str:
         if source.path is not None:
             for file in _files(source.path):
                 digest.update(str(file.relative_to(source.path)).encode())
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
+                digest.update(file_digest(file))
     return digest.hexdigest()
 
 

@@ -93,3 +93,11 @@ def test_a_part_is_unchanged_only_with_the_same_files_and_the_same_holds_and_era
 def test_the_same_files_in_another_folder_have_the_same_fingerprints(tmp_path: Path) -> None:
     here, there = export(tmp_path / "here"), export(tmp_path / "there")
     assert fingerprints(here) == fingerprints(there)
+
+
+def test_a_file_rewritten_at_once_with_the_same_size_gets_a_new_fingerprint(tmp_path: Path) -> None:
+    source = export(tmp_path)
+    before = fingerprints(source)
+    page = tmp_path / "Customer" / "page-00001.json"
+    page.write_text(page.read_text(encoding="utf-8").replace("Zoë", "Zoé"), encoding="utf-8")
+    assert fingerprints(source)["Customer"] != before["Customer"]
