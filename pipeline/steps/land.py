@@ -159,15 +159,10 @@ def _clean(
 ) -> dict[land_parts.Part, int]:
     """Part -> records read, for the parts read this time whose read was clean: every file parsed, no key
     twice, nothing warned about. Reading such a part again unchanged lands nothing and warns of nothing."""
-    distinct = Counter(entity for entity, _ in read.keys | read.landed)
     entities = set(read.entities) | set(read.unreadable) | silent
 
     def ok(entity: str) -> bool:
-        return (
-            not read.unreadable.get(entity)
-            and entity not in silent
-            and read.entities[entity] == distinct[entity]
-        )
+        return not read.unreadable.get(entity) and entity not in silent and entity not in read.repeated
 
     clean = {}
     for part in parts:
@@ -365,6 +360,7 @@ class _Reading:
         self._keep_keys = keep_keys
         self.count = 0
         self.entities: Counter[str] = Counter()  # records read, by entity
+        self.repeated: set[str] = set()  # entities with a key read twice (or a deletion reported)
         self.keys: set[tuple[str, str]] = set()  # (entity, key) read, when asked to keep them
         self.unreadable: dict[str, list[str]] = defaultdict(list)  # entity -> why a part of it was not read
         self.tombstones: list[RawRecord] = []  # deletions a live reader reported
@@ -374,10 +370,14 @@ class _Reading:
         for record in self._records:
             self.count += 1
             self.entities[record.entity] += 1
-            if self._keep_keys:
-                self.keys.add((record.entity, record.source_key))
-            elif not is_tombstone(record.payload):
-                self.landed.add((record.entity, record.source_key))
+            seen = self.keys if self._keep_keys else self.landed
+            if self._keep_keys or not is_tombstone(record.payload):
+                size = len(seen)
+                seen.add((record.entity, record.source_key))
+                if len(seen) == size:
+                    self.repeated.add(record.entity)
+            else:
+                self.repeated.add(record.entity)  # a deletion among the records: not a plain snapshot
             if UNPARSED in record.payload:
                 self.unreadable[record.entity].append(str(record.payload.get(PARSE_ERROR)))
             yield record
