@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipeline import deletions
+from pipeline import deletions, ops
 from pipeline.config import load_sources
+from pipeline.records import SourceConfig
 from pipeline.recovery import abandon
 from pipeline.runner import BatchOutcome, run_batch
+from pipeline.steps import land
 from tests.integration.pipeline.conftest import copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -203,5 +205,35 @@ def test_an_entity_dropped_from_the_config_is_still_named_while_the_others_are_l
             items = conn.execute(sa.text(
                 "SELECT COUNT(*) FROM stg_product WHERE source = 'quickbooks'")).scalar_one()  # fmt: skip
         assert items > 0, "nothing of the dropped entity was deleted"
+    finally:
+        warehouse.engine.dispose()
+
+
+def _land_once(warehouse: Warehouse, source: SourceConfig, reuse: bool = True) -> int:
+    """One land step in a batch of its own; returns the versions it landed."""
+    with warehouse.begin() as conn:
+        batch = ops.start_batch(conn, fixed_clock(), "test", "x")
+        landed = land(conn, [source], batch, fixed_clock(), reuse=reuse).rows_out
+        ops.finish_batch(conn, batch, fixed_clock(), ops.SUCCEEDED, None)
+    return landed
+
+
+def test_a_sheet_with_a_key_twice_is_read_every_time_as_before(tmp_path: Path) -> None:
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Lead ID,Name\n1,Ann\n2,Bob\n1,Anne\n", encoding="utf-8")
+    leads = SourceConfig("leads", "spreadsheet", sheet, {"entity": "Lead", "key_column": "Lead ID"})
+    tidy = SourceConfig(
+        "tidy", "spreadsheet", tmp_path / "tidy.csv", {"entity": "Lead", "key_column": "Lead ID"}
+    )
+    tidy.path.write_text("Lead ID,Name\n1,Ann\n", encoding="utf-8")  # type: ignore[union-attr]
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    try:
+        upgrade(warehouse)
+        assert _land_once(warehouse, leads) == 3
+        # the two versions of lead 1 take turns as its latest, so each read lands them again
+        assert _land_once(warehouse, leads) == _land_once(warehouse, leads, reuse=False) == 2
+        assert _land_once(warehouse, tidy) == 1
+        assert _land_once(warehouse, tidy) == 0
+        assert set(read_by(warehouse)) == {("tidy", "*")}, "only a clean read is kept"
     finally:
         warehouse.engine.dispose()
