@@ -222,10 +222,10 @@ def test_a_sheet_with_a_key_twice_is_read_every_time_as_before(tmp_path: Path) -
     sheet = tmp_path / "leads.csv"
     sheet.write_text("Lead ID,Name\n1,Ann\n2,Bob\n1,Anne\n", encoding="utf-8")
     leads = SourceConfig("leads", "spreadsheet", sheet, {"entity": "Lead", "key_column": "Lead ID"})
+    (tmp_path / "tidy.csv").write_text("Lead ID,Name\n1,Ann\n", encoding="utf-8")
     tidy = SourceConfig(
         "tidy", "spreadsheet", tmp_path / "tidy.csv", {"entity": "Lead", "key_column": "Lead ID"}
     )
-    tidy.path.write_text("Lead ID,Name\n1,Ann\n", encoding="utf-8")  # type: ignore[union-attr]
     warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
     try:
         upgrade(warehouse)
