@@ -26,6 +26,7 @@ from pipeline import api_writes, deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
 from pipeline.events.batch_events import record_batch_events
+from pipeline.land_parts import file_digest
 from pipeline.lock import LockSettings, RunLock
 from pipeline.quality.stewardship import StewardAlerts
 from pipeline.records import SourceConfig
@@ -66,10 +67,11 @@ def steps_for(
     sources: Sequence[SourceConfig],
     limits: DeletionLimits | None = None,
     alerts: StewardAlerts | None = None,
+    force: bool = False,
 ) -> list[tuple[str, Step]]:
-    """The batch's steps, bound to its sources."""
+    """The batch's steps, bound to its sources (``force``: land reads every part, changed or not)."""
     return [
-        ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits)),
+        ("land", lambda conn, batch, now: land(conn, sources, batch, now, limits, reuse=not force)),
         ("stage", lambda conn, batch, now: stage(conn, api_writes.with_api_source(sources), batch)),
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
@@ -90,7 +92,7 @@ def input_fingerprint(sources: Sequence[SourceConfig]) -> str:
         if source.path is not None:
             for file in _files(source.path):
                 digest.update(str(file.relative_to(source.path)).encode())
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
+                digest.update(file_digest(file))
     return digest.hexdigest()
 
 
@@ -162,7 +164,7 @@ def _run_batch(
             batch_id = ops.start_batch(conn, clock(), trigger, fingerprint)
             done = set()
     ran: list[str] = []
-    for name, step in steps_for(sources, limits, alerts):
+    for name, step in steps_for(sources, limits, alerts, force):
         if name in done:
             continue
         if run_lock.lost.is_set():

@@ -6,7 +6,9 @@ Every reader has the one shape :class:`~pipeline.records.Reader`, ``read(source,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 
 from pipeline.connectors import campaigns, directory, instagram, quickbooks, spreadsheet
@@ -30,11 +32,16 @@ class Connector:
     ``stage_in`` types one record read in a :class:`~pipeline.quality.locale.Locale` (the country national
     phone numbers and postcodes belong to, unless the record's own address names another); the stage step
     binds it per source with :meth:`stager_for`.
+
+    ``entity_files`` names, for a file reader whose entities each read files of their own, the files of each
+    entity; such a reader reads only the entities its ``entities`` option names, so the land step can leave
+    out an entity whose files have not changed (``pipeline.land_parts``).
     """
 
     read: Reader
     stage_in: LocaleStager
     sync: Literal["watermark", "state"] | None = None
+    entity_files: Callable[[SourceConfig], Mapping[str, Sequence[Path]]] | None = None
 
     def position_name(self, source: SourceConfig) -> str | None:
         """The ``ops_watermark`` name of the source's position; ``None`` for a file reader (no position)."""
@@ -53,7 +60,7 @@ class Connector:
 
 
 CONNECTORS: Final[dict[str, Connector]] = {
-    "quickbooks_export": Connector(quickbooks.read, quickbooks.stage),
+    "quickbooks_export": Connector(quickbooks.read, quickbooks.stage, entity_files=quickbooks.entity_files),
     "quickbooks_api": Connector(quickbooks.read_api, quickbooks.stage_api, "watermark"),
     "spreadsheet": Connector(spreadsheet.read, spreadsheet.stage),
     "google_sheet": Connector(spreadsheet.read_google_sheet, spreadsheet.stage_sheet_row, "state"),

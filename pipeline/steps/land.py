@@ -13,6 +13,10 @@ says which file and why. Live readers report deletions themselves; a live source
 changes nothing, and the rest of the batch goes on. Deletions beyond :class:`DeletionLimits` are held
 for a steward (``pipeline.deletions``). Records of people erased under GDPR arrive pseudonymised
 (``warehouse.privacy.suppress_erased``), exactly as erasure rewrote their landed versions.
+
+A part of a file source (an entity with files of its own, else the whole source) whose files are byte for
+byte what its last clean read found is not read again, unless ``reuse`` is off (``--force``): reading it
+would land nothing (``pipeline.land_parts`` says when that holds).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline import deletions
+from pipeline import deletions, land_parts
 from pipeline.connectors import CONNECTORS, Connector
 from pipeline.connectors.changes import TOMBSTONE, is_tombstone, tombstone
 from pipeline.connectors.common import PARSE_ERROR, UNPARSED
@@ -52,8 +56,12 @@ def land(
     batch_id: int,
     now: dt.datetime,
     limits: DeletionLimits | None = None,
+    reuse: bool = True,
 ) -> StepResult:
-    """Land every record of every source; returns counts, lineage (source -> land_record) and warnings."""
+    """Land every record of every source; returns counts, lineage (source -> land_record) and warnings.
+
+    With ``reuse``, parts of file sources unchanged since their last clean read are left unread.
+    """
     limits = limits or DeletionLimits()
     rows_in = rows_out = 0
     lineage: dict[tuple[str, str], int] = {}
@@ -65,9 +73,18 @@ def land(
                 f"source {source.name!r} has unknown type {source.type!r}; known: {sorted(CONNECTORS)}"
             )
         snapshot = connector.sync is None and bool(source.options.get("snapshot", True))
-        latest = _latest_versions(conn, source.name)
+        parts = land_parts.parts_of(connector, source)
+        skipped = _unchanged(conn, source.name, parts) if reuse and parts else {}
+        if land_parts.WHOLE in skipped:  # the whole source as its last clean read found it
+            rows_in += skipped[land_parts.WHOLE].records
+            lineage[(f"source:{source.name}", "land_record")] = 0
+            batch = skipped[land_parts.WHOLE].batch_id
+            logger.info("landed %s: unchanged since batch %d, not read", source.name, batch)
+            continue
+        latest = _latest_versions(conn, source.name, set(skipped))
         try:
-            records = suppress_erased(conn, source.name, _read(conn, connector, source, batch_id))
+            reading = _without(source, parts, skipped)
+            records = suppress_erased(conn, source.name, _read(conn, connector, reading, batch_id))
         except Exception as e:  # a live source that fails changes nothing; the others still land
             logger.exception("%s could not be read", source.name)
             warnings.append(f"{source.name}: not read, nothing of it changed ({type(e).__name__}: {e})"[:500])
@@ -96,17 +113,66 @@ def land(
             warnings.append(f"{source.name} {entity}: {reason}; held for approval (hold {hold_id})")
         deleted = insert_rows(conn, land_record, _new_rows(allowed, latest, source.name, batch_id, now))
         warnings.extend(read.warnings(source.name))
-        if snapshot:
-            warnings.extend(_silent(source, latest, read))
-        rows_in += read.count
+        silent = _silent(source, latest, read) if snapshot else {}
+        warnings.extend(silent.values())
+        if parts:
+            clean = _clean(parts, skipped, read, set(silent))
+            land_parts.write(conn, source.name, clean, skipped, batch_id, land_parts.state(conn, source.name))
+        rows_in += read.count + sum(k.records for k in skipped.values())
         rows_out += landed + deleted
         lineage[(f"source:{source.name}", "land_record")] = landed + deleted
-        logger.info("landed %s: %d read, %d new, %d deleted", source.name, read.count, landed, deleted)
+        logger.info(
+            "landed %s: %d read, %d new, %d deleted; unchanged, not read: %s",
+            source.name,
+            read.count,
+            landed,
+            deleted,
+            ", ".join(sorted(skipped)) or "nothing",
+        )
     if not lineage and warnings:
         raise SourceError("all", "no source could be read: " + "; ".join(warnings))
     return StepResult(
         rows_in=rows_in, rows_out=rows_out, lineage=lineage, message="\n".join(warnings) or None
     )
+
+
+def _unchanged(conn: Connection, source: str, parts: list[land_parts.Part]) -> dict[str, land_parts.Kept]:
+    """The parts of ``source`` its last clean reads found as they are now."""
+    return land_parts.unchanged(parts, land_parts.kept(conn, source), land_parts.state(conn, source))
+
+
+def _without(
+    source: SourceConfig, parts: list[land_parts.Part], skipped: Mapping[str, land_parts.Kept]
+) -> SourceConfig:
+    """The source, reading only the entities that are not left unread."""
+    if not skipped:
+        return source
+    entities = [p.name for p in parts if p.name not in skipped]
+    return replace(source, options={**source.options, "entities": entities})
+
+
+def _clean(
+    parts: list[land_parts.Part],
+    skipped: Mapping[str, land_parts.Kept],
+    read: _Reading,
+    silent: set[str],
+) -> dict[land_parts.Part, int]:
+    """Part -> records read, for the parts read this time whose read was clean: every file parsed, no key
+    twice, nothing warned about. Reading such a part again unchanged lands nothing and warns of nothing."""
+    entities = set(read.entities) | set(read.unreadable) | silent
+
+    def ok(entity: str) -> bool:
+        return not read.unreadable.get(entity) and entity not in silent and entity not in read.repeated
+
+    clean = {}
+    for part in parts:
+        if part.name in skipped:
+            continue
+        if part.name == land_parts.WHOLE and all(ok(e) for e in entities):
+            clean[part] = read.count
+        elif part.name != land_parts.WHOLE and ok(part.name):
+            clean[part] = read.entities[part.name]
+    return clean
 
 
 def _read(conn: Connection, connector: Connector, source: SourceConfig, batch_id: int) -> Iterable[RawRecord]:
@@ -150,11 +216,17 @@ class _BufferedPosition:
             set_watermark(self._conn, self._name, self._saved, batch_id)
 
 
-def _latest_versions(conn: Connection, source: str) -> dict[tuple[str, str], tuple[str, bool]]:
-    """(entity, key) -> (content hash, is a tombstone) of each record's latest landed version."""
+def _latest_versions(
+    conn: Connection, source: str, unread: set[str] | None = None
+) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(entity, key) -> (content hash, is a tombstone) of each record's latest landed version, but for the
+    ``unread`` entities (left unread: none of their records takes part)."""
+    where = land_record.c.source == source
+    if unread:
+        where &= land_record.c.entity.not_in(sorted(unread))
     latest = (
         sa.select(sa.func.max(land_record.c.land_id))
-        .where(land_record.c.source == source)
+        .where(where)
         .group_by(land_record.c.entity, land_record.c.source_key)
     )
     query = sa.select(
@@ -204,15 +276,15 @@ def _deleted_since(
 
 def _silent(
     source: SourceConfig, latest: Mapping[tuple[str, str], tuple[str, bool]], read: _Reading
-) -> list[str]:
-    """A line for each entity that held records but read none this time (a missing file): they are kept."""
+) -> dict[str, str]:
+    """Entity -> a line, for each entity that held records but read none this time (a missing file): they are kept."""
     held = Counter(e for (e, k), (_, dead) in latest.items() if not dead and not _is_marker(k))
     read_entities = {entity for entity, _ in read.keys}
-    return [
-        f"{source.name} {entity}: nothing read from {source.path}; its {n} records are kept"
+    return {
+        entity: f"{source.name} {entity}: nothing read from {source.path}; its {n} records are kept"
         for entity, n in sorted(held.items())
         if entity not in read_entities
-    ]
+    }
 
 
 def _is_marker(key: str) -> bool:
@@ -287,6 +359,8 @@ class _Reading:
         self._records = records
         self._keep_keys = keep_keys
         self.count = 0
+        self.entities: Counter[str] = Counter()  # records read, by entity
+        self.repeated: set[str] = set()  # entities with a key read twice (or a deletion reported)
         self.keys: set[tuple[str, str]] = set()  # (entity, key) read, when asked to keep them
         self.unreadable: dict[str, list[str]] = defaultdict(list)  # entity -> why a part of it was not read
         self.tombstones: list[RawRecord] = []  # deletions a live reader reported
@@ -295,10 +369,15 @@ class _Reading:
     def __iter__(self) -> Iterator[RawRecord]:
         for record in self._records:
             self.count += 1
-            if self._keep_keys:
-                self.keys.add((record.entity, record.source_key))
-            elif not is_tombstone(record.payload):
-                self.landed.add((record.entity, record.source_key))
+            self.entities[record.entity] += 1
+            seen = self.keys if self._keep_keys else self.landed
+            if self._keep_keys or not is_tombstone(record.payload):
+                size = len(seen)
+                seen.add((record.entity, record.source_key))
+                if len(seen) == size:
+                    self.repeated.add(record.entity)
+            else:
+                self.repeated.add(record.entity)  # a deletion among the records: not a plain snapshot
             if UNPARSED in record.payload:
                 self.unreadable[record.entity].append(str(record.payload.get(PARSE_ERROR)))
             yield record

@@ -46,6 +46,17 @@ ops_watermark = sa.Table(
     sa.Column("batch_id", sa.Integer, nullable=False),
 )
 
+ops_land_part = sa.Table(
+    "ops_land_part",  # what the land step last read of each part of a file source: an unchanged part is not read
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("part", ENTITY, primary_key=True),  # an entity with files of its own, or "*": the whole source
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # the part's files and the source's config entry
+    sa.Column("records", sa.Integer, nullable=False),  # records that read yielded
+    sa.Column("state", sa.String(200), nullable=False),  # deletion holds and erasures of the source then
+    sa.Column("batch_id", sa.Integer, nullable=False),  # the batch that read it
+)
+
 ops_lineage_edge = sa.Table(
     "ops_lineage_edge",
     metadata,

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Final
 
 from pipeline.connectors.common import unparsed
@@ -64,6 +65,17 @@ def read(config: SourceConfig, position: Position | None = None) -> Iterator[Raw
             empty.clear()
             for index, obj in enumerate(objects):
                 yield _record(config.name, str(entity), rel, index, obj)
+
+
+def entity_files(config: SourceConfig) -> dict[str, list[Path]]:
+    """The files each entity :func:`read` reads comes from, in reading order (its folder; none when missing)."""
+    root = source_path(config)
+    return {
+        str(entity): sorted(p for p in (root / str(entity)).rglob("*") if p.is_file())
+        if (root / str(entity)).is_dir()
+        else []
+        for entity in config.options.get("entities", ENTITIES)
+    }
 
 
 def _objects(body: Any, entity: str) -> list[Any]:

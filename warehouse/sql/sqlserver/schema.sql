@@ -710,6 +710,17 @@ GO
 CREATE INDEX ix_ops_deletion_hold_status ON ops_deletion_hold (status);
 GO
 
+CREATE TABLE ops_land_part (
+	source VARCHAR(40) NOT NULL, 
+	part VARCHAR(40) NOT NULL, 
+	fingerprint VARCHAR(64) NOT NULL, 
+	records INTEGER NOT NULL, 
+	state VARCHAR(200) NOT NULL, 
+	batch_id INTEGER NOT NULL, 
+	CONSTRAINT pk_ops_land_part PRIMARY KEY (source, part)
+);
+GO
+
 CREATE TABLE ops_profile (
 	batch_id INTEGER NOT NULL, 
 	source VARCHAR(40) NOT NULL, 
