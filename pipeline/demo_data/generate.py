@@ -10,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import multiprocessing
 import random
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -32,6 +30,7 @@ from pipeline.demo_data.reference import REPS
 from pipeline.demo_data.sheets import SheetsWriter
 from pipeline.demo_data.world import make_population
 from pipeline.demo_data.writers import CsvWriter, TruthParts, merge_truth
+from pipeline.pool import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +129,7 @@ def generate(out: Path, options: Options, processes: int = 1) -> dict[str, Any]:
     if parts.exists():
         shutil.rmtree(parts)
     if processes > 1 and not options.malformed:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        with WorkerPool(1) as pool:  # a worker that exits if this process dies
             quickbooks = pool.submit(write_sources, out, options, (QUICKBOOKS,))
             others = write_sources(out, options, OTHERS)
             results = [quickbooks.result(), others]
