@@ -50,14 +50,15 @@ def profile(conn: Connection, batch_id: int, reuse: bool = True) -> StepResult:
         for source, count, newest in shapes:
             mark = f"profile:{table.name}:{source}"
             stamp = f"{count}:{newest}:{erasures}"
-            earlier = _profiled(conn, mark, stamp) if reuse and len(mark) <= MAX_MARK else None
+            kept = len(mark) <= MAX_MARK  # a longer name is profiled every batch, never kept
+            earlier = _profiled(conn, mark, stamp) if reuse and kept else None
             n = _copy(conn, earlier, batch_id, source, table.name) if earlier is not None else 0
             if n:
                 copied += n
             else:
                 n = _profile(conn, table, source, batch_id)
             written += n
-            if len(mark) <= MAX_MARK:
+            if kept:
                 conn.execute(ops_watermark.delete().where(ops_watermark.c.name == mark))
                 value = f"{stamp}@{batch_id}"
                 conn.execute(ops_watermark.insert().values(name=mark, value=value, batch_id=batch_id))
