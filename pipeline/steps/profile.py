@@ -19,7 +19,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.ops import StepResult
+from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.quality.profile import profile_frame
 from pipeline.steps.stage import STAGING_TABLES
 from warehouse.engine import insert_rows
@@ -59,9 +59,7 @@ def profile(conn: Connection, batch_id: int, reuse: bool = True) -> StepResult:
                 n = _profile(conn, table, source, batch_id)
             written += n
             if kept:
-                conn.execute(ops_watermark.delete().where(ops_watermark.c.name == mark))
-                value = f"{stamp}@{batch_id}"
-                conn.execute(ops_watermark.insert().values(name=mark, value=value, batch_id=batch_id))
+                set_watermark(conn, mark, f"{stamp}@{batch_id}", batch_id)
     logger.info("profiled staging: %d column profiles (%d as last read)", written, copied)
     return StepResult(
         rows_out=written,
@@ -72,8 +70,7 @@ def profile(conn: Connection, batch_id: int, reuse: bool = True) -> StepResult:
 
 def _profiled(conn: Connection, mark: str, stamp: str) -> int | None:
     """The batch that profiled the same rows as ``stamp`` describes, if one did."""
-    value = conn.execute(sa.select(ops_watermark.c.value).where(ops_watermark.c.name == mark)).scalar()
-    kept, _, batch = str(value or "").rpartition("@")
+    kept, _, batch = get_watermark(conn, mark).rpartition("@")
     return int(batch) if kept == stamp and batch.isdigit() else None
 
 
