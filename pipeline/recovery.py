@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from pipeline import deletions, lock, ops
+from pipeline.changes import PREFIX as CHANGES_PREFIX
 from pipeline.errors import PipelineError
 from pipeline.lock import LockSettings, RunLock
 from pipeline.records import SourceConfig
@@ -145,6 +146,10 @@ def _afresh(stage: Step) -> Step:
     return step
 
 
+#: Watermarks of steps that redo only what changed: gone, so after an abandon those steps rebuild in full.
+REBUILT_AFRESH = ("core:", CHANGES_PREFIX)
+
+
 def _unland(conn: sa.Connection, batch_id: int, marks: dict[str, str]) -> None:
     """Remove what the batch landed and held, and put the watermarks back (staging restarts from the first record)."""
     held = sa.select(ops_deletion_hold.c.hold_id).where(ops_deletion_hold.c.batch_id == batch_id)
@@ -152,7 +157,11 @@ def _unland(conn: sa.Connection, batch_id: int, marks: dict[str, str]) -> None:
     conn.execute(ops_deletion_hold.delete().where(ops_deletion_hold.c.batch_id == batch_id))
     removed = conn.execute(land_record.delete().where(land_record.c.batch_id == batch_id)).rowcount
     conn.execute(ops_watermark.delete())
-    restored = {name: ("0" if name.startswith("stage:") else value) for name, value in marks.items()}
+    restored = {
+        name: ("0" if name.startswith("stage:") else value)
+        for name, value in marks.items()
+        if not name.startswith(REBUILT_AFRESH)
+    }
     if restored:
         conn.execute(
             ops_watermark.insert(),

@@ -57,6 +57,14 @@ ops_land_part = sa.Table(
     sa.Column("batch_id", sa.Integer, nullable=False),  # the batch that read it
 )
 
+ops_core_change = sa.Table(
+    "ops_core_change",  # what the core step changed in a batch, for the steps after it (pipeline.changes)
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),  # all, customer, day
+    sa.Column("key", sa.Integer, primary_key=True),  # a customer key, a date key (YYYYMMDD), or 0 for all
+)
+
 ops_lineage_edge = sa.Table(
     "ops_lineage_edge",
     metadata,

@@ -690,6 +690,14 @@ CREATE TABLE ops_batch_run (
 );
 GO
 
+CREATE TABLE ops_core_change (
+	batch_id INTEGER NOT NULL, 
+	kind VARCHAR(20) NOT NULL, 
+	[key] INTEGER NOT NULL, 
+	CONSTRAINT pk_ops_core_change PRIMARY KEY (batch_id, kind, [key])
+);
+GO
+
 CREATE TABLE ops_deletion_hold (
 	hold_id INTEGER NOT NULL IDENTITY, 
 	batch_id INTEGER NOT NULL, 
