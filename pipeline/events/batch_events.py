@@ -1,9 +1,10 @@
 """What a finished batch changed, as events in the log: new sales documents, new payments, new or changed customers.
 
-Facts and golden customers are rebuilt by every batch, so "new" is judged against the log itself (a document or
-payment whose event id it does not hold yet) and "changed" against a digest of each customer's profile fields
-kept in ``evt_profile_state``. The events, the digests and the projections are written in one transaction: a
-failure leaves all three as they were, and the next batch records what this one could not.
+"New" is judged against the log itself (a document or payment whose event id it does not hold yet) and
+"changed" against a digest of each customer's profile fields kept in ``evt_profile_state``. Only the customers
+whose golden row or facts the core step changed since events were last recorded are read (``pipeline.changes``;
+every customer after a full rebuild). The events, the digests, the projections and that watermark are written in
+one transaction: a failure leaves all of them as they were, and the next batch records what this one could not.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.changes import caught_up, changes_since
 from pipeline.events.log import append_in, format_time
 from pipeline.money import home_currency
 from warehouse.engine import Warehouse, insert_rows
@@ -55,6 +57,8 @@ PROFILE_FIELDS = (
     "is_customer",
 )
 ID_LENGTH = 64
+CONSUMER = "events"  # its watermark of the core changes it has recorded (pipeline.changes)
+CHUNK = 500  # keys per IN list (SQL Server takes at most 2,100 parameters)
 
 
 def record_batch_events(
@@ -63,24 +67,57 @@ def record_batch_events(
     """Append the events of what batch ``batch_id`` changed; returns how many of each type were appended."""
     home = home_currency(currency)
     with warehouse.begin() as conn:
-        known = set(
-            conn.execute(sa.select(evt_log.c.event_id).where(evt_log.c.producer == PRODUCER)).scalars()
-        )
-        orders = [e for e in order_events(conn, home) if e["event_id"] not in known]
-        payments = [e for e in payment_events(conn) if e["event_id"] not in known]
-        profiles, digests = profile_events(conn, batch_id, now)
+        changes = changes_since(conn, CONSUMER, batch_id)
+        customers = None if changes is None else sorted(changes.customers)
+        orders = _unknown(conn, order_events(conn, home, customers))
+        payments = _unknown(conn, payment_events(conn, customers))
+        profiles, digests = profile_events(conn, batch_id, now, customers)
         events = orders + payments + profiles
         append_in(conn, events, PRODUCER, now)
-        _store_digests(conn, digests)
+        _store_digests(conn, digests, customers)
+        caught_up(conn, CONSUMER, batch_id)
     counts = {"order_placed": len(orders), "payment_received": len(payments), "profile_change": len(profiles)}
     logger.info("batch %d events: %s", batch_id, ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     return counts
 
 
-def _store_digests(conn: Connection, digests: dict[int, tuple[str, int]]) -> None:
-    """Keep each customer's digest (and the batch that last changed it); forget customers that are gone."""
+def _unknown(conn: Connection, events: Iterable[Event]) -> list[Event]:
+    """The events whose ids the log does not hold yet."""
+    candidates = list(events)
+    ids = [e["event_id"] for e in candidates]
+    known: set[str] = set()
+    for chunk in _chunks(ids):
+        known.update(
+            conn.execute(sa.select(evt_log.c.event_id).where(evt_log.c.event_id.in_(chunk))).scalars()
+        )
+    return [e for e in candidates if e["event_id"] not in known]
+
+
+def _chunks(keys: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(keys), CHUNK):
+        yield keys[i : i + CHUNK]
+
+
+def _among(column: sa.ColumnElement[Any], keys: Sequence[int] | None) -> Iterator[sa.ColumnElement[bool]]:
+    """Filters of ``column`` to ``keys``, a chunk each; one that filters nothing when ``keys`` is None (all)."""
+    if keys is None:
+        yield sa.true()
+    else:
+        yield from (column.in_(chunk) for chunk in _chunks(keys))
+
+
+def _store_digests(
+    conn: Connection, digests: dict[int, tuple[str, int]], customers: Sequence[int] | None
+) -> None:
+    """Keep each customer's digest (and the batch that last changed it); forget customers that are gone.
+
+    ``customers``: the only customers read (None: all of them)."""
     t = evt_profile_state
-    stored = dict(conn.execute(sa.select(t.c.customer_key, t.c.digest)).all())
+    stored = {
+        k: d
+        for among in _among(t.c.customer_key, customers)
+        for k, d in conn.execute(sa.select(t.c.customer_key, t.c.digest).where(among))
+    }
     gone = [k for k in stored if k not in digests]
     for i in range(0, len(gone), 500):
         conn.execute(t.delete().where(t.c.customer_key.in_(gone[i : i + 500])))
@@ -111,19 +148,33 @@ def _who(source: str, customer_key: int) -> dict[str, Any]:
     return {"customer_key": int(customer_key), "source_key": None}
 
 
-def order_events(conn: Connection, home: str) -> Iterator[Event]:
-    """One ``order_placed`` per sales document (its lines summed, in home currency); credit notes are left out."""
+def order_events(conn: Connection, home: str, customers: Sequence[int] | None = None) -> Iterator[Event]:
+    """One ``order_placed`` per sales document (its lines summed, in home currency); credit notes are left out.
+
+    ``customers``: only the documents of these customers (a document's lines are all its customer's)."""
     f = fact_sales_line
     channels = dict(conn.execute(sa.select(dim_channel.c.channel_key, dim_channel.c.name)).all())
-    query = sa.select(
-        f.c.source,
-        f.c.doc_type,
-        f.c.doc_key,
-        sa.func.min(f.c.date_key).label("date_key"),
-        sa.func.max(f.c.customer_key).label("customer_key"),
-        sa.func.max(f.c.channel_key).label("channel_key"),
-        sa.func.sum(f.c.amount).label("amount"),
-    ).group_by(f.c.source, f.c.doc_type, f.c.doc_key)
+    for among in _among(f.c.customer_key, customers):
+        yield from _orders(conn, home, channels, among)
+
+
+def _orders(
+    conn: Connection, home: str, channels: dict[int, str], among: sa.ColumnElement[bool]
+) -> Iterator[Event]:
+    f = fact_sales_line
+    query = (
+        sa.select(
+            f.c.source,
+            f.c.doc_type,
+            f.c.doc_key,
+            sa.func.min(f.c.date_key).label("date_key"),
+            sa.func.max(f.c.customer_key).label("customer_key"),
+            sa.func.max(f.c.channel_key).label("channel_key"),
+            sa.func.sum(f.c.amount).label("amount"),
+        )
+        .where(among)
+        .group_by(f.c.source, f.c.doc_type, f.c.doc_key)
+    )
     for r in conn.execute(query.order_by(sa.func.min(f.c.date_key), f.c.source, f.c.doc_type, f.c.doc_key)):
         amount = round(float(r.amount), 2)
         if amount < 0:
@@ -141,11 +192,18 @@ def order_events(conn: Connection, home: str) -> Iterator[Event]:
         }
 
 
-def payment_events(conn: Connection) -> Iterator[Event]:
-    """One ``payment_received`` per payment (home currency); refunds are left out."""
+def payment_events(conn: Connection, customers: Sequence[int] | None = None) -> Iterator[Event]:
+    """One ``payment_received`` per payment (home currency); refunds are left out.
+
+    ``customers``: only these customers' payments."""
     p = fact_payment
     query = sa.select(p.c.source, p.c.source_key, p.c.date_key, p.c.customer_key, p.c.amount, p.c.method)
-    for r in conn.execute(query.order_by(p.c.date_key, p.c.source, p.c.source_key)):
+    rows = (
+        r
+        for among in _among(p.c.customer_key, customers)
+        for r in conn.execute(query.where(among).order_by(p.c.date_key, p.c.source, p.c.source_key))
+    )
+    for r in rows:
         amount = round(float(r.amount), 2)
         if amount < 0:
             continue
@@ -184,15 +242,21 @@ def changed_fields(before: dict[str, str] | None, after: dict[str, str], filled:
 
 
 def profile_events(
-    conn: Connection, batch_id: int, now: dt.datetime
+    conn: Connection, batch_id: int, now: dt.datetime, customers: Sequence[int] | None = None
 ) -> tuple[list[Event], dict[int, tuple[str, int]]]:
-    """``profile_change`` events of new and changed golden customers, and every customer's digest and batch."""
-    c = dim_customer
+    """``profile_change`` events of new and changed golden customers, and each customer's digest and batch
+    (``customers``: only these customers; None: all)."""
+    c, t = dim_customer, evt_profile_state
     columns = [c.c.customer_key, *(c.c[f] for f in PROFILE_FIELDS)]
-    current = conn.execute(sa.select(*columns).where(c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY)).all()
+    current = [
+        r
+        for among in _among(c.c.customer_key, customers)
+        for r in conn.execute(sa.select(*columns).where(among, c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY))
+    ]
     stored = {
         int(k): json.loads(d)
-        for k, d in conn.execute(sa.select(evt_profile_state.c.customer_key, evt_profile_state.c.digest))
+        for among in _among(t.c.customer_key, customers)
+        for k, d in conn.execute(sa.select(t.c.customer_key, t.c.digest).where(among))
     }
     events: list[Event] = []
     digests: dict[int, tuple[str, int]] = {}

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from pipeline.api_writes import SOURCE as API_SOURCE
 from pipeline.api_writes import scoped_writers
+from pipeline.changes import record_everything
 from pipeline.identity.scoped import without_rep_votes
 from pipeline.identity.survivorship import Chosen, build_vocabulary, completeness, group_records, survive
 from pipeline.ops import StepResult
@@ -52,8 +53,9 @@ GOLDEN_FIELDS = (
 )  # fmt: skip
 
 
-def build_core(conn: Connection, today: dt.date) -> StepResult:
-    """Rebuild golden customers, dimensions and facts in the caller's transaction."""
+def build_core(conn: Connection, today: dt.date, batch_id: int) -> StepResult:
+    """Rebuild golden customers, dimensions and facts in the caller's transaction (all of it changed)."""
+    record_everything(conn, batch_id)
     for fact in FACTS:
         conn.execute(fact.delete())
     conn.execute(dim_customer.delete())

@@ -4,16 +4,18 @@ each new golden customer; a rerun adds nothing, and a changed customer or a new 
 from __future__ import annotations
 
 import collections
+import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from pipeline.changes import record_changes
 from pipeline.config import load_sources
 from pipeline.events import log
 from pipeline.events.batch_events import record_batch_events
 from pipeline.runner import run_batch
-from tests.integration.pipeline.conftest import FIXED_NOW, fixed_clock, generate_demo
+from tests.integration.pipeline.conftest import FIXED_NOW, copy_demo, fixed_clock, generate_demo
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import (
@@ -22,6 +24,7 @@ from warehouse.schema import (
     evt_log,
     fact_payment,
     fact_sales_line,
+    ops_watermark,
     proj_customer_activity,
 )
 
@@ -95,6 +98,7 @@ def test_a_changed_customer_and_a_new_document_become_exactly_two_events(
         conn.execute(
             dim_customer.update().where(dim_customer.c.customer_key == key).values(email="new@example.com")
         )
+        record_changes(conn, 99, [line["customer_key"], key], [line["date_key"]])  # as the core step would
 
     assert record_batch_events(warehouse, 99, FIXED_NOW) == {
         "order_placed": 1,
@@ -112,3 +116,29 @@ def test_a_changed_customer_and_a_new_document_become_exactly_two_events(
     assert warehouse.scalar(
         sa.select(sa.func.count()).select_from(evt_log).where(evt_log.c.producer == "batch")
     ) == log.last_seq(warehouse)
+
+
+def test_a_batch_that_reads_only_what_changed_misses_no_event(
+    warehouse: Warehouse, small_demo: Path, tmp_path: Path
+) -> None:
+    """After a second batch in which one customer changed their phone, recording every customer's events
+    again (as after a full rebuild) finds nothing the batch left out."""
+    sources = copy_demo(small_demo, tmp_path)
+    upgrade(warehouse)
+    run_batch(warehouse, load_sources(sources), clock=fixed_clock)
+    page = sorted((sources.parent / "quickbooks" / "Customer").glob("page-*.json"))[0]
+    body = json.loads(page.read_text(encoding="utf-8"))
+    customer = body["QueryResponse"]["Customer"][0]
+    customer["PrimaryPhone"] = {"FreeFormNumber": "020 7946 0321"}
+    customer["SyncToken"] = str(int(customer.get("SyncToken", "0")) + 1)
+    page.write_text(json.dumps(body), encoding="utf-8")
+    before = log.last_seq(warehouse)
+
+    assert run_batch(warehouse, load_sources(sources), clock=fixed_clock).status == "succeeded"
+    changes = [e for _, e in log.tail(warehouse, before) if e["type"] == "profile_change"]
+    assert [e["payload"]["fields"] for e in changes] == [["phone"]]
+    with warehouse.begin() as conn:
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "changes:events"))
+    assert record_batch_events(warehouse, 99, FIXED_NOW) == dict.fromkeys(
+        ("order_placed", "payment_received", "profile_change"), 0
+    )
