@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
-from models.cli import main
+# One BLAS thread per process, before numpy loads (see pipeline/__main__.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from models.cli import main  # noqa: E402  (after the thread limit)
 
 logger = logging.getLogger(__name__)
 
