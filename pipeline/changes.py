@@ -22,6 +22,7 @@ from warehouse.engine import insert_rows
 from warehouse.schema import ops_core_change, ops_watermark
 
 ALL, CUSTOMER, DAY = "all", "customer", "day"
+RECORDED = "batch"  # core recorded its changes in this batch (none, it may be): key 0
 PREFIX = "changes:"
 
 
@@ -39,23 +40,28 @@ def record_everything(conn: Connection, batch_id: int) -> None:
 
 
 def record_changes(conn: Connection, batch_id: int, customers: Iterable[int], days: Iterable[int]) -> None:
-    """Core changed the rows of these customers and these days in ``batch_id`` (added to what it recorded)."""
+    """Core changed the rows of these customers and these days in ``batch_id`` (added to what it recorded);
+    none at all is recorded too."""
+    _record(conn, batch_id, RECORDED, [0])
     _record(conn, batch_id, CUSTOMER, customers)
     _record(conn, batch_id, DAY, days)
 
 
 def changes_since(conn: Connection, step: str, batch_id: int) -> Changes | None:
-    """Everything core changed after ``step`` last caught up, up to ``batch_id``; None: rebuild in full."""
+    """Everything core changed after ``step`` last caught up, up to ``batch_id``; None: rebuild in full
+    (``step`` never caught up, core rebuilt everything in between, or core has not recorded ``batch_id``)."""
     last = get_watermark(conn, PREFIX + step)
     if not last:
         return None
-    query = sa.select(ops_core_change.c.kind, ops_core_change.c.key).where(
+    query = sa.select(ops_core_change.c.batch_id, ops_core_change.c.kind, ops_core_change.c.key).where(
         ops_core_change.c.batch_id > int(last), ops_core_change.c.batch_id <= batch_id
     )
-    found: dict[str, set[int]] = {ALL: set(), CUSTOMER: set(), DAY: set()}
-    for kind, key in conn.execute(query):
+    found: dict[str, set[int]] = {ALL: set(), RECORDED: set(), CUSTOMER: set(), DAY: set()}
+    batches = set()
+    for batch, kind, key in conn.execute(query):
         found[kind].add(key)
-    if found[ALL]:
+        batches.add(batch)
+    if found[ALL] or batch_id not in batches:
         return None
     return Changes(frozenset(found[CUSTOMER]), frozenset(found[DAY]))
 

@@ -29,6 +29,12 @@ def test_a_step_reads_what_changed_since_it_caught_up(warehouse: Warehouse) -> N
         ), "a step that fell behind reads every batch since"
         record_everything(conn, 4)
         assert changes_since(conn, "analytics", 4) is None, "a full rebuild in between means in full"
+        caught_up(conn, "analytics", 4)
+        record_changes(conn, 5, [], [])
+        assert changes_since(conn, "analytics", 5) == Changes(frozenset(), frozenset()), (
+            "core changed nothing"
+        )
+        assert changes_since(conn, "analytics", 6) is None, "core has not said what it changed in batch 6"
 
 
 def test_rows_stay_until_every_step_has_applied_them(warehouse: Warehouse) -> None:
