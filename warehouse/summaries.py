@@ -8,7 +8,9 @@ after ``mart_customer_rfm`` (migration 0023 builds both once).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -29,10 +31,21 @@ logger = logging.getLogger(__name__)
 SALES_DIMENSIONS: Final = ("region", "rep", "category", "segment")
 
 
-def sales_by_day_statements() -> list[sa.Executable]:
-    """Empty ``mart_sales_by_day``, then one ``INSERT ... SELECT`` per dimension from mart_sales's day grain."""
+def sales_by_day_statements(days: Sequence[tuple[dt.date, dt.date]] | None = None) -> list[sa.Executable]:
+    """Empty ``mart_sales_by_day``, then one ``INSERT ... SELECT`` per dimension from mart_sales's day grain.
+
+    With ``days`` (spans of first and last day, both included), only the rows of those days.
+    """
     s = mart_sales.c
     out: list[sa.Executable] = [mart_sales_by_day.delete()]
+    only: sa.ColumnElement[bool] = sa.true()
+    if days is not None:
+        only = sa.or_(sa.false(), *(s.period_start.between(first, last) for first, last in days))
+        out = [
+            mart_sales_by_day.delete().where(
+                sa.or_(sa.false(), *(mart_sales_by_day.c.day.between(a, b) for a, b in days))
+            )
+        ]
     for dimension in SALES_DIMENSIONS:
         select: sa.Select[Any] = (
             sa.select(
@@ -43,7 +56,7 @@ def sales_by_day_statements() -> list[sa.Executable]:
                 sa.func.round(sa.func.sum(s.revenue), 2).label("revenue"),
                 sa.func.sum(s.orders).label("orders"),
             )
-            .where(s.grain == "day")
+            .where(s.grain == "day", only)
             .group_by(s.period_start, s[dimension])
         )
         out.append(
@@ -59,6 +72,13 @@ def rebuild_sales_by_day(conn: Connection) -> int:
     rows = int(conn.execute(sa.select(sa.func.count()).select_from(mart_sales_by_day)).scalar_one())
     logger.info("mart_sales_by_day rebuilt: %d rows", rows)
     return rows
+
+
+def redo_sales_by_day(conn: Connection, days: Sequence[tuple[dt.date, dt.date]]) -> None:
+    """Redo ``mart_sales_by_day`` on ``days`` (spans of first and last day) from ``mart_sales``."""
+    if days:
+        for statement in sales_by_day_statements(days):
+            conn.execute(statement)
 
 
 #: What the Actions page filters its summary on, as ``mart_action_summary`` columns.
