@@ -43,32 +43,45 @@ KPI_COUNTS = ("orders", "active_customers", "new_customers")
 _IDENTIFIED = pl.col("customer_key") != UNIDENTIFIED_CUSTOMER_KEY
 
 
-def sales_frame(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
-    """Sales lines with the attributes the marts group by (only those ``where`` holds for, when given)."""
+def _lines() -> sa.FromClause:
+    """Sales lines joined to the dimensions the marts group by."""
     f, d, c, p, r = fact_sales_line, dim_date, dim_customer, dim_product, dim_sales_rep
-    query = (
-        sa.select(
-            f.c.source,
-            f.c.doc_type,
-            f.c.doc_key,
-            f.c.customer_key,
-            f.c.quantity,
-            f.c.amount,
-            d.c.day,
-            d.c.week_start,
-            d.c.month_start,
-            sa.func.coalesce(r.c.name, UNASSIGNED).label("rep"),
-            sa.func.coalesce(c.c.region, UNKNOWN).label("region"),
-            sa.func.coalesce(p.c.category, UNKNOWN).label("category"),
-            sa.func.coalesce(c.c.segment, UNASSIGNED).label("segment"),
-            c.c.name.label("customer"),
-            sa.func.coalesce(p.c.name, UNKNOWN).label("product"),
-        )  # fmt: skip
-        .join(d, d.c.date_key == f.c.date_key)
+    return (
+        f.join(d, d.c.date_key == f.c.date_key)
         .join(c, c.c.customer_key == f.c.customer_key)
         .outerjoin(p, p.c.product_key == f.c.product_key)
         .outerjoin(r, r.c.rep_key == f.c.rep_key)
     )
+
+
+def _groups() -> list[sa.ColumnElement[Any]]:
+    """What ``mart_sales`` groups by besides the period, as the marts name a missing value."""
+    c, p, r = dim_customer.c, dim_product.c, dim_sales_rep.c
+    return [
+        sa.func.coalesce(r.name, UNASSIGNED).label("rep"),
+        sa.func.coalesce(c.region, UNKNOWN).label("region"),
+        sa.func.coalesce(p.category, UNKNOWN).label("category"),
+        sa.func.coalesce(c.segment, UNASSIGNED).label("segment"),
+    ]
+
+
+def sales_frame(conn: Connection, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
+    """Sales lines with the attributes the marts group by (only those ``where`` holds for, when given)."""
+    f, d, c, p = fact_sales_line.c, dim_date.c, dim_customer.c, dim_product.c
+    query = sa.select(
+        f.source,
+        f.doc_type,
+        f.doc_key,
+        f.customer_key,
+        f.quantity,
+        f.amount,
+        d.day,
+        d.week_start,
+        d.month_start,
+        *_groups(),
+        c.name.label("customer"),
+        sa.func.coalesce(p.name, UNKNOWN).label("product"),
+    ).select_from(_lines())
     frame = read_frame(conn, query if where is None else query.where(where))
     return frame.with_columns(
         pl.concat_str(["source", "doc_type", "doc_key"], separator="|").alias("order_id")
@@ -91,33 +104,82 @@ def sales_rows(sales: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def kpi_daily(sales: pl.DataFrame, days: pl.Series, first: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Revenue, orders, active and new customers for every day of ``days``.
+def _order_id() -> sa.ColumnElement[Any]:
+    f = fact_sales_line.c
+    return f.source + "|" + f.doc_type + "|" + f.doc_key  # as sales_frame's order_id
 
-    ``sales`` holds every line of those days and of the 89 before each; ``first`` (``day``, ``new_customers``)
-    counts first purchases when ``sales`` is not every line. Without any sale at all the mart stays empty,
-    so the portal says there is no data yet rather than charting zeros.
+
+def _revenue() -> sa.ColumnElement[Any]:
+    """Revenue to the cent: every amount is in cents, so any order of adding gives what the frames give."""
+    return sa.func.round(sa.func.sum(fact_sales_line.c.amount), 2, type_=sa.Float).label("revenue")
+
+
+def sales_select(grain: str, where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """``mart_sales`` rows of one grain, grouped in the warehouse, over the lines ``where`` holds for."""
+    f, period = fact_sales_line.c, dim_date.c[GRAINS[grain]]
+    groups = _groups()
+    identified = sa.case((f.customer_key != UNIDENTIFIED_CUSTOMER_KEY, f.customer_key))
+    return (
+        sa.select(
+            sa.literal(grain, sa.String(5)).label("grain"),
+            period.label("period_start"),
+            *groups,
+            _revenue(),
+            sa.func.count(sa.distinct(_order_id())).label("orders"),
+            sa.func.sum(f.quantity).label("units"),
+            sa.func.count(sa.distinct(identified)).label("customers"),
+        )
+        .select_from(_lines())
+        .where(where)
+        .group_by(period, *groups)
+    )
+
+
+def daily_select(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """Revenue and orders per day, summed in the warehouse, over the lines ``where`` holds for."""
+    d = dim_date.c
+    query = sa.select(d.day, _revenue(), sa.func.count(sa.distinct(_order_id())).label("orders"))
+    return query.select_from(_lines()).where(where).group_by(d.day)
+
+
+def buys_select(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """The days each identified customer bought on, among the lines ``where`` holds for."""
+    f, d = fact_sales_line.c, dim_date.c
+    query = sa.select(f.customer_key, d.day).join_from(fact_sales_line, dim_date, d.date_key == f.date_key)
+    return query.where(f.customer_key != UNIDENTIFIED_CUSTOMER_KEY, where).distinct()
+
+
+def kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
+    """Revenue, orders, active and new customers for every day of the calendar.
+
+    Without any sale the mart stays empty, so the portal says there is no data yet rather than charting zeros.
     """
-    calendar = pl.DataFrame({"day": days})
-    if sales.height == 0 and first is None:
+    if sales.height == 0:
         return pl.DataFrame(
             schema={"day": pl.Date, "revenue": pl.Float64} | dict.fromkeys(KPI_COUNTS, pl.Int64)
         )
     daily = sales.group_by("day").agg(
         pl.col("amount").sum().round(2).alias("revenue"), pl.col("order_id").n_unique().alias("orders")
     )
-    if first is None:
-        first = (
-            sales.filter(_IDENTIFIED)
-            .group_by("customer_key")
-            .agg(pl.col("day").min())
-            .group_by("day")
-            .agg(pl.len().alias("new_customers"))
-        )
+    first = (
+        sales.filter(_IDENTIFIED)
+        .group_by("customer_key")
+        .agg(pl.col("day").min())
+        .group_by("day")
+        .agg(pl.len().alias("new_customers"))
+    )
+    return kpi_rows(days, daily, first, sales.filter(_IDENTIFIED).select("customer_key", "day"))
+
+
+def kpi_rows(days: pl.Series, daily: pl.DataFrame, first: pl.DataFrame, buys: pl.DataFrame) -> pl.DataFrame:
+    """``mart_kpi_daily`` rows of ``days`` from each day's ``revenue`` and ``orders``, its count of first
+    purchases (``new_customers``) and the days identified customers bought on (``buys``: every one in the
+    89 days before each of ``days`` and on it)."""
+    calendar = pl.DataFrame({"day": days})
     return (
         calendar.join(daily, on="day", how="left")
         .join(first, on="day", how="left")
-        .join(active_per_day(sales, calendar), on="day", how="left")
+        .join(active_per_day(buys, calendar), on="day", how="left")
         .select(
             "day",
             pl.col("revenue").fill_null(0.0),
@@ -128,10 +190,10 @@ def kpi_daily(sales: pl.DataFrame, days: pl.Series, first: pl.DataFrame | None =
     )
 
 
-def active_per_day(sales: pl.DataFrame, calendar: pl.DataFrame) -> pl.DataFrame:
+def active_per_day(buys: pl.DataFrame, calendar: pl.DataFrame) -> pl.DataFrame:
     """Customers active on each day: each purchase covers the day and the next 89; overlaps merge per customer."""
     window = dt.timedelta(days=ACTIVE_DAYS)
-    buys = sales.filter(_IDENTIFIED).select("customer_key", "day").unique().sort("customer_key", "day")
+    buys = buys.select("customer_key", "day").unique().sort("customer_key", "day")
     spans = (
         buys.with_columns(
             (pl.col("day") - pl.col("day").shift(1).over("customer_key") >= window)

@@ -51,13 +51,15 @@ def periods(days: Iterable[dt.date]) -> dict[str, set[dt.date]]:
     }
 
 
-def period_days(grains: dict[str, set[dt.date]]) -> list[Span]:
-    """Every day of those periods, as merged spans."""
+def period_days(grain: str, starts: Iterable[dt.date]) -> list[Span]:
+    """Every day of the periods of ``grain`` that begin on ``starts``, as merged spans."""
     covered: list[dt.date] = []
-    for start in grains["week"]:
-        covered.extend(start + dt.timedelta(days=i) for i in range(7))
-    for start in grains["month"]:
-        end = (start + dt.timedelta(days=32)).replace(day=1)
+    for start in starts:
+        end = {
+            "day": start + ONE_DAY,
+            "week": start + dt.timedelta(days=7),
+            "month": (start + dt.timedelta(days=32)).replace(day=1),
+        }[grain]
         covered.extend(start + dt.timedelta(days=i) for i in range((end - start).days))
     return spans(covered)
 

@@ -34,11 +34,15 @@ from pipeline.steps.mart_rows import (
     ACTIVE_DAYS,
     UNASSIGNED,
     UNKNOWN,
+    buys_select,
     customer_kpis,
+    daily_select,
     kpi_daily,
+    kpi_rows,
     lead_funnel,
     sales_frame,
     sales_rows,
+    sales_select,
 )
 from pipeline.steps.mart_scope import chunks, day_of, in_spans, keys_in_spans, period_days, periods, spans
 from warehouse.engine import insert_rows
@@ -61,7 +65,19 @@ logger = logging.getLogger(__name__)
 MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel, mart_sales_detail)
 STEP = "marts"
 STAMP = "marts:built"  # the day the marts were last built for, and how many erasures there were then
-YEAR_DAYS = 364  # revenue_365d counts the day 364 days ago and every day after
+YEAR_DAYS = 364
+SALES_COLUMNS = (
+    "grain",
+    "period_start",
+    "rep",
+    "region",
+    "category",
+    "segment",
+    "revenue",
+    "orders",
+    "units",
+    "customers",
+)  # revenue_365d counts the day 364 days ago and every day after
 
 
 def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
@@ -118,14 +134,14 @@ def _redo(conn: Connection, changes: Changes, today: dt.date, built: dt.date) ->
     after = _kpi_state(conn, customers)
     moved = {k for k in set(before) | set(after) if before.get(k, (None,))[1:] != after.get(k, (None,))[1:]}
     sale_days = days | _sale_days(conn, moved)
-    rows, counts["mart_sales"] = _redo_sales(conn, sale_days)
-    redo_sales_by_day(conn, spans(sale_days))
+    counts["mart_sales"] = _redo_sales(conn, sale_days)
+    redo_sales_by_day(conn, sorted(sale_days))
     firsts = {v[0] for v in (*before.values(), *after.values()) if v[0] is not None}
-    kpi_read, counts["mart_kpi_daily"], redone = _redo_kpi_daily(conn, days, firsts)
+    counts["mart_kpi_daily"], redone = _redo_kpi_daily(conn, days, firsts)
     conn.execute(mart_lead_funnel.delete())
     counts["mart_lead_funnel"] = insert_rows(conn, mart_lead_funnel, lead_funnel(conn))
     message = f"{len(customers)} customers and {len(redone | sale_days)} days redone"
-    return _result(read + rows + kpi_read, counts, message)
+    return _result(read, counts, message)
 
 
 def _result(rows_in: int, counts: dict[str, int], message: str) -> StepResult:
@@ -207,38 +223,30 @@ def _sale_days(conn: Connection, customers: set[int]) -> set[dt.date]:
     return found
 
 
-def _redo_sales(conn: Connection, days: set[dt.date]) -> tuple[int, int]:
-    """``mart_sales`` for every period holding one of ``days``; returns the lines read and the rows written."""
-    if not days:
-        return 0, 0
-    grains = periods(days)
-    s = mart_sales.c
-    redone = sa.or_(*(sa.and_(s.grain == g, s.period_start.in_(sorted(p))) for g, p in grains.items()))
-    conn.execute(mart_sales.delete().where(redone))
-    sales = sales_frame(conn, keys_in_spans(fact_sales_line.c.date_key, period_days(grains)))
-    rows = sales_rows(sales).filter(
-        pl.any_horizontal(
-            (pl.col("grain") == g) & pl.col("period_start").is_in(sorted(p)) for g, p in grains.items()
-        )
-    )
-    return sales.height, insert_rows(conn, mart_sales, rows.to_dicts())
+def _redo_sales(conn: Connection, days: set[dt.date]) -> int:
+    """``mart_sales`` for every period holding one of ``days``, grouped in the warehouse; returns rows written."""
+    s, written = mart_sales.c, 0
+    for grain, starts in periods(days).items():
+        conn.execute(mart_sales.delete().where(s.grain == grain, s.period_start.in_(sorted(starts))))
+        lines = keys_in_spans(fact_sales_line.c.date_key, period_days(grain, starts))
+        insert = mart_sales.insert().from_select(list(SALES_COLUMNS), sales_select(grain, lines))
+        written += conn.execute(insert).rowcount
+    return written
 
 
-def _redo_kpi_daily(
-    conn: Connection, days: set[dt.date], firsts: set[dt.date]
-) -> tuple[int, int, set[dt.date]]:
-    """``mart_kpi_daily`` for the days a change reaches; returns the lines read, rows written and days redone."""
+def _redo_kpi_daily(conn: Connection, days: set[dt.date], firsts: set[dt.date]) -> tuple[int, set[dt.date]]:
+    """``mart_kpi_daily`` for the days a change reaches; returns the rows written and the days redone."""
     calendar = set(conn.execute(sa.select(dim_date.c.day)).scalars())
     held = set(conn.execute(sa.select(mart_kpi_daily.c.day)).scalars())
     reach = {d for first, last in spans(days, after=ACTIVE_DAYS - 1) for d in _every_day(first, last)}
     redo = (reach | firsts | (calendar - held)) & calendar
     gone = held - calendar
-    k = mart_kpi_daily.c
-    conn.execute(mart_kpi_daily.delete().where(in_spans(k.day, spans(redo | gone))))
+    conn.execute(mart_kpi_daily.delete().where(in_spans(mart_kpi_daily.c.day, spans(redo | gone))))
     if not redo:
-        return 0, 0, set()
-    window = spans(redo, before=ACTIVE_DAYS - 1)
-    sales = sales_frame(conn, keys_in_spans(fact_sales_line.c.date_key, window))
+        return 0, set()
+    date = fact_sales_line.c.date_key
+    daily = read_frame(conn, daily_select(keys_in_spans(date, spans(redo))))
+    buys = read_frame(conn, buys_select(keys_in_spans(date, spans(redo, before=ACTIVE_DAYS - 1))))
     c = mart_customer_kpi.c
     first = read_frame(
         conn,
@@ -246,8 +254,8 @@ def _redo_kpi_daily(
         .where(in_spans(c.first_purchase, spans(redo)))
         .group_by(c.first_purchase),
     )
-    rows = kpi_daily(sales, pl.Series("day", sorted(redo), dtype=pl.Date), first)
-    return sales.height, insert_rows(conn, mart_kpi_daily, rows.to_dicts()), redo
+    rows = kpi_rows(pl.Series("day", sorted(redo), dtype=pl.Date), daily, first, buys)
+    return insert_rows(conn, mart_kpi_daily, rows.to_dicts()), redo
 
 
 def _every_day(first: dt.date, last: dt.date) -> list[dt.date]:

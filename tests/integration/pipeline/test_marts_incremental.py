@@ -145,6 +145,32 @@ def _play_core(conn: sa.Connection) -> tuple[set[int], set[int], dict[str, int]]
     return {buyer, trimmed, single, merged, survivor, moved_group, newcomer}, days, who
 
 
+def _start_later(conn: sa.Connection, taken: set[int]) -> tuple[int, set[int]]:
+    """A customer's purchases before a gap of 100 days removed: the first purchase moves past every changed
+    day's 90-day reach. Returns the customer and the date keys changed."""
+    f = fact_sales_line.c
+    late, before_gap = _late_starter(conn, taken)
+    early = (f.customer_key == late, f.date_key <= before_gap)
+    days = set(conn.execute(sa.select(f.date_key).where(*early)).scalars())
+    conn.execute(fact_sales_line.delete().where(*early))
+    return late, days
+
+
+def _late_starter(conn: sa.Connection, taken: set[int]) -> tuple[int, int]:
+    """A customer whose purchases have a gap of more than 100 days, and the date key of the day before it."""
+    f = fact_sales_line.c
+    bought: dict[int, list[dt.date]] = {}
+    query = sa.select(f.customer_key, dim_date.c.day).join(dim_date, dim_date.c.date_key == f.date_key)
+    for customer, day in conn.execute(query.where(f.customer_key > 0).distinct()):
+        bought.setdefault(customer, []).append(day)
+    for customer in sorted(set(bought) - taken):
+        days = sorted(bought[customer])
+        gaps = [a for a, b in zip(days, days[1:], strict=False) if (b - a).days > 100]
+        if gaps:
+            return customer, date_key(gaps[0])
+    raise AssertionError("the demo data has no customer with a gap of 100 days between purchases")
+
+
 def _calendar_day(day: dt.date) -> dict[str, Any]:
     return {
         "date_key": date_key(day),
@@ -186,8 +212,15 @@ def test_redoing_what_core_changed_gives_the_rows_of_a_full_rebuild(
 
         _forget(conn)
         assert build_marts(conn, 3, TOMORROW).message == "rebuilt in full"
-        rebuilt = _marts(conn)
-        assert _differences(redone_marts, rebuilt) == []
+        assert _differences(redone_marts, _marts(conn)) == []
+
+        late, late_days = _start_later(conn, customers)  # the next batch: after a full one, redone again
+        record_changes(conn, 4, [late], late_days)
+        assert str(build_marts(conn, 4, TOMORROW).message).startswith("1 customers and ")
+        redone_again = _marts(conn)
+        _forget(conn)
+        build_marts(conn, 5, TOMORROW)
+        assert _differences(redone_again, _marts(conn)) == []
         transaction.rollback()
 
     kpi = redone_marts["mart_customer_kpi"]
