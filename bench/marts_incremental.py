@@ -190,8 +190,9 @@ def main() -> int:
 
         tomorrow = today + dt.timedelta(days=1)
         ensure_day(conn, tomorrow)
-        record_changes(conn, batch + 5, [], [])
-        against_full(conn, "a day later, nothing changed", batch + 5, tomorrow)
+        someone = conn.execute(sa.select(sa.func.min(mart_customer_kpi.c.customer_key))).scalar_one()
+        record_changes(conn, batch + 5, [someone], [])  # say, a new phone number: no sale changed
+        against_full(conn, "a day later, one customer's details changed", batch + 5, tomorrow)
 
         changed, days = play_core(conn, args.changed, 2, tomorrow, edit=False)
         record_changes(conn, batch + 7, changed, days)

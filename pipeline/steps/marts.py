@@ -1,7 +1,7 @@
 """Marts: the aggregates the portal and the API read, from the core facts and dimensions.
 
-The step rebuilds every mart in full when core rebuilt everything (or nothing says what it changed:
-``pipeline.changes``), and otherwise redoes only the rows the customers and days core changed reach:
+The step rebuilds every mart in full when core rebuilt everything, or recorded nothing since the marts last
+caught up (``pipeline.changes``), and otherwise redoes only the rows the customers and days core changed reach:
 
     mart_customer_kpi, mart_sales_detail   the changed customers' rows;
     mart_sales, mart_sales_by_day          the days, weeks and months holding a changed day, and those holding
@@ -27,6 +27,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pipeline.changes import PREFIX as CHANGES_PREFIX
 from pipeline.changes import Changes, caught_up, changes_since
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.steps.drill_marts import sales_detail_rows
@@ -57,6 +58,7 @@ from warehouse.schema import (
     mart_lead_funnel,
     mart_sales,
     mart_sales_detail,
+    ops_core_change,
 )
 from warehouse.summaries import rebuild_sales_by_day, redo_sales_by_day
 
@@ -65,25 +67,13 @@ logger = logging.getLogger(__name__)
 MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel, mart_sales_detail)
 STEP = "marts"
 STAMP = "marts:built"  # the day the marts were last built for, and how many erasures there were then
-YEAR_DAYS = 364
-SALES_COLUMNS = (
-    "grain",
-    "period_start",
-    "rep",
-    "region",
-    "category",
-    "segment",
-    "revenue",
-    "orders",
-    "units",
-    "customers",
-)  # revenue_365d counts the day 364 days ago and every day after
+YEAR_DAYS = 364  # revenue_365d counts the day 364 days ago and every day after
 
 
 def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     """Bring every mart up to date in the caller's transaction: in full, or only what core changed."""
     erasures = str(_erasures(conn))
-    changes = changes_since(conn, STEP, batch_id)
+    changes = changes_since(conn, STEP, batch_id) if _recorded(conn, batch_id) else None
     built = get_watermark(conn, STAMP).split("|")
     if changes is None or built[-1] != erasures or not _has_marts(conn):
         result = _rebuild(conn, today)
@@ -92,6 +82,17 @@ def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     set_watermark(conn, STAMP, f"{today.isoformat()}|{erasures}", batch_id)
     caught_up(conn, STEP, batch_id)
     return result
+
+
+def _recorded(conn: Connection, batch_id: int) -> bool:
+    """Core recorded something since the marts last caught up: a core step that records nothing leaves no
+    row, and then nothing tells what it changed."""
+    last = get_watermark(conn, CHANGES_PREFIX + STEP)
+    since = ops_core_change.c.batch_id.between(int(last or 0) + 1, batch_id)
+    return (
+        last != ""
+        and conn.execute(sa.select(ops_core_change.c.batch_id).where(since).limit(1)).first() is not None
+    )
 
 
 def _erasures(conn: Connection) -> int:
@@ -136,7 +137,8 @@ def _redo(conn: Connection, changes: Changes, today: dt.date, built: dt.date) ->
     sale_days = days | _sale_days(conn, moved)
     counts["mart_sales"] = _redo_sales(conn, sale_days)
     redo_sales_by_day(conn, sorted(sale_days))
-    firsts = {v[0] for v in (*before.values(), *after.values()) if v[0] is not None}
+    moved_first = [(before.get(k, (None,))[0], after.get(k, (None,))[0]) for k in customers]
+    firsts = {day for pair in moved_first if pair[0] != pair[1] for day in pair if day is not None}
     counts["mart_kpi_daily"], redone = _redo_kpi_daily(conn, days, firsts)
     conn.execute(mart_lead_funnel.delete())
     counts["mart_lead_funnel"] = insert_rows(conn, mart_lead_funnel, lead_funnel(conn))
@@ -226,11 +228,18 @@ def _sale_days(conn: Connection, customers: set[int]) -> set[dt.date]:
 def _redo_sales(conn: Connection, days: set[dt.date]) -> int:
     """``mart_sales`` for every period holding one of ``days``, grouped in the warehouse; returns rows written."""
     s, written = mart_sales.c, 0
+    if not days:
+        return 0
     for grain, starts in periods(days).items():
         conn.execute(mart_sales.delete().where(s.grain == grain, s.period_start.in_(sorted(starts))))
         lines = keys_in_spans(fact_sales_line.c.date_key, period_days(grain, starts))
-        insert = mart_sales.insert().from_select(list(SALES_COLUMNS), sales_select(grain, lines))
-        written += conn.execute(insert).rowcount
+        insert = mart_sales.insert().from_select([c.name for c in mart_sales.c], sales_select(grain, lines))
+        conn.execute(insert)
+        written += int(
+            conn.execute(
+                sa.select(sa.func.count()).where(s.grain == grain, s.period_start.in_(sorted(starts)))
+            ).scalar_one()
+        )
     return written
 
 

@@ -232,20 +232,28 @@ def test_redoing_what_core_changed_gives_the_rows_of_a_full_rebuild(
     assert redone_marts["mart_kpi_daily"][(TOMORROW,)][2] >= 1, "tomorrow's order is counted"
 
 
-def test_everything_recorded_rebuilds_in_full_and_the_next_batch_redoes_only_its_changes(
+def test_everything_or_nothing_recorded_rebuilds_in_full_and_a_recorded_change_is_redone(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
     upgrade(warehouse)
-    assert run_batch(
-        warehouse, load_sources(copy_demo(demo_sources, tmp_path)), clock=fixed_clock
-    ).status == ("succeeded")
+    sources = load_sources(copy_demo(demo_sources, tmp_path))
+    assert run_batch(warehouse, sources, clock=fixed_clock).status == "succeeded"
     today = FIXED_NOW.date()
     with warehouse.engine.connect() as conn, conn.begin() as transaction:
         before = _marts(conn)
         record_everything(conn, 2)
         assert build_marts(conn, 2, today).message == "rebuilt in full"
         assert _differences(_marts(conn), before) == []
-        record_changes(conn, 3, [], [])
-        assert build_marts(conn, 3, today).message == "0 customers and 0 days redone"
+        record_changes(conn, 3, [], [])  # a core step that records nothing leaves no row either
+        assert build_marts(conn, 3, today).message == "rebuilt in full"
+        someone = conn.execute(sa.select(sa.func.min(mart_customer_kpi.c.customer_key))).scalar_one()
+        record_changes(conn, 4, [someone], [])
+        result = build_marts(conn, 4, today)
+        assert result.message == "1 customers and 0 days redone"
+        assert result.rows_out > 0, "the customer's row and the lead funnel are written again"
         assert _differences(_marts(conn), before) == [], "nothing changed, nothing moves"
         transaction.rollback()
+    assert run_batch(warehouse, sources, clock=fixed_clock, force=True).status == "succeeded"
+    s = ops_step_run.c
+    query = sa.select(s.message).where(s.step == "marts").order_by(s.batch_id.desc()).limit(1)
+    assert warehouse.scalar(query) == "rebuilt in full", "core records nothing yet: the next batch is full"
