@@ -41,6 +41,11 @@ def spans(days: Iterable[dt.date], before: int = 0, after: int = 0) -> list[Span
     return merged
 
 
+def every_day(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The days from ``first`` to ``last``, both included."""
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def periods(days: Iterable[dt.date]) -> dict[str, set[dt.date]]:
     """The day, week and month (by first day, as ``dim_date`` has them) each day falls in, per grain."""
     days = set(days)

@@ -1,7 +1,7 @@
 """Marts: the aggregates the portal and the API read, from the core facts and dimensions.
 
 The step rebuilds every mart in full when core rebuilt everything, or recorded nothing since the marts last
-caught up (``pipeline.changes``), and otherwise redoes only the rows the customers and days core changed reach:
+caught up (``pipeline.changes``), or a customer was erased since the last build; otherwise it redoes only the rows the customers and days core changed reach:
 
     mart_customer_kpi, mart_sales_detail   the changed customers' rows;
     mart_sales, mart_sales_by_day          the days, weeks and months holding a changed day, and those holding
@@ -45,11 +45,21 @@ from pipeline.steps.mart_rows import (
     sales_rows,
     sales_select,
 )
-from pipeline.steps.mart_scope import chunks, day_of, in_spans, keys_in_spans, period_days, periods, spans
+from pipeline.steps.mart_scope import (
+    chunks,
+    day_of,
+    every_day,
+    in_spans,
+    keys_in_spans,
+    period_days,
+    periods,
+    spans,
+)
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.privacy.requests import erased_keys_query
 from warehouse.schema import (
+    UNIDENTIFIED_CUSTOMER_KEY,
     dim_date,
     fact_interaction,
     fact_sales_line,
@@ -129,16 +139,15 @@ def _rebuild(conn: Connection, today: dt.date) -> StepResult:
 def _redo(conn: Connection, changes: Changes, today: dt.date, built: dt.date) -> StepResult:
     """Only the mart rows the changed customers and days reach (see the module's docstring)."""
     days = {day_of(k) for k in changes.days}
-    customers = set(changes.customers) | _shift_today(conn, built, today)
+    customers = (set(changes.customers) | _shift_today(conn, built, today)) - {UNIDENTIFIED_CUSTOMER_KEY}
     before = _kpi_state(conn, customers)
     read, counts = _redo_customers(conn, customers, set(changes.customers), today)
     after = _kpi_state(conn, customers)
-    moved = {k for k in set(before) | set(after) if before.get(k, (None,))[1:] != after.get(k, (None,))[1:]}
-    sale_days = days | _sale_days(conn, moved)
+    sale_days = days | _sale_days(conn, _changed(before, after, customers, slice(1, 3)))
     counts["mart_sales"] = _redo_sales(conn, sale_days)
     redo_sales_by_day(conn, sorted(sale_days))
-    moved_first = [(before.get(k, (None,))[0], after.get(k, (None,))[0]) for k in customers]
-    firsts = {day for pair in moved_first if pair[0] != pair[1] for day in pair if day is not None}
+    moved = _changed(before, after, customers, slice(0, 1))
+    firsts = {state[k][0] for state in (before, after) for k in moved if k in state and state[k][0]}
     counts["mart_kpi_daily"], redone = _redo_kpi_daily(conn, days, firsts)
     conn.execute(mart_lead_funnel.delete())
     counts["mart_lead_funnel"] = insert_rows(conn, mart_lead_funnel, lead_funnel(conn))
@@ -197,6 +206,17 @@ def _kpi_state(conn: Connection, customers: set[int]) -> dict[int, tuple[Any, ..
     return state
 
 
+def _changed(
+    before: dict[int, tuple[Any, ...]], after: dict[int, tuple[Any, ...]], customers: set[int], part: slice
+) -> set[int]:
+    """The customers whose ``part`` of the state differs (one missing on either side counts as a change)."""
+    return {
+        k
+        for k in customers
+        if (before[k][part] if k in before else None) != (after[k][part] if k in after else None)
+    }
+
+
 def _redo_customers(
     conn: Connection, customers: set[int], changed: set[int], today: dt.date
 ) -> tuple[int, dict[str, int]]:
@@ -231,15 +251,11 @@ def _redo_sales(conn: Connection, days: set[dt.date]) -> int:
     if not days:
         return 0
     for grain, starts in periods(days).items():
-        conn.execute(mart_sales.delete().where(s.grain == grain, s.period_start.in_(sorted(starts))))
+        redone = sa.and_(s.grain == grain, s.period_start.in_(sorted(starts)))
+        conn.execute(mart_sales.delete().where(redone))
         lines = keys_in_spans(fact_sales_line.c.date_key, period_days(grain, starts))
-        insert = mart_sales.insert().from_select([c.name for c in mart_sales.c], sales_select(grain, lines))
-        conn.execute(insert)
-        written += int(
-            conn.execute(
-                sa.select(sa.func.count()).where(s.grain == grain, s.period_start.in_(sorted(starts)))
-            ).scalar_one()
-        )
+        conn.execute(mart_sales.insert().from_select([c.name for c in s], sales_select(grain, lines)))
+        written += int(conn.execute(sa.select(sa.func.count()).where(redone)).scalar_one())
     return written
 
 
@@ -247,7 +263,7 @@ def _redo_kpi_daily(conn: Connection, days: set[dt.date], firsts: set[dt.date]) 
     """``mart_kpi_daily`` for the days a change reaches; returns the rows written and the days redone."""
     calendar = set(conn.execute(sa.select(dim_date.c.day)).scalars())
     held = set(conn.execute(sa.select(mart_kpi_daily.c.day)).scalars())
-    reach = {d for first, last in spans(days, after=ACTIVE_DAYS - 1) for d in _every_day(first, last)}
+    reach = {d for first, last in spans(days, after=ACTIVE_DAYS - 1) for d in every_day(first, last)}
     redo = (reach | firsts | (calendar - held)) & calendar
     gone = held - calendar
     conn.execute(mart_kpi_daily.delete().where(in_spans(mart_kpi_daily.c.day, spans(redo | gone))))
@@ -265,7 +281,3 @@ def _redo_kpi_daily(conn: Connection, days: set[dt.date], firsts: set[dt.date]) 
     )
     rows = kpi_rows(pl.Series("day", sorted(redo), dtype=pl.Date), daily, first, buys)
     return insert_rows(conn, mart_kpi_daily, rows.to_dicts()), redo
-
-
-def _every_day(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
