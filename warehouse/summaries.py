@@ -8,7 +8,9 @@ after ``mart_customer_rfm`` (migration 0023 builds both once).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -29,10 +31,15 @@ logger = logging.getLogger(__name__)
 SALES_DIMENSIONS: Final = ("region", "rep", "category", "segment")
 
 
-def sales_by_day_statements() -> list[sa.Executable]:
-    """Empty ``mart_sales_by_day``, then one ``INSERT ... SELECT`` per dimension from mart_sales's day grain."""
+def sales_by_day_statements(days: Sequence[dt.date] | None = None) -> list[sa.Executable]:
+    """Empty ``mart_sales_by_day`` (only its rows of ``days``, when given), then one ``INSERT ... SELECT`` per
+    dimension from mart_sales's day grain (of those days)."""
     s = mart_sales.c
     out: list[sa.Executable] = [mart_sales_by_day.delete()]
+    only: sa.ColumnElement[bool] = sa.true()
+    if days is not None:
+        only = s.period_start.in_(days)
+        out = [mart_sales_by_day.delete().where(mart_sales_by_day.c.day.in_(days))]
     for dimension in SALES_DIMENSIONS:
         select: sa.Select[Any] = (
             sa.select(
@@ -43,7 +50,7 @@ def sales_by_day_statements() -> list[sa.Executable]:
                 sa.func.round(sa.func.sum(s.revenue), 2).label("revenue"),
                 sa.func.sum(s.orders).label("orders"),
             )
-            .where(s.grain == "day")
+            .where(s.grain == "day", only)
             .group_by(s.period_start, s[dimension])
         )
         out.append(
@@ -59,6 +66,13 @@ def rebuild_sales_by_day(conn: Connection) -> int:
     rows = int(conn.execute(sa.select(sa.func.count()).select_from(mart_sales_by_day)).scalar_one())
     logger.info("mart_sales_by_day rebuilt: %d rows", rows)
     return rows
+
+
+def redo_sales_by_day(conn: Connection, days: Sequence[dt.date]) -> None:
+    """Redo ``mart_sales_by_day``'s rows of ``days`` from ``mart_sales``."""
+    if days:
+        for statement in sales_by_day_statements(days):
+            conn.execute(statement)
 
 
 #: What the Actions page filters its summary on, as ``mart_action_summary`` columns.

@@ -1,13 +1,20 @@
-"""Marts: the aggregates the portal and the API read, rebuilt from the core facts and dimensions.
+"""Marts: the aggregates the portal and the API read, from the core facts and dimensions.
 
-Definitions (also shown to users in the portal):
-    active customer   bought at least once in the 90 days up to and including the day;
-    new customer      first purchase ever on that day;
-    orders            distinct sales documents (invoices and sales receipts);
-    revenue           sales lines net of discounts and tax, in the home currency (``pipeline.money``).
+The step rebuilds every mart in full when core rebuilt everything, or recorded nothing since the marts last
+caught up (``pipeline.changes``), or a customer was erased since the last build; otherwise it redoes only the rows the customers and days core changed reach:
 
-Sales without a customer count as revenue and orders under the unidentified customer, which is no
-customer: it is left out of every customer count and of ``mart_customer_kpi``.
+    mart_customer_kpi, mart_sales_detail   the changed customers' rows;
+    mart_sales, mart_sales_by_day          the days, weeks and months holding a changed day, and those holding
+                                           a sale of a customer whose region or segment changed;
+    mart_kpi_daily                         a changed day and the 89 after it (active customers look back 90
+                                           days), the old and new first-purchase days of the changed
+                                           customers, and calendar days it does not have yet;
+    mart_lead_funnel                       in full: it reads the staged leads, a few rows per lead.
+
+A later day than the last build's moves what depends on today: recency and "active" are shifted in one
+``UPDATE`` of every customer's row, and the customers with sales or interactions that left (or entered)
+the 365- and 90-day windows in between are redone. How each row is computed is in
+``pipeline.steps.mart_rows`` (which also defines the measures).
 """
 
 from __future__ import annotations
@@ -20,17 +27,40 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.ops import StepResult
-from pipeline.steps.core import canonical_reps
+from pipeline.changes import PREFIX as CHANGES_PREFIX
+from pipeline.changes import Changes, caught_up, changes_since
+from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.steps.drill_marts import sales_detail_rows
+from pipeline.steps.mart_rows import (
+    ACTIVE_DAYS,
+    UNASSIGNED,
+    UNKNOWN,
+    buys_select,
+    customer_kpis,
+    daily_select,
+    kpi_daily,
+    kpi_rows,
+    lead_funnel,
+    sales_frame,
+    sales_rows,
+    sales_select,
+)
+from pipeline.steps.mart_scope import (
+    chunks,
+    day_of,
+    every_day,
+    in_spans,
+    keys_in_spans,
+    period_days,
+    periods,
+    spans,
+)
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
+from warehouse.privacy.requests import erased_keys_query
 from warehouse.schema import (
     UNIDENTIFIED_CUSTOMER_KEY,
-    dim_customer,
     dim_date,
-    dim_product,
-    dim_sales_rep,
     fact_interaction,
     fact_sales_line,
     mart_customer_kpi,
@@ -38,246 +68,216 @@ from warehouse.schema import (
     mart_lead_funnel,
     mart_sales,
     mart_sales_detail,
-    stg_customer,
+    ops_core_change,
 )
-from warehouse.summaries import rebuild_sales_by_day
+from warehouse.summaries import rebuild_sales_by_day, redo_sales_by_day
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_DAYS = 90
-UNASSIGNED, UNKNOWN = "Unassigned", "Unknown"
-GRAINS = {"day": "day", "week": "week_start", "month": "month_start"}
-FUNNEL = ("new", "contacted", "qualified", "proposal", "won", "lost")
-KPI_COUNTS = ("orders", "active_customers", "new_customers")
 MARTS = (mart_sales, mart_kpi_daily, mart_customer_kpi, mart_lead_funnel, mart_sales_detail)
-_IDENTIFIED = pl.col("customer_key") != UNIDENTIFIED_CUSTOMER_KEY
+STEP = "marts"
+STAMP = "marts:built"  # the day the marts were last built for, and how many erasures there were then
+YEAR_DAYS = 364  # revenue_365d counts the day 364 days ago and every day after
 
 
-def build_marts(conn: Connection, today: dt.date) -> StepResult:
-    """Rebuild every mart in the caller's transaction."""
+def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
+    """Bring every mart up to date in the caller's transaction: in full, or only what core changed."""
+    erasures = str(_erasures(conn))
+    changes = changes_since(conn, STEP, batch_id) if _recorded(conn, batch_id) else None
+    built = get_watermark(conn, STAMP).split("|")
+    if changes is None or built[-1] != erasures or not _has_marts(conn):
+        result = _rebuild(conn, today)
+    else:
+        result = _redo(conn, changes, today, dt.date.fromisoformat(built[0]))
+    set_watermark(conn, STAMP, f"{today.isoformat()}|{erasures}", batch_id)
+    caught_up(conn, STEP, batch_id)
+    return result
+
+
+def _recorded(conn: Connection, batch_id: int) -> bool:
+    """Core recorded something since the marts last caught up: a core step that records nothing leaves no
+    row, and then nothing tells what it changed."""
+    last = get_watermark(conn, CHANGES_PREFIX + STEP)
+    since = ops_core_change.c.batch_id.between(int(last or 0) + 1, batch_id)
+    return (
+        last != ""
+        and conn.execute(sa.select(ops_core_change.c.batch_id).where(since).limit(1)).first() is not None
+    )
+
+
+def _erasures(conn: Connection) -> int:
+    """Completed erasures: one rewrites mart rows in place, so the next build is a full one."""
+    return int(
+        conn.execute(sa.select(sa.func.count()).select_from(erased_keys_query().subquery())).scalar_one()
+    )
+
+
+def _has_marts(conn: Connection) -> bool:
+    """Both the calendar mart and the facts have rows (without sales the marts are simply rebuilt)."""
+    built = conn.execute(sa.select(mart_kpi_daily.c.day).limit(1)).first()
+    sold = conn.execute(sa.select(fact_sales_line.c.date_key).limit(1)).first()
+    return built is not None and sold is not None
+
+
+def _rebuild(conn: Connection, today: dt.date) -> StepResult:
+    """Every mart from every fact."""
     for mart in MARTS:
         conn.execute(mart.delete())
-    sales = _sales_frame(conn)
+    sales = sales_frame(conn)
     days = read_frame(conn, sa.select(dim_date.c.day).order_by(dim_date.c.day))["day"]
     counts = {
-        "mart_sales": insert_rows(conn, mart_sales, _sales_rows(sales)),
-        "mart_kpi_daily": insert_rows(conn, mart_kpi_daily, _kpi_daily(sales, days).to_dicts()),
-        "mart_customer_kpi": insert_rows(conn, mart_customer_kpi, _customer_kpis(conn, sales, today)),
-        "mart_lead_funnel": insert_rows(conn, mart_lead_funnel, _lead_funnel(conn)),
+        "mart_sales": insert_rows(conn, mart_sales, sales_rows(sales).to_dicts()),
+        "mart_kpi_daily": insert_rows(conn, mart_kpi_daily, kpi_daily(sales, days).to_dicts()),
+        "mart_customer_kpi": insert_rows(conn, mart_customer_kpi, customer_kpis(conn, sales, today)),
+        "mart_lead_funnel": insert_rows(conn, mart_lead_funnel, lead_funnel(conn)),
         "mart_sales_detail": insert_rows(conn, mart_sales_detail, sales_detail_rows(sales)),
     }
     rebuild_sales_by_day(conn)  # the portal's per-member daily sales, summed from mart_sales in SQL
+    return _result(sales.height, counts, "rebuilt in full")
+
+
+def _redo(conn: Connection, changes: Changes, today: dt.date, built: dt.date) -> StepResult:
+    """Only the mart rows the changed customers and days reach (see the module's docstring)."""
+    days = {day_of(k) for k in changes.days}
+    customers = (set(changes.customers) | _shift_today(conn, built, today)) - {UNIDENTIFIED_CUSTOMER_KEY}
+    before = _kpi_state(conn, customers)
+    read, counts = _redo_customers(conn, customers, set(changes.customers), today)
+    after = _kpi_state(conn, customers)
+    sale_days = days | _sale_days(conn, _changed(before, after, customers, slice(1, 3)))
+    counts["mart_sales"] = _redo_sales(conn, sale_days)
+    redo_sales_by_day(conn, sorted(sale_days))
+    moved = _changed(before, after, customers, slice(0, 1))
+    firsts = {state[k][0] for state in (before, after) for k in moved if k in state and state[k][0]}
+    counts["mart_kpi_daily"], redone = _redo_kpi_daily(conn, days, firsts)
+    conn.execute(mart_lead_funnel.delete())
+    counts["mart_lead_funnel"] = insert_rows(conn, mart_lead_funnel, lead_funnel(conn))
+    message = f"{len(customers)} customers and {len(redone | sale_days)} days redone"
+    return _result(read, counts, message)
+
+
+def _result(rows_in: int, counts: dict[str, int], message: str) -> StepResult:
+    logger.info("marts %s", message)
     return StepResult(
-        rows_in=sales.height,
+        rows_in=rows_in,
         rows_out=sum(counts.values()),
         lineage={("fact_sales_line", name): n for name, n in counts.items() if name != "mart_lead_funnel"}
         | {("stg_customer", "mart_lead_funnel"): counts["mart_lead_funnel"]},
+        message=message,
     )
 
 
-def _sales_frame(conn: Connection) -> pl.DataFrame:
-    """Sales lines with the attributes the marts group by."""
-    f, d, c, p, r = fact_sales_line, dim_date, dim_customer, dim_product, dim_sales_rep
-    query = (
-        sa.select(
-            f.c.source,
-            f.c.doc_type,
-            f.c.doc_key,
-            f.c.customer_key,
-            f.c.quantity,
-            f.c.amount,
-            d.c.day,
-            d.c.week_start,
-            d.c.month_start,
-            sa.func.coalesce(r.c.name, UNASSIGNED).label("rep"),
-            sa.func.coalesce(c.c.region, UNKNOWN).label("region"),
-            sa.func.coalesce(p.c.category, UNKNOWN).label("category"),
-            sa.func.coalesce(c.c.segment, UNASSIGNED).label("segment"),
-            c.c.name.label("customer"),
-            sa.func.coalesce(p.c.name, UNKNOWN).label("product"),
-        )  # fmt: skip
-        .join(d, d.c.date_key == f.c.date_key)
-        .join(c, c.c.customer_key == f.c.customer_key)
-        .outerjoin(p, p.c.product_key == f.c.product_key)
-        .outerjoin(r, r.c.rep_key == f.c.rep_key)
+def _shift_today(conn: Connection, built: dt.date, today: dt.date) -> set[int]:
+    """Move recency and "active" to ``today``; returns the customers whose 365- or 90-day sums changed."""
+    shift = (today - built).days
+    if not shift:
+        return set()
+    k = mart_customer_kpi.c
+    recency = k.recency_days + shift
+    conn.execute(
+        mart_customer_kpi.update()
+        .where(k.recency_days.is_not(None))
+        .values(recency_days=recency, is_active=recency < ACTIVE_DAYS)  # last purchase after today - 90
     )
-    frame = read_frame(conn, query)
-    return frame.with_columns(
-        pl.concat_str(["source", "doc_type", "doc_key"], separator="|").alias("order_id")
+    year = sorted((built - dt.timedelta(days=YEAR_DAYS), today - dt.timedelta(days=YEAR_DAYS)))
+    f = fact_sales_line.c
+    sold = sa.select(f.customer_key).where(
+        keys_in_spans(f.date_key, [(year[0], year[1] - dt.timedelta(days=1))])
     )
-
-
-def _sales_rows(sales: pl.DataFrame) -> list[dict[str, Any]]:
-    if sales.height == 0:
-        return []
-    parts = [
-        sales.group_by(pl.col(column).alias("period_start"), "rep", "region", "category", "segment")
-        .agg(
-            pl.col("amount").sum().round(2).alias("revenue"),
-            pl.col("order_id").n_unique().alias("orders"),
-            pl.col("quantity").sum().alias("units"),
-            pl.col("customer_key").filter(_IDENTIFIED).n_unique().alias("customers"),
-        )
-        .with_columns(pl.lit(grain).alias("grain"))
-        for grain, column in GRAINS.items()
-    ]
-    return pl.concat(parts).to_dicts()
-
-
-def _kpi_daily(sales: pl.DataFrame, days: pl.Series) -> pl.DataFrame:
-    """Revenue, orders, active and new customers for every day of the calendar.
-
-    Without any sale the mart stays empty, so the portal says there is no data yet rather than charting zeros.
-    """
-    calendar = pl.DataFrame({"day": days})
-    if sales.height == 0:
-        return pl.DataFrame(
-            schema={"day": pl.Date, "revenue": pl.Float64} | dict.fromkeys(KPI_COUNTS, pl.Int64)
-        )
-    daily = sales.group_by("day").agg(
-        pl.col("amount").sum().round(2).alias("revenue"), pl.col("order_id").n_unique().alias("orders")
+    quarter = sorted(
+        dt.datetime.combine(d - dt.timedelta(days=ACTIVE_DAYS), dt.time()) for d in (built, today)
     )
-    first = (
-        sales.filter(_IDENTIFIED)
-        .group_by("customer_key")
-        .agg(pl.col("day").min())
-        .group_by("day")
-        .agg(pl.len().alias("new_customers"))
-    )
-    return (
-        calendar.join(daily, on="day", how="left")
-        .join(first, on="day", how="left")
-        .join(_active_per_day(sales, calendar), on="day", how="left")
-        .select(
-            "day",
-            pl.col("revenue").fill_null(0.0),
-            pl.col("orders").fill_null(0).cast(pl.Int64),
-            pl.col("active_customers").fill_null(0).cast(pl.Int64),
-            pl.col("new_customers").fill_null(0).cast(pl.Int64),
-        )
-    )
+    i = fact_interaction.c
+    touched = sa.select(i.customer_key).where(i.occurred_at >= quarter[0], i.occurred_at < quarter[1])
+    return set(conn.execute(sold.union(touched)).scalars())
 
 
-def _active_per_day(sales: pl.DataFrame, calendar: pl.DataFrame) -> pl.DataFrame:
-    """Customers active on each day: each purchase covers the day and the next 89; overlaps merge per customer."""
-    window = dt.timedelta(days=ACTIVE_DAYS)
-    buys = sales.filter(_IDENTIFIED).select("customer_key", "day").unique().sort("customer_key", "day")
-    spans = (
-        buys.with_columns(
-            (pl.col("day") - pl.col("day").shift(1).over("customer_key") >= window)
-            .fill_null(True)
-            .alias("starts")
-        )
-        .with_columns(pl.col("starts").cum_sum().over("customer_key").alias("span"))
-        .group_by("customer_key", "span")
-        .agg(pl.col("day").min().alias("start"), (pl.col("day").max() + window).alias("end"))
-    )
-    changes = (
-        pl.concat(
-            [
-                spans.select(pl.col("start").alias("day"), pl.lit(1).alias("delta")),
-                spans.select(pl.col("end").alias("day"), pl.lit(-1).alias("delta")),
-            ]
-        )
-        .group_by("day")
-        .agg(pl.col("delta").sum())
-    )
-    return (
-        calendar.join(changes, on="day", how="full", coalesce=True)
-        .sort("day")
-        .with_columns(pl.col("delta").fill_null(0).cum_sum().alias("active_customers"))
-        .select("day", "active_customers")
-    )
+def _kpi_state(conn: Connection, customers: set[int]) -> dict[int, tuple[Any, ...]]:
+    """Each customer's first purchase, region and segment as ``mart_customer_kpi`` has them now."""
+    k = mart_customer_kpi.c
+    state: dict[int, tuple[Any, ...]] = {}
+    for chunk in chunks(customers):
+        query = sa.select(
+            k.customer_key,
+            k.first_purchase,
+            sa.func.coalesce(k.region, UNKNOWN),
+            sa.func.coalesce(k.segment, UNASSIGNED),
+        ).where(k.customer_key.in_(chunk))
+        state |= {row[0]: tuple(row[1:]) for row in conn.execute(query)}
+    return state
 
 
-def _customer_kpis(conn: Connection, sales: pl.DataFrame, today: dt.date) -> list[dict[str, Any]]:
-    c, r = dim_customer, dim_sales_rep
-    customers = read_frame(
+def _changed(
+    before: dict[int, tuple[Any, ...]], after: dict[int, tuple[Any, ...]], customers: set[int], part: slice
+) -> set[int]:
+    """The customers whose ``part`` of the state differs (one missing on either side counts as a change)."""
+    return {
+        k
+        for k in customers
+        if (before[k][part] if k in before else None) != (after[k][part] if k in after else None)
+    }
+
+
+def _redo_customers(
+    conn: Connection, customers: set[int], changed: set[int], today: dt.date
+) -> tuple[int, dict[str, int]]:
+    """The customer marts' rows of ``customers`` (the sales detail only of those whose facts may have changed)."""
+    read, counts = 0, {"mart_customer_kpi": 0, "mart_sales_detail": 0}
+    for chunk in chunks(customers):
+        sales = sales_frame(conn, fact_sales_line.c.customer_key.in_(chunk))
+        read += sales.height
+        conn.execute(mart_customer_kpi.delete().where(mart_customer_kpi.c.customer_key.in_(chunk)))
+        rows = customer_kpis(conn, sales, today, chunk)
+        counts["mart_customer_kpi"] += insert_rows(conn, mart_customer_kpi, rows)
+        detail = [k for k in chunk if k in changed]
+        conn.execute(mart_sales_detail.delete().where(mart_sales_detail.c.customer_key.in_(detail)))
+        mine = sales.filter(pl.col("customer_key").is_in(detail))
+        counts["mart_sales_detail"] += insert_rows(conn, mart_sales_detail, sales_detail_rows(mine))
+    return read, counts
+
+
+def _sale_days(conn: Connection, customers: set[int]) -> set[dt.date]:
+    """Every day ``customers`` bought on: their sales moved to another region or segment group."""
+    found: set[dt.date] = set()
+    f, d = fact_sales_line.c, dim_date.c
+    for chunk in chunks(customers):
+        query = sa.select(d.day).join_from(fact_sales_line, dim_date, d.date_key == f.date_key)
+        found |= set(conn.execute(query.where(f.customer_key.in_(chunk)).distinct()).scalars())
+    return found
+
+
+def _redo_sales(conn: Connection, days: set[dt.date]) -> int:
+    """``mart_sales`` for every period holding one of ``days``, grouped in the warehouse; returns rows written."""
+    s, written = mart_sales.c, 0
+    if not days:
+        return 0
+    for grain, starts in periods(days).items():
+        redone = sa.and_(s.grain == grain, s.period_start.in_(sorted(starts)))
+        conn.execute(mart_sales.delete().where(redone))
+        lines = keys_in_spans(fact_sales_line.c.date_key, period_days(grain, starts))
+        conn.execute(mart_sales.insert().from_select([c.name for c in s], sales_select(grain, lines)))
+        written += int(conn.execute(sa.select(sa.func.count()).where(redone)).scalar_one())
+    return written
+
+
+def _redo_kpi_daily(conn: Connection, days: set[dt.date], firsts: set[dt.date]) -> tuple[int, set[dt.date]]:
+    """``mart_kpi_daily`` for the days a change reaches; returns the rows written and the days redone."""
+    calendar = set(conn.execute(sa.select(dim_date.c.day)).scalars())
+    held = set(conn.execute(sa.select(mart_kpi_daily.c.day)).scalars())
+    reach = {d for first, last in spans(days, after=ACTIVE_DAYS - 1) for d in every_day(first, last)}
+    redo = (reach | firsts | (calendar - held)) & calendar
+    gone = held - calendar
+    conn.execute(mart_kpi_daily.delete().where(in_spans(mart_kpi_daily.c.day, spans(redo | gone))))
+    if not redo:
+        return 0, set()
+    date = fact_sales_line.c.date_key
+    daily = read_frame(conn, daily_select(keys_in_spans(date, spans(redo))))
+    buys = read_frame(conn, buys_select(keys_in_spans(date, spans(redo, before=ACTIVE_DAYS - 1))))
+    c = mart_customer_kpi.c
+    first = read_frame(
         conn,
-        sa.select(
-            c.c.customer_key,
-            c.c.name,
-            c.c.city,
-            c.c.region,
-            c.c.segment,
-            c.c.is_customer,
-            c.c.completeness,
-            r.c.name.label("rep"),
-        )
-        .outerjoin(r, r.c.rep_key == c.c.rep_key)
-        .where(c.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY),
+        sa.select(c.first_purchase.label("day"), sa.func.count().label("new_customers"))
+        .where(in_spans(c.first_purchase, spans(redo)))
+        .group_by(c.first_purchase),
     )
-    since = today - dt.timedelta(days=ACTIVE_DAYS)
-    touches = read_frame(
-        conn,
-        sa.select(fact_interaction.c.customer_key, sa.func.count().label("interactions_90d"))
-        .where(fact_interaction.c.occurred_at >= dt.datetime.combine(since, dt.time()))
-        .group_by(fact_interaction.c.customer_key),
-    )
-    year_ago = today - dt.timedelta(days=364)
-    per_customer = (
-        sales.group_by("customer_key").agg(
-            pl.col("day").min().alias("first_purchase"),
-            pl.col("day").max().alias("last_purchase"),
-            pl.col("order_id").n_unique().alias("orders"),
-            pl.col("amount").sum().round(2).alias("revenue_total"),
-            pl.col("amount").filter(pl.col("day") >= year_ago).sum().round(2).alias("revenue_365d"),
-        )
-        if sales.height
-        else pl.DataFrame(
-            schema={
-                "customer_key": pl.Int64,
-                "first_purchase": pl.Date,
-                "last_purchase": pl.Date,
-                "orders": pl.UInt32,
-                "revenue_total": pl.Float64,
-                "revenue_365d": pl.Float64,
-            }
-        )
-    )
-    frame = customers.join(per_customer, on="customer_key", how="left")
-    if touches.height:
-        frame = frame.join(touches, on="customer_key", how="left")
-    else:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("interactions_90d"))
-    rows = []
-    for row in frame.iter_rows(named=True):
-        orders = int(row["orders"] or 0)
-        total = float(row["revenue_total"] or 0.0)
-        last = row["last_purchase"]
-        rows.append(
-            row
-            | {
-                "orders": orders,
-                "revenue_total": total,
-                "revenue_365d": float(row["revenue_365d"] or 0.0),
-                "avg_order_value": round(total / orders, 2) if orders else 0.0,
-                "recency_days": (today - last).days if last else None,
-                "interactions_90d": int(row["interactions_90d"] or 0),
-                "is_active": bool(last and last > since),
-                "rep": row["rep"] or UNASSIGNED,
-            }
-        )
-    return rows
-
-
-def _lead_funnel(conn: Connection) -> list[dict[str, Any]]:
-    s = stg_customer
-    leads = read_frame(
-        conn, sa.select(s.c.sales_rep, s.c.lead_status, s.c.lead_value).where(s.c.lead_status.is_not(None))
-    )
-    if leads.height == 0:
-        return []
-    funnel = (
-        leads.with_columns(
-            pl.col("sales_rep").replace(canonical_reps(conn)).fill_null(UNASSIGNED).alias("rep"),
-            pl.col("lead_status").str.strip_chars().str.to_lowercase().alias("stage"),
-        )
-        .group_by("rep", "stage")
-        .agg(pl.len().alias("leads"), pl.col("lead_value").fill_null(0.0).sum().round(2).alias("value"))
-    )
-    order = {stage: i for i, stage in enumerate(FUNNEL, start=1)}
-    return [
-        row | {"stage_order": order.get(row["stage"], len(FUNNEL) + 1), "value": float(row["value"])}
-        for row in funnel.iter_rows(named=True)
-    ]
+    rows = kpi_rows(pl.Series("day", sorted(redo), dtype=pl.Date), daily, first, buys)
+    return insert_rows(conn, mart_kpi_daily, rows.to_dicts()), redo
