@@ -1,7 +1,8 @@
 """Marts: the aggregates the portal and the API read, from the core facts and dimensions.
 
-The step rebuilds every mart in full when core rebuilt everything, or recorded nothing since the marts last
-caught up (``pipeline.changes``), or a customer was erased since the last build; otherwise it redoes only the rows the customers and days core changed reach:
+The step rebuilds every mart in full when core rebuilt everything or has not said what it changed since the
+marts last caught up (``pipeline.changes``), or a customer was erased since the last build; otherwise it
+redoes only the rows the customers and days core changed reach:
 
     mart_customer_kpi, mart_sales_detail   the changed customers' rows;
     mart_sales, mart_sales_by_day          the days, weeks and months holding a changed day, and those holding
@@ -27,7 +28,6 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.changes import PREFIX as CHANGES_PREFIX
 from pipeline.changes import Changes, caught_up, changes_since
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.steps.drill_marts import sales_detail_rows
@@ -68,7 +68,6 @@ from warehouse.schema import (
     mart_lead_funnel,
     mart_sales,
     mart_sales_detail,
-    ops_core_change,
 )
 from warehouse.summaries import rebuild_sales_by_day, redo_sales_by_day
 
@@ -83,7 +82,7 @@ YEAR_DAYS = 364  # revenue_365d counts the day 364 days ago and every day after
 def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     """Bring every mart up to date in the caller's transaction: in full, or only what core changed."""
     erasures = str(_erasures(conn))
-    changes = changes_since(conn, STEP, batch_id) if _recorded(conn, batch_id) else None
+    changes = changes_since(conn, STEP, batch_id)
     built = get_watermark(conn, STAMP).split("|")
     if changes is None or built[-1] != erasures or not _has_marts(conn):
         result = _rebuild(conn, today)
@@ -92,17 +91,6 @@ def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     set_watermark(conn, STAMP, f"{today.isoformat()}|{erasures}", batch_id)
     caught_up(conn, STEP, batch_id)
     return result
-
-
-def _recorded(conn: Connection, batch_id: int) -> bool:
-    """Core recorded something since the marts last caught up: a core step that records nothing leaves no
-    row, and then nothing tells what it changed."""
-    last = get_watermark(conn, CHANGES_PREFIX + STEP)
-    since = ops_core_change.c.batch_id.between(int(last or 0) + 1, batch_id)
-    return (
-        last != ""
-        and conn.execute(sa.select(ops_core_change.c.batch_id).where(since).limit(1)).first() is not None
-    )
 
 
 def _erasures(conn: Connection) -> int:

@@ -244,11 +244,12 @@ def test_everything_or_nothing_recorded_rebuilds_in_full_and_a_recorded_change_i
         record_everything(conn, 2)
         assert build_marts(conn, 2, today).message == "rebuilt in full"
         assert _differences(_marts(conn), before) == []
-        record_changes(conn, 3, [], [])  # a core step that records nothing leaves no row either
-        assert build_marts(conn, 3, today).message == "rebuilt in full"
+        assert build_marts(conn, 3, today).message == "rebuilt in full", "core said nothing of batch 3"
+        record_changes(conn, 4, [], [])
+        assert build_marts(conn, 4, today).message == "0 customers and 0 days redone", "core changed nothing"
         someone = conn.execute(sa.select(sa.func.min(mart_customer_kpi.c.customer_key))).scalar_one()
-        record_changes(conn, 4, [someone], [])
-        result = build_marts(conn, 4, today)
+        record_changes(conn, 5, [someone], [])
+        result = build_marts(conn, 5, today)
         assert result.message == "1 customers and 0 days redone"
         assert result.rows_out > 0, "the customer's row and the lead funnel are written again"
         assert _differences(_marts(conn), before) == [], "nothing changed, nothing moves"
@@ -256,4 +257,4 @@ def test_everything_or_nothing_recorded_rebuilds_in_full_and_a_recorded_change_i
     assert run_batch(warehouse, sources, clock=fixed_clock, force=True).status == "succeeded"
     s = ops_step_run.c
     query = sa.select(s.message).where(s.step == "marts").order_by(s.batch_id.desc()).limit(1)
-    assert warehouse.scalar(query) == "rebuilt in full", "core records nothing yet: the next batch is full"
+    assert warehouse.scalar(query) == "rebuilt in full", "core rebuilt everything: so do the marts"
