@@ -87,8 +87,10 @@ def _match_all(
     ids = staged.select(pl.concat_str("source", pl.lit("|"), "source_key")).to_series().to_list()
     stored = stored_xref(conn)
     still = stored["record_id"].is_in(ids)
-    gone = {rid: _Gone(s, k, int(c)) for s, k, c, rid in stored.filter(~still).select(
-        "source", "source_key", "customer_key", "record_id").iter_rows()}  # fmt: skip  # deleted at their source
+    gone = {  # deleted at their source
+        r["record_id"]: _Gone(r["source"], r["source_key"], r["customer_key"])
+        for r in stored.filter(~still).iter_rows(named=True)
+    }
     xref = stored.filter(still)
     removed = _remove_records(conn, gone, set(xref["customer_key"].to_list()), batch_id)
     if not ids:
@@ -112,9 +114,8 @@ def _match_all(
     floor = max(
         int(get_watermark(conn, KEY_FLOOR, "0")), max((x.customer_key for x in gone.values()), default=0)
     )
-    staged_ids = set(ids)
     previous = {
-        **_remembered_keys(conn, staged_ids),
+        **_remembered_keys(conn, set(ids)),
         **dict(zip(xref["record_id"].to_list(), xref["customer_key"].to_list(), strict=True)),
     }
     assignment = assign_keys(dict(zip(ids, labels.tolist(), strict=True)), previous, rule_of, key_floor=floor)

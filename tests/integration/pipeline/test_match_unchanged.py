@@ -1,6 +1,6 @@
 """The match step has nothing to do when no customer record changed: a batch in which only sales changed leaves
 every identity table as it was and says so; a changed customer record or a steward's decision makes it match
-again, in full."""
+again, in full. The records it reads whole columns at a time are the engine's input as read row by row."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from pipeline.config import load_sources
+from pipeline.identity.customers import customer_frame
 from pipeline.runner import run_batch
 from pipeline.steps.match import match
+from pipeline.steps.match_tables import engine_frame, staged_records
 from tests.integration.pipeline.conftest import FIXED_NOW, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -79,6 +82,10 @@ def test_a_batch_where_only_sales_changed_matches_nothing_and_says_so(
     first = _batch(warehouse, sources)
     before = _identity(warehouse)
     assert _match_step(warehouse, first)[0].endswith("removed 0")  # the first batch matched everything
+    with warehouse.engine.connect() as conn:  # the engine's input, read whole columns at a time, is the same
+        query = sa.select(stg_customer).order_by(stg_customer.c.source, stg_customer.c.source_key)
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+        pd.testing.assert_frame_equal(engine_frame(staged_records(conn)), customer_frame(rows))
 
     def reworded(invoice: dict[str, Any]) -> None:
         invoice["Line"][0]["Description"] += " (repacked)"
