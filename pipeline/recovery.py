@@ -146,8 +146,9 @@ def _afresh(stage: Step) -> Step:
     return step
 
 
-#: Watermarks of steps that redo only what changed: gone, so after an abandon those steps rebuild in full.
-REBUILT_AFRESH = ("core:", CHANGES_PREFIX)
+#: Watermarks of steps that redo only what changed (or nothing, when nothing did): gone, so after an abandon those steps
+#: rebuild in full.
+REBUILT_AFRESH = ("core:", CHANGES_PREFIX, "match:")
 
 
 def _unland(conn: sa.Connection, batch_id: int, marks: dict[str, str]) -> None:

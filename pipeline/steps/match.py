@@ -8,25 +8,31 @@ wait in ``identity_review`` for a steward.
 Keys are stable (``pipeline.identity.golden``): a re-run never renumbers a customer, a deleted
 customer's key is never reused, and every new customer, merge, split and removal (a record deleted at
 its source) is written to ``identity_event`` with its reason.
+A batch in which no staged customer record, steward decision or rep's write changed (only sales, say) has
+nothing to match: the step writes nothing and says so (``pipeline.steps.match_state``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.api_writes import SOURCE as API_SOURCE
 from pipeline.api_writes import scoped_writers
 from pipeline.identity.clustering import cluster_ids
-from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, customer_frame, record_id
+from pipeline.identity.customers import CUSTOMER_FIELDS, CUSTOMER_SETTINGS, record_id
 from pipeline.identity.engine import MatchSettings, dedupe
+from pipeline.identity.errors import MatchingError
 from pipeline.identity.golden import assign_keys, removal_events
 from pipeline.identity.incremental import GoldenIndex
 from pipeline.identity.params import ModelParams
@@ -34,13 +40,14 @@ from pipeline.identity.review import review_pairs
 from pipeline.identity.scoped import REVIEW_KEY, held_records, keep_edge
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.steps.core import canonical_reps
+from pipeline.steps.match_state import STATE, digest, what_match_reads, what_match_wrote
+from pipeline.steps.match_tables import engine_frame, staged_records, stored_xref, write_xref
 from warehouse.engine import insert_rows
 from warehouse.schema import (
     customer_xref,
     customer_xref_deleted,
     identity_event,
     identity_review,
-    stg_customer,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,46 +61,65 @@ REVIEW_FROM = 0.9  # pairs kept apart despite scoring this high need a steward's
 
 
 def match(conn: Connection, batch_id: int) -> StepResult:
-    """Resolve every staged customer record to a golden customer key."""
-    # Ordered, so the engine sees the same input whatever order the database returns rows in.
-    query = sa.select(stg_customer).order_by(stg_customer.c.source, stg_customer.c.source_key)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    xref = {record_id(r.source, r.source_key): r for r in conn.execute(sa.select(customer_xref))}
-    staged = {record_id(r["source"], r["source_key"]) for r in rows}
-    gone = {rid: x for rid, x in xref.items() if rid not in staged}  # deleted at their source
-    xref = {rid: x for rid, x in xref.items() if rid in staged}
-    removed = _remove_records(conn, gone, {x.customer_key for x in xref.values()}, batch_id)
-    if not rows:
+    """Resolve every staged customer record to a golden customer key; nothing to do (and nothing written) when
+    no staged record, steward decision or rep's write changed since match last ran (``match_state``)."""
+    writers, reps = _rep_writers(conn)
+    decisions = _decisions(conn)
+    read = what_match_reads(conn, decisions, writers, reps, _state_settings())
+    last = get_watermark(conn, STATE)
+    if last and last == digest(read, what_match_wrote(conn)):
+        logger.info("no customer record changed since match last ran: nothing matched")
+        return StepResult(message="no customer record changed since match last ran: nothing matched")
+    result = _match_all(conn, batch_id, decisions, writers, reps)
+    set_watermark(conn, STATE, digest(read, what_match_wrote(conn)), batch_id)
+    return result
+
+
+def _match_all(
+    conn: Connection,
+    batch_id: int,
+    decisions: dict[tuple[str, str], str],
+    writers: dict[str, str],
+    reps: dict[str, str],
+) -> StepResult:
+    """Match every staged record, write the keys that changed, the events and the review queue."""
+    staged = staged_records(conn)
+    ids = staged.select(pl.concat_str("source", pl.lit("|"), "source_key")).to_series().to_list()
+    stored = stored_xref(conn)
+    still = stored["record_id"].is_in(ids)
+    gone = {  # deleted at their source
+        r["record_id"]: _Gone(r["source"], r["source_key"], r["customer_key"])
+        for r in stored.filter(~still).iter_rows(named=True)
+    }
+    xref = stored.filter(still)
+    removed = _remove_records(conn, gone, set(xref["customer_key"].to_list()), batch_id)
+    if not ids:
         _write_events(conn, removed, batch_id)
         return StepResult(message=f"{len(gone)} deleted records removed" if gone else None)
-    frame = customer_frame(rows)
+    frame = engine_frame(staged)
     model = _saved_model(conn, len(frame))
     resolution = dedupe(frame, CUSTOMER_FIELDS, _customer_settings(), model)
     pairs = resolution.pairs
-    decisions = _decisions(conn)
-    engine_cluster = dict(
-        zip(resolution.clusters["record_id"], resolution.clusters["cluster_id"], strict=True)
+    engine_cluster = pd.Series(
+        resolution.clusters["cluster_id"].to_numpy(), index=resolution.clusters["record_id"].to_numpy()
     )
     edges, rule_of = _edges(pairs, engine_cluster, decisions, CUSTOMER_SETTINGS.threshold)
-    ids = frame["record_id"].tolist()
-    position = {r: i for i, r in enumerate(ids)}
-    left = np.array([position[a] for a, _ in edges], dtype=np.int64)
-    right = np.array([position[b] for _, b in edges], dtype=np.int64)
-    labels = cluster_ids(len(ids), left, right)
-    writers, reps = _rep_writers(conn)
-    held = _held(rows, dict(zip(ids, labels.tolist(), strict=True)), writers, reps) if writers else {}
+    position = pd.Index(ids)
+    labels = _clusters(position, edges)
+    held = _held(staged, ids, labels, writers, reps) if writers else {}
     if held:  # a rep's record changes no other owner's customer: those edges go until a steward joins them
         edges = [e for e in edges if keep_edge(*e, held, writers, rule_of[e])]
         rule_of = {e: rule_of[e] for e in edges}
-        left = np.array([position[a] for a, _ in edges], dtype=np.int64)
-        right = np.array([position[b] for _, b in edges], dtype=np.int64)
-        labels = cluster_ids(len(ids), left, right)
+        labels = _clusters(position, edges)
     floor = max(
         int(get_watermark(conn, KEY_FLOOR, "0")), max((x.customer_key for x in gone.values()), default=0)
     )
-    previous = {**_remembered_keys(conn, staged), **{r: x.customer_key for r, x in xref.items()}}
+    previous = {
+        **_remembered_keys(conn, set(ids)),
+        **dict(zip(xref["record_id"].to_list(), xref["customer_key"].to_list(), strict=True)),
+    }
     assignment = assign_keys(dict(zip(ids, labels.tolist(), strict=True)), previous, rule_of, key_floor=floor)
-    changed = _write_xref(conn, rows, assignment.keys, rule_of, xref, batch_id)
+    changed = write_xref(conn, staged, assignment.keys, rule_of, xref, batch_id)
     _write_events(conn, [*removed, *assignment.events], batch_id)
     set_watermark(conn, KEY_FLOOR, str(max([floor, *assignment.keys.values()])), batch_id)
     review = review_pairs(
@@ -112,16 +138,43 @@ def match(conn: Connection, batch_id: int) -> StepResult:
     logger.info(
         "matched %d records: %d keys changed or new, %d pairs await review", len(ids), changed, queued
     )
+    events = [*removed, *assignment.events]
     return StepResult(
-        rows_in=len(rows),
+        rows_in=len(ids),
         rows_out=changed,
         lineage={("stg_customer", "customer_xref"): changed, ("stg_customer", "identity_review"): queued},
         message=f"{len(set(assignment.keys.values()))} customers; events: "
         + ", ".join(
-            f"{k} {sum(1 for e in [*removed, *assignment.events] if e.kind == k)}"
-            for k in ("new", "merge", "split", "removed")
+            f"{k} {sum(1 for e in events if e.kind == k)}" for k in ("new", "merge", "split", "removed")
         ),
     )
+
+
+class _Gone(NamedTuple):
+    """A cross-reference row of a record no longer staged."""
+
+    source: str
+    source_key: str
+    customer_key: int
+
+
+def _clusters(position: pd.Index, edges: list[tuple[str, str]]) -> npt.NDArray[np.int64]:
+    """Cluster label per staged record (``position``: record ids in order) from the match edges."""
+    left = position.get_indexer(pd.Index([a for a, _ in edges], dtype=object)).astype(np.int64)
+    right = position.get_indexer(pd.Index([b for _, b in edges], dtype=object)).astype(np.int64)
+    missing = np.flatnonzero((left < 0) | (right < 0))
+    if len(missing):
+        a, b = edges[int(missing[0])]
+        raise MatchingError(f"the accepted pair {a} / {b} names a record that is not staged")
+    return cluster_ids(len(position), left, right)
+
+
+def _state_settings() -> tuple[str | None, str]:
+    """The settings match's result depends on: the home country (phones without a country code) and the backend."""
+    from settings import get_settings  # late: tests point the environment elsewhere
+
+    settings = get_settings()
+    return settings.home_country, settings.identity_backend
 
 
 def _rep_writers(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:
@@ -135,15 +188,20 @@ def _rep_writers(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _held(
-    rows: list[dict[str, Any]], clusters: dict[str, int], writers: dict[str, str], reps: dict[str, str]
+    staged: pl.DataFrame,
+    ids: list[str],
+    labels: npt.NDArray[np.int64],
+    writers: dict[str, str],
+    reps: dict[str, str],
 ) -> dict[str, str]:
     """The records reps wrote that the engine put with another owner's customer (``pipeline.identity.scoped``)."""
+    clusters = dict(zip(ids, labels.tolist(), strict=True))
     touched = {label for rid, label in clusters.items() if rid in writers}
-    records: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        rid = record_id(r["source"], r["source_key"])
-        if clusters.get(rid) in touched:
-            records[rid] = {**r, "sales_rep": reps.get(r["sales_rep"], r["sales_rep"])}
+    mine = staged.filter(pl.Series(np.isin(labels, list(touched))))
+    records = {
+        record_id(r["source"], r["source_key"]): {**r, "sales_rep": reps.get(r["sales_rep"], r["sales_rep"])}
+        for r in mine.iter_rows(named=True)
+    }
     return held_records({rid: clusters[rid] for rid in records}, records, writers)
 
 
@@ -266,8 +324,8 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 def _edges(
     pairs: pd.DataFrame,
-    engine_cluster: dict[str, Any],
-    decisions: dict[tuple[str, str], str],
+    engine_cluster: Mapping[str, Any] | pd.Series,
+    decisions: Mapping[tuple[str, str], str],
     threshold: float,
 ) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
     """Match edges: the engine's (pairs it put in one cluster) less those a steward rejected, plus accepted ones.
@@ -275,59 +333,26 @@ def _edges(
     Only pairs inside one engine cluster count, so the engine's conflict rules (two businesses that
     share a trading name but not a phone or postcode stay apart) hold here too.
     """
-    rule_of: dict[tuple[str, str], str] = {}
-    for a, b, p, key in pairs[["record_id_l", "record_id_r", "match_probability", "match_key"]].itertuples(
-        index=False
-    ):
-        pair = _pair(a, b)
-        if p >= threshold and engine_cluster[a] == engine_cluster[b] and decisions.get(pair) != REJECTED:
-            rule_of[pair] = str(key) if str(key).startswith("rule:") else f"probabilistic p={p:.3f}"
+    cluster = engine_cluster if isinstance(engine_cluster, pd.Series) else pd.Series(engine_cluster)
+    left, right = pairs["record_id_l"], pairs["record_id_r"]
+    probability = pairs["match_probability"].to_numpy(np.float64)
+    inside = (probability >= threshold) & (left.map(cluster).to_numpy() == right.map(cluster).to_numpy())
+    left, right = left.to_numpy(object)[inside], right.to_numpy(object)[inside]
+    first = left <= right
+    a, b = np.where(first, left, right).tolist(), np.where(first, right, left).tolist()
+    keys = pairs["match_key"].to_numpy(object)[inside].tolist()
+    rules = [
+        str(k) if str(k).startswith("rule:") else f"probabilistic p={p:.3f}"
+        for k, p in zip(keys, probability[inside].tolist(), strict=True)
+    ]
+    rejected = {pair for pair, status in decisions.items() if status == REJECTED}
+    rule_of = {
+        pair: rule for pair, rule in zip(zip(a, b, strict=True), rules, strict=True) if pair not in rejected
+    }
     for pair, status in decisions.items():
         if status == ACCEPTED:
             rule_of[pair] = "steward"
     return sorted(rule_of), rule_of
-
-
-def _write_xref(
-    conn: Connection,
-    rows: list[dict[str, Any]],
-    keys: dict[str, int],
-    rule_of: dict[tuple[str, str], str],
-    xref: dict[str, Any],
-    batch_id: int,
-) -> int:
-    """Insert new records' keys and update changed ones; unchanged rows keep their batch id."""
-    strongest: dict[str, str] = {}
-    for (a, b), rule in sorted(rule_of.items(), key=lambda kv: (not kv[1].startswith("rule:"), kv[0])):
-        strongest.setdefault(a, rule)
-        strongest.setdefault(b, rule)
-    changes = []
-    for row in rows:
-        rid = record_id(row["source"], row["source_key"])
-        key, rule = keys[rid], strongest.get(rid, "single")
-        old = xref.get(rid)
-        if old is not None and old.customer_key == key and old.match_rule == rule:
-            continue
-        changes.append(
-            {
-                "source": row["source"],
-                "source_key": row["source_key"],
-                "customer_key": key,
-                "match_rule": rule[:60],
-                "batch_id": batch_id,
-            }
-        )
-    stale = [{"s": c["source"], "k": c["source_key"]} for c in changes]
-    if stale:
-        conn.execute(
-            customer_xref.delete().where(
-                (customer_xref.c.source == sa.bindparam("s"))
-                & (customer_xref.c.source_key == sa.bindparam("k"))
-            ),
-            stale,
-        )
-    insert_rows(conn, customer_xref, changes)
-    return len(changes)
 
 
 def _write_events(conn: Connection, events: list[Any], batch_id: int) -> None:

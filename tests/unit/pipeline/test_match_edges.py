@@ -1,10 +1,14 @@
-"""Steward decisions override the engine: a rejected pair never joins, an accepted pair always does."""
+"""Steward decisions override the engine: a rejected pair never joins, an accepted pair always does; the edges and
+each record's strongest rule are what building them pair by pair gave."""
 
 from __future__ import annotations
+
+import random
 
 import pandas as pd
 
 from pipeline.steps.match import ACCEPTED, REJECTED, _edges
+from pipeline.steps.match_tables import strongest_rules
 
 
 def _pairs(*rows: tuple[str, str, float, str]) -> pd.DataFrame:
@@ -27,3 +31,46 @@ def test_steward_rejection_cuts_and_acceptance_joins() -> None:
     edges, rule_of = _edges(pairs, clusters, decisions, threshold=0.2)
     assert edges == [("d|8", "q|2")]
     assert rule_of[("d|8", "q|2")] == "steward"
+
+
+def _former_edges(
+    pairs: pd.DataFrame, clusters: dict[str, int], decisions: dict[tuple[str, str], str], threshold: float
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], str]]:
+    """The edges as match built them one pair at a time, before it worked on whole columns."""
+    rule_of: dict[tuple[str, str], str] = {}
+    for a, b, p, key in pairs.itertuples(index=False):
+        pair = (a, b) if a <= b else (b, a)
+        if p >= threshold and clusters[a] == clusters[b] and decisions.get(pair) != REJECTED:
+            rule_of[pair] = str(key) if str(key).startswith("rule:") else f"probabilistic p={p:.3f}"
+    for pair, status in decisions.items():
+        if status == ACCEPTED:
+            rule_of[pair] = "steward"
+    return sorted(rule_of), rule_of
+
+
+def _former_strongest(rule_of: dict[tuple[str, str], str]) -> dict[str, str]:
+    strongest: dict[str, str] = {}
+    for (a, b), rule in sorted(rule_of.items(), key=lambda kv: (not kv[1].startswith("rule:"), kv[0])):
+        strongest.setdefault(a, rule)
+        strongest.setdefault(b, rule)
+    return strongest
+
+
+def test_edges_and_each_records_strongest_rule_are_what_matching_pair_by_pair_gave() -> None:
+    rng = random.Random(7)
+    ids = [f"{rng.choice(['quickbooks', 'directory', 'sales_leads'])}|{i}" for i in range(300)]
+    clusters = {r: rng.randrange(40) for r in ids}
+    rows = []
+    for _ in range(2000):
+        a, b = rng.sample(ids, 2)
+        key = rng.choice(["rule:email", "rule:phone", "3", "5"])
+        rows.append((a, b, 1.0 if key.startswith("rule:") else rng.random(), key))
+    decided = rng.sample(rows, 40)
+    decisions = {((a, b) if a <= b else (b, a)): rng.choice([ACCEPTED, REJECTED]) for a, b, _, _ in decided}
+    pairs = _pairs(*rows)
+    edges, rule_of = _edges(pairs, clusters, decisions, threshold=0.2)
+    assert (edges, rule_of) == _former_edges(pairs, clusters, decisions, 0.2)
+    strongest = strongest_rules(rule_of)
+    assert dict(zip(strongest["record_id"], strongest["match_rule"], strict=True)) == _former_strongest(
+        rule_of
+    )
