@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from warehouse.crypto import Keyring, keyring_of
+from warehouse.schema.encrypted import EncryptedText
+from warehouse.schema.types import LongText
 
 # Python types of SQLAlchemy columns and the polars types an empty result gets, so it joins and
 # concatenates like a full one. Checked in order: a datetime is also a date.
@@ -46,3 +51,24 @@ def dtype_of(sql_type: sa.types.TypeEngine[Any]) -> pl.DataType:
     except NotImplementedError:
         return pl.Null()
     return next((dtype for kind, dtype in DTYPES if issubclass(python_type, kind)), pl.Null())
+
+
+def stored_form(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``column`` as it is stored: an encrypted column's tokens, not decrypted one by one as rows arrive."""
+    return sa.type_coerce(column, LongText).label(column.name) if is_encrypted(column) else column
+
+
+def is_encrypted(column: sa.ColumnElement[Any]) -> bool:
+    return isinstance(column.type, EncryptedText)
+
+
+def decrypted(conn: Connection, frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
+    """``frame`` with the stored tokens of columns ``names`` in plaintext, each distinct value decrypted once
+    (equal values are equal tokens: ``warehouse.crypto``)."""
+    keyring = keyring_of(conn.dialect)
+    return frame.with_columns(_plain(frame[name], keyring) for name in names)
+
+
+def _plain(stored: pl.Series, keyring: Keyring) -> pl.Series:
+    plain = {v: keyring.decrypt(v) for v in stored.drop_nulls().unique().to_list()}
+    return stored.cast(pl.String).replace_strict(plain, default=None, return_dtype=pl.String)

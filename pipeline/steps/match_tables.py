@@ -17,12 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.identity.customers import COLUMNS
-from warehouse.crypto import Keyring, keyring_of
 from warehouse.engine import insert_rows
-from warehouse.frames import read_frame
+from warehouse.frames import decrypted, is_encrypted, read_frame, stored_form
 from warehouse.schema import customer_xref, stg_customer
-from warehouse.schema.encrypted import EncryptedText
-from warehouse.schema.types import LongText
 
 logger = logging.getLogger(__name__)
 
@@ -40,21 +37,8 @@ def staged_records(conn: Connection) -> pl.DataFrame:
     """The staged customer records (``READ``), ordered by source and key, so the engine sees the same input
     whatever order the database keeps rows in."""
     columns = [stg_customer.c[name] for name in READ]
-    stored = [sa.type_coerce(c, LongText).label(c.name) if _encrypted(c) else c for c in columns]
-    query = sa.select(*stored).order_by(stg_customer.c.source, stg_customer.c.source_key)
-    frame = read_frame(conn, query)
-    keyring = keyring_of(conn.dialect)
-    return frame.with_columns(_decrypted(frame[c.name], keyring) for c in columns if _encrypted(c))
-
-
-def _encrypted(column: sa.Column[object]) -> bool:
-    return isinstance(column.type, EncryptedText)
-
-
-def _decrypted(stored: pl.Series, keyring: Keyring) -> pl.Series:
-    """A column of stored values in plaintext, each distinct value decrypted once."""
-    plain = {v: keyring.decrypt(v) for v in stored.drop_nulls().unique().to_list()}
-    return stored.cast(pl.String).replace_strict(plain, default=None, return_dtype=pl.String)
+    query = sa.select(*map(stored_form, columns)).order_by(stg_customer.c.source, stg_customer.c.source_key)
+    return decrypted(conn, read_frame(conn, query), [c.name for c in columns if is_encrypted(c)])
 
 
 def engine_frame(staged: pl.DataFrame) -> pd.DataFrame:

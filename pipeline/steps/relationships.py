@@ -26,25 +26,23 @@ from pipeline.identity.relationships import (
 )
 from pipeline.ops import StepResult
 from warehouse.engine import insert_rows
+from warehouse.frames import decrypted, is_encrypted, read_frame, stored_form
 from warehouse.schema import customer_relationship, customer_xref, fact_interaction, land_record, stg_customer
 
 logger = logging.getLogger(__name__)
 
+#: What the relationships read of a staged customer record (``pipeline.identity.relationships``).
+READ: Final = (
+    "company_name", "display_name", "given_name", "family_name", "email", "phone", "street", "postcode",
+    "country", "website", "instagram_handle",
+)  # fmt: skip
 #: "Referred By", "referral_source", "ReferrerName" -- but not "PreferredDeliveryMethod".
 _REFERRAL: Final = re.compile(r"(?<![a-z])referr", re.IGNORECASE)
 
 
 def build_relationships(conn: Connection) -> StepResult:
     """Fill ``customer_relationship`` from the current golden customers."""
-    xref = (customer_xref.c.source == stg_customer.c.source) & (
-        customer_xref.c.source_key == stg_customer.c.source_key
-    )
-    records = [
-        dict(r)
-        for r in conn.execute(
-            sa.select(stg_customer, customer_xref.c.customer_key).join(customer_xref, xref)
-        ).mappings()
-    ]
+    records = _records(conn)
     handles = {
         str(r["instagram_handle"]).lower(): int(r["customer_key"])
         for r in records
@@ -75,6 +73,22 @@ def build_relationships(conn: Connection) -> StepResult:
         lineage={("stg_customer", "customer_relationship"): written},
         message=", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) or "no relationships",
     )
+
+
+def _records(conn: Connection) -> list[dict[str, Any]]:
+    """The staged customer records' fields the relationships read, with their golden key: whole columns at
+    a time, each distinct encrypted value decrypted once."""
+    columns = [stg_customer.c[name] for name in READ]
+    xref = (customer_xref.c.source == stg_customer.c.source) & (
+        customer_xref.c.source_key == stg_customer.c.source_key
+    )
+    query = (
+        sa.select(customer_xref.c.customer_key, *map(stored_form, columns))
+        .join(customer_xref, xref)
+        .order_by(stg_customer.c.source, stg_customer.c.source_key)  # a handle two records hold: the last
+    )
+    frame = decrypted(conn, read_frame(conn, query), [c.name for c in columns if is_encrypted(c)])
+    return frame.to_dicts()
 
 
 def _row(r: Relationship) -> dict[str, Any]:
