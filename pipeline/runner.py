@@ -78,7 +78,7 @@ def steps_for(
         ("core", lambda conn, batch, now: build_core(conn, now.date(), batch)),
         ("relationships", lambda conn, batch, now: build_relationships(conn)),
         ("marts", lambda conn, batch, now: build_marts(conn, batch, now.date())),
-        ("analytics", lambda conn, batch, now: build_analytics(conn)),
+        ("analytics", lambda conn, batch, now: build_analytics(conn, batch)),
         ("score", lambda conn, batch, now: score(conn, batch, now)),
         ("quality", lambda conn, batch, now: check_quality(conn, batch, now, alerts)),
     ]

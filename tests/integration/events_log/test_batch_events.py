@@ -4,7 +4,6 @@ each new golden customer; a rerun adds nothing, and a changed customer or a new 
 from __future__ import annotations
 
 import collections
-import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,13 @@ from pipeline.config import load_sources
 from pipeline.events import log
 from pipeline.events.batch_events import record_batch_events
 from pipeline.runner import run_batch
-from tests.integration.pipeline.conftest import FIXED_NOW, copy_demo, fixed_clock, generate_demo
+from tests.integration.pipeline.conftest import (
+    FIXED_NOW,
+    change_a_phone,
+    copy_demo,
+    fixed_clock,
+    generate_demo,
+)
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import (
@@ -126,12 +131,7 @@ def test_a_batch_that_reads_only_what_changed_misses_no_event(
     sources = copy_demo(small_demo, tmp_path)
     upgrade(warehouse)
     run_batch(warehouse, load_sources(sources), clock=fixed_clock)
-    page = sorted((sources.parent / "quickbooks" / "Customer").glob("page-*.json"))[0]
-    body = json.loads(page.read_text(encoding="utf-8"))
-    customer = body["QueryResponse"]["Customer"][0]
-    customer["PrimaryPhone"] = {"FreeFormNumber": "020 7946 0321"}
-    customer["SyncToken"] = str(int(customer.get("SyncToken", "0")) + 1)
-    page.write_text(json.dumps(body), encoding="utf-8")
+    change_a_phone(sources)
     before = log.last_seq(warehouse)
 
     assert run_batch(warehouse, load_sources(sources), clock=fixed_clock).status == "succeeded"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,16 @@ def copy_demo(demo_sources: Path, tmp_path: Path) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(demo_sources.parent, root)
     return root / "sources.toml"
+
+
+def change_a_phone(sources: Path, phone: str = "020 7946 0321") -> None:
+    """The first QuickBooks customer of a copied demo data set changes their phone, as customers do."""
+    page = sorted((sources.parent / "quickbooks" / "Customer").glob("page-*.json"))[0]
+    body = json.loads(page.read_text(encoding="utf-8"))
+    customer = body["QueryResponse"]["Customer"][0]
+    customer["PrimaryPhone"] = {"FreeFormNumber": phone}
+    customer["SyncToken"] = str(int(customer.get("SyncToken", "0")) + 1)
+    page.write_text(json.dumps(body), encoding="utf-8")
 
 
 def staged_leads(warehouse: Warehouse) -> dict[str, int]:

@@ -23,6 +23,7 @@ from pipeline.steps import build_analytics
 from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo, snapshot
 from warehouse import analytics_queries
 from warehouse.engine import Warehouse
+from warehouse.schema import ops_watermark
 
 DROP_REGION, DROP_WEEK = "South East", dt.date(2026, 11, 21)
 MARTS = [
@@ -198,7 +199,11 @@ def _rerunning_the_step_replaces_the_marts(warehouse: Warehouse) -> None:
     before = snapshot(warehouse, MARTS)
     assert all(before[name] for name in MARTS if name != "mart_budget_allocation")
     with warehouse.begin() as conn:
-        result = build_analytics(conn)
+        unchanged = build_analytics(conn, 98)
+    assert unchanged.rows_out == 0 and "inputs unchanged" in str(unchanged.message)
+    with warehouse.begin() as conn:  # computed again from the same inputs: the same marts
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "analytics:inputs"))
+        result = build_analytics(conn, 99)
     assert result.rows_out == sum(len(rows) for rows in before.values())
     assert snapshot(warehouse, MARTS) == before
 

@@ -1,0 +1,54 @@
+"""The analytics step computes its marts again only when what they are computed from changed: a batch in
+which a customer only changed their phone keeps them, and they are what computing them again gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipeline.analytics.rows import MART_NAMES
+from pipeline.config import load_sources
+from pipeline.runner import run_batch
+from pipeline.steps.analytics import build_analytics
+from tests.integration.pipeline.conftest import change_a_phone, copy_demo, fixed_clock, snapshot
+from warehouse.engine import Warehouse
+from warehouse.migrate import upgrade
+from warehouse.schema import dim_customer, fact_sales_line, metadata, ops_step_run, ops_watermark
+
+
+def _marts(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        name: sorted((tuple(r) for r in conn.execute(sa.select(metadata.tables[name]))), key=repr)
+        for name in MART_NAMES
+    }
+
+
+def _message(warehouse: Warehouse, batch_id: int) -> str:
+    s = ops_step_run.c
+    query = sa.select(s.message).where(s.batch_id == batch_id, s.step == "analytics")
+    return str(warehouse.scalar(query))
+
+
+def test_a_phone_change_keeps_the_marts_and_a_region_change_computes_them_again(
+    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+) -> None:
+    sources = copy_demo(demo_sources, tmp_path)
+    upgrade(warehouse)
+    assert run_batch(warehouse, load_sources(sources), clock=fixed_clock).status == "succeeded"
+    assert "unchanged" not in _message(warehouse, 1)
+    change_a_phone(sources)
+    outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
+    assert outcome.status == "succeeded"
+    assert "inputs unchanged" in _message(warehouse, outcome.batch_id)
+    kept = snapshot(warehouse, MART_NAMES)
+
+    with warehouse.engine.connect() as conn, conn.begin() as transaction:
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "analytics:inputs"))
+        assert build_analytics(conn, 90).rows_out > 0
+        assert _marts(conn) == kept, "the kept marts are what computing them again gives"
+        buyer = conn.execute(sa.select(sa.func.max(fact_sales_line.c.customer_key))).scalar_one()
+        conn.execute(dim_customer.update().where(dim_customer.c.customer_key == buyer).values(region="Fife"))
+        assert build_analytics(conn, 91).rows_out > 0, "a customer's region is what drivers group by"
+        transaction.rollback()
