@@ -148,7 +148,7 @@ def _afresh(stage: Step) -> Step:
 
 #: Watermarks of steps that redo only what changed (or nothing, when nothing did): gone, so after an abandon those steps
 #: rebuild in full.
-REBUILT_AFRESH = ("core:", CHANGES_PREFIX, "match:", "analytics:")
+REBUILT_AFRESH = ("core:", CHANGES_PREFIX, "match:", "analytics:", "score:")
 
 
 def _unland(conn: sa.Connection, batch_id: int, marks: dict[str, str]) -> None:

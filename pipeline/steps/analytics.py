@@ -12,11 +12,9 @@ and the step writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -25,6 +23,7 @@ from pipeline import analytics
 from pipeline.analytics import analytics_rows, read_warehouse
 from pipeline.analytics.read import Warehouse
 from pipeline.analytics.rows import MART_NAMES
+from pipeline.inputs_digest import inputs_digest
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from warehouse.engine import insert_rows
 from warehouse.privacy.requests import erased_keys_query
@@ -49,17 +48,10 @@ CODE = (Path(analytics.__file__).parent, Path(models.__file__).parent)
 
 def input_digest(conn: Connection, data: Warehouse) -> str:
     """A digest of everything the analytics marts are computed from."""
-    digest = hashlib.sha256()
-    for frame in (data.lines, data.campaign_days, data.kpi_daily):
-        digest.update(str(list(frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    erasures = sa.select(sa.func.count()).select_from(erased_keys_query().subquery())
-    digest.update(f"{data.as_of}|{conn.execute(erasures).scalar_one()}".encode())
-    for folder in CODE:
-        for path in sorted(folder.glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    erasures = conn.execute(
+        sa.select(sa.func.count()).select_from(erased_keys_query().subquery())
+    ).scalar_one()
+    return inputs_digest((data.lines, data.campaign_days, data.kpi_daily), (data.as_of, erasures), CODE)
 
 
 def build_analytics(conn: Connection, batch_id: int) -> StepResult:

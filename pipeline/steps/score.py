@@ -24,17 +24,28 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+import models
 from models import registry
 from models.registry import Decision
-from pipeline.ops import StepResult
+from pipeline import scoring
+from pipeline.inputs_digest import inputs_digest
+from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.scoring import build_scores, read_inputs, train_if_due
+from pipeline.scoring.inputs import Inputs
+from pipeline.scoring.problems import PROBLEMS
 from warehouse.engine import insert_rows
 from warehouse.schema import mart_customer_score, mart_sales_forecast
 from warehouse.summaries import rebuild_action_summary
 
 logger = logging.getLogger(__name__)
+
+
+STATE = "score:inputs"  # ops_watermark entry: the digest of what the scores were last computed from
+#: The code the scores are computed by: a release that changes it scores again.
+CODE = (Path(scoring.__file__).parent, Path(models.__file__).parent)
 
 
 def default_model_dir() -> Path:
@@ -58,6 +69,12 @@ def score(
         conn.execute(mart_sales_forecast.delete())
         rebuild_action_summary(conn)
         return StepResult(message="no sales yet: nothing to train or score")
+    if not force_retrain and get_watermark(conn, STATE) == _digest(conn, inputs, model_dir):
+        rebuild_action_summary(conn)  # it groups by the customers' reps and regions, which may have moved
+        return StepResult(
+            rows_in=len(inputs.sales),
+            message=f"inputs and champions unchanged since the scores of {_scored_at(conn)}: kept",
+        )
     training = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
     scores, forecast = build_scores(conn, inputs, model_dir, now)
     conn.execute(mart_customer_score.delete())
@@ -65,6 +82,8 @@ def score(
     n_scores = insert_rows(conn, mart_customer_score, scores)
     n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
     rebuild_action_summary(conn)  # what the Actions page sums, instead of grouping every score per request
+    if batch_id is not None:
+        set_watermark(conn, STATE, _digest(conn, inputs, model_dir), batch_id)
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,
@@ -74,6 +93,20 @@ def score(
         },
         message=training.summary(),
     )
+
+
+def _digest(conn: Connection, inputs: Inputs, model_dir: Path) -> str:
+    """A digest of what the scores are computed from: the inputs, the champions and their files, the code."""
+    champions = [registry.champion(conn, name) for name in PROBLEMS]
+    named = [(c["model"], c["version"]) if c else None for c in champions]
+    files = sorted((p.name, p.stat().st_size) for p in model_dir.glob("*") if p.is_file())
+    frames = (inputs.sales, inputs.interactions, inputs.customers, inputs.revenue)
+    return inputs_digest(frames, (inputs.as_of, named, files), CODE)
+
+
+def _scored_at(conn: Connection) -> str:
+    when = conn.execute(sa.select(sa.func.max(mart_customer_score.c.scored_at))).scalar()
+    return f"{when:%Y-%m-%d %H:%M}" if when else "an earlier batch"
 
 
 def retrain_models(

@@ -1,5 +1,5 @@
-"""The analytics step computes its marts again only when what they are computed from changed: a batch in
-which a customer only changed their phone keeps them, and they are what computing them again gives."""
+"""The analytics and score steps compute again only when what they compute from changed: a batch in which a
+customer only changed their phone keeps the marts and the scores, and they are what computing again gives."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from pipeline.analytics.rows import MART_NAMES
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.steps.analytics import build_analytics
-from tests.integration.pipeline.conftest import change_a_phone, copy_demo, fixed_clock, snapshot
+from pipeline.steps.score import score
+from tests.integration.pipeline.conftest import FIXED_NOW, change_a_phone, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
-from warehouse.schema import dim_customer, fact_sales_line, metadata, ops_step_run, ops_watermark
+from warehouse.schema import (
+    dim_customer,
+    fact_sales_line,
+    mart_customer_score,
+    metadata,
+    ops_step_run,
+    ops_watermark,
+)
 
 
 def _marts(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
@@ -25,13 +33,19 @@ def _marts(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _message(warehouse: Warehouse, batch_id: int) -> str:
+def _message(warehouse: Warehouse, batch_id: int, step: str = "analytics") -> str:
     s = ops_step_run.c
-    query = sa.select(s.message).where(s.batch_id == batch_id, s.step == "analytics")
+    query = sa.select(s.message).where(s.batch_id == batch_id, s.step == step)
     return str(warehouse.scalar(query))
 
 
-def test_a_phone_change_keeps_the_marts_and_a_region_change_computes_them_again(
+def _scores(conn: sa.Connection) -> list[tuple[Any, ...]]:
+    """Every customer's scores, without when they were computed."""
+    columns = [c for c in mart_customer_score.c if c.name != "scored_at"]
+    return sorted(tuple(r) for r in conn.execute(sa.select(*columns)))
+
+
+def test_a_phone_change_keeps_marts_and_scores_and_a_region_change_computes_again(
     warehouse: Warehouse, demo_sources: Path, tmp_path: Path
 ) -> None:
     sources = copy_demo(demo_sources, tmp_path)
@@ -42,12 +56,17 @@ def test_a_phone_change_keeps_the_marts_and_a_region_change_computes_them_again(
     outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
     assert outcome.status == "succeeded"
     assert "inputs unchanged" in _message(warehouse, outcome.batch_id)
+    assert "unchanged" in _message(warehouse, outcome.batch_id, "score")
     kept = snapshot(warehouse, MART_NAMES)
 
     with warehouse.engine.connect() as conn, conn.begin() as transaction:
         conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "analytics:inputs"))
         assert build_analytics(conn, 90).rows_out > 0
         assert _marts(conn) == kept, "the kept marts are what computing them again gives"
+        scores = _scores(conn)
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "score:inputs"))
+        assert score(conn, 90, FIXED_NOW).rows_out > 0
+        assert _scores(conn) == scores, "the kept scores are what scoring again gives"
         buyer = conn.execute(sa.select(sa.func.max(fact_sales_line.c.customer_key))).scalar_one()
         conn.execute(dim_customer.update().where(dim_customer.c.customer_key == buyer).values(region="Fife"))
         assert build_analytics(conn, 91).rows_out > 0, "a customer's region is what drivers group by"
