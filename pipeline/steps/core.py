@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.changes import record_everything
-from pipeline.money import home_currency
 from pipeline.ops import StepResult
 from pipeline.steps import core_state, dims
 from pipeline.steps.core_delta import find
@@ -26,7 +25,6 @@ from pipeline.steps.core_redo import redo_changed, remember_members
 from pipeline.steps.facts import (
     FACTS,
     Dimensions,
-    books_in_warehouse,
     build_facts,
     quarantined,
     with_customer,
@@ -54,7 +52,6 @@ from warehouse.schema import (
     golden_field,
     stg_campaign,
     stg_interaction,
-    stg_payment,
     stg_sales_line,
 )
 
@@ -67,12 +64,10 @@ def build_core(conn: Connection, batch_id: int, today: dt.date, reuse: bool = Tr
     """Build golden customers, dimensions and facts in the caller's transaction: what changed since the last
     build, or everything (``reuse=False``, or when that is needed)."""
     rep_names = canonical_reps(conn)
-    inputs = core_state.global_inputs(conn, rep_names)
+    inputs, books = core_state.global_inputs(conn, rep_names)
     state = core_state.load(conn) if reuse else None
     reason = _full_reason(state, inputs, batch_id) if reuse else "asked for"
     if state is not None and reason is None:
-        home = home_currency()
-        books = {t.name: books_in_warehouse(conn, t, home) for t in (stg_sales_line, stg_payment)}
         words = vocabulary(conn)
         delta = find(conn, state, words)
         done = redo_changed(conn, batch_id, today, delta, state.staged, rep_names, books, words)

@@ -82,9 +82,13 @@ def save(conn: Connection, batch_id: int, state: CoreState) -> None:
         set_watermark(conn, name, value, batch_id)
 
 
-def global_inputs(conn: Connection, rep_names: dict[str, str]) -> dict[str, str]:
-    """A digest of each input that can change any customer's or fact's rows (``rep_names``: ``canonical_reps``)."""
+def global_inputs(
+    conn: Connection, rep_names: dict[str, str]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A digest of each input that can change any customer's or fact's rows (``rep_names``: ``canonical_reps``),
+    and the sources keeping their books in another currency, per staging table (``books_in_warehouse``)."""
     home = home_currency()
+    books = {t.name: books_in_warehouse(conn, t, home) for t in (stg_sales_line, stg_payment)}
     erasures = sa.select(
         privacy_request.c.request_id, privacy_request.c.status, privacy_request.c.completed_at
     ).where(privacy_request.c.kind == "erasure")
@@ -96,13 +100,11 @@ def global_inputs(conn: Connection, rep_names: dict[str, str]) -> dict[str, str]
         "home currency": home,
         "rep names": sorted(rep_names.items()),
         "payment methods": sorted(tuple(r) for r in conn.execute(methods)),
-        "book currencies": [
-            sorted(books_in_warehouse(conn, t, home).items()) for t in (stg_sales_line, stg_payment)
-        ],
+        "book currencies": sorted((t, sorted(b.items())) for t, b in books.items()),
         "scoped writes": sorted(scoped_writers(conn).items()),
         "erasures": sorted((r[0], r[1], str(r[2])) for r in conn.execute(erasures)),
     }
-    return {name: _digest(value) for name, value in parts.items()}
+    return {name: _digest(value) for name, value in parts.items()}, books
 
 
 def override_digests(conn: Connection) -> dict[int, str]:

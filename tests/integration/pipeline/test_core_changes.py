@@ -10,6 +10,7 @@ staging gives, and ``ops_core_change`` names every customer and day whose rows d
 from __future__ import annotations
 
 import copy
+import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ from warehouse.schema import (
     fact_payment,
     fact_sales_line,
     golden_field,
+    identity_event,
     ops_core_change,
     ops_step_run,
     stg_customer,
@@ -115,6 +117,16 @@ def _match(pages: list[list[dict[str, Any]]]) -> None:
     for field in ("CompanyName", "DisplayName", "PrimaryEmailAddr", "PrimaryPhone", "BillAddr"):
         if field in a:
             b[field] = copy.deepcopy(a[field])
+
+
+def _call(root: Path) -> None:
+    """One more call in the activity log: an interaction, and its account's customer record."""
+    activities = root / "sheets" / "activities.csv"
+    with activities.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows.append([*rows[1][:-1], "Called about a second delivery address"])
+    with activities.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
 
 
 def _drop_invoice(pages: list[list[dict[str, Any]]]) -> None:
@@ -202,6 +214,7 @@ def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
 
     _edit(root, "Customer", _match)
     _edit(root, "Invoice", _drop_invoice)
+    _call(root)
     steward = Viewer("steward", "data_steward")
     with warehouse.engine.connect() as conn:
         someone = conn.execute(sa.select(sa.func.max(dim_customer.c.customer_key))).scalar_one()
@@ -210,6 +223,8 @@ def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
     third = _batch(warehouse, sources)
     with warehouse.engine.connect() as conn:
         assert _message(conn, third).endswith("facts redone")
+        kinds = conn.execute(sa.select(identity_event.c.kind).where(identity_event.c.batch_id == third))
+        assert "merge" in set(kinds.scalars()), "the two records that now match are one customer"
     tables = _check(warehouse, third, before)
     assert [
         r["value"] for r in tables["golden_field"] if r["customer_key"] == someone and r["field"] == "segment"
