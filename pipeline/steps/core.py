@@ -44,6 +44,7 @@ from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
     UNIDENTIFIED_CUSTOMER_KEY,
+    core_member,
     customer_xref,
     dim_channel,
     dim_customer,
@@ -63,6 +64,9 @@ __all__ = ["build_core", "canonical_reps"]
 def build_core(conn: Connection, batch_id: int, today: dt.date, reuse: bool = True) -> StepResult:
     """Build golden customers, dimensions and facts in the caller's transaction: what changed since the last
     build, or everything (``reuse=False``, or when that is needed)."""
+    # The write lock first: on SQLite a transaction that read before its first write fails that write when
+    # another connection (the run lock's heartbeat) committed in between.
+    conn.execute(core_member.delete().where(sa.false()))
     rep_names = canonical_reps(conn)
     inputs, books = core_state.global_inputs(conn, rep_names)
     state = core_state.load(conn) if reuse else None

@@ -92,12 +92,14 @@ def canonical_reps(conn: Connection) -> dict[str, str]:
 
 
 def canonical(frame: pl.DataFrame, reps: dict[str, str]) -> pl.DataFrame:
+    """``frame`` with its ``sales_rep`` names as :func:`canonical_reps` maps them."""
     if frame.height == 0:
         return frame
     return frame.with_columns(pl.col("sales_rep").replace(reps))
 
 
 def names(*columns: pl.Series) -> list[dict[str, Any]]:
+    """The distinct non-empty values of ``columns``, as rows of a name dimension."""
     names = sorted({v for col in columns for v in col.drop_nulls().to_list() if v})
     return [{"name": n} for n in names]
 
@@ -227,6 +229,7 @@ def _override(chosen: dict[str, Chosen], fields: dict[str, dict[str, Any]]) -> N
 def dim_customer_rows(
     golden: pl.DataFrame, reps: dict[tuple[Any, ...], int], geos: dict[tuple[Any, ...], int], buyers: set[int]
 ) -> list[dict[str, Any]]:
+    """The ``dim_customer`` rows of golden customers (``buyers``: the keys with a staged sales line)."""
     rows = []
     for g in golden.iter_rows(named=True):
         contact = " ".join(p for p in (g["given_name"], g["family_name"]) if p) or None
