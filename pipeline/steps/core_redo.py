@@ -25,13 +25,13 @@ from pipeline.steps.core_delta import (
     Delta,
     Record,
     chunks,
-    core_rejects,
     customers_now,
     golden_moved,
     records_of,
     staged_since,
 )
-from pipeline.steps.facts import Dimensions, Staged, fill_dates, quarantined, with_customer, write_facts
+from pipeline.steps.core_facts import drop_facts, fill_calendar, made
+from pipeline.steps.facts import Dimensions, Staged, quarantined, with_customer, write_facts
 from pipeline.steps.golden import (
     UNKNOWN,
     Ties,
@@ -41,7 +41,7 @@ from pipeline.steps.golden import (
     names,
     unidentified_row,
 )
-from pipeline.steps.keys import date_key, stable_keys
+from pipeline.steps.keys import stable_keys
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
 from warehouse.schema import (
@@ -55,17 +55,12 @@ from warehouse.schema import (
     dim_geography,
     dim_product,
     dim_sales_rep,
-    fact_campaign_daily,
-    fact_interaction,
-    fact_payment,
-    fact_sales_line,
     golden_field,
     stg_campaign,
     stg_campaign_daily,
     stg_interaction,
     stg_payment,
     stg_product,
-    stg_reject,
     stg_sales_line,
 )
 from warehouse.schema.types import KEY, SOURCE
@@ -73,7 +68,6 @@ from warehouse.schema.types import KEY, SOURCE
 logger = logging.getLogger(__name__)
 
 MAX_SHARE = 0.2  # above this share of customers touched, a full build is as quick: do that instead
-ENTITIES = {"stg_sales_line": "SalesLine", "stg_payment": "Payment", "stg_interaction": "Interaction"}
 
 
 def redo_changed(
@@ -133,7 +127,7 @@ def redo_changed(
     )
     campaigns = dims.campaigns(conn, campaign_frame, channels, in_place=True)
 
-    changed_customers, days = _drop_facts(conn, staged, delta, campaigns.keys)
+    changed_customers, days = drop_facts(conn, staged, delta, campaigns.keys)
     buyers = set(with_customer(staged.lines, xref)["customer_key"].drop_nulls().to_list())
     customers = dim_customer_rows(golden, reps, geos, buyers)
     for chunk in chunks(sorted(delta.customers)):
@@ -142,7 +136,7 @@ def redo_changed(
     insert_rows(conn, dim_customer, customers)
     insert_rows(conn, golden_field, provenance)
     changed_customers |= _unidentified(conn) | (_every_buyer(conn) if delta.every_buyer else set())
-    _fill_calendar(conn, today)
+    fill_calendar(conn, today)
     rep_of = _customer_reps(conn, xref, {c["customer_key"]: c["rep_key"] for c in customers})
     facts = write_facts(
         conn,
@@ -153,7 +147,7 @@ def redo_changed(
         books,
     )
     _move_members(conn, delta.moved)
-    new_customers, new_days = _made(staged, xref, campaigns.keys)
+    new_customers, new_days = made(staged, xref)
     record_changes(conn, batch_id, delta.customers | changed_customers | new_customers, days | new_days)
     redone = sum(facts.values())
     return StepResult(
@@ -237,86 +231,6 @@ def _xref_of(conn: Connection, staged: Staged) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _drop_facts(
-    conn: Connection, staged: Staged, delta: Delta, campaigns: dict[tuple[Any, ...], int]
-) -> tuple[set[int], set[int]]:
-    """Remove the facts and rejects that are made again; returns the customers and days they were on."""
-    gone = delta.deleted
-    doc, single = ("source", "doc_type", "doc_key"), ("source", "source_key")
-    keys = {
-        fact_sales_line: (doc, _keys(staged.lines, gone, doc, stg_sales_line.name)),
-        fact_payment: (single, _keys(staged.payments, gone, single, stg_payment.name)),
-        fact_interaction: (single, _keys(staged.interactions, gone, single, stg_interaction.name)),
-    }
-    customers: set[int] = set()
-    days: set[int] = set()
-    for fact, (natural_columns, natural) in keys.items():
-        columns = [fact.c[c] for c in natural_columns]
-        conditions = [sa.tuple_(*columns).in_(list(chunk)) for chunk in chunks(sorted(natural))]
-        conditions += [fact.c.customer_key.in_(chunk) for chunk in chunks(sorted(delta.customers))]
-        for condition in conditions:
-            for customer, day in conn.execute(
-                sa.select(fact.c.customer_key, fact.c.date_key).where(condition)
-            ):
-                customers.add(customer)
-                days.add(day)
-            conn.execute(fact.delete().where(condition))
-    daily = {
-        (campaigns[(r["source"], r["campaign_source_key"])], date_key(_day(r["day"])))
-        for r in [*staged.daily.iter_rows(named=True), *gone.get(stg_campaign_daily.name, [])]
-        if (r["source"], r["campaign_source_key"]) in campaigns
-    }
-    f = fact_campaign_daily
-    for chunk in chunks(sorted(daily)):
-        days.update(k for _, k in chunk)
-        conn.execute(f.delete().where(sa.tuple_(f.c.campaign_key, f.c.date_key).in_(list(chunk))))
-    _drop_rejects(conn, {fact.name: natural for fact, (_, natural) in keys.items()})
-    return customers, days
-
-
-def _keys(
-    frame: pl.DataFrame, gone: dict[str, list[dict[str, Any]]], columns: tuple[str, ...], table: str
-) -> set[tuple[Any, ...]]:
-    found = set(frame.select(columns).unique().iter_rows()) if frame.height else set()
-    return found | {tuple(r[c] for c in columns) for r in gone.get(table, [])}
-
-
-def _drop_rejects(conn: Connection, natural: dict[str, set[tuple[Any, ...]]]) -> None:
-    """The core's rejects of the rows made again go (the rows that are still rejects come back)."""
-    docs = {(s, f"{d}/{k}") for s, d, k in natural[fact_sales_line.name]}
-    single = {
-        ENTITIES[stg.name]: {(s, k) for s, k in natural[fact.name]}
-        for stg, fact in ((stg_payment, fact_payment), (stg_interaction, fact_interaction))
-    }
-    doomed = []
-    for source, entity, key, rule in core_rejects(conn):
-        head, _, tail = key.rpartition("/")
-        if entity == ENTITIES[stg_sales_line.name]:
-            hit = (source, key) in docs or (tail.isdigit() and (source, head) in docs)
-        else:
-            hit = (source, key) in single.get(entity, set())
-        if hit:
-            doomed.append({"s": source, "e": entity, "k": key, "r": rule})
-    if doomed:
-        r = stg_reject.c
-        conn.execute(
-            stg_reject.delete().where(
-                (r.source == sa.bindparam("s"))
-                & (r.entity == sa.bindparam("e"))
-                & (r.record_key == sa.bindparam("k"))
-                & (r.rule == sa.bindparam("r"))
-            ),
-            doomed,
-        )
-
-
-def _day(value: Any) -> dt.date:
-    """The day of a date, a timestamp or their ISO text (as ``stg_deletion`` keeps staged rows)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def _unidentified(conn: Connection) -> set[int]:
     """The unidentified customer's row is there exactly while sales without a customer are staged."""
     s, c = stg_sales_line.c, dim_customer.c
@@ -354,21 +268,6 @@ def _every_buyer(conn: Connection) -> set[int]:
     return flipped
 
 
-def _fill_calendar(conn: Connection, today: dt.date) -> None:
-    """``dim_date`` over every day from the earliest staged fact to the latest (or today), as a full build."""
-    seen = [today]
-    for column in (
-        stg_sales_line.c.txn_date,
-        stg_payment.c.txn_date,
-        stg_campaign_daily.c.day,
-        stg_interaction.c.occurred_at,
-    ):
-        low, high = conn.execute(sa.select(sa.func.min(column), sa.func.max(column))).one()
-        seen.extend(_day(v) for v in (low, high) if v is not None)
-    first, last = min(seen), max(seen)
-    fill_dates(conn, [first + dt.timedelta(days=i) for i in range((last - first).days + 1)])
-
-
 def _customer_reps(
     conn: Connection, xref: pl.DataFrame, rebuilt: dict[int, int | None]
 ) -> dict[int, int | None]:
@@ -396,25 +295,6 @@ def _move_members(conn: Connection, moved: dict[Record, int | None]) -> None:
             if key is not None
         ),
     )
-
-
-def _made(
-    staged: Staged, xref: pl.DataFrame, campaigns: dict[tuple[Any, ...], int]
-) -> tuple[set[int], set[int]]:
-    """The customers and days of the facts made again (rejected rows among them: a few more)."""
-    customers: set[int] = set()
-    days: set[int] = set()
-    for frame, source, day in (
-        (staged.lines, "source", "txn_date"),
-        (staged.payments, "source", "txn_date"),
-        (staged.interactions, "customer_source", "occurred_at"),
-    ):
-        if frame.height:
-            keyed = with_customer(frame, xref, source)
-            customers.update(keyed["customer_key"].drop_nulls().to_list())
-            days.update(date_key(_day(v)) for v in frame[day].to_list())
-    days.update(date_key(_day(v)) for v in staged.daily["day"].to_list())
-    return customers, days
 
 
 def remember_members(conn: Connection) -> None:
