@@ -6,7 +6,8 @@ facts, changed (a fact that moved between customers names both); a day on which 
 
 A later step remembers the last batch it caught up with (the watermark ``changes:<step>``) and asks for
 every change since, up to the batch running: no watermark, or "everything" in any of those batches,
-means the step rebuilds in full. Rows no step still needs are removed as the steps catch up.
+means the step rebuilds in full. Rows no step still needs are removed as the steps catch up, but for the
+last batch every step applied.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ def changes_since(conn: Connection, step: str, batch_id: int) -> Changes | None:
 
 
 def caught_up(conn: Connection, step: str, batch_id: int) -> None:
-    """``step`` has applied every change up to ``batch_id``; rows every step has applied are removed."""
+    """``step`` has applied every change up to ``batch_id``; rows every step has applied are removed, but for
+    the last batch they all applied (what the last batch changed stays on view)."""
     set_watermark(conn, PREFIX + step, str(batch_id), batch_id)
     marks = sa.select(ops_watermark.c.value).where(ops_watermark.c.name.like(PREFIX + "%"))
     oldest = min(int(v) for v in conn.execute(marks).scalars())
-    conn.execute(ops_core_change.delete().where(ops_core_change.c.batch_id <= oldest))
+    conn.execute(ops_core_change.delete().where(ops_core_change.c.batch_id < oldest))
 
 
 def _record(conn: Connection, batch_id: int, kind: str, keys: Iterable[int]) -> None:

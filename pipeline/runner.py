@@ -75,7 +75,7 @@ def steps_for(
         ("stage", lambda conn, batch, now: stage(conn, api_writes.with_api_source(sources), batch)),
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
-        ("core", lambda conn, batch, now: build_core(conn, now.date(), batch)),
+        ("core", lambda conn, batch, now: build_core(conn, batch, now.date(), reuse=not force)),
         ("relationships", lambda conn, batch, now: build_relationships(conn)),
         ("marts", lambda conn, batch, now: build_marts(conn, batch, now.date())),
         ("analytics", lambda conn, batch, now: build_analytics(conn, batch)),

@@ -70,13 +70,81 @@ def build_facts(
     payments = read_frame(conn, sa.select(stg_payment))
     home = home_currency()
     daily = read_frame(conn, sa.select(stg_campaign_daily))
-    _fill_dates(conn, _dates(lines, interactions, payments, daily, today))
+    fill_dates(conn, _dates(lines, interactions, payments, daily, today))
+    staged = Staged(lines, payments, interactions, daily)
+    books = {"stg_sales_line": books_of(lines, home), "stg_payment": books_of(payments, home)}
+    return write_facts(conn, staged, xref, dims, home, books)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Staging rows to make facts of: every row (a full build) or the rows a batch changed."""
+
+    lines: pl.DataFrame
+    payments: pl.DataFrame
+    interactions: pl.DataFrame
+    daily: pl.DataFrame
+
+
+def write_facts(
+    conn: Connection,
+    staged: Staged,
+    xref: pl.DataFrame,
+    dims: Dimensions,
+    home: str,
+    books: dict[str, dict[str, str]],
+) -> dict[tuple[str, str], int]:
+    """Insert the facts of ``staged`` (their earlier facts and rejects removed by the caller), rejecting
+    what cannot be a fact; ``books``: per staging table, the sources keeping their books in another
+    currency (:func:`books_of`)."""
+    lines, payments = staged.lines, staged.payments
     return {
-        ("stg_sales_line", "fact_sales_line"): _sales_facts(conn, lines, xref, dims, home),
-        ("stg_payment", "fact_payment"): _payment_facts(conn, payments, xref, home, _method_names(conn)),
-        ("stg_interaction", "fact_interaction"): _interaction_facts(conn, interactions, xref, dims.channels),
-        ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, daily, dims.campaigns),
+        ("stg_sales_line", "fact_sales_line"): _sales_facts(
+            conn, lines, xref, dims, home, books["stg_sales_line"]
+        ),
+        ("stg_payment", "fact_payment"): _payment_facts(
+            conn, payments, xref, home, _method_names(conn), books["stg_payment"]
+        ),
+        ("stg_interaction", "fact_interaction"): _interaction_facts(
+            conn, staged.interactions, xref, dims.channels
+        ),
+        ("stg_campaign_daily", "fact_campaign_daily"): _campaign_facts(conn, staged.daily, dims.campaigns),
     }
+
+
+def books_of(staged: pl.DataFrame, home: str) -> dict[str, str]:
+    """Source -> the currency its books are kept in, for sources that keep them in another than ``home``.
+
+    A row without an exchange rate is in its company's home currency (its books'). A source with such rows
+    in ``home`` keeps its books in ``home``. A source whose rows without a rate are all in another currency
+    keeps its books in that currency (the commonest; ties: the first in order).
+    """
+    if staged.height == 0:
+        return {}
+    plain = pl.col("exchange_rate").is_null()
+    other = pl.col("currency").is_not_null() & (pl.col("currency") != home)
+    in_home = set(staged.filter(plain & ~other)["source"].to_list())
+    books = (
+        staged.filter(plain & other & ~pl.col("source").is_in(list(in_home)))
+        .group_by("source")
+        .agg(pl.col("currency").mode().sort().first().alias("books"))
+    )
+    return dict(zip(books["source"].to_list(), books["books"].to_list(), strict=True))
+
+
+def books_in_warehouse(conn: Connection, table: sa.Table, home: str) -> dict[str, str]:
+    """:func:`books_of` over every row of a staging table, counted in SQL."""
+    counts = conn.execute(
+        sa.select(table.c.source, table.c.currency, sa.func.count())
+        .where(table.c.exchange_rate.is_(None))
+        .group_by(table.c.source, table.c.currency)
+    ).all()
+    in_home = {s for s, currency, _ in counts if currency is None or currency == home}
+    votes: dict[str, dict[str, int]] = {}
+    for source, currency, n in counts:
+        if source not in in_home:
+            votes.setdefault(source, {})[currency] = int(n)
+    return {s: min(v, key=lambda c: (-v[c], c)) for s, v in votes.items()}
 
 
 def quarantined(conn: Connection) -> int:
@@ -119,7 +187,7 @@ def _dates(
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _fill_dates(conn: Connection, days: list[dt.date]) -> None:
+def fill_dates(conn: Connection, days: list[dt.date]) -> None:
     existing = set(conn.execute(sa.select(dim_date.c.day)).scalars())
     insert_rows(
         conn,
@@ -202,26 +270,28 @@ def _known(
 
 
 def _converted(
-    conn: Connection, staged: pl.DataFrame, home: str, entity: str, key_cols: Sequence[str]
+    conn: Connection,
+    staged: pl.DataFrame,
+    home: str,
+    entity: str,
+    key_cols: Sequence[str],
+    books: dict[str, str],
 ) -> pl.DataFrame:
     """The staged rows whose amount is in ``home``; the others go to ``stg_reject`` as ``unconverted_currency``.
 
-    A row without an exchange rate is in its company's home currency (its books'). A source with such rows
-    in ``home`` keeps its books in ``home``: only its rows in another currency without a rate are kept out.
-    A source whose rows without a rate are all in another currency keeps its books in that currency: its
-    rows converted with a rate are in that currency too, not in ``home``, so all of them are kept out.
+    A row without an exchange rate is in its company's home currency (its books'): only such rows in another
+    currency are kept out, and every row of a source keeping its books in another currency (``books``): its
+    rows converted with a rate are in that currency too, not in ``home``.
     """
     if staged.height == 0:
         return staged
     plain = pl.col("exchange_rate").is_null()
     other = pl.col("currency").is_not_null() & (pl.col("currency") != home)
-    in_home = set(staged.filter(plain & ~other)["source"].to_list())
-    books = (
-        staged.filter(plain & other & ~pl.col("source").is_in(list(in_home)))
-        .group_by("source")
-        .agg(pl.col("currency").mode().sort().first().alias("books"))
+    kept = pl.DataFrame(
+        {"source": list(books), "books": list(books.values())},
+        schema={"source": pl.String, "books": pl.String},
     )
-    joined = staged.join(books, on="source", how="left")
+    joined = staged.join(kept, on="source", how="left")
     foreign = pl.col("books").is_not_null() | (plain & other)
     bad = joined.filter(foreign)
     _quarantine(
@@ -255,10 +325,15 @@ def _money(r: dict[str, Any], home: str) -> dict[str, Any]:
 
 
 def _sales_facts(
-    conn: Connection, lines: pl.DataFrame, xref: pl.DataFrame, dims: Dimensions, home: str
+    conn: Connection,
+    lines: pl.DataFrame,
+    xref: pl.DataFrame,
+    dims: Dimensions,
+    home: str,
+    books: dict[str, str],
 ) -> int:
     key_cols = ["doc_type", "doc_key"]
-    lines = _converted(conn, lines, home, "SalesLine", key_cols)
+    lines = _converted(conn, lines, home, "SalesLine", key_cols, books)
     rows = (
         {
             "source": r["source"],
@@ -292,8 +367,9 @@ def _payment_facts(
     xref: pl.DataFrame,
     home: str,
     methods: dict[tuple[str, str], str],
+    books: dict[str, str],
 ) -> int:
-    staged = _converted(conn, staged, home, "Payment", ["source_key"])
+    staged = _converted(conn, staged, home, "Payment", ["source_key"], books)
     rows = (
         {
             "source": r["source"],

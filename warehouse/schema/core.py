@@ -86,6 +86,15 @@ customer_xref_deleted = sa.Table(
     sa.Column("batch_id", sa.Integer, nullable=False),
 )
 
+core_member = sa.Table(
+    "core_member",  # the cross-reference as the core step last built from it: what moved since is redone
+    metadata,
+    sa.Column("source", SOURCE, primary_key=True),
+    sa.Column("source_key", KEY, primary_key=True),
+    sa.Column("customer_key", sa.Integer, nullable=False),
+    sa.Index(None, "customer_key"),
+)
+
 identity_review = sa.Table(
     "identity_review",
     metadata,

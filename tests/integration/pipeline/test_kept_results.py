@@ -55,6 +55,10 @@ def test_a_phone_change_keeps_marts_and_scores_and_a_region_change_computes_agai
     change_a_phone(sources)
     outcome = run_batch(warehouse, load_sources(sources), clock=fixed_clock)
     assert outcome.status == "succeeded"
+    assert "of" in _message(warehouse, outcome.batch_id, "core") and "redone" in _message(
+        warehouse, outcome.batch_id, "core"
+    ), "core redid only the changed customer"
+    assert _message(warehouse, outcome.batch_id, "marts") == "1 customers and 0 days redone"
     assert "inputs unchanged" in _message(warehouse, outcome.batch_id)
     assert "unchanged" in _message(warehouse, outcome.batch_id, "score")
     kept = snapshot(warehouse, MART_NAMES)

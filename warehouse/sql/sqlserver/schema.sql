@@ -40,6 +40,17 @@ CREATE TABLE app_role (
 );
 GO
 
+CREATE TABLE core_member (
+	source VARCHAR(40) NOT NULL, 
+	source_key VARCHAR(200) NOT NULL, 
+	customer_key INTEGER NOT NULL, 
+	CONSTRAINT pk_core_member PRIMARY KEY (source, source_key)
+);
+GO
+
+CREATE INDEX ix_core_member_customer_key ON core_member (customer_key);
+GO
+
 CREATE TABLE customer_relationship (
 	customer_key_a INTEGER NOT NULL, 
 	customer_key_b INTEGER NOT NULL, 
