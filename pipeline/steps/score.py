@@ -43,7 +43,7 @@ from warehouse.summaries import rebuild_action_summary
 logger = logging.getLogger(__name__)
 
 
-STATE = "score:inputs"  # ops_watermark entry: the digest of what the scores were last computed from
+STATE = "score:inputs"  # ops_watermark entry: the digest of what the scores were computed from, and what training said
 #: The code the scores are computed by: a release that changes it scores again.
 CODE = (Path(scoring.__file__).parent, Path(models.__file__).parent)
 
@@ -69,12 +69,11 @@ def score(
         conn.execute(mart_sales_forecast.delete())
         rebuild_action_summary(conn)
         return StepResult(message="no sales yet: nothing to train or score")
-    if not force_retrain and get_watermark(conn, STATE) == _digest(conn, inputs, model_dir):
+    digest, _, said = get_watermark(conn, STATE).partition(" ")  # and what training said then
+    if not force_retrain and digest == _digest(conn, inputs, model_dir):
         rebuild_action_summary(conn)  # it groups by the customers' reps and regions, which may have moved
-        return StepResult(
-            rows_in=len(inputs.sales),
-            message=f"inputs and champions unchanged since the scores of {_scored_at(conn)}: kept",
-        )
+        kept = f"inputs and champions unchanged since the scores of {_scored_at(conn)}: kept"
+        return StepResult(rows_in=len(inputs.sales), message=f"{said}; {kept}" if said else kept)
     training = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
     scores, forecast = build_scores(conn, inputs, model_dir, now)
     conn.execute(mart_customer_score.delete())
@@ -83,7 +82,7 @@ def score(
     n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
     rebuild_action_summary(conn)  # what the Actions page sums, instead of grouping every score per request
     if batch_id is not None:
-        set_watermark(conn, STATE, _digest(conn, inputs, model_dir), batch_id)
+        set_watermark(conn, STATE, f"{_digest(conn, inputs, model_dir)} {training.summary()}", batch_id)
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,

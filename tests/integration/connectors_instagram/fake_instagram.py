@@ -91,12 +91,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
+        self.model.log.append(
+            (self.path, status)
+        )  # before the answer: the client may look as soon as it has it
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        self.model.log.append((self.path, status))
 
     def do_GET(self) -> None:
         m = self.model
@@ -111,8 +113,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         status, body = self._route(parts.path, query)
         if fault == "drop":
-            send_truncated(self, status, body)
             m.log.append((self.path, -1))
+            send_truncated(self, status, body)
             return
         self._send(status, body)
 

@@ -62,6 +62,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
+        self.state.log.append(
+            (self.path, status)
+        )  # before the answer: the client may look as soon as it has it
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
@@ -69,7 +72,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
-        self.state.log.append((self.path, status))
 
     def _error(self, status: int, message: str, reason: str) -> None:
         self._send(
@@ -129,8 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "Not found", "NOT_FOUND")
             return
         if fault == "drop":  # headers and half the body, then the connection closes
-            send_truncated(self, 200, body)
             st.log.append((self.path, -1))
+            send_truncated(self, 200, body)
             return
         self._send(200, body)
 
