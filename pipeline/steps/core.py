@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -30,7 +29,6 @@ from pipeline.steps.facts import (
     with_customer,
 )
 from pipeline.steps.golden import (
-    UNKNOWN,
     canonical,
     canonical_reps,
     dim_customer_rows,
@@ -48,8 +46,6 @@ from warehouse.schema import (
     customer_xref,
     dim_channel,
     dim_customer,
-    dim_geography,
-    dim_sales_rep,
     golden_field,
     stg_campaign,
     stg_interaction,
@@ -129,17 +125,7 @@ def _build_everything(
 
     lines = canonical(read_frame(conn, sa.select(stg_sales_line)), rep_names)
     golden, provenance, ties = golden_customers(conn, rep_names)
-    reps = stable_keys(
-        conn, dim_sales_rep, "rep_key", ["name"], names(golden["sales_rep"], lines["sales_rep"])
-    )
-    geo_rows = golden.select(
-        pl.col("city").fill_null(UNKNOWN),
-        pl.col("region").fill_null(UNKNOWN),
-        pl.col("country").fill_null("GB"),
-    ).unique()
-    geos = stable_keys(
-        conn, dim_geography, "geography_key", ["country", "region", "city"], geo_rows.to_dicts()
-    )
+    reps, geos = dims.reps_and_places(conn, golden, lines)
     products = dims.products(conn)
     campaigns = read_frame(conn, sa.select(stg_campaign))
     interactions = read_frame(conn, sa.select(stg_interaction))

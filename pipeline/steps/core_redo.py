@@ -33,7 +33,6 @@ from pipeline.steps.core_delta import (
 from pipeline.steps.core_facts import changed_facts, drop_facts, fill_calendar
 from pipeline.steps.facts import Dimensions, Staged, quarantined, with_customer, write_facts
 from pipeline.steps.golden import (
-    UNKNOWN,
     Ties,
     canonical,
     dim_customer_rows,
@@ -52,9 +51,7 @@ from warehouse.schema import (
     dim_campaign,
     dim_channel,
     dim_customer,
-    dim_geography,
     dim_product,
-    dim_sales_rep,
     golden_field,
     stg_campaign,
     stg_campaign_daily,
@@ -106,17 +103,7 @@ def redo_changed(
     xref = _xref_of(conn, staged)
 
     golden, provenance, ties = golden_customers(conn, rep_names, words, keys=delta.customers)
-    reps = stable_keys(
-        conn, dim_sales_rep, "rep_key", ["name"], names(golden["sales_rep"], staged.lines["sales_rep"])
-    )
-    geo_rows = golden.select(
-        pl.col("city").fill_null(UNKNOWN),
-        pl.col("region").fill_null(UNKNOWN),
-        pl.col("country").fill_null("GB"),
-    ).unique()
-    geos = stable_keys(
-        conn, dim_geography, "geography_key", ["country", "region", "city"], geo_rows.to_dicts()
-    )
+    reps, geos = dims.reps_and_places(conn, golden, staged.lines)
     products = dims.products(conn, in_place=True)
     channels = stable_keys(
         conn,

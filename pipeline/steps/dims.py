@@ -1,4 +1,5 @@
-"""Products and campaigns: small dimensions the core step writes whole from staging in every build.
+"""The small dimensions: products and campaigns, which the core step writes whole from staging in every build,
+and reps and places, which only ever gain names.
 
 Each keeps the key it had before (``stable_keys``); a new one gets the next key. A full build empties the
 table and writes it again; a build of what changed updates the rows in place (facts point at them) and says
@@ -16,11 +17,11 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.steps.golden import UNKNOWN
+from pipeline.steps.golden import UNKNOWN, names
 from pipeline.steps.keys import stable_keys
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
-from warehouse.schema import dim_campaign, dim_product, stg_product
+from warehouse.schema import dim_campaign, dim_geography, dim_product, dim_sales_rep, stg_product
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,23 @@ def campaigns(
         for c in staged.iter_rows(named=True)
     ]
     return _write(conn, dim_campaign, "campaign_key", rows, in_place)
+
+
+def reps_and_places(
+    conn: Connection, golden: pl.DataFrame, lines: pl.DataFrame
+) -> tuple[dict[tuple[Any, ...], int], dict[tuple[Any, ...], int]]:
+    """Keys of the reps the golden customers and sales lines name, and of the customers' places (a new
+    name or place gets the next key; none ever goes)."""
+    reps = stable_keys(
+        conn, dim_sales_rep, "rep_key", ["name"], names(golden["sales_rep"], lines["sales_rep"])
+    )
+    places = golden.select(
+        pl.col("city").fill_null(UNKNOWN),
+        pl.col("region").fill_null(UNKNOWN),
+        pl.col("country").fill_null("GB"),
+    ).unique()
+    geos = stable_keys(conn, dim_geography, "geography_key", ["country", "region", "city"], places.to_dicts())
+    return reps, geos
 
 
 def dropped(conn: Connection, staged: Sequence[tuple[Any, ...]], table: sa.Table) -> int:
