@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.changes import caught_up, changes_since
-from pipeline.events.log import append_in, format_time
+from pipeline.events.log import append_in, format_time, known_ids
 from pipeline.money import home_currency
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import (
@@ -28,7 +28,6 @@ from warehouse.schema import (
     UNIDENTIFIED_SOURCE_KEY,
     dim_channel,
     dim_customer,
-    evt_log,
     evt_profile_state,
     fact_payment,
     fact_sales_line,
@@ -84,12 +83,7 @@ def record_batch_events(
 def _unknown(conn: Connection, events: Iterable[Event]) -> list[Event]:
     """The events whose ids the log does not hold yet."""
     candidates = list(events)
-    ids = [e["event_id"] for e in candidates]
-    known: set[str] = set()
-    for chunk in _chunks(ids):
-        known.update(
-            conn.execute(sa.select(evt_log.c.event_id).where(evt_log.c.event_id.in_(chunk))).scalars()
-        )
+    known = known_ids(conn, [e["event_id"] for e in candidates])
     return [e for e in candidates if e["event_id"] not in known]
 
 

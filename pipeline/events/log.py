@@ -83,7 +83,7 @@ def append_in(
     if not checked:
         return 0
     lock_appends(conn)
-    known = _known_ids(conn, list(checked))
+    known = known_ids(conn, list(checked))
     fresh = [e for event_id, e in checked.items() if event_id not in known]
     if not fresh:
         return 0
@@ -107,7 +107,8 @@ def _appended(conn: Connection, event_ids: list[str]) -> list[tuple[int, Event]]
     return sorted(rows, key=lambda r: r[0])
 
 
-def _known_ids(conn: Connection, event_ids: list[str]) -> set[str]:
+def known_ids(conn: Connection, event_ids: list[str]) -> set[str]:
+    """Which of ``event_ids`` the log holds already (from any producer)."""
     known: set[str] = set()
     for i in range(0, len(event_ids), CHUNK):
         chunk = event_ids[i : i + CHUNK]
