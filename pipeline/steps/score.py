@@ -21,6 +21,7 @@ training loop, forecast and score rows live in `pipeline.scoring`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from pathlib import Path
 
@@ -34,7 +35,6 @@ from pipeline import scoring
 from pipeline.inputs_digest import inputs_digest
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.scoring import build_scores, read_inputs, train_if_due
-from pipeline.scoring.inputs import Inputs
 from pipeline.scoring.problems import PROBLEMS
 from warehouse.engine import insert_rows
 from warehouse.schema import mart_customer_score, mart_sales_forecast
@@ -69,8 +69,11 @@ def score(
         conn.execute(mart_sales_forecast.delete())
         rebuild_action_summary(conn)
         return StepResult(message="no sales yet: nothing to train or score")
+    read = inputs_digest(
+        (inputs.sales, inputs.interactions, inputs.customers, inputs.revenue), (inputs.as_of,), CODE
+    )  # hashed once: the champions are added before and after training
     digest, _, said = get_watermark(conn, STATE).partition(" ")  # and what training said then
-    if not force_retrain and digest == _digest(conn, inputs, model_dir):
+    if not force_retrain and digest == _with_champions(conn, read, model_dir):
         rebuild_action_summary(conn)  # it groups by the customers' reps and regions, which may have moved
         kept = f"inputs and champions unchanged since the scores of {_scored_at(conn)}: kept"
         return StepResult(rows_in=len(inputs.sales), message=f"{said}; {kept}" if said else kept)
@@ -82,7 +85,7 @@ def score(
     n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
     rebuild_action_summary(conn)  # what the Actions page sums, instead of grouping every score per request
     if batch_id is not None:
-        set_watermark(conn, STATE, f"{_digest(conn, inputs, model_dir)} {training.summary()}", batch_id)
+        set_watermark(conn, STATE, f"{_with_champions(conn, read, model_dir)} {training.summary()}", batch_id)
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,
@@ -94,13 +97,13 @@ def score(
     )
 
 
-def _digest(conn: Connection, inputs: Inputs, model_dir: Path) -> str:
-    """A digest of what the scores are computed from: the inputs, the champions and their files, the code."""
+def _with_champions(conn: Connection, read: str, model_dir: Path) -> str:
+    """A digest of what the scores are computed from: what was ``read`` (``inputs_digest`` of the inputs
+    and the code), the champions and their files."""
     champions = [registry.champion(conn, name) for name in PROBLEMS]
     named = [(c["model"], c["version"]) if c else None for c in champions]
     files = sorted((p.name, p.stat().st_size) for p in model_dir.glob("*") if p.is_file())
-    frames = (inputs.sales, inputs.interactions, inputs.customers, inputs.revenue)
-    return inputs_digest(frames, (inputs.as_of, named, files), CODE)
+    return hashlib.sha256(repr((read, named, files)).encode()).hexdigest()
 
 
 def _scored_at(conn: Connection) -> str:
