@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from warehouse.engine import Warehouse
+from warehouse.engine import Warehouse, WarehouseError
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class WarehouseCollector(Collector):
         )
         try:
             rows = self._registry_rows()
-        except sa.exc.SQLAlchemyError as e:
+        except (sa.exc.SQLAlchemyError, WarehouseError) as e:  # a scrape still serves every other series
             logger.warning("model metrics not read: %s", e)
             rows = []
         champions: dict[str, dict[str, float]] = {}

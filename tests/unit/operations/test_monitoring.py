@@ -74,6 +74,16 @@ def test_readiness_fails_when_the_warehouse_is_unreachable() -> None:
     assert checks["warehouse"].startswith("warehouse unreachable")
 
 
+def test_metrics_still_answer_when_the_warehouse_is_unreachable(tmp_path: Path) -> None:
+    gone = Warehouse.from_url(f"postgresql+psycopg://c360@127.0.0.1:{_closed_port()}/c360?connect_timeout=2")
+    server = create_app(portal_settings(tmp_path), gone).server
+    answer = server.test_client().get("/metrics")
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    assert "c360_http_requests_total" in text
+    assert "c360_outbox_backlog " not in text  # not read, so not reported as zero
+
+
 def test_metrics_time_every_route_by_its_rule_including_routes_added_later(portal: Dash) -> None:
     server = portal.server
 
