@@ -13,7 +13,12 @@ import logging
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from itertools import accumulate
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import polars as pl
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +34,21 @@ class IdentityEvent:
 
 @dataclass(frozen=True)
 class KeyAssignment:
-    keys: dict[str, int]  # record id -> golden customer key
+    records: npt.NDArray[np.str_]  # record ids, grouped by customer
+    customer_keys: npt.NDArray[np.int64]  # each record's golden customer key
     events: list[IdentityEvent] = field(default_factory=list)
+
+    @cached_property
+    def keys(self) -> dict[str, int]:
+        """Record id -> golden customer key, in the records' order (built when first asked for)."""
+        return dict(zip(self.records.tolist(), self.customer_keys.tolist(), strict=True))
+
+    def frame(self) -> pl.DataFrame:
+        """The keys as a frame: ``record_id``, ``customer_key``."""
+        return pl.DataFrame(
+            {"record_id": self.records, "customer_key": self.customer_keys},
+            schema={"record_id": pl.String, "customer_key": pl.Int64},
+        )
 
     def changed(self, previous: Mapping[str, int]) -> set[str]:
         """Record ids whose key differs from ``previous`` (new records included)."""
@@ -49,26 +67,26 @@ def assign_keys(
     the merge reasons. New keys start above ``key_floor`` (the highest key ever given), so the key
     of a customer whose records were all deleted is never handed to another.
 
-    Linear in the records: clusters are runs of one flat list (no container per cluster, which the
-    garbage collector would traverse again and again), and a cluster learns the keys it keeps from
-    its own records' previous keys.
+    Linear in the records, and by whole arrays: records are sorted and grouped by cluster with numpy,
+    a customer whose records all had one key and no other cluster holds any of them keeps it (the usual
+    case, found for every cluster at once), and only the clusters left over (merges, splits, new
+    customers) are walked one by one.
     """
     records, bounds = _grouped(clusters)
-    had = [previous.get(r) for r in records]
-    owner = _key_owners(had, bounds)
+    had = _previous_keys(records, previous)
+    starts, ends = bounds[:-1], bounds[1:]
+    key_of = _unchanged_keys(had, starts, ends)
     next_key = max(max(previous.values(), default=0), key_floor) + 1
-    keys: dict[str, int] = {}
+    changed = np.flatnonzero(key_of == NO_KEY)
+    slices = [(int(starts[p]), int(ends[p])) for p in changed]
+    had_list = had.tolist()
+    owner = _key_owners(had_list, slices)
     events: list[IdentityEvent] = []
-    for position in range(len(bounds) - 1):
-        lo, hi = bounds[position], bounds[position + 1]
-        first = had[lo]
-        if first is not None and owner[first] == position and had[lo:hi].count(first) == hi - lo:
-            keys.update(dict.fromkeys(records[lo:hi], first))  # unchanged customer: the usual case
-            continue
-        members = records[lo:hi]
-        known = {k for k in had[lo:hi] if k is not None}
-        owned = sorted(k for k in known if owner[k] == position)
-        lost = sorted(k for k in known if owner[k] != position)
+    for turn, (position, (lo, hi)) in enumerate(zip(changed.tolist(), slices, strict=True)):
+        members = records[lo:hi].tolist()
+        known = {k for k in had_list[lo:hi] if k != NO_KEY}
+        owned = sorted(k for k in known if owner[k] == turn)
+        lost = sorted(k for k in known if owner[k] != turn)
         if owned:
             key = owned[0]
             for retired in owned[1:]:
@@ -86,7 +104,7 @@ def assign_keys(
             if not lost:
                 events.append(IdentityEvent("new", key, None, len(members), "no existing customer matched"))
         for old in lost:
-            moved = had[lo:hi].count(old)
+            moved = had_list[lo:hi].count(old)
             events.append(
                 IdentityEvent(
                     "split",
@@ -96,48 +114,79 @@ def assign_keys(
                     f"{moved} record(s) of customer {old} no longer match its other records",
                 )
             )
-        keys.update(dict.fromkeys(members, key))
+        key_of[position] = key
     logger.info(
         "golden keys: %d records, %d customers; %s",
-        len(keys), len(bounds) - 1, dict(Counter(e.kind for e in events)),
+        len(records), len(starts), dict(Counter(e.kind for e in events)),
     )  # fmt: skip
-    return KeyAssignment(keys, events)
+    return KeyAssignment(records, np.repeat(key_of, ends - starts), events)
 
 
-def _grouped(clusters: Mapping[str, Hashable]) -> tuple[list[str], list[int]]:
+NO_KEY = -1  # a record without a previous key (customer keys start at 1)
+
+
+def _grouped(clusters: Mapping[str, Hashable]) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.int64]]:
     """Record ids grouped by cluster, and where each cluster starts (plus the end).
 
     Clusters are ordered by their smallest record id and records by id within a cluster: a
     cluster's position is the order in which its first record appears among the sorted ids, and
-    a counting sort by position keeps that order inside each cluster.
+    a stable sort by position keeps that order inside each cluster.
     """
-    ids = sorted(clusters)
-    position_of: dict[Hashable, int] = {}
-    positions = [position_of.setdefault(clusters[r], len(position_of)) for r in ids]
-    sizes = [0] * (len(position_of) + 1)
-    for p in positions:
-        sizes[p + 1] += 1
-    bounds = list(accumulate(sizes))
-    slot = bounds[:-1]
-    records = [""] * len(ids)
-    for record, p in zip(ids, positions, strict=True):
-        records[slot[p]] = record
-        slot[p] += 1
-    return records, bounds
+    n = len(clusters)
+    ids = np.array(list(clusters), dtype=np.str_) if n else np.array([], dtype=np.str_)
+    codes, _ = pd.factorize(np.fromiter(clusters.values(), dtype=object, count=n), use_na_sentinel=False)
+    order = np.argsort(ids)  # ids are unique: any sort gives the one order
+    ids, codes = ids[order], codes[order]
+    _, first = np.unique(codes, return_index=True)  # where each label's smallest record stands
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    positions = rank[codes]
+    grouped = np.argsort(positions, kind="stable")
+    bounds = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(positions, minlength=len(first)), out=bounds[1:])
+    return ids[grouped], bounds
 
 
-def _key_owners(had: list[int | None], bounds: list[int]) -> dict[int, int]:
-    """For each previous key, the cluster (by position) that keeps it: most of its records, then first."""
+def _previous_keys(records: npt.NDArray[np.str_], previous: Mapping[str, int]) -> npt.NDArray[np.int64]:
+    """Each record's previous key, :data:`NO_KEY` where it had none (a binary search in the sorted old ids)."""
+    if not previous or not len(records):
+        return np.full(len(records), NO_KEY, dtype=np.int64)
+    old = np.array(list(previous), dtype=np.str_)
+    values = np.fromiter(previous.values(), dtype=np.int64, count=len(previous))
+    order = np.argsort(old)
+    old, values = old[order], values[order]
+    at = np.minimum(np.searchsorted(old, records), len(old) - 1)
+    return np.where(old[at] == records, values[at], NO_KEY)
+
+
+def _unchanged_keys(
+    had: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per cluster, the key it keeps unchanged, else :data:`NO_KEY`.
+
+    A cluster keeps its key unchanged when all its records had that one key and no other cluster holds a
+    record of it: its smallest and largest previous key agree and its size is the key's count of records.
+    """
+    if not len(starts):
+        return np.empty(0, dtype=np.int64)
+    low = np.minimum.reduceat(had, starts)
+    high = np.maximum.reduceat(had, starts)
+    keys, counts = np.unique(had[had != NO_KEY], return_counts=True)
+    held = np.zeros(len(starts), dtype=np.int64)
+    found = np.searchsorted(keys, low).clip(max=max(len(keys) - 1, 0))
+    if len(keys):
+        held = np.where(keys[found] == low, counts[found], 0)
+    same = (low == high) & (low != NO_KEY) & (ends - starts == held)
+    return np.where(same, low, NO_KEY)
+
+
+def _key_owners(had: list[int], slices: list[tuple[int, int]]) -> dict[int, int]:
+    """For each previous key of the changed clusters, which of ``slices`` keeps it: most of its records, then
+    the first. A key held by a changed cluster has all its records in changed clusters, so these decide."""
     owner: dict[int, int] = {}
     most: dict[int, int] = {}
-    for position in range(len(bounds) - 1):
-        lo, hi = bounds[position], bounds[position + 1]
-        if hi - lo == 1:
-            key = had[lo]
-            if key is not None and key not in owner:
-                owner[key], most[key] = position, 1
-            continue
-        for key, count in Counter(k for k in had[lo:hi] if k is not None).items():
+    for position, (lo, hi) in enumerate(slices):
+        for key, count in Counter(k for k in had[lo:hi] if k != NO_KEY).items():
             if count > most.get(key, 0):  # strictly more: on a tie the earlier cluster keeps it
                 owner[key], most[key] = position, count
     return owner

@@ -119,9 +119,9 @@ def _match_all(
         **dict(zip(xref["record_id"].to_list(), xref["customer_key"].to_list(), strict=True)),
     }
     assignment = assign_keys(dict(zip(ids, labels.tolist(), strict=True)), previous, rule_of, key_floor=floor)
-    changed = write_xref(conn, staged, assignment.keys, rule_of, xref, batch_id)
+    changed = write_xref(conn, staged, assignment.frame(), rule_of, xref, batch_id)
     _write_events(conn, [*removed, *assignment.events], batch_id)
-    set_watermark(conn, KEY_FLOOR, str(max([floor, *assignment.keys.values()])), batch_id)
+    set_watermark(conn, KEY_FLOOR, str(max(floor, int(assignment.customer_keys.max(initial=0)))), batch_id)
     review = review_pairs(
         pairs,
         engine_cluster,
@@ -143,7 +143,7 @@ def _match_all(
         rows_in=len(ids),
         rows_out=changed,
         lineage={("stg_customer", "customer_xref"): changed, ("stg_customer", "identity_review"): queued},
-        message=f"{len(set(assignment.keys.values()))} customers; events: "
+        message=f"{len(np.unique(assignment.customer_keys))} customers; events: "
         + ", ".join(
             f"{k} {sum(1 for e in events if e.kind == k)}" for k in ("new", "merge", "split", "removed")
         ),

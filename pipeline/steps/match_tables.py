@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.identity.customers import COLUMNS
+from pipeline.identity.errors import MatchingError
 from warehouse.engine import insert_rows
 from warehouse.frames import decrypted, is_encrypted, read_frame, stored_form
 from warehouse.schema import customer_xref, stg_customer
@@ -79,19 +80,21 @@ def strongest_rules(rule_of: Mapping[tuple[str, str], str]) -> pl.DataFrame:
 def write_xref(
     conn: Connection,
     staged: pl.DataFrame,
-    keys: Mapping[str, int],
+    keys: pl.DataFrame,
     rule_of: Mapping[tuple[str, str], str],
     xref: pl.DataFrame,
     batch_id: int,
 ) -> int:
     """Insert new records' keys and replace changed ones; unchanged rows keep their batch id. Returns how many
-    rows were written. ``xref``: the stored rows of the records still staged."""
+    rows were written. ``keys``: each staged record's ``record_id`` and ``customer_key``; ``xref``: the stored
+    rows of the records still staged."""
     ids = staged.select(
         "source", "source_key", pl.concat_str("source", pl.lit("|"), "source_key").alias("record_id")
     )
-    new = ids.with_columns(
-        pl.col("record_id").replace_strict(dict(keys), return_dtype=pl.Int64).alias("customer_key")
-    ).join(strongest_rules(rule_of), on="record_id", how="left")
+    new = ids.join(keys, on="record_id", how="left", validate="1:1")
+    if new["customer_key"].null_count():
+        raise MatchingError(f"{new['customer_key'].null_count()} staged records were given no golden key")
+    new = new.join(strongest_rules(rule_of), on="record_id", how="left")
     new = new.with_columns(pl.col("match_rule").fill_null("single"))
     old = xref.select(
         "record_id", pl.col("customer_key").alias("old_key"), pl.col("match_rule").alias("old_rule")

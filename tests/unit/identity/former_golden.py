@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 
-from pipeline.identity.golden import IdentityEvent, KeyAssignment, _merge_reason
+from pipeline.identity.golden import IdentityEvent, _merge_reason
+
+
+@dataclass(frozen=True)
+class FormerAssignment:
+    keys: dict[str, int]
+    events: list[IdentityEvent]
 
 
 def former_assign_keys(
@@ -13,7 +20,7 @@ def former_assign_keys(
     previous: Mapping[str, int],
     evidence: Mapping[tuple[str, str], str] | None = None,
     key_floor: int = 0,
-) -> KeyAssignment:
+) -> FormerAssignment:
     """Keys and events exactly as the former per-cluster-list implementation gave them."""
     members: dict[Hashable, list[str]] = defaultdict(list)
     for record in sorted(clusters):
@@ -51,4 +58,4 @@ def former_assign_keys(
             events.append(IdentityEvent("split", key, old, moved, reason))
         for record in records:
             keys[record] = key
-    return KeyAssignment(keys, events)
+    return FormerAssignment(keys, events)
