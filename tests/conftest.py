@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,9 +110,9 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture()
-def pg_database(postgres_url: str) -> Iterator[str]:
-    """A fresh, empty database on the session's PostgreSQL server."""
+@contextmanager
+def fresh_pg_database(postgres_url: str) -> Iterator[str]:
+    """While open, a new empty database on the PostgreSQL server of ``postgres_url``; dropped on the way out."""
     name = f"c360_{os.getpid()}_{time.monotonic_ns()}"
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -123,6 +124,13 @@ def pg_database(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture()
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    with fresh_pg_database(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -6,12 +6,15 @@ import json
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
+from tests.conftest import fresh_pg_database
 from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -33,8 +36,26 @@ def _run(warehouse: Warehouse, sources_toml: Path, force: bool = False) -> str:
     return run_batch(warehouse, load_sources(sources_toml), clock=fixed_clock, force=force).status
 
 
-def test_a_batch_fills_every_layer(warehouse: Warehouse, demo_sources: Path) -> None:
-    assert _run(warehouse, demo_sources) == "succeeded"
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def built(
+    request: pytest.FixtureRequest, demo_sources: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Warehouse]:
+    """A warehouse after one batch of the demo data, on each dialect, shared by the tests that only read it."""
+    if request.param == "sqlite":
+        warehouse = Warehouse.from_url(f"sqlite:///{tmp_path_factory.mktemp('built') / 'warehouse.db'}")
+        assert _run(warehouse, demo_sources) == "succeeded"
+        yield warehouse
+        warehouse.engine.dispose()
+        return
+    with fresh_pg_database(request.getfixturevalue("postgres_url")) as url:
+        warehouse = Warehouse.from_url(url)
+        assert _run(warehouse, demo_sources) == "succeeded"
+        yield warehouse
+        warehouse.engine.dispose()
+
+
+def test_a_batch_fills_every_layer(built: Warehouse) -> None:
+    warehouse = built
     counts = {name: len(rows) for name, rows in snapshot(warehouse).items()}
     for table in (
         "land_record",
@@ -115,9 +136,9 @@ def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
 
 
 def test_malformed_rows_are_rejected_or_flagged_with_reasons_and_the_rest_loads(
-    warehouse: Warehouse, demo_sources: Path
+    built: Warehouse, demo_sources: Path
 ) -> None:
-    _run(warehouse, demo_sources)
+    warehouse = built
     truth = demo_sources.parent / "truth" / "malformed.csv"
     planted = [line.split(",") for line in truth.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
     with warehouse.engine.connect() as conn:
@@ -152,10 +173,8 @@ PROFILE_FIELDS = (
 )
 
 
-def test_every_golden_field_names_its_winning_record_and_rule(
-    warehouse: Warehouse, demo_sources: Path
-) -> None:
-    _run(warehouse, demo_sources)
+def test_every_golden_field_names_its_winning_record_and_rule(built: Warehouse) -> None:
+    warehouse = built
     with warehouse.engine.connect() as conn:
         keys = (
             conn.execute(sa.text("SELECT customer_key FROM dim_customer ORDER BY source_count DESC"))
@@ -223,7 +242,7 @@ def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
     from tests.unit.portal.portal_data import portal_settings
 
     warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
-    _run(warehouse, demo_sources)
+    _run(warehouse, demo_sources)  # its own: the test adds users
     with warehouse.engine.connect() as conn:
         key, name = conn.execute(
             sa.text("SELECT customer_key, name FROM dim_customer ORDER BY source_count DESC LIMIT 1")
@@ -247,13 +266,11 @@ def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
     assert "There is no customer 999999" in missing
 
 
-def test_a_single_record_matches_between_batches_with_the_batchs_model(
-    warehouse: Warehouse, demo_sources: Path
-) -> None:
+def test_a_single_record_matches_between_batches_with_the_batchs_model(built: Warehouse) -> None:
     from pipeline.identity.incremental import match_record
     from pipeline.steps.match import golden_index
 
-    _run(warehouse, demo_sources)
+    warehouse = built
     with warehouse.engine.connect() as conn:
         index = golden_index(conn)
         s, x = stg_customer, customer_xref  # through the schema: personal data is decrypted
@@ -272,8 +289,8 @@ def test_a_single_record_matches_between_batches_with_the_batchs_model(
     assert match_record(stranger, index).customer_key is None
 
 
-def test_each_batch_profiles_every_staged_source(warehouse: Warehouse, demo_sources: Path) -> None:
-    _run(warehouse, demo_sources)
+def test_each_batch_profiles_every_staged_source(built: Warehouse) -> None:
+    warehouse = built
     with warehouse.engine.connect() as conn:
         staged = {
             (r.source, table)
