@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,78 @@ def demo_settings(root: Path) -> Iterator[Warehouse]:
 @pytest.fixture(scope="session")
 def demo_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_demo(tmp_path_factory.mktemp("demo"), 150, "--malformed", "2")
+
+
+class FirstBatch:
+    """The demo data's first batch, run once per test process and dialect, and copied into a test's warehouse.
+
+    Many tests start from "a warehouse after one batch of the demo data" and then change something; the copy
+    is the same warehouse their own first batch would have made (same data, same clock, same settings), so only
+    what they go on to do is run. The demo's files are compared by their paths below the data set's folder, so a
+    copied data set (:func:`copy_demo`) reads as unchanged.
+    """
+
+    def __init__(self, demo_sources: Path, root: Path) -> None:
+        self.demo_sources, self.root = demo_sources, root
+        self.templates: dict[str, str] = {}  # dialect -> SQLite file or PostgreSQL database name
+        self.server: sa.URL | None = None  # the PostgreSQL server holding the template
+
+    def copy_into(self, warehouse: Warehouse) -> Warehouse:
+        """``warehouse`` (empty, or about to be replaced) now holds the first batch, batch 1; returns it."""
+        from pipeline.config import load_sources
+        from pipeline.runner import run_batch
+
+        url = warehouse.engine.url
+        if warehouse.dialect not in self.templates:
+            if warehouse.dialect == "sqlite":
+                template = Warehouse.from_url(f"sqlite:///{self.root / 'first-batch.db'}")
+                name = str(self.root / "first-batch.db")
+            else:
+                name, self.server = f"c360_first_batch_{url.database}", url
+                self._admin(url, f'CREATE DATABASE "{name}"')
+                template = Warehouse.from_url(url.set(database=name).render_as_string(hide_password=False))
+            upgrade(template)
+            assert (
+                run_batch(template, load_sources(self.demo_sources), clock=fixed_clock).status == "succeeded"
+            )
+            template.engine.dispose()
+            self.templates[warehouse.dialect] = name
+        warehouse.engine.dispose()
+        if warehouse.dialect == "sqlite":
+            with (
+                sqlite3.connect(self.templates["sqlite"]) as source,
+                sqlite3.connect(str(url.database)) as target,
+            ):
+                source.backup(target)
+        else:
+            self._admin(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+            self._admin(url, f'CREATE DATABASE "{url.database}" TEMPLATE "{self.templates["postgresql"]}"')
+        return warehouse
+
+    @staticmethod
+    def _admin(url: sa.URL, statement: str) -> None:
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(statement))
+        finally:
+            admin.dispose()
+
+    def drop(self) -> None:
+        """Drop the PostgreSQL template, if one was made (the SQLite file goes with the test's folders)."""
+        if "postgresql" in self.templates and self.server is not None:
+            # Suppressed: the session's own server may have stopped already, and its databases went with it.
+            with suppress(sa.exc.OperationalError):
+                self._admin(
+                    self.server, f'DROP DATABASE IF EXISTS "{self.templates["postgresql"]}" WITH (FORCE)'
+                )
+
+
+@pytest.fixture(scope="session")
+def first_batch(demo_sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstBatch]:
+    batch = FirstBatch(demo_sources, tmp_path_factory.mktemp("first-batch"))
+    yield batch
+    batch.drop()
 
 
 def copy_demo(demo_sources: Path, tmp_path: Path) -> Path:

@@ -23,9 +23,8 @@ from pipeline.identity.survivorship import build_vocabulary
 from pipeline.runner import run_batch
 from pipeline.steps.core import build_core
 from pipeline.steps.golden import vocabulary
-from tests.integration.pipeline.conftest import FIXED_NOW, copy_demo, fixed_clock
+from tests.integration.pipeline.conftest import FIXED_NOW, FirstBatch, copy_demo, fixed_clock
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 from warehouse.overrides import set_override
 from warehouse.policy import Viewer
 from warehouse.privacy.erase import erase_subject
@@ -190,12 +189,12 @@ def _check(warehouse: Warehouse, batch_id: int, before: Tables | None) -> Tables
 
 
 def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     sources = copy_demo(demo_sources, tmp_path)
     root = sources.parent
-    upgrade(warehouse)
-    first = _batch(warehouse, sources)
+    first_batch.copy_into(warehouse)
+    first = 1
     tables = _check(warehouse, first, None)
     with warehouse.engine.connect() as conn:
         assert _message(conn, first) == "rebuilt in full: no earlier build to go on"

@@ -18,7 +18,7 @@ from pipeline.records import SourceConfig
 from pipeline.recovery import abandon
 from pipeline.runner import BatchOutcome, run_batch
 from pipeline.steps import land
-from tests.integration.pipeline.conftest import copy_demo, fixed_clock, snapshot
+from tests.integration.pipeline.conftest import FirstBatch, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.privacy.erase import erase_subject
@@ -160,11 +160,12 @@ def test_a_stewards_decision_or_an_erasure_has_every_part_read_again_with_the_sa
         reference.engine.dispose()
 
 
-def test_parts_read_by_an_abandoned_batch_are_read_again(demo_sources: Path, tmp_path: Path) -> None:
+def test_parts_read_by_an_abandoned_batch_are_read_again(
+    demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
+) -> None:
     root = copy_demo(demo_sources, tmp_path).parent
-    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    warehouse = first_batch.copy_into(Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}"))
     try:
-        _run(warehouse, root)
         changed = change_customers(root)
         sources = load_sources(root / "sources.toml")
 
@@ -186,12 +187,11 @@ def test_parts_read_by_an_abandoned_batch_are_read_again(demo_sources: Path, tmp
 
 
 def test_an_entity_dropped_from_the_config_is_still_named_while_the_others_are_left_unread(
-    demo_sources: Path, tmp_path: Path
+    demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     root = copy_demo(demo_sources, tmp_path).parent
-    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    warehouse = first_batch.copy_into(Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}"))
     try:
-        _run(warehouse, root)
         toml = root / "sources.toml"
         toml.write_text(toml.read_text("utf-8").replace('"Customer", "Item",', '"Customer",'), "utf-8")
         kept = "quickbooks Item: nothing read from"

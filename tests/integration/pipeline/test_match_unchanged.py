@@ -17,9 +17,8 @@ from pipeline.identity.customers import customer_frame
 from pipeline.runner import run_batch
 from pipeline.steps.match import match
 from pipeline.steps.match_tables import engine_frame, staged_records
-from tests.integration.pipeline.conftest import FIXED_NOW, copy_demo, fixed_clock, snapshot
+from tests.integration.pipeline.conftest import FIXED_NOW, FirstBatch, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 from warehouse.schema import (
     customer_xref,
     identity_review,
@@ -75,11 +74,11 @@ def _keys(warehouse: Warehouse) -> dict[str, int]:
 
 
 def test_a_batch_where_only_sales_changed_matches_nothing_and_says_so(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     sources = copy_demo(demo_sources, tmp_path)
-    upgrade(warehouse)
-    first = _batch(warehouse, sources)
+    first_batch.copy_into(warehouse)
+    first = 1
     before = _identity(warehouse)
     assert _match_step(warehouse, first)[0].endswith("removed 0")  # the first batch matched everything
     with warehouse.engine.connect() as conn:  # the engine's input, read whole columns at a time, is the same
@@ -104,11 +103,10 @@ def test_a_batch_where_only_sales_changed_matches_nothing_and_says_so(
 
 
 def test_a_changed_customer_record_or_a_stewards_decision_matches_again(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     sources = copy_demo(demo_sources, tmp_path)
-    upgrade(warehouse)
-    _batch(warehouse, sources)
+    first_batch.copy_into(warehouse)
     staged = int(warehouse.scalar(sa.select(sa.func.count()).select_from(stg_customer)))
 
     def new_phone(customer: dict[str, Any]) -> None:

@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.steps.profile import profile
-from tests.integration.pipeline.conftest import copy_demo, fixed_clock
+from tests.integration.pipeline.conftest import FirstBatch, copy_demo, fixed_clock
 from warehouse.engine import Warehouse
-from warehouse.migrate import upgrade
 from warehouse.privacy.erase import erase_subject
 from warehouse.schema import customer_xref, ops_profile, ops_step_run
 
@@ -45,11 +44,10 @@ def _message(warehouse: Warehouse, batch_id: int) -> str:
 
 
 def test_only_a_changed_source_is_profiled_again_and_an_erasure_reads_all(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     sources = copy_demo(demo_sources, tmp_path)
-    upgrade(warehouse)
-    assert run_batch(warehouse, load_sources(sources), clock=fixed_clock).status == "succeeded"
+    first_batch.copy_into(warehouse)
     with warehouse.engine.connect() as conn:
         first = _profiles(conn, 1)
     assert _message(warehouse, 1).startswith(f"0 of {len(first)} ")

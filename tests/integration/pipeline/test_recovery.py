@@ -23,6 +23,7 @@ from pipeline.runner import run_batch
 from tests.integration.pipeline.conftest import (
     DATA_TABLES,
     ROOT,
+    FirstBatch,
     copy_demo,
     fixed_clock,
     snapshot,
@@ -60,10 +61,10 @@ def _audit(warehouse: Warehouse) -> list[tuple[str, str, str]]:
 
 
 def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     toml = copy_demo(demo_sources, tmp_path)
-    _run(warehouse, toml)
+    first_batch.copy_into(warehouse)
     before = staged_leads(warehouse)
     gone = _drop_leads(toml, 0.3)
 
@@ -89,10 +90,10 @@ def test_a_batch_deleting_30_percent_is_held_and_approving_applies_it(
 
 
 def test_discarding_held_deletions_keeps_the_records(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     toml = copy_demo(demo_sources, tmp_path)
-    _run(warehouse, toml)
+    first_batch.copy_into(warehouse)
     before = staged_leads(warehouse)
     _drop_leads(toml, 0.3)
     _run(warehouse, toml)
@@ -106,12 +107,12 @@ def test_discarding_held_deletions_keeps_the_records(
 
 
 def test_a_deleted_customer_that_comes_back_keeps_its_golden_key_and_history(
-    warehouse: Warehouse, demo_sources: Path, tmp_path: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     toml = copy_demo(demo_sources, tmp_path)
     workbook = toml.parent / "sheets" / "leads.xlsx"
     saved = workbook.read_bytes()
-    _run(warehouse, toml)
+    first_batch.copy_into(warehouse)
     before = staged_leads(warehouse)
     [gone] = _drop_leads(toml, count=1)  # within the breaker's free allowance
     _run(warehouse, toml)
@@ -244,11 +245,10 @@ run_batch(Warehouse.from_url(sys.argv[1]), load_sources(Path(sys.argv[2])), cloc
 
 
 def test_status_names_the_stopped_batch_and_abandon_rolls_it_back(
-    warehouse_url: str, demo_sources: Path, tmp_path: Path
+    warehouse_url: str, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     toml = copy_demo(demo_sources, tmp_path)
-    warehouse = Warehouse.from_url(warehouse_url)
-    _run(warehouse, toml)
+    warehouse = first_batch.copy_into(Warehouse.from_url(warehouse_url))
     committed = _content(warehouse)
     _drop_leads(toml, count=2)  # news: a few leads deleted, so batch 2 changes staging and the golden records
     killed = subprocess.run(
