@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,8 @@ class FirstBatch:
         warehouse.engine.dispose()
         if warehouse.dialect == "sqlite":
             with (
-                sqlite3.connect(self.templates["sqlite"]) as source,
-                sqlite3.connect(str(url.database)) as target,
+                closing(sqlite3.connect(self.templates["sqlite"])) as source,
+                closing(sqlite3.connect(str(url.database))) as target,
             ):
                 source.backup(target)
         else:
