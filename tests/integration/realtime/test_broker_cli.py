@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -89,17 +90,24 @@ def test_broker_command_leaves_no_broker_behind_when_killed_and_keeps_its_events
             os.killpg(pid, signal.SIGKILL)
 
 
-def test_a_process_left_by_an_earlier_start_is_stopped_at_the_next_one(tmp_path: Path) -> None:
+def test_a_process_left_by_an_earlier_start_is_stopped_at_the_next_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     broker = LocalKafka(tmp_path / "kafka")
     broker.directory.mkdir()
     # What a broker started without a parent-death signal leaves when its owner is killed: a pid file and the process.
+    # A Python process keeps its command line (``sh -c "sleep 300"`` may exec sleep and lose the marker at any time).
     leftover = subprocess.Popen(
-        ["sh", "-c", "sleep 300", str(broker.properties)], start_new_session=True, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", "import time; time.sleep(300)", str(broker.properties)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
     )
     broker.pid_file.write_text(str(leftover.pid))
     unrelated = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
-        clean_stale_pid(broker.pid_file, str(broker.properties))
+        with caplog.at_level(logging.WARNING, logger="pipeline.events.broker"):
+            clean_stale_pid(broker.pid_file, str(broker.properties))
+        assert f"stopping process {leftover.pid} left running" in caplog.text
         assert leftover.wait(10) == -signal.SIGKILL
         assert not broker.pid_file.exists()
         broker.pid_file.write_text(str(unrelated.pid))  # a pid reused by another program is left alone
