@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -32,9 +33,11 @@ from pipeline.scoring.problem import (
 from pipeline.scoring.selection import (
     Option,
     Selection,
+    compared,
     holdout_classifiers,
     plan_origins,
     rolling_classifiers,
+    sampled_note,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,8 +58,9 @@ def _customers(index: pd.Index) -> pd.Index:
 
 
 def _training_rows(examples: Examples) -> Examples:
-    """The rows of customers outside the holdout: the only ones the selection may look at."""
-    keep = ~registry.in_holdout(pd.Index(_customers(examples.x.index))).to_numpy()
+    """The rows the selection may look at: of customers outside the holdout (a fixed sample of them on a large
+    base, `selection.compared`)."""
+    keep = compared(pd.Index(_customers(examples.x.index)))
     return Examples(examples.x[keep], examples.y[keep], examples.baseline[keep])
 
 
@@ -125,7 +129,7 @@ def _classifier_problem(
 
             found = rolling_classifiers(training_rows, origins, horizon_days, options)
             if isinstance(found, Selection):
-                return found
+                return replace(found, note=sampled_note(pd.Index(customers[train]).nunique()))
             why = found
         logger.warning("%s: the candidates are compared on the single holdout: %s", family, why)
         return holdout_classifiers(

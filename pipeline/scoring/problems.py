@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from models import registry
 from models.features import customer_features
 from models.registry import Metric
 from pipeline.scoring.classifiers import churn_problem, lead_problem, upsell_problem
@@ -45,10 +44,13 @@ from pipeline.scoring.selection import (
     HOLDOUT,
     ONLY,
     ROLLING,
+    SAMPLE_CUSTOMERS,
     Figures,
     Selection,
     choose,
+    compared,
     plan_origins,
+    sampled_note,
 )
 
 logger = logging.getLogger(__name__)
@@ -122,7 +124,7 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
 
     def at_origin(algorithm: str, origin: pd.Timestamp) -> dict[str, Any]:
         calibrated = rfm_summary(inputs.sales, origin, origin + pd.Timedelta(days=CHURN_DAYS))
-        calibrated = calibrated[~registry.in_holdout(calibrated.index).to_numpy()]
+        calibrated = calibrated[compared(calibrated.index)]
         if (calibrated["frequency"] > 0).sum() < MIN_POSITIVES:
             raise ValueError(f"origin {origin.date()}: fewer than {MIN_POSITIVES} repeat customers")
         if algorithm == BGNBD_ALGORITHM:
@@ -148,7 +150,9 @@ def clv_problem(inputs: Inputs, sentiment: pd.DataFrame) -> Problem | None:
                 why = f"an origin could not be fitted: {e}"
             else:
                 chosen = choose(figures, higher_is_better=False, every_origin=True)
-                return Selection(chosen, ROLLING, "mae", figures, rule=CLV_RULE)
+                return Selection(
+                    chosen, ROLLING, "mae", figures, note=sampled_note(len(train)), rule=CLV_RULE
+                )
         figures = [
             Figures(
                 name,
@@ -180,7 +184,8 @@ ONLY_BGNBD = (
 CLV_RULE = (
     "BG/NBD is kept unless the Poisson regression (a candidate from "
     f"{CLV_ML_MIN_CUSTOMERS:,} training customers) has a lower mean absolute error of each customer's "
-    f"purchases at every one of the rolling {CHURN_DAYS}-day origins"
+    f"purchases at every one of the rolling {CHURN_DAYS}-day origins (at most {SAMPLE_CUSTOMERS:,} training "
+    "customers each, a fixed sample)"
 )
 
 

@@ -7,6 +7,10 @@ the last year and a seasonal peak falls in one window, not in all), on the train
 another candidate is strictly better at `DECIMALS` decimals. When the history is too short for `ORIGINS`
 origins, or an origin holds too few of either label, the candidates are compared on the single holdout
 instead, and the selection says so; a family left with one candidate on small data compares nothing (`ONLY`).
+
+The comparison looks at no more than `SAMPLE_CUSTOMERS` training customers at an origin, always the same ones
+(`compared`), so choosing costs the same at a million customers as at a few tens of thousands; the chosen
+candidate is then fitted on every training customer.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models import registry
 from models.rolling import Examples, origins_before, rolling_evaluation
 
 logger = logging.getLogger(__name__)
@@ -31,6 +36,31 @@ DECIMALS = 4
 #: Fewest examples of either label a cut-off needs for a fit and an AUC.
 MIN_CLASS = 3
 ROLLING, HOLDOUT, ONLY = "rolling origins", "single holdout", "only candidate"
+#: The most training customers the rolling comparison looks at, at any one origin.
+SAMPLE_CUSTOMERS = 20_000
+_SAMPLE_HASH = np.uint64(2246822507)  # not the holdout's multiplier: the sample is not a slice of its buckets
+
+
+def compared(customers: pd.Index, limit: int | None = None) -> np.ndarray:
+    """Which rows the rolling comparison looks at, given each row's customer key: those of customers outside
+    the fixed holdout, and of no more than `limit` of them (the smallest values of a fixed hash of the key, so
+    the same customers at every origin and in every run)."""
+    limit = SAMPLE_CUSTOMERS if limit is None else limit
+    keys = customers.to_numpy(dtype="int64")
+    keep = ~registry.in_holdout(pd.Index(keys)).to_numpy()
+    eligible = np.unique(keys[keep])
+    if len(eligible) > limit:
+        ranks = eligible.astype(np.uint64) * _SAMPLE_HASH % np.uint64(2**32)
+        keep &= np.isin(keys, eligible[np.argsort(ranks, kind="stable")[:limit]])
+    return keep
+
+
+def sampled_note(training_customers: int, limit: int | None = None) -> str:
+    """What a selection says when its origins looked at a sample of the training customers (else nothing)."""
+    limit = SAMPLE_CUSTOMERS if limit is None else limit
+    if training_customers <= limit:
+        return ""
+    return f"on a fixed sample of {limit:,} of the {training_customers:,} training customers at each origin"
 
 
 @dataclass(frozen=True)
@@ -203,6 +233,7 @@ def holdout_classifiers(
 
 
 RULE = (
-    f"best mean over {ORIGINS} rolling origins inside the training data; the baseline is kept unless another "
-    f"candidate is strictly better at {DECIMALS} decimals; the single holdout when the history is too short"
+    f"best mean over {ORIGINS} rolling origins inside the training data (at most {SAMPLE_CUSTOMERS:,} training "
+    f"customers each, a fixed sample); the baseline is kept unless another candidate is strictly better at "
+    f"{DECIMALS} decimals; the single holdout when the history is too short"
 )

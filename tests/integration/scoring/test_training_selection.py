@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.demo import demo_world
-from pipeline.scoring import Inputs, train_if_due
+from pipeline.scoring import Inputs, selection, train_if_due
 from pipeline.scoring.selection import ROLLING
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -98,3 +99,19 @@ def test_a_short_history_falls_back_to_the_single_holdout_and_says_so(
     assert churn["candidates"][0]["origins"][0]["cutoff"] == str(
         (world_inputs.as_of - pd.Timedelta(days=90)).date()
     )
+
+
+def test_on_a_base_larger_than_the_sample_each_origin_compares_the_same_fixed_sample_and_says_so(
+    world_inputs: Inputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selection, "SAMPLE_CUSTOMERS", 100)  # 300 customers stand in for a million
+    summary, selections = _trained(tmp_path, world_inputs)
+    churn = selections["churn"]
+    assert churn["method"] == ROLLING
+    assert re.fullmatch(
+        r"on a fixed sample of 100 of the \d+ training customers at each origin", churn["note"]
+    )
+    assert f"by mean auc over 4 rolling origins ({churn['note']})" in summary
+    for candidate in churn["candidates"]:  # one row per customer: at most the sample, trained and scored
+        assert all(o["train_rows"] <= 100 and o["rows"] <= 100 for o in candidate["origins"])
+    assert max(o["train_rows"] for o in churn["candidates"][0]["origins"]) == 100

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models import registry
 from models.baselines import ColumnScore, LogisticModel
 from models.rolling import Examples
 from pipeline.scoring.selection import (
@@ -19,9 +20,11 @@ from pipeline.scoring.selection import (
     Option,
     Selection,
     choose,
+    compared,
     holdout_classifiers,
     plan_origins,
     rolling_classifiers,
+    sampled_note,
 )
 
 AS_OF = pd.Timestamp("2026-11-27")
@@ -145,3 +148,22 @@ def test_an_origin_with_too_few_of_one_label_sends_the_choice_to_the_holdout() -
     assert fallback.method == HOLDOUT and fallback.chosen == "logistic"
     assert fallback.summary() == f"on the single holdout: {why}"
     assert [len(f.origins) for f in fallback.figures] == [1, 1]
+
+
+def test_the_comparison_looks_at_a_fixed_sample_of_the_training_customers_on_a_large_base() -> None:
+    keys = pd.Index(np.arange(1, 5001))
+    small = compared(keys, limit=10_000)
+    assert np.array_equal(small, ~registry.in_holdout(keys).to_numpy())  # every training customer
+    sample = compared(keys, limit=500)
+    assert sample.sum() == 500 and not (sample & registry.in_holdout(keys).to_numpy()).any()
+    # A customer in the sample of a base stays in it for any part of that base that holds it (another cut-off).
+    part = keys[::3]
+    assert set(part[compared(part, limit=500)]) >= set(keys[sample]) & set(part)
+    # Several rows of one customer (customer x category pairs) are kept or dropped together.
+    pairs = pd.Index(np.repeat(keys.to_numpy(), 3))
+    assert set(pairs[compared(pairs, limit=500)]) == set(keys[sample])
+    assert (
+        sampled_note(4000, limit=500)
+        == "on a fixed sample of 500 of the 4,000 training customers at each origin"
+    )
+    assert sampled_note(400, limit=500) == ""
