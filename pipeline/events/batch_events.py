@@ -13,14 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pipeline.changes import caught_up, changes_since
-from pipeline.events.log import append_in, format_time, known_ids
+from pipeline.events.log import append_in, format_time
 from pipeline.money import home_currency
 from warehouse.engine import Warehouse, insert_rows
 from warehouse.schema import (
@@ -68,23 +69,14 @@ def record_batch_events(
     with warehouse.begin() as conn:
         changes = changes_since(conn, CONSUMER, batch_id)
         customers = None if changes is None else sorted(changes.customers)
-        orders = _unknown(conn, order_events(conn, home, customers))
-        payments = _unknown(conn, payment_events(conn, customers))
         profiles, digests = profile_events(conn, batch_id, now, customers)
-        events = orders + payments + profiles
-        append_in(conn, events, PRODUCER, now)
+        events = [*order_events(conn, home, customers), *payment_events(conn, customers), *profiles]
+        appended = Counter(e["type"] for e in append_in(conn, events, PRODUCER, now))  # the log's new ones
         _store_digests(conn, digests, customers)
         caught_up(conn, CONSUMER, batch_id)
-    counts = {"order_placed": len(orders), "payment_received": len(payments), "profile_change": len(profiles)}
+    counts = {kind: appended[kind] for kind in ("order_placed", "payment_received", "profile_change")}
     logger.info("batch %d events: %s", batch_id, ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     return counts
-
-
-def _unknown(conn: Connection, events: Iterable[Event]) -> list[Event]:
-    """The events whose ids the log does not hold yet."""
-    candidates = list(events)
-    known = known_ids(conn, [e["event_id"] for e in candidates])
-    return [e for e in candidates if e["event_id"] not in known]
 
 
 def _chunks(keys: Sequence[Any]) -> Iterator[Sequence[Any]]:

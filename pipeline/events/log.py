@@ -64,7 +64,7 @@ def append(
     Raises :class:`pipeline.events.schema.InvalidEvent` (nothing is appended) when one breaks the contract.
     """
     with warehouse.begin() as conn:
-        return append_in(conn, events, producer, now)
+        return len(append_in(conn, events, producer, now))
 
 
 def append_in(
@@ -72,8 +72,8 @@ def append_in(
     events: Iterable[Mapping[str, Any]],
     producer: str,
     now: dt.datetime | None = None,
-) -> int:
-    """:func:`append` inside a caller's transaction."""
+) -> list[Event]:
+    """:func:`append` inside a caller's transaction; returns the events that were new (as validated)."""
     if producer not in PRODUCERS:
         raise ValueError(f"unknown producer {producer!r}: expected one of {', '.join(PRODUCERS)}")
     checked: dict[str, Event] = {}
@@ -81,29 +81,32 @@ def append_in(
         event = validate(raw)
         checked.setdefault(event["event_id"], event)  # the first of two copies in one call wins
     if not checked:
-        return 0
+        return []
     lock_appends(conn)
     known = known_ids(conn, list(checked))
     fresh = [e for event_id, e in checked.items() if event_id not in known]
     if not fresh:
-        return 0
+        return []
     recorded_at = now or _utc_now()
     insert_rows(conn, evt_log, (_row(e, producer, recorded_at) for e in fresh))
-    projections.apply_in(conn, _appended(conn, [e["event_id"] for e in fresh]))
+    projections.apply_in(conn, _appended(conn, fresh))
     logger.debug(
         "appended %d events from %s (%d duplicates skipped)", len(fresh), producer, len(checked) - len(fresh)
     )
-    return len(fresh)
+    return fresh
 
 
-def _appended(conn: Connection, event_ids: list[str]) -> list[tuple[int, Event]]:
-    """The rows just inserted, by their ids (not "after the last position": another writer may commit between)."""
+def _appended(conn: Connection, fresh: list[Event]) -> list[tuple[int, Event]]:
+    """The events just inserted with their positions, read by their ids (not "after the last position": another
+    writer may commit between); each event is the one stored, as its body reads back."""
+    by_id = {e["event_id"]: e for e in fresh}
+    event_ids = list(by_id)
     rows: list[tuple[int, Event]] = []
     for i in range(0, len(event_ids), CHUNK):
-        query = sa.select(evt_log.c.seq, evt_log.c.body).where(
+        query = sa.select(evt_log.c.seq, evt_log.c.event_id).where(
             evt_log.c.event_id.in_(event_ids[i : i + CHUNK])
         )
-        rows.extend((int(seq), json.loads(body)) for seq, body in conn.execute(query))
+        rows.extend((int(seq), by_id[event_id]) for seq, event_id in conn.execute(query))
     return sorted(rows, key=lambda r: r[0])
 
 
