@@ -79,12 +79,11 @@ def assign_keys(
     next_key = max(max(previous.values(), default=0), key_floor) + 1
     changed = np.flatnonzero(key_of == NO_KEY)
     slices = [(int(starts[p]), int(ends[p])) for p in changed]
-    had_list = had.tolist()
-    owner = _key_owners(had_list, slices)
+    owner = _key_owners(had, slices)
     events: list[IdentityEvent] = []
     for turn, (position, (lo, hi)) in enumerate(zip(changed.tolist(), slices, strict=True)):
-        members = records[lo:hi].tolist()
-        known = {k for k in had_list[lo:hi] if k != NO_KEY}
+        members, members_had = records[lo:hi].tolist(), had[lo:hi].tolist()
+        known = {k for k in members_had if k != NO_KEY}
         owned = sorted(k for k in known if owner[k] == turn)
         lost = sorted(k for k in known if owner[k] != turn)
         if owned:
@@ -104,7 +103,7 @@ def assign_keys(
             if not lost:
                 events.append(IdentityEvent("new", key, None, len(members), "no existing customer matched"))
         for old in lost:
-            moved = had_list[lo:hi].count(old)
+            moved = members_had.count(old)
             events.append(
                 IdentityEvent(
                     "split",
@@ -180,13 +179,13 @@ def _unchanged_keys(
     return np.where(same, low, NO_KEY)
 
 
-def _key_owners(had: list[int], slices: list[tuple[int, int]]) -> dict[int, int]:
+def _key_owners(had: npt.NDArray[np.int64], slices: list[tuple[int, int]]) -> dict[int, int]:
     """For each previous key of the changed clusters, which of ``slices`` keeps it: most of its records, then
     the first. A key held by a changed cluster has all its records in changed clusters, so these decide."""
     owner: dict[int, int] = {}
     most: dict[int, int] = {}
     for position, (lo, hi) in enumerate(slices):
-        for key, count in Counter(k for k in had[lo:hi] if k != NO_KEY).items():
+        for key, count in Counter(k for k in had[lo:hi].tolist() if k != NO_KEY).items():
             if count > most.get(key, 0):  # strictly more: on a tie the earlier cluster keeps it
                 owner[key], most[key] = position, count
     return owner
