@@ -4,11 +4,18 @@ each record's strongest rule are what building them pair by pair gave."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pandas as pd
+import polars as pl
+import pytest
+import sqlalchemy as sa
 
+from pipeline.identity.errors import MatchingError
 from pipeline.steps.match import ACCEPTED, REJECTED, _edges
-from pipeline.steps.match_tables import strongest_rules
+from pipeline.steps.match_tables import strongest_rules, write_xref
+from warehouse.engine import Warehouse
+from warehouse.schema import customer_xref
 
 
 def _pairs(*rows: tuple[str, str, float, str]) -> pd.DataFrame:
@@ -74,3 +81,19 @@ def test_edges_and_each_records_strongest_rule_are_what_matching_pair_by_pair_ga
     assert dict(zip(strongest["record_id"], strongest["match_rule"], strict=True)) == _former_strongest(
         rule_of
     )
+
+
+def test_a_staged_record_given_no_golden_key_stops_the_cross_reference_before_it_is_written(
+    tmp_path: Path,
+) -> None:
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    warehouse.create_all()
+    staged = pl.DataFrame({"source": ["quickbooks", "quickbooks"], "source_key": ["1", "2"]})
+    keys = pl.DataFrame({"record_id": ["quickbooks|1"], "customer_key": [7]})  # record 2 was left out
+    stored = pl.DataFrame(schema={"record_id": pl.String, "customer_key": pl.Int64, "match_rule": pl.String})
+    with (
+        pytest.raises(MatchingError, match="1 staged records were given no golden key"),
+        warehouse.begin() as conn,
+    ):
+        write_xref(conn, staged, keys, {}, stored, batch_id=1)
+    assert warehouse.rows(sa.select(customer_xref)) == []
