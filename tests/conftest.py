@@ -110,20 +110,25 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def pg_admin(url: str | sa.URL, statement: str) -> None:
+    """Run ``statement`` (CREATE or DROP DATABASE) outside a transaction on the server of ``url``."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
 @contextmanager
 def fresh_pg_database(postgres_url: str) -> Iterator[str]:
     """While open, a new empty database on the PostgreSQL server of ``postgres_url``; dropped on the way out."""
     name = f"c360_{os.getpid()}_{time.monotonic_ns()}"
-    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    pg_admin(postgres_url, f'CREATE DATABASE "{name}"')
     try:
-        yield url
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        pg_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture()

@@ -152,7 +152,8 @@ def test_live_tiles_bell_and_toasts_move_for_a_manager_and_a_sales_rep(
     _append(warehouse, [_order("probe-alice", ALICE_CUSTOMER, 7500.0)])
     # Within a few seconds; a loaded machine (the test processes beside this one) may take longer.
     until(
-        lambda: dash_duo.find_elements(f"#{live_ui.TOASTS} [data-alert-id='high_value_order:probe-alice']"), 15
+        lambda: dash_duo.find_elements(f"#{live_ui.TOASTS} [data-alert-id='high_value_order:probe-alice']"),
+        15,
     )
     until(lambda: _bell(dash_duo) > bell_before, timeout=5)
     after = _texts(dash_duo)

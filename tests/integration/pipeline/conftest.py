@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from settings import get_settings
+from tests.conftest import pg_admin
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.schema import metadata
@@ -115,12 +116,7 @@ class FirstBatch:
 
     @staticmethod
     def _admin(url: sa.URL, statement: str) -> None:
-        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(statement))
-        finally:
-            admin.dispose()
+        pg_admin(url.set(database="postgres"), statement)
 
     def drop(self) -> None:
         """Drop the PostgreSQL template, if one was made (the SQLite file goes with the test's folders)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from pipeline.records import SourceConfig
 from pipeline.recovery import abandon
 from pipeline.runner import BatchOutcome, run_batch
 from pipeline.steps import land
+from tests.conftest import fresh_pg_database
 from tests.integration.pipeline.conftest import FirstBatch, copy_demo, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -31,17 +30,8 @@ def reference_url(warehouse_url: str, tmp_path: Path, request: pytest.FixtureReq
     if warehouse_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'reference.db'}"
         return
-    admin_url = str(request.getfixturevalue("postgres_url"))
-    name = f"c360_ref_{os.getpid()}_{time.monotonic_ns()}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database(str(request.getfixturevalue("postgres_url"))) as url:
+        yield url
 
 
 def later() -> dt.datetime:
