@@ -205,8 +205,8 @@ class RunLock:
                         .where((ops_run_lock.c.name == self.name) & (ops_run_lock.c.owner == self.owner))
                         .values(heartbeat_at=self.clock())
                     )
-            except WarehouseError:
-                logger.warning("pipeline lock heartbeat failed; trying again", exc_info=True)
+            except WarehouseError as e:  # a long step holding SQLite's write lock: the next beat may pass
+                logger.warning("pipeline lock heartbeat failed (%s); trying again", e)
                 continue
             if kept.rowcount != 1:
                 logger.error("the pipeline lock was taken over by another run; this run stops after its step")
