@@ -106,18 +106,20 @@ def cohort_retention(
     A cell is the share of the cohort that bought in that month (month 0 is 1.0); cells a cohort has not
     reached yet are NaN. `attrs["size"]` holds each cohort's number of customers.
     """
-    month = pd.to_datetime(transactions[date_col]).dt.to_period("M")
-    tx = pd.DataFrame({"customer": transactions[customer_col].to_numpy(), "month": month.to_numpy()})
-    first = tx.groupby("customer")["month"].transform("min")
-    tx["cohort"] = first
-    tx["age"] = (tx["month"] - tx["cohort"]).map(lambda offset: offset.n)
+    dates = pd.to_datetime(transactions[date_col])
+    month = (dates.dt.year * 12 + dates.dt.month - 1).to_numpy("int64")  # months since year 0, whole numbers
+    tx = pd.DataFrame({"customer": transactions[customer_col].to_numpy(), "month": month})
+    tx["cohort"] = tx.groupby("customer")["month"].transform("min")
+    tx["age"] = tx["month"] - tx["cohort"]
     active = tx.drop_duplicates(["customer", "age"]).groupby(["cohort", "age"]).size().unstack(fill_value=0)
     size = active[0]
     matrix = active.div(size, axis=0)
-    last = tx["month"].max()
-    reached = np.array([[(last - c).n >= a for a in matrix.columns] for c in matrix.index])
+    reached = (tx["month"].max() - matrix.index.to_numpy())[:, None] >= matrix.columns.to_numpy()[None, :]
     matrix = matrix.where(reached)
-    matrix.index = pd.PeriodIndex(matrix.index).to_timestamp()
+    cohorts = matrix.index.to_numpy()
+    matrix.index = pd.DatetimeIndex(
+        pd.to_datetime(pd.DataFrame({"year": cohorts // 12, "month": cohorts % 12 + 1, "day": 1}))
+    )
     matrix.index.name, matrix.columns.name = "cohort", "months_since_first"
     matrix.attrs["size"] = size.set_axis(matrix.index).to_dict()
     return matrix

@@ -56,6 +56,15 @@ def test_cohort_retention_matrix() -> None:
     assert m.attrs["size"] == {jan: 2, feb: 1}
 
 
+def test_cohort_months_count_across_the_new_year() -> None:
+    tx = _tx([("a", "2025-11-30", 1, 1), ("a", "2026-01-02", 1, 2), ("b", "2025-12-31", 1, 3)])
+    m = cohort_retention(tx)
+    nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
+    assert m.index.tolist() == [nov, dec]
+    assert m.loc[nov].to_dict() == {0: 1.0, 2: 1.0}  # November's customer came back two months later
+    assert m.loc[dec, 0] == 1.0 and pd.isna(m.loc[dec, 2])  # January is the last month: December's reached 1
+
+
 def test_frequency_distribution_bins() -> None:
     rfm = pd.DataFrame({"frequency": [1, 1, 2, 3, 4, 7, 25]})
     dist = frequency_distribution(rfm)
