@@ -159,13 +159,16 @@ def product_affinity(
     """Pairs of products bought in the same order: support, confidence both ways and lift.
 
     support = P(A and B) over orders; confidence_a_b = P(B | A); lift = P(A and B) / (P(A) P(B)).
-    Pairs bought together in fewer than `min_orders` orders are left out. Sorted by lift, then support.
+    Pairs bought together in fewer than `min_orders` orders are left out. Sorted by lift, then support, then
+    the pair.
     """
     from scipy import sparse
 
     pairs = lines[[order_col, product_col]].drop_duplicates()
-    orders, order_idx = np.unique(pairs[order_col].to_numpy(), return_inverse=True)
-    products, product_idx = np.unique(pairs[product_col].astype(str).to_numpy(), return_inverse=True)
+    # Hashed, not sorted (np.unique sorts a million Python strings); products sorted, so a pair reads (a, b), a < b.
+    order_idx, orders = pd.factorize(pairs[order_col])
+    product_idx, names = pd.factorize(pairs[product_col].astype(str), sort=True)
+    products = np.asarray(names)
     basket = sparse.csr_matrix(
         (np.ones(len(pairs)), (order_idx, product_idx)), shape=(len(orders), len(products))
     )
@@ -185,7 +188,9 @@ def product_affinity(
             "lift": n_ab * n / (n_item[a] * n_item[b]),
         }
     )
-    return out.sort_values(["lift", "support"], ascending=False, ignore_index=True)
+    return out.sort_values(
+        ["lift", "support", "product_a", "product_b"], ascending=[False, False, True, True], ignore_index=True
+    )  # ties in a fixed order
 
 
 def _windows(as_of: pd.Timestamp) -> dict[str, tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]]:
