@@ -9,7 +9,6 @@ shaped like the mart it would feed.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Sequence
 
@@ -36,8 +35,7 @@ SEGMENT_RULES: tuple[tuple[str, str], ...] = (
 def _quintile(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Scores 1..5 by rank percentile (ties share the average rank, so equal values score equally)."""
     pct = values.rank(pct=True, method="average", ascending=higher_is_better)
-    scores = (pct * 5).apply(math.ceil).clip(1, 5).astype(int)
-    return scores
+    return pd.Series(np.ceil(pct * 5), index=pct.index).clip(1, 5).astype(int)
 
 
 def segment_of(r_score: int, f_score: int) -> str:
@@ -79,7 +77,8 @@ def rfm_scores(
     out["f_score"] = _quintile(out["frequency"])
     out["m_score"] = _quintile(out["monetary"])
     out["rfm"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
-    out["segment"] = [segment_of(r, f) for r, f in zip(out["r_score"], out["f_score"], strict=True)]
+    grid = {(r, f): segment_of(r, f) for r in range(1, 6) for f in range(1, 6)}  # 25 pairs, named once each
+    out["segment"] = [grid[pair] for pair in zip(out["r_score"], out["f_score"], strict=True)]
     return out
 
 
