@@ -96,7 +96,7 @@ def test_a_process_left_by_an_earlier_start_is_stopped_at_the_next_one(
     broker = LocalKafka(tmp_path / "kafka")
     broker.directory.mkdir()
     # What a broker started without a parent-death signal leaves when its owner is killed: a pid file and the process.
-    # A Python process keeps its command line (``sh -c "sleep 300"`` may exec sleep and lose the marker at any time).
+    # A Python process keeps its command line whatever the shell (a shell may exec its last command and drop it).
     leftover = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(300)", str(broker.properties)],
         start_new_session=True,
