@@ -5,8 +5,9 @@ is re-scored on the holdout the new version was measured on. The new version bec
 is strictly better on the model's primary metric; the old champion then retires. Otherwise it is kept as
 a challenger. `retrain_due` says when a model should be trained again (new data or metric drift).
 
-Pickles live under ``<model_dir>/<model>/<version>.pkl`` (the pipeline uses ``settings.var_dir/models``);
-they are written by this code and only read back from there.
+Pickles live under ``<model_dir>/<model>/<version>-<sha256 prefix>.pkl`` (the pipeline uses
+``settings.var_dir/models``); they are written by this code and only read back from there. The file's hash is in
+its name, so two warehouses sharing one model directory never overwrite each other's version 1.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def in_holdout(keys: pd.Index, share: int = HOLDOUT_SHARE) -> pd.Series:
     return pd.Series(values < share, index=keys)
 
 
-def pickle_path(model_dir: Path, model: str, version: int) -> Path:
-    return model_dir / model / f"{version}.pkl"
+def pickle_path(model_dir: Path, model: str, version: int, sha256: str) -> Path:
+    return model_dir / model / f"{version}-{sha256[:16]}.pkl"
 
 
 class ModelFileRefused(FileNotFoundError):
@@ -106,10 +107,12 @@ def load_fitted(model_dir: Path, row: Mapping[str, Any]) -> Any:
     Unpickling runs code, so a file is loaded only when its SHA-256 equals the one recorded when it was
     written; a changed, swapped or unhashed file raises :class:`ModelFileRefused` and the model is retrained.
     """
-    path = pickle_path(model_dir, str(row["model"]), int(row["version"]))
-    expected = row.get("file_sha256")
+    model, version, expected = str(row["model"]), int(row["version"]), row.get("file_sha256")
     if not expected:
-        raise ModelFileRefused(f"{path}: no hash was recorded for {row['model']} v{row['version']}")
+        raise ModelFileRefused(f"no hash was recorded for {model} v{version}")
+    path = pickle_path(model_dir, model, version, expected)
+    if not path.exists():
+        path = model_dir / model / f"{version}.pkl"  # written before file names carried the hash
     data = path.read_bytes()
     if file_digest(data) != expected:
         logger.error("refused %s: its hash differs from the one recorded when it was written", path)
@@ -203,10 +206,10 @@ def register(
             )
         ).scalar_one()
     )
-    path = pickle_path(model_dir, name, version)
+    data = pickle.dumps({"metrics": _rounded(candidate.metrics), "fitted": candidate.fitted})
+    path = pickle_path(model_dir, name, version, file_digest(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    data = pickle.dumps({"metrics": _rounded(candidate.metrics), "fitted": candidate.fitted})
     partial.write_bytes(data)
     os.replace(partial, path)  # readers never see half a file
     new = float(candidate.metrics[metric.name])

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from models import registry
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.scheduler import run_retrain_job
@@ -94,7 +95,10 @@ def test_batch_trains_every_model_and_scores_every_customer(scored: tuple[Wareho
     for row in champions:
         metrics = json.loads(row["metrics"])
         assert row["train_end"] is not None and row["rows"] > 0 and row["holdout"], row["model"]
-        assert (settings.var_dir / "models" / row["model"] / f"{row['version']}.pkl").exists()
+        path = registry.pickle_path(
+            settings.var_dir / "models", row["model"], row["version"], row["file_sha256"]
+        )
+        assert path.exists(), path
         if row["model"] in ("churn", "lead_score"):
             assert 0.5 < metrics["auc"] <= 1.0, (row["model"], metrics)  # better than a coin on the holdout
         if row["model"] == "upsell":

@@ -164,7 +164,7 @@ def test_a_changed_model_file_is_refused_before_it_is_unpickled(conn: Connection
     row = registry.champion(conn, "churn")
     assert row is not None and len(row["file_sha256"]) == 64
     marker = tmp_path / "planted-code-ran"
-    path = registry.pickle_path(tmp_path, "churn", 1)
+    path = registry.pickle_path(tmp_path, "churn", 1, row["file_sha256"])
     path.write_bytes(pickle.dumps({"metrics": row["metrics"], "fitted": _Planted(marker)}))
     with pytest.raises(registry.ModelFileRefused, match="does not match the hash"):
         registry.load_fitted(tmp_path, row)
@@ -173,11 +173,40 @@ def test_a_changed_model_file_is_refused_before_it_is_unpickled(conn: Connection
         registry.load_fitted(tmp_path, row | {"file_sha256": None})
 
 
+def test_two_warehouses_sharing_a_model_folder_keep_their_own_versions(tmp_path: Path) -> None:
+    x, y = _data(1)
+    rescore = _rescorer(x, y)
+    models, loaded = tmp_path / "models", []
+    for name, weights in (("a", Weights(1, 0)), ("b", Weights(0, 1))):
+        warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / name}.db")
+        warehouse.create_all()
+        with warehouse.begin() as connection:
+            registry.register(connection, models, _candidate(weights, rescore), AUC, rescore, NOW)
+        loaded.append(warehouse)
+    fitted = []
+    for warehouse in loaded:
+        with warehouse.begin() as connection:
+            fitted.append(registry.load_fitted(models, registry.champion(connection, "churn") or {}))
+        warehouse.engine.dispose()
+    assert [(f.signal, f.noise) for f in fitted] == [(1, 0), (0, 1)], "each warehouse reads its own v1"
+    assert len(list((models / "churn").glob("1-*.pkl"))) == 2
+
+
+def test_a_file_written_under_its_version_alone_is_still_read(conn: Connection, tmp_path: Path) -> None:
+    x, y = _data(1)
+    rescore = _rescorer(x, y)
+    registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
+    (written,) = (tmp_path / "churn").glob("1-*.pkl")
+    written.rename(tmp_path / "churn" / "1.pkl")
+    assert registry.load_fitted(tmp_path, registry.champion(conn, "churn") or {}).signal == 1
+
+
 def test_a_refused_champion_is_replaced_by_the_next_training(conn: Connection, tmp_path: Path) -> None:
     x, y = _data(1)
     rescore = _rescorer(x, y)
     registry.register(conn, tmp_path, _candidate(Weights(1, 0), rescore), AUC, rescore, NOW)
-    registry.pickle_path(tmp_path, "churn", 1).write_bytes(pickle.dumps({"fitted": Weights(0, 1)}))
+    (written,) = (tmp_path / "churn").glob("1-*.pkl")
+    written.write_bytes(pickle.dumps({"fitted": Weights(0, 1)}))
     decision = registry.register(conn, tmp_path, _candidate(Weights(0.2, 1), rescore), AUC, rescore, NOW)
     assert (decision.status, decision.champion_version) == (registry.CHAMPION, 2)
     assert "missing or refused" in decision.reason
