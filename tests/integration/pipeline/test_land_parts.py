@@ -118,14 +118,12 @@ def test_a_second_batch_reading_only_changed_parts_ends_as_reading_everything(
 
 
 def test_a_stewards_decision_or_an_erasure_has_every_part_read_again_with_the_same_end(
-    demo_sources: Path, tmp_path: Path
+    demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     root = copy_demo(demo_sources, tmp_path).parent
-    skipping = Warehouse.from_url(f"sqlite:///{tmp_path / 'skipping.db'}")
-    reference = Warehouse.from_url(f"sqlite:///{tmp_path / 'reference.db'}")
+    skipping = first_batch.copy_into(Warehouse.from_url(f"sqlite:///{tmp_path / 'skipping.db'}"))
+    reference = first_batch.copy_into(Warehouse.from_url(f"sqlite:///{tmp_path / 'reference.db'}"))
     try:
-        for warehouse, force in ((skipping, False), (reference, True)):
-            assert _run(warehouse, root, force).status == "succeeded"
         change_customers(root, every=10**9, drop=20)  # a mass deletion: held for a steward
         for warehouse, force in ((skipping, False), (reference, True)):
             assert "held for approval" in _run(warehouse, root, force).warnings
