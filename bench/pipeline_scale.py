@@ -7,8 +7,9 @@ For each size the demo data set is generated once into ``--data/c<N>`` (reused w
 ``--fast`` uses the bulk generator). Each backend gets a fresh warehouse: SQLite in a file, or a new
 database on a PostgreSQL server this script starts from the Debian binaries (127.0.0.1, a free port,
 stopped on exit). ``python -m pipeline migrate`` and ``python -m pipeline run`` then run as child
-processes, so peak RSS is the batch's own (``wait4``), without the database server. Step times and
-rows come from ``ops_step_run``.
+processes, so peak RSS is the batch's own (``wait4``), without the database server. Step times, rows
+and each step's peak memory (sampled in the batch process, ``ops.memory``; the stage workers' not counted)
+come from ``ops_step_run``.
 
 The second batch runs on a copy of the data (hard links; only rewritten files differ) in which
 ``--changed`` of the QuickBooks customers changed their phone number, as a customer editing their
@@ -111,7 +112,7 @@ def steps(url: str, batch: int) -> list[dict[str, Any]]:
         )
         rows = conn.execute(
             sa.text(
-                "SELECT step, started_at, finished_at, rows_in, rows_out FROM ops_step_run "
+                "SELECT step, started_at, finished_at, rows_in, rows_out, peak_rss_mb FROM ops_step_run "
                 "WHERE batch_id = :b ORDER BY started_at"
             ),
             {"b": batches[batch - 1]},
@@ -142,9 +143,10 @@ def run_batch(url: str, data: Path, log: Path, batch: int) -> dict[str, Any]:
     print(f"  batch {batch}: {seconds:,.0f} s, peak RSS {rss:.2f} GB")
     for r in table:
         rate = r["rows_out"] / r["seconds"] if r["seconds"] > 0 else float("nan")
+        peak = "" if r["peak_rss_mb"] is None else f"  peak {r['peak_rss_mb']:>6,} MB"
         print(
             f"    {r['step']:<14} {r['seconds']:8.1f} s  in {r['rows_in']:>11,}  out {r['rows_out']:>11,}"
-            f"  {rate:>10,.0f} rows/s"
+            f"  {rate:>10,.0f} rows/s{peak}"
         )
     return {"seconds": seconds, "rss_gb": rss, "steps": table}
 

@@ -112,7 +112,13 @@ def start_step(conn: Connection, batch_id: int, step: str, now: dt.datetime) -> 
 
 
 def finish_step(
-    conn: Connection, batch_id: int, step: str, now: dt.datetime, status: str, result: StepResult
+    conn: Connection,
+    batch_id: int,
+    step: str,
+    now: dt.datetime,
+    status: str,
+    result: StepResult,
+    peak_rss_mb: int | None = None,
 ) -> None:
     key = (ops_step_run.c.batch_id == batch_id) & (ops_step_run.c.step == step)
     conn.execute(
@@ -125,6 +131,7 @@ def finish_step(
             rows_out=result.rows_out,
             rows_rejected=result.rows_rejected,
             message=result.message,
+            peak_rss_mb=peak_rss_mb,
         )
     )
     if status == SUCCEEDED and result.lineage:

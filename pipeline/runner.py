@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from ops import observe_batch, observed_step
+from ops.memory import PeakMemory
 from pipeline import api_writes, deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
@@ -180,7 +181,9 @@ def _run_batch(
         ops.finish_batch(conn, batch_id, clock(), ops.SUCCEEDED, warnings or None)
     logger.info("batch %d succeeded (%s)", batch_id, ", ".join(ran))
     try:  # what the batch changed becomes events; one that fails here is recorded by the next batch
-        record_batch_events(warehouse, batch_id, clock())
+        with PeakMemory() as memory:
+            record_batch_events(warehouse, batch_id, clock())
+        logger.info("batch %d events recorded, peak memory %s", batch_id, _megabytes(memory.stop()))
     except Exception as e:
         logger.exception("batch %d: its events could not be recorded", batch_id)
         warnings = "\n".join(
@@ -195,24 +198,32 @@ def run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: 
     with warehouse.begin() as conn:
         ops.start_step(conn, batch_id, name, clock())
     started = clock()
+    memory = PeakMemory()
     try:
-        with observed_step(batch_id, name) as observed, warehouse.begin() as conn:
+        with memory, observed_step(batch_id, name) as observed, warehouse.begin() as conn:
             result = step(conn, batch_id, started)
-            ops.finish_step(conn, batch_id, name, clock(), ops.SUCCEEDED, result)
+            peak = memory.stop()
+            ops.finish_step(conn, batch_id, name, clock(), ops.SUCCEEDED, result, peak)
             observed.rows_in, observed.rows_out = result.rows_in, result.rows_out
             observed.rows_rejected = result.rows_rejected
     except Exception as e:
         logger.exception("batch %d step %s failed", batch_id, name)
+        failed = ops.StepResult(message=str(e)[:2000])
         with warehouse.begin() as conn:
-            ops.finish_step(conn, batch_id, name, clock(), ops.FAILED, ops.StepResult(message=str(e)[:2000]))
+            ops.finish_step(conn, batch_id, name, clock(), ops.FAILED, failed, memory.stop())
             ops.finish_batch(conn, batch_id, clock(), ops.FAILED, f"step {name} failed: {e}"[:2000])
         observe_batch(ops.FAILED)
         raise StepError(batch_id, name, str(e)) from e
     logger.info(
-        "batch %d step %s done: %d in, %d out, %d rejected",
+        "batch %d step %s done: %d in, %d out, %d rejected, peak memory %s",
         batch_id,
         name,
         result.rows_in,
         result.rows_out,
         result.rows_rejected,
+        _megabytes(peak),
     )
+
+
+def _megabytes(peak: int | None) -> str:
+    return "not measured" if peak is None else f"{peak:,} MB"

@@ -36,6 +36,8 @@ ops_step_run = sa.Table(
     sa.Column("rows_out", sa.Integer, nullable=False, default=0),
     sa.Column("rows_rejected", sa.Integer, nullable=False, default=0),
     sa.Column("message", LongText),
+    # the batch process's peak resident memory during the step (ops.memory; NULL where not measured)
+    sa.Column("peak_rss_mb", sa.Integer),
 )
 
 ops_watermark = sa.Table(

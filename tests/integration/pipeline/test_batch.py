@@ -73,6 +73,10 @@ def test_a_batch_fills_every_layer(built: Warehouse) -> None:
         ).scalar()
         revenue_kpi = conn.execute(sa.text("SELECT SUM(revenue) FROM mart_kpi_daily")).scalar()
     assert round(revenue_mart, 2) == round(revenue_lines, 2) == round(revenue_kpi, 2)
+    with warehouse.engine.connect() as conn:
+        peaks = dict(conn.execute(sa.text("SELECT step, peak_rss_mb FROM ops_step_run")).all())
+    assert {"land", "stage", "match", "core", "score"} <= set(peaks)
+    assert all(50 < (peak or 0) < 4096 for peak in peaks.values()), peaks  # each step's peak memory, in MB
 
 
 def test_running_twice_changes_nothing(warehouse: Warehouse, demo_sources: Path) -> None:

@@ -1260,6 +1260,7 @@ CREATE TABLE ops_step_run (
 	rows_out INTEGER NOT NULL, 
 	rows_rejected INTEGER NOT NULL, 
 	message NVARCHAR(max) NULL, 
+	peak_rss_mb INTEGER NULL, 
 	CONSTRAINT pk_ops_step_run PRIMARY KEY (batch_id, step), 
 	CONSTRAINT fk_ops_step_run_batch_id_ops_batch_run FOREIGN KEY(batch_id) REFERENCES ops_batch_run (batch_id)
 );
