@@ -3,8 +3,11 @@
 "New" is judged against the log itself (a document or payment whose event id it does not hold yet) and
 "changed" against a digest of each customer's profile fields kept in ``evt_profile_state``. Only the customers
 whose golden row or facts the core step changed since events were last recorded are read (``pipeline.changes``;
-every customer after a full rebuild). The events, the digests, the projections and that watermark are written in
-one transaction: a failure leaves all of them as they were, and the next batch records what this one could not.
+every customer after a full rebuild), :data:`CUSTOMERS_AT_ONCE` customers at a time, so the memory held is one
+slice's events whatever the warehouse's size (after a full rebuild a slice is a range of keys, read by the
+``customer_key`` indexes). Within a slice, orders come in date order, then payments, then profile changes.
+The events, the digests, the projections and that watermark are written in one transaction: a failure leaves all
+of them as they were, and the next batch records what this one could not.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,6 +63,19 @@ PROFILE_FIELDS = (
 ID_LENGTH = 64
 CONSUMER = "events"  # its watermark of the core changes it has recorded (pipeline.changes)
 CHUNK = 500  # keys per IN list (SQL Server takes at most 2,100 parameters)
+CUSTOMERS_AT_ONCE = 10_000  # customers whose events are built and appended together
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """Every customer key from ``low`` to ``high``, both included."""
+
+    low: int
+    high: int
+
+
+#: Which customers a read covers: a range of keys, a list of keys, or (None) every customer.
+Customers = KeyRange | Sequence[int] | None
 
 
 def record_batch_events(
@@ -66,17 +83,41 @@ def record_batch_events(
 ) -> dict[str, int]:
     """Append the events of what batch ``batch_id`` changed; returns how many of each type were appended."""
     home = home_currency(currency)
+    appended: Counter[str] = Counter()
     with warehouse.begin() as conn:
         changes = changes_since(conn, CONSUMER, batch_id)
-        customers = None if changes is None else sorted(changes.customers)
-        profiles, digests = profile_events(conn, batch_id, now, customers)
-        events = [*order_events(conn, home, customers), *payment_events(conn, customers), *profiles]
-        appended = Counter(e["type"] for e in append_in(conn, events, PRODUCER, now))  # the log's new ones
-        _store_digests(conn, digests, customers)
+        slices = _every_customer(conn) if changes is None else _slices(sorted(changes.customers))
+        for customers in slices:
+            profiles, digests = profile_events(conn, batch_id, now, customers)
+            events = [*order_events(conn, home, customers), *payment_events(conn, customers), *profiles]
+            appended.update(e["type"] for e in append_in(conn, events, PRODUCER, now))  # the log's new ones
+            _store_digests(conn, digests, customers)
         caught_up(conn, CONSUMER, batch_id)
     counts = {kind: appended[kind] for kind in ("order_placed", "payment_received", "profile_change")}
     logger.info("batch %d events: %s", batch_id, ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     return counts
+
+
+def _slices(keys: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(keys), CUSTOMERS_AT_ONCE):
+        yield keys[i : i + CUSTOMERS_AT_ONCE]
+
+
+def _every_customer(conn: Connection) -> Iterator[KeyRange]:
+    """Ranges of :data:`CUSTOMERS_AT_ONCE` keys covering every customer a table of events knows: the golden
+    customers, the keys of sales and payments (the walk-in customer's too) and the digests of customers since
+    gone (so they are forgotten)."""
+    known = sa.union(
+        *(
+            sa.select(t.c.customer_key)
+            for t in (dim_customer, fact_sales_line, fact_payment, evt_profile_state)
+        )
+    ).subquery()
+    keys = [
+        int(k) for k in conn.execute(sa.select(known.c.customer_key).order_by(known.c.customer_key)).scalars()
+    ]
+    for part in _slices(keys):
+        yield KeyRange(part[0], part[-1])
 
 
 def _chunks(keys: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -84,20 +125,21 @@ def _chunks(keys: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield keys[i : i + CHUNK]
 
 
-def _among(column: sa.ColumnElement[Any], keys: Sequence[int] | None) -> Iterator[sa.ColumnElement[bool]]:
-    """Filters of ``column`` to ``keys``, a chunk each; one that filters nothing when ``keys`` is None (all)."""
+def _among(column: sa.ColumnElement[Any], keys: Customers) -> Iterator[sa.ColumnElement[bool]]:
+    """Filters of ``column`` to ``keys``: one per chunk of a list, one for a range, one that filters nothing
+    when ``keys`` is None (all)."""
     if keys is None:
         yield sa.true()
+    elif isinstance(keys, KeyRange):
+        yield column.between(keys.low, keys.high)
     else:
         yield from (column.in_(chunk) for chunk in _chunks(keys))
 
 
-def _store_digests(
-    conn: Connection, digests: dict[int, tuple[str, int]], customers: Sequence[int] | None
-) -> None:
+def _store_digests(conn: Connection, digests: dict[int, tuple[str, int]], customers: Customers) -> None:
     """Keep each customer's digest (and the batch that last changed it); forget customers that are gone.
 
-    ``customers``: the only customers read (None: all of them)."""
+    ``customers``: the only customers read (a range or list of keys; None: all of them)."""
     t = evt_profile_state
     stored = {
         k: d
@@ -134,7 +176,7 @@ def _who(source: str, customer_key: int) -> dict[str, Any]:
     return {"customer_key": int(customer_key), "source_key": None}
 
 
-def order_events(conn: Connection, home: str, customers: Sequence[int] | None = None) -> Iterator[Event]:
+def order_events(conn: Connection, home: str, customers: Customers = None) -> Iterator[Event]:
     """One ``order_placed`` per sales document (its lines summed, in home currency); credit notes are left out.
 
     ``customers``: only the documents of these customers (a document's lines are all its customer's)."""
@@ -178,7 +220,7 @@ def _orders(
         }
 
 
-def payment_events(conn: Connection, customers: Sequence[int] | None = None) -> Iterator[Event]:
+def payment_events(conn: Connection, customers: Customers = None) -> Iterator[Event]:
     """One ``payment_received`` per payment (home currency); refunds are left out.
 
     ``customers``: only these customers' payments."""
@@ -228,7 +270,7 @@ def changed_fields(before: dict[str, str] | None, after: dict[str, str], filled:
 
 
 def profile_events(
-    conn: Connection, batch_id: int, now: dt.datetime, customers: Sequence[int] | None = None
+    conn: Connection, batch_id: int, now: dt.datetime, customers: Customers = None
 ) -> tuple[list[Event], dict[int, tuple[str, int]]]:
     """``profile_change`` events of new and changed golden customers, and each customer's digest and batch
     (``customers``: only these customers; None: all)."""

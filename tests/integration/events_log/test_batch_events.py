@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from pipeline.changes import record_changes
 from pipeline.config import load_sources
-from pipeline.events import log
+from pipeline.events import batch_events, log
 from pipeline.events.batch_events import record_batch_events
 from pipeline.runner import run_batch
 from tests.integration.pipeline.conftest import (
@@ -27,10 +28,12 @@ from warehouse.schema import (
     dim_channel,
     dim_customer,
     evt_log,
+    evt_profile_state,
     fact_payment,
     fact_sales_line,
     ops_watermark,
     proj_customer_activity,
+    proj_customer_timeline,
 )
 
 
@@ -142,3 +145,39 @@ def test_a_batch_that_reads_only_what_changed_misses_no_event(
     assert record_batch_events(warehouse, 99, FIXED_NOW) == dict.fromkeys(
         ("order_placed", "payment_received", "profile_change"), 0
     )
+
+
+def _recorded_events(warehouse: Warehouse) -> dict[str, Any]:
+    """The log and its projections as a customer sees them: positions left out, each customer's own order kept."""
+    with warehouse.engine.connect() as conn:
+        logged = {
+            r.event_id: (r.type, r.customer_key, r.source_key, r.channel, str(r.occurred_at), r.body)
+            for r in conn.execute(sa.select(evt_log))
+        }
+        digests = set(conn.execute(sa.select(evt_profile_state)).all())
+        activity = {
+            tuple(v for k, v in r._mapping.items() if k != "last_seq")
+            for r in conn.execute(sa.select(proj_customer_activity))
+        }
+        timeline: dict[int, list[tuple[Any, ...]]] = collections.defaultdict(list)
+        t = proj_customer_timeline
+        for r in conn.execute(sa.select(t).order_by(t.c.customer_key, t.c.seq)):
+            timeline[r.customer_key].append((str(r.occurred_at), r.type, r.channel, r.summary))
+    return {"log": logged, "digests": digests, "activity": activity, "timeline": dict(timeline)}
+
+
+def test_events_recorded_a_few_customers_at_a_time_are_those_recorded_all_at_once(
+    warehouse: Warehouse, small_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade(warehouse)
+    assert run_batch(warehouse, load_sources(small_demo), clock=fixed_clock).status == "succeeded"
+    at_once = _recorded_events(warehouse)
+    assert len(at_once["log"]) > 100 and len(at_once["timeline"]) > 20
+    with warehouse.begin() as conn:
+        for table in (evt_log, evt_profile_state, proj_customer_activity, proj_customer_timeline):
+            conn.execute(table.delete())
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "changes:events"))
+    monkeypatch.setattr(batch_events, "CUSTOMERS_AT_ONCE", 7)  # about seven slices of keys
+    counts = record_batch_events(warehouse, 1, FIXED_NOW)
+    assert sum(counts.values()) == len(at_once["log"])
+    assert _recorded_events(warehouse) == at_once
