@@ -63,7 +63,7 @@ PROFILE_FIELDS = (
 ID_LENGTH = 64
 CONSUMER = "events"  # its watermark of the core changes it has recorded (pipeline.changes)
 CHUNK = 500  # keys per IN list (SQL Server takes at most 2,100 parameters)
-CUSTOMERS_AT_ONCE = 10_000  # customers whose events are built and appended together
+CUSTOMERS_AT_ONCE = 2_000  # customers whose events are built and appended together
 
 
 @dataclass(frozen=True)
