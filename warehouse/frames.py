@@ -29,14 +29,26 @@ DTYPES: tuple[tuple[type, pl.DataType], ...] = (
 )
 
 
+#: Rows turned into a frame at a time: the Python objects of one part are held, not the whole result's.
+PART_ROWS = 50_000
+
+
 def read_frame(conn: Connection, statement: sa.Select[Any]) -> pl.DataFrame:
-    """Run ``statement`` and return its rows as a frame (with its columns, typed, even when empty)."""
+    """Run ``statement`` and return its rows as a frame (with its columns, typed, even when empty).
+
+    The rows arrive :data:`PART_ROWS` at a time, each part becoming a frame of its own; the parts are joined
+    with each column cast to the type that holds all of its parts' values (a part of NULLs takes its
+    neighbours' type, whole numbers beside fractions become floats), which is the type the whole result
+    would have been given at once."""
     result = conn.execute(statement)
     columns = list(result.keys())
-    rows = result.all()
-    if not rows:
+    parts = [
+        pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
+        for rows in result.partitions(PART_ROWS)
+    ]
+    if not parts:
         return empty_frame(statement)
-    return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
+    return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed")
 
 
 def empty_frame(statement: sa.Select[Any]) -> pl.DataFrame:
