@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from ops import observe_batch, observed_step
-from ops.memory import PeakMemory
+from ops.memory import PeakMemory, give_back_freed_memory
 from pipeline import api_writes, deletions, ops
 from pipeline.deletions import DeletionLimits
 from pipeline.errors import StepError
@@ -214,6 +214,7 @@ def run_step(warehouse: Warehouse, batch_id: int, name: str, step: Step, clock: 
             ops.finish_batch(conn, batch_id, clock(), ops.FAILED, f"step {name} failed: {e}"[:2000])
         observe_batch(ops.FAILED)
         raise StepError(batch_id, name, str(e)) from e
+    give_back_freed_memory()  # what the step held is not carried into the next one's peak
     logger.info(
         "batch %d step %s done: %d in, %d out, %d rejected, peak memory %s",
         batch_id,
