@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any, Final
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -75,7 +77,21 @@ def build_relationships(conn: Connection) -> StepResult:
     )
 
 
-def _records(conn: Connection) -> list[dict[str, Any]]:
+class _Records:
+    """The staged customer records as dicts, made afresh from a frame on each pass (a few rows at a time
+    in memory, not one dict per record for the whole step)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._frame.iter_rows(named=True)
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+
+def _records(conn: Connection) -> _Records:
     """The staged customer records' fields the relationships read, with their golden key: whole columns at
     a time, each distinct encrypted value decrypted once."""
     columns = [stg_customer.c[name] for name in READ]
@@ -87,8 +103,7 @@ def _records(conn: Connection) -> list[dict[str, Any]]:
         .join(customer_xref, xref)
         .order_by(stg_customer.c.source, stg_customer.c.source_key)  # a handle two records hold: the last
     )
-    frame = decrypted(conn, read_frame(conn, query), [c.name for c in columns if is_encrypted(c)])
-    return frame.to_dicts()
+    return _Records(decrypted(conn, read_frame(conn, query), [c.name for c in columns if is_encrypted(c)]))
 
 
 def _row(r: Relationship) -> dict[str, Any]:
