@@ -67,6 +67,8 @@ def status_report(warehouse: Warehouse) -> str:
             lines.append(f"  {name:<14} not run")
             continue
         counts = f"{step.rows_in} in, {step.rows_out} out, {step.rows_rejected} rejected"
+        if step.peak_rss_mb is not None:
+            counts += f", peak memory {step.peak_rss_mb:,} MB"
         lines.append(f"  {name:<14} {step.status:<10} {counts}")
         if step.status == ops.FAILED and step.message:
             lines.append(f"      error: {step.message}")

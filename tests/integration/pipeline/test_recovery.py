@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -283,6 +284,7 @@ def test_the_status_and_abandon_commands(demo_sources: Path, tmp_path: Path) -> 
     assert first.returncode == 0, first.stderr[-2000:]
     status = subprocess.run([*cli, "status"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert status.stdout.startswith("batch 1: succeeded") and "score          succeeded" in status.stdout
+    assert re.search(r"match +succeeded +\d+ in, \d+ out, 0 rejected, peak memory [\d,]+ MB", status.stdout)
     refused = subprocess.run(
         [*cli, "abandon", "1", "--config", str(toml)], cwd=ROOT, env=env, capture_output=True, text=True
     )
