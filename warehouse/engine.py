@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.schema import metadata
+from warehouse.schema.encrypted import EncryptedText
 
 logger = logging.getLogger(__name__)
 
@@ -162,13 +163,30 @@ def _bulk_insert(conn: Connection, table: sa.Table, names: list[str]) -> _BulkIn
     return _BulkInsert(str(compiled), names, fixed, columns, order, compiled.positional)
 
 
+def _remembered(column: sa.Column[Any], dialect: sa.Dialect, memo: dict[Any, Any]) -> Any:
+    """The column's bind processor; for an encrypted column, one that encrypts each distinct value once
+    (encryption is deterministic: ``warehouse.crypto``), remembering tokens in ``memo``."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column.type, EncryptedText):
+        return process
+
+    def remembered(value: Any) -> Any:
+        token = memo.get(value)
+        if token is None:
+            token = memo[value] = process(value)
+        return token
+
+    return remembered
+
+
 def _executemany_chunk(
     conn: Connection, table: sa.Table, insert: _BulkInsert, chunk: Sequence[Mapping[str, Any]]
 ) -> int:
     """One DB-API ``executemany``, each value through its column's bind processor: what SQLAlchemy's own
     executemany stores, without the bookkeeping it does for every row."""
     dialect = conn.dialect
-    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in insert.columns]
+    memo: dict[Any, Any] = {}  # an encrypted value met again in the chunk: its token, encrypted once
+    procs = [_remembered(c, dialect, memo) for c in insert.columns]
     at = {c.key: i for i, c in enumerate(insert.columns)}
     positions = [at[key] for key in insert.order]
     params: list[Any] = []
@@ -197,7 +215,8 @@ def _copy_chunk(
     ]
     cols = [table.columns[n] for n in names] + filled
     fixed = [c.default.arg for c in filled]  # type: ignore[union-attr]
-    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in cols[: len(names)]]
+    memo: dict[Any, Any] = {}
+    procs = [_remembered(c, dialect, memo) for c in cols[: len(names)]]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(*([table.schema] if table.schema else []), table.name),
         sql.SQL(", ").join(sql.Identifier(c.name) for c in cols),

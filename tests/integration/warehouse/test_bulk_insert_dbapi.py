@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.integration.warehouse.test_bulk_insert import _rows
+from warehouse.crypto import Keyring
 from warehouse.engine import Warehouse, WarehouseError, insert_rows
-from warehouse.schema import dim_product, ops_batch_run, ops_step_run
+from warehouse.schema import dim_product, golden_field, ops_batch_run, ops_step_run
 
 BATCH = {"batch_id": 1, "started_at": dt.datetime(2026, 1, 2), "status": "running", "trigger": "cli",
          "input_fingerprint": "f"}  # fmt: skip
@@ -62,3 +63,32 @@ def test_a_bad_row_fails_the_chunk_with_the_table_named(tmp_path: Path) -> None:
     with wh.begin() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(dim_product)).scalar() == 0
     wh.engine.dispose()
+
+
+def test_a_value_repeated_in_a_chunk_is_encrypted_once_and_stored_as_insert_stores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference, bulk = _fresh(tmp_path / "reference.db"), _fresh(tmp_path / "bulk.db")
+    fields = ("name", "company_name", "contact_name", "email")
+    rows = [
+        {"customer_key": key, "field": field, "value": f"Hedgerow Café {key % 40}" if field != "email" else None,
+         "source": "quickbooks", "source_key": str(key), "rule": "source_priority", "candidates": 1}
+        for key in range(1, 301)
+        for field in fields
+    ]  # fmt: skip
+    with reference.begin() as conn:
+        conn.execute(golden_field.insert(), rows)
+    encrypted: list[str] = []
+    encrypt = Keyring.encrypt
+    monkeypatch.setattr(Keyring, "encrypt", lambda self, text: encrypted.append(text) or encrypt(self, text))
+    with bulk.begin() as conn:
+        assert insert_rows(conn, golden_field, iter(rows)) == len(rows)
+    assert sorted(encrypted) == sorted({r["value"] for r in rows if r["value"]}), "each distinct value once"
+    assert _raw(tmp_path / "bulk.db", golden_field) == _raw(tmp_path / "reference.db", golden_field)
+    with bulk.begin() as conn:
+        read = conn.execute(
+            sa.select(golden_field.c.value).where(golden_field.c.customer_key == 41)
+        ).scalars()
+        assert set(read) == {"Hedgerow Café 1", None}
+    for wh in (reference, bulk):
+        wh.engine.dispose()
