@@ -171,6 +171,8 @@ def _remembered(column: sa.Column[Any], dialect: sa.Dialect, memo: dict[Any, Any
         return process
 
     def remembered(value: Any) -> Any:
+        if not isinstance(value, str):  # True == 1, yet "True" and "1" are different plaintexts
+            return process(value)
         token = memo.get(value)
         if token is None:
             token = memo[value] = process(value)

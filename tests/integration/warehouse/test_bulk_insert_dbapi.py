@@ -90,5 +90,15 @@ def test_a_value_repeated_in_a_chunk_is_encrypted_once_and_stored_as_insert_stor
             sa.select(golden_field.c.value).where(golden_field.c.customer_key == 41)
         ).scalars()
         assert set(read) == {"Hedgerow Café 1", None}
+    with bulk.begin() as conn:  # equal as Python values, different as text: never one token for both
+        insert_rows(
+            conn,
+            golden_field,
+            [rows[0] | {"customer_key": 1000 + i, "value": v} for i, v in enumerate((1, True, "1"))],
+        )
+        read = conn.execute(
+            sa.select(golden_field.c.value).where(golden_field.c.customer_key >= 1000)
+        ).scalars()
+        assert sorted(read) == ["1", "1", "True"]
     for wh in (reference, bulk):
         wh.engine.dispose()
