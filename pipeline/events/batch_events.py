@@ -86,7 +86,11 @@ def record_batch_events(
     appended: Counter[str] = Counter()
     with warehouse.begin() as conn:
         changes = changes_since(conn, CONSUMER, batch_id)
-        slices = _every_customer(conn) if changes is None else _slices(sorted(changes.customers))
+        slices = (
+            _every_customer(conn)
+            if changes is None
+            else _chunks(sorted(changes.customers), CUSTOMERS_AT_ONCE)
+        )
         for customers in slices:
             profiles, digests = profile_events(conn, batch_id, now, customers)
             events = [*order_events(conn, home, customers), *payment_events(conn, customers), *profiles]
@@ -96,11 +100,6 @@ def record_batch_events(
     counts = {kind: appended[kind] for kind in ("order_placed", "payment_received", "profile_change")}
     logger.info("batch %d events: %s", batch_id, ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     return counts
-
-
-def _slices(keys: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(keys), CUSTOMERS_AT_ONCE):
-        yield keys[i : i + CUSTOMERS_AT_ONCE]
 
 
 def _every_customer(conn: Connection) -> Iterator[KeyRange]:
@@ -116,13 +115,13 @@ def _every_customer(conn: Connection) -> Iterator[KeyRange]:
     keys = [
         int(k) for k in conn.execute(sa.select(known.c.customer_key).order_by(known.c.customer_key)).scalars()
     ]
-    for part in _slices(keys):
+    for part in _chunks(keys, CUSTOMERS_AT_ONCE):
         yield KeyRange(part[0], part[-1])
 
 
-def _chunks(keys: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(keys), CHUNK):
-        yield keys[i : i + CHUNK]
+def _chunks(keys: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
 
 
 def _among(column: sa.ColumnElement[Any], keys: Customers) -> Iterator[sa.ColumnElement[bool]]:
