@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from warehouse.schema.encrypted import EncryptedText
 from warehouse.schema.types import LongText, Money, Name, Timestamp, metadata
 
 # --- marts: what the portal and the API read ------------------------------------------------------
@@ -128,7 +129,8 @@ customer_relationship = sa.Table(
     sa.Column("customer_key_b", sa.Integer, primary_key=True, autoincrement=False),  # a < b
     sa.Column("kind", sa.String(30), primary_key=True),  # shared_address, shared_phone, web_domain, ...
     sa.Column("strength", sa.Float, nullable=False),  # 0..1
-    sa.Column("evidence", sa.Unicode(300), nullable=False),
+    # What the two share (a phone, an address, a contact's name, a referral note): personal data, encrypted at rest.
+    sa.Column("evidence", EncryptedText, nullable=False),
     sa.Index(None, "customer_key_b"),
 )
 

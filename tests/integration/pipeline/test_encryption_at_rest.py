@@ -8,12 +8,19 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from pipeline.steps.relationships import build_relationships
 from tests.conftest import _pg_bin
 from tests.integration.pipeline.conftest import FirstBatch
 from warehouse.engine import Warehouse
 from warehouse.profile import customer_profile
 from warehouse.queries import search_customers
-from warehouse.schema import dim_customer, mart_customer_kpi, stg_customer
+from warehouse.schema import (
+    customer_relationship,
+    customer_xref,
+    dim_customer,
+    mart_customer_kpi,
+    stg_customer,
+)
 
 
 def _contact_values(warehouse: Warehouse) -> set[str]:
@@ -24,6 +31,23 @@ def _contact_values(warehouse: Warehouse) -> set[str]:
         for row in warehouse.rows(sa.select(*columns)):
             values |= {str(v).lower() for v in row.values() if v}
     return values
+
+
+def _share_a_phone(conn: sa.Connection) -> None:
+    """The staged record of one customer takes the phone of another customer's record."""
+    x, s = customer_xref, stg_customer
+    rows = conn.execute(
+        sa.select(s.c.source, s.c.source_key, s.c.phone, x.c.customer_key)
+        .join(x, (x.c.source == s.c.source) & (x.c.source_key == s.c.source_key))
+        .where(s.c.phone.is_not(None))
+    ).all()
+    first = rows[0]
+    other = next(r for r in rows if r.customer_key != first.customer_key)
+    conn.execute(
+        s.update()
+        .where((s.c.source == other.source) & (s.c.source_key == other.source_key))
+        .values(phone=first.phone)
+    )
 
 
 def _stored_bytes(warehouse: Warehouse, tmp_path: Path) -> bytes:
@@ -61,6 +85,11 @@ def test_no_email_or_phone_is_stored_in_clear(
     warehouse: Warehouse, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     first_batch.copy_into(warehouse)  # the demo's first batch, as a batch writes it
+    with warehouse.begin() as conn:  # two customers share a phone: their relationship's evidence names it
+        _share_a_phone(conn)
+        build_relationships(conn)
+    shared = sa.select(sa.func.count()).where(customer_relationship.c.kind == "shared_phone")
+    assert warehouse.scalar(shared) >= 1
     values = _contact_values(warehouse)
     emails = sorted(v for v in values if "@" in v)
     assert len(emails) >= 100 and sum(v.startswith("+") for v in values) >= 100

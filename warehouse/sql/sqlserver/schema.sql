@@ -56,7 +56,7 @@ CREATE TABLE customer_relationship (
 	customer_key_b INTEGER NOT NULL, 
 	kind VARCHAR(30) NOT NULL, 
 	strength FLOAT NOT NULL, 
-	evidence NVARCHAR(300) NOT NULL, 
+	evidence NVARCHAR(max) NOT NULL, 
 	CONSTRAINT pk_customer_relationship PRIMARY KEY (customer_key_a, customer_key_b, kind)
 );
 GO
