@@ -77,7 +77,7 @@ def steps_for(
         ("profile", lambda conn, batch, now: profile(conn, batch)),
         ("match", lambda conn, batch, now: match(conn, batch)),
         ("core", lambda conn, batch, now: build_core(conn, batch, now.date(), reuse=not force)),
-        ("relationships", lambda conn, batch, now: build_relationships(conn)),
+        ("relationships", lambda conn, batch, now: build_relationships(conn, batch)),
         ("marts", lambda conn, batch, now: build_marts(conn, batch, now.date())),
         ("analytics", lambda conn, batch, now: build_analytics(conn, batch)),
         ("score", lambda conn, batch, now: score(conn, batch, now)),

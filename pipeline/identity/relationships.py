@@ -17,10 +17,9 @@ customers are skipped rather than producing thousands of pairs.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -34,8 +33,6 @@ from pipeline.identity.standardise import (
     normalise_street,
 )
 
-logger = logging.getLogger(__name__)
-
 KINDS: Final = (
     "shared_address", "shared_phone", "web_domain", "shared_contact", "referral", "instagram_mention",
 )  # fmt: skip
@@ -44,6 +41,10 @@ BASE_STRENGTH: Final = {
     "shared_phone": 0.9, "shared_address": 0.8, "web_domain": 0.85, "shared_contact": 0.6, "referral": 0.9,
 }  # fmt: skip
 MAX_HOLDERS: Final = 20
+SHARED: Final = ("shared_address", "shared_phone", "web_domain", "shared_contact")
+#: Values a customer holds that are not shared values: what a referral names it by, its Instagram handle,
+#: and a referral field or note of its own.
+NAME, HANDLE, REFERRAL = "name", "handle", "referral_text"
 _HANDLE: Final = re.compile(r"(?<![\w.@])@([a-z0-9_.]{2,30}[a-z0-9_])", re.IGNORECASE)
 _REFERRAL_NOTE: Final = re.compile(
     r"\breferr(?:al|ed)\s+(?:from|by)\s*:?\s*(.+?)\s*(?:[.;,\n]|$)", re.IGNORECASE
@@ -88,23 +89,25 @@ def _values(record: Mapping[str, Any]) -> dict[str, set[str]]:
     return out
 
 
-def shared_value_relationships(records: Iterable[Mapping[str, Any]]) -> list[Relationship]:
-    """Pairs of customers whose records share a phone, address, web domain or contact person.
+def customer_values(record: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """Every (kind, value) one staged customer record gives its customer: the shared values above, the
+    names a referral may give (:data:`NAME`) and the Instagram handle a post may mention (:data:`HANDLE`)."""
+    out = {(kind, value) for kind, values in _values(record).items() for value in values}
+    out |= {(NAME, name) for name in _names(record)}
+    if record.get("instagram_handle"):
+        out.add((HANDLE, str(record["instagram_handle"]).lower()))
+    return out
 
-    ``records``: staged customer rows with ``customer_key``.
+
+def shared_value_relationships(groups: Iterable[tuple[str, str, Collection[int]]]) -> list[Relationship]:
+    """Pairs of customers sharing a phone, address, web domain or contact person.
+
+    ``groups``: (kind, value, the customers holding it), in any order; a pair sharing several values of a
+    kind keeps the strongest, the first in (kind, value) order among equals.
     """
-    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for record in records:
-        for kind, values in _values(record).items():
-            for value in values:
-                holders[(kind, value)].add(int(record["customer_key"]))
     best: dict[tuple[int, int, str], Relationship] = {}
-    skipped = 0
-    for (kind, value), keys in sorted(holders.items()):
-        if len(keys) < 2:
-            continue
-        if len(keys) > MAX_HOLDERS:
-            skipped += 1
+    for kind, value, keys in sorted(groups, key=lambda g: (g[0], g[1])):
+        if len(keys) < 2 or len(keys) > MAX_HOLDERS:
             continue
         strength = round(BASE_STRENGTH[kind] * min(1.0, 2 / len(keys)), 4)
         label = kind.replace("shared_", "").replace("_", " ")
@@ -113,8 +116,6 @@ def shared_value_relationships(records: Iterable[Mapping[str, Any]]) -> list[Rel
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
                 _keep(best, Relationship(a, b, kind, strength, evidence))
-    if skipped:
-        logger.info("%d shared value(s) held by more than %d customers skipped", skipped, MAX_HOLDERS)
     return list(best.values())
 
 
@@ -131,21 +132,28 @@ def _pair(a: int, b: int, kind: str, strength: float, evidence: str) -> Relation
     return Relationship(lo, hi, kind, round(min(1.0, strength), 4), evidence[:300])
 
 
-def mention_relationships(handles: Mapping[str, int], texts: Iterable[tuple[int, str]]) -> list[Relationship]:
+def mentioned_handles(text: str | None) -> set[str]:
+    """The lower-case Instagram handles a post or comment mentions (``@name``), without the @."""
+    return {h.lower().rstrip(".") for h in _HANDLE.findall(text or "")}
+
+
+def mention_relationships(
+    handles: Mapping[str, Collection[int]], texts: Iterable[tuple[int, str]]
+) -> list[Relationship]:
     """Customers whose posts/comments (``(customer_key, text)``) mention another customer's @handle.
 
-    ``handles``: lower-case Instagram handle -> customer key. One mention gives 0.5; each further
-    mention adds 0.1, up to 1.
+    ``handles``: lower-case Instagram handle -> the customers holding it (one, unless identity resolution
+    kept two customers apart that both show it). One mention gives 0.5; each further mention adds 0.1, up to 1.
     """
     counts: dict[tuple[int, int], int] = defaultdict(int)
     example: dict[tuple[int, int], str] = {}
     for author, text in texts:
-        for handle in {h.lower().rstrip(".") for h in _HANDLE.findall(text or "")}:
-            target = handles.get(handle)
-            if target is None or target == author:
-                continue
-            counts[(author, target)] += 1
-            example.setdefault((author, target), f"@{handle}: {text.strip()[:120]}")
+        for handle in mentioned_handles(text):
+            for target in sorted(handles.get(handle, ())):
+                if target == author:
+                    continue
+                counts[(author, target)] += 1
+                example.setdefault((author, target), f"@{handle}: {text.strip()[:120]}")
     best: dict[tuple[int, int, str], Relationship] = {}
     for (author, target), n in sorted(counts.items()):
         rel = _pair(author, target, "instagram_mention", 0.4 + 0.1 * n,
@@ -166,7 +174,7 @@ def referral_relationships(
     """
     best: dict[tuple[int, int, str], Relationship] = {}
     for customer, text in referrals:
-        for referrer in _referrers(text):
+        for referrer in referrers(text):
             keys = names.get(referrer, set()) - {customer}
             if not keys or len(keys) > 3:
                 continue
@@ -178,7 +186,7 @@ def referral_relationships(
     return list(best.values())
 
 
-def _referrers(text: str) -> set[str]:
+def referrers(text: str) -> set[str]:
     """The referrer keys one referral value or note may name (business name, e-mail, @handle)."""
     text = (text or "").strip()
     if not text:
@@ -196,19 +204,14 @@ def _referrers(text: str) -> set[str]:
     return keys
 
 
-def referral_names(records: Iterable[Mapping[str, Any]]) -> dict[str, set[int]]:
-    """Normalised business name / e-mail / @handle -> customers, to resolve who a referral names."""
-    names: dict[str, set[int]] = defaultdict(set)
-    for r in records:
-        key = int(r["customer_key"])
-        for value in (
-            normalise_business_name(r.get("company_name") or r.get("display_name")),
-            normalise_email(r.get("email")),
-            f"@{str(r['instagram_handle']).lower()}" if r.get("instagram_handle") else None,
-        ):
-            if value:
-                names[value].add(key)
-    return names
+def _names(record: Mapping[str, Any]) -> set[str]:
+    """The normalised business name, e-mail and @handle a referral may name this record's customer by."""
+    values = (
+        normalise_business_name(record.get("company_name") or record.get("display_name")),
+        normalise_email(record.get("email")),
+        f"@{str(record['instagram_handle']).lower()}" if record.get("instagram_handle") else None,
+    )
+    return {v for v in values if v}
 
 
 def merge(*groups: Iterable[Relationship]) -> list[Relationship]:

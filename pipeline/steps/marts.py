@@ -57,7 +57,7 @@ from pipeline.steps.mart_scope import (
 )
 from warehouse.engine import insert_rows
 from warehouse.frames import read_frame
-from warehouse.privacy.requests import erased_keys_query
+from warehouse.privacy.requests import erasure_count
 from warehouse.schema import (
     UNIDENTIFIED_CUSTOMER_KEY,
     dim_date,
@@ -81,7 +81,7 @@ YEAR_DAYS = 364  # revenue_365d counts the day 364 days ago and every day after
 
 def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     """Bring every mart up to date in the caller's transaction: in full, or only what core changed."""
-    erasures = str(_erasures(conn))
+    erasures = str(erasure_count(conn))  # an erasure rewrites mart rows in place
     changes = changes_since(conn, STEP, batch_id)
     built = get_watermark(conn, STAMP).split("|")
     if changes is None or built[-1] != erasures or not _has_marts(conn):
@@ -91,13 +91,6 @@ def build_marts(conn: Connection, batch_id: int, today: dt.date) -> StepResult:
     set_watermark(conn, STAMP, f"{today.isoformat()}|{erasures}", batch_id)
     caught_up(conn, STEP, batch_id)
     return result
-
-
-def _erasures(conn: Connection) -> int:
-    """Completed erasures: one rewrites mart rows in place, so the next build is a full one."""
-    return int(
-        conn.execute(sa.select(sa.func.count()).select_from(erased_keys_query().subquery())).scalar_one()
-    )
 
 
 def _has_marts(conn: Connection) -> bool:

@@ -45,6 +45,7 @@ from warehouse.schema import (
     land_record,
     metadata,
     privacy_suppression,
+    relationship_value,
     stg_deletion,
 )
 from warehouse.schema.encrypted import with_blind_indexes
@@ -100,6 +101,9 @@ def erase_subject(
         sweep = sweep_values(values - shared_values(conn, subject, values))
         rows: Counter[str] = Counter()
         rows[land_record.name] = _rewrite_landing(conn, subject, alias, sweep)
+        # The values the relationships keep (and their keyed hashes) go: the next batch builds them in full.
+        kept_values = relationship_value.delete().where(relationship_value.c.customer_key == customer_key)
+        rows[relationship_value.name] = conn.execute(kept_values).rowcount
         for table in every_table:
             if table.name != land_record.name:
                 rows[table.name] += _rewrite_table(conn, table, subject, alias, sweep)

@@ -77,3 +77,10 @@ def erased_keys_query() -> sa.Select[Any]:
     return sa.select(privacy_request.c.customer_key).where(
         privacy_request.c.kind == "erasure", privacy_request.c.status == "completed"
     )
+
+
+def erasure_count(conn: Connection) -> int:
+    """Completed erasures: a step whose rows an erasure rewrites in place builds in full when this moves."""
+    return int(
+        conn.execute(sa.select(sa.func.count()).select_from(erased_keys_query().subquery())).scalar_one()
+    )

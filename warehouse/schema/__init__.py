@@ -85,6 +85,7 @@ from warehouse.schema.marts import (
     mart_sales_detail,
     mart_sales_forecast,
     model_registry,
+    relationship_value,
 )
 from warehouse.schema.ops import (
     app_role,
@@ -199,6 +200,7 @@ __all__ = [
     "model_registry",
     "proj_customer_activity",
     "proj_customer_timeline",
+    "relationship_value",
     "ops_audit_log",
     "ops_deletion_hold",
     "ops_deletion_hold_record",

@@ -134,6 +134,20 @@ customer_relationship = sa.Table(
     sa.Index(None, "customer_key_b"),
 )
 
+relationship_value = sa.Table(
+    "relationship_value",
+    metadata,
+    # What each golden customer holds that a relationship may rest on (pipeline.identity.relationships):
+    # the standardised phones, addresses, web domains and contacts of its records, the names a referral may
+    # give it, its Instagram handle, its referral notes. Kept so a batch works out again only the customers
+    # whose records changed, and the customers sharing a value with them.
+    sa.Column("customer_key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(30), primary_key=True),
+    sa.Column("digest", sa.String(64), primary_key=True),  # keyed hash of kind and value: equal values meet
+    sa.Column("value", EncryptedText),  # what evidence shows; none for a name or handle (looked up by digest)
+    sa.Index(None, "digest"),
+)
+
 mart_sales_detail = sa.Table(
     "mart_sales_detail",
     metadata,

@@ -23,12 +23,14 @@ from pipeline.identity.survivorship import build_vocabulary
 from pipeline.runner import run_batch
 from pipeline.steps.core import build_core
 from pipeline.steps.golden import vocabulary
+from pipeline.steps.relationships import build_relationships
 from tests.integration.pipeline.conftest import FIXED_NOW, FirstBatch, copy_demo, fixed_clock
 from warehouse.engine import Warehouse
 from warehouse.overrides import set_override
 from warehouse.policy import Viewer
 from warehouse.privacy.erase import erase_subject
 from warehouse.schema import (
+    customer_relationship,
     customer_xref,
     dim_campaign,
     dim_channel,
@@ -45,6 +47,7 @@ from warehouse.schema import (
     identity_event,
     ops_core_change,
     ops_step_run,
+    ops_watermark,
     stg_customer,
     stg_reject,
 )
@@ -159,6 +162,18 @@ def _differing(before: Tables, after: Tables, column: str) -> set[int]:
     return found
 
 
+def _relationships(conn: sa.Connection) -> dict[tuple[int, int, str], tuple[float, str]]:
+    rows = conn.execute(sa.select(customer_relationship))
+    return {(r.customer_key_a, r.customer_key_b, r.kind): (r.strength, r.evidence) for r in rows}
+
+
+def _redone(conn: sa.Connection, batch_id: int) -> str:
+    """The relationships step's message: how it brought the relationships up to date."""
+    s = ops_step_run.c
+    query = sa.select(s.message).where(s.batch_id == batch_id, s.step == "relationships")
+    return str(conn.execute(query).scalar_one())
+
+
 def _check(warehouse: Warehouse, batch_id: int, before: Tables | None) -> Tables:
     """The batch's core tables equal a full build's; what changed since ``before`` is recorded."""
     with warehouse.engine.connect() as conn, conn.begin() as transaction:
@@ -168,6 +183,12 @@ def _check(warehouse: Warehouse, batch_id: int, before: Tables | None) -> Tables
             & (stg_customer.c.source_key == customer_xref.c.source_key))).mappings()]  # fmt: skip
         assert vocabulary(conn) == build_vocabulary(xref), "the vocabulary counted in SQL is the same"
         message = _message(conn, batch_id)
+        related = _relationships(conn)
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name.like("%relationships%")))
+        assert build_relationships(conn, batch_id).message.startswith("built in full")
+        assert related == _relationships(conn), (
+            f"relationships differ from a full build after batch {batch_id}"
+        )
         build_core(conn, batch_id, FIXED_NOW.date(), reuse=False)
         full = _core(conn)
         for name in after:
@@ -207,6 +228,8 @@ def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
         message = _message(conn, second)
         rejects = conn.execute(sa.select(stg_reject.c.rule, stg_reject.c.record_key)).all()
     assert message.endswith("facts redone") and " customers and " in message, message
+    with warehouse.engine.connect() as conn:
+        assert "customers' values changed" in _redone(conn, second), "the relationships redo only changes"
     assert ("unconverted_currency", "1") in {(r, k) for r, k in rejects}, "the dollar payment is kept out"
     tables = _check(warehouse, second, tables)
     assert any(r["doc_key"] == "99001" for r in tables["fact_sales_line"]), "the new customer's invoice"
@@ -224,6 +247,7 @@ def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
         assert _message(conn, third).endswith("facts redone")
         kinds = conn.execute(sa.select(identity_event.c.kind).where(identity_event.c.batch_id == third))
         assert "merge" in set(kinds.scalars()), "the two records that now match are one customer"
+        assert "customers' values changed" in _redone(conn, third)
     tables = _check(warehouse, third, before)
     assert [
         r["value"] for r in tables["golden_field"] if r["customer_key"] == someone and r["field"] == "segment"
@@ -234,4 +258,5 @@ def test_each_batch_redoes_what_changed_and_ends_as_a_full_build(
     fourth = _batch(warehouse, sources)
     with warehouse.engine.connect() as conn:
         assert _message(conn, fourth) == "rebuilt in full: changed: erasures"
+        assert _redone(conn, fourth).startswith("built in full"), "an erasure rewrote kept values in place"
     _check(warehouse, fourth, tables)

@@ -859,6 +859,18 @@ GO
 CREATE INDEX ix_proj_customer_timeline_customer_key_occurred_at ON proj_customer_timeline (customer_key, occurred_at);
 GO
 
+CREATE TABLE relationship_value (
+	customer_key INTEGER NOT NULL, 
+	kind VARCHAR(30) NOT NULL, 
+	digest VARCHAR(64) NOT NULL, 
+	value NVARCHAR(max) NULL, 
+	CONSTRAINT pk_relationship_value PRIMARY KEY (customer_key, kind, digest)
+);
+GO
+
+CREATE INDEX ix_relationship_value_digest ON relationship_value (digest);
+GO
+
 CREATE TABLE sec_event (
 	id INTEGER NOT NULL IDENTITY, 
 	at DATETIME2 NOT NULL, 
