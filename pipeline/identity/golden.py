@@ -134,7 +134,7 @@ def _grouped(clusters: Mapping[str, Hashable]) -> tuple[npt.NDArray[np.str_], np
     n = len(clusters)
     ids = np.array(list(clusters), dtype=np.str_) if n else np.array([], dtype=np.str_)
     codes, _ = pd.factorize(np.fromiter(clusters.values(), dtype=object, count=n), use_na_sentinel=False)
-    order = np.argsort(ids)  # ids are unique: any sort gives the one order
+    order = pl.Series(ids, dtype=pl.String).arg_sort().to_numpy()  # unique ids: any sort gives the one order
     ids, codes = ids[order], codes[order]
     _, first = np.unique(codes, return_index=True)  # where each label's smallest record stands
     rank = np.empty(len(first), dtype=np.int64)
@@ -147,15 +147,12 @@ def _grouped(clusters: Mapping[str, Hashable]) -> tuple[npt.NDArray[np.str_], np
 
 
 def _previous_keys(records: npt.NDArray[np.str_], previous: Mapping[str, int]) -> npt.NDArray[np.int64]:
-    """Each record's previous key, :data:`NO_KEY` where it had none (a binary search in the sorted old ids)."""
+    """Each record's previous key, :data:`NO_KEY` where it had none (looked up in a hash index of the old ids)."""
     if not previous or not len(records):
         return np.full(len(records), NO_KEY, dtype=np.int64)
-    old = np.array(list(previous), dtype=np.str_)
     values = np.fromiter(previous.values(), dtype=np.int64, count=len(previous))
-    order = np.argsort(old)
-    old, values = old[order], values[order]
-    at = np.minimum(np.searchsorted(old, records), len(old) - 1)
-    return np.where(old[at] == records, values[at], NO_KEY)
+    at = pd.Index(list(previous), dtype=object).get_indexer(records.astype(object))
+    return np.where(at >= 0, values[at], NO_KEY)
 
 
 def _unchanged_keys(
