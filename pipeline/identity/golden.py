@@ -151,7 +151,7 @@ def _previous_keys(records: npt.NDArray[np.str_], previous: Mapping[str, int]) -
     if not previous or not len(records):
         return np.full(len(records), NO_KEY, dtype=np.int64)
     values = np.fromiter(previous.values(), dtype=np.int64, count=len(previous))
-    at = pd.Index(list(previous), dtype=object).get_indexer(records.astype(object))
+    at = pd.Index(list(previous), dtype=object).get_indexer(pd.Index(records, dtype=object))
     return np.where(at >= 0, values[at], NO_KEY)
 
 

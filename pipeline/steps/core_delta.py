@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,6 +137,22 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def matching(
+    columns: Sequence[sa.ColumnElement[Any]], keys: Iterable[Sequence[Any]]
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions that together pick the rows whose ``columns`` equal one of ``keys``: equal leading columns
+    and the last column in a list, per value of the leading ones. (SQLite searches an index for
+    ``(a, b) IN (VALUES ...)`` only when the list has one row; with more it reads the whole table.)"""
+    last: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
+    for key in keys:
+        last[tuple(key[:-1])].add(key[-1])
+    return [
+        sa.and_(*(c == v for c, v in zip(columns[:-1], lead, strict=True)), columns[-1].in_(chunk))
+        for lead, values in sorted(last.items())
+        for chunk in chunks(sorted(values))
+    ]
+
+
 def _same_record(staged: sa.Table, xref: sa.Table) -> sa.ColumnElement[bool]:
     return (staged.c.source == xref.c.source) & (staged.c.source_key == xref.c.source_key)
 
@@ -188,13 +205,11 @@ def _line_customers(conn: Connection, marks: dict[str, int], delta: Delta) -> No
         (r["source"], r["customer_source_key"]) for r in gone
     }
     x = customer_xref
-    for chunk in chunks(sorted(records)):
-        query = sa.select(x.c.customer_key).where(sa.tuple_(x.c.source, x.c.source_key).in_(chunk))
-        delta.customers.update(conn.execute(query).scalars())
+    for condition in matching([x.c.source, x.c.source_key], records):
+        delta.customers.update(conn.execute(sa.select(x.c.customer_key).where(condition)).scalars())
     f = fact_sales_line
-    for chunk in chunks(sorted(docs)):
-        query = sa.select(f.c.customer_key).where(sa.tuple_(f.c.source, f.c.doc_type, f.c.doc_key).in_(chunk))
-        delta.customers.update(conn.execute(query).scalars())
+    for condition in matching([f.c.source, f.c.doc_type, f.c.doc_key], docs):
+        delta.customers.update(conn.execute(sa.select(f.c.customer_key).where(condition)).scalars())
     restaged = {(s, f"{d}/{k}") for s, d, k in {(r.source, r.doc_type, r.doc_key) for r in new}}
     if restaged:
         r = stg_reject.c

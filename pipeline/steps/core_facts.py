@@ -15,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pipeline.steps.core_delta import Delta, chunks, core_rejects
+from pipeline.steps.core_delta import Delta, chunks, core_rejects, matching
 from pipeline.steps.facts import Staged, fill_dates
 from pipeline.steps.keys import date_key
 from warehouse.schema import (
@@ -58,9 +58,7 @@ def drop_facts(
     found: dict[str, list[sa.ColumnElement[bool]]] = {}
     for fact, (natural_columns, natural) in keys.items():
         columns = [fact.c[c] for c in natural_columns]
-        conditions: list[sa.ColumnElement[bool]] = [
-            sa.tuple_(*columns).in_(list(chunk)) for chunk in chunks(sorted(natural))
-        ]
+        conditions = matching(columns, natural)
         conditions += [fact.c.customer_key.in_(chunk) for chunk in chunks(sorted(delta.customers))]
         rows[fact.name] = _rows(conn, fact, conditions)
         found[fact.name] = conditions
@@ -72,8 +70,8 @@ def drop_facts(
         if (r["source"], r["campaign_source_key"]) in campaigns
     }
     f = fact_campaign_daily
-    for chunk in chunks(sorted(daily)):
-        conn.execute(f.delete().where(sa.tuple_(f.c.campaign_key, f.c.date_key).in_(list(chunk))))
+    for condition in matching([f.c.campaign_key, f.c.date_key], daily):
+        conn.execute(f.delete().where(condition))
     _drop_rejects(conn, {fact.name: natural for fact, (_, natural) in keys.items()})
     return Dropped(rows, found, {k for _, k in daily})
 

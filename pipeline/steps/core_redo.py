@@ -27,6 +27,7 @@ from pipeline.steps.core_delta import (
     chunks,
     customers_now,
     golden_moved,
+    matching,
     records_of,
     staged_since,
 )
@@ -211,10 +212,8 @@ def _xref_of(conn: Connection, staged: Staged) -> pl.DataFrame:
         wanted.update(zip(frame[source].to_list(), frame["customer_source_key"].to_list(), strict=True))
     x = customer_xref
     rows: list[tuple[Any, ...]] = []
-    for chunk in chunks(sorted(wanted)):
-        query = sa.select(x.c.source, x.c.source_key, x.c.customer_key).where(
-            sa.tuple_(x.c.source, x.c.source_key).in_(chunk)
-        )
+    for condition in matching([x.c.source, x.c.source_key], wanted):
+        query = sa.select(x.c.source, x.c.source_key, x.c.customer_key).where(condition)
         rows.extend(tuple(r) for r in conn.execute(query))
     schema = {"source": pl.String, "source_key": pl.String, "customer_key": pl.Int64}
     return pl.DataFrame(rows, schema=schema, orient="row")
@@ -273,8 +272,8 @@ def _customer_reps(
 def _move_members(conn: Connection, moved: dict[Record, int | None]) -> None:
     """``core_member`` follows the cross-reference for the records that moved."""
     m = core_member.c
-    for chunk in chunks(sorted(moved)):
-        conn.execute(core_member.delete().where(sa.tuple_(m.source, m.source_key).in_(list(chunk))))
+    for condition in matching([m.source, m.source_key], moved):
+        conn.execute(core_member.delete().where(condition))
     insert_rows(
         conn,
         core_member,
