@@ -24,9 +24,10 @@ OPEN_COMPLAINT_DAYS = 30  # a complaint this recent counts as open (the warehous
 
 
 def build_scores(
-    conn: Connection, inputs: Inputs, model_dir: Path, now: dt.datetime
+    conn: Connection, inputs: Inputs, model_dir: Path, now: dt.datetime, forecast: bool = True
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of mart_customer_score (every golden customer) and mart_sales_forecast, from the champions."""
+    """Rows of mart_customer_score (every golden customer) and mart_sales_forecast (none unless ``forecast``),
+    from the champions."""
     from models.clv import customer_lifetime_value, rfm_summary
     from models.descriptive import rfm_scores
     from models.nba import next_best_actions
@@ -89,6 +90,8 @@ def build_scores(
         }
         for row in table.reset_index().to_dict("records")
     ]
+    if not forecast:
+        return scores, []
     return scores, forecast_rows(inputs.revenue, fitted.get("forecast"), champions.get("forecast"))
 
 

@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 
 STATE = "score:inputs"  # ops_watermark entry: the digest of what the scores were computed from, and what training said
+FORECAST = "score:forecast"  # the digest of what the forecast rows were computed from (a subset of the above)
 #: The code the scores are computed by: a release that changes it scores again.
 CODE = (Path(scoring.__file__).parent, Path(models.__file__).parent)
 
@@ -78,14 +79,24 @@ def score(
         kept = f"inputs and champions unchanged since the scores of {_scored_at(conn)}: kept"
         return StepResult(rows_in=len(inputs.sales), message=f"{said}; {kept}" if said else kept)
     training = train_if_due(conn, inputs, model_dir, now, batch_id, force_retrain)
-    scores, forecast = build_scores(conn, inputs, model_dir, now)
+    forecast_from = _forecast_inputs(conn, inputs)
+    same_forecast = batch_id is not None and _forecast_kept(conn, forecast_from)
+    scores, forecast = build_scores(conn, inputs, model_dir, now, forecast=not same_forecast)
     conn.execute(mart_customer_score.delete())
-    conn.execute(mart_sales_forecast.delete())
     n_scores = insert_rows(conn, mart_customer_score, scores)
-    n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
+    if (
+        same_forecast
+    ):  # the daily revenue and the forecast's champion are what the forecast came from: it stands
+        n_forecast = int(
+            conn.execute(sa.select(sa.func.count()).select_from(mart_sales_forecast)).scalar_one()
+        )
+    else:
+        conn.execute(mart_sales_forecast.delete())
+        n_forecast = insert_rows(conn, mart_sales_forecast, forecast)
     rebuild_action_summary(conn)  # what the Actions page sums, instead of grouping every score per request
     if batch_id is not None:
         set_watermark(conn, STATE, f"{_with_champions(conn, read, model_dir)} {training.summary()}", batch_id)
+        set_watermark(conn, FORECAST, forecast_from, batch_id)
     return StepResult(
         rows_in=len(inputs.sales),
         rows_out=n_scores + n_forecast,
@@ -93,7 +104,8 @@ def score(
             ("fact_sales_line", "mart_customer_score"): n_scores,
             ("mart_kpi_daily", "mart_sales_forecast"): n_forecast,
         },
-        message=training.summary(),
+        message=training.summary()
+        + ("; forecast kept: same daily revenue and champion" if same_forecast else ""),
     )
 
 
@@ -104,6 +116,22 @@ def _with_champions(conn: Connection, read: str, model_dir: Path) -> str:
     named = [(c["model"], c["version"]) if c else None for c in champions]
     files = sorted((p.name, p.stat().st_size) for p in model_dir.glob("*") if p.is_file())
     return hashlib.sha256(repr((read, named, files)).encode()).hexdigest()
+
+
+def _forecast_inputs(conn: Connection, inputs: scoring.Inputs) -> str:
+    """A digest of what the forecast is computed from: the daily revenue to the data end, the forecast's
+    champion (its version and its file's hash) and the code."""
+    champion = registry.champion(conn, "forecast")
+    named = (champion["version"], champion["file_sha256"]) if champion else None
+    return inputs_digest((inputs.revenue,), (inputs.as_of, named), CODE)
+
+
+def _forecast_kept(conn: Connection, forecast_from: str) -> bool:
+    """Whether the forecast rows there came from the same inputs (a batch that only moved sales between
+    customers, or changed none, leaves the daily revenue as it was)."""
+    if get_watermark(conn, FORECAST) != forecast_from:
+        return False
+    return conn.execute(sa.select(mart_sales_forecast.c.day).limit(1)).first() is not None
 
 
 def _scored_at(conn: Connection) -> str:

@@ -26,6 +26,8 @@ from warehouse.schema import (
     dim_customer,
     fact_sales_line,
     mart_customer_score,
+    mart_kpi_daily,
+    mart_sales_forecast,
     metadata,
     ops_step_run,
     ops_watermark,
@@ -51,6 +53,12 @@ def _scores(conn: sa.Connection) -> list[tuple[Any, ...]]:
     return sorted(tuple(r) for r in conn.execute(sa.select(*columns)))
 
 
+def _forecast(conn: sa.Connection) -> list[tuple[Any, ...]]:
+    return [
+        tuple(r) for r in conn.execute(sa.select(mart_sales_forecast).order_by(mart_sales_forecast.c.day))
+    ]
+
+
 def test_a_phone_change_keeps_marts_and_scores_and_a_region_change_computes_again(
     warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
@@ -72,10 +80,21 @@ def test_a_phone_change_keeps_marts_and_scores_and_a_region_change_computes_agai
         conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "analytics:inputs"))
         assert build_analytics(conn, 90).rows_out > 0
         assert _marts(conn) == kept, "the kept marts are what computing them again gives"
-        scores = _scores(conn)
+        scores, forecast = _scores(conn), _forecast(conn)
         conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "score:inputs"))
-        assert score(conn, 90, FIXED_NOW).rows_out > 0
+        again = score(conn, 90, FIXED_NOW)
+        assert again.rows_out > 0 and "forecast kept" in again.message, again.message
         assert _scores(conn) == scores, "the kept scores are what scoring again gives"
+        conn.execute(
+            ops_watermark.delete().where(ops_watermark.c.name.in_(["score:inputs", "score:forecast"]))
+        )
+        assert "forecast kept" not in score(conn, 90, FIXED_NOW).message
+        assert _forecast(conn) == forecast, "the kept forecast is what forecasting again gives"
+        day = conn.execute(sa.select(sa.func.max(mart_kpi_daily.c.day))).scalar_one()
+        more = mart_kpi_daily.c.revenue + 500
+        conn.execute(mart_kpi_daily.update().where(mart_kpi_daily.c.day == day).values(revenue=more))
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name == "score:inputs"))
+        assert "forecast kept" not in score(conn, 90, FIXED_NOW).message, "the daily revenue moved"
         buyer = conn.execute(sa.select(sa.func.max(fact_sales_line.c.customer_key))).scalar_one()
         conn.execute(dim_customer.update().where(dim_customer.c.customer_key == buyer).values(region="Fife"))
         assert build_analytics(conn, 91).rows_out > 0, "a customer's region is what drivers group by"
