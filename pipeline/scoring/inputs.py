@@ -40,21 +40,25 @@ class Inputs:
 def read_inputs(conn: Connection) -> Inputs:
     """Sales, interactions, customers (with firmographics) and daily revenue from the core and marts."""
     f, d, p = fact_sales_line, dim_date, dim_product
-    sales = pandas_frame(
+    lines = pandas_frame(
         conn,
         sa.select(
-            f.c.customer_key.label("customer_id"),
-            d.c.day.label("date"),
-            f.c.amount,
-            f.c.quantity,
-            p.c.name.label("product"),
-            p.c.category,
+            f.c.customer_key.label("customer_id"), f.c.date_key, f.c.amount, f.c.quantity, f.c.product_key
         )
         .join(d, d.c.date_key == f.c.date_key)
-        .outerjoin(p, p.c.product_key == f.c.product_key)
         .where(f.c.customer_key != UNIDENTIFIED_CUSTOMER_KEY),  # walk-in sales: no customer to score
+    )  # read as numbers, the product's names looked up after (``pipeline.analytics.read.read_lines``)
+    products = pandas_frame(conn, sa.select(p.c.product_key, p.c.name, p.c.category)).set_index("product_key")
+    sales = pd.DataFrame(
+        {
+            "customer_id": lines["customer_id"],
+            "date": date_of_keys(lines["date_key"]),
+            "amount": lines["amount"],
+            "quantity": lines["quantity"],
+            "product": lines["product_key"].map(products["name"]),
+            "category": lines["product_key"].map(products["category"]),
+        }
     )
-    sales["date"] = pd.to_datetime(sales["date"])
     i = fact_interaction
     interactions = pandas_frame(
         conn,
@@ -74,6 +78,11 @@ def read_inputs(conn: Connection) -> Inputs:
     revenue = kpi.set_index(pd.to_datetime(kpi["day"]))["revenue"].astype(float).sort_index()
     revenue = revenue[revenue.index <= as_of].asfreq("D", fill_value=0.0).rename("revenue")
     return Inputs(sales.sort_values(["customer_id", "date"]), interactions, customers, revenue, as_of)
+
+
+def date_of_keys(keys: pd.Series) -> pd.Series:
+    """``dim_date`` keys (``YYYYMMDD``) as timestamps (to the millisecond, as dates read from the database)."""
+    return pd.to_datetime(keys.astype("int64").astype(str), format="%Y%m%d").astype("datetime64[ms]")
 
 
 def pandas_frame(conn: Connection, query: sa.Select[Any]) -> pd.DataFrame:
