@@ -46,6 +46,8 @@ SHARED: Final = ("shared_address", "shared_phone", "web_domain", "shared_contact
 #: and a referral field or note of its own.
 NAME, HANDLE, REFERRAL = "name", "handle", "referral_text"
 _HANDLE: Final = re.compile(r"(?<![\w.@])@([a-z0-9_.]{2,30}[a-z0-9_])", re.IGNORECASE)
+#: A field named "Referred By", "referral_source", "ReferrerName" -- but not "PreferredDeliveryMethod".
+_REFERRAL: Final = re.compile(r"(?<![a-z])referr", re.IGNORECASE)
 _REFERRAL_NOTE: Final = re.compile(
     r"\breferr(?:al|ed)\s+(?:from|by)\s*:?\s*(.+?)\s*(?:[.;,\n]|$)", re.IGNORECASE
 )
@@ -184,6 +186,20 @@ def referral_relationships(
                 if rel is not None:
                     _keep(best, rel)
     return list(best.values())
+
+
+def referral_notes(payload: Any) -> list[str]:
+    """The referral fields and notes of a landed record: each top-level text whose field is named like
+    ``Referred By`` or whose text says "referred by X" / "referral from X"."""
+    if not isinstance(payload, Mapping):
+        return []
+    return [
+        value
+        for field, value in payload.items()
+        if isinstance(value, str)
+        and value.strip()
+        and (_REFERRAL.search(str(field)) or _REFERRAL.search(value))
+    ]
 
 
 def referrers(text: str) -> set[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
@@ -49,7 +48,6 @@ from warehouse.schema import (
     customer_relationship,
     customer_xref,
     fact_interaction,
-    land_record,
     relationship_value,
     stg_customer,
 )
@@ -64,8 +62,6 @@ READ: Final = (
     "company_name", "display_name", "given_name", "family_name", "email", "phone", "street", "postcode",
     "country", "website", "instagram_handle",
 )  # fmt: skip
-#: "Referred By", "referral_source", "ReferrerName" -- but not "PreferredDeliveryMethod".
-_REFERRAL: Final = re.compile(r"(?<![a-z])referr", re.IGNORECASE)
 RESOLVED: Final = ("referral", "instagram_mention")  # kinds resolved again in every batch
 
 Values = dict[int, dict[tuple[str, str], str]]  # customer -> (kind, digest) -> value
@@ -194,36 +190,16 @@ def _records(conn: Connection, which: sa.ColumnElement[bool]) -> Iterator[dict[s
 
 
 def _referrals(conn: Connection, which: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
-    """(customer, text) for every staged customer record whose landed version has a referral field
-    (``Referred By``...) or note: the version the staging row came from, not older ones."""
-    lr, stg = land_record, stg_customer
+    """(customer, text) for every referral field or note of the landed version each staged customer record
+    came from (kept at stage: ``stg_customer.referral_notes``)."""
+    x, stg = customer_xref, stg_customer
     query = (
-        sa.select(lr.c.payload, customer_xref.c.customer_key)
-        .join(stg, stg.c.land_id == lr.c.land_id)
-        .join(
-            customer_xref,
-            (customer_xref.c.source == stg.c.source) & (customer_xref.c.source_key == stg.c.source_key),
-        )
-        .where(which)
-    )  # payloads are encrypted at rest: the "referr" filter runs here, not in SQL
-    out: list[tuple[int, str]] = []
-    for payload, key in conn.execute(query):
-        if "referr" not in payload.lower():
-            continue
-        try:
-            values = json.loads(payload)
-        except ValueError:
-            continue
-        if not isinstance(values, dict):
-            continue
-        for field, value in values.items():
-            if (
-                isinstance(value, str)
-                and value.strip()
-                and (_REFERRAL.search(str(field)) or _REFERRAL.search(value))
-            ):
-                out.append((int(key), value))
-    return out
+        sa.select(stored_form(stg.c.referral_notes), x.c.customer_key)
+        .join(x, (x.c.source == stg.c.source) & (x.c.source_key == stg.c.source_key))
+        .where(stg.c.referral_notes.is_not(None), which)
+    )
+    frame = decrypted(conn, read_frame(conn, query), ["referral_notes"])
+    return [(int(key), note) for notes, key in frame.iter_rows() for note in json.loads(notes)]
 
 
 def _holders(conn: Connection, digests: Sequence[str]) -> set[int]:

@@ -28,13 +28,14 @@ from sqlalchemy.engine import Connection
 from pipeline import api_writes
 from pipeline.connectors import CONNECTORS
 from pipeline.connectors.changes import is_tombstone
+from pipeline.identity.relationships import referral_notes
 from pipeline.ops import StepResult, get_watermark, set_watermark
 from pipeline.pool import Task, WorkerPool
 from pipeline.quality.flags import replace_field_flags
 from pipeline.quality.locale import Locale, home_locale
 from pipeline.records import Deleted, RawRecord, Rejected, SourceConfig, StagedRow
 from warehouse.engine import insert_rows
-from warehouse.schema import land_record, metadata, stg_deletion, stg_reject
+from warehouse.schema import land_record, metadata, stg_customer, stg_deletion, stg_reject
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) 
             revived.pop((record.entity, record.source_key), None)
             continue
         revived[(record.entity, record.source_key)] = int(land["batch_id"])
+        # What the relationships read of the landed version (most records have no referral: not looked for).
+        notes = referral_notes(record.payload) if "referr" in land["payload"].lower() else []
         from_record: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -212,6 +215,8 @@ def _stage_chunk(landed: Sequence[Mapping[str, Any]], source: str, stager: Any) 
                 "land_id": land["land_id"],
                 "batch_id": land["batch_id"],
             }
+            if row.table == stg_customer.name:
+                values["referral_notes"] = json.dumps(notes, ensure_ascii=False) if notes else None
             from_record[row.table][tuple(values[c] for c in _key_columns(row.table))].append(values)
         for table, groups in from_record.items():
             staged[table].update(groups)  # a later version replaces an earlier one's rows whole

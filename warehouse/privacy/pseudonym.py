@@ -75,7 +75,18 @@ NAME_PARENTS = frozenset({"", "customerref", "owner"})
 
 #: Golden and staged columns holding identifying values: blanked (NULL) or replaced by the pseudonym.
 BLANKED_COLUMNS = frozenset(
-    {"email", "phone", "mobile", "postcode", "website", "ship_address", "text", "raw_value", "evidence"}
+    {
+        "email",
+        "phone",
+        "mobile",
+        "postcode",
+        "website",
+        "ship_address",
+        "text",
+        "raw_value",
+        "evidence",
+        "referral_notes",
+    }  # fmt: skip
 )
 PSEUDONYM_COLUMNS = frozenset(
     {

@@ -82,6 +82,8 @@ stg_customer = _staged(
     sa.Column("terms", sa.String(40)),  # payment terms, e.g. "Net 30"
     sa.Column("balance", Money()),  # open balance as the source states it, in the source's home currency
     sa.Column("ship_address", EncryptedText),  # the shipping address on one line
+    # The landed version's referral fields and notes ("Referred By", "referred by X"), a JSON list: may name people.
+    sa.Column("referral_notes", EncryptedText),
     blind_index("email", "email"),
     blind_index("phone", "phone"),
 )

@@ -21,6 +21,7 @@ from pipeline.demo_data.sheets import LEAD_COLUMNS
 from pipeline.identity.incremental import GoldenIndex, match_record
 from pipeline.runner import run_batch
 from pipeline.steps.relationships import build_relationships
+from pipeline.steps.stage import stage
 from tests.integration.pipeline.conftest import fixed_clock, generate_demo
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -126,44 +127,51 @@ def test_relationships_on_the_demo_warehouse_are_ordered_and_idempotent(
 def test_a_referral_counts_from_the_version_staged_not_from_an_older_one(
     first_batch: tuple[Warehouse, Path],
 ) -> None:
-    """A lead whose newer version dropped "Referred by X" no longer links to X; its staged version does."""
-    wh, _ = first_batch
+    """A lead's new version saying "Referred by X" links it to X once staged; a newer version without the
+    note takes the link away. The stage step keeps the staged version's notes; the relationships read them."""
+    wh, sources = first_batch
     staged = [r for r in _staged(wh) if r["source"] == "sales_leads"]
     lead = staged[0]
     referrer = next(r for r in _staged(wh) if r["customer_key"] != lead["customer_key"] and r["company_name"])
-    note = {"Lead ID": lead["source_key"], "Notes": f"Referred by {referrer['company_name']}."}
+    pair = tuple(sorted((lead["customer_key"], referrer["customer_key"])))
+    leads = [s for s in load_sources(sources) if s.name == "sales_leads"]
 
     def referral_pairs(conn: sa.Connection) -> set[tuple[int, int]]:
-        conn.execute(ops_watermark.delete().where(ops_watermark.c.name.like("%relationships%")))
-        build_relationships(conn, 1)  # in full: the staged versions changed behind core's back
+        build_relationships(conn, 1)  # in full: no core ran after these stagings
         rows = conn.execute(
             sa.select(customer_relationship).where(customer_relationship.c.kind == "referral")
         )
         return {(r.customer_key_a, r.customer_key_b) for r in rows}
 
-    pair = tuple(sorted((lead["customer_key"], referrer["customer_key"])))
-    with wh.engine.connect() as conn, conn.begin() as transaction:  # every change here is rolled back
-        assert pair not in referral_pairs(conn)
-        older = conn.execute(
-            land_record.insert().values(
+    def land_and_stage(conn: sa.Connection, notes: str) -> None:
+        lr = land_record
+        latest = sa.select(lr.c.payload).where(
+            lr.c.source == "sales_leads", lr.c.source_key == lead["source_key"]
+        )
+        payload = {**json.loads(conn.execute(latest.order_by(lr.c.land_id.desc()).limit(1)).scalar_one()),
+                   "Notes": notes}  # fmt: skip
+        conn.execute(
+            lr.insert().values(
                 source="sales_leads",
                 entity="Lead",
                 source_key=lead["source_key"],
-                content_hash="0" * 64,
-                payload=json.dumps(note),
+                content_hash=notes.ljust(64, "0"),
+                payload=json.dumps(payload),
                 received_at=fixed_clock(),
                 batch_id=1,
-            )
-        ).inserted_primary_key[0]
-        assert pair not in referral_pairs(conn), "a version no staging row came from does not count"
-        conn.execute(
-            stg_customer.update()
-            .where(
-                (stg_customer.c.source == "sales_leads") & (stg_customer.c.source_key == lead["source_key"])
-            )
-            .values(land_id=older)
+            )  # fmt: skip
         )
+        stage(conn, leads, 1, workers=0)
+
+    with wh.engine.connect() as conn, conn.begin() as transaction:  # every change here is rolled back
+        conn.execute(ops_watermark.delete().where(ops_watermark.c.name.like("%relationships%")))
+        assert pair not in referral_pairs(conn)
+        land_and_stage(conn, f"Referred by {referrer['company_name']}.")
         assert pair in referral_pairs(conn), "the staged version's note names the referrer"
+        land_and_stage(conn, "Called twice, no answer")
+        assert pair not in referral_pairs(conn), (
+            "the newer version has no note: the older one no longer counts"
+        )
         transaction.rollback()
 
 

@@ -953,6 +953,7 @@ CREATE TABLE stg_customer (
 	terms VARCHAR(40) NULL, 
 	balance NUMERIC(14, 2) NULL, 
 	ship_address NVARCHAR(max) NULL, 
+	referral_notes NVARCHAR(max) NULL, 
 	email_hash VARCHAR(64) NULL, 
 	phone_hash VARCHAR(64) NULL, 
 	land_id BIGINT NOT NULL, 
