@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 STEP = "relationships"
 ERASURES = "relationships:erasures"  # completed erasures when the values were last built in full
-CUSTOMERS_AT_ONCE: Final = 5_000  # customers whose values are worked out together
+CUSTOMERS_AT_ONCE: Final = 5_000  # customers whose values a full build works out together (a range of keys)
 #: What the relationships read of a staged customer record (``pipeline.identity.relationships``).
 READ: Final = (
     "company_name", "display_name", "given_name", "family_name", "email", "phone", "street", "postcode",
@@ -111,23 +111,20 @@ def _redo(conn: Connection, customers: Sequence[int]) -> tuple[int, list[Relatio
     moved: set[str] = set()  # digests of shared values that gained or lost a holder
     changed: set[int] = set()  # customers whose values changed
     left: set[int] = set()  # customers who gained or lost a shared value
-    for part in chunks(customers, CUSTOMERS_AT_ONCE):
+    v = relationship_value
+    for part in chunks(customers):  # an IN list each (SQL Server takes at most 2,100 parameters)
         new = _values_of(conn, customer_xref.c.customer_key.in_(part))
         old: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for inner in chunks(part):
-            held = sa.select(
-                relationship_value.c.customer_key, relationship_value.c.kind, relationship_value.c.digest
-            )
-            for key, kind, digest in conn.execute(held.where(relationship_value.c.customer_key.in_(inner))):
-                old[key].add((kind, digest))
+        held = sa.select(v.c.customer_key, v.c.kind, v.c.digest).where(v.c.customer_key.in_(part))
+        for key, kind, digest in conn.execute(held):
+            old[key].add((kind, digest))
         differ = [key for key in part if set(new.get(key, {})) != old.get(key, set())]
         for key in differ:
             gained_or_lost = {d for kind, d in set(new.get(key, {})) ^ old.get(key, set()) if kind in SHARED}
             moved |= gained_or_lost
             if gained_or_lost:
                 left.add(key)
-        for inner in chunks(differ):
-            conn.execute(relationship_value.delete().where(relationship_value.c.customer_key.in_(inner)))
+        conn.execute(v.delete().where(v.c.customer_key.in_(differ)))
         insert_rows(conn, relationship_value, _value_rows({k: new[k] for k in differ if k in new}))
         changed.update(differ)
     touched = _holders(conn, sorted(moved)) | left
