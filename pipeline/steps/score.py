@@ -84,9 +84,7 @@ def score(
     scores, forecast = build_scores(conn, inputs, model_dir, now, forecast=not same_forecast)
     conn.execute(mart_customer_score.delete())
     n_scores = insert_rows(conn, mart_customer_score, scores)
-    if (
-        same_forecast
-    ):  # the daily revenue and the forecast's champion are what the forecast came from: it stands
+    if same_forecast:  # the daily revenue and the forecast's champion are those it came from: it stands
         n_forecast = int(
             conn.execute(sa.select(sa.func.count()).select_from(mart_sales_forecast)).scalar_one()
         )
