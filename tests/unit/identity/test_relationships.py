@@ -12,6 +12,7 @@ from pipeline.identity.relationships import (
     Relationship,
     customer_values,
     mention_relationships,
+    referral_notes,
     referral_relationships,
     referrers,
     shared_value_relationships,
@@ -94,3 +95,16 @@ def test_mentions_count_up_and_reach_every_customer_showing_the_handle() -> None
     texts = [(1, "Lovely bread from @bakehouse!"), (1, "@BakeHouse again"), (1, "hi @twins"), (1, "@me")]
     found = {(r.customer_key_a, r.customer_key_b): r.strength for r in mention_relationships(handles, texts)}
     assert found == {(1, 3): 0.6, (1, 4): 0.5, (1, 5): 0.5}
+
+
+def test_referral_notes_are_the_top_level_texts_that_name_a_referral_whatever_the_record_holds() -> None:
+    payload = {
+        "Referred By": "Carter Consulting",
+        "Notes": "Met at the fair; referred by @bakehouse.",
+        "PreferredDeliveryMethod": "Print",  # "referr" inside a word is not a referral field
+        "ReferralSource": "",  # empty: nothing to resolve
+        "Lines": [{"Notes": "referred by someone"}],  # only top-level fields are notes
+        "Amount": 12.5,
+    }
+    assert referral_notes(payload) == ["Carter Consulting", "Met at the fair; referred by @bakehouse."]
+    assert referral_notes(["referred by X"]) == [] and referral_notes(None) == [] and referral_notes({}) == []
