@@ -41,7 +41,7 @@ BASE_STRENGTH: Final = {
     "shared_phone": 0.9, "shared_address": 0.8, "web_domain": 0.85, "shared_contact": 0.6, "referral": 0.9,
 }  # fmt: skip
 MAX_HOLDERS: Final = 20
-SHARED: Final = ("shared_address", "shared_phone", "web_domain", "shared_contact")
+SHARED: Final = tuple(kind for kind in BASE_STRENGTH if kind != "referral")  # the kinds of shared values
 #: Values a customer holds that are not shared values: what a referral names it by, its Instagram handle,
 #: and a referral field or note of its own.
 NAME, HANDLE, REFERRAL = "name", "handle", "referral_text"
