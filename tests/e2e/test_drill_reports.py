@@ -175,11 +175,19 @@ def pdf_text(path: Path) -> str:
     return " ".join(out.read_text().split())
 
 
-def downloaded(folder: Path, suffix: str) -> Path:
-    until(
-        lambda: any(p.suffix == suffix for p in folder.iterdir()), timeout=30, msg=f"no {suffix} downloaded"
-    )
-    return next(p for p in folder.iterdir() if p.suffix == suffix)
+def finished(folder: Path, suffix: str) -> list[Path]:
+    """The downloads of ``suffix`` the browser has finished: while one is under way Chrome keeps a
+    ``.crdownload`` beside an empty file of the final name."""
+    files = sorted(folder.iterdir())
+    if any(p.suffix == ".crdownload" for p in files):
+        return []
+    return [p for p in files if p.suffix == suffix and p.stat().st_size > 0]
+
+
+def downloaded(folder: Path, suffix: str, count: int = 1) -> list[Path]:
+    """Wait until ``count`` downloads of ``suffix`` have finished, and return them."""
+    until(lambda: len(finished(folder, suffix)) == count, timeout=30, msg=f"no {suffix} downloaded")
+    return finished(folder, suffix)
 
 
 @pytest.mark.browser
@@ -207,13 +215,13 @@ def test_manager_downloads_what_is_on_screen_as_xlsx_and_pdf(
 
     buttons = dash_duo.find_elements(f"#{pid('overview', 'place-crumbs')} + div button")
     press(dash_duo, next(b for b in buttons if b.text == "XLSX"))
-    book = openpyxl.load_workbook(downloaded(downloads, ".xlsx"))
+    book = openpyxl.load_workbook(downloaded(downloads, ".xlsx")[0])
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("Rep", "Revenue", "Orders")
     assert {r[0]: r[1] for r in rows[1:]} == pytest.approx(reps)
 
     press(dash_duo, dash_duo.find_element(f"#{ids.OVERVIEW_PDF}"))
-    text = pdf_text(downloaded(downloads, ".pdf"))
+    text = pdf_text(downloaded(downloads, ".pdf")[0])
     assert all(value in text for value in kpis.values()), (kpis, text[:500])
     assert " ".join(summary.split()) in text
     assert "All regions › London" in text
@@ -233,8 +241,7 @@ def test_manager_downloads_what_is_on_screen_as_xlsx_and_pdf(
         if "weekly" in a.get_attribute("href")
     )
     press(dash_duo, weekly)
-    until(lambda: len([p for p in downloads.iterdir() if p.suffix == ".pdf"]) == 2, timeout=30)
-    scheduled = next(p for p in downloads.iterdir() if p.suffix == ".pdf" and "overview-report" not in p.name)
+    scheduled = next(p for p in downloaded(downloads, ".pdf", count=2) if "overview-report" not in p.name)
     assert scheduled.read_bytes().startswith(b"%PDF") and "Miracle Customer 360 · prepared for" in pdf_text(
         scheduled
     )
