@@ -77,8 +77,11 @@ class FirstBatch:
     copied data set (:func:`copy_demo`) reads as unchanged.
     """
 
-    def __init__(self, demo_sources: Path, root: Path) -> None:
-        self.demo_sources, self.root = demo_sources, root
+    def __init__(self, demo_sources: Path, root: Path, own_var: bool = False) -> None:
+        """``own_var``: the template's batch runs with a var folder of its own (keys, models), copied with the
+        warehouse into the var folder of the settings at the time of the copy; otherwise the batch shares the
+        settings' var folder, as tests of one process do."""
+        self.demo_sources, self.root, self.own_var = demo_sources, root, own_var
         self.templates: dict[str, str] = {}  # dialect -> SQLite file or PostgreSQL database name
         self.server: sa.URL | None = None  # the PostgreSQL server holding the template
 
@@ -93,13 +96,17 @@ class FirstBatch:
                 template = Warehouse.from_url(f"sqlite:///{self.root / 'first-batch.db'}")
                 name = str(self.root / "first-batch.db")
             else:
-                name, self.server = f"c360_first_batch_{url.database}", url
+                name, self.server = f"c360_{self.root.name}_{url.database}".replace("-", "_"), url
                 self._admin(url, f'CREATE DATABASE "{name}"')
                 template = Warehouse.from_url(url.set(database=name).render_as_string(hide_password=False))
             upgrade(template)
-            assert (
-                run_batch(template, load_sources(self.demo_sources), clock=fixed_clock).status == "succeeded"
-            )
+            with pytest.MonkeyPatch.context() as patch:
+                if self.own_var:
+                    patch.setenv("C360_VAR_DIR", str(self.root / "var"))
+                get_settings.cache_clear()
+                outcome = run_batch(template, load_sources(self.demo_sources), clock=fixed_clock)
+            get_settings.cache_clear()
+            assert outcome.status == "succeeded"
             template.engine.dispose()
             self.templates[warehouse.dialect] = name
         warehouse.engine.dispose()
@@ -112,6 +119,8 @@ class FirstBatch:
         else:
             self._admin(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
             self._admin(url, f'CREATE DATABASE "{url.database}" TEMPLATE "{self.templates["postgresql"]}"')
+        if self.own_var:
+            shutil.copytree(self.root / "var", get_settings().var_dir, dirs_exist_ok=True)
         return warehouse
 
     @staticmethod

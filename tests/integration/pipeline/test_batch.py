@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from tests.conftest import fresh_pg_database
-from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, fixed_clock, snapshot
+from tests.integration.pipeline.conftest import DATA_TABLES, ROOT, FirstBatch, fixed_clock, snapshot
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
 from warehouse.profile import customer_profile
@@ -38,20 +38,16 @@ def _run(warehouse: Warehouse, sources_toml: Path, force: bool = False) -> str:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def built(
-    request: pytest.FixtureRequest, demo_sources: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, first_batch: FirstBatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Warehouse]:
     """A warehouse after one batch of the demo data, on each dialect, shared by the tests that only read it."""
     if request.param == "sqlite":
         warehouse = Warehouse.from_url(f"sqlite:///{tmp_path_factory.mktemp('built') / 'warehouse.db'}")
-        assert _run(warehouse, demo_sources) == "succeeded"
-        yield warehouse
+        yield first_batch.copy_into(warehouse)
         warehouse.engine.dispose()
         return
     with fresh_pg_database(request.getfixturevalue("postgres_url")) as url:
-        warehouse = Warehouse.from_url(url)
-        assert _run(warehouse, demo_sources) == "succeeded"
-        yield warehouse
-        warehouse.engine.dispose()
+        yield first_batch.copy_into(Warehouse.from_url(url))
 
 
 def test_a_batch_fills_every_layer(built: Warehouse) -> None:
@@ -79,8 +75,10 @@ def test_a_batch_fills_every_layer(built: Warehouse) -> None:
     assert all(50 < (peak or 0) < 4096 for peak in peaks.values()), peaks  # each step's peak memory, in MB
 
 
-def test_running_twice_changes_nothing(warehouse: Warehouse, demo_sources: Path) -> None:
-    _run(warehouse, demo_sources)
+def test_running_twice_changes_nothing(
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch
+) -> None:
+    first_batch.copy_into(warehouse)
     every_table = [*DATA_TABLES, "ops_batch_run", "ops_step_run", "ops_lineage_edge", "ops_watermark"]
     before = snapshot(warehouse, every_table)
     assert _run(warehouse, demo_sources) == "unchanged"
@@ -111,10 +109,9 @@ run_batch(warehouse, load_sources(__import__("pathlib").Path(sources)), clock=fi
 
 
 def test_sigkill_between_steps_then_rerun_ends_as_one_clean_run(
-    warehouse_url: str, demo_sources: Path, tmp_path: Path
+    warehouse_url: str, demo_sources: Path, first_batch: FirstBatch, tmp_path: Path
 ) -> None:
-    clean = Warehouse.from_url(f"sqlite:///{tmp_path / 'clean.db'}")
-    _run(clean, demo_sources)
+    clean = first_batch.copy_into(Warehouse.from_url(f"sqlite:///{tmp_path / 'clean.db'}"))
     expected = snapshot(clean)
     clean.engine.dispose()
 
@@ -205,9 +202,9 @@ def test_every_golden_field_names_its_winning_record_and_rule(built: Warehouse) 
 
 
 def test_a_stewards_rejection_splits_the_pair_on_the_next_run(
-    warehouse: Warehouse, demo_sources: Path
+    warehouse: Warehouse, demo_sources: Path, first_batch: FirstBatch
 ) -> None:
-    _run(warehouse, demo_sources)
+    first_batch.copy_into(warehouse)
     with warehouse.engine.begin() as conn:
         pair = conn.execute(
             sa.text(
@@ -240,13 +237,14 @@ def test_a_stewards_rejection_splits_the_pair_on_the_next_run(
 
 
 def test_the_customer_360_page_shows_each_value_with_its_source_and_rule(
-    demo_sources: Path, tmp_path: Path
+    first_batch: FirstBatch, tmp_path: Path
 ) -> None:
     from app import create_app
     from tests.unit.portal.portal_data import portal_settings
 
-    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
-    _run(warehouse, demo_sources)  # its own: the test adds users
+    warehouse = first_batch.copy_into(
+        Warehouse.from_url(f"sqlite:///{tmp_path / 'w.db'}")
+    )  # its own: users added
     with warehouse.engine.connect() as conn:
         key, name = conn.execute(
             sa.text("SELECT customer_key, name FROM dim_customer ORDER BY source_count DESC LIMIT 1")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from settings import get_settings
-from tests.integration.pipeline.conftest import copy_demo, fixed_clock, generate_demo
+from tests.integration.pipeline.conftest import FirstBatch, copy_demo, fixed_clock, generate_demo
 from warehouse.crypto import keyring_of
 from warehouse.engine import Warehouse
 from warehouse.migrate import upgrade
@@ -84,11 +84,18 @@ def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def privacy_first_batch(privacy_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstBatch]:
+    """The small demo's first batch, run once per test process and dialect with a var folder of its own."""
+    batch = FirstBatch(privacy_demo, tmp_path_factory.mktemp("privacy-batch"), own_var=True)
+    yield batch
+    batch.drop()
+
+
 @pytest.fixture()
-def built(warehouse: Warehouse, demo_copy: Path, var_dir: Path) -> Warehouse:
-    """The demo warehouse after one real batch."""
-    assert build(warehouse, demo_copy) == "succeeded"
-    return warehouse
+def built(warehouse: Warehouse, privacy_first_batch: FirstBatch, var_dir: Path) -> Warehouse:
+    """The demo warehouse after one real batch (a copy of it, with its var folder: keys and models)."""
+    return privacy_first_batch.copy_into(warehouse)
 
 
 def truth(sources_toml: Path) -> dict[str, set[tuple[str, str, str]]]:
