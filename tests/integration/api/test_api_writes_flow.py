@@ -22,7 +22,7 @@ from pipeline.records import RawRecord, SourceConfig
 from pipeline.recovery import status_report
 from pipeline.runner import run_batch
 from pipeline.steps import stage
-from tests.integration.pipeline.conftest import FIXED_NOW, fixed_clock, generate_demo
+from tests.integration.pipeline.conftest import FIXED_NOW, FirstBatch, fixed_clock, generate_demo
 from tests.unit.api.api_helpers import Clock, api_app, bearer, sign_in
 from tests.unit.portal.portal_data import PASSWORD
 from warehouse import users
@@ -44,15 +44,26 @@ from warehouse.timeline import customer_timeline
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> list[SourceConfig]:
-    return load_sources(generate_demo(tmp_path_factory.mktemp("demo"), 40))
+def demo_toml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_demo(tmp_path_factory.mktemp("demo"), 40)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_toml: Path) -> list[SourceConfig]:
+    return load_sources(demo_toml)
+
+
+@pytest.fixture(scope="module")
+def first(demo_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstBatch]:
+    batch = FirstBatch(demo_toml, tmp_path_factory.mktemp("api-first-batch"))
+    yield batch
+    batch.drop()
 
 
 @pytest.fixture
-def built(warehouse: Warehouse, demo: list[SourceConfig], tmp_path: Path) -> Iterator[FlaskClient]:
-    """The demo's first batch on the warehouse, a manager, and the API on it."""
-    upgrade(warehouse)
-    assert run_batch(warehouse, demo, clock=fixed_clock).status == "succeeded"
+def built(warehouse: Warehouse, first: FirstBatch, tmp_path: Path) -> Iterator[FlaskClient]:
+    """The demo's first batch on the warehouse (a copy of it), a manager, and the API on it."""
+    first.copy_into(warehouse)
     users.ensure_demo_users(warehouse, PASSWORD)  # one user per role, named after it
     app = api_app(
         warehouse, tmp_path, Clock(FIXED_NOW + dt.timedelta(hours=1)), portal_today=FIXED_NOW.date()
