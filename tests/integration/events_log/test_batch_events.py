@@ -4,6 +4,7 @@ each new golden customer; a rerun adds nothing, and a changed customer or a new 
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pipeline.events.batch_events import record_batch_events
 from pipeline.runner import run_batch
 from tests.integration.pipeline.conftest import (
     FIXED_NOW,
+    FirstBatch,
     change_a_phone,
     copy_demo,
     fixed_clock,
@@ -40,6 +42,14 @@ from warehouse.schema import (
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_demo(tmp_path_factory.mktemp("events-demo"), 40)
+
+
+@pytest.fixture(scope="module")
+def first(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstBatch]:
+    """The small demo's first batch, run once per test process and dialect and copied into a test's warehouse."""
+    batch = FirstBatch(small_demo, tmp_path_factory.mktemp("events-first-batch"))
+    yield batch
+    batch.drop()
 
 
 def events_by_type(warehouse: Warehouse) -> dict[str, list[dict]]:
@@ -94,10 +104,9 @@ def test_a_batch_records_its_orders_payments_and_customers(warehouse: Warehouse,
 
 
 def test_a_changed_customer_and_a_new_document_become_exactly_two_events(
-    warehouse: Warehouse, small_demo: Path
+    warehouse: Warehouse, first: FirstBatch
 ) -> None:
-    upgrade(warehouse)
-    run_batch(warehouse, load_sources(small_demo), clock=fixed_clock)
+    first.copy_into(warehouse)
     before = log.last_seq(warehouse)
     with warehouse.begin() as conn:
         line = dict(conn.execute(sa.select(fact_sales_line).limit(1)).one()._mapping)
@@ -127,13 +136,12 @@ def test_a_changed_customer_and_a_new_document_become_exactly_two_events(
 
 
 def test_a_batch_that_reads_only_what_changed_misses_no_event(
-    warehouse: Warehouse, small_demo: Path, tmp_path: Path
+    warehouse: Warehouse, small_demo: Path, first: FirstBatch, tmp_path: Path
 ) -> None:
     """After a second batch in which one customer changed their phone, recording every customer's events
     again (as after a full rebuild) finds nothing the batch left out."""
     sources = copy_demo(small_demo, tmp_path)
-    upgrade(warehouse)
-    run_batch(warehouse, load_sources(sources), clock=fixed_clock)
+    first.copy_into(warehouse)
     change_a_phone(sources)
     before = log.last_seq(warehouse)
 
@@ -167,10 +175,9 @@ def _recorded_events(warehouse: Warehouse) -> dict[str, Any]:
 
 
 def test_events_recorded_a_few_customers_at_a_time_are_those_recorded_all_at_once(
-    warehouse: Warehouse, small_demo: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse: Warehouse, first: FirstBatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    upgrade(warehouse)
-    assert run_batch(warehouse, load_sources(small_demo), clock=fixed_clock).status == "succeeded"
+    first.copy_into(warehouse)  # its events recorded all at once (40 customers: one slice)
     at_once = _recorded_events(warehouse)
     assert len(at_once["log"]) > 100 and len(at_once["timeline"]) > 20
     with warehouse.begin() as conn:
