@@ -141,47 +141,64 @@ def _resolve_conflicts(
             root = parent[root]
         return root
 
+    codes = key_matrix.tolist()
+
     def sets(root: int) -> list[set[int]]:
         if root not in values:
-            values[root] = [{int(v)} if v >= 0 else set() for v in key_matrix[root]]
+            values[root] = [{v} if v >= 0 else set() for v in codes[root]]
         return values[root]
 
-    def conflict(field: int, x: set[int], y: set[int]) -> bool:
-        if not x or not y or x & y:
-            return False
-        return compatible is None or not any(compatible(field, a, b) for a in x for b in y)
+    grown: dict[int, int] = {}  # root -> clusters it has absorbed (its values change with each)
+    counted: dict[tuple[int, int], tuple[int, int, int]] = {}  # two roots -> (their growths, conflicts)
+
+    def conflicts(ra: int, rb: int) -> int:
+        """How many fields hold values in both clusters and none of one equal or compatible with one of the
+        other. Remembered until either cluster grows: two clusters kept apart meet again on many edges."""
+        pair = (ra, rb) if ra < rb else (rb, ra)
+        stamp = (grown.get(pair[0], 0), grown.get(pair[1], 0))
+        seen = counted.get(pair)
+        if seen is not None and seen[:2] == stamp:
+            return seen[2]
+        count = 0
+        for field, (x, y) in enumerate(zip(sets(ra), sets(rb), strict=True)):
+            if x and y and not x & y:
+                count += compatible is None or not any(compatible(field, a, b) for a in x for b in y)
+        counted[pair] = (*stamp, count)
+        return count
 
     def union(a: int, b: int, check: bool, bits: float = -np.inf) -> None:
         ra, rb = find(a), find(b)
         if ra == rb:
             return
-        sa, sb = sets(ra), sets(rb)
         if check:
-            conflicts = sum(conflict(f, x, y) for f, (x, y) in enumerate(zip(sa, sb, strict=True)))
-            if conflicts and (override is None or bits < override * conflicts):
+            found = conflicts(ra, rb)
+            if found and (override is None or bits < override * found):
                 return
+        sa, sb = sets(ra), sets(rb)
         if sum(map(len, sa)) < sum(map(len, sb)):
             ra, rb, sa, sb = rb, ra, sb, sa
         parent[rb] = ra
+        grown[ra] = grown.get(ra, 0) + 1
         for x, y in zip(sa, sb, strict=True):
             x |= y
         values.pop(rb, None)
 
     order = np.argsort(-weight, kind="stable")
     both = keyed[left] & keyed[right]
-    for e in order[both[order]]:
-        union(
-            int(left[e]), int(right[e]), check=True, bits=-np.inf if strength is None else float(strength[e])
-        )
+    merged = order[both[order]]  # plain ints from here on: a loop over numpy scalars is several times slower
+    bits_of = np.full(len(merged), -np.inf) if strength is None else strength[merged]
+    for a, b, bits in zip(left[merged].tolist(), right[merged].tolist(), bits_of.tolist(), strict=True):
+        union(a, b, check=True, bits=bits)
     # Records without identifiers: join the cluster with the most (weighted) evidence, repeatedly,
     # so a chain of name-only rows follows the row that reached a keyed cluster.
     loose = np.flatnonzero(~both)
     neighbours: dict[int, list[tuple[int, float]]] = {}
-    for e in loose:
-        a, b, w = int(left[e]), int(right[e]), float(min(weight[e], 50.0))
-        if not keyed[a]:
+    has_keys = keyed.tolist()
+    capped = np.minimum(weight[loose], 50.0).tolist()
+    for a, b, w in zip(left[loose].tolist(), right[loose].tolist(), capped, strict=True):
+        if not has_keys[a]:
             neighbours.setdefault(a, []).append((b, w))
-        if not keyed[b]:
+        if not has_keys[b]:
             neighbours.setdefault(b, []).append((a, w))
     placed: set[int] = set()
     for _ in range(4):
@@ -191,7 +208,7 @@ def _resolve_conflicts(
                 continue
             votes: dict[int, float] = {}
             for other, w in edges:
-                if keyed[other] or other in placed:
+                if has_keys[other] or other in placed:
                     root = find(other)
                     votes[root] = votes.get(root, 0.0) + w
             if votes:
@@ -204,7 +221,7 @@ def _resolve_conflicts(
     for rec, edges in neighbours.items():  # never reached a keyed cluster: the name-only rows group together
         if rec not in placed:
             for other, _ in edges:
-                if not keyed[other] and other not in placed:
+                if not has_keys[other] and other not in placed:
                     union(rec, other, check=False)
     touched = np.fromiter(parent.keys(), dtype=np.int64)
     roots = np.fromiter((find(int(x)) for x in touched), dtype=np.int64)

@@ -108,8 +108,13 @@ def _conflict_keys(
         codes.append(code)
         values.append([str(v) for v in uniques])
 
+    known: dict[tuple[int, int, int], bool] = {}  # the clustering asks of the same two values many times
+
     def check(field: int, a: int, b: int) -> bool:
-        return compatible(columns[field], values[field][a], values[field][b])
+        pair = (field, a, b) if a < b else (field, b, a)  # compatible() is symmetric
+        if pair not in known:
+            known[pair] = compatible(columns[field], values[field][a], values[field][b])
+        return known[pair]
 
     return codes, check
 

@@ -69,6 +69,18 @@ def test_another_phone_is_a_penalty_not_a_wall() -> None:
     assert weak[0] != weak[1]
 
 
+def test_clusters_kept_apart_meet_again_as_they_are_after_one_of_them_grew() -> None:
+    """A weak link between two phones is refused; once a strong link brings the first phone into the second
+    cluster, the next weak link between the two finds no conflict and joins them."""
+    phones = np.array([0, 1, 0], dtype=np.int64)
+    left, right = np.array([0, 1, 0], dtype=np.int64), np.array([1, 2, 2], dtype=np.int64)
+    weight, bits = np.array([10.0, 9.0, 8.0]), np.array([5.0, 30.0, 5.0])
+    ids = constrained_cluster_ids(3, left, right, weight, [phones], None, bits, 20.0)
+    assert ids[0] == ids[1] == ids[2]
+    first_only = constrained_cluster_ids(3, left[:2], right[:2], weight[:2], [phones], None, bits[:2], 20.0)
+    assert first_only[0] != first_only[1] == first_only[2]  # the refused link alone keeps them apart
+
+
 def _businesses() -> pd.DataFrame:
     rows = [
         ("b1", "Acme Plumbing Inc", "Dana", "Cole", "dana@acmeplumbing.com", "(650) 555-3311", "12 Oak Street", "Palo Alto", "94301"),
