@@ -31,9 +31,15 @@ class RawRecord:
     source_key: str
     payload: Mapping[str, Any]
 
-    def content_hash(self) -> str:
-        """A stable hash of the payload: the same content always gives the same hash."""
-        text = json.dumps(self.payload, sort_keys=True, separators=(",", ":"), default=str)
+    def canonical_json(self) -> str:
+        """The payload as JSON with sorted keys, no spaces and only ASCII: the text its hash is taken of, which
+        the land step also stores (it reads back as the same payload)."""
+        return json.dumps(self.payload, sort_keys=True, separators=(",", ":"), default=str)
+
+    def content_hash(self, canonical: str | None = None) -> str:
+        """A stable hash of the payload: the same content always gives the same hash. ``canonical``: the
+        record's :meth:`canonical_json`, when the caller has already made it."""
+        text = self.canonical_json() if canonical is None else canonical
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

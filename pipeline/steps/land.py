@@ -22,7 +22,6 @@ would land nothing (``pipeline.land_parts`` says when that holds).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -235,8 +234,8 @@ def _latest_versions(
         land_record.c.content_hash,
         land_record.c.payload,  # encrypted at rest: read whole, so a tombstone is told in Python
     ).where(land_record.c.land_id.in_(latest))
-    dead = f'"{TOMBSTONE}": true'
-    return {(r[0], r[1]): (r[2], dead in r[3]) for r in conn.execute(query)}
+    dead = (f'"{TOMBSTONE}":true', f'"{TOMBSTONE}": true')  # stored compact; with spaces by earlier versions
+    return {(r[0], r[1]): (r[2], any(d in r[3] for d in dead)) for r in conn.execute(query)}
 
 
 def _deleted_since(
@@ -336,7 +335,8 @@ def _new_rows(
         if tombstones is not None and is_tombstone(record.payload):
             tombstones.append(record)
             continue
-        content_hash = record.content_hash()
+        text = record.canonical_json()  # serialised once: hashed and stored
+        content_hash = record.content_hash(text)
         version = (record.entity, record.source_key)
         if latest.get(version, ("", False))[0] == content_hash:
             continue
@@ -346,7 +346,7 @@ def _new_rows(
             "entity": record.entity,
             "source_key": record.source_key,
             "content_hash": content_hash,
-            "payload": json.dumps(record.payload, sort_keys=True, default=str, ensure_ascii=False),
+            "payload": text,
             "received_at": now,
             "batch_id": batch_id,
         }
