@@ -35,7 +35,9 @@ def comment_sentiment(interactions: pd.DataFrame, kinds: tuple[str, ...] = ("com
     """The `kinds` interactions with text, scored by the default sentiment scorer (`score` in [-1, 1])."""
     rows = interactions[interactions["kind"].isin(kinds) & interactions["text"].notna()]
     scorer = get_scorer()
-    return rows.assign(score=[scorer(str(t)) for t in rows["text"]])[["customer_id", "date", "score"]]
+    texts = rows["text"].astype(str)
+    scores = {text: scorer(text) for text in texts.unique()}  # the same words score the same: once each
+    return rows.assign(score=texts.map(scores).astype(float))[["customer_id", "date", "score"]]
 
 
 def customer_features(

@@ -90,6 +90,9 @@ def pandas_frame(conn: Connection, query: sa.Select[Any]) -> pd.DataFrame:
     return read_frame(conn, query).to_pandas()
 
 
+CONTACTS = ("website", "email", "phone")  # firmographics count them, never read them
+
+
 def _firmographics(conn: Connection) -> pd.DataFrame:
     """Per golden customer, from lead, listing and profile records only (never the sales ledger)."""
     s, x = stg_customer, customer_xref
@@ -101,10 +104,8 @@ def _firmographics(conn: Connection) -> pd.DataFrame:
             s.c.lead_value,
             s.c.rating,
             s.c.followers,
-            s.c.website,
-            s.c.email,
-            s.c.phone,
-        )  # fmt: skip
+            *[sa.case((s.c[name].is_(None), 0), else_=1).label(f"has_{name}") for name in CONTACTS],
+        )  # whether a contact is there, asked of the database: nothing decrypted
         .join(s, (s.c.source == x.c.source) & (s.c.source_key == x.c.source_key))
         .where(s.c.entity.in_(["Lead", "Listing", "Profile"])),
     )
@@ -112,9 +113,6 @@ def _firmographics(conn: Connection) -> pd.DataFrame:
         has_lead=rows["entity"] == "Lead",
         has_listing=rows["entity"] == "Listing",
         has_profile=rows["entity"] == "Profile",
-        has_website=rows["website"].notna(),
-        has_email=rows["email"].notna(),
-        has_phone=rows["phone"].notna(),
     )
     columns = ["has_lead", "has_listing", "has_profile", "has_website", "has_email", "has_phone"]
     grouped = flags.groupby("customer_id")

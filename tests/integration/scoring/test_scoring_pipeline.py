@@ -19,9 +19,11 @@ from models import registry
 from pipeline.config import load_sources
 from pipeline.runner import run_batch
 from pipeline.scheduler import run_retrain_job
+from pipeline.scoring.inputs import CONTACTS, _firmographics
 from settings import Settings, get_settings
 from tests.integration.pipeline.conftest import demo_settings, fixed_clock, generate_demo, snapshot
 from warehouse.engine import Warehouse
+from warehouse.schema import customer_xref, stg_customer
 
 MODELS = {"churn", "clv", "forecast", "lead_score", "upsell"}
 ORDER = ("churn", "clv", "lead_score", "forecast", "upsell")  # as scores name their versions
@@ -169,3 +171,24 @@ def test_rerun_changes_nothing_and_forced_retrain_records_a_challenger(
     assert snapshot(warehouse, ["mart_customer_score"]) == {
         "mart_customer_score": before["mart_customer_score"]
     }
+
+
+def test_firmographics_say_which_contacts_the_customers_records_hold(
+    scored: tuple[Warehouse, Settings, Path],
+) -> None:
+    """The lead model's contact flags, asked of the database, agree with the staged records read in full."""
+    warehouse, _, _ = scored
+    s, x = stg_customer, customer_xref
+    held: dict[int, dict[str, float]] = {}
+    query = sa.select(x.c.customer_key, s.c.website, s.c.email, s.c.phone).join(
+        s, (s.c.source == x.c.source) & (s.c.source_key == x.c.source_key)
+    )
+    for row in warehouse.rows(query.where(s.c.entity.in_(["Lead", "Listing", "Profile"]))):
+        flags = held.setdefault(row["customer_key"], dict.fromkeys(CONTACTS, 0.0))
+        for name in CONTACTS:
+            flags[name] = max(flags[name], float(row[name] is not None))  # decrypted: there or not
+    with warehouse.engine.connect() as conn:
+        frame = _firmographics(conn).set_index("customer_id")
+    assert set(frame.index) == set(held) and len(held) > 50
+    assert {c: {n: frame.at[c, f"has_{n}"] for n in CONTACTS} for c in held} == held
+    assert 0 < frame["has_email"].sum() < len(frame)  # some have an e-mail, some do not: the flags tell
