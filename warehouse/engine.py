@@ -50,6 +50,16 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+    elif engine.dialect.driver == "psycopg":
+
+        @sa.event.listens_for(engine, "connect")
+        def _plan_each_time(dbapi_conn: Any, _record: Any) -> None:
+            # psycopg prepares a statement run five times, and PostgreSQL may then keep one generic plan for it.
+            # A batch's transaction fills tables from empty: a plan made then (a sequential scan of a few rows)
+            # was kept while the table grew, so each lookup read the whole table (the batch events of 20,000
+            # customers ran for over ten minutes). Planned at each execution, the lookups use the indexes.
+            dbapi_conn.prepare_threshold = None
+
     return engine
 
 
