@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import polars as pl
@@ -43,12 +43,41 @@ def read_frame(conn: Connection, statement: sa.Select[Any]) -> pl.DataFrame:
     result = conn.execute(statement)
     columns = list(result.keys())
     parts = [
-        pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
-        for rows in result.partitions(PART_ROWS)
+        pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+        for rows in _row_parts(result, statement, conn.dialect)
     ]
     if not parts:
         return empty_frame(statement)
     return parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed")
+
+
+def _row_parts(
+    result: sa.CursorResult[Any], statement: sa.Select[Any], dialect: sa.Dialect
+) -> Iterator[Sequence[Any]]:
+    """The result's rows, :data:`PART_ROWS` at a time: straight from the driver's cursor when its values are
+    what SQLAlchemy would hand on (``driver_values``), else as SQLAlchemy rows."""
+    cursor = result.cursor
+    if not driver_values(statement, cursor.description, dialect):
+        yield from ([tuple(r) for r in rows] for rows in result.partitions(PART_ROWS))
+        return
+    while rows := cursor.fetchmany(PART_ROWS):
+        yield rows
+    result.close()
+
+
+def driver_values(statement: sa.Select[Any], description: Sequence[Any] | None, dialect: sa.Dialect) -> bool:
+    """Whether no column of ``statement`` converts the values the driver returns (``description``: the DBAPI
+    cursor's): whole numbers, floats and text on SQLite; not dates, booleans, decimals or encrypted text.
+
+    Reading those rows from the driver, without SQLAlchemy's row objects, gives the same values in about half
+    the time (a million sales lines)."""
+    columns = statement.selected_columns
+    if description is None or len(description) != len(columns):
+        return False
+    return all(
+        column.type.dialect_impl(dialect).result_processor(dialect, described[1]) is None
+        for column, described in zip(columns, description, strict=True)
+    )
 
 
 def empty_frame(statement: sa.Select[Any]) -> pl.DataFrame:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from polars.testing import assert_frame_equal
 
 from warehouse import frames
 from warehouse.engine import Warehouse
@@ -73,3 +75,44 @@ def test_a_result_read_in_parts_is_the_frame_read_at_once(
     assert in_parts.schema == at_once.schema
     assert in_parts.equals(at_once)
     assert in_parts.height == len(values)
+
+
+def test_rows_read_from_the_driver_are_the_rows_sqlalchemy_gives(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns the driver returns as they are read past SQLAlchemy's rows; columns it converts go through them."""
+    table = sa.Table(
+        "frames_probe",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.Unicode(40)),
+        sa.Column("ratio", sa.Float),
+        sa.Column("amount", sa.Numeric(14, 2, asdecimal=False)),
+        sa.Column("day", sa.Date),
+        sa.Column("flag", sa.Boolean),
+    )
+    rows = [
+        {"id": i, "name": None if i % 7 == 0 else f"Café {i}", "ratio": None if i % 5 == 0 else i / 3,
+         "amount": round(i * 1.25, 2), "day": dt.date(2026, 1, i), "flag": i % 2 == 0}
+        for i in range(1, 12)
+    ]  # fmt: skip
+    t = table.c
+    plain = sa.select(t.id, t.name, t.ratio, (t.name + "|" + sa.cast(t.id, sa.String)).label("key")).order_by(
+        t.id
+    )
+    converted = sa.select(t.id, t.amount, t.day, t.flag).order_by(t.id)
+    monkeypatch.setattr(frames, "PART_ROWS", 4)  # parts whose columns alone would type differently
+    with warehouse.engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert(), rows)
+        for query in (plain, converted):
+            result = conn.execute(query)
+            through_rows = pl.DataFrame([tuple(r) for r in result], schema=list(result.keys()), orient="row",
+                                        infer_schema_length=None)  # fmt: skip
+            assert_frame_equal(read_frame(conn, query), through_rows)  # values and types
+        plain_straight = frames.driver_values(plain, conn.execute(plain).cursor.description, conn.dialect)
+        converted_straight = frames.driver_values(
+            converted, conn.execute(converted).cursor.description, conn.dialect
+        )
+    assert plain_straight  # whole numbers, floats and text come from the driver as they are
+    assert not converted_straight  # dates (text on SQLite), booleans, decimals are converted by SQLAlchemy
