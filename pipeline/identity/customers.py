@@ -43,8 +43,9 @@ CUSTOMER_FIELDS: Final = FieldMap(
 #: the fixed-m business model (``business.py``), where an exact trading name alone scores ~0.27:
 #: clustering at 0.2 lets a name-only activity row join its business, and the constrained
 #: clustering keeps two businesses with one trading name but different phones/domains/postcodes apart.
-# One DuckDB thread: parallel float sums can differ in the last bit between runs, and golden keys must
-# not change because of that (a re-run of the same input moves no customer).
+# One DuckDB thread while training: parallel float sums (u by sampling, EM) can differ in the last bit
+# between runs, and golden keys must not change because of that (a re-run of the same input moves no
+# customer). Scoring pairs uses every core: each pair is scored on its own, in a fixed order.
 CUSTOMER_SETTINGS: Final = MatchSettings(region="GB", threshold=0.2, pair_threshold=0.2, threads=1)
 #: The truth file's entity for each source's customer-like records (other entities reuse the same keys).
 CUSTOMER_ENTITIES: Final = {

@@ -62,7 +62,10 @@ class MatchSettings:
     prior_recall: float = 0.7
     seed: int = 42
     threads: int | None = None
-    """DuckDB threads; ``None`` lets DuckDB use every core."""
+    """DuckDB threads while training; ``None`` lets DuckDB use every core."""
+    predict_threads: int | None = None
+    """DuckDB threads while scoring pairs; ``None``: every core. Each pair's score is computed on its own and
+    the pairs come back ordered by record, so the result does not depend on how many threads scored them."""
     backend: str = "duckdb"
     """Where Splink trains and scores: ``duckdb`` (in process) or ``spark`` (``spark_master``; needs pyspark).
     The deterministic rules and the clustering run in process either way."""
@@ -134,7 +137,7 @@ def _person_records(combined: pd.DataFrame, present: frozenset[str]) -> npt.NDAr
 
 
 def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool) -> pd.DataFrame:
-    """Pairs sharing an identifying key (one row per pair; first rule in priority order wins)."""
+    """Pairs sharing an identifying key (one row per pair; first rule in priority order wins), ordered by record."""
     parts: list[str] = []
     columns = {row[0] for row in con.execute(f"describe {table}").fetchall()}
     for field in DETERMINISTIC_FIELDS:
@@ -151,7 +154,7 @@ def _deterministic_pairs(con: duckdb.DuckDBPyConnection, table: str, link: bool)
     sql = (
         "select uid_l, uid_r, arg_min(match_key, prio) as match_key from ("  # built from the fixed rules above  # nosec B608
         + " union all ".join(parts)
-        + ") group by uid_l, uid_r"
+        + ") group by uid_l, uid_r order by uid_l, uid_r"
     )
     return con.execute(sql).df()
 
@@ -226,19 +229,34 @@ def _db_api(con: duckdb.DuckDBPyConnection, cfg: MatchSettings) -> Any:
 
 
 def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings) -> pd.DataFrame:
-    """Blocked pairs at or above ``pair_threshold`` (or ``threshold`` if lower)."""
+    """Blocked pairs at or above ``pair_threshold`` (or ``threshold`` if lower), ordered by record
+    (``uid_l``, ``uid_r``): the clustering breaks ties between equal weights by that order, so it is fixed
+    rather than whatever order the database's threads finished in."""
     tick = time.perf_counter()
     predict_at = min(cfg.pair_threshold, cfg.threshold)
-    pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
     cols = f"{UID}_l as uid_l, {UID}_r as uid_r, match_probability, match_weight, match_key"
     scored: pd.DataFrame
     if cfg.backend == "spark":
+        pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
         scored = pred.as_spark_dataframe().selectExpr(*cols.split(", ")).toPandas()
-        scored = scored.astype({"uid_l": np.int64, "uid_r": np.int64})
+        scored = scored.astype({"uid_l": np.int64, "uid_r": np.int64}).sort_values(["uid_l", "uid_r"])
+        scored = scored.reset_index(drop=True)
     else:
-        scored = con.execute(f"select {cols} from {pred.physical_name}").df()  # splink's own table name  # nosec B608
+        _use_threads(con, cfg.predict_threads)
+        try:
+            pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
+            scored = con.execute(  # splink's own table name  # nosec B608
+                f"select {cols} from {pred.physical_name} order by uid_l, uid_r"
+            ).df()
+        finally:
+            _use_threads(con, cfg.threads)
     _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)
     return scored
+
+
+def _use_threads(con: duckdb.DuckDBPyConnection, threads: int | None) -> None:
+    """Let DuckDB use ``threads`` threads (``None``: one per core) for what ``con`` runs next."""
+    con.execute("reset threads" if threads is None else f"set threads = {int(threads)}")
 
 
 def _comparable(tables: list[pd.DataFrame]) -> bool:
@@ -357,8 +375,7 @@ def train_model(df: pd.DataFrame, fields: FieldMap, settings: MatchSettings | No
     splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side")]
     con = duckdb.connect()
     try:
-        if cfg.threads is not None:
-            con.execute(f"set threads = {int(cfg.threads)}")
+        _use_threads(con, cfg.threads)
         present = fields.present()
         persons = _person_records(combined, present)
         business_present = present if persons is None else present - {"date_of_birth", "national_id"}
@@ -389,8 +406,7 @@ def _resolve(
     splink_cols = [c for c in combined.columns if c not in (RECORD_ID, "side")]
     con = duckdb.connect()
     try:
-        if cfg.threads is not None:
-            con.execute(f"set threads = {int(cfg.threads)}")
+        _use_threads(con, cfg.threads)
         con.register(
             "prepared_view", combined[[UID, "side", *[k for k in KEY_COLUMNS.values() if k in combined]]]
         )
