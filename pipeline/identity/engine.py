@@ -245,9 +245,8 @@ def _predict(con: duckdb.DuckDBPyConnection, linker: Linker, cfg: MatchSettings)
         _use_threads(con, cfg.predict_threads)
         try:
             pred = linker.inference.predict(threshold_match_probability=predict_at, warning_mode="never")
-            scored = con.execute(  # splink's own table name  # nosec B608
-                f"select {cols} from {pred.physical_name} order by uid_l, uid_r"
-            ).df()
+            table = pred.physical_name  # splink's own table name
+            scored = con.execute(f"select {cols} from {table} order by uid_l, uid_r").df()  # nosec B608
         finally:
             _use_threads(con, cfg.threads)
     _lap(f"predict ({len(scored):,} pairs >= {predict_at})", tick)

@@ -81,8 +81,11 @@ def read_inputs(conn: Connection) -> Inputs:
 
 
 def date_of_keys(keys: pd.Series) -> pd.Series:
-    """``dim_date`` keys (``YYYYMMDD``) as timestamps (to the millisecond, as dates read from the database)."""
-    return pd.to_datetime(keys.astype("int64").astype(str), format="%Y%m%d").astype("datetime64[ms]")
+    """``dim_date`` keys (``YYYYMMDD``) as timestamps (to the millisecond, as dates read from the database);
+    each distinct key is parsed once (a million sales lines fall on a few hundred days)."""
+    codes, days = pd.factorize(keys.astype("int64"), sort=False)
+    parsed = pd.to_datetime(pd.Series(days, dtype="int64").astype(str), format="%Y%m%d")
+    return pd.Series(parsed.astype("datetime64[ms]").to_numpy()[codes], index=keys.index, name=keys.name)
 
 
 def pandas_frame(conn: Connection, query: sa.Select[Any]) -> pd.DataFrame:
