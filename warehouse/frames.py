@@ -61,7 +61,8 @@ def _row_parts(
         yield from ([tuple(r) for r in rows] for rows in result.partitions(PART_ROWS))
         return
     while rows := cursor.fetchmany(PART_ROWS):
-        yield rows
+        # pyodbc (SQL Server) returns rows of its own type, sqlite3 and psycopg tuples
+        yield rows if type(rows[0]) is tuple else [tuple(r) for r in rows]
     result.close()
 
 
